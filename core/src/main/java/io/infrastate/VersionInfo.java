@@ -1,0 +1,36 @@
+package io.infrastate;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One entry of a state's history: a stored version and who wrote it, what and why.
+ *
+ * @param serial the version's serial
+ * @param time when it was written
+ * @param operator who wrote it
+ * @param operation what was done
+ * @param reason why, empty if not given
+ */
+public record VersionInfo(long serial, Instant time, String operator, String operation, String reason) {
+  /**
+   * Creates a history entry.
+   *
+   * @throws NullPointerException if a field is null
+   */
+  public VersionInfo {
+    Objects.requireNonNull(time, "time");
+    operator = Objects.requireNonNullElse(operator, "");
+    operation = Objects.requireNonNullElse(operation, "");
+    reason = Objects.requireNonNullElse(reason, "");
+  }
+
+  /**
+   * The one-line message: operation, then the reason in parentheses if any.
+   *
+   * @return the message
+   */
+  public String message() {
+    return reason.isEmpty() ? operation : operation + " (" + reason + ")";
+  }
+}

@@ -1,0 +1,726 @@
+package io.infrastate.codec;
+
+import io.infrastate.CorruptStateException;
+import io.infrastate.HostState;
+import io.infrastate.Metadata;
+import io.infrastate.ResourceState;
+import io.infrastate.Snapshot;
+import io.infrastate.UnsupportedFormatVersionException;
+import io.infrastate.Violation;
+import io.infrastate.internal.Json;
+import io.infrastate.internal.JsonPaths;
+import io.infrastate.internal.StructuralRules;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.PrettyPrinter;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * Reads and writes {@code state.json}: exactly the Go-FTL2 format, plus {@code serial} and {@code
+ * lineage} in {@code metadata}. A file written by Go loads here and a file written here loads in
+ * Go (which ignores the two extra fields).
+ *
+ * <h2>Writing</h2>
+ *
+ * Pretty-printed as Go's {@code json.MarshalIndent(v, "", "  ")}: two-space indent, {@code "key":
+ * value}, fields in Go's struct order, map keys sorted (as Go sorts them), empty {@code vars},
+ * {@code group} and {@code tags} omitted as Go's {@code omitempty} does, timestamps in RFC 3339
+ * UTC, and a final newline. The output for a given snapshot is always the same bytes, so Git diffs
+ * stay small.
+ *
+ * <h2>Reading</h2>
+ *
+ * Accepts Go's timestamps (RFC 3339 with fractional seconds and any offset, normalized to UTC) and
+ * {@code null} for any map. Anything else is damage: the decoder throws {@link
+ * CorruptStateException} naming the source, the JSON path, line and column, and what is wrong, for
+ * input that is empty, not JSON, truncated, has NUL or other control bytes, wrong types, duplicate
+ * keys, unknown fields (they would be lost on the next write), a host whose key differs from its
+ * name, a port outside 0..65535, nesting deeper than {@value #MAX_DEPTH}, a string longer than
+ * {@value #MAX_STRING_LENGTH} characters or a number longer than {@value #MAX_NUMBER_LENGTH}
+ * digits. A format version newer than {@value Metadata#FORMAT_VERSION} raises {@link
+ * UnsupportedFormatVersionException}. The input is never modified.
+ *
+ * <p>This class is thread-safe and stateless.
+ */
+public final class StateCodec {
+  /** The deepest nesting accepted, counting the document's own four levels. */
+  public static final int MAX_DEPTH = 64;
+
+  /** The longest string value or key accepted, in characters (8 MiB). */
+  public static final int MAX_STRING_LENGTH = 8 * 1024 * 1024;
+
+  /** The longest number accepted, in characters. */
+  public static final int MAX_NUMBER_LENGTH = 100;
+
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(MAX_DEPTH)
+                  .maxStringLength(MAX_STRING_LENGTH)
+                  .maxNameLength(MAX_STRING_LENGTH)
+                  .maxNumberLength(MAX_NUMBER_LENGTH)
+                  .build())
+          .build();
+
+  private static final ObjectWriteContext GO_STYLE =
+      new ObjectWriteContext.Base() {
+        @Override
+        public PrettyPrinter getPrettyPrinter() {
+          return new GoPrettyPrinter();
+        }
+
+        @Override
+        public boolean hasPrettyPrinter() {
+          return true;
+        }
+      };
+
+  private StateCodec() {}
+
+  /**
+   * Serializes a snapshot to state.json bytes (UTF-8).
+   *
+   * @param snapshot the snapshot
+   * @return the file content
+   */
+  public static byte[] encode(Snapshot snapshot) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + snapshot.hosts().size() * 300 + snapshot.resources().size() * 400);
+    write(snapshot, out);
+    return out.toByteArray();
+  }
+
+  /**
+   * Serializes a snapshot to a stream (UTF-8). The stream is flushed, not closed.
+   *
+   * @param snapshot the snapshot
+   * @param out the destination
+   * @throws io.infrastate.BackendException if the stream fails
+   */
+  public static void write(Snapshot snapshot, OutputStream out) {
+    try (JsonGenerator g = FACTORY.createGenerator(GO_STYLE, out)) {
+      g.writeStartObject();
+      Metadata m = snapshot.metadata();
+      g.writeName("metadata");
+      g.writeStartObject();
+      g.writeStringProperty("version", m.version());
+      g.writeStringProperty("created_at", formatTime(m.createdAt()));
+      g.writeStringProperty("updated_at", formatTime(m.updatedAt()));
+      g.writeNumberProperty("serial", m.serial());
+      if (m.hasLineage()) {
+        g.writeStringProperty("lineage", m.lineage());
+      }
+      g.writeEndObject();
+
+      g.writeName("hosts");
+      g.writeStartObject();
+      for (Map.Entry<String, HostState> e : snapshot.hosts().entrySet()) {
+        HostState h = e.getValue();
+        g.writeName(e.getKey());
+        g.writeStartObject();
+        g.writeStringProperty("name", h.name());
+        g.writeStringProperty("address", h.address());
+        g.writeNumberProperty("port", h.port());
+        g.writeStringProperty("user", h.user());
+        if (!h.vars().isEmpty()) {
+          g.writeName("vars");
+          writeObject(g, h.vars());
+        }
+        if (!h.group().isEmpty()) {
+          g.writeStringProperty("group", h.group());
+        }
+        g.writeStringProperty("created_at", formatTime(h.createdAt()));
+        g.writeStringProperty("updated_at", formatTime(h.updatedAt()));
+        g.writeEndObject();
+      }
+      g.writeEndObject();
+
+      g.writeName("resources");
+      g.writeStartObject();
+      for (Map.Entry<String, ResourceState> e : snapshot.resources().entrySet()) {
+        ResourceState r = e.getValue();
+        g.writeName(e.getKey());
+        g.writeStartObject();
+        g.writeStringProperty("type", r.type());
+        g.writeStringProperty("id", r.id());
+        g.writeStringProperty("name", r.name());
+        g.writeName("data");
+        writeObject(g, r.data());
+        if (!r.tags().isEmpty()) {
+          g.writeName("tags");
+          writeObject(g, r.tags());
+        }
+        g.writeStringProperty("created_at", formatTime(r.createdAt()));
+        g.writeStringProperty("updated_at", formatTime(r.updatedAt()));
+        g.writeEndObject();
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+      g.writeRaw('\n');
+      g.flush();
+    } catch (JacksonException e) {
+      throw new io.infrastate.BackendException("Could not write state.json: " + e.getOriginalMessage(), e, false);
+    }
+  }
+
+  /**
+   * Writes one JSON-compatible value as the codec does (sorted keys, Go-style indent); for
+   * backends that store changes rather than whole snapshots.
+   *
+   * @param g the generator
+   * @param value a frozen JSON-compatible value
+   */
+  static void writeValue(JsonGenerator g, Object value) {
+    if (value == null) {
+      g.writeNull();
+    } else if (value instanceof String s) {
+      g.writeString(s);
+    } else if (value instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (value instanceof Integer i) {
+      g.writeNumber(i);
+    } else if (value instanceof Long l) {
+      g.writeNumber(l);
+    } else if (value instanceof java.math.BigInteger b) {
+      g.writeNumber(b);
+    } else if (value instanceof Double d) {
+      g.writeNumber(d);
+    } else if (value instanceof Map<?, ?> m) {
+      writeObject(g, m);
+    } else if (value instanceof List<?> list) {
+      g.writeStartArray();
+      for (Object o : list) {
+        writeValue(g, o);
+      }
+      g.writeEndArray();
+    } else {
+      throw new IllegalStateException("not a frozen JSON value: " + value.getClass());
+    }
+  }
+
+  private static void writeObject(JsonGenerator g, Map<?, ?> map) {
+    g.writeStartObject();
+    if (!map.isEmpty()) {
+      Map<?, ?> sorted = map instanceof java.util.SortedMap<?, ?> ? map : new TreeMap<>(map);
+      for (Map.Entry<?, ?> e : sorted.entrySet()) {
+        g.writeName((String) e.getKey());
+        writeValue(g, e.getValue());
+      }
+    }
+    g.writeEndObject();
+  }
+
+  /**
+   * Formats a timestamp as Go does for UTC times: RFC 3339, fractional seconds only when non-zero.
+   *
+   * @param t the instant
+   * @return the text
+   */
+  public static String formatTime(Instant t) {
+    return DateTimeFormatter.ISO_INSTANT.format(t);
+  }
+
+  /**
+   * Parses an RFC 3339 timestamp with any offset and up to nanosecond precision.
+   *
+   * @param text the text
+   * @return the instant
+   * @throws DateTimeParseException if it is not RFC 3339
+   */
+  public static Instant parseTime(String text) {
+    return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+  }
+
+  /**
+   * Parses state.json bytes.
+   *
+   * @param content the file content
+   * @param source the file, object or commit it came from, for messages
+   * @param recoveryHint where the last good version is (such as {@code "the previous version is in
+   *     state.json.backup"}), appended to damage messages; may be empty
+   * @return the snapshot
+   * @throws CorruptStateException if the content is damaged in any way listed above
+   * @throws UnsupportedFormatVersionException if its format version is newer than supported
+   */
+  public static Snapshot decode(byte[] content, String source, String recoveryHint) {
+    Decoder d = new Decoder(source, recoveryHint);
+    if (content.length == 0) {
+      throw d.damage("$", null, "the file is empty (0 bytes); an empty file is damage, not an empty state", null);
+    }
+    try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), content)) {
+      d.parser = p;
+      return d.readDocument();
+    } catch (JacksonException e) {
+      throw d.damage(d.path(), e.getLocation(), describe(e), e);
+    }
+  }
+
+  private static String describe(JacksonException e) {
+    String msg = e.getOriginalMessage();
+    if (msg != null && msg.contains("end-of-input")) {
+      return "the JSON is truncated (" + firstLine(msg) + ")";
+    }
+    return "not valid JSON: " + firstLine(msg);
+  }
+
+  private static String firstLine(String msg) {
+    if (msg == null) {
+      return "unknown parse error";
+    }
+    int nl = msg.indexOf('\n');
+    return nl < 0 ? msg : msg.substring(0, nl);
+  }
+
+  /** A hand-written reader over Jackson's token stream, keeping the JSON path for messages. */
+  private static final class Decoder {
+    private final String source;
+    private final String hint;
+    private JsonParser parser;
+    private final ArrayList<Object> segments = new ArrayList<>();
+
+    Decoder(String source, String hint) {
+      this.source = source;
+      this.hint = hint;
+    }
+
+    String path() {
+      String path = "$";
+      for (Object s : segments) {
+        path = s instanceof Integer i ? path + "[" + i + "]" : JsonPaths.member(path, (String) s);
+      }
+      return path;
+    }
+
+    CorruptStateException damage(String path, TokenStreamLocation loc, String what, Throwable cause) {
+      StringBuilder sb = new StringBuilder("State ").append(source).append(" is damaged at ").append(path);
+      if (loc != null && loc.getLineNr() > 0) {
+        sb.append(" (line ").append(loc.getLineNr()).append(", column ").append(loc.getColumnNr()).append(')');
+      }
+      sb.append(": ").append(what).append(". It was not modified");
+      if (hint != null && !hint.isEmpty()) {
+        sb.append("; ").append(hint);
+      }
+      sb.append('.');
+      return new CorruptStateException(source, path, sb.toString(), cause);
+    }
+
+    CorruptStateException damage(String what) {
+      return damage(path(), parser == null ? null : parser.currentTokenLocation(), what, null);
+    }
+
+    JsonToken next() {
+      return parser.nextToken();
+    }
+
+    void expect(JsonToken actual, JsonToken expected, String what) {
+      if (actual != expected) {
+        throw damage("expected " + what + ", found " + describe(actual));
+      }
+    }
+
+    static String describe(JsonToken t) {
+      if (t == null) {
+        return "end of input";
+      }
+      switch (t) {
+        case START_OBJECT: return "an object";
+        case START_ARRAY: return "an array";
+        case VALUE_STRING: return "a string";
+        case VALUE_NUMBER_INT: case VALUE_NUMBER_FLOAT: return "a number";
+        case VALUE_TRUE: case VALUE_FALSE: return "a boolean";
+        case VALUE_NULL: return "null";
+        default: return t.toString();
+      }
+    }
+
+    Snapshot readDocument() {
+      expect(next(), JsonToken.START_OBJECT, "a JSON object at the top level");
+      Metadata metadata = null;
+      TreeMap<String, HostState> hosts = new TreeMap<>();
+      TreeMap<String, ResourceState> resources = new TreeMap<>();
+      String name;
+      while ((name = parser.nextName()) != null) {
+        segments.add(name);
+        JsonToken t = next();
+        switch (name) {
+          case "metadata":
+            expect(t, JsonToken.START_OBJECT, "an object");
+            metadata = readMetadata();
+            break;
+          case "hosts":
+            if (t != JsonToken.VALUE_NULL) {
+              expect(t, JsonToken.START_OBJECT, "an object of hosts");
+              readHosts(hosts);
+            }
+            break;
+          case "resources":
+            if (t != JsonToken.VALUE_NULL) {
+              expect(t, JsonToken.START_OBJECT, "an object of resources");
+              readResources(resources);
+            }
+            break;
+          default:
+            throw unknownField(name);
+        }
+        segments.remove(segments.size() - 1);
+      }
+      expect(parser.currentToken(), JsonToken.END_OBJECT, "the end of the object");
+      JsonToken trailing = next();
+      if (trailing != null) {
+        throw damage("$", parser.currentTokenLocation(), "unexpected content after the JSON document: " + describe(trailing), null);
+      }
+      if (metadata == null) {
+        throw damage("$.metadata", null, "the metadata object is missing", null);
+      }
+      List<Violation> violations = new ArrayList<>();
+      StructuralRules.checkMetadata(metadata, violations);
+      hosts.forEach((k, h) -> StructuralRules.checkHost(k, h, violations));
+      resources.forEach((k, r) -> StructuralRules.checkResource(k, r, violations));
+      if (!violations.isEmpty()) {
+        Violation first = violations.get(0);
+        String more = violations.size() > 1 ? " (and " + (violations.size() - 1) + " more: " + violations.subList(1, Math.min(violations.size(), 4)) + ")" : "";
+        throw damage(first.path(), null, first.message() + more, null);
+      }
+      return Snapshot.of(metadata, hosts, resources);
+    }
+
+    CorruptStateException unknownField(String name) {
+      return damage(
+          "unknown field '" + name + "'; infrastate refuses to load it because it would be lost on"
+              + " the next write. Remove it, or use the infrastate version that wrote it");
+    }
+
+    Metadata readMetadata() {
+      String version = null;
+      long serial = 0;
+      String lineage = "";
+      Instant created = null;
+      Instant updated = null;
+      String name;
+      while ((name = parser.nextName()) != null) {
+        segments.add(name);
+        JsonToken t = next();
+        switch (name) {
+          case "version": version = readString(t); break;
+          case "serial":
+            if (t != JsonToken.VALUE_NUMBER_INT) {
+              throw damage("expected a whole number, found " + describe(t));
+            }
+            serial = parser.getLongValue();
+            if (serial < 0) {
+              throw damage("serial " + serial + " is negative");
+            }
+            break;
+          case "lineage": lineage = readString(t); break;
+          case "created_at": created = readTime(t); break;
+          case "updated_at": updated = readTime(t); break;
+          default: throw unknownField(name);
+        }
+        segments.remove(segments.size() - 1);
+      }
+      if (version == null) {
+        throw damage(path() + ".version", null, "the format version is missing", null);
+      }
+      checkVersion(version);
+      return new Metadata(version, serial, lineage, created, updated);
+    }
+
+    void checkVersion(String version) {
+      String[] parts = version.split("\\.", -1);
+      try {
+        int major = Integer.parseInt(parts[0]);
+        int minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+        if (major > 1 || (major == 1 && minor > 0)) {
+          throw new UnsupportedFormatVersionException(source, version, Metadata.FORMAT_VERSION);
+        }
+        if (major < 1) {
+          throw damage(path() + ".version", null, "format version '" + version + "' is not valid", null);
+        }
+      } catch (NumberFormatException e) {
+        throw damage(path() + ".version", null, "format version '" + version + "' is not of the form MAJOR.MINOR", e);
+      }
+    }
+
+    void readHosts(TreeMap<String, HostState> hosts) {
+      String key;
+      while ((key = parser.nextName()) != null) {
+        segments.add(key);
+        expect(next(), JsonToken.START_OBJECT, "a host object");
+        hosts.put(key, readHost());
+        segments.remove(segments.size() - 1);
+      }
+    }
+
+    HostState readHost() {
+      String name = null;
+      String address = "";
+      int port = 0;
+      String user = "";
+      Map<String, Object> vars = Map.of();
+      String group = "";
+      Instant created = null;
+      Instant updated = null;
+      String field;
+      while ((field = parser.nextName()) != null) {
+        segments.add(field);
+        JsonToken t = next();
+        switch (field) {
+          case "name": name = readString(t); break;
+          case "address": address = readString(t); break;
+          case "port": port = readPort(t); break;
+          case "user": user = readString(t); break;
+          case "vars": vars = readObjectOrNull(t); break;
+          case "group": group = readString(t); break;
+          case "created_at": created = readTime(t); break;
+          case "updated_at": updated = readTime(t); break;
+          default: throw unknownField(field);
+        }
+        segments.remove(segments.size() - 1);
+      }
+      if (name == null) {
+        throw damage(path() + ".name", null, "the host name is missing", null);
+      }
+      return new HostState(name, address, port, user, vars, group, created, updated);
+    }
+
+    void readResources(TreeMap<String, ResourceState> resources) {
+      String key;
+      while ((key = parser.nextName()) != null) {
+        segments.add(key);
+        expect(next(), JsonToken.START_OBJECT, "a resource object");
+        resources.put(key, readResource());
+        segments.remove(segments.size() - 1);
+      }
+    }
+
+    ResourceState readResource() {
+      String type = null;
+      String id = null;
+      String name = "";
+      Map<String, Object> data = Map.of();
+      Map<String, Object> tags = Map.of();
+      Instant created = null;
+      Instant updated = null;
+      String field;
+      while ((field = parser.nextName()) != null) {
+        segments.add(field);
+        JsonToken t = next();
+        switch (field) {
+          case "type": type = readString(t); break;
+          case "id": id = readString(t); break;
+          case "name": name = readString(t); break;
+          case "data": data = readObjectOrNull(t); break;
+          case "tags": tags = readTags(t); break;
+          case "created_at": created = readTime(t); break;
+          case "updated_at": updated = readTime(t); break;
+          default: throw unknownField(field);
+        }
+        segments.remove(segments.size() - 1);
+      }
+      if (type == null) {
+        throw damage(path() + ".type", null, "the resource type is missing", null);
+      }
+      if (id == null) {
+        throw damage(path() + ".id", null, "the resource id is missing", null);
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, String> stringTags = (Map<String, String>) (Map<String, ?>) tags;
+      return new ResourceState(type, id, name, data, stringTags, created, updated);
+    }
+
+    Map<String, Object> readTags(JsonToken t) {
+      if (t == JsonToken.VALUE_NULL) {
+        return Map.of();
+      }
+      expect(t, JsonToken.START_OBJECT, "an object of string tags");
+      LinkedHashMap<String, Object> tags = new LinkedHashMap<>();
+      String key;
+      while ((key = parser.nextName()) != null) {
+        segments.add(key);
+        JsonToken v = next();
+        if (v != JsonToken.VALUE_STRING) {
+          throw damage("tag values must be strings, found " + describe(v));
+        }
+        tags.put(key, parser.getString());
+        segments.remove(segments.size() - 1);
+      }
+      return Json.adoptObject(tags);
+    }
+
+    String readString(JsonToken t) {
+      if (t != JsonToken.VALUE_STRING) {
+        throw damage("expected a string, found " + describe(t));
+      }
+      return parser.getString();
+    }
+
+    int readPort(JsonToken t) {
+      if (t != JsonToken.VALUE_NUMBER_INT) {
+        throw damage("expected a whole number, found " + describe(t));
+      }
+      long port = parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? -1 : parser.getLongValue();
+      if (port < 0 || port > 65535) {
+        throw damage("port " + parser.getString() + " is outside 0..65535");
+      }
+      return (int) port;
+    }
+
+    Instant readTime(JsonToken t) {
+      String text = readString(t);
+      try {
+        return parseTime(text);
+      } catch (DateTimeParseException e) {
+        throw damage("'" + text + "' is not an RFC 3339 timestamp");
+      }
+    }
+
+    Map<String, Object> readObjectOrNull(JsonToken t) {
+      if (t == JsonToken.VALUE_NULL) {
+        return Map.of();
+      }
+      expect(t, JsonToken.START_OBJECT, "an object");
+      return readObject();
+    }
+
+    Map<String, Object> readObject() {
+      LinkedHashMap<String, Object> map = new LinkedHashMap<>();
+      String key;
+      while ((key = parser.nextName()) != null) {
+        segments.add(key);
+        map.put(key, readValue(next()));
+        segments.remove(segments.size() - 1);
+      }
+      return Json.adoptObject(map);
+    }
+
+    Object readValue(JsonToken t) {
+      if (t == null) {
+        throw damage("the JSON is truncated");
+      }
+      switch (t) {
+        case VALUE_STRING: return parser.getString();
+        case VALUE_TRUE: return Boolean.TRUE;
+        case VALUE_FALSE: return Boolean.FALSE;
+        case VALUE_NULL: return null;
+        case VALUE_NUMBER_INT:
+          switch (parser.getNumberType()) {
+            case INT: return parser.getIntValue();
+            case LONG: return parser.getLongValue();
+            default: return parser.getBigIntegerValue();
+          }
+        case VALUE_NUMBER_FLOAT:
+          double d = parser.getDoubleValue();
+          if (Double.isInfinite(d)) {
+            throw damage("number " + parser.getString() + " is out of the range of a double");
+          }
+          return d;
+        case START_OBJECT: return readObject();
+        case START_ARRAY:
+          ArrayList<Object> list = new ArrayList<>();
+          JsonToken e;
+          int i = 0;
+          while ((e = next()) != JsonToken.END_ARRAY) {
+            segments.add(i++);
+            list.add(readValue(e));
+            segments.remove(segments.size() - 1);
+          }
+          return Json.adoptList(list);
+        default:
+          throw damage("unexpected " + describe(t));
+      }
+    }
+  }
+
+  /** Go's {@code json.MarshalIndent(v, "", "  ")} layout. */
+  private static final class GoPrettyPrinter implements PrettyPrinter {
+    private int depth;
+
+    private void newline(JsonGenerator g) {
+      g.writeRaw('\n');
+      for (int i = 0; i < depth; i++) {
+        g.writeRaw("  ");
+      }
+    }
+
+    @Override
+    public void writeRootValueSeparator(JsonGenerator g) {
+      g.writeRaw('\n');
+    }
+
+    @Override
+    public void writeStartObject(JsonGenerator g) {
+      g.writeRaw('{');
+      depth++;
+    }
+
+    @Override
+    public void beforeObjectEntries(JsonGenerator g) {
+      newline(g);
+    }
+
+    @Override
+    public void writeObjectNameValueSeparator(JsonGenerator g) {
+      g.writeRaw(": ");
+    }
+
+    @Override
+    public void writeObjectEntrySeparator(JsonGenerator g) {
+      g.writeRaw(',');
+      newline(g);
+    }
+
+    @Override
+    public void writeEndObject(JsonGenerator g, int entries) {
+      depth--;
+      if (entries > 0) {
+        newline(g);
+      }
+      g.writeRaw('}');
+    }
+
+    @Override
+    public void writeStartArray(JsonGenerator g) {
+      g.writeRaw('[');
+      depth++;
+    }
+
+    @Override
+    public void beforeArrayValues(JsonGenerator g) {
+      newline(g);
+    }
+
+    @Override
+    public void writeArrayValueSeparator(JsonGenerator g) {
+      g.writeRaw(',');
+      newline(g);
+    }
+
+    @Override
+    public void writeEndArray(JsonGenerator g, int values) {
+      depth--;
+      if (values > 0) {
+        newline(g);
+      }
+      g.writeRaw(']');
+    }
+  }
+}

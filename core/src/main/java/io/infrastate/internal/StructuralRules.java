@@ -1,0 +1,93 @@
+package io.infrastate.internal;
+
+import io.infrastate.HostState;
+import io.infrastate.Metadata;
+import io.infrastate.ResourceState;
+import io.infrastate.Violation;
+import java.util.List;
+
+/**
+ * The structural rules every stored state obeys, checked on load (a violation there is damage) and
+ * before every write (a violation there vetoes the write). One place, so that load and write can
+ * never disagree.
+ *
+ * <ul>
+ *   <li>A host's key equals its name; names are not empty and contain no control characters.
+ *   <li>Ports are within 0..65535.
+ *   <li>A resource's key, type and id are not empty and contain no control characters.
+ *   <li>Metadata has a format version and a non-negative serial.
+ * </ul>
+ *
+ * (Vars, data and tags are JSON-compatible by construction: the value types refuse anything else.)
+ */
+public final class StructuralRules {
+  private StructuralRules() {}
+
+  /**
+   * Checks one host stored under a key.
+   *
+   * @param key the key in the hosts map
+   * @param host the host
+   * @param out where violations are added
+   */
+  public static void checkHost(String key, HostState host, List<Violation> out) {
+    String path = JsonPaths.member("$.hosts", key);
+    if (key.isEmpty()) {
+      out.add(new Violation(path, "host name must not be empty"));
+    } else if (hasControl(key)) {
+      out.add(new Violation(path, "host name must not contain control characters"));
+    }
+    if (!key.equals(host.name())) {
+      out.add(
+          new Violation(
+              path + ".name",
+              "host stored under key '" + key + "' is named '" + host.name() + "'; they must be equal"));
+    }
+    if (host.port() < 0 || host.port() > 65535) {
+      out.add(new Violation(path + ".port", "port " + host.port() + " is outside 0..65535"));
+    }
+  }
+
+  /**
+   * Checks one resource stored under a key.
+   *
+   * @param key the key in the resources map
+   * @param resource the resource
+   * @param out where violations are added
+   */
+  public static void checkResource(String key, ResourceState resource, List<Violation> out) {
+    String path = JsonPaths.member("$.resources", key);
+    if (key.isEmpty()) {
+      out.add(new Violation(path, "resource key must not be empty"));
+    } else if (hasControl(key)) {
+      out.add(new Violation(path, "resource key must not contain control characters"));
+    }
+    if (resource.type().isEmpty()) {
+      out.add(new Violation(path + ".type", "resource type must not be empty"));
+    }
+    if (resource.id().isEmpty()) {
+      out.add(new Violation(path + ".id", "resource id must not be empty"));
+    }
+  }
+
+  /**
+   * Checks metadata.
+   *
+   * @param metadata the metadata
+   * @param out where violations are added
+   */
+  public static void checkMetadata(Metadata metadata, List<Violation> out) {
+    if (metadata.version().isEmpty()) {
+      out.add(new Violation("$.metadata.version", "format version must not be empty"));
+    }
+  }
+
+  private static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isISOControl(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

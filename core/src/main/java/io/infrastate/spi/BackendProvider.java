@@ -1,0 +1,31 @@
+package io.infrastate.spi;
+
+import java.net.URI;
+import java.util.Set;
+
+/**
+ * Opens backends for the URI schemes it knows, such as {@code file}, {@code git+file} or {@code
+ * s3}. Discovered with {@link java.util.ServiceLoader} (register the implementation in {@code
+ * META-INF/services/io.infrastate.spi.BackendProvider}) or registered explicitly with {@link
+ * BackendRegistry#of(BackendProvider...)}.
+ *
+ * <p>Implementations must be thread-safe and cheap to construct.
+ */
+public interface BackendProvider {
+  /**
+   * The URI schemes this provider opens, in lower case.
+   *
+   * @return one or more scheme names
+   */
+  Set<String> schemes();
+
+  /**
+   * Opens a backend for a URI with one of {@link #schemes()}. The caller closes the backend.
+   *
+   * @param uri the state URI
+   * @return a new backend
+   * @throws io.infrastate.UnknownBackendException if the URI is malformed for this scheme
+   * @throws io.infrastate.BackendException if the storage cannot be reached
+   */
+  Backend open(URI uri);
+}
