@@ -59,21 +59,6 @@ public final class Snapshot {
   }
 
   /**
-   * Wraps maps that the caller built and will never touch again (codec and transactions).
-   *
-   * @param metadata the metadata
-   * @param hosts hosts by name, handed over
-   * @param resources resources by key, handed over
-   * @return a new snapshot sharing the given maps
-   */
-  static Snapshot adopt(
-      Metadata metadata,
-      TreeMap<String, HostState> hosts,
-      TreeMap<String, ResourceState> resources) {
-    return new Snapshot(metadata, hosts, resources);
-  }
-
-  /**
    * The metadata.
    *
    * @return the metadata of this version
@@ -189,6 +174,25 @@ public final class Snapshot {
     this.hosts = unmodifiableHosts;
     this.resources = unmodifiableResources;
     this.byType = index;
+  }
+
+  /**
+   * A new version derived from this one: maps passed as {@code null} are shared with this snapshot.
+   *
+   * @param newMetadata the metadata
+   * @param newHosts the hosts, handed over, or {@code null} to share
+   * @param newResources the resources, handed over, or {@code null} to share
+   * @return a new snapshot
+   */
+  Snapshot derive(
+      Metadata newMetadata,
+      TreeMap<String, HostState> newHosts,
+      TreeMap<String, ResourceState> newResources) {
+    return new Snapshot(
+        newMetadata,
+        newHosts == null ? hosts : Collections.unmodifiableNavigableMap(newHosts),
+        newResources == null ? resources : Collections.unmodifiableNavigableMap(newResources),
+        newResources == null ? byType : null);
   }
 
   /** Content equality: metadata, hosts and resources. */

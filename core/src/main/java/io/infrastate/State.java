@@ -1,0 +1,782 @@
+package io.infrastate;
+
+import io.infrastate.internal.StructuralRules;
+import io.infrastate.spi.Backend;
+import io.infrastate.spi.BackendRegistry;
+import io.infrastate.spi.Change;
+import io.infrastate.spi.HistoryBackend;
+import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredState;
+import io.infrastate.spi.VersionToken;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The handle to one infrastructure state: hosts, resources and metadata, stored in a {@link
+ * Backend} (a file, a Git repository, an S3 bucket). The Java counterpart of Go-FTL2's {@code
+ * State}, with the guarantees Go lacks.
+ *
+ * <pre>{@code
+ * try (State state = State.open("state.json")) {
+ *   state.addHost(HostState.builder("web01").address("10.0.0.5").port(22).user("deploy").build());
+ *   state.update(AuditEntry.of("provision db tier"), tx -> {
+ *     tx.addHost(HostState.builder("db01").address("10.0.0.9").build());
+ *     tx.addResource("linode:42", ResourceState.builder("linode", "42").name("db01").build());
+ *   });
+ *   System.out.println(state.getHost("web01").orElseThrow().address());
+ * }
+ * }</pre>
+ *
+ * <h2>Guarantees</h2>
+ *
+ * <ol>
+ *   <li><b>Reads never block</b> and see immutable {@link Snapshot}s: every getter reads the
+ *       snapshot current when it is called; a snapshot never changes.
+ *   <li><b>Persist, then publish.</b> A write is applied to a copy, persisted, and only then made
+ *       visible. If persisting fails, the in-memory state is unchanged and the caller gets the
+ *       error.
+ *   <li><b>Write-through.</b> {@link #addHost}, {@link #removeHost}, {@link #addResource} and
+ *       {@link #removeResource} persist immediately; {@link #update} makes many changes in one
+ *       durable write.
+ *   <li><b>No lost updates.</b> Every write is a compare-and-swap against the stored version
+ *       (serial and lineage). When another handle, process or machine wrote in between, the change
+ *       is re-applied to the fresh version, up to {@link StateOptions#maxAttempts()} times with
+ *       jittered backoff, then {@link ConflictException}.
+ *   <li><b>Stop on damage.</b> A stored state that is unparsable, empty, invalid, vanished, or of
+ *       another lineage is never overwritten: writes fail with {@link CorruptStateException} or
+ *       {@link LineageMismatchException}.
+ *   <li><b>Validation</b> of structure on load and before each write, plus user {@link
+ *       Validator}s.
+ * </ol>
+ *
+ * <h2>Freshness</h2>
+ *
+ * Reads serve the latest version this handle has loaded or written; {@link #refresh()} picks up
+ * what other processes wrote (cheaply: backends detect an unchanged state without parsing it).
+ * Writes always start from, and are checked against, the latest stored version.
+ *
+ * <p>Instances are thread-safe. Writes through one handle are serialized; reads run concurrently
+ * with them.
+ */
+public final class State implements AutoCloseable {
+  /*
+   * Design notes: how this stays correct under concurrency and crashes.
+   *
+   * `current` is a volatile reference to an immutable StoredState (snapshot + backend version
+   * token). Readers dereference it once and never lock. Writers take `writeLock`, so that at most
+   * one write per handle is in flight, and run the attempt loop:
+   *
+   *   base = current; tx = copy-on-write view of base.snapshot; fn(tx);
+   *   next = tx.finish(metadata with serial + 1); validate(next);
+   *   backend.save(expected = base.token, next)  -- compare-and-swap in the backend
+   *     Saved    -> current = (next, newToken)     -- publish only after persisting
+   *     Conflict -> current = reload (lineage checked), back off, try again
+   *
+   * An exception anywhere before `current` is assigned leaves `current` untouched, which is
+   * "persist, then publish". A conflict publishes the reloaded version, which is a real stored
+   * version, so readers never see an unpersisted state. Crash safety of the stored bytes is the
+   * backend's part of the contract (atomic, durable save; damaged data never overwritten).
+   *
+   * Lineage: a state loaded from storage keeps the stored lineage; a version that has none (a
+   * Go-FTL2 file) gets a fresh lineage on its first write. A state created on empty storage has a
+   * lineage in memory only; if another writer creates the state first, this handle adopts theirs,
+   * since it never persisted its own. After that, a reload that finds another lineage is a
+   * replacement by a different state and stops all writes.
+   */
+
+  private static final Logger LOG = LoggerFactory.getLogger(State.class);
+  private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+
+  private final Backend backend;
+  private final boolean ownsBackend;
+  private final StateOptions options;
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private volatile StoredState current;
+  private volatile boolean closed;
+
+  private State(Backend backend, boolean ownsBackend, StateOptions options, StoredState initial) {
+    this.backend = backend;
+    this.ownsBackend = ownsBackend;
+    this.options = options;
+    this.current = initial;
+  }
+
+  /**
+   * Loads the latest stored state, or starts a new empty one if nothing is stored (Go's {@code
+   * Load}). Nothing is written until the first write. The caller keeps ownership of the backend:
+   * closing the state does not close it.
+   *
+   * @param backend where the state is stored
+   * @return a new handle
+   * @throws CorruptStateException if the stored state is damaged
+   * @throws UnsupportedFormatVersionException if it was written by a newer format
+   * @throws BackendException if storage cannot be read
+   */
+  public static State load(Backend backend) {
+    return load(backend, StateOptions.defaults());
+  }
+
+  /**
+   * Loads the latest stored state with options; see {@link #load(Backend)}.
+   *
+   * @param backend where the state is stored
+   * @param options clock, operator, retries, validators
+   * @return a new handle
+   */
+  public static State load(Backend backend, StateOptions options) {
+    return create(backend, false, options);
+  }
+
+  /**
+   * Opens a state by URI, finding the backend through {@link java.util.ServiceLoader} ({@link
+   * BackendRegistry#defaultRegistry()}): {@code file:///var/lib/infra/state.json}, a bare path
+   * ({@code state.json}, meaning a file), {@code git+file://…}, {@code s3://…} — each scheme
+   * available when its module is on the class path. The state owns the backend and closes it.
+   *
+   * @param uri a state URI or a file path
+   * @return a new handle
+   * @throws UnknownBackendException if no backend handles the URI's scheme
+   */
+  public static State open(String uri) {
+    return open(uri, StateOptions.defaults());
+  }
+
+  /**
+   * Opens a state by URI with options; see {@link #open(String)}.
+   *
+   * @param uri a state URI or a file path
+   * @param options clock, operator, retries, validators
+   * @return a new handle
+   */
+  public static State open(String uri, StateOptions options) {
+    Backend backend = BackendRegistry.defaultRegistry().open(uri);
+    try {
+      return create(backend, true, options);
+    } catch (RuntimeException e) {
+      backend.close();
+      throw e;
+    }
+  }
+
+  private static State create(Backend backend, boolean owns, StateOptions options) {
+    Objects.requireNonNull(backend, "backend");
+    Objects.requireNonNull(options, "options");
+    StoredState initial = backend.load().orElseGet(() -> fresh(options.clock().instant()));
+    return new State(backend, owns, options, initial);
+  }
+
+  private static StoredState fresh(Instant now) {
+    Metadata m = new Metadata(Metadata.FORMAT_VERSION, 0, UUID.randomUUID().toString(), now, now);
+    return new StoredState(Snapshot.empty(m), VersionToken.absent());
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * The current version: immutable, safe to keep and share.
+   *
+   * @return the snapshot
+   */
+  public Snapshot snapshot() {
+    return current.snapshot();
+  }
+
+  /**
+   * The metadata of the current version.
+   *
+   * @return the metadata
+   */
+  public Metadata metadata() {
+    return current.snapshot().metadata();
+  }
+
+  /**
+   * A host by name.
+   *
+   * @param name the host name
+   * @return the host, or empty
+   */
+  public Optional<HostState> getHost(String name) {
+    return current.snapshot().getHost(name);
+  }
+
+  /**
+   * Whether a host exists.
+   *
+   * @param name the host name
+   * @return {@code true} if present
+   */
+  public boolean hasHost(String name) {
+    return current.snapshot().hasHost(name);
+  }
+
+  /**
+   * All hosts, in name order.
+   *
+   * @return an unmodifiable list
+   */
+  public List<HostState> allHosts() {
+    return current.snapshot().allHosts();
+  }
+
+  /**
+   * A resource by key.
+   *
+   * @param key the resource key
+   * @return the resource, or empty
+   */
+  public Optional<ResourceState> getResource(String key) {
+    return current.snapshot().getResource(key);
+  }
+
+  /**
+   * Whether a resource exists.
+   *
+   * @param key the resource key
+   * @return {@code true} if present
+   */
+  public boolean hasResource(String key) {
+    return current.snapshot().hasResource(key);
+  }
+
+  /**
+   * All resources by key, in key order.
+   *
+   * @return an unmodifiable map
+   */
+  public Map<String, ResourceState> allResources() {
+    return current.snapshot().resources();
+  }
+
+  /**
+   * The resources of one type, in key order (indexed; see {@link
+   * Snapshot#getResourcesByType(String)}).
+   *
+   * @param type the resource type
+   * @return an unmodifiable list
+   */
+  public List<ResourceState> getResourcesByType(String type) {
+    return current.snapshot().getResourcesByType(type);
+  }
+
+  /**
+   * Merges every host into an inventory, as Go's {@code MergeToInventory}: in name order, each
+   * host goes into its group, or {@code all} when it has none.
+   *
+   * @param inventory the target, such as {@code io.infrastate.inventory.Inventory}
+   * @throws IllegalArgumentException if the target refuses a host (the message names it)
+   */
+  public void mergeToInventory(InventoryTarget inventory) {
+    Objects.requireNonNull(inventory, "inventory");
+    for (HostState h : current.snapshot().hosts().values()) {
+      try {
+        inventory.addHost(h.group().isEmpty() ? "all" : h.group(), h);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("failed to add host " + h.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Where the state is stored, for messages.
+   *
+   * @return the backend's location
+   */
+  public String location() {
+    return backend.location();
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Adds or updates a host and persists it (write-through). A new host gets {@code createdAt =
+   * updatedAt = now}; an existing one keeps {@code createdAt}. The audit operation defaults to
+   * {@code "add host NAME"} or {@code "update host NAME"}.
+   *
+   * @param host the host
+   * @return the host as stored, with timestamps
+   * @throws InvalidStateException if the host breaks a rule (nothing is written)
+   * @throws ConflictException if other writers kept winning
+   * @throws CorruptStateException if the stored state is damaged
+   * @throws BackendException if storage fails (the in-memory state is unchanged)
+   */
+  public HostState addHost(HostState host) {
+    return addHost(host, AuditEntry.DEFAULT);
+  }
+
+  /**
+   * Adds or updates a host with an audit entry; see {@link #addHost(HostState)}.
+   *
+   * @param host the host
+   * @param audit who, what, why
+   * @return the host as stored
+   */
+  public HostState addHost(HostState host, AuditEntry audit) {
+    Objects.requireNonNull(host, "host");
+    return write(audit, tx -> tx.addHost(host), false).result;
+  }
+
+  /**
+   * Removes a host and persists the removal. Removing a host that does not exist writes nothing.
+   *
+   * @param name the host name
+   * @return {@code true} if it existed
+   */
+  public boolean removeHost(String name) {
+    return removeHost(name, AuditEntry.DEFAULT);
+  }
+
+  /**
+   * Removes a host with an audit entry; see {@link #removeHost(String)}.
+   *
+   * @param name the host name
+   * @param audit who, what, why
+   * @return {@code true} if it existed
+   */
+  public boolean removeHost(String name, AuditEntry audit) {
+    return write(audit, tx -> tx.removeHost(name), false).result;
+  }
+
+  /**
+   * Adds or updates a resource under a key and persists it. An existing resource keeps its {@code
+   * createdAt}; every other field is replaced.
+   *
+   * @param key the key, conventionally {@code type:id}
+   * @param resource the resource
+   * @return the resource as stored, with timestamps
+   */
+  public ResourceState addResource(String key, ResourceState resource) {
+    return addResource(key, resource, AuditEntry.DEFAULT);
+  }
+
+  /**
+   * Adds or updates a resource with an audit entry; see {@link #addResource(String,
+   * ResourceState)}.
+   *
+   * @param key the key
+   * @param resource the resource
+   * @param audit who, what, why
+   * @return the resource as stored
+   */
+  public ResourceState addResource(String key, ResourceState resource, AuditEntry audit) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(resource, "resource");
+    return write(audit, tx -> tx.addResource(key, resource), false).result;
+  }
+
+  /**
+   * Removes a resource and persists the removal. Removing one that does not exist writes nothing.
+   *
+   * @param key the key
+   * @return {@code true} if it existed
+   */
+  public boolean removeResource(String key) {
+    return removeResource(key, AuditEntry.DEFAULT);
+  }
+
+  /**
+   * Removes a resource with an audit entry; see {@link #removeResource(String)}.
+   *
+   * @param key the key
+   * @param audit who, what, why
+   * @return {@code true} if it existed
+   */
+  public boolean removeResource(String key, AuditEntry audit) {
+    return write(audit, tx -> tx.removeResource(key), false).result;
+  }
+
+  /**
+   * Applies many changes as one atomic, durable write (one file write, one commit, one object).
+   * The function receives a private view of the latest version; when it returns, everything it
+   * changed is persisted as one new version, or nothing is. A function that changes nothing
+   * writes nothing; one that throws writes nothing and its exception propagates.
+   *
+   * <p><b>The function may run more than once:</b> if another writer changed the stored state in
+   * between, it is run again on the fresh version (up to {@link StateOptions#maxAttempts()}
+   * times). Keep it free of side effects that cannot be repeated, and do not call this {@code
+   * State} from it.
+   *
+   * @param fn the changes
+   * @return the version written (or the current one if nothing changed)
+   * @throws InvalidStateException if the result breaks a rule (nothing is written)
+   * @throws ConflictException if other writers kept winning
+   * @throws CorruptStateException if the stored state is damaged
+   * @throws BackendException if storage fails (the in-memory state is unchanged)
+   */
+  public Snapshot update(Consumer<Transaction> fn) {
+    return update(AuditEntry.DEFAULT, fn);
+  }
+
+  /**
+   * Applies many changes as one write, with an audit entry; see {@link #update(Consumer)}.
+   *
+   * @param audit who, what, why; the operation defaults to a summary of the changes
+   * @param fn the changes
+   * @return the version written
+   */
+  public Snapshot update(AuditEntry audit, Consumer<Transaction> fn) {
+    Objects.requireNonNull(fn, "fn");
+    return write(audit, tx -> {
+      fn.accept(tx);
+      return null;
+    }, false).snapshot;
+  }
+
+  /**
+   * Writes the current content as a new version, creating the stored state if there is none yet
+   * (Go's {@code Save}). Since every other write persists immediately, this is needed only to
+   * create an empty state or to record an explicit checkpoint in the history.
+   *
+   * @return the version written
+   */
+  public Snapshot save() {
+    return save(AuditEntry.DEFAULT);
+  }
+
+  /**
+   * Writes the current content as a new version with an audit entry; see {@link #save()}.
+   *
+   * @param audit who, what, why; the operation defaults to {@code "save"}
+   * @return the version written
+   */
+  public Snapshot save(AuditEntry audit) {
+    return write(audit.operation().isEmpty() ? audit.withOperation("save") : audit, tx -> null, true).snapshot;
+  }
+
+  /**
+   * Picks up what other handles, processes or machines wrote since this handle last loaded or
+   * wrote. Cheap when nothing changed: backends recognise an unchanged state without parsing it.
+   *
+   * @return the current snapshot after refreshing
+   * @throws CorruptStateException if the stored state is now damaged or vanished
+   * @throws LineageMismatchException if it was replaced by a different state
+   */
+  public Snapshot refresh() {
+    writeLock.lock();
+    try {
+      checkOpen();
+      StoredState base = current;
+      if (!base.token().exists()) {
+        backend.load().ifPresent(fresh -> current = fresh);
+      } else {
+        backend.loadIfChanged(base.token()).ifPresent(fresh -> current = checkLineage(base, fresh));
+      }
+      return current.snapshot();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- history
+
+  /**
+   * The stored versions, newest first, as far as the backend keeps them.
+   *
+   * @return the history; for a state never written, empty
+   * @throws StateException if the backend keeps no history
+   */
+  public List<VersionInfo> history() {
+    return history(Integer.MAX_VALUE);
+  }
+
+  /**
+   * The newest stored versions, newest first.
+   *
+   * @param limit the most entries to return
+   * @return up to {@code limit} entries
+   * @throws StateException if the backend keeps no history
+   */
+  public List<VersionInfo> history(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive: " + limit);
+    }
+    return historyBackend().history(limit);
+  }
+
+  /**
+   * An earlier version.
+   *
+   * @param serial the version's serial
+   * @return its snapshot, or empty if the backend no longer keeps it
+   * @throws StateException if the backend keeps no history
+   */
+  public Optional<Snapshot> at(long serial) {
+    return historyBackend().at(serial).map(StoredState::snapshot);
+  }
+
+  /**
+   * Writes the content of an earlier version as a new version (history is never rewritten). The
+   * audit operation defaults to {@code "rollback to version N"}.
+   *
+   * @param serial the version to return to
+   * @param audit who, what, why
+   * @return the new version
+   * @throws StateException if the version is not kept, or belongs to another lineage
+   */
+  public Snapshot rollback(long serial, AuditEntry audit) {
+    Snapshot old =
+        at(serial)
+            .orElseThrow(
+                () ->
+                    new StateException(
+                        "Version " + serial + " of " + location() + " is not in its history;"
+                            + " see history() for the versions kept."));
+    String lineage = metadata().lineage();
+    if (old.metadata().hasLineage() && !old.metadata().lineage().equals(lineage)) {
+      throw new LineageMismatchException(location(), lineage, old.metadata().lineage());
+    }
+    AuditEntry a = audit.operation().isEmpty() ? audit.withOperation("rollback to version " + serial) : audit;
+    return replace(old, a);
+  }
+
+  /**
+   * Replaces the whole content (hosts and resources) with that of another snapshot, as one new
+   * version of this state; its metadata (serial, lineage) stays this state's. For imports and
+   * {@code state push}.
+   *
+   * @param content the hosts and resources to store
+   * @param audit who, what, why; the operation defaults to {@code "replace content"}
+   * @return the new version
+   */
+  public Snapshot replace(Snapshot content, AuditEntry audit) {
+    Objects.requireNonNull(content, "content");
+    AuditEntry a = audit.operation().isEmpty() ? audit.withOperation("replace content") : audit;
+    return write(a, tx -> {
+      tx.replaceAll(content);
+      return null;
+    }, true).snapshot;
+  }
+
+  private HistoryBackend historyBackend() {
+    if (backend instanceof HistoryBackend h) {
+      return h;
+    }
+    throw new StateException(
+        "The backend for " + location() + " keeps no history; use a backend that implements"
+            + " HistoryBackend (file, git, s3, memory).");
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Closes the handle; if it opened its backend ({@link #open(String)}), closes that too. Reads
+   * keep serving the last snapshot; writes fail afterwards. Closing twice is harmless.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (ownsBackend) {
+      backend.close();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("State for " + location() + " is closed");
+    }
+  }
+
+  // ---------------------------------------------------------------- the write path
+
+  /** What a write produced: the function's result and the version now current. */
+  private static final class Outcome<R> {
+    final R result;
+    final Snapshot snapshot;
+
+    Outcome(R result, Snapshot snapshot) {
+      this.result = result;
+      this.snapshot = snapshot;
+    }
+  }
+
+  private <R> Outcome<R> write(AuditEntry audit, Function<StateTransaction, R> fn, boolean force) {
+    Objects.requireNonNull(audit, "audit");
+    writeLock.lock();
+    try {
+      checkOpen();
+      int maxAttempts = options.maxAttempts();
+      for (int attempt = 1; ; attempt++) {
+        StoredState base = current;
+        Instant now = options.clock().instant();
+        StateTransaction tx = new StateTransaction(base.snapshot(), now);
+        R result;
+        try {
+          result = fn.apply(tx);
+        } finally {
+          tx.close();
+        }
+        if (tx.changes().isEmpty() && !force) {
+          return new Outcome<>(result, base.snapshot());
+        }
+        Metadata bm = base.snapshot().metadata();
+        Metadata meta = bm.withSerial(bm.serial() + 1, now);
+        if (!meta.hasLineage()) {
+          meta = meta.withLineage(UUID.randomUUID().toString());
+        }
+        Snapshot next = tx.finish(meta);
+        validate(tx, next);
+        AuditEntry resolved = resolve(audit, tx.changes(), base.snapshot());
+        SaveResult saved = backend.save(new SaveRequest(base.token(), next, tx.changes(), resolved));
+        if (saved instanceof SaveResult.Saved s) {
+          current = new StoredState(next, s.token());
+          return new Outcome<>(result, next);
+        }
+        SaveResult.Conflict conflict = (SaveResult.Conflict) saved;
+        StoredState fresh = conflict.current().isPresent() ? conflict.current().get() : reload(base);
+        current = checkLineage(base, fresh);
+        if (attempt >= maxAttempts) {
+          throw new ConflictException(
+              "Could not write to "
+                  + location()
+                  + ": other writers changed it during each of "
+                  + attempt
+                  + " attempts ("
+                  + resolved.operation()
+                  + "). Nothing of this change was written; retry later, or raise"
+                  + " StateOptions.maxAttempts if this contention is expected.",
+              attempt);
+        }
+        LOG.debug("Conflict writing {} at serial {} (attempt {}), retrying on serial {}",
+            location(), bm.serial(), attempt, fresh.snapshot().metadata().serial());
+        backoff(attempt);
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private StoredState reload(StoredState base) {
+    Optional<StoredState> fresh = backend.load();
+    if (fresh.isEmpty()) {
+      if (base.token().exists()) {
+        throw new CorruptStateException(
+            location(),
+            null,
+            "State at " + location() + " has disappeared although version "
+                + base.token().serial() + " was loaded from it; nothing was written. Restore it"
+                + " from its backup or history.",
+            null);
+      }
+      throw new BackendException(
+          "Backend for " + location() + " reported a conflict but holds no state; this is a bug"
+              + " in the backend.", null, false);
+    }
+    return fresh.get();
+  }
+
+  private StoredState checkLineage(StoredState base, StoredState fresh) {
+    String had = base.snapshot().metadata().lineage();
+    String found = fresh.snapshot().metadata().lineage();
+    boolean persisted = base.token().exists();
+    if (persisted && !had.isEmpty() && !had.equals(found)) {
+      throw new LineageMismatchException(location(), had, found);
+    }
+    return fresh;
+  }
+
+  private void validate(StateTransaction tx, Snapshot next) {
+    List<Violation> violations = new ArrayList<>();
+    List<String> hostKeys = new ArrayList<>();
+    List<String> resourceKeys = new ArrayList<>();
+    tx.touched(hostKeys, resourceKeys);
+    StructuralRules.checkMetadata(next.metadata(), violations);
+    for (String k : hostKeys) {
+      HostState h = next.hosts().get(k);
+      if (h != null) {
+        StructuralRules.checkHost(k, h, violations);
+      }
+    }
+    for (String k : resourceKeys) {
+      ResourceState r = next.resources().get(k);
+      if (r != null) {
+        StructuralRules.checkResource(k, r, violations);
+      }
+    }
+    for (Validator v : options.validators()) {
+      List<Violation> found = v.validate(next);
+      if (found != null) {
+        violations.addAll(found);
+      }
+    }
+    if (!violations.isEmpty()) {
+      throw new InvalidStateException(location(), violations);
+    }
+  }
+
+  private AuditEntry resolve(AuditEntry audit, List<Change> changes, Snapshot base) {
+    AuditEntry a = audit;
+    if (a.operator().isEmpty()) {
+      a = a.withOperator(options.operator());
+    }
+    if (a.operation().isEmpty()) {
+      a = a.withOperation(describe(changes, base));
+    }
+    return a;
+  }
+
+  /**
+   * The default operation for a list of changes: "add host web01", or for several, the first
+   * three and a count ("add host a, add host b, remove resource c (+2 more)").
+   */
+  static String describe(List<Change> changes, Snapshot base) {
+    if (changes.isEmpty()) {
+      return "save";
+    }
+    StringBuilder sb = new StringBuilder();
+    int shown = Math.min(3, changes.size());
+    for (int i = 0; i < shown; i++) {
+      if (i > 0) {
+        sb.append(", ");
+      }
+      sb.append(describe(changes.get(i), base));
+    }
+    if (changes.size() > shown) {
+      sb.append(" (+").append(changes.size() - shown).append(" more)");
+    }
+    return sb.toString();
+  }
+
+  private static String describe(Change c, Snapshot base) {
+    if (c instanceof Change.PutHost p) {
+      return (base.hasHost(p.host().name()) ? "update host " : "add host ") + p.host().name();
+    } else if (c instanceof Change.RemoveHost r) {
+      return "remove host " + r.name();
+    } else if (c instanceof Change.PutResource p) {
+      return (base.hasResource(p.key()) ? "update resource " : "add resource ") + p.key();
+    } else if (c instanceof Change.RemoveResource r) {
+      return "remove resource " + r.key();
+    }
+    return "replace content";
+  }
+
+  private void backoff(int attempt) {
+    long base = options.retryBackoff().toNanos();
+    if (base <= 0) {
+      return;
+    }
+    long cap = Math.min(MAX_BACKOFF_NANOS, base << Math.min(attempt, 20));
+    long nanos = ThreadLocalRandom.current().nextLong(cap + 1);
+    try {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StateException("Interrupted while retrying a write to " + location(), e);
+    }
+  }
+}

@@ -1,0 +1,207 @@
+package io.infrastate;
+
+import io.infrastate.internal.Environment;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a {@link State} handle behaves: its clock, default operator, retry policy and validators.
+ * Immutable once built; build with {@link #builder()}.
+ *
+ * <pre>{@code
+ * StateOptions options = StateOptions.builder()
+ *     .operator("deploy-bot@ci")
+ *     .maxAttempts(20)
+ *     .validator(myRule)
+ *     .build();
+ * State state = State.load(backend, options);
+ * }</pre>
+ *
+ * <p>Instances are thread-safe.
+ */
+public final class StateOptions {
+  private static final StateOptions DEFAULTS = builder().build();
+
+  private final Clock clock;
+  private final String operator;
+  private final int maxAttempts;
+  private final Duration retryBackoff;
+  private final List<Validator> validators;
+
+  private StateOptions(Builder b) {
+    this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
+    this.operator = b.operator == null ? Environment.defaultOperator() : b.operator;
+    this.maxAttempts = b.maxAttempts == 0 ? 16 : b.maxAttempts;
+    this.retryBackoff = b.retryBackoff == null ? Duration.ofMillis(2) : b.retryBackoff;
+    this.validators = List.copyOf(b.validators);
+  }
+
+  /**
+   * The default options: system UTC clock, operator {@code user@hostname}, 16 attempts, 2 ms base
+   * backoff, no validators.
+   *
+   * @return the defaults
+   */
+  public static StateOptions defaults() {
+    return DEFAULTS;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder with every setting unset
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The clock for timestamps.
+   *
+   * @return the clock
+   */
+  public Clock clock() {
+    return clock;
+  }
+
+  /**
+   * The operator recorded when an {@link AuditEntry} names none.
+   *
+   * @return the operator
+   */
+  public String operator() {
+    return operator;
+  }
+
+  /**
+   * How many times a write is applied before a conflict is reported.
+   *
+   * @return at least 1
+   */
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  /**
+   * The base delay between attempts; attempt {@code n} waits a random time up to {@code base *
+   * 2^n}, capped at 250 ms (full jitter).
+   *
+   * @return the base backoff
+   */
+  public Duration retryBackoff() {
+    return retryBackoff;
+  }
+
+  /**
+   * The user validators, in registration order.
+   *
+   * @return an unmodifiable list
+   */
+  public List<Validator> validators() {
+    return validators;
+  }
+
+  /** Builds {@link StateOptions}. Each setting may be set once. Not thread-safe. */
+  public static final class Builder {
+    private Clock clock;
+    private String operator;
+    private int maxAttempts;
+    private Duration retryBackoff;
+    private final List<Validator> validators = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * Sets the clock (tests inject a fixed or fake clock).
+     *
+     * @param clock the clock
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder clock(Clock clock) {
+      requireUnset(this.clock, "clock");
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Sets the default operator.
+     *
+     * @param operator such as {@code deploy-bot@ci}
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder operator(String operator) {
+      requireUnset(this.operator, "operator");
+      Objects.requireNonNull(operator, "operator");
+      if (operator.isBlank()) {
+        throw new IllegalArgumentException("operator must not be blank");
+      }
+      this.operator = operator;
+      return this;
+    }
+
+    /**
+     * Sets how many times a conflicting write is attempted.
+     *
+     * @param attempts 1..1000
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder maxAttempts(int attempts) {
+      if (this.maxAttempts != 0) {
+        throw new IllegalStateException("maxAttempts was already set to " + this.maxAttempts);
+      }
+      if (attempts < 1 || attempts > 1000) {
+        throw new IllegalArgumentException("maxAttempts must be within 1..1000: " + attempts);
+      }
+      this.maxAttempts = attempts;
+      return this;
+    }
+
+    /**
+     * Sets the base retry backoff.
+     *
+     * @param backoff zero or positive
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder retryBackoff(Duration backoff) {
+      requireUnset(this.retryBackoff, "retryBackoff");
+      if (backoff.isNegative()) {
+        throw new IllegalArgumentException("retryBackoff must not be negative: " + backoff);
+      }
+      this.retryBackoff = backoff;
+      return this;
+    }
+
+    /**
+     * Adds a validator; every write must pass all of them.
+     *
+     * @param validator the rule
+     * @return this builder
+     */
+    public Builder validator(Validator validator) {
+      validators.add(Objects.requireNonNull(validator, "validator"));
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @return immutable options
+     */
+    public StateOptions build() {
+      return new StateOptions(this);
+    }
+
+    private static void requireUnset(Object current, String name) {
+      if (current != null) {
+        throw new IllegalStateException(name + " was already set to " + current);
+      }
+    }
+  }
+}
