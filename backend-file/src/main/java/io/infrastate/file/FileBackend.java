@@ -1,0 +1,528 @@
+package io.infrastate.file;
+
+import io.infrastate.BackendException;
+import io.infrastate.CorruptStateException;
+import io.infrastate.Snapshot;
+import io.infrastate.VersionInfo;
+import io.infrastate.codec.StateCodec;
+import io.infrastate.spi.HistoryBackend;
+import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredState;
+import io.infrastate.spi.VersionToken;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stores a state in a local file, atomically and durably, with a backup and a bounded history, and
+ * with compare-and-swap across threads and processes.
+ *
+ * <pre>{@code
+ * try (FileBackend backend = FileBackend.at(Path.of("state.json"));
+ *      State state = State.load(backend)) {
+ *   state.addHost(HostState.builder("web01").address("10.0.0.5").build());
+ * }
+ * }</pre>
+ *
+ * <h2>Files</h2>
+ *
+ * Next to {@code state.json} (any name):
+ *
+ * <ul>
+ *   <li>{@code state.json} — the state, in the Go-FTL2 format ({@link StateCodec}), mode 0600.
+ *   <li>{@code state.json.backup} — the previous version (as Terraform keeps {@code
+ *       terraform.tfstate.backup}).
+ *   <li>{@code state.json.history/} — the last {@link Builder#historyRetention(int)} versions (20 by
+ *       default): {@code <serial>.json} and {@code <serial>.audit.json} (who, what, why, when).
+ *   <li>{@code state.json.writelock} — the sidecar whose OS lock serializes writers; never delete
+ *       it while processes use the state.
+ * </ul>
+ *
+ * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
+ * file. Close the backend when done (it releases the sidecar's channel).
+ */
+public final class FileBackend implements HistoryBackend {
+  /*
+   * Design notes: how a save stays atomic, durable and conflict-free.
+   *
+   * save(expected, snapshot):
+   *   1. Encode the snapshot to bytes (outside any lock: CPU only).
+   *   2. Take the sidecar lock: a per-JVM ReentrantLock, then an OS lock (fcntl) on the sidecar.
+   *      Every writer of this file, in any process, holds it for steps 3-8; readers never take it.
+   *   3. Compare-and-swap check. Fast path: the file's stamp (inode, size, mtime, ctime) and the
+   *      sidecar's write generation equal those in the expected token -> unchanged, nothing is
+   *      read. Otherwise the file is parsed (damage raises CorruptStateException: stop, nothing
+   *      written) and its serial and lineage are compared with the expected ones; a mismatch
+   *      returns Conflict with the parsed state, so the caller need not read it again.
+   *   4. Write a temporary file in the same directory, created exclusively (O_CREAT|O_EXCL: never
+   *      follows a symlink planted at its random name) with mode 0600, and fsync it.
+   *   5. Hard-link the current file as the backup (via a temporary name and a rename), so the
+   *      backup costs no copy: versions are never modified in place, only replaced.
+   *   6. rename(2) the temporary file over the state file: atomic, so a reader or a crash sees the
+   *      old or the new version, never a mix.
+   *   7. History: hard-link the new file as history/<serial>.json and write <serial>.audit.json
+   *      (temp, fsync, rename); prune versions beyond the retention.
+   *   8. fsync the directory (and the history directory): the renames are durable when save
+   *      returns. Then bump the sidecar's generation and stamp the new file for the token.
+   *
+   * A crash at any point leaves the old version or the new one in state.json, and at most a stray
+   * temporary file, which the next writer removes under the lock. Loads take no lock: they read the
+   * generation and stamp, the bytes, then the stamp and generation again, and retry if anything
+   * moved, so a load never pairs one version's bytes with another's stamp.
+   *
+   * Stop on damage: an unparsable or empty state.json, or one that vanished while its backup
+   * remains, raises CorruptStateException on load and save, and is never overwritten.
+   */
+
+  private static final Logger LOG = LoggerFactory.getLogger(FileBackend.class);
+  private static final FileAttribute<?>[] OWNER_ONLY = ownerOnly();
+  private static final int LOAD_ATTEMPTS = 8;
+
+  private final Path file;
+  private final Path dir;
+  private final String name;
+  private final Path backup;
+  private final Path historyDir;
+  private final int retention;
+  private final Sidecar sidecar;
+  private volatile boolean cleanedTemps;
+  private volatile boolean closed;
+
+  private FileBackend(Builder b) throws IOException {
+    Path p = b.path.toAbsolutePath().normalize();
+    if (Files.isSymbolicLink(p)) {
+      p = p.toRealPath();
+    }
+    this.file = p;
+    this.dir = p.getParent();
+    this.name = p.getFileName().toString();
+    this.backup = dir.resolve(name + ".backup");
+    this.historyDir = dir.resolve(name + ".history");
+    this.retention = b.retention;
+    if (Files.isDirectory(file)) {
+      throw new IOException(file + " is a directory; give the path of the state file");
+    }
+    Files.createDirectories(dir);
+    this.sidecar = Sidecar.acquire(dir.resolve(name + ".writelock"));
+  }
+
+  /**
+   * A backend for the state file at {@code path} with default settings. The file need not exist;
+   * missing parent directories are created.
+   *
+   * @param path the state file, such as {@code state.json}
+   * @return a new backend; close it when done
+   * @throws BackendException if the directory or the sidecar cannot be created
+   */
+  public static FileBackend at(Path path) {
+    return builder(path).build();
+  }
+
+  /**
+   * Starts a builder for the state file at {@code path}.
+   *
+   * @param path the state file
+   * @return a new builder
+   */
+  public static Builder builder(Path path) {
+    return new Builder(path);
+  }
+
+  /**
+   * The state file.
+   *
+   * @return its absolute path
+   */
+  public Path path() {
+    return file;
+  }
+
+  /**
+   * The backup file holding the previous version.
+   *
+   * @return {@code <name>.backup} next to the state file
+   */
+  public Path backupPath() {
+    return backup;
+  }
+
+  /**
+   * The directory holding the bounded history.
+   *
+   * @return {@code <name>.history} next to the state file
+   */
+  public Path historyPath() {
+    return historyDir;
+  }
+
+  @Override
+  public String location() {
+    return file.toString();
+  }
+
+  // ------------------------------------------------------------------ load
+
+  @Override
+  public Optional<StoredState> load() {
+    checkOpen();
+    try {
+      for (int attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
+        long gen1 = sidecar.generation();
+        FileStamp s1 = FileStamp.of(file);
+        if (s1 == null) {
+          checkNotLost();
+          return Optional.empty();
+        }
+        byte[] bytes;
+        try {
+          bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+          continue;
+        }
+        FileStamp s2 = FileStamp.of(file);
+        long gen2 = sidecar.generation();
+        if (s1.equals(s2) && gen1 == gen2) {
+          return Optional.of(decode(bytes, s1, gen1));
+        }
+      }
+      // Writers kept replacing the file while we read it: read once under the lock.
+      try (Sidecar.Held held = sidecar.lock()) {
+        return Optional.ofNullable(readLocked());
+      }
+    } catch (IOException e) {
+      throw io("read", e);
+    }
+  }
+
+  @Override
+  public Optional<StoredState> loadIfChanged(VersionToken known) {
+    checkOpen();
+    if (known instanceof FileVersion fv) {
+      try {
+        if (fv.unchanged(FileStamp.of(file), sidecar.generation())) {
+          return Optional.empty();
+        }
+      } catch (IOException e) {
+        throw io("read", e);
+      }
+    }
+    Optional<StoredState> latest = load();
+    if (latest.isEmpty()) {
+      if (known.exists()) {
+        throw lost();
+      }
+      return Optional.empty();
+    }
+    return VersionToken.sameVersion(latest.get().token(), known) ? Optional.empty() : latest;
+  }
+
+  /** Reads and parses the file; the caller holds the lock. Returns null if there is none. */
+  private StoredState readLocked() throws IOException {
+    FileStamp stamp = FileStamp.of(file);
+    if (stamp == null) {
+      checkNotLost();
+      return null;
+    }
+    return decode(Files.readAllBytes(file), stamp, sidecar.generation());
+  }
+
+  private StoredState decode(byte[] bytes, FileStamp stamp, long generation) {
+    Snapshot s = StateCodec.decode(bytes, location(), recoveryHint());
+    return new StoredState(s, new FileVersion(s.metadata().serial(), s.metadata().lineage(), stamp, generation));
+  }
+
+  private String recoveryHint() {
+    return "the previous version is in " + backup + " and earlier ones in " + historyDir;
+  }
+
+  private void checkNotLost() {
+    if (Files.exists(backup, LinkOption.NOFOLLOW_LINKS)) {
+      throw lost();
+    }
+  }
+
+  private CorruptStateException lost() {
+    return new CorruptStateException(
+        location(),
+        null,
+        "State file " + file + " is missing but its backup " + backup + " exists: the state was"
+            + " deleted or lost, so nothing was written. Restore it (cp " + backup + " " + file
+            + "), or delete the backup and " + historyDir + " to start a new state.",
+        null);
+  }
+
+  // ------------------------------------------------------------------ save
+
+  @Override
+  public SaveResult save(SaveRequest request) {
+    checkOpen();
+    Snapshot next = request.snapshot();
+    byte[] bytes = StateCodec.encode(next);
+    try (Sidecar.Held held = sidecar.lock()) {
+      long generation = sidecar.generation();
+      FileStamp current = FileStamp.of(file);
+      VersionToken expected = request.expected();
+      if (!expected.exists()) {
+        if (current != null) {
+          return new SaveResult.Conflict(Optional.of(decodeCurrent(current, generation)));
+        }
+        checkNotLost();
+      } else if (current == null) {
+        throw lost();
+      } else if (!(expected instanceof FileVersion fv && fv.unchanged(current, generation))) {
+        StoredState stored = decodeCurrent(current, generation);
+        if (!VersionToken.sameVersion(stored.token(), expected)) {
+          return new SaveResult.Conflict(Optional.of(stored));
+        }
+      }
+      if (!cleanedTemps) {
+        removeStaleTemps();
+        cleanedTemps = true;
+      }
+      Path tmp = writeTemp(dir, "." + name + ".", bytes);
+      try {
+        if (current != null) {
+          linkReplacing(file, backup);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException | RuntimeException e) {
+        Files.deleteIfExists(tmp);
+        throw e;
+      }
+      boolean historyWritten = writeHistory(request);
+      fsyncDir(dir);
+      if (historyWritten) {
+        fsyncDir(historyDir);
+      }
+      long newGeneration = generation + 1;
+      sidecar.setGeneration(newGeneration);
+      FileStamp stamp = FileStamp.of(file);
+      return new SaveResult.Saved(new FileVersion(next.metadata().serial(), next.metadata().lineage(), stamp, newGeneration));
+    } catch (IOException e) {
+      throw io("write", e);
+    }
+  }
+
+  private StoredState decodeCurrent(FileStamp stamp, long generation) throws IOException {
+    return decode(Files.readAllBytes(file), stamp, generation);
+  }
+
+  /** Writes bytes to a new exclusively created temporary file in {@code directory}, fsynced. */
+  private static Path writeTemp(Path directory, String prefix, byte[] bytes) throws IOException {
+    Path tmp = Files.createTempFile(directory, prefix, ".tmp", OWNER_ONLY);
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      ByteBuffer buf = ByteBuffer.wrap(bytes);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    return tmp;
+  }
+
+  /** Makes {@code link} another name of {@code target}'s current version, atomically replacing it. */
+  private void linkReplacing(Path target, Path link) throws IOException {
+    Path tmp = link.resolveSibling("." + link.getFileName() + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+    try {
+      Files.createLink(tmp, target);
+    } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
+      Files.deleteIfExists(tmp);
+      Files.copy(target, tmp, StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    try {
+      Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private boolean writeHistory(SaveRequest request) throws IOException {
+    if (retention == 0) {
+      return false;
+    }
+    Files.createDirectories(historyDir);
+    long serial = request.snapshot().metadata().serial();
+    String base = HistoryFiles.baseName(serial);
+    linkReplacing(file, historyDir.resolve(base + ".json"));
+    byte[] audit = HistoryFiles.encodeAudit(request);
+    Path tmp = writeTemp(historyDir, "." + base + ".", audit);
+    Files.move(tmp, historyDir.resolve(base + ".audit.json"), StandardCopyOption.ATOMIC_MOVE);
+    prune(serial);
+    return true;
+  }
+
+  private void prune(long newest) throws IOException {
+    List<Long> serials = HistoryFiles.serials(historyDir);
+    for (long s : serials) {
+      if (s <= newest - retention || s > newest) {
+        String base = HistoryFiles.baseName(s);
+        Files.deleteIfExists(historyDir.resolve(base + ".audit.json"));
+        Files.deleteIfExists(historyDir.resolve(base + ".json"));
+      }
+    }
+  }
+
+  private void removeStaleTemps() throws IOException {
+    for (Path d : new Path[] {dir, historyDir}) {
+      if (!Files.isDirectory(d)) {
+        continue;
+      }
+      try (DirectoryStream<Path> stream = Files.newDirectoryStream(d, ".*.tmp")) {
+        for (Path p : stream) {
+          String n = p.getFileName().toString();
+          if (n.startsWith("." + name + ".") || d.equals(historyDir)) {
+            LOG.info("Removing {} left by a writer that crashed", p);
+            Files.deleteIfExists(p);
+          }
+        }
+      }
+    }
+  }
+
+  private static void fsyncDir(Path directory) throws IOException {
+    try (FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some platforms cannot open or sync a directory; the rename is still atomic there.
+      if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows")) {
+        throw e;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ history
+
+  @Override
+  public List<VersionInfo> history(int limit) {
+    checkOpen();
+    try {
+      List<Long> serials = HistoryFiles.serials(historyDir);
+      serials.sort(Comparator.reverseOrder());
+      List<VersionInfo> out = new ArrayList<>();
+      for (long s : serials) {
+        if (out.size() >= limit) {
+          break;
+        }
+        HistoryFiles.readAudit(historyDir.resolve(HistoryFiles.baseName(s) + ".audit.json"), s).ifPresent(out::add);
+      }
+      return out;
+    } catch (IOException e) {
+      throw io("read the history of", e);
+    }
+  }
+
+  @Override
+  public Optional<StoredState> at(long serial) {
+    checkOpen();
+    Path p = historyDir.resolve(HistoryFiles.baseName(serial) + ".json");
+    try {
+      byte[] bytes = Files.readAllBytes(p);
+      Snapshot s = StateCodec.decode(bytes, p.toString(), "");
+      return Optional.of(new StoredState(s, VersionToken.of(s.metadata().serial(), s.metadata().lineage())));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw io("read the history of", e);
+    }
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Releases the sidecar. Closing twice is harmless. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      sidecar.release();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("FileBackend for " + file + " is closed");
+    }
+  }
+
+  private BackendException io(String verb, IOException e) {
+    return new BackendException(
+        "Could not " + verb + " state file " + file + ": " + e + ". Check that the directory exists,"
+            + " is writable and has free space; the stored state was not changed.",
+        e,
+        true);
+  }
+
+  private static FileAttribute<?>[] ownerOnly() {
+    try {
+      return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
+    } catch (UnsupportedOperationException e) {
+      return new FileAttribute<?>[0];
+    }
+  }
+
+  /** Builds a {@link FileBackend}. Not thread-safe. */
+  public static final class Builder {
+    private final Path path;
+    private int retention = 20;
+
+    private Builder(Path path) {
+      this.path = Objects.requireNonNull(path, "path");
+    }
+
+    /**
+     * How many versions the history keeps; 0 keeps none (the backup is always kept).
+     *
+     * @param versions 0..100000
+     * @return this builder
+     */
+    public Builder historyRetention(int versions) {
+      if (versions < 0 || versions > 100_000) {
+        throw new IllegalArgumentException("historyRetention must be within 0..100000: " + versions);
+      }
+      this.retention = versions;
+      return this;
+    }
+
+    /**
+     * Builds the backend.
+     *
+     * @return a new backend; close it when done
+     * @throws BackendException if the directory or sidecar cannot be created
+     */
+    public FileBackend build() {
+      try {
+        return new FileBackend(this);
+      } catch (IOException e) {
+        throw new BackendException("Could not open state file " + path + ": " + e + ". Check the path and permissions.", e, false);
+      }
+    }
+  }
+}

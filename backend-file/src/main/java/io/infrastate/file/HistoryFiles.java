@@ -1,0 +1,102 @@
+package io.infrastate.file;
+
+import io.infrastate.VersionInfo;
+import io.infrastate.codec.StateCodec;
+import io.infrastate.spi.SaveRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+/** Names and audit records of the file backend's history directory. */
+final class HistoryFiles {
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private HistoryFiles() {}
+
+  /** {@code 00000000000000000042} for serial 42: names sort like serials. */
+  static String baseName(long serial) {
+    return String.format("%020d", serial);
+  }
+
+  /** The serials kept in a history directory, unsorted; empty if it does not exist. */
+  static List<Long> serials(Path dir) throws IOException {
+    List<Long> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.audit.json")) {
+      for (Path p : stream) {
+        String n = p.getFileName().toString();
+        String digits = n.substring(0, n.length() - ".audit.json".length());
+        if (digits.length() == 20 && digits.chars().allMatch(Character::isDigit)) {
+          out.add(Long.parseLong(digits));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The audit record of a save: serial, lineage, time, operator, operation, reason. */
+  static byte[] encodeAudit(SaveRequest request) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+      g.writeStartObject();
+      g.writeNumberProperty("serial", request.snapshot().metadata().serial());
+      g.writeStringProperty("lineage", request.snapshot().metadata().lineage());
+      g.writeStringProperty("time", StateCodec.formatTime(request.snapshot().metadata().updatedAt()));
+      g.writeStringProperty("operator", request.audit().operator());
+      g.writeStringProperty("operation", request.audit().operation());
+      g.writeStringProperty("reason", request.audit().reason());
+      g.writeEndObject();
+    }
+    out.write('\n');
+    return out.toByteArray();
+  }
+
+  /** Reads an audit record; empty if it vanished (pruned) or is unreadable (logged by caller). */
+  static Optional<VersionInfo> readAudit(Path p, long serial) throws IOException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(p);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+    Instant time = null;
+    String operator = "";
+    String operation = "";
+    String reason = "";
+    try (JsonParser parser = JSON.createParser(ObjectReadContext.empty(), bytes)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return Optional.empty();
+      }
+      String field;
+      while ((field = parser.nextName()) != null) {
+        parser.nextToken();
+        switch (field) {
+          case "time": time = StateCodec.parseTime(parser.getString()); break;
+          case "operator": operator = parser.getString(); break;
+          case "operation": operation = parser.getString(); break;
+          case "reason": reason = parser.getString(); break;
+          default: parser.skipChildren();
+        }
+      }
+    } catch (JacksonException | java.time.format.DateTimeParseException e) {
+      return Optional.empty();
+    }
+    return time == null ? Optional.empty() : Optional.of(new VersionInfo(serial, time, operator, operation, reason));
+  }
+}
