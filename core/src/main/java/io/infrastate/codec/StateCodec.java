@@ -270,7 +270,7 @@ public final class StateCodec {
       d.parser = p;
       return d.readDocument();
     } catch (JacksonException e) {
-      throw d.damage(d.path(), e.getLocation(), describe(e), e);
+      throw d.damage(d.pathAtError(), e.getLocation(), describe(e), e);
     }
   }
 
@@ -306,6 +306,18 @@ public final class StateCodec {
       String path = "$";
       for (Object s : segments) {
         path = s instanceof Integer i ? path + "[" + i + "]" : JsonPaths.member(path, (String) s);
+      }
+      return path;
+    }
+
+    /** The path when Jackson failed: its look-ahead may have read a member name we never saw. */
+    String pathAtError() {
+      String path = path();
+      String name = parser == null ? null : parser.currentName();
+      Object last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+      boolean inObject = parser != null && parser.streamReadContext() != null && parser.streamReadContext().inObject();
+      if (name != null && inObject && !name.equals(last)) {
+        path = JsonPaths.member(path, name);
       }
       return path;
     }

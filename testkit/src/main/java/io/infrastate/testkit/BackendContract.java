@@ -463,6 +463,25 @@ public abstract class BackendContract<S> {
     assertThat(open(storage).allHosts()).extracting(HostState::name).containsExactly("web01", "web02");
   }
 
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.MethodSource("io.infrastate.testkit.DamagedStates#all")
+  void damagedContentIsRefusedAndLeftByteIdentical(DamagedStates.Case damaged) throws Exception {
+    S storage = newStorage();
+    State state = open(storage);
+    state.addHost(host("web01"));
+    writeRaw(storage, damaged.content());
+    Class<? extends Exception> expected = damaged.unsupportedVersion()
+        ? io.infrastate.UnsupportedFormatVersionException.class
+        : CorruptStateException.class;
+    assertThatThrownBy(() -> open(storage)).isInstanceOf(expected);
+    if (!damaged.unsupportedVersion()) {
+      assertThatThrownBy(() -> open(storage))
+          .satisfies(e -> assertThat(((CorruptStateException) e).jsonPath().orElseThrow()).startsWith(damaged.path()));
+    }
+    assertThatThrownBy(() -> state.addHost(host("web02"))).isInstanceOf(expected);
+    assertThat(readRaw(storage).orElseThrow()).isEqualTo(damaged.content());
+  }
+
   // ------------------------------------------------------------------ history
 
   @Test
