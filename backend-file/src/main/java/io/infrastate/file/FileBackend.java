@@ -59,6 +59,9 @@ import org.slf4j.LoggerFactory;
  *       it while processes use the state.
  * </ul>
  *
+ * <p>A symbolic link at the state file's path is followed once, when the backend is built: the
+ * state is written where it points and the link is kept. Temporary files are never followed.
+ *
  * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
  * file. Close the backend when done (it releases the sidecar's channel).
  */
@@ -111,8 +114,11 @@ public final class FileBackend implements HistoryBackend {
 
   private FileBackend(Builder b) throws IOException {
     Path p = b.path.toAbsolutePath().normalize();
-    if (Files.isSymbolicLink(p)) {
-      p = p.toRealPath();
+    for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+      if (hops == 40) {
+        throw new IOException(b.path + " is a chain of more than 40 symbolic links");
+      }
+      p = p.resolveSibling(Files.readSymbolicLink(p)).toAbsolutePath().normalize();
     }
     this.file = p;
     this.dir = p.getParent();

@@ -1,0 +1,165 @@
+package io.infrastate.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.infrastate.AuditEntry;
+import io.infrastate.CorruptStateException;
+import io.infrastate.HostState;
+import io.infrastate.State;
+import io.infrastate.UnknownBackendException;
+import io.infrastate.VersionInfo;
+import io.infrastate.spi.StoredState;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the file backend adds to the contract: files, modes, backup, history, URIs. */
+class FileBackendTest {
+  @TempDir Path tmp;
+
+  private static HostState host(String name) {
+    return HostState.builder(name).address("10.0.0.1").port(22).build();
+  }
+
+  @Test
+  void stateBackupAndHistoryAreOwnerOnly() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      s.addHost(host("web01"));
+      s.addHost(host("web02"));
+    }
+    Set<PosixFilePermission> ownerRw = PosixFilePermissions.fromString("rw-------");
+    assertThat(Files.getPosixFilePermissions(file)).isEqualTo(ownerRw);
+    assertThat(Files.getPosixFilePermissions(tmp.resolve("state.json.backup"))).isEqualTo(ownerRw);
+    assertThat(Files.getPosixFilePermissions(tmp.resolve("state.json.writelock"))).isEqualTo(ownerRw);
+    try (var files = Files.list(tmp.resolve("state.json.history"))) {
+      files.forEach(p -> assertThat(uncheckedPerms(p)).as(p.toString()).isEqualTo(ownerRw));
+    }
+  }
+
+  private static Set<PosixFilePermission> uncheckedPerms(Path p) {
+    try {
+      return Files.getPosixFilePermissions(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void backupHoldsThePreviousVersion() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      s.addHost(host("web01"));
+      byte[] first = Files.readAllBytes(file);
+      s.addHost(host("web02"));
+      assertThat(Files.readAllBytes(b.backupPath())).isEqualTo(first);
+      assertThat(Files.readAllBytes(file)).isNotEqualTo(first);
+    }
+  }
+
+  @Test
+  void historyIsBoundedByRetentionAndKeepsAudit() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (FileBackend b = FileBackend.builder(file).historyRetention(3).build(); State s = State.load(b)) {
+      for (int i = 1; i <= 7; i++) {
+        s.addHost(host("h" + i), AuditEntry.of("step " + i).withOperator("ops@box").withReason("r" + i));
+      }
+      List<VersionInfo> history = s.history();
+      assertThat(history).extracting(VersionInfo::serial).containsExactly(7L, 6L, 5L);
+      assertThat(history.get(0).message()).isEqualTo("step 7 (r7)");
+      assertThat(history.get(0).operator()).isEqualTo("ops@box");
+      assertThat(s.at(4)).isEmpty();
+      assertThat(s.at(5).orElseThrow().allHosts()).hasSize(5);
+      try (var files = Files.list(b.historyPath())) {
+        assertThat(files.count()).isEqualTo(6);
+      }
+    }
+  }
+
+  @Test
+  void deletedStateWithBackupLeftIsLossNotANewState() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      s.addHost(host("web01"));
+      s.addHost(host("web02"));
+    }
+    Files.delete(file);
+    try (FileBackend b = FileBackend.at(file)) {
+      assertThatThrownBy(() -> State.load(b))
+          .isInstanceOf(CorruptStateException.class)
+          .hasMessageContaining("is missing but its backup")
+          .hasMessageContaining("cp ");
+    }
+    assertThat(file).doesNotExist();
+  }
+
+  @Test
+  void unchangedFileIsRecognisedWithoutParsing() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      s.addHost(host("web01"));
+      StoredState loaded = b.load().orElseThrow();
+      // make the file unparsable without changing its stamp would need root tricks; instead prove the
+      // fast path by showing that loadIfChanged reads nothing: remove read permission
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("-w-------"));
+      try {
+        assertThat(b.loadIfChanged(loaded.token())).isEmpty();
+      } finally {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      }
+      s.addHost(host("web02"));
+      assertThat(b.loadIfChanged(loaded.token())).isPresent();
+    }
+  }
+
+  @Test
+  void symlinkedStateFileIsFollowedOnceAndKept() throws Exception {
+    Path real = Files.createDirectories(tmp.resolve("real")).resolve("state.json");
+    Path link = tmp.resolve("state.json");
+    Files.createSymbolicLink(link, real);
+    try (State s = State.open(link.toString())) {
+      s.addHost(host("web01"));
+    }
+    assertThat(Files.isSymbolicLink(link)).isTrue();
+    assertThat(real).exists();
+    try (State s = State.open(real.toString())) {
+      assertThat(s.hasHost("web01")).isTrue();
+    }
+  }
+
+  @Test
+  void openByBarePathAndFileUri() throws Exception {
+    Path file = tmp.resolve("nested/dir/state.json");
+    try (State s = State.open(file.toString())) {
+      s.addHost(host("web01"));
+    }
+    try (State s = State.open(file.toUri().toString() + "?history=2")) {
+      assertThat(s.hasHost("web01")).isTrue();
+      assertThat(s.location()).isEqualTo(file.toString());
+    }
+    assertThatThrownBy(() -> State.open("nosuch://x/y"))
+        .isInstanceOf(UnknownBackendException.class)
+        .hasMessageContaining("No backend for URI scheme 'nosuch'")
+        .hasMessageContaining("file");
+    assertThatThrownBy(() -> State.open(file.toUri() + "?colour=red"))
+        .isInstanceOf(UnknownBackendException.class)
+        .hasMessageContaining("unknown parameter 'colour'");
+  }
+
+  @Test
+  void strayTempFilesFromACrashAreRemovedByTheNextWriter() throws Exception {
+    Path file = tmp.resolve("state.json");
+    Path stray = tmp.resolve(".state.json.12345.tmp");
+    Files.writeString(stray, "half a state");
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      s.addHost(host("web01"));
+    }
+    assertThat(stray).doesNotExist();
+  }
+}
