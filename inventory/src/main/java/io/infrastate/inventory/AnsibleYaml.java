@@ -725,7 +725,19 @@ public final class AnsibleYaml {
     }
 
     private static ScalarNode str(String s) {
-      return new ScalarNode(Tag.STR, s, null, null, DumperOptions.ScalarStyle.PLAIN);
+      // SnakeYAML may put NEL, LS and PS raw into plain or single-quoted scalars, where YAML folds
+      // them into a space; only double quotes escape them (\N, \L, \P).
+      boolean unicodeBreak = false;
+      for (int i = 0; i < s.length() && !unicodeBreak; i++) {
+        char c = s.charAt(i);
+        unicodeBreak = c == '\u0085' || c == '\u2028' || c == '\u2029';
+      }
+      return new ScalarNode(
+          Tag.STR,
+          s,
+          null,
+          null,
+          unicodeBreak ? DumperOptions.ScalarStyle.DOUBLE_QUOTED : DumperOptions.ScalarStyle.PLAIN);
     }
 
     private static MappingNode emptyMap() {
