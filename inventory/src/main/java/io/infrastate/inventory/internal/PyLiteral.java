@@ -157,6 +157,10 @@ public final class PyLiteral {
 
   // expr: signed number [(+|-) number] | atom
   private Object parseExpr() {
+    return finish(parseExprRaw());
+  }
+
+  private Object parseExprRaw() {
     skipWs();
     Object left = parseUnary();
     skipWs();
@@ -165,12 +169,12 @@ public final class PyLiteral {
       pos++;
       skipWs();
       Object right = parseAtom();
-      if (left instanceof Num && right instanceof Num r && r.complex && !((Num) left).complex) {
-        return finish(new Num(true, null, null));
+      if (left instanceof Num l && right instanceof Num r && r.complex && !r.signed && !l.complex) {
+        return COMPLEX;
       }
       throw new NotLiteral();
     }
-    return finish(left);
+    return left;
   }
 
   private Object finish(Object v) {
@@ -189,21 +193,24 @@ public final class PyLiteral {
       pos++;
       skipWs();
       Object operand = parseAtom();
-      if (!(operand instanceof Num n)) {
-        throw new NotLiteral();
+      if (!(operand instanceof Num n) || n.signed) {
+        throw new NotLiteral(); // literal_eval allows a sign only directly on a number constant
       }
-      if (c == '+') {
-        return n;
+      if (c == '+' || n.complex) {
+        return new Num(n.complex, n.integer, n.real, true);
       }
-      if (n.complex) {
-        return n;
-      }
-      return n.integer != null ? new Num(false, n.integer.negate(), null) : new Num(false, null, -n.real);
+      return n.integer != null
+          ? new Num(false, n.integer.negate(), null, true)
+          : new Num(false, null, -n.real, true);
     }
     return parseAtom();
   }
 
-  private record Num(boolean complex, BigInteger integer, Double real) {}
+  private record Num(boolean complex, BigInteger integer, Double real, boolean signed) {
+    Num(boolean complex, BigInteger integer, Double real) {
+      this(complex, integer, real, false);
+    }
+  }
 
   private static final class Str {
     final boolean bytes;
@@ -333,13 +340,13 @@ public final class PyLiteral {
   }
 
   private Object parseTestListIn(char close) {
-    Object first = finish(parseExpr());
+    Object first = parseExprRaw();
     skipWs();
     if (peek() != ',') {
-      return first;
+      return first; // (x) is x itself, so -(5) is -5 as in Python
     }
     List<Object> items = new ArrayList<>();
-    items.add(first);
+    items.add(finish(first));
     while (peek() == ',') {
       pos++;
       skipWs();
