@@ -85,6 +85,15 @@ public final class State implements AutoCloseable {
    *     Saved    -> current = (next, newToken)     -- publish only after persisting
    *     Conflict -> current = reload (lineage checked), back off, try again
    *
+   * Group commit: a writer enqueues its request, then takes `writeLock`; whoever holds the lock
+   * drains the queue and commits every waiting request as one version (one durable write), each
+   * request applied against a savepoint of the shared transaction so that one that throws is
+   * undone and fails alone, and a group whose combined version breaks a rule is retried request
+   * by request. Threads that arrive while a write is in flight thus share the next write, which is
+   * what makes concurrent durable writes scale. Every request still sees the latest version,
+   * every version is still a compare-and-swap, and a caller returns only once its change is
+   * persisted (or has failed). StateOptions.groupCommit(false) turns it off.
+   *
    * An exception anywhere before `current` is assigned leaves `current` untouched, which is
    * "persist, then publish". A conflict publishes the reloaded version, which is a real stored
    * version, so readers never see an unpersisted state. Crash safety of the stored bytes is the
@@ -103,7 +112,10 @@ public final class State implements AutoCloseable {
   private final Backend backend;
   private final boolean ownsBackend;
   private final StateOptions options;
+  private static final int MAX_GROUP = 256;
+
   private final ReentrantLock writeLock = new ReentrantLock();
+  private final java.util.concurrent.ConcurrentLinkedQueue<Request<?>> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile StoredState current;
   private volatile boolean closed;
 
@@ -605,59 +617,180 @@ public final class State implements AutoCloseable {
     }
   }
 
+  /** One caller's write, waiting in the group-commit queue until a leader completes it. */
+  private static final class Request<R> {
+    final AuditEntry audit;
+    final Function<StateTransaction, R> fn;
+    final boolean force;
+    R result;
+    int from;
+    int to;
+    Snapshot snapshot;
+    Throwable error;
+    volatile boolean done;
+
+    Request(AuditEntry audit, Function<StateTransaction, R> fn, boolean force) {
+      this.audit = audit;
+      this.fn = fn;
+      this.force = force;
+    }
+
+    void apply(StateTransaction tx) {
+      from = tx.mark();
+      result = fn.apply(tx);
+      to = tx.mark();
+    }
+
+    void succeed(Snapshot s) {
+      snapshot = s;
+      done = true;
+    }
+
+    void fail(Throwable t) {
+      error = t;
+      done = true;
+    }
+
+    Outcome<R> outcome() {
+      if (error instanceof RuntimeException e) {
+        throw e;
+      }
+      if (error instanceof Error e) {
+        throw e;
+      }
+      if (error != null) {
+        throw new StateException("write failed: " + error, error);
+      }
+      return new Outcome<>(result, snapshot);
+    }
+  }
+
   private <R> Outcome<R> write(AuditEntry audit, Function<StateTransaction, R> fn, boolean force) {
     Objects.requireNonNull(audit, "audit");
+    Request<R> request = new Request<>(audit, fn, force);
+    if (!options.groupCommit()) {
+      writeLock.lock();
+      try {
+        checkOpen();
+        commit(List.of(request));
+      } finally {
+        writeLock.unlock();
+      }
+      return request.outcome();
+    }
+    pending.add(request);
     writeLock.lock();
     try {
-      checkOpen();
-      int maxAttempts = options.maxAttempts();
-      for (int attempt = 1; ; attempt++) {
-        StoredState base = current;
-        Instant now = options.clock().instant();
-        StateTransaction tx = new StateTransaction(base.snapshot(), now);
-        R result;
-        try {
-          result = fn.apply(tx);
-        } finally {
-          tx.close();
+      while (!request.done) {
+        List<Request<?>> batch = new ArrayList<>();
+        for (Request<?> r; batch.size() < MAX_GROUP && (r = pending.poll()) != null; ) {
+          batch.add(r);
         }
-        if (tx.changes().isEmpty() && !force) {
-          return new Outcome<>(result, base.snapshot());
+        if (closed) {
+          IllegalStateException e = new IllegalStateException("State for " + location() + " is closed");
+          batch.forEach(r -> r.fail(e));
+        } else {
+          commit(batch);
         }
-        Metadata bm = base.snapshot().metadata();
-        Metadata meta = bm.withSerial(bm.serial() + 1, now);
-        if (!meta.hasLineage()) {
-          meta = meta.withLineage(UUID.randomUUID().toString());
-        }
-        Snapshot next = tx.finish(meta);
-        validate(tx, next);
-        AuditEntry resolved = resolve(audit, tx.changes(), base.snapshot());
-        SaveResult saved = backend.save(new SaveRequest(base.token(), next, tx.changes(), resolved));
-        if (saved instanceof SaveResult.Saved s) {
-          current = new StoredState(next, s.token());
-          return new Outcome<>(result, next);
-        }
-        SaveResult.Conflict conflict = (SaveResult.Conflict) saved;
-        StoredState fresh = conflict.current().isPresent() ? conflict.current().get() : reload(base);
-        current = checkLineage(base, fresh);
-        if (attempt >= maxAttempts) {
-          throw new ConflictException(
-              "Could not write to "
-                  + location()
-                  + ": other writers changed it during each of "
-                  + attempt
-                  + " attempts ("
-                  + resolved.operation()
-                  + "). Nothing of this change was written; retry later, or raise"
-                  + " StateOptions.maxAttempts if this contention is expected.",
-              attempt);
-        }
-        LOG.debug("Conflict writing {} at serial {} (attempt {}), retrying on serial {}",
-            location(), bm.serial(), attempt, fresh.snapshot().metadata().serial());
-        backoff(attempt);
       }
     } finally {
       writeLock.unlock();
+    }
+    return request.outcome();
+  }
+
+  /**
+   * Commits a group of requests as one version (the caller holds {@code writeLock}). Each request
+   * runs against a savepoint, so one that throws is undone and fails alone; if the combined version
+   * breaks a rule, every request is retried on its own so that one bad change vetoes only itself.
+   * Completes every request of the group, successfully or with its error.
+   */
+  private void commit(List<Request<?>> batch) {
+    try {
+      commitAttempts(batch);
+    } catch (RuntimeException | Error e) {
+      for (Request<?> r : batch) {
+        if (!r.done) {
+          r.fail(e);
+        }
+      }
+    }
+  }
+
+  private void commitAttempts(List<Request<?>> batch) {
+    int maxAttempts = options.maxAttempts();
+    for (int attempt = 1; ; attempt++) {
+      StoredState base = current;
+      Instant now = options.clock().instant();
+      StateTransaction tx = new StateTransaction(base.snapshot(), now);
+      List<Request<?>> applied = new ArrayList<>(batch.size());
+      boolean force = false;
+      for (Request<?> r : batch) {
+        if (r.done) {
+          continue;
+        }
+        int mark = tx.mark();
+        tx.reopen();
+        try {
+          r.apply(tx);
+          applied.add(r);
+          force |= r.force;
+        } catch (RuntimeException | Error e) {
+          tx.rollbackTo(mark);
+          r.fail(e);
+        }
+      }
+      tx.close();
+      if (applied.isEmpty()) {
+        return;
+      }
+      if (tx.changes().isEmpty() && !force) {
+        applied.forEach(r -> r.succeed(base.snapshot()));
+        return;
+      }
+      Metadata bm = base.snapshot().metadata();
+      Metadata meta = bm.withSerial(bm.serial() + 1, now);
+      if (!meta.hasLineage()) {
+        meta = meta.withLineage(UUID.randomUUID().toString());
+      }
+      Snapshot next = tx.finish(meta);
+      try {
+        validate(tx, next);
+      } catch (InvalidStateException e) {
+        if (applied.size() == 1) {
+          applied.get(0).fail(e);
+        } else {
+          for (Request<?> r : applied) {
+            commitAttempts(List.of(r));
+          }
+        }
+        return;
+      }
+      AuditEntry resolved = resolve(applied, tx, base.snapshot());
+      SaveResult saved = backend.save(new SaveRequest(base.token(), next, tx.changes(), resolved));
+      if (saved instanceof SaveResult.Saved s) {
+        current = new StoredState(next, s.token());
+        applied.forEach(r -> r.succeed(next));
+        return;
+      }
+      SaveResult.Conflict conflict = (SaveResult.Conflict) saved;
+      StoredState fresh = conflict.current().isPresent() ? conflict.current().get() : reload(base);
+      current = checkLineage(base, fresh);
+      if (attempt >= maxAttempts) {
+        throw new ConflictException(
+            "Could not write to "
+                + location()
+                + ": other writers changed it during each of "
+                + attempt
+                + " attempts ("
+                + resolved.operation()
+                + "). Nothing of this change was written; retry later, or raise"
+                + " StateOptions.maxAttempts if this contention is expected.",
+            attempt);
+      }
+      LOG.debug("Conflict writing {} at serial {} (attempt {}), retrying on serial {}",
+          location(), bm.serial(), attempt, fresh.snapshot().metadata().serial());
+      backoff(attempt);
     }
   }
 
@@ -719,15 +852,39 @@ public final class State implements AutoCloseable {
     }
   }
 
-  private AuditEntry resolve(AuditEntry audit, List<Change> changes, Snapshot base) {
-    AuditEntry a = audit;
-    if (a.operator().isEmpty()) {
-      a = a.withOperator(options.operator());
+  /**
+   * The audit entry of a group: one request's entry with defaults filled in, or for several, the
+   * distinct operators, operations and reasons joined (the history then shows every change).
+   */
+  private AuditEntry resolve(List<Request<?>> applied, StateTransaction tx, Snapshot base) {
+    java.util.LinkedHashSet<String> operators = new java.util.LinkedHashSet<>();
+    java.util.LinkedHashSet<String> operations = new java.util.LinkedHashSet<>();
+    java.util.LinkedHashSet<String> reasons = new java.util.LinkedHashSet<>();
+    for (Request<?> r : applied) {
+      AuditEntry a = r.audit;
+      operators.add(a.operator().isEmpty() ? options.operator() : a.operator());
+      operations.add(a.operation().isEmpty() ? describe(tx.changesSince(r.from).subList(0, r.to - r.from), base) : a.operation());
+      if (!a.reason().isEmpty()) {
+        reasons.add(a.reason());
+      }
     }
-    if (a.operation().isEmpty()) {
-      a = a.withOperation(describe(changes, base));
+    return new AuditEntry(String.join(", ", operators), join(operations), String.join("; ", reasons));
+  }
+
+  private static String join(java.util.Collection<String> parts) {
+    StringBuilder sb = new StringBuilder();
+    int i = 0;
+    for (String p : parts) {
+      if (i == 3) {
+        sb.append(" (+").append(parts.size() - 3).append(" more)");
+        break;
+      }
+      if (i++ > 0) {
+        sb.append("; ");
+      }
+      sb.append(p);
     }
-    return a;
+    return sb.toString();
   }
 
   /**

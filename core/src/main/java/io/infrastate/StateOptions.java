@@ -30,8 +30,10 @@ public final class StateOptions {
   private final int maxAttempts;
   private final Duration retryBackoff;
   private final List<Validator> validators;
+  private final boolean groupCommit;
 
   private StateOptions(Builder b) {
+    this.groupCommit = b.groupCommit == null || b.groupCommit;
     this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
     this.operator = b.operator == null ? Environment.defaultOperator() : b.operator;
     this.maxAttempts = b.maxAttempts == 0 ? 16 : b.maxAttempts;
@@ -104,6 +106,16 @@ public final class StateOptions {
     return validators;
   }
 
+  /**
+   * Whether concurrent writes through one handle are coalesced into one durable write (group
+   * commit). On by default; each caller still returns only when its change is persisted.
+   *
+   * @return {@code true} if group commit is on
+   */
+  public boolean groupCommit() {
+    return groupCommit;
+  }
+
   /** Builds {@link StateOptions}. Each setting may be set once. Not thread-safe. */
   public static final class Builder {
     private Clock clock;
@@ -111,8 +123,24 @@ public final class StateOptions {
     private int maxAttempts;
     private Duration retryBackoff;
     private final List<Validator> validators = new ArrayList<>();
+    private Boolean groupCommit;
 
     private Builder() {}
+
+    /**
+     * Turns group commit on or off (on by default). With it on, writes that arrive while another
+     * write of the same handle is being persisted are committed together as one version, whose
+     * audit entry joins theirs.
+     *
+     * @param enabled whether to coalesce concurrent writes
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder groupCommit(boolean enabled) {
+      requireUnset(this.groupCommit, "groupCommit");
+      this.groupCommit = enabled;
+      return this;
+    }
 
     /**
      * Sets the clock (tests inject a fixed or fake clock).

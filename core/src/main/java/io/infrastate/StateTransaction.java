@@ -21,6 +21,8 @@ final class StateTransaction implements Transaction {
   private TreeMap<String, HostState> hosts;
   private TreeMap<String, ResourceState> resources;
   private final List<Change> changes = new ArrayList<>();
+  /** One undo action per entry of {@code changes}, for savepoints (group commit). */
+  private final List<Runnable> undo = new ArrayList<>();
   private boolean closed;
 
   StateTransaction(Snapshot base, Instant now) {
@@ -62,8 +64,9 @@ final class StateTransaction implements Transaction {
     Objects.requireNonNull(host, "host");
     HostState existing = hostsView().get(host.name());
     HostState stored = host.withTimestamps(existing != null ? existing.createdAt() : now, now);
-    mutableHosts().put(stored.name(), stored);
-    changes.add(new Change.PutHost(stored));
+    TreeMap<String, HostState> m = mutableHosts();
+    HostState previous = m.put(stored.name(), stored);
+    record(new Change.PutHost(stored), () -> restore(m, stored.name(), previous));
     return stored;
   }
 
@@ -85,8 +88,9 @@ final class StateTransaction implements Transaction {
     if (!hostsView().containsKey(name)) {
       return false;
     }
-    mutableHosts().remove(name);
-    changes.add(new Change.RemoveHost(name));
+    TreeMap<String, HostState> m = mutableHosts();
+    HostState previous = m.remove(name);
+    record(new Change.RemoveHost(name), () -> restore(m, name, previous));
     return true;
   }
 
@@ -103,8 +107,9 @@ final class StateTransaction implements Transaction {
     Objects.requireNonNull(resource, "resource");
     ResourceState existing = resourcesView().get(key);
     ResourceState stored = resource.withTimestamps(existing != null ? existing.createdAt() : now, now);
-    mutableResources().put(key, stored);
-    changes.add(new Change.PutResource(key, stored));
+    TreeMap<String, ResourceState> m = mutableResources();
+    ResourceState previous = m.put(key, stored);
+    record(new Change.PutResource(key, stored), () -> restore(m, key, previous));
     return stored;
   }
 
@@ -126,8 +131,9 @@ final class StateTransaction implements Transaction {
     if (!resourcesView().containsKey(key)) {
       return false;
     }
-    mutableResources().remove(key);
-    changes.add(new Change.RemoveResource(key));
+    TreeMap<String, ResourceState> m = mutableResources();
+    ResourceState previous = m.remove(key);
+    record(new Change.RemoveResource(key), () -> restore(m, key, previous));
     return true;
   }
 
@@ -160,10 +166,51 @@ final class StateTransaction implements Transaction {
 
   /** Replaces the whole content (rollback, push). */
   void replaceAll(Snapshot content) {
+    checkOpen();
+    TreeMap<String, HostState> oldHosts = hosts;
+    TreeMap<String, ResourceState> oldResources = resources;
     hosts = new TreeMap<>(content.hostMap());
     resources = new TreeMap<>(content.resourceMap());
-    changes.clear();
-    changes.add(new Change.ReplaceAll(content));
+    record(new Change.ReplaceAll(content), () -> {
+      hosts = oldHosts;
+      resources = oldResources;
+    });
+  }
+
+  private void record(Change change, Runnable undoAction) {
+    changes.add(change);
+    undo.add(undoAction);
+  }
+
+  private static <V> void restore(TreeMap<String, V> map, String key, V previous) {
+    if (previous == null) {
+      map.remove(key);
+    } else {
+      map.put(key, previous);
+    }
+  }
+
+  /** A savepoint: the number of changes so far. */
+  int mark() {
+    return changes.size();
+  }
+
+  /** Undoes every change made after a savepoint. */
+  void rollbackTo(int mark) {
+    for (int i = changes.size() - 1; i >= mark; i--) {
+      undo.remove(i).run();
+      changes.remove(i);
+    }
+  }
+
+  /** The changes made after a savepoint. */
+  List<Change> changesSince(int mark) {
+    return changes.subList(mark, changes.size());
+  }
+
+  /** Re-opens the transaction for the next request of a group (see State's group commit). */
+  void reopen() {
+    closed = false;
   }
 
   List<Change> changes() {

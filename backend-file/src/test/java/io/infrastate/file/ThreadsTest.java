@@ -117,7 +117,8 @@ class ThreadsTest {
     State check = State.load(backends.get(), options);
     assertThat(check.allHosts()).hasSize(writers * batchesPerWriter * batchSize);
     assertThat(check.getResource("counter").orElseThrow().data().get("value")).isEqualTo(writers * batchesPerWriter);
-    assertThat(check.metadata().serial()).isEqualTo(writers * batchesPerWriter);
+    // writers sharing a handle may be group-committed into one version: never more versions than updates
+    assertThat(check.metadata().serial()).isBetween(1L, (long) writers * batchesPerWriter);
     assertThat(reads.get()).isPositive();
   }
 }
