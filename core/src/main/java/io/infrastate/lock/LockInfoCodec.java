@@ -139,38 +139,46 @@ public final class LockInfoCodec {
     String hostname = "";
     String field = null;
     try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), content)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw damage(source, "$", "expected a JSON object", null);
-      }
-      while ((field = p.nextName()) != null) {
-        JsonToken t = p.nextToken();
-        switch (field) {
-          case "id" -> id = string(p, t, source, field);
-          case "name" -> name = string(p, t, source, field);
-          case "operator" -> operator = string(p, t, source, field);
-          case "operation" -> operation = string(p, t, source, field);
-          case "reason" -> reason = string(p, t, source, field);
-          case "hostname" -> hostname = string(p, t, source, field);
-          case "timestamp" -> timestamp = time(p, t, source, field);
-          case "created_at" -> created = time(p, t, source, field);
-          case "expires_at" -> expires = time(p, t, source, field);
-          case "pid" -> {
-            if (t != JsonToken.VALUE_NUMBER_INT) {
-              throw damage(source, "$." + field, "expected an integer", null);
-            }
-            pid = p.getLongValue();
-          }
-          default -> p.skipChildren();
+      try {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          throw damage(source, "$", "expected a JSON object", null);
         }
-      }
-      field = null;
-      if (p.nextToken() != null) {
-        throw damage(source, "$", "unexpected content after the JSON object", null);
+        while ((field = p.nextName()) != null) {
+          JsonToken t = p.nextToken();
+          switch (field) {
+            case "id" -> id = string(p, t, source, field);
+            case "name" -> name = string(p, t, source, field);
+            case "operator" -> operator = string(p, t, source, field);
+            case "operation" -> operation = string(p, t, source, field);
+            case "reason" -> reason = string(p, t, source, field);
+            case "hostname" -> hostname = string(p, t, source, field);
+            case "timestamp" -> timestamp = time(p, t, source, field);
+            case "created_at" -> created = time(p, t, source, field);
+            case "expires_at" -> expires = time(p, t, source, field);
+            case "pid" -> {
+              if (t != JsonToken.VALUE_NUMBER_INT) {
+                throw damage(source, "$." + field, "expected an integer", null);
+              }
+              pid = p.getLongValue();
+            }
+            default -> p.skipChildren();
+          }
+          field = null;
+        }
+        if (p.nextToken() != null) {
+          throw damage(source, "$", "unexpected content after the JSON object", null);
+        }
+      } catch (JacksonException e) {
+        String msg = e.getOriginalMessage() == null ? "unknown parse error" : e.getOriginalMessage();
+        int nl = msg.indexOf('\n');
+        String at = field;
+        if (at == null && msg.startsWith("Duplicate")) {
+          at = p.currentName(); // the repeated property
+        }
+        throw damage(source, at == null ? "$" : "$." + at, "not valid JSON: " + (nl < 0 ? msg : msg.substring(0, nl)), e);
       }
     } catch (JacksonException e) {
-      String msg = e.getOriginalMessage() == null ? "unknown parse error" : e.getOriginalMessage();
-      int nl = msg.indexOf('\n');
-      throw damage(source, field == null ? "$" : "$." + field, "not valid JSON: " + (nl < 0 ? msg : msg.substring(0, nl)), e);
+      throw damage(source, "$", "not valid JSON: " + e.getOriginalMessage(), e);
     }
     if (id == null || id.isEmpty()) {
       throw damage(source, "$.id", "the lock id is missing", null);
