@@ -1,0 +1,116 @@
+package io.infrastate.s3;
+
+import java.net.URI;
+import java.util.Properties;
+import java.util.UUID;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
+
+/**
+ * A real S3-compatible server (S3Proxy, in-memory blob store) on 127.0.0.1, for tests. It can be
+ * stopped and started again on the same port with the same content, to inject outages.
+ *
+ * <p>Not thread-safe for start/stop; the server itself serves concurrent requests.
+ */
+final class S3TestServer implements AutoCloseable {
+  static final String ACCESS_KEY = "infrastate-test-access";
+  static final String SECRET_KEY = "infrastate-test-secret-0123456789";
+  static final String REGION = "us-east-1";
+
+  private final BlobStore store;
+  private S3Proxy proxy;
+  private int port;
+
+  private S3TestServer(BlobStore store) {
+    this.store = store;
+  }
+
+  /**
+   * Starts a server with an empty in-memory store on a free port.
+   *
+   * @return the running server
+   */
+  static S3TestServer start() throws Exception {
+    S3TestServer s = new S3TestServer(BlobStores.create("transient", new Properties()));
+    s.startOn(0);
+    return s;
+  }
+
+  private void startOn(int wantedPort) throws Exception {
+    S3Proxy p = S3Proxy.builder()
+        .blobStore(store)
+        .endpoint(URI.create("http://127.0.0.1:" + wantedPort))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+        .build();
+    p.start();
+    while (!"STARTED".equals(p.getState())) {
+      Thread.sleep(1);
+    }
+    proxy = p;
+    port = p.getPort();
+  }
+
+  /** Stops serving (connections are refused) but keeps the content. */
+  void stop() throws Exception {
+    if (proxy != null) {
+      proxy.stop();
+      proxy = null;
+    }
+  }
+
+  /** Serves the same content again on the same port. */
+  void restart() throws Exception {
+    if (proxy == null) {
+      startOn(port);
+    }
+  }
+
+  URI endpoint() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
+  /**
+   * Creates a bucket with a fresh random name.
+   *
+   * @return its name
+   */
+  String newBucket() {
+    String name = "b-" + UUID.randomUUID().toString().substring(0, 13);
+    try (S3Client c = client()) {
+      c.createBucket(CreateBucketRequest.builder().bucket(name).build());
+    }
+    return name;
+  }
+
+  S3Client client(ExecutionInterceptor... interceptors) {
+    return client(SECRET_KEY, interceptors);
+  }
+
+  S3Client client(String secret, ExecutionInterceptor... interceptors) {
+    ClientOverrideConfiguration.Builder o = ClientOverrideConfiguration.builder();
+    for (ExecutionInterceptor i : interceptors) {
+      o.addExecutionInterceptor(i);
+    }
+    return S3Client.builder()
+        .endpointOverride(endpoint())
+        .region(Region.of(REGION))
+        .forcePathStyle(true)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, secret)))
+        .overrideConfiguration(o.build())
+        .build();
+  }
+
+  @Override
+  public void close() throws Exception {
+    stop();
+  }
+}
