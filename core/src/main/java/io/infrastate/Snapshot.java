@@ -1,11 +1,8 @@
 package io.infrastate;
 
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
+import io.infrastate.internal.PersistentMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -15,24 +12,29 @@ import java.util.TreeMap;
  * snapshots, never a live mutable object; a snapshot never changes after it was created, so it may
  * be shared freely between threads.
  *
- * <p>Maps iterate in key order (the order of state.json). {@link #getResourcesByType(String)} uses
- * an index built once per snapshot on first use, so its cost is proportional to the answer.
+ * <p>Maps iterate in key order (the order of state.json). Versions share structure: a snapshot
+ * derived by a write shares all but the changed paths of its persistent trees with its
+ * predecessor, so a write costs O(changes × log n), not a copy of the state. {@link
+ * #getResourcesByType(String)} reads a type index maintained the same way, so its cost is
+ * proportional to the answer.
  *
  * <p>Instances are thread-safe.
  */
 public final class Snapshot {
   private final Metadata metadata;
-  private final NavigableMap<String, HostState> hosts;
-  private final NavigableMap<String, ResourceState> resources;
-  private volatile Map<String, List<ResourceState>> byType;
+  private final PersistentMap<HostState> hosts;
+  private final PersistentMap<ResourceState> resources;
+  private final PersistentMap<PersistentMap<ResourceState>> byType;
 
   private Snapshot(
       Metadata metadata,
-      NavigableMap<String, HostState> hosts,
-      NavigableMap<String, ResourceState> resources) {
+      PersistentMap<HostState> hosts,
+      PersistentMap<ResourceState> resources,
+      PersistentMap<PersistentMap<ResourceState>> byType) {
     this.metadata = Objects.requireNonNull(metadata, "metadata");
-    this.hosts = Collections.unmodifiableNavigableMap(hosts);
-    this.resources = Collections.unmodifiableNavigableMap(resources);
+    this.hosts = hosts;
+    this.resources = resources;
+    this.byType = byType;
   }
 
   /**
@@ -45,7 +47,16 @@ public final class Snapshot {
    */
   public static Snapshot of(
       Metadata metadata, Map<String, HostState> hosts, Map<String, ResourceState> resources) {
-    return new Snapshot(metadata, new TreeMap<>(hosts), new TreeMap<>(resources));
+    PersistentMap<ResourceState> r = PersistentMap.copyOf(resources);
+    return new Snapshot(metadata, PersistentMap.copyOf(hosts), r, indexByType(r));
+  }
+
+  private static PersistentMap<PersistentMap<ResourceState>> indexByType(PersistentMap<ResourceState> resources) {
+    TreeMap<String, TreeMap<String, ResourceState>> index = new TreeMap<>();
+    resources.forEach((k, r) -> index.computeIfAbsent(r.type(), t -> new TreeMap<>()).put(k, r));
+    TreeMap<String, PersistentMap<ResourceState>> frozen = new TreeMap<>();
+    index.forEach((t, m) -> frozen.put(t, PersistentMap.copyOf(m)));
+    return PersistentMap.copyOf(frozen);
   }
 
   /**
@@ -55,7 +66,7 @@ public final class Snapshot {
    * @return a new snapshot without hosts or resources
    */
   public static Snapshot empty(Metadata metadata) {
-    return new Snapshot(metadata, new TreeMap<>(), new TreeMap<>());
+    return new Snapshot(metadata, PersistentMap.empty(), PersistentMap.empty(), PersistentMap.empty());
   }
 
   /**
@@ -111,7 +122,7 @@ public final class Snapshot {
    * @return an unmodifiable list
    */
   public List<HostState> allHosts() {
-    return List.copyOf(hosts.values());
+    return hosts.valueList();
   }
 
   /**
@@ -135,24 +146,26 @@ public final class Snapshot {
   }
 
   /**
-   * The resources of one type, in key order. Indexed: the first call on a snapshot builds the
-   * index, later calls cost only the size of the answer.
+   * The resources of one type, in key order. Indexed: the cost is proportional to the answer, not
+   * to the state.
    *
    * @param type the resource type
    * @return an unmodifiable list, empty if none
    */
   public List<ResourceState> getResourcesByType(String type) {
-    Map<String, List<ResourceState>> index = byType;
-    if (index == null) {
-      HashMap<String, List<ResourceState>> built = new HashMap<>();
-      for (ResourceState r : resources.values()) {
-        built.computeIfAbsent(r.type(), t -> new ArrayList<>()).add(r);
-      }
-      built.replaceAll((t, l) -> List.copyOf(l));
-      index = built;
-      byType = index;
-    }
-    return index.getOrDefault(type, List.of());
+    PersistentMap<ResourceState> ofType = byType.get(type);
+    return ofType == null ? List.of() : ofType.valueList();
+  }
+
+  /**
+   * The resource types present, in order, with the resources of each by key.
+   *
+   * @return an unmodifiable map of type to (key to resource)
+   */
+  public Map<String, Map<String, ResourceState>> resourcesByType() {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Map<String, Map<String, ResourceState>> view = (Map) byType;
+    return view;
   }
 
   /**
@@ -165,34 +178,13 @@ public final class Snapshot {
     return new Snapshot(Objects.requireNonNull(newMetadata, "metadata"), hosts, resources, byType);
   }
 
-  private Snapshot(
-      Metadata metadata,
-      NavigableMap<String, HostState> unmodifiableHosts,
-      NavigableMap<String, ResourceState> unmodifiableResources,
-      Map<String, List<ResourceState>> index) {
-    this.metadata = metadata;
-    this.hosts = unmodifiableHosts;
-    this.resources = unmodifiableResources;
-    this.byType = index;
-  }
-
-  /**
-   * A new version derived from this one: maps passed as {@code null} are shared with this snapshot.
-   *
-   * @param newMetadata the metadata
-   * @param newHosts the hosts, handed over, or {@code null} to share
-   * @param newResources the resources, handed over, or {@code null} to share
-   * @return a new snapshot
-   */
+  /** A version derived from this one by a transaction; shares structure with it. */
   Snapshot derive(
       Metadata newMetadata,
-      TreeMap<String, HostState> newHosts,
-      TreeMap<String, ResourceState> newResources) {
-    return new Snapshot(
-        newMetadata,
-        newHosts == null ? hosts : Collections.unmodifiableNavigableMap(newHosts),
-        newResources == null ? resources : Collections.unmodifiableNavigableMap(newResources),
-        newResources == null ? byType : null);
+      PersistentMap<HostState> newHosts,
+      PersistentMap<ResourceState> newResources,
+      PersistentMap<PersistentMap<ResourceState>> newByType) {
+    return new Snapshot(newMetadata, newHosts, newResources, newByType);
   }
 
   /** Content equality: metadata, hosts and resources. */
@@ -222,21 +214,15 @@ public final class Snapshot {
         + "]";
   }
 
-  /**
-   * The hosts map for internal copy-on-write, without the unmodifiable wrapper's cost.
-   *
-   * @return the hosts
-   */
-  NavigableMap<String, HostState> hostMap() {
+  PersistentMap<HostState> hostMap() {
     return hosts;
   }
 
-  /**
-   * The resources map for internal copy-on-write.
-   *
-   * @return the resources
-   */
-  NavigableMap<String, ResourceState> resourceMap() {
+  PersistentMap<ResourceState> resourceMap() {
     return resources;
+  }
+
+  PersistentMap<PersistentMap<ResourceState>> typeIndex() {
+    return byType;
   }
 }

@@ -1,33 +1,43 @@
 package io.infrastate;
 
+import io.infrastate.internal.PersistentMap;
 import io.infrastate.spi.Change;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
- * The transaction behind {@link State#update}: copy-on-write over one base snapshot (each map is
- * copied on its first change only), recording the changes in order for backends that persist
- * changes rather than whole states. One instance per attempt; never shared between threads.
+ * The transaction behind {@link State#update}: a working version over one base snapshot, built
+ * from persistent maps so that each change costs O(log n) and shares everything else with the base.
+ * It records the changes in order (for backends that persist changes rather than whole states) and
+ * the map roots before each change (for savepoints, which group commit uses to undo one caller's
+ * part). One instance per attempt; never shared between threads.
  */
 final class StateTransaction implements Transaction {
   private final Snapshot base;
   private final Instant now;
-  private TreeMap<String, HostState> hosts;
-  private TreeMap<String, ResourceState> resources;
+  private PersistentMap<HostState> hosts;
+  private PersistentMap<ResourceState> resources;
+  private PersistentMap<PersistentMap<ResourceState>> byType;
   private final List<Change> changes = new ArrayList<>();
-  /** One undo action per entry of {@code changes}, for savepoints (group commit). */
-  private final List<Runnable> undo = new ArrayList<>();
+  /** The roots before each entry of {@code changes}, for savepoints. */
+  private final List<Roots> before = new ArrayList<>();
   private boolean closed;
+
+  private record Roots(
+      PersistentMap<HostState> hosts,
+      PersistentMap<ResourceState> resources,
+      PersistentMap<PersistentMap<ResourceState>> byType) {}
 
   StateTransaction(Snapshot base, Instant now) {
     this.base = base;
     this.now = now;
+    this.hosts = base.hostMap();
+    this.resources = base.resourceMap();
+    this.byType = base.typeIndex();
   }
 
   private void checkOpen() {
@@ -36,68 +46,54 @@ final class StateTransaction implements Transaction {
     }
   }
 
-  private Map<String, HostState> hostsView() {
-    return hosts != null ? hosts : base.hostMap();
+  private void record(Change change) {
+    changes.add(change);
   }
 
-  private Map<String, ResourceState> resourcesView() {
-    return resources != null ? resources : base.resourceMap();
-  }
-
-  private TreeMap<String, HostState> mutableHosts() {
-    if (hosts == null) {
-      hosts = new TreeMap<>(base.hostMap());
-    }
-    return hosts;
-  }
-
-  private TreeMap<String, ResourceState> mutableResources() {
-    if (resources == null) {
-      resources = new TreeMap<>(base.resourceMap());
-    }
-    return resources;
+  private void saveRoots() {
+    before.add(new Roots(hosts, resources, byType));
   }
 
   @Override
   public HostState addHost(HostState host) {
     checkOpen();
     Objects.requireNonNull(host, "host");
-    HostState existing = hostsView().get(host.name());
+    HostState existing = hosts.get(host.name());
     HostState stored = host.withTimestamps(existing != null ? existing.createdAt() : now, now);
-    TreeMap<String, HostState> m = mutableHosts();
-    HostState previous = m.put(stored.name(), stored);
-    record(new Change.PutHost(stored), () -> restore(m, stored.name(), previous));
+    saveRoots();
+    hosts = hosts.plus(stored.name(), stored);
+    record(new Change.PutHost(stored));
     return stored;
   }
 
   @Override
   public Optional<HostState> getHost(String name) {
     checkOpen();
-    return Optional.ofNullable(hostsView().get(name));
+    return Optional.ofNullable(hosts.get(name));
   }
 
   @Override
   public boolean hasHost(String name) {
     checkOpen();
-    return hostsView().containsKey(name);
+    return hosts.containsKey(name);
   }
 
   @Override
   public boolean removeHost(String name) {
     checkOpen();
-    if (!hostsView().containsKey(name)) {
+    if (!hosts.containsKey(name)) {
       return false;
     }
-    TreeMap<String, HostState> m = mutableHosts();
-    HostState previous = m.remove(name);
-    record(new Change.RemoveHost(name), () -> restore(m, name, previous));
+    saveRoots();
+    hosts = hosts.minus(name);
+    record(new Change.RemoveHost(name));
     return true;
   }
 
   @Override
   public List<HostState> allHosts() {
     checkOpen();
-    return List.copyOf(hostsView().values());
+    return hosts.valueList();
   }
 
   @Override
@@ -105,57 +101,61 @@ final class StateTransaction implements Transaction {
     checkOpen();
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(resource, "resource");
-    ResourceState existing = resourcesView().get(key);
+    ResourceState existing = resources.get(key);
     ResourceState stored = resource.withTimestamps(existing != null ? existing.createdAt() : now, now);
-    TreeMap<String, ResourceState> m = mutableResources();
-    ResourceState previous = m.put(key, stored);
-    record(new Change.PutResource(key, stored), () -> restore(m, key, previous));
+    saveRoots();
+    if (existing != null) {
+      unindex(key, existing);
+    }
+    resources = resources.plus(key, stored);
+    PersistentMap<ResourceState> ofType = byType.get(stored.type());
+    byType = byType.plus(stored.type(), (ofType == null ? PersistentMap.<ResourceState>empty() : ofType).plus(key, stored));
+    record(new Change.PutResource(key, stored));
     return stored;
+  }
+
+  private void unindex(String key, ResourceState existing) {
+    PersistentMap<ResourceState> ofType = byType.get(existing.type()).minus(key);
+    byType = ofType.isEmpty() ? byType.minus(existing.type()) : byType.plus(existing.type(), ofType);
   }
 
   @Override
   public Optional<ResourceState> getResource(String key) {
     checkOpen();
-    return Optional.ofNullable(resourcesView().get(key));
+    return Optional.ofNullable(resources.get(key));
   }
 
   @Override
   public boolean hasResource(String key) {
     checkOpen();
-    return resourcesView().containsKey(key);
+    return resources.containsKey(key);
   }
 
   @Override
   public boolean removeResource(String key) {
     checkOpen();
-    if (!resourcesView().containsKey(key)) {
+    ResourceState existing = resources.get(key);
+    if (existing == null) {
       return false;
     }
-    TreeMap<String, ResourceState> m = mutableResources();
-    ResourceState previous = m.remove(key);
-    record(new Change.RemoveResource(key), () -> restore(m, key, previous));
+    saveRoots();
+    resources = resources.minus(key);
+    unindex(key, existing);
+    record(new Change.RemoveResource(key));
     return true;
   }
 
   @Override
   public List<ResourceState> getResourcesByType(String type) {
     checkOpen();
-    if (resources == null) {
-      return base.getResourcesByType(type);
-    }
-    List<ResourceState> out = new ArrayList<>();
-    for (ResourceState r : resources.values()) {
-      if (r.type().equals(type)) {
-        out.add(r);
-      }
-    }
-    return List.copyOf(out);
+    PersistentMap<ResourceState> ofType = byType.get(type);
+    return ofType == null ? List.of() : ofType.valueList();
   }
 
   @Override
   public Map<String, ResourceState> allResources() {
     checkOpen();
-    return Collections.unmodifiableMap(resourcesView());
+    return resources;
   }
 
   @Override
@@ -167,27 +167,11 @@ final class StateTransaction implements Transaction {
   /** Replaces the whole content (rollback, push). */
   void replaceAll(Snapshot content) {
     checkOpen();
-    TreeMap<String, HostState> oldHosts = hosts;
-    TreeMap<String, ResourceState> oldResources = resources;
-    hosts = new TreeMap<>(content.hostMap());
-    resources = new TreeMap<>(content.resourceMap());
-    record(new Change.ReplaceAll(content), () -> {
-      hosts = oldHosts;
-      resources = oldResources;
-    });
-  }
-
-  private void record(Change change, Runnable undoAction) {
-    changes.add(change);
-    undo.add(undoAction);
-  }
-
-  private static <V> void restore(TreeMap<String, V> map, String key, V previous) {
-    if (previous == null) {
-      map.remove(key);
-    } else {
-      map.put(key, previous);
-    }
+    saveRoots();
+    hosts = content.hostMap();
+    resources = content.resourceMap();
+    byType = content.typeIndex();
+    record(new Change.ReplaceAll(content));
   }
 
   /** A savepoint: the number of changes so far. */
@@ -197,9 +181,13 @@ final class StateTransaction implements Transaction {
 
   /** Undoes every change made after a savepoint. */
   void rollbackTo(int mark) {
-    for (int i = changes.size() - 1; i >= mark; i--) {
-      undo.remove(i).run();
-      changes.remove(i);
+    if (mark < changes.size()) {
+      Roots r = before.get(mark);
+      hosts = r.hosts();
+      resources = r.resources();
+      byType = r.byType();
+      changes.subList(mark, changes.size()).clear();
+      before.subList(mark, before.size()).clear();
     }
   }
 
@@ -217,14 +205,10 @@ final class StateTransaction implements Transaction {
     return changes;
   }
 
-  Instant now() {
-    return now;
-  }
-
   /** Ends the transaction and builds the new snapshot with the given metadata. */
   Snapshot finish(Metadata metadata) {
     closed = true;
-    return base.derive(metadata, hosts, resources);
+    return base.derive(metadata, hosts, resources, byType);
   }
 
   void close() {
@@ -239,8 +223,8 @@ final class StateTransaction implements Transaction {
       } else if (c instanceof Change.PutResource p) {
         resourceKeys.add(p.key());
       } else if (c instanceof Change.ReplaceAll) {
-        hostKeys.addAll(hostsView().keySet());
-        resourceKeys.addAll(resourcesView().keySet());
+        hostKeys.addAll(hosts.keySet());
+        resourceKeys.addAll(resources.keySet());
       }
     }
   }

@@ -1,0 +1,53 @@
+package io.infrastate.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+
+/** The persistent map against TreeMap, and old versions never change. */
+class PersistentMapProperties {
+  record Op(boolean put, String key, int value) {}
+
+  @Property(tries = 300)
+  void behavesLikeATreeMapAndKeepsOldVersions(@ForAll("ops") List<Op> ops) {
+    PersistentMap<Integer> map = PersistentMap.empty();
+    TreeMap<String, Integer> model = new TreeMap<>();
+    List<PersistentMap<Integer>> versions = new ArrayList<>();
+    List<TreeMap<String, Integer>> models = new ArrayList<>();
+    for (Op op : ops) {
+      if (op.put()) {
+        map = map.plus(op.key(), op.value());
+        model.put(op.key(), op.value());
+      } else {
+        map = map.minus(op.key());
+        model.remove(op.key());
+      }
+      assertThat(map.invariantsHold()).isTrue();
+      assertThat(map.size()).isEqualTo(model.size());
+      assertThat(map.get(op.key())).isEqualTo(model.get(op.key()));
+      versions.add(map);
+      models.add(new TreeMap<>(model));
+    }
+    for (int i = 0; i < versions.size(); i++) {
+      assertThat(new ArrayList<>(versions.get(i).entrySet())).containsExactlyElementsOf(models.get(i).entrySet());
+      assertThat(versions.get(i)).isEqualTo(models.get(i));
+    }
+    assertThat(PersistentMap.copyOf(model)).isEqualTo(model);
+    assertThat(PersistentMap.copyOf(model).invariantsHold()).isTrue();
+  }
+
+  @Provide
+  Arbitrary<List<Op>> ops() {
+    Arbitrary<String> keys = Arbitraries.strings().withCharRange('a', 'f').ofMinLength(1).ofMaxLength(3);
+    return Combinators.combine(Arbitraries.frequency(net.jqwik.api.Tuple.of(3, true), net.jqwik.api.Tuple.of(1, false)), keys, Arbitraries.integers())
+        .as(Op::new).list().ofMaxSize(200);
+  }
+}
