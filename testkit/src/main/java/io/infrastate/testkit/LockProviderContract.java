@@ -50,6 +50,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Each test gets fresh storage; providers opened through {@link #provider()} or {@link
  * #provider(LockOptions)} are closed after each test.
  *
+ * <p>Not thread-safe: JUnit creates one instance per test method; the tests themselves start the
+ * threads they need.
+ *
  * @param <S> what identifies one lock storage location (a directory, a repository, a bucket
  *     prefix)
  */
