@@ -1,0 +1,137 @@
+package io.infrastate.git;
+
+import io.infrastate.AuditEntry;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.revwalk.RevCommit;
+
+/**
+ * How an audit entry becomes a commit and back: identities, the message and its trailers.
+ *
+ * <pre>
+ * Add host web01 (ticket OPS-42)
+ *
+ * Infrastate-Serial: 7
+ * Infrastate-Operation: add host web01
+ * Infrastate-Reason: ticket OPS-42
+ * </pre>
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class CommitFormat {
+  static final String SERIAL = "Infrastate-Serial";
+  static final String OPERATION = "Infrastate-Operation";
+  static final String REASON = "Infrastate-Reason";
+
+  private static final Pattern NAME_EMAIL = Pattern.compile("^(.*?)\\s*<([^<>]*)>$");
+  private static final String FALLBACK_OPERATOR = "infrastate";
+
+  private CommitFormat() {}
+
+  /**
+   * The author and committer for an operator: {@code "Jane Doe <jane@example.com>"} gives that
+   * name and address; any other text, such as {@code "alice@build-7"}, is used as both.
+   */
+  static PersonIdent ident(String operator, Instant when) {
+    String op = operator == null || operator.isBlank() ? FALLBACK_OPERATOR : operator.strip();
+    String name = op;
+    String email = op;
+    Matcher m = NAME_EMAIL.matcher(op);
+    if (m.matches() && !m.group(1).isBlank()) {
+      name = m.group(1);
+      email = m.group(2);
+    }
+    name = sanitize(name);
+    email = sanitize(email);
+    if (name.isEmpty()) {
+      name = FALLBACK_OPERATOR;
+    }
+    return new PersonIdent(name, email, when, ZoneOffset.UTC);
+  }
+
+  /** The operator an identity stands for: the reverse of {@link #ident}. */
+  static String operator(PersonIdent ident) {
+    String name = ident.getName();
+    String email = ident.getEmailAddress();
+    if (email == null || email.isEmpty() || email.equals(name)) {
+      return name;
+    }
+    return name + " <" + email + ">";
+  }
+
+  /** The commit message: the capitalised one-line message, a blank line, then trailers. */
+  static String message(AuditEntry audit, long serial) {
+    String subject = audit.message().isBlank() ? "Save state" : capitalize(audit.message().strip());
+    StringBuilder sb = new StringBuilder(subject.length() + 120);
+    sb.append(subject).append("\n\n");
+    sb.append(SERIAL).append(": ").append(serial).append('\n');
+    if (!audit.operation().isBlank()) {
+      sb.append(OPERATION).append(": ").append(audit.operation().strip()).append('\n');
+    }
+    if (!audit.reason().isBlank()) {
+      sb.append(REASON).append(": ").append(audit.reason().strip()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** The serial recorded in a commit's trailer, if it has one that parses. */
+  static OptionalLong serial(RevCommit commit) {
+    List<String> values = commit.getFooterLines(SERIAL);
+    if (values.size() != 1) {
+      return OptionalLong.empty();
+    }
+    try {
+      long s = Long.parseLong(values.get(0).strip());
+      return s >= 0 ? OptionalLong.of(s) : OptionalLong.empty();
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /** The operation from the trailer, or else the commit's subject line (a person's commit). */
+  static String operation(RevCommit commit) {
+    List<String> values = commit.getFooterLines(OPERATION);
+    return values.isEmpty() ? commit.getShortMessage() : values.get(0).strip();
+  }
+
+  /** The reason from the trailer, or empty. */
+  static String reason(RevCommit commit) {
+    List<String> values = commit.getFooterLines(REASON);
+    return values.isEmpty() ? "" : values.get(0).strip();
+  }
+
+  static String capitalize(String s) {
+    if (s.isEmpty()) {
+      return s;
+    }
+    int first = s.codePointAt(0);
+    int upper = Character.toUpperCase(first);
+    if (first == upper) {
+      return s;
+    }
+    return new StringBuilder(s.length()).appendCodePoint(upper).append(s, Character.charCount(first), s.length()).toString();
+  }
+
+  /** Git forbids angle brackets and line breaks in identities; they are dropped. */
+  private static String sanitize(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c != '<' && c != '>' && c >= 0x20) {
+        sb.append(c);
+      }
+    }
+    return sb.toString().strip();
+  }
+
+  /** A short commit id for messages. */
+  static String abbrev(org.eclipse.jgit.lib.AnyObjectId id) {
+    return id.name().substring(0, 12).toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,1392 @@
+package io.infrastate.git;
+
+import io.infrastate.BackendException;
+import io.infrastate.CorruptStateException;
+import io.infrastate.Snapshot;
+import io.infrastate.StateException;
+import io.infrastate.VersionInfo;
+import io.infrastate.codec.StateCodec;
+import io.infrastate.spi.BackendRegistry;
+import io.infrastate.spi.HistoryBackend;
+import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredState;
+import io.infrastate.spi.VersionToken;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jgit.api.TransportConfigCallback;
+import org.eclipse.jgit.errors.CorruptObjectException;
+import org.eclipse.jgit.errors.NoRemoteRepositoryException;
+import org.eclipse.jgit.errors.NotSupportedException;
+import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.lib.AnyObjectId;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectChecker;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectLoader;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.FetchConnection;
+import org.eclipse.jgit.transport.RemoteRefUpdate;
+import org.eclipse.jgit.transport.SshSessionFactory;
+import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.AndTreeFilter;
+import org.eclipse.jgit.treewalk.filter.PathFilterGroup;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stores a state as a file in a Git repository, on a branch: every write is one commit that changes
+ * only the state file, with the audit entry as author, committer and message. Uses JGit; no {@code
+ * git} binary is needed at run time.
+ *
+ * <h2>Modes</h2>
+ *
+ * <ul>
+ *   <li><b>Local repository</b> ({@link Builder#repository(Path)}): the backend commits directly
+ *       into a repository on this machine, bare or not. Several processes may share it: each write
+ *       is a compare-and-swap on the branch ref, under the same {@code .lock} file protocol the
+ *       {@code git} CLI uses.
+ *   <li><b>Clone of a remote</b> ({@link Builder#remote(String)} and {@link
+ *       Builder#cloneDirectory(Path)}): the backend keeps a bare clone in a directory of its own,
+ *       fetches the branch before every read and write, commits on top of the fetched tip and
+ *       pushes with the fetched tip as the expected old value. The remote may be a path, an {@code
+ *       ssh://} or an {@code https://} URL. A push is never forced: a rejected push (another
+ *       machine pushed first) is a conflict, and the {@link io.infrastate.State} re-applies the
+ *       change on the new tip, with backoff and jitter, up to its attempt limit.
+ * </ul>
+ *
+ * <h2>URIs</h2>
+ *
+ * {@link io.infrastate.State#open(String)} opens this backend through {@link GitBackendProvider}:
+ *
+ * <pre>
+ * git+file:///srv/infra.git#main:state/state.json              local repository
+ * git+file:///srv/infra.git?clone=/var/cache/infra#main:state.json   clone of a repository on disk
+ * git+ssh://git@host:22/org/infra.git#main:state.json
+ * git+https://host/org/infra.git?clone=/var/cache/infra#main:state.json
+ * </pre>
+ *
+ * The full grammar is in the {@linkplain io.infrastate.git package documentation}.
+ *
+ * <h2>Working with people who use the {@code git} CLI</h2>
+ *
+ * The repository stays an ordinary Git repository: people clone it, read {@code git log} and {@code
+ * git show}, and commit to it. Their commits to other files are kept (each write edits only the
+ * state file in the tip's tree) and do not make writes conflict. Their commits to the state file
+ * are read back like any other version. A commit that damages the state file (unparsable,
+ * invalid) stops all writes with a {@link CorruptStateException} that names the commit, the JSON
+ * path and the last good commit, until someone reverts it; nothing is ever committed on top of a
+ * damaged state. A state file deleted by a commit is damage too.
+ *
+ * <p>The backend moves only the branch ref and never touches a work tree. Writing to a branch that
+ * is checked out in a non-bare repository (or in one of its linked work trees) is refused, as
+ * {@code git push} refuses by default: the work tree would silently go stale and a later {@code
+ * git commit -a} would revert the state. Use a bare repository, another branch, or a clone.
+ *
+ * <h2>History</h2>
+ *
+ * {@link #history(int)} lists the commits that changed the state file, newest first ({@code git log
+ * -- state.json}); {@link #at(long)} reads the file at the newest such commit with that serial.
+ * Each commit carries {@code Infrastate-Serial}, {@code Infrastate-Operation} and (when given)
+ * {@code Infrastate-Reason} trailers; for a person's commit without them, the serial is read from
+ * the file and the operation is the commit's subject line.
+ *
+ * <p>Instances are thread-safe: operations on one instance are serialized.
+ */
+public final class GitBackend implements HistoryBackend {
+  /*
+   * Design notes: how this stays correct under concurrency and crashes.
+   *
+   * The unit of storage is the branch ref. A version is the content of the state file at the
+   * ref's commit; its identity for compare-and-swap is the file's blob id (GitVersion.blobId).
+   *
+   * save(expected, next):
+   *   tip  = the branch's commit (local: read the ref; clone: ask the remote and fetch it)
+   *   blob = the state file in tip's tree
+   *   blob != expected.blobId             -> Conflict(current = decode(blob)); decoding a damaged
+   *                                          file throws, so nothing is written on top of damage
+   *   commit C = tree(tip) with only the state file replaced, parent tip, audit as author
+   *   local: RefUpdate(branch, expectedOld = tip, new = C)
+   *   clone: push C to the branch with expectedOld = tip (never forced)
+   *   the ref moved in between (LOCK_FAILURE, rejected push) -> Conflict; the State re-applies
+   *
+   * Atomicity: objects are written first and are invisible until the ref points at them; the ref
+   * update is the single atomic step (JGit's RefDirectory creates <ref>.lock with O_EXCL, checks
+   * the current value under the lock, and renames the lock over the ref -- the same protocol as
+   * the git CLI, so JGit writers in several processes and people running git serialize on it).
+   * On a remote, receive-pack performs the same locked check of the old value. A crash before the
+   * ref update leaves only unreachable objects, which `git gc` prunes; a crash after it leaves a
+   * complete commit.
+   *
+   * Durability: with fsync on (the default), loose objects and the ref lock file are fsynced
+   * before the rename that publishes them (JGit's core.fsyncObjectFiles and core.fsyncRefFiles,
+   * set in memory only, never written to the repository's config).
+   *
+   * Comparing blob ids rather than commit ids means that a commit touching only other files does
+   * not invalidate a writer's version: the next write is built on that new tip and keeps the other
+   * files. The ABA case (the file changed and changed back) is harmless because the content, and
+   * so the state, is then identical.
+   *
+   * The clone directory holds no state of its own: its remote-tracking ref is a cache of the last
+   * fetched tip, and commits whose push was rejected are left unreachable there. Several
+   * processes may share one clone directory; the remote's ref is the only truth. The remote's
+   * credentials are held in memory only; the clone's config records the remote without them.
+   *
+   * Decoding is cached by blob id, so loadIfChanged() on an unchanged state reads one ref (and in
+   * clone mode makes one round trip) and parses nothing.
+   */
+
+  private static final Logger LOG = LoggerFactory.getLogger(GitBackend.class);
+  private static final String TRACKING_PREFIX = "refs/remotes/origin/";
+  private static final Duration STALE_LOCK_AGE = Duration.ofSeconds(30);
+  private static final int RECOVERY_SCAN_LIMIT = 1000;
+
+  private final Repository repo;
+  private final String location;
+  private final String repoDisplay;
+  private final String branch;
+  private final String branchRef;
+  private final String path;
+  private final List<String> segments;
+  private final Remote remote;
+  private final boolean fsync;
+  private final ReentrantLock lock = new ReentrantLock();
+  private volatile boolean closed;
+  private Cached cached;
+
+  private record Cached(ObjectId blob, Snapshot snapshot) {}
+
+  /** The branch tip: commit null if the branch does not exist; blob null if the file does not. */
+  private record Tip(RevCommit commit, ObjectId blob) {}
+
+  /** Where and how a clone reaches its remote. Credentials stay in memory. */
+  private record Remote(
+      URIish uri,
+      String display,
+      Path localPath,
+      CredentialsProvider credentials,
+      TransportConfigCallback configure,
+      int timeoutSeconds,
+      String trackingRef,
+      List<String> secrets) {}
+
+  private GitBackend(Builder b, Repository repo, Remote remote, String location, String repoDisplay) {
+    this.repo = repo;
+    this.remote = remote;
+    this.location = location;
+    this.repoDisplay = repoDisplay;
+    this.branch = b.branch;
+    this.branchRef = Constants.R_HEADS + b.branch;
+    this.path = b.path;
+    this.segments = List.of(b.path.split("/"));
+    this.fsync = b.fsync;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * <pre>{@code
+   * GitBackend local = GitBackend.builder()
+   *     .repository(Path.of("/srv/infra.git"))
+   *     .branch("main")
+   *     .path("state/state.json")
+   *     .build();
+   *
+   * GitBackend cloned = GitBackend.builder()
+   *     .remote("https://git.example.com/ops/infra.git")
+   *     .cloneDirectory(Path.of("/var/cache/infrastate/infra"))
+   *     .credentials(new UsernamePasswordCredentialsProvider("bot", token))
+   *     .build();
+   * }</pre>
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public String location() {
+    return location;
+  }
+
+  /**
+   * The branch the state lives on.
+   *
+   * @return the short branch name, such as {@code main}
+   */
+  public String branch() {
+    return branch;
+  }
+
+  /**
+   * The state file's path inside the repository.
+   *
+   * @return a relative path such as {@code state/state.json}
+   */
+  public String path() {
+    return path;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>In clone mode this fetches the branch first.
+   *
+   * @throws CorruptStateException if the file at the branch tip is damaged, is not a regular file,
+   *     or was deleted by a commit (the message names the commit and how to restore the file)
+   * @throws BackendException if the repository or remote cannot be read
+   */
+  @Override
+  public Optional<StoredState> load() {
+    lock.lock();
+    try {
+      checkOpen();
+      Tip tip = readTip();
+      if (tip.blob() == null) {
+        checkNeverDeleted(tip);
+        return Optional.empty();
+      }
+      return Optional.of(storedAt(tip));
+    } catch (IOException e) {
+      throw failure("read the state from", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Reads the branch ref (in clone mode, asks the remote for it) and compares the state file's
+   * blob id; nothing is parsed unless the file changed. A commit that changed only other files is
+   * not a change.
+   */
+  @Override
+  public Optional<StoredState> loadIfChanged(VersionToken known) {
+    Objects.requireNonNull(known, "known");
+    lock.lock();
+    try {
+      checkOpen();
+      Tip tip = readTip();
+      if (tip.blob() == null) {
+        if (known.exists()) {
+          throw vanished(tip, known);
+        }
+        return Optional.empty();
+      }
+      if (known instanceof GitVersion g && g.blobId().equals(tip.blob().name())) {
+        return Optional.empty();
+      }
+      StoredState s = storedAt(tip);
+      if (!(known instanceof GitVersion) && known.exists() && VersionToken.sameVersion(s.token(), known)) {
+        return Optional.empty();
+      }
+      return Optional.of(s);
+    } catch (IOException e) {
+      throw failure("read the state from", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Commits the new version if the state file on the branch tip is still the expected one.
+   *
+   * <p>The commit changes only the state file; its author and committer are the audit entry's
+   * operator ({@code "Name <email>"}, or any text used as both), its time the snapshot's
+   * update time, its message the capitalised audit message followed by {@code Infrastate-Serial},
+   * {@code Infrastate-Operation} and {@code Infrastate-Reason} trailers. Local mode moves the
+   * branch ref with the tip as expected old value; clone mode fetches first and pushes (never
+   * forced) with the fetched tip as expected old value.
+   *
+   * <p>On {@link SaveResult.Conflict} nothing is published; in clone mode, the commit stays
+   * unreachable in the clone directory. On {@link BackendException} during a push, the remote may
+   * or may not have received the commit (the connection broke while it answered); the next
+   * compare-and-swap finds out.
+   *
+   * @throws CorruptStateException if the state file at the tip is damaged or was deleted
+   * @throws BackendException if the branch is checked out in a work tree, the path is blocked (a
+   *     directory in its place), the remote refused the push for another reason than a concurrent
+   *     write, or the repository or remote cannot be reached
+   */
+  @Override
+  public SaveResult save(SaveRequest request) {
+    Objects.requireNonNull(request, "request");
+    lock.lock();
+    try {
+      checkOpen();
+      Tip tip = readTip();
+      VersionToken expected = request.expected();
+      if (!holds(tip, expected)) {
+        return new SaveResult.Conflict(tip.blob() == null ? Optional.empty() : Optional.of(storedAt(tip)));
+      }
+      if (tip.blob() == null) {
+        checkNeverDeleted(tip);
+      }
+      checkNotCheckedOut();
+      Snapshot next = request.snapshot();
+      byte[] content = StateCodec.encode(next);
+      PersonIdent who = CommitFormat.ident(request.audit().operator(), next.metadata().updatedAt());
+      String message = CommitFormat.message(request.audit(), next.metadata().serial());
+      applyDurability();
+      ObjectId blob;
+      ObjectId commit;
+      try (ObjectInserter ins = repo.newObjectInserter();
+          ObjectReader reader = ins.newReader()) {
+        blob = ins.insert(Constants.OBJ_BLOB, content);
+        ObjectId tree = TreeEdit.put(reader, ins, tip.commit() == null ? null : tip.commit().getTree(), segments, blob);
+        CommitBuilder cb = new CommitBuilder();
+        cb.setTreeId(tree);
+        if (tip.commit() != null) {
+          cb.setParentId(tip.commit());
+        }
+        cb.setAuthor(who);
+        cb.setCommitter(who);
+        cb.setEncoding(StandardCharsets.UTF_8);
+        cb.setMessage(message);
+        commit = ins.insert(cb);
+        ins.flush();
+      } catch (TreeEdit.PathConflictException e) {
+        throw new BackendException(
+            "Cannot write the state file " + path + " on branch " + branch + " of " + repoDisplay + ": "
+                + e.getMessage() + " in commit " + CommitFormat.abbrev(tip.commit()) + ". Nothing was written;"
+                + " move that entry away in a commit, or choose another path.",
+            null,
+            false);
+      }
+      boolean published = remote == null ? updateRef(tip, commit, who, message) : push(tip, commit);
+      if (!published) {
+        LOG.debug("Compare-and-swap on {} lost the race at {}; reporting a conflict", location, tip.commit());
+        return new SaveResult.Conflict(Optional.empty());
+      }
+      cached = new Cached(blob, next);
+      return new SaveResult.Saved(
+          new GitVersion(next.metadata().serial(), next.metadata().lineage(), commit.name(), blob.name()));
+    } catch (IOException e) {
+      throw failure("write the state to", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean holds(Tip tip, VersionToken expected) throws IOException {
+    if (!expected.exists()) {
+      return tip.blob() == null;
+    }
+    if (tip.blob() == null) {
+      throw vanished(tip, expected);
+    }
+    if (expected instanceof GitVersion g) {
+      return tip.blob().name().equals(g.blobId());
+    }
+    return VersionToken.sameVersion(storedAt(tip).token(), expected);
+  }
+
+  private boolean updateRef(Tip tip, ObjectId commit, PersonIdent who, String message) throws IOException {
+    RefUpdate ru = repo.updateRef(branchRef);
+    ru.setExpectedOldObjectId(tip.commit() == null ? ObjectId.zeroId() : tip.commit());
+    ru.setNewObjectId(commit);
+    ru.setRefLogIdent(who);
+    ru.setRefLogMessage("infrastate: " + firstLine(message), false);
+    RefUpdate.Result result = ru.update();
+    switch (result) {
+      case NEW:
+      case FAST_FORWARD:
+        return true;
+      case LOCK_FAILURE:
+      case REJECTED:
+        checkStaleLock(tip);
+        return false;
+      default:
+        throw new BackendException(
+            "Could not move branch " + branch + " of " + repoDisplay + " to the new commit: " + result
+                + ". Nothing was published; check the repository with `git fsck` and retry.",
+            null,
+            result == RefUpdate.Result.IO_FAILURE);
+    }
+  }
+
+  /** A lock failure with an unmoved ref and an old lock file is a leftover of a crashed writer. */
+  private void checkStaleLock(Tip tip) throws IOException {
+    Ref now = repo.exactRef(branchRef);
+    ObjectId current = now == null ? null : now.getObjectId();
+    ObjectId had = tip.commit() == null ? null : tip.commit().getId();
+    if (!Objects.equals(current, had)) {
+      return;
+    }
+    Path lockFile = repo.getDirectory().toPath().resolve(branchRef + ".lock");
+    try {
+      FileTime modified = Files.getLastModifiedTime(lockFile);
+      if (modified.toInstant().isBefore(Instant.now().minus(STALE_LOCK_AGE))) {
+        throw new BackendException(
+            "Branch " + branch + " of " + repoDisplay + " is locked by " + lockFile + " since " + modified
+                + ". Nothing was written. If no git process is running on this repository, a crashed one"
+                + " left the lock behind: delete " + lockFile + " and retry.",
+            null,
+            false);
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      // The lock was released meanwhile: an ordinary race.
+    }
+  }
+
+  private boolean push(Tip tip, ObjectId commit) throws IOException {
+    ObjectId expectedOld = tip.commit() == null ? ObjectId.zeroId() : tip.commit();
+    RemoteRefUpdate update;
+    try (Transport tn = openTransport()) {
+      update = new RemoteRefUpdate(repo, (String) null, commit, branchRef, false, null, expectedOld);
+      tn.push(NullProgressMonitor.INSTANCE, List.of(update));
+    } catch (TransportException e) {
+      throw new BackendException(
+          "Could not push the new version of " + location + " to " + remote.display() + ": "
+              + redact(e.getMessage()) + ". The remote may or may not have received it; the in-memory"
+              + " state is unchanged and the next write finds out. Check the network and retry.",
+          null,
+          true);
+    }
+    switch (update.getStatus()) {
+      case OK:
+      case UP_TO_DATE:
+        track(commit);
+        return true;
+      case REJECTED_NONFASTFORWARD:
+      case REJECTED_REMOTE_CHANGED:
+        return false;
+      case REJECTED_OTHER_REASON:
+        // Either the remote lost a race under its ref lock ("failed to lock", "is at X but expected
+        // Y"), or it refuses this push for good (a hook, a protected branch). Only the first is a
+        // conflict: find out whether the branch moved.
+        ObjectId now = remoteTip(false);
+        if (!Objects.equals(now, tip.commit() == null ? null : tip.commit().getId())) {
+          return false;
+        }
+        throw new BackendException(
+            "The remote " + remote.display() + " refused the push to branch " + branch + ": "
+                + redact(String.valueOf(update.getMessage())) + ". Nothing was written; check the"
+                + " remote's branch protection and hooks, or the credentials' permissions.",
+            null,
+            false);
+      default:
+        throw new BackendException(
+            "Pushing to branch " + branch + " of " + remote.display() + " failed: " + update.getStatus()
+                + (update.getMessage() == null ? "" : " (" + redact(update.getMessage()) + ")")
+                + ". Nothing was written; retry later.",
+            null,
+            true);
+    }
+  }
+
+  // ---------------------------------------------------------------- history
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The commits of the branch that changed the state file, newest first, as {@code git log --
+   * PATH} lists them. Serial, operation and reason come from the commit's trailers; for a commit
+   * without them (made with the {@code git} CLI), the serial is read from the file and the
+   * operation is the subject line. Commits whose file cannot be read (damaged, deleted) are left
+   * out. Time and operator are the commit's author time and author.
+   */
+  @Override
+  public List<VersionInfo> history(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive: " + limit);
+    }
+    lock.lock();
+    try {
+      checkOpen();
+      Tip tip = readTip();
+      List<VersionInfo> out = new ArrayList<>();
+      if (tip.commit() == null) {
+        return out;
+      }
+      try (RevWalk rw = fileHistory(tip.commit())) {
+        for (RevCommit c : rw) {
+          OptionalLong serial = serialOf(rw.getObjectReader(), c);
+          if (serial.isPresent()) {
+            PersonIdent author = c.getAuthorIdent();
+            out.add(new VersionInfo(
+                serial.getAsLong(),
+                author.getWhenAsInstant(),
+                CommitFormat.operator(author),
+                CommitFormat.operation(c),
+                CommitFormat.reason(c)));
+            if (out.size() >= limit) {
+              break;
+            }
+          }
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw failure("read the history of", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The state file at the newest commit of the branch that holds this serial.
+   *
+   * @throws CorruptStateException if that commit's file (by its trailer, this version) is damaged
+   */
+  @Override
+  public Optional<StoredState> at(long serial) {
+    lock.lock();
+    try {
+      checkOpen();
+      Tip tip = readTip();
+      if (tip.commit() == null) {
+        return Optional.empty();
+      }
+      try (RevWalk rw = fileHistory(tip.commit())) {
+        ObjectReader reader = rw.getObjectReader();
+        for (RevCommit c : rw) {
+          OptionalLong recorded = CommitFormat.serial(c);
+          if (recorded.isPresent() && recorded.getAsLong() != serial) {
+            continue;
+          }
+          ObjectId blob = blobIn(reader, c, false);
+          if (blob == null) {
+            continue;
+          }
+          Snapshot s;
+          try {
+            s = StateCodec.decode(read(reader, blob), sourceAt(c), "earlier versions are in `git log -- " + path + "`");
+          } catch (CorruptStateException e) {
+            if (recorded.isPresent()) {
+              throw e;
+            }
+            continue;
+          }
+          if (s.metadata().serial() == serial) {
+            return Optional.of(new StoredState(s, token(s, c, blob)));
+          }
+        }
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      throw failure("read the history of", e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private OptionalLong serialOf(ObjectReader reader, RevCommit c) throws IOException {
+    OptionalLong recorded = CommitFormat.serial(c);
+    ObjectId blob;
+    try {
+      blob = blobIn(reader, c, false);
+    } catch (CorruptStateException e) {
+      return OptionalLong.empty();
+    }
+    if (blob == null) {
+      return OptionalLong.empty();
+    }
+    if (recorded.isPresent()) {
+      return recorded;
+    }
+    try {
+      return OptionalLong.of(StateCodec.decode(read(reader, blob), sourceAt(c), "").metadata().serial());
+    } catch (StateException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  private RevWalk fileHistory(RevCommit start) throws IOException {
+    RevWalk rw = new RevWalk(repo);
+    try {
+      rw.setTreeFilter(AndTreeFilter.create(PathFilterGroup.createFromStrings(path), TreeFilter.ANY_DIFF));
+      rw.markStart(rw.parseCommit(start));
+      return rw;
+    } catch (IOException | RuntimeException e) {
+      rw.close();
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Closes the repository this backend opened. Closing twice is harmless. */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (!closed) {
+        closed = true;
+        repo.close();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("Git backend for " + location + " is closed");
+    }
+  }
+
+  // ---------------------------------------------------------------- reading the tip
+
+  private Tip readTip() throws IOException {
+    ObjectId id;
+    if (remote == null) {
+      Ref r = repo.exactRef(branchRef);
+      id = r == null ? null : r.getObjectId();
+    } else {
+      id = remoteTip(true);
+    }
+    if (id == null) {
+      return new Tip(null, null);
+    }
+    try (RevWalk rw = new RevWalk(repo)) {
+      RevCommit c = rw.parseCommit(id);
+      return new Tip(c, blobIn(rw.getObjectReader(), c, true));
+    }
+  }
+
+  /** The state file's blob in a commit, or null if absent. Not a regular file: damage. */
+  private ObjectId blobIn(ObjectReader reader, RevCommit c, boolean atTip) throws IOException {
+    try (TreeWalk tw = TreeWalk.forPath(reader, path, c.getTree())) {
+      if (tw == null) {
+        return null;
+      }
+      int type = tw.getRawMode(0) & FileMode.TYPE_MASK;
+      if (type == FileMode.TYPE_FILE) {
+        return tw.getObjectId(0);
+      }
+      String what = type == FileMode.TYPE_TREE ? "a directory" : type == FileMode.TYPE_SYMLINK ? "a symbolic link"
+          : type == FileMode.TYPE_GITLINK ? "a submodule" : "not a regular file";
+      throw new CorruptStateException(
+          sourceAt(c),
+          null,
+          "State " + sourceAt(c) + " is damaged: " + path + " is " + what + ", not a regular file. It was not"
+              + " modified" + (atTip ? "; replace it with the state file in a commit (see `git log -- " + path
+              + "`), then retry." : "."),
+          null);
+    }
+  }
+
+  private StoredState storedAt(Tip tip) throws IOException {
+    Cached c = cached;
+    Snapshot s;
+    if (c != null && c.blob().equals(tip.blob())) {
+      s = c.snapshot();
+    } else {
+      try (ObjectReader reader = repo.newObjectReader()) {
+        s = decodeTip(reader, tip.commit(), read(reader, tip.blob()));
+      }
+      cached = new Cached(tip.blob(), s);
+    }
+    return new StoredState(s, token(s, tip.commit(), tip.blob()));
+  }
+
+  private static GitVersion token(Snapshot s, AnyObjectId commit, AnyObjectId blob) {
+    return new GitVersion(s.metadata().serial(), s.metadata().lineage(), commit.name(), blob.name());
+  }
+
+  private static byte[] read(ObjectReader reader, AnyObjectId blob) throws IOException {
+    ObjectLoader loader = reader.open(blob, Constants.OBJ_BLOB);
+    try (InputStream in = loader.openStream()) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** Decodes the file at the tip; on damage, the message names the commit that broke it and the last good one. */
+  private Snapshot decodeTip(ObjectReader reader, RevCommit commit, byte[] content) throws IOException {
+    String source = sourceAt(commit);
+    try {
+      return StateCodec.decode(content, source, "");
+    } catch (CorruptStateException e) {
+      String hint;
+      try {
+        hint = recoveryHint(reader, commit);
+      } catch (IOException | RuntimeException x) {
+        hint = "earlier versions are in `git log -- " + path + "`";
+      }
+      StateCodec.decode(content, source, hint);
+      throw e;
+    }
+  }
+
+  private String recoveryHint(ObjectReader reader, RevCommit tip) throws IOException {
+    RevCommit culprit = null;
+    int scanned = 0;
+    try (RevWalk rw = fileHistory(tip)) {
+      for (RevCommit c : rw) {
+        if (culprit == null) {
+          culprit = c;
+          continue;
+        }
+        if (++scanned > RECOVERY_SCAN_LIMIT) {
+          break;
+        }
+        ObjectId blob;
+        try {
+          blob = blobIn(reader, c, false);
+        } catch (CorruptStateException e) {
+          continue;
+        }
+        if (blob == null) {
+          continue;
+        }
+        try {
+          Snapshot good = StateCodec.decode(read(reader, blob), sourceAt(c), "");
+          String bad = CommitFormat.abbrev(culprit);
+          return "commit " + bad + " by " + CommitFormat.operator(culprit.getAuthorIdent()) + " (\""
+              + culprit.getShortMessage() + "\") made this change; the last good version is serial "
+              + good.metadata().serial() + " in commit " + CommitFormat.abbrev(c) + ". Writes stop until it"
+              + " is repaired: run `git revert " + bad + "` (or `git checkout " + CommitFormat.abbrev(c) + " -- "
+              + path + "` and commit)" + (remote == null ? "" : " in a clone and push it") + ", then retry";
+        } catch (StateException e) {
+          // keep looking further back
+        }
+      }
+    }
+    if (culprit == null) {
+      return "writes stop until it is repaired";
+    }
+    return "commit " + CommitFormat.abbrev(culprit) + " by " + CommitFormat.operator(culprit.getAuthorIdent())
+        + " (\"" + culprit.getShortMessage() + "\") made this change and no earlier readable version is on branch "
+        + branch + "; writes stop until the file is repaired in a new commit";
+  }
+
+  private String sourceAt(AnyObjectId commit) {
+    return location + " at commit " + CommitFormat.abbrev(commit);
+  }
+
+  /** The state file is absent at the tip: fine if it never existed, damage if a commit deleted it. */
+  private void checkNeverDeleted(Tip tip) throws IOException {
+    if (tip.commit() == null) {
+      return;
+    }
+    try (RevWalk rw = fileHistory(tip.commit())) {
+      RevCommit deleter = rw.next();
+      if (deleter != null) {
+        throw new CorruptStateException(
+            location,
+            null,
+            "State file " + path + " on branch " + branch + " of " + repoDisplay + " was deleted by commit "
+                + CommitFormat.abbrev(deleter) + " (" + CommitFormat.operator(deleter.getAuthorIdent()) + ", \""
+                + deleter.getShortMessage() + "\"); nothing was written. Restore it with `git revert "
+                + CommitFormat.abbrev(deleter) + "`" + (remote == null ? "" : " in a clone and push it")
+                + ", or use another path for a new state.",
+            null);
+      }
+    }
+  }
+
+  private CorruptStateException vanished(Tip tip, VersionToken known) throws IOException {
+    if (tip.commit() == null) {
+      String last = known instanceof GitVersion g ? " Its last known commit is " + g.commitId() + "." : "";
+      return new CorruptStateException(
+          location,
+          null,
+          "Branch " + branch + " of " + repoDisplay + " has disappeared although version " + known.serial()
+              + " was loaded from it; nothing was written. Restore the branch (`git branch " + branch
+              + " <commit>` and push it)." + last,
+          null);
+    }
+    try {
+      checkNeverDeleted(tip);
+    } catch (CorruptStateException e) {
+      return e;
+    }
+    return new CorruptStateException(
+        location,
+        null,
+        "State file " + path + " on branch " + branch + " of " + repoDisplay + " has disappeared although version "
+            + known.serial() + " was loaded from it; nothing was written. Restore it from `git log -- " + path + "`.",
+        null);
+  }
+
+  // ---------------------------------------------------------------- work trees
+
+  private void checkNotCheckedOut() throws IOException {
+    Optional<Path> workTree = remote == null ? checkedOut(repo, branchRef) : remoteCheckedOut();
+    if (workTree.isPresent()) {
+      throw new BackendException(
+          "Refusing to write to branch " + branch + " of " + repoDisplay + ": it is checked out in the work tree "
+              + workTree.get() + ", which would silently go stale (a later `git commit -a` there would revert the"
+              + " state). Nothing was written. Use a bare repository (`git clone --bare`), another branch, or"
+              + " have people work in clones of this repository.",
+          null,
+          false);
+    }
+  }
+
+  private Optional<Path> remoteCheckedOut() throws IOException {
+    if (remote.localPath() == null) {
+      return Optional.empty();
+    }
+    Path head = remote.localPath().resolve(Constants.DOT_GIT).resolve(Constants.HEAD);
+    if (Files.isRegularFile(head) && isHeadOf(head, branchRef)) {
+      return Optional.of(remote.localPath());
+    }
+    return worktreeWith(remote.localPath().resolve(Files.isDirectory(remote.localPath().resolve(Constants.DOT_GIT))
+        ? remote.localPath().resolve(Constants.DOT_GIT) : remote.localPath()), branchRef);
+  }
+
+  /** Where a branch is checked out in a repository: its main work tree or a linked one. */
+  static Optional<Path> checkedOut(Repository repo, String branchRef) throws IOException {
+    if (!repo.isBare() && branchRef.equals(repo.getFullBranch())) {
+      return Optional.of(repo.getWorkTree().toPath());
+    }
+    return worktreeWith(repo.getDirectory().toPath(), branchRef);
+  }
+
+  private static Optional<Path> worktreeWith(Path gitDir, String branchRef) throws IOException {
+    Path worktrees = gitDir.resolve("worktrees");
+    if (!Files.isDirectory(worktrees)) {
+      return Optional.empty();
+    }
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(worktrees)) {
+      for (Path wt : dirs) {
+        Path head = wt.resolve(Constants.HEAD);
+        if (Files.isRegularFile(head) && isHeadOf(head, branchRef)) {
+          Path gitdirFile = wt.resolve("gitdir");
+          if (Files.isRegularFile(gitdirFile)) {
+            Path dotGit = Path.of(Files.readString(gitdirFile, StandardCharsets.UTF_8).strip());
+            return Optional.of(dotGit.getParent() == null ? dotGit : dotGit.getParent());
+          }
+          return Optional.of(wt);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean isHeadOf(Path head, String branchRef) throws IOException {
+    return Files.readString(head, StandardCharsets.UTF_8).strip().equals("ref: " + branchRef);
+  }
+
+  // ---------------------------------------------------------------- remote
+
+  /** Asks the remote for the branch tip; with {@code download}, fetches it if it is new here. */
+  private ObjectId remoteTip(boolean download) throws IOException {
+    try (Transport tn = openTransport();
+        FetchConnection fc = tn.openFetch()) {
+      Ref r = fc.getRef(branchRef);
+      if (r == null || r.getObjectId() == null) {
+        return null;
+      }
+      ObjectId id = r.getObjectId();
+      if (download && !repo.getObjectDatabase().has(id)) {
+        fc.fetch(NullProgressMonitor.INSTANCE, List.of(r), Set.of());
+        track(id);
+      }
+      return id;
+    } catch (NoRemoteRepositoryException e) {
+      throw new BackendException(
+          "No Git repository at " + remote.display() + " (for " + location + "): " + redact(e.getMessage())
+              + ". Nothing was read or written; check the URL, that the repository exists, and the"
+              + " credentials' access to it.",
+          null,
+          true);
+    } catch (TransportException e) {
+      boolean auth = isAuthFailure(e);
+      throw new BackendException(
+          "Could not reach the Git remote " + remote.display() + " to fetch branch " + branch + " of " + location
+              + ": " + redact(e.getMessage()) + ". Nothing was written and the local state is unchanged; "
+              + (auth ? "check the credentials." : "check the network and retry."),
+          null,
+          !auth);
+    }
+  }
+
+  private void track(ObjectId id) {
+    try {
+      RefUpdate ru = repo.updateRef(remote.trackingRef());
+      ru.setNewObjectId(id);
+      ru.setForceUpdate(true);
+      ru.disableRefLog();
+      ru.update();
+    } catch (IOException e) {
+      // A cache of the remote's tip (it keeps fetched objects reachable); the next fetch repairs it.
+      LOG.debug("Could not update {} in {}: {}", remote.trackingRef(), repo.getDirectory(), e.toString());
+    }
+  }
+
+  private Transport openTransport() throws IOException {
+    if (remote.localPath() != null && !Files.isDirectory(remote.localPath())) {
+      throw new NoRemoteRepositoryException(remote.uri(), "the directory does not exist");
+    }
+    Transport tn;
+    try {
+      tn = Transport.open(repo, remote.uri());
+    } catch (NotSupportedException e) {
+      throw new BackendException(
+          "Cannot open the Git remote " + remote.display() + ": " + redact(e.getMessage())
+              + missingSshHint(remote.uri()),
+          null,
+          false);
+    }
+    tn.setTimeout(remote.timeoutSeconds());
+    if (remote.credentials() != null) {
+      tn.setCredentialsProvider(remote.credentials());
+    }
+    if (remote.configure() != null) {
+      remote.configure().configure(tn);
+    }
+    return tn;
+  }
+
+  private static String missingSshHint(URIish uri) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (scheme.contains("ssh") && SshSessionFactory.getInstance() == null) {
+      return ". SSH needs JGit's SSH support on the class path: add org.eclipse.jgit:org.eclipse.jgit.ssh.apache"
+          + " (same version as org.eclipse.jgit), or install a SshSessionFactory with"
+          + " Builder.transportConfig(...).";
+    }
+    return ".";
+  }
+
+  private static boolean isAuthFailure(TransportException e) {
+    String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+    return m.contains("not authorized") || m.contains("authentication") || m.contains("auth fail")
+        || m.contains("permission denied") || m.contains("401") || m.contains("403");
+  }
+
+  /** Removes the remote's user name and password from a message, should JGit have included them. */
+  private String redact(String message) {
+    if (message == null) {
+      return "";
+    }
+    String m = message;
+    if (remote != null) {
+      for (String secret : remote.secrets()) {
+        if (secret != null && secret.length() >= 3) {
+          m = m.replace(secret, "***");
+        }
+      }
+    }
+    return m;
+  }
+
+  private BackendException failure(String doing, IOException e) {
+    boolean retryable = e instanceof TransportException;
+    String kind = e instanceof CorruptObjectException || e instanceof org.eclipse.jgit.errors.MissingObjectException
+        ? " The repository itself looks damaged; run `git fsck` on it." : "";
+    return new BackendException(
+        "Could not " + doing + " " + location + ": " + e.getClass().getSimpleName() + ": " + redact(e.getMessage())
+            + "." + kind + " Nothing was written; the in-memory state is unchanged.",
+        e instanceof TransportException ? null : e,
+        retryable);
+  }
+
+  private void applyDurability() {
+    if (!fsync) {
+      return;
+    }
+    StoredConfig cfg = repo.getConfig();
+    if (!cfg.getBoolean("core", "fsyncObjectFiles", false) || !cfg.getBoolean("core", "fsyncRefFiles", false)) {
+      // In memory only: never saved to the repository's config file.
+      cfg.setBoolean("core", null, "fsyncObjectFiles", true);
+      cfg.setBoolean("core", null, "fsyncRefFiles", true);
+    }
+  }
+
+  private static String firstLine(String message) {
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+
+  // ---------------------------------------------------------------- builder
+
+  /**
+   * Configures a {@link GitBackend}: either a local repository ({@link #repository(Path)}) or a
+   * clone of a remote ({@link #remote(String)} with {@link #cloneDirectory(Path)}). Each setting may
+   * be set once. Not thread-safe.
+   */
+  public static final class Builder {
+    private Path repository;
+    private String remoteUrl;
+    private Path cloneDirectory;
+    private String branch;
+    private String path;
+    private CredentialsProvider credentials;
+    private TransportConfigCallback transportConfig;
+    private Duration timeout;
+    private Boolean fsyncSetting;
+    private Boolean create;
+    private boolean fsync;
+
+    private Builder() {}
+
+    /**
+     * Uses a repository on this machine directly (local mode): its {@code .git} directory, a bare
+     * repository, or a work tree containing {@code .git}.
+     *
+     * @param repository the repository path
+     * @return this builder
+     * @throws IllegalStateException if a repository or remote was already set
+     */
+    public Builder repository(Path repository) {
+      requireUnset(this.repository, "repository");
+      requireUnset(this.remoteUrl, "remote");
+      this.repository = Objects.requireNonNull(repository, "repository");
+      return this;
+    }
+
+    /**
+     * Uses a clone of a remote (clone mode): a path, {@code file://}, {@code ssh://}, {@code
+     * user@host:path} or {@code https://} URL, as {@code git clone} accepts. A password or token in
+     * the URL is used as credentials and never written to disk or into messages.
+     *
+     * @param url the remote's URL
+     * @return this builder
+     * @throws IllegalStateException if a repository or remote was already set
+     */
+    public Builder remote(String url) {
+      requireUnset(this.remoteUrl, "remote");
+      requireUnset(this.repository, "repository");
+      this.remoteUrl = Objects.requireNonNull(url, "url");
+      return this;
+    }
+
+    /**
+     * Where clone mode keeps its bare clone; created if missing. Several backends and processes
+     * may share one directory for the same remote.
+     *
+     * @param directory the clone directory
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder cloneDirectory(Path directory) {
+      requireUnset(this.cloneDirectory, "cloneDirectory");
+      this.cloneDirectory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /**
+     * The branch holding the state; default {@code main}. Created by the first write if missing.
+     *
+     * @param branch a short branch name
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder branch(String branch) {
+      requireUnset(this.branch, "branch");
+      this.branch = Objects.requireNonNull(branch, "branch");
+      return this;
+    }
+
+    /**
+     * The state file's path inside the repository; default {@code state.json}.
+     *
+     * @param path a relative path with {@code /} separators, such as {@code state/state.json}
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder path(String path) {
+      requireUnset(this.path, "path");
+      this.path = Objects.requireNonNull(path, "path");
+      return this;
+    }
+
+    /**
+     * Credentials for the remote (JGit's standard mechanism), such as a {@link
+     * UsernamePasswordCredentialsProvider} with a token. Default: credentials in the URL, else
+     * {@link CredentialsProvider#getDefault()}.
+     *
+     * @param credentials the provider
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder credentials(CredentialsProvider credentials) {
+      requireUnset(this.credentials, "credentials");
+      this.credentials = Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
+
+    /**
+     * A callback that configures every JGit {@link Transport} before use: an SSH session factory,
+     * HTTP settings, or the {@code receive-pack} program. Called after the credentials and timeout
+     * are set.
+     *
+     * @param callback the callback
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder transportConfig(TransportConfigCallback callback) {
+      requireUnset(this.transportConfig, "transportConfig");
+      this.transportConfig = Objects.requireNonNull(callback, "callback");
+      return this;
+    }
+
+    /**
+     * The network timeout for fetch and push; default 30 seconds.
+     *
+     * @param timeout at least one second
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder timeout(Duration timeout) {
+      requireUnset(this.timeout, "timeout");
+      if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("timeout must be at least 1 second: " + timeout);
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * Whether objects and refs are fsynced before a write returns; default {@code true}, so that
+     * a {@link SaveResult.Saved} survives a power loss. {@code false} trades that for speed, as
+     * the {@code git} CLI does by default.
+     *
+     * @param fsync whether to fsync
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder fsync(boolean fsync) {
+      requireUnset(this.fsyncSetting, "fsync");
+      this.fsyncSetting = fsync;
+      return this;
+    }
+
+    /**
+     * Local mode: create a bare repository at {@link #repository(Path)} if nothing is there;
+     * default {@code false} (a missing repository is an error, so that a typo does not start a new
+     * state somewhere else).
+     *
+     * @param create whether to create a missing repository
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder createRepository(boolean create) {
+      requireUnset(this.create, "createRepository");
+      this.create = create;
+      return this;
+    }
+
+    /**
+     * Opens the repository (creating the clone directory in clone mode; nothing is fetched yet).
+     * The caller closes the backend.
+     *
+     * @return a new backend
+     * @throws IllegalStateException if neither or both modes were chosen
+     * @throws IllegalArgumentException if the branch or path is invalid
+     * @throws BackendException if the repository cannot be opened or created
+     */
+    public GitBackend build() {
+      if (repository == null && remoteUrl == null) {
+        throw new IllegalStateException("set repository(...) for a local repository or remote(...) for a clone");
+      }
+      if (remoteUrl != null && cloneDirectory == null) {
+        throw new IllegalStateException("remote(...) needs cloneDirectory(...): where to keep the clone");
+      }
+      if (repository != null && cloneDirectory != null) {
+        throw new IllegalStateException("cloneDirectory(...) applies to remote(...), not to repository(...)");
+      }
+      if (remoteUrl != null && create != null) {
+        throw new IllegalStateException("createRepository(...) applies to repository(...), not to remote(...)");
+      }
+      branch = branch == null ? "main" : branch;
+      path = path == null ? "state.json" : path;
+      validateBranch(branch);
+      validatePath(path);
+      fsync = fsyncSetting == null || fsyncSetting;
+      return repository != null ? openLocal() : openClone();
+    }
+
+    private GitBackend openLocal() {
+      Path dir = repository.toAbsolutePath().normalize();
+      String display = dir.toString();
+      String location = GitUris.location(dir.toUri().getRawPath(), branch, path);
+      try {
+        if (!Files.exists(dir) || isEmptyDirectory(dir)) {
+          if (!Boolean.TRUE.equals(create)) {
+            throw new BackendException(
+                "No Git repository at " + dir + " (for " + location + "). Create one with `git init --bare "
+                    + dir + "`, or allow creating it (createRepository(true), or ?create=true in the URI).",
+                null,
+                false);
+          }
+          Repositories.createBare(dir, null, branch);
+        }
+        Repository repo = Repositories.open(dir);
+        return new GitBackend(this, repo, null, location, display);
+      } catch (IOException e) {
+        throw new BackendException(
+            "Cannot open the Git repository at " + dir + " (for " + location + "): " + e.getMessage()
+                + ". Check the path and its permissions.",
+            e,
+            false);
+      }
+    }
+
+    private GitBackend openClone() {
+      URIish uri;
+      try {
+        uri = new URIish(remoteUrl);
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException("remote is not a Git URL: " + GitUris.redact(remoteUrl) + " (" + e.getReason() + ")");
+      }
+      CredentialsProvider creds = credentials;
+      List<String> secrets = new ArrayList<>();
+      if (uri.getPass() != null) {
+        secrets.add(uri.getPass());
+        if (creds == null) {
+          creds = new UsernamePasswordCredentialsProvider(uri.getUser() == null ? "" : uri.getUser(), uri.getPass());
+        }
+        if (uri.getUser() != null && !isSshScheme(uri)) {
+          secrets.add(uri.getUser());
+        }
+        uri = uri.setPass(null);
+        if (!isSshScheme(uri)) {
+          uri = uri.setUser(null);
+        }
+      }
+      if (creds == null) {
+        creds = CredentialsProvider.getDefault();
+      }
+      Path localPath = null;
+      String scheme = uri.getScheme();
+      if (scheme == null || "file".equalsIgnoreCase(scheme)) {
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+          localPath = Path.of(uri.getPath()).toAbsolutePath().normalize();
+          uri = new URIish().setScheme("file").setPath(localPath.toString());
+        }
+      }
+      String display = localPath != null ? localPath.toString() : uri.toString();
+      String location = GitUris.remoteLocation(uri, localPath, branch, path);
+      Remote remote = new Remote(
+          uri,
+          display,
+          localPath,
+          creds,
+          transportConfig,
+          (int) (timeout == null ? 30 : Math.max(1, timeout.getSeconds())),
+          TRACKING_PREFIX + branch,
+          List.copyOf(secrets));
+      Path dir = cloneDirectory.toAbsolutePath().normalize();
+      String key = display;
+      try {
+        if (!Files.exists(dir) || isEmptyDirectory(dir)) {
+          Repositories.createBare(dir, key, branch);
+        }
+        Repository repo = Repositories.open(dir);
+        String recorded = repo.getConfig().getString(Repositories.CONFIG_SECTION, null, Repositories.CONFIG_REMOTE);
+        if (recorded != null && !recorded.equals(key)) {
+          repo.close();
+          throw new BackendException(
+              "The clone directory " + dir + " belongs to the remote " + recorded + ", not " + display
+                  + ". Give each remote its own clone directory.",
+              null,
+              false);
+        }
+        if (recorded == null) {
+          repo.close();
+          throw new BackendException(
+              "The directory " + dir + " is a Git repository that infrastate did not create as a clone of " + display
+                  + "; refusing to use it as one. Give an empty or missing directory.",
+              null,
+              false);
+        }
+        GitBackend backend = new GitBackend(this, repo, remote, location, display);
+        if (localPath != null) {
+          Optional<Path> wt = backend.remoteCheckedOut();
+          if (wt.isPresent()) {
+            LOG.warn("Branch {} of {} is checked out in {}; writes to it will be refused", branch, display, wt.get());
+          }
+        }
+        return backend;
+      } catch (IOException e) {
+        throw new BackendException(
+            "Cannot open or create the clone directory " + dir + " for " + location + ": " + e.getMessage()
+                + ". Check the path and its permissions.",
+            e,
+            false);
+      }
+    }
+
+    private static boolean isSshScheme(URIish uri) {
+      String s = uri.getScheme();
+      return s == null ? uri.getHost() != null : s.toLowerCase(Locale.ROOT).contains("ssh");
+    }
+
+    private static boolean isEmptyDirectory(Path dir) throws IOException {
+      if (!Files.isDirectory(dir)) {
+        return false;
+      }
+      try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+        return !s.iterator().hasNext();
+      }
+    }
+
+    private static void validateBranch(String branch) {
+      if (branch.isEmpty() || !Repository.isValidRefName(Constants.R_HEADS + branch)) {
+        throw new IllegalArgumentException("branch is not a valid Git branch name: '" + branch + "'");
+      }
+    }
+
+    private static void validatePath(String path) {
+      String why = null;
+      if (path.isEmpty()) {
+        why = "it is empty";
+      } else if (path.startsWith("/") || path.endsWith("/")) {
+        why = "it must be relative to the repository root, without a leading or trailing '/'";
+      } else if (Arrays.stream(path.split("/", -1)).anyMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."))) {
+        why = "it has an empty, '.' or '..' component";
+      } else {
+        try {
+          new ObjectChecker().checkPath(path);
+        } catch (CorruptObjectException e) {
+          why = e.getMessage();
+        }
+      }
+      if (why != null) {
+        throw new IllegalArgumentException("path is not a valid file path in a Git repository: '" + path + "' (" + why + ")");
+      }
+    }
+
+    private static void requireUnset(Object current, String name) {
+      if (current != null) {
+        throw new IllegalStateException(name + " was already set to " + (name.equals("remote") ? GitUris.redact(String.valueOf(current)) : current));
+      }
+    }
+  }
+}

@@ -1,0 +1,204 @@
+package io.infrastate.git;
+
+import io.infrastate.UnknownBackendException;
+import io.infrastate.spi.BackendRegistry;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.jgit.transport.URIish;
+
+/**
+ * The {@code git+…} URI grammar (documented in the package javadoc): parsing into a {@link
+ * GitBackend.Builder}, and rendering locations without credentials. Stateless and thread-safe.
+ */
+final class GitUris {
+  static final Set<String> SCHEMES = Set.of("git+file", "git+ssh", "git+https", "git+http");
+  private static final Set<String> PARAMS = Set.of("clone", "create", "timeout", "fsync");
+  private static final String GRAMMAR =
+      "expected git+file:///path/repo.git[?clone=DIR]#BRANCH:PATH, git+ssh://[user@]host[:port]/path/repo.git#BRANCH:PATH"
+          + " or git+https://host/path/repo.git#BRANCH:PATH";
+
+  private GitUris() {}
+
+  /** A builder configured from a state URI; remote URIs without {@code clone} use {@code cacheRoot}. */
+  static GitBackend.Builder parse(URI uri, Path cacheRoot) {
+    String shown = BackendRegistry.redact(uri);
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!SCHEMES.contains(scheme)) {
+      throw bad(shown, "the scheme must be one of " + SCHEMES);
+    }
+    if (uri.isOpaque()) {
+      throw bad(shown, "it must have '//' after the scheme");
+    }
+    Map<String, String> query = query(uri.getRawQuery(), shown);
+    String branch = "main";
+    String path = "state.json";
+    String fragment = uri.getFragment();
+    if (fragment != null && !fragment.isEmpty()) {
+      int colon = fragment.indexOf(':');
+      if (colon < 0) {
+        branch = fragment;
+      } else {
+        if (colon > 0) {
+          branch = fragment.substring(0, colon);
+        }
+        path = fragment.substring(colon + 1);
+        if (path.isEmpty()) {
+          throw bad(shown, "the path after ':' in the fragment is empty");
+        }
+      }
+    }
+    GitBackend.Builder b = GitBackend.builder();
+    try {
+      b.branch(branch).path(path);
+      String transport = scheme.substring(4);
+      if (transport.equals("file")) {
+        String authority = uri.getRawAuthority();
+        if (authority != null && !authority.isEmpty() && !authority.equalsIgnoreCase("localhost")) {
+          throw bad(shown, "git+file names a path on this machine, with three slashes: git+file:///srv/infra.git");
+        }
+        if (uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")) {
+          throw bad(shown, "the repository path is missing");
+        }
+        Path repo = Path.of(uri.getPath());
+        if (query.containsKey("clone")) {
+          if (query.containsKey("create")) {
+            throw bad(shown, "'create' applies to a local repository, not with 'clone'");
+          }
+          b.remote(repo.toString()).cloneDirectory(Path.of(query.get("clone")));
+        } else {
+          b.repository(repo);
+          if (query.containsKey("create")) {
+            b.createRepository(bool(query.get("create"), "create", shown));
+          }
+        }
+      } else {
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+          throw bad(shown, "the host is missing");
+        }
+        if (query.containsKey("create")) {
+          throw bad(shown, "'create' applies to git+file repositories only");
+        }
+        StringBuilder url = new StringBuilder(transport).append("://");
+        if (uri.getRawUserInfo() != null) {
+          url.append(uri.getRawUserInfo()).append('@');
+        }
+        url.append(uri.getRawAuthority().substring(uri.getRawAuthority().lastIndexOf('@') + 1));
+        url.append(uri.getRawPath() == null ? "" : uri.getRawPath());
+        b.remote(url.toString());
+        String clone = query.get("clone");
+        b.cloneDirectory(clone != null ? Path.of(clone) : cacheRoot.resolve(cacheName(uri)));
+      }
+      if (query.containsKey("timeout")) {
+        try {
+          b.timeout(Duration.ofSeconds(Long.parseLong(query.get("timeout"))));
+        } catch (NumberFormatException e) {
+          throw bad(shown, "'timeout' must be a number of seconds");
+        }
+      }
+      if (query.containsKey("fsync")) {
+        b.fsync(bool(query.get("fsync"), "fsync", shown));
+      }
+    } catch (IllegalArgumentException e) {
+      throw bad(shown, e.getMessage());
+    }
+    return b;
+  }
+
+  /** A readable directory name for a remote's default clone: host, repository name and a hash. */
+  static String cacheName(URI uri) {
+    String repoName = uri.getPath() == null ? "" : uri.getPath();
+    int slash = repoName.lastIndexOf('/');
+    repoName = slash >= 0 ? repoName.substring(slash + 1) : repoName;
+    String key = uri.getScheme().toLowerCase(Locale.ROOT) + "://" + uri.getHost() + ":" + uri.getPort() + uri.getPath();
+    String readable = (uri.getHost() + "-" + repoName).replaceAll("[^A-Za-z0-9._-]", "_");
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      return readable + "-" + HexFormat.of().formatHex(h, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** The location of a local repository: {@code git+file:///srv/infra.git#main:state.json}. */
+  static String location(String rawPath, String branch, String path) {
+    return "git+file://" + rawPath + "#" + branch + ":" + path;
+  }
+
+  /** The location of a remote, without user name or password. */
+  static String remoteLocation(URIish uri, Path localPath, String branch, String path) {
+    if (localPath != null) {
+      return location(localPath.toUri().getRawPath(), branch, path);
+    }
+    String shown;
+    if (uri.getScheme() == null) {
+      shown = uri.getHost() + ":" + uri.getPath();
+    } else {
+      shown = "git+" + uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+          + (uri.getPath() == null ? "" : uri.getPath());
+    }
+    return shown + "#" + branch + ":" + path;
+  }
+
+  /** A URL without its password (and user name, for HTTP), for messages. */
+  static String redact(String url) {
+    try {
+      URIish u = new URIish(url).setPass(null);
+      if (u.getScheme() != null && u.getScheme().startsWith("http")) {
+        u = u.setUser(null);
+      }
+      return u.toString();
+    } catch (URISyntaxException e) {
+      return url.replaceAll("//[^/@]*@", "//");
+    }
+  }
+
+  private static Map<String, String> query(String raw, String shown) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      if (!PARAMS.contains(key)) {
+        throw bad(shown, "unknown parameter '" + key + "'; known: " + PARAMS);
+      }
+      if (out.put(key, value) != null) {
+        throw bad(shown, "parameter '" + key + "' is given twice");
+      }
+      if (value.isEmpty()) {
+        throw bad(shown, "parameter '" + key + "' has no value");
+      }
+    }
+    return out;
+  }
+
+  private static boolean bool(String value, String name, String shown) {
+    if (value.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (value.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw bad(shown, "'" + name + "' must be true or false");
+  }
+
+  private static UnknownBackendException bad(String shown, String why) {
+    return new UnknownBackendException("Git state URI '" + shown + "' is malformed: " + why + "; " + GRAMMAR + ".");
+  }
+}

@@ -1,0 +1,96 @@
+package io.infrastate.git;
+
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+
+/** Opening and creating repositories on disk. Stateless and thread-safe. */
+final class Repositories {
+  static final String CONFIG_SECTION = "infrastate";
+  static final String CONFIG_REMOTE = "remote";
+
+  private Repositories() {}
+
+  /**
+   * Opens a repository: a {@code .git} directory, a bare repository, or a work tree holding {@code
+   * .git}. Reads no environment variables.
+   */
+  static Repository open(Path dir) throws IOException {
+    FileRepositoryBuilder b = new FileRepositoryBuilder().setMustExist(true);
+    if (Files.exists(dir.resolve(Constants.DOT_GIT))) {
+      b.setWorkTree(dir.toFile());
+    } else {
+      b.setGitDir(dir.toFile());
+    }
+    return b.build();
+  }
+
+  /**
+   * Creates a bare repository at {@code dir} atomically: it is initialised in a temporary sibling
+   * directory and renamed into place, so that two processes creating it at once both end up with
+   * one complete repository.
+   *
+   * @param remoteKey the remote this is a clone of (recorded in its config), or null
+   * @param branch the branch HEAD points at, so that {@code git clone} checks it out
+   */
+  static void createBare(Path dir, String remoteKey, String branch) throws IOException {
+    Path target = dir.toAbsolutePath().normalize();
+    Path parent = target.getParent();
+    Files.createDirectories(parent);
+    Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".init-");
+    try {
+      try (Repository r = new FileRepositoryBuilder().setGitDir(tmp.toFile()).setBare().build()) {
+        r.create(true);
+        RefUpdate head = r.updateRef(Constants.HEAD);
+        head.disableRefLog();
+        head.link(Constants.R_HEADS + branch);
+        if (remoteKey != null) {
+          StoredConfig c = r.getConfig();
+          c.setString(CONFIG_SECTION, null, CONFIG_REMOTE, remoteKey);
+          c.save();
+        }
+      }
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (FileSystemException e) {
+        // Another process created it first (the rename found a non-empty directory): use theirs.
+        if (!Files.isDirectory(target.resolve("objects"))) {
+          throw e;
+        }
+      }
+    } finally {
+      if (Files.exists(tmp)) {
+        deleteRecursively(tmp);
+      }
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws IOException {
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+        if (exc != null) {
+          throw exc;
+        }
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+}
