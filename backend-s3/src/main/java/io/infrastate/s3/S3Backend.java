@@ -1,0 +1,1203 @@
+package io.infrastate.s3;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.infrastate.AuditEntry;
+import io.infrastate.BackendException;
+import io.infrastate.CorruptStateException;
+import io.infrastate.HostState;
+import io.infrastate.LineageMismatchException;
+import io.infrastate.Metadata;
+import io.infrastate.ResourceState;
+import io.infrastate.Snapshot;
+import io.infrastate.VersionInfo;
+import io.infrastate.codec.StateCodec;
+import io.infrastate.lock.LockOptions;
+import io.infrastate.spi.Change;
+import io.infrastate.spi.HistoryBackend;
+import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredState;
+import io.infrastate.spi.VersionToken;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+
+/**
+ * A state stored in an S3-compatible bucket (AWS S3, MinIO, Ceph, R2, S3Proxy) as a log of
+ * create-only objects, with a complete, readable {@code state.json} beside it for plain tools.
+ * Every write is safe on its own: no lock is needed to avoid lost updates.
+ *
+ * <pre>{@code
+ * try (S3Backend backend = S3Backend.builder()
+ *         .bucket("infra").key("envs/prod/state.json").region("eu-west-1").build();
+ *     State state = State.load(backend)) {
+ *   state.addHost(HostState.builder("web01").address("10.0.0.5").build());
+ * }
+ * // or: State.open("s3://infra/envs/prod/state.json?region=eu-west-1")
+ * }</pre>
+ *
+ * <h2>Layout</h2>
+ *
+ * For a state at {@code s3://BUCKET/KEY} (such as {@code envs/prod/state.json}):
+ *
+ * <pre>
+ * KEY                                      readable copy: the state.json of a recent version
+ * KEY.infrastate/log/00000000000000000001.json         one create-only record per version
+ * KEY.infrastate/log/00000000000000000002.json         (serial zero-padded to 20 digits)
+ * KEY.infrastate/checkpoints/00000000000000000032.json the state.json of every K-th version
+ * KEY.infrastate/locks/NAME.lock                       locks of {@link S3LockProvider}
+ * </pre>
+ *
+ * A log record ({@code LogRecord}) is a one-line JSON header (serial, lineage, kind, time,
+ * operator, operation, reason, commit id, removed keys) followed by a state.json document: the
+ * whole state ({@code full}: the first record, rollbacks and replacements) or the version's
+ * metadata plus the hosts and resources it added or replaced ({@code delta}). A bare state.json
+ * document is accepted as a full record too, so another tool can commit a version with {@code
+ * aws s3api put-object --if-none-match '*'}.
+ *
+ * <h2>Requests</h2>
+ *
+ * A write is one create-only PUT of the next record (a few hundred bytes plus the change), plus a
+ * plain PUT of the readable copy while the state is at most {@link
+ * Builder#readableCopyMaxBytes(long)}, plus a checkpoint every {@link
+ * Builder#checkpointInterval(int)} versions. It reads nothing when nobody else wrote in between:
+ * the version token names the serial this process last saw. {@link #loadIfChanged} is one LIST.
+ * A cold {@link #load()} is two LISTs, one HEAD, and GETs of one checkpoint plus the records after
+ * it (at most K, and decoded objects are cached by key with Caffeine, since they never change).
+ *
+ * <h2>URI</h2>
+ *
+ * {@code s3://BUCKET/KEY?region=R&endpoint=URL&pathStyle=true&profile=P&sse=AES256|aws:kms
+ * &kmsKeyId=ID&checkpointInterval=K&readableCopyMaxBytes=N&retainCheckpoints=N}; see {@link
+ * S3BackendProvider}. Credentials come from the AWS SDK's default chain (or the named profile),
+ * never from the URI, and are never logged.
+ *
+ * <p>Instances are thread-safe; several {@link io.infrastate.State} handles may share one.
+ */
+public final class S3Backend implements HistoryBackend {
+  /*
+   * Design notes: how this stays correct under concurrency and crashes.
+   *
+   * THE COMMIT. Version N exists exactly when the object log/N exists. A writer that loaded
+   * version N-1 commits N by PUT log/N with If-None-Match: *. S3 (and MinIO, and S3Proxy, where
+   * this is the one conditional write that is atomic) lets exactly one writer create a key, so
+   * at most one version N ever exists: there are no lost updates and no two winners for one
+   * serial, whatever the number of processes and machines. The loser gets 412 (or 409 from AWS
+   * for a simultaneous conditional write), lists the log after N-1, replays the new records onto
+   * the version it holds, and returns Conflict(current) so that State re-runs the transaction on
+   * it. Records are immutable once created, so they are cached by key forever (Caffeine, bounded
+   * by bytes) and the version token only needs the serial and lineage.
+   *
+   * Only a writer that holds version N-1 can create N, so the log is contiguous: a gap, a delta
+   * record with no full record or checkpoint before it, or a record whose serial differs from its
+   * key is damage (CorruptStateException naming the object), and nothing is written over it.
+   * A record with a lineage other than the one a writer holds means the state was replaced: that
+   * writer stops with LineageMismatchException.
+   *
+   * AMBIGUOUS COMMITS. Every record carries a random commit id. If the PUT's response is lost
+   * (connection reset, server restart) the SDK retries; a retry that meets 412 reads log/N and,
+   * finding its own commit id, reports success: one PUT, never two versions for one change. If the
+   * outcome stays unknown (the endpoint is gone) save throws a retryable BackendException saying
+   * so; the next load shows whether log/N holds the change, and State's next write starts there.
+   *
+   * THE FIRST COMMIT. A state that does not exist yet, or that exists only as a state.json at the
+   * user's key (uploaded by hand or written by Go-FTL2: imported as the base, with its own serial,
+   * 0 for Go files), is committed with a full record. Before that PUT the writer checks that the
+   * log is still empty and the user's key still holds what it imported (one LIST and one HEAD,
+   * first commit only), so two first commits race on the same serial and one wins. (Residual: a
+   * file uploaded with another serial in the milliseconds between that check and a concurrent
+   * creation leads to two "first" records; the next load reports the gap as damage rather than
+   * losing either.)
+   *
+   * DERIVED OBJECTS, AFTER THE COMMIT. Checkpoints (every K versions, created with
+   * If-None-Match) and the readable copy at the user's key (plain PUT, tagged with the serial in
+   * user metadata x-amz-meta-infrastate-serial) are derived from the log and written only after
+   * the commit succeeded. A failure there does not fail the write (it is durable) and is logged
+   * at WARN. A writer that dies between the commit and these steps leaves a torn sequence: log/N
+   * without checkpoint N or with a stale copy. Loading never depends on them: it uses the newest
+   * checkpoint that exists and replays a longer tail. The next full load repairs both: it creates
+   * the missing checkpoint from the replayed versions and rewrites a copy whose serial is behind.
+   * Concurrent writers may also finish their copy PUTs out of order, so the copy can lag by a
+   * version or two until the next write or load; it never shows an uncommitted version. A copy
+   * without the tag at the user's key while a log exists was written by another tool: it is
+   * logged at WARN and replaced by the next copy (the log is the state; import a file with
+   * State.replace).
+   *
+   * PRUNING (optional, off by default: history is never rewritten unless asked). With
+   * retainCheckpoints(R), after creating a checkpoint the writer deletes checkpoints older than
+   * the R newest and log records older than the oldest kept checkpoint. A loader that listed an
+   * older checkpoint and then finds its records gone retries its load from the top.
+   */
+
+  private static final Logger LOG = LoggerFactory.getLogger(S3Backend.class);
+
+  /** User metadata key (x-amz-meta-…) of the readable copy: the serial it holds. */
+  static final String COPY_SERIAL = "infrastate-serial";
+
+  /** User metadata key of the readable copy: the lineage it belongs to. */
+  static final String COPY_LINEAGE = "infrastate-lineage";
+
+  private static final int LOAD_ATTEMPTS = 4;
+
+  private final S3Store store;
+  private final boolean ownsClient;
+  private final String key;
+  private final String dir;
+  private final String location;
+  private final int checkpointInterval;
+  private final long readableCopyMaxBytes;
+  private final int retainCheckpoints;
+  private final Cache<String, LogRecord> records;
+  private final Cache<String, Snapshot> checkpoints;
+  private final Cache<VersionKey, Snapshot> versions;
+  private final AtomicBoolean warnedForeignCopy = new AtomicBoolean();
+  private volatile long stateBytes = -1;
+  private volatile boolean closed;
+
+  /** Identifies a version across lineages. */
+  private record VersionKey(String lineage, long serial) {}
+
+  /**
+   * The version token: serial and lineage; {@code imported} when the version is a state.json at the
+   * user's key with no log yet, identified by its ETag.
+   */
+  record S3Token(long serial, String lineage, boolean imported, String copyEtag) implements VersionToken {}
+
+  /** A record fetched for a serial found in a listing. */
+  private record Entry(long serial, LogRecord record) {}
+
+  /** Thrown when a listed object vanished before it was read (pruned meanwhile): load again. */
+  private static final class Vanished extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Vanished(String key) {
+      super(key, null, false, false);
+    }
+  }
+
+  private S3Backend(Builder b, S3Client client, boolean ownsClient) {
+    this.store = new S3Store(client, b.bucket, new S3Store.Sse(b.sse, b.kmsKeyId));
+    this.ownsClient = ownsClient;
+    this.key = b.key;
+    this.dir = b.key + ".infrastate/";
+    this.location = "s3://" + b.bucket + "/" + b.key;
+    this.checkpointInterval = b.checkpointInterval;
+    this.readableCopyMaxBytes = b.readableCopyMaxBytes;
+    this.retainCheckpoints = b.retainCheckpoints;
+    long half = Math.max(1, b.cacheMaxBytes / 2);
+    this.records = Caffeine.newBuilder()
+        .maximumWeight(half)
+        .weigher((String k, LogRecord r) -> r.size())
+        .build();
+    this.checkpoints = Caffeine.newBuilder()
+        .maximumWeight(half)
+        .weigher((String k, Snapshot s) -> weight(s))
+        .build();
+    this.versions = Caffeine.newBuilder().maximumSize(8).build();
+  }
+
+  /**
+   * A builder for a backend.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public String location() {
+    return location;
+  }
+
+  /**
+   * The bucket.
+   *
+   * @return the bucket name
+   */
+  public String bucket() {
+    return store.bucket();
+  }
+
+  /**
+   * The key of the readable copy; the log and checkpoints are under {@code key + ".infrastate/"}.
+   *
+   * @return the object key
+   */
+  public String key() {
+    return key;
+  }
+
+  /**
+   * A lock provider whose locks are objects under {@code KEY.infrastate/locks/}, sharing this
+   * backend's client. Closing the provider does not close the client; closing this backend does
+   * (if the backend created it), after which the provider fails.
+   *
+   * @param options clock, operator, listener, poll intervals
+   * @return a new lock provider
+   */
+  public S3LockProvider lockProvider(LockOptions options) {
+    return new S3LockProvider(store, dir + "locks/", options);
+  }
+
+  // ------------------------------------------------------------------ keys
+
+  String logPrefix() {
+    return dir + "log/";
+  }
+
+  String checkpointPrefix() {
+    return dir + "checkpoints/";
+  }
+
+  String logKey(long serial) {
+    return logPrefix() + pad(serial) + ".json";
+  }
+
+  String checkpointKey(long serial) {
+    return checkpointPrefix() + pad(serial) + ".json";
+  }
+
+  private static String pad(long serial) {
+    String s = Long.toString(serial);
+    return "0".repeat(Math.max(0, 20 - s.length())) + s;
+  }
+
+  /** The serials of the objects under a prefix, in order, skipping keys of another shape. */
+  private List<Long> serials(String prefix, String startAfter, int limit) {
+    List<Long> out = new ArrayList<>();
+    for (S3Store.Listed l : store.list(prefix, startAfter, limit)) {
+      String name = l.key().substring(prefix.length());
+      if (name.length() == 25 && name.endsWith(".json")) {
+        try {
+          out.add(Long.parseLong(name.substring(0, 20)));
+          continue;
+        } catch (NumberFormatException e) {
+          // not ours; fall through
+        }
+      }
+      LOG.debug("Ignoring object {} under {}: not a log or checkpoint name", l.key(), location);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ load
+
+  @Override
+  public Optional<StoredState> load() {
+    checkOpen();
+    return loadLatest();
+  }
+
+  @Override
+  public Optional<StoredState> loadIfChanged(VersionToken known) {
+    checkOpen();
+    if (!(known instanceof S3Token t) || t.imported() || t.serial() < 1) {
+      return HistoryBackend.super.loadIfChanged(known);
+    }
+    return changedSince(t, true);
+  }
+
+  /**
+   * What was committed after a known log version: one LIST that starts at the known record.
+   *
+   * @param requireKnown whether the known record must still be listed (else a full load decides)
+   */
+  private Optional<StoredState> changedSince(S3Token known, boolean requireKnown) {
+    List<Long> after = serials(logPrefix(), logKey(known.serial() - 1), Integer.MAX_VALUE);
+    if (after.isEmpty() || after.get(0) != known.serial()) {
+      // The known record is gone (log pruned past it, deleted, or replaced): decide from scratch.
+      return HistoryBackend.super.loadIfChanged(known);
+    }
+    if (after.size() == 1) {
+      return Optional.empty();
+    }
+    Snapshot base = versions.getIfPresent(new VersionKey(known.lineage(), known.serial()));
+    if (base == null) {
+      return HistoryBackend.super.loadIfChanged(known);
+    }
+    try {
+      List<Entry> tail = new ArrayList<>();
+      for (int i = 1; i < after.size(); i++) {
+        tail.add(new Entry(after.get(i), record(after.get(i))));
+      }
+      checkContiguous(known.serial(), after);
+      Snapshot latest = replay(base, tail, null);
+      return Optional.of(remember(latest));
+    } catch (Vanished v) {
+      return HistoryBackend.super.loadIfChanged(known);
+    }
+  }
+
+  private Optional<StoredState> loadLatest() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return loadOnce();
+      } catch (Vanished v) {
+        if (attempt >= LOAD_ATTEMPTS) {
+          throw new BackendException(
+              "The log of " + location + " changed under each of " + attempt + " loads (object "
+                  + v.getMessage() + " vanished after it was listed); another process is pruning it."
+                  + " Retry later.", null, true);
+        }
+        LOG.debug("Object {} vanished while loading {}; loading again", v.getMessage(), location);
+      }
+    }
+  }
+
+  private Optional<StoredState> loadOnce() {
+    List<Long> cps = serials(checkpointPrefix(), null, Integer.MAX_VALUE);
+    Long cp = cps.isEmpty() ? null : cps.get(cps.size() - 1);
+    List<Long> tail = serials(logPrefix(), cp == null ? null : logKey(cp), Integer.MAX_VALUE);
+    if (cp == null && tail.isEmpty()) {
+      return importCopy();
+    }
+    if (cp != null && !tail.isEmpty() && tail.get(0) != cp + 1) {
+      if (serials(checkpointPrefix(), checkpointKey(cp), 1).isEmpty()) {
+        throw corrupt(logKey(cp + 1), "the log is missing serials " + (cp + 1) + " to " + (tail.get(0) - 1)
+            + " after checkpoint " + cp);
+      }
+      throw new Vanished(checkpointKey(cp)); // a newer checkpoint appeared: pruning in progress
+    }
+    long firstSerial = cp != null ? cp : tail.get(0) - 1;
+    checkContiguous(firstSerial, prepend(firstSerial, tail));
+    Reconstruction r = reconstruct(cp, tail, location);
+    long head = r.snapshot.metadata().serial();
+    repairAfterLoad(cp, r);
+    LOG.debug("Loaded {} at serial {} ({} records replayed)", location, head, r.replayed);
+    return Optional.of(remember(r.snapshot));
+  }
+
+  private static List<Long> prepend(long first, List<Long> rest) {
+    List<Long> all = new ArrayList<>(rest.size() + 1);
+    all.add(first);
+    all.addAll(rest);
+    return all;
+  }
+
+  private void checkContiguous(long before, List<Long> serials) {
+    long expect = before;
+    for (long s : serials) {
+      if (s != expect) {
+        throw corrupt(logKey(expect), "the log is missing serial " + expect + " (the next record is " + s + ")");
+      }
+      expect++;
+    }
+  }
+
+  /** A version rebuilt from a checkpoint or full record plus deltas. */
+  private static final class Reconstruction {
+    Snapshot snapshot;
+    int replayed;
+    Snapshot dueCheckpoint;
+  }
+
+  /**
+   * Rebuilds the version of the last serial in {@code tail}: walks back from it to the newest
+   * full record, or to the checkpoint {@code cp} just before the tail, then replays forward.
+   */
+  private Reconstruction reconstruct(Long cp, List<Long> tail, String what) {
+    Reconstruction out = new Reconstruction();
+    if (tail.isEmpty()) {
+      out.snapshot = checkpoint(cp);
+      return out;
+    }
+    List<Entry> walked = new ArrayList<>();
+    Snapshot base = null;
+    for (int i = tail.size() - 1; i >= 0; i--) {
+      long serial = tail.get(i);
+      LogRecord rec = record(serial);
+      if (rec.kind() == LogRecord.Kind.FULL) {
+        if (!walked.isEmpty()) {
+          checkLineage(rec.lineage(), walked.get(walked.size() - 1));
+        }
+        checkSerial(serial, rec);
+        base = rec.payload();
+        break;
+      }
+      walked.add(new Entry(serial, rec));
+    }
+    if (base == null) {
+      if (cp == null) {
+        long first = tail.get(0);
+        throw corrupt(logKey(first), "the log of " + what + " starts with a change record at serial " + first
+            + " and there is no checkpoint or full record before it to apply it to");
+      }
+      base = checkpoint(cp);
+    }
+    Collections.reverse(walked);
+    long due = dueCheckpoint(tail.get(tail.size() - 1));
+    out.snapshot = replay(base, walked, due > (cp == null ? 0 : cp) ? out : null);
+    out.replayed = walked.size();
+    return out;
+  }
+
+  /** The newest serial at or below {@code head} that should have a checkpoint, or 0. */
+  private long dueCheckpoint(long head) {
+    return head - head % checkpointInterval;
+  }
+
+  /**
+   * Applies records in order to a base version.
+   *
+   * @param capture where to keep the version at the due checkpoint serial, or null
+   */
+  private Snapshot replay(Snapshot base, List<Entry> tail, Reconstruction capture) {
+    if (tail.isEmpty()) {
+      if (capture != null && base.metadata().serial() == dueCheckpoint(base.metadata().serial())) {
+        capture.dueCheckpoint = base;
+      }
+      return base;
+    }
+    TreeMap<String, HostState> hosts = new TreeMap<>(base.hosts());
+    TreeMap<String, ResourceState> resources = new TreeMap<>(base.resources());
+    Metadata meta = base.metadata();
+    long due = capture == null ? -1 : dueCheckpoint(tail.get(tail.size() - 1).serial());
+    if (capture != null && meta.serial() == due) {
+      capture.dueCheckpoint = base;
+    }
+    for (Entry e : tail) {
+      LogRecord r = e.record();
+      if (meta.hasLineage() && !r.lineage().equals(meta.lineage())) {
+        throw new LineageMismatchException(location, meta.lineage(), r.lineage());
+      }
+      checkSerial(e.serial(), r);
+      if (e.serial() != meta.serial() + 1) {
+        throw corrupt(logKey(e.serial()), "record " + e.serial() + " follows version " + meta.serial());
+      }
+      r.applyTo(hosts, resources);
+      meta = r.payload().metadata();
+      if (meta.serial() == due) {
+        capture.dueCheckpoint = Snapshot.of(meta, hosts, resources);
+      }
+    }
+    return Snapshot.of(meta, hosts, resources);
+  }
+
+  private void checkLineage(String fullLineage, Entry later) {
+    if (!fullLineage.isEmpty() && !later.record().lineage().equals(fullLineage)) {
+      throw corrupt(logKey(later.serial()), "record " + later.serial() + " has lineage '" + later.record().lineage()
+          + "' but the full record before it has '" + fullLineage + "'");
+    }
+  }
+
+  private void checkSerial(long keySerial, LogRecord r) {
+    if (r.serial() != keySerial) {
+      throw corrupt(logKey(keySerial), "the record holds serial " + r.serial() + " but is stored as serial " + keySerial);
+    }
+  }
+
+  private Optional<StoredState> importCopy() {
+    Optional<S3Store.Blob> copy = store.get(key);
+    if (copy.isEmpty()) {
+      return Optional.empty();
+    }
+    S3Store.Blob b = copy.get();
+    if (b.metadata().containsKey(COPY_SERIAL)) {
+      LOG.warn("{} is a copy written by infrastate (serial {}), but its log under {} is empty: importing"
+          + " the copy as the base of a new log", location, b.metadata().get(COPY_SERIAL), logPrefix());
+    }
+    Snapshot s = StateCodec.decode(b.content(), location,
+        "the log under " + store.uri(dir) + " is empty, so this file is the only copy");
+    stateBytes = b.content().length;
+    return Optional.of(new StoredState(s, new S3Token(s.metadata().serial(), s.metadata().lineage(), true, b.etag())));
+  }
+
+  private StoredState remember(Snapshot s) {
+    versions.put(new VersionKey(s.metadata().lineage(), s.metadata().serial()), s);
+    return new StoredState(s, new S3Token(s.metadata().serial(), s.metadata().lineage(), false, ""));
+  }
+
+  /** Creates a checkpoint a dead writer owed and rewrites a readable copy that is behind. */
+  private void repairAfterLoad(Long cp, Reconstruction r) {
+    try {
+      Snapshot due = r.dueCheckpoint;
+      if (due != null && due.metadata().serial() > 0 && (cp == null || due.metadata().serial() > cp)) {
+        byte[] bytes = StateCodec.encode(due);
+        if (store.putIfAbsent(checkpointKey(due.metadata().serial()), bytes, Map.of()).isPresent()) {
+          LOG.info("Created missing checkpoint {} of {} (its writer stopped before writing it)",
+              due.metadata().serial(), location);
+        }
+        stateBytes = bytes.length;
+      }
+      long head = r.snapshot.metadata().serial();
+      Optional<S3Store.Head> copy = store.head(key);
+      String tagged = copy.map(h -> h.metadata().get(COPY_SERIAL)).orElse(null);
+      if (copy.isPresent() && tagged == null) {
+        if (warnedForeignCopy.compareAndSet(false, true)) {
+          LOG.warn("{} was written by another tool (it has no infrastate metadata) while the state is kept in"
+              + " the log under {}; it is not the state and will be replaced by the next readable copy."
+              + " To make a file the state, use State.replace.", location, logPrefix());
+        }
+        return;
+      }
+      long copySerial = tagged == null ? -1 : parseSerial(tagged);
+      long target = isSmall() ? head : dueCheckpoint(head);
+      if (copySerial < target) {
+        byte[] bytes = StateCodec.encode(r.snapshot);
+        stateBytes = bytes.length;
+        store.put(key, bytes, copyMetadata(r.snapshot));
+        LOG.info("Rewrote the readable copy {} from serial {} to {}", location, copySerial, head);
+      }
+    } catch (BackendException e) {
+      LOG.warn("Could not repair derived objects of {} after loading it: {}", location, e.getMessage());
+    }
+  }
+
+  private static long parseSerial(String s) {
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private boolean isSmall() {
+    long b = stateBytes;
+    return b >= 0 && b <= readableCopyMaxBytes;
+  }
+
+  private LogRecord record(long serial) {
+    String k = logKey(serial);
+    return records.get(k, x -> {
+      S3Store.Blob b = store.get(x).orElseThrow(() -> new Vanished(x));
+      return LogRecord.decode(b.content(), store.uri(x),
+          "it is the commit of version " + serial + "; the versions before it are intact");
+    });
+  }
+
+  private Snapshot checkpoint(long serial) {
+    String k = checkpointKey(serial);
+    return checkpoints.get(k, x -> {
+      S3Store.Blob b = store.get(x).orElseThrow(() -> new Vanished(x));
+      Snapshot s = StateCodec.decode(b.content(), store.uri(x),
+          "checkpoints are derived from the log: if the log still holds the records up to " + serial
+              + ", delete this checkpoint and it will be rebuilt");
+      if (s.metadata().serial() != serial) {
+        throw new CorruptStateException(store.uri(x), "$.metadata.serial", "Checkpoint " + store.uri(x)
+            + " holds serial " + s.metadata().serial() + " but is named " + serial + ". It was not modified;"
+            + " delete it and it will be rebuilt from the log.", null);
+      }
+      stateBytes = b.content().length;
+      return s;
+    });
+  }
+
+  private CorruptStateException corrupt(String objectKey, String what) {
+    return new CorruptStateException(store.uri(objectKey), null,
+        "State " + location + " is damaged: " + what + " (at " + store.uri(objectKey) + "). Nothing was"
+            + " modified; restore the missing or damaged objects from a backup or bucket versioning.",
+        null);
+  }
+
+  // ------------------------------------------------------------------ save
+
+  /**
+   * Commits a version by creating its log record with {@code If-None-Match: *}; see the class
+   * documentation. Returns {@link SaveResult.Conflict} with the newer stored version when another
+   * writer created that serial first. After the commit, writes the readable copy and (every K
+   * versions) a checkpoint; their failure is logged, not thrown, since the version is durable.
+   *
+   * @throws BackendException if the request fails; when the commit's outcome is unknown (the
+   *     connection broke after sending it) the message says so, and the next load finds out
+   */
+  @Override
+  public SaveResult save(SaveRequest request) {
+    checkOpen();
+    Objects.requireNonNull(request, "request");
+    VersionToken expected = request.expected();
+    Snapshot next = request.snapshot();
+    long serial = next.metadata().serial();
+    if (expected.exists() && serial != expected.serial() + 1) {
+      throw new IllegalArgumentException("version " + serial + " cannot follow version " + expected.serial()
+          + " of " + location + "; a save writes exactly the next serial");
+    }
+    if (serial < 1) {
+      throw new IllegalArgumentException("serial " + serial + " of " + location + " must be positive");
+    }
+    boolean first = !expected.exists() || (expected instanceof S3Token t && t.imported());
+    if (first) {
+      Optional<SaveResult> refused = checkFirstCommit(expected);
+      if (refused.isPresent()) {
+        return refused.get();
+      }
+    }
+    String commit = UUID.randomUUID().toString();
+    Encoded enc = encode(request, commit, first);
+    String k = logKey(serial);
+    Optional<String> created;
+    try {
+      created = store.putIfAbsent(k, enc.bytes, Map.of());
+    } catch (BackendException e) {
+      Optional<LogRecord> mine = ownCommit(k, commit);
+      if (mine.isEmpty()) {
+        throw new BackendException(
+            "Could not commit version " + serial + " of " + location + ": " + e.getMessage() + " The commit"
+                + " may or may not have been stored; loading the state again shows whether it was (its"
+                + " record is " + store.uri(k) + ").", e, true);
+      }
+      created = Optional.of("");
+    }
+    if (created.isEmpty() && ownCommit(k, commit).isEmpty()) {
+      LOG.debug("Conflict committing serial {} of {}", serial, location);
+      return new SaveResult.Conflict(Optional.of(currentAfter(expected)));
+    }
+    records.put(k, enc.record);
+    StoredState saved = remember(next);
+    afterCommit(next, enc);
+    return new SaveResult.Saved(saved.token());
+  }
+
+  /** Reads a record back to see whether this writer's commit is the one stored (after a lost reply). */
+  private Optional<LogRecord> ownCommit(String k, String commit) {
+    try {
+      Optional<S3Store.Blob> b = store.get(k);
+      if (b.isEmpty()) {
+        return Optional.empty();
+      }
+      LogRecord r = LogRecord.decode(b.get().content(), store.uri(k), "");
+      return commit.equals(r.commit()) ? Optional.of(r) : Optional.empty();
+    } catch (BackendException e) {
+      return Optional.empty();
+    } catch (io.infrastate.StateException e) {
+      return Optional.empty(); // damaged: certainly not ours; the conflict path reports it
+    }
+  }
+
+  private Optional<SaveResult> checkFirstCommit(VersionToken expected) {
+    if (!serials(logPrefix(), null, 1).isEmpty()) {
+      return Optional.of(new SaveResult.Conflict(loadLatest()));
+    }
+    Optional<S3Store.Head> copy = store.head(key);
+    boolean same = expected instanceof S3Token t && t.imported()
+        ? copy.isPresent() && copy.get().etag().equals(t.copyEtag())
+        : copy.isEmpty();
+    if (!same) {
+      return Optional.of(new SaveResult.Conflict(loadLatest()));
+    }
+    return Optional.empty();
+  }
+
+  private StoredState currentAfter(VersionToken expected) {
+    if (expected instanceof S3Token t && !t.imported() && t.serial() >= 1) {
+      Optional<StoredState> changed = changedSince(t, false);
+      if (changed.isPresent()) {
+        return changed.get();
+      }
+    }
+    return loadLatest().orElseThrow(() -> new BackendException(
+        "S3 reported that version " + (expected.serial() + 1) + " of " + location + " exists, but the log"
+            + " under " + store.uri(logPrefix()) + " is now empty; it is being deleted. Nothing was written.",
+        null, true));
+  }
+
+  /** An encoded record and its decoded form (to cache without decoding). */
+  private record Encoded(byte[] bytes, LogRecord record, int payloadBytes) {}
+
+  private Encoded encode(SaveRequest request, String commit, boolean first) {
+    Snapshot next = request.snapshot();
+    AuditEntry audit = request.audit();
+    boolean full = first;
+    Set<String> hostKeys = new LinkedHashSet<>();
+    Set<String> resourceKeys = new LinkedHashSet<>();
+    for (Change c : request.changes()) {
+      if (c instanceof Change.PutHost p) {
+        hostKeys.add(p.host().name());
+      } else if (c instanceof Change.RemoveHost r) {
+        hostKeys.add(r.name());
+      } else if (c instanceof Change.PutResource p) {
+        resourceKeys.add(p.key());
+      } else if (c instanceof Change.RemoveResource r) {
+        resourceKeys.add(r.key());
+      } else {
+        full = true;
+      }
+    }
+    LogRecord.Kind kind = full ? LogRecord.Kind.FULL : LogRecord.Kind.DELTA;
+    Snapshot payload;
+    List<String> removedHosts = new ArrayList<>();
+    List<String> removedResources = new ArrayList<>();
+    if (full) {
+      payload = next;
+    } else {
+      List<String> putHosts = new ArrayList<>();
+      List<String> putResources = new ArrayList<>();
+      for (String h : hostKeys) {
+        (next.hosts().containsKey(h) ? putHosts : removedHosts).add(h);
+      }
+      for (String r : resourceKeys) {
+        (next.resources().containsKey(r) ? putResources : removedResources).add(r);
+      }
+      payload = LogRecord.deltaPayload(next, putHosts, putResources);
+    }
+    byte[] bytes = LogRecord.encode(kind, payload, audit, commit, removedHosts, removedResources);
+    LogRecord rec = new LogRecord(next.metadata().serial(), next.metadata().lineage(), kind,
+        next.metadata().updatedAt(), audit.operator(), audit.operation(), audit.reason(), commit, payload,
+        removedHosts, removedResources, bytes.length);
+    if (full) {
+      stateBytes = bytes.length;
+    }
+    return new Encoded(bytes, rec, bytes.length);
+  }
+
+  private void afterCommit(Snapshot next, Encoded enc) {
+    long serial = next.metadata().serial();
+    boolean checkpointDue = serial % checkpointInterval == 0;
+    if (enc.record.kind() == LogRecord.Kind.DELTA && stateBytes >= 0) {
+      stateBytes += enc.payloadBytes; // an upper bound of the growth, until the next full encoding
+    }
+    byte[] full = null;
+    try {
+      if (stateBytes < 0 || isSmall() || checkpointDue) {
+        full = StateCodec.encode(next);
+        stateBytes = full.length;
+      }
+      if (full != null && (isSmall() || checkpointDue)) {
+        store.put(key, full, copyMetadata(next));
+      }
+    } catch (BackendException e) {
+      LOG.warn("Version {} of {} is committed, but its readable copy could not be written: {}. The next"
+          + " write or load rewrites it.", serial, location, e.getMessage());
+    }
+    if (checkpointDue) {
+      try {
+        store.putIfAbsent(checkpointKey(serial), full, Map.of());
+        if (retainCheckpoints > 0) {
+          prune();
+        }
+      } catch (BackendException e) {
+        LOG.warn("Version {} of {} is committed, but its checkpoint could not be written: {}. The next load"
+            + " creates it.", serial, location, e.getMessage());
+      }
+    }
+  }
+
+  private static Map<String, String> copyMetadata(Snapshot s) {
+    return Map.of(COPY_SERIAL, Long.toString(s.metadata().serial()), COPY_LINEAGE, s.metadata().lineage());
+  }
+
+  /** Deletes checkpoints beyond the newest {@code retainCheckpoints} and the log before them. */
+  private void prune() {
+    List<Long> cps = serials(checkpointPrefix(), null, Integer.MAX_VALUE);
+    if (cps.size() <= retainCheckpoints) {
+      return;
+    }
+    long oldestKept = cps.get(cps.size() - retainCheckpoints);
+    int deleted = 0;
+    for (long s : serials(logPrefix(), null, Integer.MAX_VALUE)) {
+      if (s >= oldestKept) {
+        break;
+      }
+      store.delete(logKey(s));
+      deleted++;
+    }
+    for (long s : cps) {
+      if (s >= oldestKept) {
+        break;
+      }
+      store.delete(checkpointKey(s));
+    }
+    LOG.debug("Pruned {} log records of {} before checkpoint {}", deleted, location, oldestKept);
+  }
+
+  // ------------------------------------------------------------------ history
+
+  /**
+   * The log, newest first: one entry per version, with the audit entry of its record. Versions
+   * pruned away are not listed. Records already read are served from the cache.
+   */
+  @Override
+  public List<VersionInfo> history(int limit) {
+    checkOpen();
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive: " + limit);
+    }
+    List<Long> all = serials(logPrefix(), null, Integer.MAX_VALUE);
+    List<VersionInfo> out = new ArrayList<>();
+    for (int i = all.size() - 1; i >= 0 && out.size() < limit; i--) {
+      long s = all.get(i);
+      LogRecord r;
+      try {
+        r = record(s);
+      } catch (Vanished v) {
+        break; // pruned while listing: older entries are gone too
+      }
+      out.add(new VersionInfo(s, r.time(), r.operator(), r.operation(), r.reason()));
+    }
+    return out;
+  }
+
+  /**
+   * Rebuilds an earlier version from the newest checkpoint at or before it and the records up to
+   * it.
+   *
+   * @return the version, or empty if it was never written or has been pruned
+   */
+  @Override
+  public Optional<StoredState> at(long serial) {
+    checkOpen();
+    if (serial < 0) {
+      return Optional.empty();
+    }
+    for (Map.Entry<VersionKey, Snapshot> e : versions.asMap().entrySet()) {
+      if (e.getKey().serial() == serial) {
+        Snapshot s = e.getValue();
+        return Optional.of(new StoredState(s, new S3Token(serial, s.metadata().lineage(), false, "")));
+      }
+    }
+    try {
+      Long cp = null;
+      for (long c : serials(checkpointPrefix(), null, Integer.MAX_VALUE)) {
+        if (c <= serial) {
+          cp = c;
+        }
+      }
+      List<Long> tail = new ArrayList<>();
+      if (cp == null || cp < serial) {
+        long need = serial - (cp == null ? 0 : cp);
+        for (long s : serials(logPrefix(), cp == null ? null : logKey(cp), (int) Math.min(Integer.MAX_VALUE, need))) {
+          if (s <= serial) {
+            tail.add(s);
+          }
+        }
+        if (tail.isEmpty() || tail.get(tail.size() - 1) != serial) {
+          return Optional.empty();
+        }
+        long before = cp != null ? cp : tail.get(0) - 1;
+        checkContiguous(before, prepend(before, tail));
+        if (cp == null && !hasFullRecord(tail)) {
+          return Optional.empty(); // the log before it was pruned and no checkpoint is left for it
+        }
+      }
+      Snapshot s = reconstruct(cp, tail, location + "@" + serial).snapshot;
+      return Optional.of(new StoredState(s, new S3Token(serial, s.metadata().lineage(), false, "")));
+    } catch (Vanished v) {
+      return Optional.empty();
+    }
+  }
+
+  private boolean hasFullRecord(List<Long> serials) {
+    for (int i = serials.size() - 1; i >= 0; i--) {
+      if (record(serials.get(i)).kind() == LogRecord.Kind.FULL) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Closes the S3 client if this backend created it; a client passed to the builder stays open. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (ownsClient) {
+      store.client().close();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("S3 backend for " + location + " is closed");
+    }
+  }
+
+  private static int weight(Snapshot s) {
+    return 256 + 300 * (s.hosts().size() + s.resources().size());
+  }
+
+  @Override
+  public String toString() {
+    return "S3Backend[" + location + "]";
+  }
+
+  // ------------------------------------------------------------------ builder
+
+  /**
+   * Configures an {@link S3Backend}. Either pass an {@link S3Client} (which the backend then never
+   * closes) or let the backend build one from region, endpoint, path-style and credentials (which
+   * it closes).
+   *
+   * <p>Not thread-safe; the backend it builds is immutable in its configuration.
+   */
+  public static final class Builder {
+    private S3Client client;
+    private String bucket;
+    private String key;
+    private String region;
+    private URI endpoint;
+    private boolean pathStyle;
+    private AwsCredentialsProvider credentials;
+    private String profile;
+    private ServerSideEncryption sse;
+    private String kmsKeyId;
+    private int checkpointInterval = 32;
+    private long readableCopyMaxBytes = 256 * 1024;
+    private int retainCheckpoints;
+    private long cacheMaxBytes = 64L * 1024 * 1024;
+
+    private Builder() {}
+
+    /**
+     * Uses a client the caller built and keeps ownership of: the backend never closes it. Region,
+     * endpoint, path style, credentials and profile must then not be set.
+     *
+     * @param client the client
+     * @return this builder
+     */
+    public Builder client(S3Client client) {
+      this.client = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /**
+     * The bucket (required).
+     *
+     * @param bucket the bucket name
+     * @return this builder
+     */
+    public Builder bucket(String bucket) {
+      Objects.requireNonNull(bucket, "bucket");
+      if (bucket.isEmpty() || bucket.contains("/")) {
+        throw new IllegalArgumentException("bucket must be a bucket name without '/': '" + bucket + "'");
+      }
+      this.bucket = bucket;
+      return this;
+    }
+
+    /**
+     * The key of the state, such as {@code envs/prod/state.json} (required): the readable copy is
+     * there and the log under {@code key + ".infrastate/"}.
+     *
+     * @param key the object key, without a leading '/'
+     * @return this builder
+     */
+    public Builder key(String key) {
+      Objects.requireNonNull(key, "key");
+      if (key.isEmpty() || key.startsWith("/") || key.endsWith("/")) {
+        throw new IllegalArgumentException("key must be an object key such as envs/prod/state.json, without a"
+            + " leading or trailing '/': '" + key + "'");
+      }
+      this.key = key;
+      return this;
+    }
+
+    /**
+     * The region, such as {@code eu-west-1}; by default the SDK's region chain ({@code AWS_REGION},
+     * profile, instance metadata).
+     *
+     * @param region the region id
+     * @return this builder
+     */
+    public Builder region(String region) {
+      this.region = Objects.requireNonNull(region, "region");
+      return this;
+    }
+
+    /**
+     * An endpoint for an S3-compatible server, such as {@code http://127.0.0.1:9000} (MinIO).
+     * With an endpoint, request checksums are sent only when an operation requires them, for
+     * servers that do not support the SDK's newer default checksums.
+     *
+     * @param endpoint the endpoint URI
+     * @return this builder
+     */
+    public Builder endpoint(URI endpoint) {
+      this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+      return this;
+    }
+
+    /**
+     * Path-style access ({@code http://host/bucket/key}), needed by most S3-compatible servers.
+     *
+     * @param pathStyle whether to use path-style URLs
+     * @return this builder
+     */
+    public Builder pathStyle(boolean pathStyle) {
+      this.pathStyle = pathStyle;
+      return this;
+    }
+
+    /**
+     * Credentials; by default the SDK's default chain (environment, system properties, web
+     * identity, profile, container and instance roles).
+     *
+     * @param credentials the provider
+     * @return this builder
+     */
+    public Builder credentials(AwsCredentialsProvider credentials) {
+      this.credentials = Objects.requireNonNull(credentials, "credentials");
+      return this;
+    }
+
+    /**
+     * A named profile of {@code ~/.aws/credentials} and {@code ~/.aws/config} for credentials.
+     *
+     * @param profile the profile name
+     * @return this builder
+     */
+    public Builder profile(String profile) {
+      this.profile = Objects.requireNonNull(profile, "profile");
+      return this;
+    }
+
+    /**
+     * Server-side encryption with S3-managed keys (SSE-S3, {@code AES256}) for every object
+     * written.
+     *
+     * @return this builder
+     */
+    public Builder sseS3() {
+      this.sse = ServerSideEncryption.AES256;
+      this.kmsKeyId = null;
+      return this;
+    }
+
+    /**
+     * Server-side encryption with KMS (SSE-KMS) for every object written.
+     *
+     * @param keyId the KMS key id or ARN, or null for the bucket's default AWS-managed key
+     * @return this builder
+     */
+    public Builder sseKms(String keyId) {
+      this.sse = ServerSideEncryption.AWS_KMS;
+      this.kmsKeyId = keyId;
+      return this;
+    }
+
+    /**
+     * Every how many versions a checkpoint (the whole state.json) is written, so that a load reads
+     * one checkpoint and at most this many records. Default 32.
+     *
+     * @param versions at least 1
+     * @return this builder
+     */
+    public Builder checkpointInterval(int versions) {
+      if (versions < 1) {
+        throw new IllegalArgumentException("checkpointInterval must be at least 1: " + versions);
+      }
+      this.checkpointInterval = versions;
+      return this;
+    }
+
+    /**
+     * Up to which size (of the encoded state.json) the readable copy is rewritten after every
+     * write; above it, only at checkpoints, so that large states do not upload the whole state per
+     * change. Default 256 KiB; 0 writes the copy only at checkpoints.
+     *
+     * @param bytes the limit
+     * @return this builder
+     */
+    public Builder readableCopyMaxBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("readableCopyMaxBytes must not be negative: " + bytes);
+      }
+      this.readableCopyMaxBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Prunes history: keep only the newest {@code count} checkpoints and the log from the oldest of
+     * them on. Default 0: never delete anything.
+     *
+     * @param count checkpoints to keep, or 0 to keep all history
+     * @return this builder
+     */
+    public Builder retainCheckpoints(int count) {
+      if (count < 0) {
+        throw new IllegalArgumentException("retainCheckpoints must not be negative: " + count);
+      }
+      this.retainCheckpoints = count;
+      return this;
+    }
+
+    /**
+     * The memory for decoded records and checkpoints, approximately. Default 64 MiB.
+     *
+     * @param bytes the cache size
+     * @return this builder
+     */
+    public Builder cacheMaxBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("cacheMaxBytes must not be negative: " + bytes);
+      }
+      this.cacheMaxBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Builds the backend. Contacts nothing: the first load or save does.
+     *
+     * @return a new backend; the caller closes it
+     * @throws IllegalStateException if bucket or key is missing, or a client was passed together
+     *     with client settings
+     */
+    public S3Backend build() {
+      if (bucket == null) {
+        throw new IllegalStateException("bucket was not set");
+      }
+      if (key == null) {
+        throw new IllegalStateException("key was not set");
+      }
+      if (client != null) {
+        if (region != null || endpoint != null || pathStyle || credentials != null || profile != null) {
+          throw new IllegalStateException("client was set, so region, endpoint, pathStyle, credentials and"
+              + " profile must be configured on that client instead");
+        }
+        return new S3Backend(this, client, false);
+      }
+      if (credentials != null && profile != null) {
+        throw new IllegalStateException("credentials and profile were both set; choose one");
+      }
+      S3ClientBuilder b = S3Client.builder();
+      if (region != null) {
+        b.region(Region.of(region));
+      }
+      if (endpoint != null) {
+        b.endpointOverride(endpoint);
+        b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
+        b.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+      }
+      if (pathStyle) {
+        b.forcePathStyle(true);
+      }
+      if (credentials != null) {
+        b.credentialsProvider(credentials);
+      } else if (profile != null) {
+        b.credentialsProvider(ProfileCredentialsProvider.create(profile));
+      } else {
+        b.credentialsProvider(DefaultCredentialsProvider.builder().build());
+      }
+      try {
+        return new S3Backend(this, b.build(), true);
+      } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+        throw new BackendException("Could not set up the S3 client for s3://" + bucket + "/" + key + ": "
+            + e.getMessage() + " Set a region (the region parameter, AWS_REGION or a profile).", e, false);
+      }
+    }
+  }
+}

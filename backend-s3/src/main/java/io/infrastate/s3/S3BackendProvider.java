@@ -1,0 +1,163 @@
+package io.infrastate.s3;
+
+import io.infrastate.UnknownBackendException;
+import io.infrastate.spi.Backend;
+import io.infrastate.spi.BackendProvider;
+import io.infrastate.spi.BackendRegistry;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Opens {@code s3://} URIs, so that {@code State.open("s3://bucket/envs/prod/state.json")} works.
+ * Registered for {@link java.util.ServiceLoader} discovery.
+ *
+ * <h2>URI grammar</h2>
+ *
+ * <pre>
+ * s3://BUCKET/KEY[?PARAM=VALUE(&amp;PARAM=VALUE)*]
+ *
+ *   region=eu-west-1                  region (default: the SDK's region chain)
+ *   endpoint=http://127.0.0.1:9000    S3-compatible server (MinIO, Ceph, R2, S3Proxy)
+ *   pathStyle=true|false              path-style URLs (default false)
+ *   profile=NAME                      credentials from this profile (default: the SDK's chain)
+ *   sse=AES256|aws:kms                server-side encryption for every object written
+ *   kmsKeyId=ID                       KMS key for sse=aws:kms (default: the bucket's AWS-managed key)
+ *   checkpointInterval=32             versions between checkpoints
+ *   readableCopyMaxBytes=262144       rewrite the readable copy on every write up to this size
+ *   retainCheckpoints=0               prune history, keeping this many checkpoints (0: keep all)
+ * </pre>
+ *
+ * Values are percent-decoded. Example: {@code
+ * s3://infra/envs/prod/state.json?endpoint=http://127.0.0.1:9000&region=us-east-1&pathStyle=true}.
+ * Credentials are never accepted in the URI (user info is refused): they come from the AWS SDK's
+ * default chain or the named profile. An unknown parameter is refused, naming it.
+ *
+ * <p>Instances are stateless and thread-safe.
+ */
+public final class S3BackendProvider implements BackendProvider {
+  private static final Set<String> PARAMS = Set.of(
+      "region", "endpoint", "pathstyle", "profile", "sse", "kmskeyid", "checkpointinterval",
+      "readablecopymaxbytes", "retaincheckpoints");
+
+  /** Creates the provider (for {@link java.util.ServiceLoader}). */
+  public S3BackendProvider() {}
+
+  @Override
+  public Set<String> schemes() {
+    return Set.of("s3");
+  }
+
+  @Override
+  public Backend open(URI uri) {
+    return parse(uri).build();
+  }
+
+  /**
+   * Reads an {@code s3://} URI into a builder, without contacting anything.
+   *
+   * @param uri the URI
+   * @return a configured builder
+   * @throws UnknownBackendException if the URI is malformed, names no bucket or key, carries
+   *     credentials or has an unknown or invalid parameter
+   */
+  public static S3Backend.Builder parse(URI uri) {
+    String shown = BackendRegistry.redact(uri);
+    if (!"s3".equalsIgnoreCase(uri.getScheme())) {
+      throw new UnknownBackendException("Not an s3:// URI: " + shown);
+    }
+    if (uri.getRawUserInfo() != null) {
+      throw new UnknownBackendException("State URI " + shown + " carries user info; credentials are never read"
+          + " from URIs. Remove it and use the AWS SDK default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,"
+          + " a profile, or a role), or profile=NAME.");
+    }
+    String bucket = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
+    if (bucket == null || bucket.isEmpty()) {
+      throw new UnknownBackendException("State URI " + shown + " names no bucket; use s3://BUCKET/KEY");
+    }
+    String path = uri.getPath() == null ? "" : uri.getPath();
+    String key = path.startsWith("/") ? path.substring(1) : path;
+    if (key.isEmpty() || key.endsWith("/")) {
+      throw new UnknownBackendException("State URI " + shown + " names no object key; use s3://BUCKET/KEY such as"
+          + " s3://" + bucket + "/state.json");
+    }
+    S3Backend.Builder b = S3Backend.builder().bucket(bucket).key(key);
+    Map<String, String> params = query(uri.getRawQuery(), shown);
+    String sse = null;
+    String kms = null;
+    for (Map.Entry<String, String> e : params.entrySet()) {
+      String name = e.getKey();
+      String value = e.getValue();
+      try {
+        switch (name.toLowerCase(Locale.ROOT)) {
+          case "region" -> b.region(value);
+          case "endpoint" -> b.endpoint(URI.create(value));
+          case "pathstyle" -> b.pathStyle(bool(name, value));
+          case "profile" -> b.profile(value);
+          case "sse" -> sse = value;
+          case "kmskeyid" -> kms = value;
+          case "checkpointinterval" -> b.checkpointInterval(Integer.parseInt(value));
+          case "readablecopymaxbytes" -> b.readableCopyMaxBytes(Long.parseLong(value));
+          case "retaincheckpoints" -> b.retainCheckpoints(Integer.parseInt(value));
+          default -> throw new UnknownBackendException("Unknown parameter '" + name + "' in " + shown
+              + "; known: " + PARAMS);
+        }
+      } catch (IllegalArgumentException ex) {
+        throw new UnknownBackendException("Invalid value for parameter '" + name + "' in " + shown + ": "
+            + ex.getMessage());
+      }
+    }
+    if (sse != null) {
+      switch (sse) {
+        case "AES256" -> {
+          if (kms != null) {
+            throw new UnknownBackendException("kmsKeyId needs sse=aws:kms, not sse=AES256, in " + shown);
+          }
+          b.sseS3();
+        }
+        case "aws:kms" -> b.sseKms(kms);
+        default -> throw new UnknownBackendException("Unknown sse '" + sse + "' in " + shown + "; use AES256 or aws:kms");
+      }
+    } else if (kms != null) {
+      b.sseKms(kms);
+    }
+    return b;
+  }
+
+  private static boolean bool(String name, String value) {
+    if ("true".equalsIgnoreCase(value)) {
+      return true;
+    }
+    if ("false".equalsIgnoreCase(value)) {
+      return false;
+    }
+    throw new IllegalArgumentException(name + " must be true or false, not '" + value + "'");
+  }
+
+  private static Map<String, String> query(String raw, String shown) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      if (out.containsKey(name)) {
+        throw new UnknownBackendException("Parameter '" + name + "' appears twice in " + shown);
+      }
+      if (!PARAMS.contains(name.toLowerCase(Locale.ROOT))) {
+        throw new UnknownBackendException("Unknown parameter '" + name + "' in " + shown + "; known: " + PARAMS);
+      }
+      out.put(name, value);
+    }
+    return out;
+  }
+}

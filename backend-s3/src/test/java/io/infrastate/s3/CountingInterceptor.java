@@ -1,0 +1,42 @@
+package io.infrastate.s3;
+
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.SdkHttpRequest;
+
+/** Records every HTTP request the SDK sends: method, path, query and body length. Thread-safe. */
+final class CountingInterceptor implements ExecutionInterceptor {
+  /** One request as sent. */
+  record Sent(String method, String path, String query, long bodyBytes) {
+    @Override
+    public String toString() {
+      return method + " " + path + (query.isEmpty() ? "" : "?" + query) + " (" + bodyBytes + " B)";
+    }
+  }
+
+  private final List<Sent> sent = new ArrayList<>();
+
+  @Override
+  public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+    SdkHttpRequest r = context.httpRequest();
+    long bytes = context.requestBody().flatMap(b -> b.optionalContentLength()).orElse(0L);
+    StringBuilder q = new StringBuilder();
+    r.rawQueryParameters().forEach((k, v) -> q.append(q.length() == 0 ? "" : "&").append(k));
+    synchronized (this) {
+      sent.add(new Sent(r.method().name(), r.encodedPath(), q.toString(), bytes));
+    }
+  }
+
+  synchronized List<Sent> take() {
+    List<Sent> out = List.copyOf(sent);
+    sent.clear();
+    return out;
+  }
+
+  synchronized void clear() {
+    sent.clear();
+  }
+}

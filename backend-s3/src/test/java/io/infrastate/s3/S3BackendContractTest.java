@@ -1,0 +1,82 @@
+package io.infrastate.s3;
+
+import io.infrastate.spi.Backend;
+import io.infrastate.testkit.BackendContract;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The backend contract against a real S3-compatible server.
+ *
+ * <p>How "an outside tool replaces the stored content" maps to S3: while the state has no log, the
+ * tool writes the object at the state's key (as {@code aws s3 cp} would), which the backend imports.
+ * Once a log exists, the state is the log, and a tool changes it by committing the next record;
+ * {@link #writeRaw} creates {@code log/<head+1>.json} with the raw bytes (a bare state.json is a
+ * valid full record) and also writes them at the state's key, where {@link #readRaw} reads them.
+ * Overwriting an existing, immutable record in place is outside the contract of this backend (a
+ * process that already read it keeps its cached copy); {@link S3BackendFaultTest} covers damage
+ * to existing records on load.
+ */
+class S3BackendContractTest extends BackendContract<S3BackendContractTest.Storage> {
+  record Storage(String bucket, String key) {}
+
+  static S3TestServer server;
+  static S3Client client;
+  static String bucket;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = S3TestServer.start();
+    client = server.client();
+    bucket = server.newBucket();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    client.close();
+    server.close();
+  }
+
+  @Override
+  protected Storage newStorage() {
+    return new Storage(bucket, "contract/" + UUID.randomUUID() + "/state.json");
+  }
+
+  @Override
+  protected Backend openBackend(Storage storage) {
+    return S3Backend.builder().client(client).bucket(storage.bucket()).key(storage.key()).build();
+  }
+
+  @Override
+  protected void writeRaw(Storage storage, byte[] content) {
+    String logPrefix = storage.key() + ".infrastate/log/";
+    List<S3Object> log = client.listObjectsV2(ListObjectsV2Request.builder().bucket(storage.bucket()).prefix(logPrefix).build()).contents();
+    if (!log.isEmpty()) {
+      String last = log.get(log.size() - 1).key();
+      long head = Long.parseLong(last.substring(logPrefix.length(), logPrefix.length() + 20));
+      String next = logPrefix + String.format("%020d", head + 1) + ".json";
+      client.putObject(PutObjectRequest.builder().bucket(storage.bucket()).key(next).ifNoneMatch("*").build(),
+          RequestBody.fromBytes(content));
+    }
+    client.putObject(PutObjectRequest.builder().bucket(storage.bucket()).key(storage.key()).build(), RequestBody.fromBytes(content));
+  }
+
+  @Override
+  protected Optional<byte[]> readRaw(Storage storage) {
+    try {
+      return Optional.of(client.getObjectAsBytes(GetObjectRequest.builder().bucket(storage.bucket()).key(storage.key()).build()).asByteArray());
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    }
+  }
+}
