@@ -66,6 +66,73 @@ final class Cli {
     }
   }
 
+  /** Runs {@code git args...} with {@code stdin} as input; returns stdout as bytes (exit code must be 0). */
+  static byte[] gitBytes(Path dir, byte[] stdin, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("git");
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
+    try {
+      Process p = pb.start();
+      Thread writer = new Thread(() -> {
+        try (var out = p.getOutputStream()) {
+          out.write(stdin);
+        } catch (IOException e) {
+          // the command may not read its input
+        }
+      });
+      writer.start();
+      byte[] out = p.getInputStream().readAllBytes();
+      writer.join();
+      if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException("git " + String.join(" ", args) + " failed");
+      }
+      return out;
+    } catch (IOException e) {
+      throw new AssertionError("cannot run git", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The raw content of a file at the tip of a branch, or null if the branch or file is absent. */
+  static byte[] show(Path repo, String branch, String path) {
+    Result r = run(repo, Map.of(), "cat-file", "-e", branch + ":" + path);
+    if (r.exit() != 0) {
+      return null;
+    }
+    return gitBytes(repo, new byte[0], "cat-file", "blob", branch + ":" + path);
+  }
+
+  /**
+   * Commits raw content as a top-level file with git plumbing, as a person's tool would: keeps the
+   * other top-level entries, moves the branch with a compare-and-swap on its old value.
+   */
+  static String commitFile(Path repo, String branch, String file, byte[] content, String message) {
+    String blob = new String(gitBytes(repo, content, "hash-object", "-w", "--stdin"), StandardCharsets.UTF_8).strip();
+    String old = tip(repo, branch);
+    StringBuilder tree = new StringBuilder();
+    if (!old.isEmpty()) {
+      for (String line : git(repo, "ls-tree", old).split("\n")) {
+        if (!line.isEmpty() && !line.endsWith("\t" + file)) {
+          tree.append(line).append('\n');
+        }
+      }
+    }
+    tree.append("100644 blob ").append(blob).append('\t').append(file).append('\n');
+    String treeId = new String(gitBytes(repo, tree.toString().getBytes(StandardCharsets.UTF_8), "mktree"), StandardCharsets.UTF_8).strip();
+    List<String> args = new ArrayList<>(List.of("commit-tree", treeId, "-m", message));
+    if (!old.isEmpty()) {
+      args.add("-p");
+      args.add(old);
+    }
+    String commit = git(repo, args.toArray(new String[0])).strip();
+    git(repo, "update-ref", "refs/heads/" + branch, commit, old.isEmpty() ? "0".repeat(40) : old);
+    return commit;
+  }
+
   /** A new bare repository whose HEAD is {@code main}. */
   static Path bare(Path parent, String name) {
     Path repo = parent.resolve(name);
