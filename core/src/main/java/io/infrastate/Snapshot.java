@@ -169,6 +169,47 @@ public final class Snapshot {
   }
 
   /**
+   * The resources carrying a tag with a value, in key order (see {@link Queries}).
+   *
+   * @param key the tag name
+   * @param value the tag value
+   * @return an unmodifiable list
+   */
+  public List<ResourceState> getResourcesByTag(String key, String value) {
+    return Queries.of(this).resourcesByTag(key, value);
+  }
+
+  /**
+   * The hosts recorded in a group, in name order; hosts without a group are returned for the
+   * empty group name ({@code mergeToInventory} places them in {@code all}).
+   *
+   * @param group the group name
+   * @return an unmodifiable list
+   */
+  public List<HostState> getHostsByGroup(String group) {
+    return Queries.of(this).hostsInGroup(group);
+  }
+
+  /**
+   * Counts by resource type and by host group.
+   *
+   * @return the summary
+   */
+  public Queries.Summary summary() {
+    return Queries.of(this).summary();
+  }
+
+  /**
+   * The differences from this snapshot to another, field by field ({@code this} is the "before").
+   *
+   * @param other the "after" snapshot, such as the observed state for drift detection
+   * @return the diff
+   */
+  public StateDiff diff(Snapshot other) {
+    return StateDiff.between(this, other);
+  }
+
+  /**
    * Returns a copy with other metadata and the same hosts and resources.
    *
    * @param newMetadata the metadata

@@ -285,6 +285,61 @@ public final class State implements AutoCloseable {
   }
 
   /**
+   * The resources carrying a tag with a value, in key order.
+   *
+   * @param key the tag name
+   * @param value the tag value
+   * @return an unmodifiable list
+   */
+  public List<ResourceState> getResourcesByTag(String key, String value) {
+    return current.snapshot().getResourcesByTag(key, value);
+  }
+
+  /**
+   * The hosts of an inventory group, in name order.
+   *
+   * @param group the group name
+   * @return an unmodifiable list
+   */
+  public List<HostState> getHostsByGroup(String group) {
+    return current.snapshot().getHostsByGroup(group);
+  }
+
+  /**
+   * Counts by resource type and by host group, for the current version.
+   *
+   * @return the summary
+   */
+  public Queries.Summary summary() {
+    return current.snapshot().summary();
+  }
+
+  /**
+   * Drift: the differences from the recorded state (the current version) to an observed one.
+   *
+   * @param observed what exists now, as a snapshot
+   * @return the diff, empty if nothing drifted
+   */
+  public StateDiff diff(Snapshot observed) {
+    return StateDiff.between(current.snapshot(), observed);
+  }
+
+  /**
+   * A deterministic port for a resource (as seed 004's {@code get_hash_based_port}): the one it
+   * already records in {@code field}, or a hash of its key in {@code base .. base + range - 1},
+   * probing past ports other resources record. See {@link Allocator}.
+   *
+   * @param resourceKey the resource key, such as {@code service:hostomatic-prod-backend}
+   * @param field the data field that holds ports, such as {@code port}
+   * @param base the first port of the range
+   * @param range how many ports the range has
+   * @return the port
+   */
+  public int allocatePort(String resourceKey, String field, int base, int range) {
+    return Allocator.port(current.snapshot(), resourceKey, field, base, range);
+  }
+
+  /**
    * Merges every host into an inventory, as Go's {@code MergeToInventory}: in name order, each
    * host goes into its group, or {@code all} when it has none.
    *
