@@ -10,7 +10,7 @@ import software.amazon.awssdk.http.SdkHttpRequest;
 /** Records every HTTP request the SDK sends: method, path, query and body length. Thread-safe. */
 final class CountingInterceptor implements ExecutionInterceptor {
   /** One request as sent. */
-  record Sent(String method, String path, String query, long bodyBytes) {
+  record Sent(String method, String path, String query, long bodyBytes, java.util.Map<String, String> headers) {
     @Override
     public String toString() {
       return method + " " + path + (query.isEmpty() ? "" : "?" + query) + " (" + bodyBytes + " B)";
@@ -26,7 +26,9 @@ final class CountingInterceptor implements ExecutionInterceptor {
     StringBuilder q = new StringBuilder();
     r.rawQueryParameters().forEach((k, v) -> q.append(q.length() == 0 ? "" : "&").append(k));
     synchronized (this) {
-      sent.add(new Sent(r.method().name(), r.encodedPath(), q.toString(), bytes));
+      java.util.Map<String, String> headers = new java.util.TreeMap<>();
+      r.headers().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
+      sent.add(new Sent(r.method().name(), r.encodedPath(), q.toString(), bytes, headers));
     }
   }
 
