@@ -1,0 +1,204 @@
+package io.infrastate.examples.cli;
+
+import io.infrastate.ConflictException;
+import io.infrastate.CorruptStateException;
+import io.infrastate.LineageMismatchException;
+import io.infrastate.StateException;
+import io.infrastate.UnknownBackendException;
+import io.infrastate.UnsupportedFormatVersionException;
+import io.infrastate.lock.LockHeldException;
+import io.infrastate.lock.LockTimeoutException;
+import java.io.PrintWriter;
+import java.lang.reflect.Constructor;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Objects;
+import picocli.CommandLine;
+
+/**
+ * {@code infrastate}: the reference command-line tool, a thin layer of picocli over the SDK that
+ * teams can copy when they wrap infrastate in their own CLI. Every verb is a few lines of SDK
+ * calls; the rest is argument parsing, output and the mapping of exceptions to exit codes.
+ *
+ * <pre>
+ * infrastate --state state.json host add web01 --address 10.0.0.5 --port 22 --user deploy --group web
+ * infrastate --state state.json state list
+ * infrastate --state state.json --json state show host.web01
+ * ID=$(infrastate --state state.json lock acquire deploy --lease 30m --operation "deploy api")
+ * infrastate --state state.json inventory --list          # an Ansible dynamic inventory
+ * </pre>
+ *
+ * <h2>Global options</h2>
+ *
+ * {@code --state URI} (or the environment variable {@code INFRASTATE_STATE}): a path or a URI such
+ * as {@code file:///srv/state.json}; {@code --operator} and {@code --reason} go into the audit
+ * entry of every write; {@code --json} switches tables to stable, machine-readable JSON. Each
+ * global option may be given before or after the verb.
+ *
+ * <h2>Exit codes</h2>
+ *
+ * <table>
+ *   <caption>Exit codes</caption>
+ *   <tr><td>{@value #OK}</td><td>success</td></tr>
+ *   <tr><td>{@value #ERROR}</td><td>the operation failed: unknown key, validation veto, storage
+ *       error</td></tr>
+ *   <tr><td>{@value #USAGE}</td><td>bad command line: unknown option, missing argument, malformed
+ *       {@code KEY=VALUE}, unknown URI scheme</td></tr>
+ *   <tr><td>{@value #CONFLICT}</td><td>other writers kept winning, or {@code state push} refused an
+ *       older serial or another lineage</td></tr>
+ *   <tr><td>{@value #LOCK_HELD}</td><td>the lock is held by somebody else</td></tr>
+ *   <tr><td>{@value #DAMAGED}</td><td>the stored state is damaged, of another lineage, or of a
+ *       newer format: nothing was written</td></tr>
+ * </table>
+ *
+ * <p>Errors are one line on standard error, saying what happened and what to do; the state is left
+ * untouched. Library logging is off except errors; set {@code INFRASTATE_LOG=warn} (or {@code
+ * info}, {@code debug}) to see more.
+ *
+ * <p>Locks of a file state live in the directory {@code <state file>.locks/} next to it (for
+ * {@code /srv/state.json}: {@code /srv/state.json.locks/}).
+ *
+ * <p>This class is stateless and thread-safe; each {@link #execute} call builds its own command
+ * objects.
+ */
+public final class InfrastateCli {
+  /** Exit code: success. */
+  public static final int OK = 0;
+  /** Exit code: the operation failed (unknown key, validation veto, storage error). */
+  public static final int ERROR = 1;
+  /** Exit code: bad command line (unknown option, malformed KEY=VALUE, unknown URI scheme). */
+  public static final int USAGE = 2;
+  /** Exit code: a write conflict that retries could not resolve, or a refused {@code state push}. */
+  public static final int CONFLICT = 3;
+  /** Exit code: the lock is held by somebody else. */
+  public static final int LOCK_HELD = 4;
+  /** Exit code: the stored state is damaged, replaced by another lineage, or of a newer format. */
+  public static final int DAMAGED = 5;
+
+  /** The environment variable naming the state when {@code --state} is not given. */
+  public static final String STATE_ENV = "INFRASTATE_STATE";
+
+  private InfrastateCli() {}
+
+  /**
+   * Runs the CLI and exits the JVM with its exit code.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    String level = System.getenv().getOrDefault("INFRASTATE_LOG", "error");
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+    }
+    PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    int code = execute(args, out, err, System.getenv());
+    out.flush();
+    err.flush();
+    System.exit(code);
+  }
+
+  /**
+   * Runs one command line without exiting: for tests and for tools that embed the CLI.
+   *
+   * @param args the command line
+   * @param out standard output
+   * @param err standard error
+   * @param env the environment (only {@value #STATE_ENV} is read)
+   * @return the exit code
+   */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+    Objects.requireNonNull(args, "args");
+    CommandLine cmd = commandLine(out, err, env);
+    int code = cmd.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  /**
+   * The picocli command tree, for tools that want to add their own verbs to it.
+   *
+   * @param out standard output
+   * @param err standard error
+   * @param env the environment
+   * @return a configured command line
+   */
+  public static CommandLine commandLine(PrintWriter out, PrintWriter err, Map<String, String> env) {
+    Root root = new Root(env);
+    CommandLine cmd = new CommandLine(root, new Factory(root));
+    cmd.setOut(out);
+    cmd.setErr(err);
+    cmd.setCaseInsensitiveEnumValuesAllowed(true);
+    cmd.setParameterExceptionHandler(InfrastateCli::usageError);
+    cmd.setExecutionExceptionHandler((e, c, parsed) -> failure(e, c));
+    return cmd;
+  }
+
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine c = e.getCommandLine();
+    String where = c.getCommandSpec().qualifiedName();
+    c.getErr().println("infrastate: " + oneLine(e.getMessage()) + ". See '" + where + " --help'.");
+    return USAGE;
+  }
+
+  private static int failure(Exception e, CommandLine c) {
+    int code = exitCode(e);
+    String message = e instanceof CliException || e instanceof StateException || e instanceof IllegalArgumentException
+        ? e.getMessage()
+        : "internal error: " + e;
+    c.getErr().println("infrastate: " + oneLine(message));
+    return code;
+  }
+
+  /**
+   * The exit code for an exception, as documented on this class.
+   *
+   * @param e the failure
+   * @return the exit code
+   */
+  static int exitCode(Throwable e) {
+    if (e instanceof CliException c) {
+      return c.exitCode();
+    } else if (e instanceof UnknownBackendException || e instanceof IllegalArgumentException) {
+      return USAGE;
+    } else if (e instanceof ConflictException) {
+      return CONFLICT;
+    } else if (e instanceof LockHeldException || e instanceof LockTimeoutException) {
+      return LOCK_HELD;
+    } else if (e instanceof CorruptStateException
+        || e instanceof LineageMismatchException
+        || e instanceof UnsupportedFormatVersionException) {
+      return DAMAGED;
+    }
+    return ERROR;
+  }
+
+  /** Folds a multi-line message into one line. */
+  static String oneLine(String message) {
+    if (message == null) {
+      return "(no message)";
+    }
+    return message.strip().replaceAll("\\s*\\R\\s*", "; ");
+  }
+
+  /** Creates command objects, handing each one the root so it can reach the global options. */
+  private static final class Factory implements CommandLine.IFactory {
+    private final Root root;
+
+    Factory(Root root) {
+      this.root = root;
+    }
+
+    @Override
+    public <K> K create(Class<K> cls) throws Exception {
+      Constructor<K> withRoot;
+      try {
+        withRoot = cls.getDeclaredConstructor(Root.class);
+      } catch (NoSuchMethodException e) {
+        return CommandLine.defaultFactory().create(cls);
+      }
+      return withRoot.newInstance(root);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+package io.infrastate.examples.cli;
+
+import io.infrastate.HostState;
+import io.infrastate.Metadata;
+import io.infrastate.ResourceState;
+import io.infrastate.StateDiff;
+import io.infrastate.VersionInfo;
+import io.infrastate.codec.StateCodec;
+import io.infrastate.lock.LockInfo;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import tools.jackson.core.util.DefaultIndenter;
+import tools.jackson.core.util.DefaultPrettyPrinter;
+import tools.jackson.core.util.Separators;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Tables for people and JSON for machines. The JSON uses the field names of {@code state.json}
+ * (snake_case, RFC 3339 UTC times) and its layout (two-space indent, {@code "key": value}); objects
+ * keep a fixed field order and maps are sorted by key, so the same state always prints the same
+ * bytes. Stateless and thread-safe.
+ */
+final class Output {
+  private static final DefaultIndenter INDENT = new DefaultIndenter("  ", "\n");
+  private static final JsonMapper PRETTY = JsonMapper.builder()
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .defaultPrettyPrinter(new DefaultPrettyPrinter(Separators.createDefaultInstance()
+              .withObjectNameValueSpacing(Separators.Spacing.AFTER)
+              .withObjectEmptySeparator("")
+              .withArrayEmptySeparator(""))
+          .withArrayIndenter(INDENT)
+          .withObjectIndenter(INDENT))
+      .build();
+  private static final JsonMapper COMPACT = JsonMapper.builder().build();
+
+  private Output() {}
+
+  /** Pretty-printed JSON of maps, lists and scalars. */
+  static String json(Object value) {
+    return PRETTY.writeValueAsString(value);
+  }
+
+  /** Compact JSON, for values inside table cells. */
+  static String compact(Object value) {
+    return COMPACT.writeValueAsString(value);
+  }
+
+  /** Prints rows under headers, each column as wide as its widest cell, two spaces apart. */
+  static void table(PrintWriter out, List<String> headers, List<List<String>> rows) {
+    int[] width = new int[headers.size()];
+    List<List<String>> all = new ArrayList<>();
+    all.add(headers);
+    all.addAll(rows);
+    for (List<String> row : all) {
+      for (int i = 0; i < row.size(); i++) {
+        width[i] = Math.max(width[i], row.get(i).length());
+      }
+    }
+    for (List<String> row : all) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < row.size(); i++) {
+        sb.append(row.get(i));
+        if (i < row.size() - 1) {
+          sb.append(" ".repeat(width[i] - row.get(i).length() + 2));
+        }
+      }
+      out.println(sb.toString().stripTrailing());
+    }
+  }
+
+  static String time(Instant t) {
+    return StateCodec.formatTime(t);
+  }
+
+  /** {@code k=v k2=v2}, values as compact JSON (strings quoted), sorted by key. */
+  static String pairs(Map<String, ?> map) {
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, ?> e : new TreeMap<>(map).entrySet()) {
+      sb.append(sb.length() == 0 ? "" : " ").append(e.getKey()).append('=').append(compact(e.getValue()));
+    }
+    return sb.toString();
+  }
+
+  /** A host as in state.json. */
+  static Map<String, Object> host(HostState h) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", h.name());
+    m.put("address", h.address());
+    m.put("port", h.port());
+    m.put("user", h.user());
+    m.put("vars", new TreeMap<>(h.vars()));
+    m.put("group", h.group());
+    m.put("created_at", time(h.createdAt()));
+    m.put("updated_at", time(h.updatedAt()));
+    return m;
+  }
+
+  /** A resource as in state.json, with its key first. */
+  static Map<String, Object> resource(String key, ResourceState r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("key", key);
+    m.put("type", r.type());
+    m.put("id", r.id());
+    m.put("name", r.name());
+    m.put("data", new TreeMap<>(r.data()));
+    m.put("tags", new TreeMap<>(r.tags()));
+    m.put("created_at", time(r.createdAt()));
+    m.put("updated_at", time(r.updatedAt()));
+    return m;
+  }
+
+  static Map<String, Object> metadata(Metadata md) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("version", md.version());
+    m.put("serial", md.serial());
+    m.put("lineage", md.lineage());
+    m.put("created_at", time(md.createdAt()));
+    m.put("updated_at", time(md.updatedAt()));
+    return m;
+  }
+
+  static Map<String, Object> version(VersionInfo v) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("serial", v.serial());
+    m.put("time", time(v.time()));
+    m.put("operator", v.operator());
+    m.put("operation", v.operation());
+    m.put("reason", v.reason());
+    return m;
+  }
+
+  static Map<String, Object> lock(LockInfo l) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", l.id());
+    m.put("name", l.name());
+    m.put("operator", l.operator());
+    m.put("operation", l.operation());
+    m.put("reason", l.reason());
+    m.put("created_at", time(l.createdAt()));
+    m.put("expires_at", time(l.expiresAt()));
+    m.put("pid", l.pid());
+    m.put("hostname", l.hostname());
+    return m;
+  }
+
+  static Map<String, Object> diff(StateDiff d) {
+    List<Object> entries = new ArrayList<>();
+    for (StateDiff.Entry e : d.entries()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("section", e.section() == StateDiff.Section.HOST ? "host" : "resource");
+      m.put("key", e.key());
+      m.put("kind", kind(e.kind()));
+      List<Object> fields = new ArrayList<>();
+      for (StateDiff.FieldChange f : e.fields()) {
+        Map<String, Object> fm = new LinkedHashMap<>();
+        fm.put("field", f.field());
+        fm.put("kind", kind(f.kind()));
+        fm.put("before", f.before());
+        fm.put("after", f.after());
+        fields.add(fm);
+      }
+      m.put("fields", fields);
+      entries.add(m);
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("summary", d.summary());
+    m.put("entries", entries);
+    return m;
+  }
+
+  private static String kind(StateDiff.Kind k) {
+    switch (k) {
+      case ADDED:
+        return "added";
+      case REMOVED:
+        return "removed";
+      default:
+        return "changed";
+    }
+  }
+}

@@ -1,0 +1,447 @@
+package io.infrastate.examples.cli;
+
+import io.infrastate.CorruptStateException;
+import io.infrastate.HostState;
+import io.infrastate.Metadata;
+import io.infrastate.ResourceState;
+import io.infrastate.Snapshot;
+import io.infrastate.State;
+import io.infrastate.StateDiff;
+import io.infrastate.UnsupportedFormatVersionException;
+import io.infrastate.VersionInfo;
+import io.infrastate.codec.StateCodec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code infrastate state …}: Terraform-like verbs on the whole state. */
+@Command(
+    name = "state",
+    description = "Inspect and change the whole state: list, show, rm, mv, pull, push, history, rollback, diff.",
+    subcommands = {
+      StateCommand.ListVerb.class,
+      StateCommand.Show.class,
+      StateCommand.Rm.class,
+      StateCommand.Mv.class,
+      StateCommand.Pull.class,
+      StateCommand.Push.class,
+      StateCommand.History.class,
+      StateCommand.Rollback.class,
+      StateCommand.Diff.class,
+    })
+final class StateCommand {
+  private StateCommand() {}
+
+  @Command(name = "list", description = "List every host and resource with its address (host.NAME, resource.KEY).")
+  static final class ListVerb extends Verb.OnState {
+    ListVerb(Root root) {
+      super(root);
+    }
+
+    @Override
+    int run(State state) {
+      Snapshot s = state.snapshot();
+      if (json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("serial", s.metadata().serial());
+        m.put("lineage", stored(state) ? s.metadata().lineage() : "");
+        m.put("hosts", new ArrayList<>(s.hosts().keySet()));
+        m.put("resources", new ArrayList<>(s.resources().keySet()));
+        out().println(Output.json(m));
+        return InfrastateCli.OK;
+      }
+      noteIfAbsent(state);
+      List<List<String>> rows = new ArrayList<>();
+      for (HostState h : s.allHosts()) {
+        rows.add(List.of(new Address(true, h.name()).toString(), "host", Output.time(h.updatedAt())));
+      }
+      s.resources().forEach((k, r) -> rows.add(List.of(new Address(false, k).toString(), r.type(), Output.time(r.updatedAt()))));
+      Output.table(out(), List.of("ADDRESS", "TYPE", "UPDATED"), rows);
+      out().println(count(s.hosts().size(), "host") + ", " + count(s.resources().size(), "resource")
+          + " (serial " + s.metadata().serial() + ")");
+      return InfrastateCli.OK;
+    }
+  }
+
+  static String count(int n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
+  }
+
+  @Command(name = "show", description = "Show one host or resource, every field.")
+  static final class Show extends Verb.OnState {
+    @Parameters(paramLabel = "KEY", description = "A host name or resource key; host.NAME or resource.KEY to be explicit.")
+    String key;
+
+    Show(Root root) {
+      super(root);
+    }
+
+    @Override
+    int run(State state) {
+      Snapshot s = state.snapshot();
+      Address a = Address.existing(key, s::hasHost, s::hasResource, state.location());
+      if (a.host()) {
+        HostState h = s.getHost(a.key()).orElseThrow();
+        if (json()) {
+          out().println(Output.json(Output.host(h)));
+          return InfrastateCli.OK;
+        }
+        out().println(a);
+        Output.table(out(), List.of("  address", h.address()), List.of(
+            List.of("  port", Integer.toString(h.port())),
+            List.of("  user", h.user()),
+            List.of("  group", h.group()),
+            List.of("  vars", Output.pairs(h.vars())),
+            List.of("  created_at", Output.time(h.createdAt())),
+            List.of("  updated_at", Output.time(h.updatedAt()))));
+      } else {
+        ResourceState r = s.getResource(a.key()).orElseThrow();
+        if (json()) {
+          out().println(Output.json(Output.resource(a.key(), r)));
+          return InfrastateCli.OK;
+        }
+        out().println(a);
+        Output.table(out(), List.of("  type", r.type()), List.of(
+            List.of("  id", r.id()),
+            List.of("  name", r.name()),
+            List.of("  data", Output.pairs(r.data())),
+            List.of("  tags", Output.pairs(r.tags())),
+            List.of("  created_at", Output.time(r.createdAt())),
+            List.of("  updated_at", Output.time(r.updatedAt()))));
+      }
+      return InfrastateCli.OK;
+    }
+  }
+
+  @Command(name = "rm", description = "Remove hosts and resources from the state, all in one write (or none if one is unknown).")
+  static final class Rm extends Verb.OnState {
+    @Parameters(paramLabel = "KEY", arity = "1..*", description = "Host names or resource keys (host.NAME, resource.KEY to be explicit).")
+    List<String> keys;
+
+    Rm(Root root) {
+      super(root);
+    }
+
+    @Override
+    int run(State state) {
+      List<Address> removed = new ArrayList<>();
+      Snapshot after = state.update(root.audit(""), tx -> {
+        removed.clear();
+        for (String k : new LinkedHashSet<>(keys)) {
+          Address a = Address.existing(k, tx::hasHost, tx::hasResource, state.location());
+          if (a.host()) {
+            tx.removeHost(a.key());
+          } else {
+            tx.removeResource(a.key());
+          }
+          removed.add(a);
+        }
+      });
+      if (json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("removed", removed.stream().map(Address::toString).toList());
+        m.put("serial", after.metadata().serial());
+        out().println(Output.json(m));
+      } else {
+        removed.forEach(a -> out().println("removed " + a));
+        out().println("serial " + after.metadata().serial());
+      }
+      return InfrastateCli.OK;
+    }
+  }
+
+  @Command(name = "mv", description = "Rename a host or move a resource to another key, in one write.")
+  static final class Mv extends Verb.OnState {
+    @Parameters(index = "0", paramLabel = "SRC", description = "The host name or resource key to move.")
+    String src;
+
+    @Parameters(index = "1", paramLabel = "DST", description = "The new name or key (it must be free).")
+    String dst;
+
+    Mv(Root root) {
+      super(root);
+    }
+
+    @Override
+    int run(State state) {
+      Snapshot before = state.snapshot();
+      Address from0 = Address.existing(src, before::hasHost, before::hasResource, state.location());
+      Address to0 = Address.target(from0, dst);
+      Snapshot after = state.update(root.audit("move " + from0 + " to " + to0), tx -> {
+        Address from = Address.existing(src, tx::hasHost, tx::hasResource, state.location());
+        Address to = Address.target(from, dst);
+        if (from.host()) {
+          if (tx.hasHost(to.key())) {
+            throw CliException.error("Cannot move " + from + " to " + to + ": " + to + " exists; remove it first");
+          }
+          HostState h = tx.getHost(from.key()).orElseThrow();
+          tx.removeHost(from.key());
+          tx.addHost(new HostState(to.key(), h.address(), h.port(), h.user(), h.vars(), h.group(), null, null));
+        } else {
+          if (tx.hasResource(to.key())) {
+            throw CliException.error("Cannot move " + from + " to " + to + ": " + to + " exists; remove it first");
+          }
+          ResourceState r = tx.getResource(from.key()).orElseThrow();
+          tx.removeResource(from.key());
+          tx.addResource(to.key(), r);
+        }
+      });
+      if (json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("moved", from0.toString());
+        m.put("to", to0.toString());
+        m.put("serial", after.metadata().serial());
+        out().println(Output.json(m));
+      } else {
+        out().println("moved " + from0 + " to " + to0 + " (serial " + after.metadata().serial() + ")");
+      }
+      return InfrastateCli.OK;
+    }
+  }
+
+  @Command(name = "pull", description = "Print the stored state.json.")
+  static final class Pull extends Verb.OnState {
+    Pull(Root root) {
+      super(root);
+    }
+
+    @Override
+    int run(State state) {
+      if (!stored(state)) {
+        throw CliException.error("No state is stored at " + state.location() + " yet; nothing to pull");
+      }
+      out().print(new String(StateCodec.encode(state.snapshot()), StandardCharsets.UTF_8));
+      return InfrastateCli.OK;
+    }
+  }
+
+  @Command(
+      name = "push",
+      description = {
+        "Store the content of a state.json file (such as an edited 'state pull') as a new version.",
+        "Refused (exit 3) when the file has another lineage or an older serial than the stored state (somebody"
+            + " wrote since it was pulled), unless --force. Only the hosts and resources that differ are"
+            + " written (they get new timestamps); the state keeps its lineage and its serial grows by one."
+            + " The check and the write are one compare-and-swap: a concurrent write is never overwritten.",
+      })
+  static final class Push extends Verb.OnState {
+    @Parameters(paramLabel = "FILE", description = "A state.json file, such as one made by 'state pull'.")
+    Path file;
+
+    @Option(names = "--force", description = "Push even if the lineage differs or the serial is older.")
+    boolean force;
+
+    Push(Root root) {
+      super(root);
+    }
+
+    @Override
+    int run(State state) {
+      Snapshot pushed = read(file);
+      int[] changes = new int[1];
+      Snapshot written = state.update(root.audit("push " + file.getFileName()), tx -> {
+        changes[0] = 0;
+        Metadata have = tx.metadata();
+        boolean exists = have.serial() > 0 || !tx.allHosts().isEmpty() || !tx.allResources().isEmpty();
+        if (exists && !force) {
+          check(pushed.metadata(), have, state.location());
+        }
+        for (HostState h : new ArrayList<>(tx.allHosts())) {
+          if (!pushed.hasHost(h.name())) {
+            tx.removeHost(h.name());
+            changes[0]++;
+          }
+        }
+        for (String k : new ArrayList<>(tx.allResources().keySet())) {
+          if (!pushed.hasResource(k)) {
+            tx.removeResource(k);
+            changes[0]++;
+          }
+        }
+        for (HostState h : pushed.allHosts()) {
+          if (!tx.getHost(h.name()).map(old -> unstamped(old).equals(unstamped(h))).orElse(false)) {
+            tx.addHost(h);
+            changes[0]++;
+          }
+        }
+        pushed.resources().forEach((k, r) -> {
+          if (!tx.getResource(k).map(old -> unstamped(old).equals(unstamped(r))).orElse(false)) {
+            tx.addResource(k, r);
+            changes[0]++;
+          }
+        });
+      });
+      String text = changes[0] == 0
+          ? "nothing to push: " + file + " has the content of serial " + written.metadata().serial()
+          : "pushed " + file + " as serial " + written.metadata().serial() + " (" + count(changes[0], "change") + ")";
+      if (json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("changes", changes[0]);
+        m.put("serial", written.metadata().serial());
+        out().println(Output.json(m));
+      } else {
+        out().println(text);
+      }
+      return InfrastateCli.OK;
+    }
+
+    private void check(Metadata got, Metadata have, String location) {
+      if (got.hasLineage() && !got.lineage().equals(have.lineage())) {
+        throw new CliException(InfrastateCli.CONFLICT,
+            file + " has lineage " + got.lineage() + " but " + location + " has lineage " + have.lineage()
+                + ": it is another state. Nothing was pushed; use --force to store its content as a new"
+                + " version of this state anyway");
+      }
+      if (got.serial() < have.serial()) {
+        throw new CliException(InfrastateCli.CONFLICT,
+            file + " has serial " + got.serial() + ", older than the stored serial " + have.serial()
+                + ": the state changed since it was pulled. Nothing was pushed; pull again and re-apply"
+                + " your edit, or use --force");
+      }
+    }
+
+    private static HostState unstamped(HostState h) {
+      return h.withTimestamps(HostState.UNSET_TIME, HostState.UNSET_TIME);
+    }
+
+    private static ResourceState unstamped(ResourceState r) {
+      return r.withTimestamps(HostState.UNSET_TIME, HostState.UNSET_TIME);
+    }
+  }
+
+  /** Reads and checks a state.json file given on the command line. */
+  static Snapshot read(Path file) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw CliException.error("Cannot read " + file + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
+    }
+    try {
+      return StateCodec.decode(bytes, file.toString(), "");
+    } catch (CorruptStateException | UnsupportedFormatVersionException e) {
+      throw CliException.error(InfrastateCli.oneLine(e.getMessage()) + "; nothing was changed");
+    }
+  }
+
+  @Command(name = "history", description = "List the stored versions, newest first: serial, time, operator, what and why.")
+  static final class History extends Verb.OnState {
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "At most N versions (default: ${DEFAULT-VALUE}).")
+    int limit;
+
+    History(Root root) {
+      super(root);
+    }
+
+    @Override
+    int run(State state) {
+      if (limit < 1) {
+        throw CliException.usage("--limit must be at least 1, got " + limit);
+      }
+      List<VersionInfo> versions = state.history(limit);
+      if (json()) {
+        out().println(Output.json(versions.stream().map(Output::version).toList()));
+        return InfrastateCli.OK;
+      }
+      noteIfAbsent(state);
+      List<List<String>> rows = new ArrayList<>();
+      for (VersionInfo v : versions) {
+        rows.add(List.of(Long.toString(v.serial()), Output.time(v.time()), v.operator(), v.message()));
+      }
+      Output.table(out(), List.of("SERIAL", "TIME", "OPERATOR", "MESSAGE"), rows);
+      return InfrastateCli.OK;
+    }
+  }
+
+  @Command(name = "rollback", description = "Write an earlier version as a new version (history is never rewritten).")
+  static final class Rollback extends Verb.OnState {
+    @Parameters(paramLabel = "VERSION", description = "The serial to return to (see 'state history').")
+    long version;
+
+    Rollback(Root root) {
+      super(root);
+    }
+
+    @Override
+    int run(State state) {
+      if (state.at(version).isEmpty()) {
+        throw CliException.error(
+            "Version " + version + " is not in the history of " + state.location() + "; see 'infrastate state history'");
+      }
+      Snapshot s = state.rollback(version, root.audit(""));
+      if (json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("rolled_back_to", version);
+        m.put("serial", s.metadata().serial());
+        out().println(Output.json(m));
+      } else {
+        out().println("rolled back to version " + version + " as serial " + s.metadata().serial());
+      }
+      return InfrastateCli.OK;
+    }
+  }
+
+  @Command(
+      name = "diff",
+      description = {
+        "Show what changed between two versions, field by field (timestamps aside).",
+        "A and B are serials from 'state history', 'current', or state.json files (such as observed state,"
+            + " for drift detection).",
+      })
+  static final class Diff extends Verb.OnState {
+    @Parameters(index = "0", paramLabel = "A", description = "The older side: a serial, 'current' or a file.")
+    String a;
+
+    @Parameters(index = "1", paramLabel = "B", description = "The newer side: a serial, 'current' or a file.")
+    String b;
+
+    Diff(Root root) {
+      super(root);
+    }
+
+    @Override
+    int run(State state) {
+      StateDiff d = StateDiff.between(version(state, a), version(state, b));
+      if (json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("from", a);
+        m.put("to", b);
+        m.putAll(Output.diff(d));
+        out().println(Output.json(m));
+      } else if (d.isEmpty()) {
+        out().println("no differences");
+      } else {
+        out().println(d);
+      }
+      return InfrastateCli.OK;
+    }
+
+    private static Snapshot version(State state, String spec) {
+      if (spec.equals("current") || spec.equals("latest")) {
+        return state.snapshot();
+      }
+      if (spec.matches("\\d{1,18}")) {
+        long serial = Long.parseLong(spec);
+        if (serial == state.metadata().serial()) {
+          return state.snapshot();
+        }
+        return state.at(serial).orElseThrow(() -> CliException.error(
+            "Version " + serial + " is not in the history of " + state.location() + "; see 'infrastate state history'"));
+      }
+      Path p = Path.of(spec);
+      if (!Files.isRegularFile(p)) {
+        throw CliException.usage("'" + spec + "' is neither a version number, 'current', nor a state.json file");
+      }
+      return read(p);
+    }
+  }
+}

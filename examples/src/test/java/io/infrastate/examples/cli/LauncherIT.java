@@ -1,0 +1,124 @@
+package io.infrastate.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.infrastate.examples.Processes;
+import io.infrastate.examples.Processes.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The {@code ./infrastate} launcher at the repository root, run as a real process on the packaged
+ * jar, as a user runs it; and real {@code ansible-inventory} reading the CLI through a one-line
+ * wrapper script.
+ */
+class LauncherIT {
+  static final Path LAUNCHER = Processes.REPO.resolve("infrastate");
+
+  @TempDir Path tmp;
+
+  Result infrastate(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
+    cmd.addAll(List.of(args));
+    return Processes.run(tmp, Map.of("JAVA_HOME", System.getProperty("java.home")), cmd);
+  }
+
+  @Test
+  void theLauncherRunsTheCliWithItsExitCodes() throws Exception {
+    assertThat(Files.isRegularFile(Processes.JAR)).as("the package phase built %s", Processes.JAR).isTrue();
+    Result help = infrastate("--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).startsWith("Usage: infrastate").contains("Exit codes:");
+
+    String state = tmp.resolve("state.json").toString();
+    Result add = infrastate("--state", state, "host", "add", "web01", "--address", "10.0.0.5", "--port", "22", "--group", "web");
+    assertThat(add.code()).as(add.toString()).isZero();
+    assertThat(add.out()).isEqualTo("added host web01 (serial 1)\n");
+    assertThat(add.err()).isEmpty();
+    Result list = infrastate("--state", state, "state", "list");
+    assertThat(list.out()).contains("host.web01").contains("1 host, 0 resources (serial 1)");
+
+    Result usage = infrastate("--state", state, "host", "add", "web02", "--var", "oops");
+    assertThat(usage.code()).isEqualTo(InfrastateCli.USAGE);
+    assertThat(usage.err()).isEqualTo("infrastate: Malformed --var 'oops': expected KEY=VALUE, such as --var http_port=80\n");
+
+    String id = infrastate("--state", state, "lock", "acquire", "deploy").out().strip();
+    Result held = infrastate("--state", state, "lock", "acquire", "deploy");
+    assertThat(held.code()).isEqualTo(InfrastateCli.LOCK_HELD);
+    assertThat(held.err()).contains("force-unlock deploy " + id);
+    assertThat(infrastate("--state", state, "lock", "release", "deploy", "--id", id).code()).isZero();
+
+    Files.writeString(tmp.resolve("state.json"), "{\"metadata\"");
+    Result damaged = infrastate("--state", state, "host", "list");
+    assertThat(damaged.code()).isEqualTo(InfrastateCli.DAMAGED);
+    assertThat(damaged.err().lines().count()).isEqualTo(1);
+  }
+
+  @Test
+  void withoutTheJarTheLauncherSaysHowToBuildIt() throws Exception {
+    Path copy = tmp.resolve("infrastate");
+    Files.copy(LAUNCHER, copy);
+    Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Result r = Processes.run(tmp, Map.of(), List.of(copy.toString(), "--help"));
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).isEqualTo("infrastate: " + tmp.resolve("examples/target/infrastate.jar")
+        + " not found; build it first with the README's demo command: mvn -B -q package -DskipTests\n");
+  }
+
+  @Test
+  void ansibleInventoryReadsTheCliThroughAOneLineWrapper() throws Exception {
+    Path ansible = Path.of("/usr/bin/ansible-inventory");
+    boolean ci = "true".equals(System.getenv("CI"));
+    if (!ci) {
+      Assumptions.assumeTrue(Files.isExecutable(ansible),
+          "SKIPPED: ansible-inventory is not installed (apt-get install --no-install-recommends ansible-core); CI=true makes this a failure");
+    }
+    String state = tmp.resolve("state.json").toString();
+    assertThat(infrastate("--state", state, "host", "add", "web01", "--address", "10.0.0.11", "--port", "2222",
+        "--user", "deploy", "--group", "web", "--var", "http_port=80", "--var", "tls=true").code()).isZero();
+    assertThat(infrastate("--state", state, "host", "add", "web02", "--address", "10.0.0.12", "--group", "web").code()).isZero();
+    assertThat(infrastate("--state", state, "host", "add", "bastion", "--address", "10.0.0.2", "--var", "version=\"15\"").code()).isZero();
+
+    // The README's one-liner that makes the wrapper.
+    Result made = Processes.run(tmp, Map.of(), List.of("sh", "-c",
+        "printf '#!/bin/sh\\nexec %s --state %s inventory \"$@\"\\n' \"" + LAUNCHER + "\" \"$PWD/state.json\" > inventory.sh && chmod +x inventory.sh"));
+    assertThat(made.code()).as(made.toString()).isZero();
+    assertThat(Files.readString(tmp.resolve("inventory.sh")))
+        .isEqualTo("#!/bin/sh\nexec " + LAUNCHER + " --state " + tmp.toRealPath().resolve("state.json") + " inventory \"$@\"\n");
+
+    Map<String, String> env = new HashMap<>();
+    env.put("JAVA_HOME", System.getProperty("java.home"));
+    env.put("ANSIBLE_INVENTORY_ENABLED", "script");
+    env.put("ANSIBLE_INVENTORY_UNPARSED_FAILED", "True");
+    env.put("ANSIBLE_LOCAL_TEMP", tmp.resolve("ansible-tmp").toString());
+    env.put("ANSIBLE_NOCOLOR", "1");
+    Result r = Processes.run(tmp, env, List.of(ansible.toString(), "-i", "inventory.sh", "--list"));
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.err()).as(r.toString()).isEmpty();
+    JsonNode inv = JsonMapper.builder().build().readTree(r.out());
+    JsonNode hostvars = inv.get("_meta").get("hostvars");
+    assertThat(hostvars.get("web01").get("ansible_host").asString()).isEqualTo("10.0.0.11");
+    assertThat(hostvars.get("web01").get("ansible_port").asInt()).isEqualTo(2222);
+    assertThat(hostvars.get("web01").get("ansible_user").asString()).isEqualTo("deploy");
+    assertThat(hostvars.get("web01").get("http_port").isInt()).isTrue();
+    assertThat(hostvars.get("web01").get("tls").asBoolean()).isTrue();
+    assertThat(hostvars.get("bastion").get("version").isString()).isTrue();
+    List<String> web = new ArrayList<>();
+    inv.get("web").get("hosts").forEach(h -> web.add(h.asString()));
+    assertThat(web).containsExactlyInAnyOrder("web01", "web02");
+    List<String> ungrouped = new ArrayList<>();
+    inv.get("ungrouped").get("hosts").forEach(h -> ungrouped.add(h.asString()));
+    assertThat(ungrouped).containsExactly("bastion");
+  }
+}
