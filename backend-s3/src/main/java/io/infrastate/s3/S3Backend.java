@@ -553,10 +553,21 @@ public final class S3Backend implements HistoryBackend {
         return;
       }
       long copySerial = tagged == null ? -1 : parseSerial(tagged);
+      byte[] bytes = null;
+      if (stateBytes < 0) {
+        if (copy.isPresent() && copy.get().size() >= 0) {
+          stateBytes = copy.get().size(); // the size of a recent version: good enough to decide
+        } else {
+          bytes = StateCodec.encode(r.snapshot);
+          stateBytes = bytes.length;
+        }
+      }
       long target = isSmall() ? head : dueCheckpoint(head);
       if (copySerial < target) {
-        byte[] bytes = StateCodec.encode(r.snapshot);
-        stateBytes = bytes.length;
+        if (bytes == null) {
+          bytes = StateCodec.encode(r.snapshot);
+          stateBytes = bytes.length;
+        }
         store.put(key, bytes, copyMetadata(r.snapshot));
         LOG.info("Rewrote the readable copy {} from serial {} to {}", location, copySerial, head);
       }

@@ -96,12 +96,17 @@ final class S3TestServer implements AutoCloseable {
   }
 
   S3Client client(String secret, ExecutionInterceptor... interceptors) {
+    return client(endpoint(), secret, interceptors);
+  }
+
+  /** A path-style client for an endpoint (also used by child JVMs, which get the endpoint as text). */
+  static S3Client client(URI endpoint, String secret, ExecutionInterceptor... interceptors) {
     ClientOverrideConfiguration.Builder o = ClientOverrideConfiguration.builder();
     for (ExecutionInterceptor i : interceptors) {
       o.addExecutionInterceptor(i);
     }
     return S3Client.builder()
-        .endpointOverride(endpoint())
+        .endpointOverride(endpoint)
         .region(Region.of(REGION))
         .forcePathStyle(true)
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, secret)))

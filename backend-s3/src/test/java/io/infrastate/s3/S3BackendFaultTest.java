@@ -1,0 +1,280 @@
+package io.infrastate.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.infrastate.BackendException;
+import io.infrastate.CorruptStateException;
+import io.infrastate.HostState;
+import io.infrastate.State;
+import io.infrastate.StateOptions;
+import io.infrastate.testkit.JvmProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Faults against a real server: outages before and during a write, lost replies, wrong
+ * credentials, a writer killed between the commit and the derived objects, damaged records. Each
+ * test checks that the error is clear, nothing is committed twice and nothing is lost.
+ */
+class S3BackendFaultTest {
+  S3TestServer server;
+  S3Client raw;
+  String bucket;
+  String key;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = S3TestServer.start(); // one per test: these tests stop it
+    raw = server.client();
+    bucket = server.newBucket();
+    key = "faults/" + UUID.randomUUID() + "/state.json";
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    raw.close();
+    server.close();
+  }
+
+  static StateOptions options() {
+    return StateOptions.builder().operator("tester@ci").retryBackoff(Duration.ofMillis(1)).build();
+  }
+
+  static HostState host(String name) {
+    return HostState.builder(name).address("10.2.0.1").port(22).build();
+  }
+
+  S3Backend backend(S3Client client) {
+    return S3Backend.builder().client(client).bucket(bucket).key(key).checkpointInterval(4).build();
+  }
+
+  List<Long> logSerials() {
+    String prefix = key + ".infrastate/log/";
+    return raw.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).build()).contents().stream()
+        .map(S3Object::key).map(k -> Long.parseLong(k.substring(prefix.length(), prefix.length() + 20))).toList();
+  }
+
+  List<String> checkpoints() {
+    String prefix = key + ".infrastate/checkpoints/";
+    return raw.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).build()).contents().stream()
+        .map(S3Object::key).map(k -> k.substring(prefix.length())).toList();
+  }
+
+  String copySerial() {
+    return raw.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build()).response().metadata()
+        .get("infrastate-serial");
+  }
+
+  String logKey(long serial) {
+    return key + ".infrastate/log/" + String.format("%020d", serial) + ".json";
+  }
+
+  @Test
+  void serverDownBeforeTheWriteFailsRetryablyAndCommitsNothing() throws Exception {
+    try (S3Backend b = backend(raw); State state = State.load(b, options())) {
+      state.addHost(host("web01"));
+      server.stop();
+      assertThatThrownBy(() -> state.addHost(host("web02")))
+          .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.retryable()).isTrue())
+          .hasMessageContaining("log/00000000000000000002.json")
+          .hasMessageContaining("may or may not");
+      assertThat(state.hasHost("web02")).isFalse();
+      server.restart();
+      assertThat(logSerials()).containsExactly(1L);
+      state.addHost(host("web02"));
+      assertThat(logSerials()).containsExactly(1L, 2L);
+    }
+  }
+
+  @Test
+  void serverStoppedBetweenTheCommitAndTheCopyKeepsTheCommitAndTheCopyIsRepaired() throws Exception {
+    FaultInterceptor fault = new FaultInterceptor();
+    try (S3Client client = server.client(fault); S3Backend b = backend(client); State state = State.load(b, options())) {
+      state.addHost(host("web01"));
+      fault.arm("PUT", "/log/", server::stop); // log/2 is stored and answered; then the server goes away
+      state.addHost(host("web02")); // durable: succeeds although the copy could not be written
+      assertThat(state.metadata().serial()).isEqualTo(2);
+      server.restart();
+      assertThat(copySerial()).isEqualTo("1");
+      try (S3Backend fresh = backend(raw); State check = State.load(fresh, options())) {
+        assertThat(check.allHosts()).extracting(HostState::name).containsExactly("web01", "web02");
+      }
+      assertThat(copySerial()).isEqualTo("2");
+      assertThat(logSerials()).containsExactly(1L, 2L);
+    }
+  }
+
+  @Test
+  void serverStoppedAfterStoringTheCommitLosesNothingAndCommitsNothingTwice() throws Exception {
+    FaultInterceptor fault = new FaultInterceptor();
+    try (S3Client client = server.client(fault); S3Backend b = backend(client); State state = State.load(b, options())) {
+      state.addHost(host("web01"));
+      state.addHost(host("web02"));
+      fault.arm("PUT", "/log/", () -> { // the server stores log/3, then goes away before the reply arrives
+        server.stop();
+        throw SdkClientException.create("connection reset", new java.io.IOException("Connection reset"));
+      });
+      assertThatThrownBy(() -> state.addHost(host("web03")))
+          .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.retryable()).isTrue())
+          .hasMessageContaining("may or may not have been stored")
+          .hasMessageContaining("log/00000000000000000003.json");
+      assertThat(state.hasHost("web03")).isFalse(); // not published: the outcome was unknown
+
+      server.restart();
+      assertThat(logSerials()).containsExactly(1L, 2L, 3L);
+      assertThat(copySerial()).isEqualTo("2"); // the copy lags the commit that lost its reply
+      // the caller retries: the handle reloads, finds web03 stored, and commits no duplicate
+      state.refresh();
+      assertThat(state.getHost("web03")).isPresent();
+      try (S3Backend fresh = backend(raw); State check = State.load(fresh, options())) {
+        assertThat(check.allHosts()).extracting(HostState::name).containsExactly("web01", "web02", "web03");
+        assertThat(check.history()).extracting(v -> v.operation()).containsExactly("add host web03", "add host web02", "add host web01");
+      }
+      assertThat(logSerials()).containsExactly(1L, 2L, 3L);
+      assertThat(copySerial()).isEqualTo("3"); // repaired by the load
+    }
+  }
+
+  @Test
+  void aLostReplyIsRecognisedAsThisWritersOwnCommit() throws Exception {
+    FaultInterceptor fault = new FaultInterceptor();
+    try (S3Client client = server.client(fault); S3Backend b = backend(client); State state = State.load(b, options())) {
+      state.addHost(host("web01"));
+      fault.arm("PUT", "/log/", () -> {
+        throw SdkClientException.create("simulated connection reset after the request was stored",
+            new java.io.IOException("Connection reset"));
+      });
+      state.addHost(host("web02"));
+      assertThat(state.metadata().serial()).isEqualTo(2);
+      assertThat(logSerials()).containsExactly(1L, 2L);
+      try (S3Backend fresh = backend(raw)) {
+        assertThat(fresh.load().orElseThrow().snapshot()).isEqualTo(state.snapshot());
+      }
+    }
+  }
+
+  @Test
+  void wrongCredentialsAreRefusedClearlyWithoutTheSecret() throws Exception {
+    String wrong = "definitely-not-the-secret-4242";
+    try (S3Client client = server.client(wrong); S3Backend b = backend(client)) {
+      assertThatThrownBy(() -> State.load(b, options()))
+          .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.retryable()).isFalse())
+          .hasMessageContaining("HTTP 403")
+          .hasMessageContaining("Check the credentials")
+          .hasMessageContaining("s3://" + bucket)
+          .hasMessageNotContaining(wrong)
+          .hasMessageNotContaining(S3TestServer.SECRET_KEY);
+    }
+    assertThat(logSerials()).isEmpty();
+  }
+
+  @Test
+  void aTornSequenceLeftByAKilledWriterIsRepairedByTheNextLoad(@TempDir Path tmp) throws Exception {
+    try (S3Backend b = backend(raw); State state = State.load(b, options())) {
+      for (int i = 1; i <= 3; i++) {
+        state.addHost(host("h" + i));
+      }
+    }
+    try (JvmProcess child = JvmProcess.start(TornWriterMain.class, tmp.resolve("torn.log"),
+        server.endpoint().toString(), bucket, key, "4")) {
+      assertThat(child.await(120, TimeUnit.SECONDS)).as(child.output()).isEqualTo(137);
+      assertThat(child.output()).contains("committed; halting");
+    }
+    // torn: version 4 is committed, but its checkpoint is missing and the copy still says 3
+    assertThat(logSerials()).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(checkpoints()).isEmpty();
+    assertThat(copySerial()).isEqualTo("3");
+
+    try (S3Backend b = backend(raw); State state = State.load(b, options())) {
+      assertThat(state.metadata().serial()).isEqualTo(4);
+      assertThat(state.allHosts()).extracting(HostState::name).containsExactly("h1", "h2", "h3", "torn");
+      assertThat(checkpoints()).containsExactly("00000000000000000004.json");
+      assertThat(copySerial()).isEqualTo("4");
+      state.addHost(host("h5"));
+      assertThat(logSerials()).containsExactly(1L, 2L, 3L, 4L, 5L);
+    }
+  }
+
+  @Test
+  void aDamagedRecordStopsLoadingAndNamesTheObject() throws Exception {
+    try (S3Backend b = backend(raw); State state = State.load(b, options())) {
+      for (int i = 1; i <= 3; i++) {
+        state.addHost(host("h" + i));
+      }
+    }
+    raw.putObject(PutObjectRequest.builder().bucket(bucket).key(logKey(2)).build(),
+        RequestBody.fromString("{\"infrastate_log\":1,\"serial\":2,\"lineage\":"));
+    try (S3Backend b = backend(raw)) {
+      assertThatThrownBy(b::load)
+          .isInstanceOfSatisfying(CorruptStateException.class, e -> {
+            assertThat(e.location()).isEqualTo("s3://" + bucket + "/" + logKey(2));
+            assertThat(e.getMessage()).contains("log/00000000000000000002.json", "header");
+          });
+    }
+  }
+
+  @Test
+  void aDamagedNewestRecordStopsWritersAndIsNeverOverwritten() throws Exception {
+    try (S3Backend b = backend(raw); State state = State.load(b, options())) {
+      state.addHost(host("h1"));
+      state.addHost(host("h2"));
+      byte[] garbage = "not json at all".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      raw.putObject(PutObjectRequest.builder().bucket(bucket).key(logKey(3)).ifNoneMatch("*").build(), RequestBody.fromBytes(garbage));
+      assertThatThrownBy(() -> state.addHost(host("h3")))
+          .isInstanceOf(CorruptStateException.class)
+          .hasMessageContaining("log/00000000000000000003.json");
+      assertThat(logSerials()).containsExactly(1L, 2L, 3L);
+      assertThat(raw.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(logKey(3)).build()).asByteArray()).isEqualTo(garbage);
+      assertThat(state.hasHost("h3")).isFalse();
+    }
+  }
+
+  @Test
+  void aGapInTheLogIsDamage() throws Exception {
+    try (S3Backend b = backend(raw); State state = State.load(b, options())) {
+      state.addHost(host("h1"));
+      state.addHost(host("h2"));
+      state.addHost(host("h3"));
+    }
+    raw.deleteObject(r -> r.bucket(bucket).key(logKey(2)));
+    try (S3Backend b = backend(raw)) {
+      assertThatThrownBy(b::load).isInstanceOf(CorruptStateException.class).hasMessageContaining("missing serial 2");
+    }
+  }
+
+  @Test
+  void aDamagedCheckpointIsReportedWithHowToRebuildIt() throws Exception {
+    try (S3Backend b = backend(raw); State state = State.load(b, options())) {
+      for (int i = 1; i <= 5; i++) {
+        state.addHost(host("h" + i));
+      }
+    }
+    String cp = key + ".infrastate/checkpoints/00000000000000000004.json";
+    raw.putObject(PutObjectRequest.builder().bucket(bucket).key(cp).build(), RequestBody.fromString("{\"metadata\": 7}"));
+    try (S3Backend b = backend(raw)) {
+      assertThatThrownBy(b::load).isInstanceOf(CorruptStateException.class)
+          .hasMessageContaining("checkpoints/00000000000000000004.json")
+          .hasMessageContaining("delete this checkpoint");
+    }
+    raw.deleteObject(r -> r.bucket(bucket).key(cp));
+    try (S3Backend b = backend(raw)) {
+      assertThat(b.load().orElseThrow().snapshot().hosts()).hasSize(5);
+      assertThat(checkpoints()).containsExactly("00000000000000000004.json"); // rebuilt
+    }
+  }
+}
