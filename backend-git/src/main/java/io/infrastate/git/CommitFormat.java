@@ -106,6 +106,12 @@ final class CommitFormat {
     return values.isEmpty() ? "" : values.get(0).strip();
   }
 
+  /** The first line of a message. */
+  static String subject(String message) {
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+
   static String capitalize(String s) {
     if (s.isEmpty()) {
       return s;

@@ -6,7 +6,6 @@ import io.infrastate.Snapshot;
 import io.infrastate.StateException;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
-import io.infrastate.spi.BackendRegistry;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -14,52 +13,34 @@ import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.errors.CorruptObjectException;
-import org.eclipse.jgit.errors.NoRemoteRepositoryException;
-import org.eclipse.jgit.errors.NotSupportedException;
-import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.lib.AnyObjectId;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
-import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
-import org.eclipse.jgit.lib.Ref;
-import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.CredentialsProvider;
-import org.eclipse.jgit.transport.FetchConnection;
-import org.eclipse.jgit.transport.RemoteRefUpdate;
-import org.eclipse.jgit.transport.SshSessionFactory;
-import org.eclipse.jgit.transport.Transport;
-import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.AndTreeFilter;
@@ -172,18 +153,16 @@ public final class GitBackend implements HistoryBackend {
 
   private static final Logger LOG = LoggerFactory.getLogger(GitBackend.class);
   private static final String TRACKING_PREFIX = "refs/remotes/origin/";
-  private static final Duration STALE_LOCK_AGE = Duration.ofSeconds(30);
   private static final int RECOVERY_SCAN_LIMIT = 1000;
 
+  private final RefStore store;
   private final Repository repo;
   private final String location;
-  private final String repoDisplay;
   private final String branch;
   private final String branchRef;
+  private final String trackingRef;
   private final String path;
   private final List<String> segments;
-  private final Remote remote;
-  private final boolean fsync;
   private final ReentrantLock lock = new ReentrantLock();
   private volatile boolean closed;
   private Cached cached;
@@ -193,27 +172,15 @@ public final class GitBackend implements HistoryBackend {
   /** The branch tip: commit null if the branch does not exist; blob null if the file does not. */
   private record Tip(RevCommit commit, ObjectId blob) {}
 
-  /** Where and how a clone reaches its remote. Credentials stay in memory. */
-  private record Remote(
-      URIish uri,
-      String display,
-      Path localPath,
-      CredentialsProvider credentials,
-      TransportConfigCallback configure,
-      int timeoutSeconds,
-      String trackingRef,
-      List<String> secrets) {}
-
-  private GitBackend(Builder b, Repository repo, Remote remote, String location, String repoDisplay) {
-    this.repo = repo;
-    this.remote = remote;
-    this.location = location;
-    this.repoDisplay = repoDisplay;
-    this.branch = b.branch;
-    this.branchRef = Constants.R_HEADS + b.branch;
-    this.path = b.path;
-    this.segments = List.of(b.path.split("/"));
-    this.fsync = b.fsync;
+  private GitBackend(RefStore store, String branch, String path) {
+    this.store = store;
+    this.repo = store.repo;
+    this.branch = branch;
+    this.branchRef = Constants.R_HEADS + branch;
+    this.trackingRef = TRACKING_PREFIX + branch;
+    this.path = path;
+    this.segments = List.of(path.split("/"));
+    this.location = store.location(branch + ":" + path);
   }
 
   /**
@@ -285,7 +252,7 @@ public final class GitBackend implements HistoryBackend {
       }
       return Optional.of(storedAt(tip));
     } catch (IOException e) {
-      throw failure("read the state from", e);
+      throw store.failure("read the state from " + location, e);
     } finally {
       lock.unlock();
     }
@@ -320,7 +287,7 @@ public final class GitBackend implements HistoryBackend {
       }
       return Optional.of(s);
     } catch (IOException e) {
-      throw failure("read the state from", e);
+      throw store.failure("read the state from " + location, e);
     } finally {
       lock.unlock();
     }
@@ -332,7 +299,7 @@ public final class GitBackend implements HistoryBackend {
    * Commits the new version if the state file on the branch tip is still the expected one.
    *
    * <p>The commit changes only the state file; its author and committer are the audit entry's
-   * operator ({@code "Name <email>"}, or any text used as both), its time the snapshot's
+   * operator ({@code "Name <email>"}, or any other text used as both), its time the snapshot's
    * update time, its message the capitalised audit message followed by {@code Infrastate-Serial},
    * {@code Infrastate-Operation} and {@code Infrastate-Reason} trailers. Local mode moves the
    * branch ref with the tip as expected old value; clone mode fetches first and pushes (never
@@ -345,8 +312,8 @@ public final class GitBackend implements HistoryBackend {
    *
    * @throws CorruptStateException if the state file at the tip is damaged or was deleted
    * @throws BackendException if the branch is checked out in a work tree, the path is blocked (a
-   *     directory in its place), the remote refused the push for another reason than a concurrent
-   *     write, or the repository or remote cannot be reached
+   *     file where a directory is needed), the remote refused the push for another reason than a
+   *     concurrent write, or the repository or remote cannot be reached
    */
   @Override
   public SaveResult save(SaveRequest request) {
@@ -367,10 +334,9 @@ public final class GitBackend implements HistoryBackend {
       byte[] content = StateCodec.encode(next);
       PersonIdent who = CommitFormat.ident(request.audit().operator(), next.metadata().updatedAt());
       String message = CommitFormat.message(request.audit(), next.metadata().serial());
-      applyDurability();
       ObjectId blob;
       ObjectId commit;
-      try (ObjectInserter ins = repo.newObjectInserter();
+      try (ObjectInserter ins = store.newInserter();
           ObjectReader reader = ins.newReader()) {
         blob = ins.insert(Constants.OBJ_BLOB, content);
         ObjectId tree = TreeEdit.put(reader, ins, tip.commit() == null ? null : tip.commit().getTree(), segments, blob);
@@ -387,13 +353,20 @@ public final class GitBackend implements HistoryBackend {
         ins.flush();
       } catch (TreeEdit.PathConflictException e) {
         throw new BackendException(
-            "Cannot write the state file " + path + " on branch " + branch + " of " + repoDisplay + ": "
+            "Cannot write the state file " + path + " on branch " + branch + " of " + store.display + ": "
                 + e.getMessage() + " in commit " + CommitFormat.abbrev(tip.commit()) + ". Nothing was written;"
                 + " move that entry away in a commit, or choose another path.",
             null,
             false);
       }
-      boolean published = remote == null ? updateRef(tip, commit, who, message) : push(tip, commit);
+      boolean published = store.compareAndSet(
+          branchRef,
+          tip.commit() == null ? null : tip.commit().getId(),
+          commit,
+          who,
+          "infrastate: " + CommitFormat.subject(message),
+          trackingRef,
+          "branch " + branch + " of " + location);
       if (!published) {
         LOG.debug("Compare-and-swap on {} lost the race at {}; reporting a conflict", location, tip.commit());
         return new SaveResult.Conflict(Optional.empty());
@@ -402,7 +375,7 @@ public final class GitBackend implements HistoryBackend {
       return new SaveResult.Saved(
           new GitVersion(next.metadata().serial(), next.metadata().lineage(), commit.name(), blob.name()));
     } catch (IOException e) {
-      throw failure("write the state to", e);
+      throw store.failure("write the state to " + location, e);
     } finally {
       lock.unlock();
     }
@@ -421,100 +394,6 @@ public final class GitBackend implements HistoryBackend {
     return VersionToken.sameVersion(storedAt(tip).token(), expected);
   }
 
-  private boolean updateRef(Tip tip, ObjectId commit, PersonIdent who, String message) throws IOException {
-    RefUpdate ru = repo.updateRef(branchRef);
-    ru.setExpectedOldObjectId(tip.commit() == null ? ObjectId.zeroId() : tip.commit());
-    ru.setNewObjectId(commit);
-    ru.setRefLogIdent(who);
-    ru.setRefLogMessage("infrastate: " + firstLine(message), false);
-    RefUpdate.Result result = ru.update();
-    switch (result) {
-      case NEW:
-      case FAST_FORWARD:
-        return true;
-      case LOCK_FAILURE:
-      case REJECTED:
-        checkStaleLock(tip);
-        return false;
-      default:
-        throw new BackendException(
-            "Could not move branch " + branch + " of " + repoDisplay + " to the new commit: " + result
-                + ". Nothing was published; check the repository with `git fsck` and retry.",
-            null,
-            result == RefUpdate.Result.IO_FAILURE);
-    }
-  }
-
-  /** A lock failure with an unmoved ref and an old lock file is a leftover of a crashed writer. */
-  private void checkStaleLock(Tip tip) throws IOException {
-    Ref now = repo.exactRef(branchRef);
-    ObjectId current = now == null ? null : now.getObjectId();
-    ObjectId had = tip.commit() == null ? null : tip.commit().getId();
-    if (!Objects.equals(current, had)) {
-      return;
-    }
-    Path lockFile = repo.getDirectory().toPath().resolve(branchRef + ".lock");
-    try {
-      FileTime modified = Files.getLastModifiedTime(lockFile);
-      if (modified.toInstant().isBefore(Instant.now().minus(STALE_LOCK_AGE))) {
-        throw new BackendException(
-            "Branch " + branch + " of " + repoDisplay + " is locked by " + lockFile + " since " + modified
-                + ". Nothing was written. If no git process is running on this repository, a crashed one"
-                + " left the lock behind: delete " + lockFile + " and retry.",
-            null,
-            false);
-      }
-    } catch (java.nio.file.NoSuchFileException e) {
-      // The lock was released meanwhile: an ordinary race.
-    }
-  }
-
-  private boolean push(Tip tip, ObjectId commit) throws IOException {
-    ObjectId expectedOld = tip.commit() == null ? ObjectId.zeroId() : tip.commit();
-    RemoteRefUpdate update;
-    try (Transport tn = openTransport()) {
-      update = new RemoteRefUpdate(repo, (String) null, commit, branchRef, false, null, expectedOld);
-      tn.push(NullProgressMonitor.INSTANCE, List.of(update));
-    } catch (TransportException e) {
-      throw new BackendException(
-          "Could not push the new version of " + location + " to " + remote.display() + ": "
-              + redact(e.getMessage()) + ". The remote may or may not have received it; the in-memory"
-              + " state is unchanged and the next write finds out. Check the network and retry.",
-          null,
-          true);
-    }
-    switch (update.getStatus()) {
-      case OK:
-      case UP_TO_DATE:
-        track(commit);
-        return true;
-      case REJECTED_NONFASTFORWARD:
-      case REJECTED_REMOTE_CHANGED:
-        return false;
-      case REJECTED_OTHER_REASON:
-        // Either the remote lost a race under its ref lock ("failed to lock", "is at X but expected
-        // Y"), or it refuses this push for good (a hook, a protected branch). Only the first is a
-        // conflict: find out whether the branch moved.
-        ObjectId now = remoteTip(false);
-        if (!Objects.equals(now, tip.commit() == null ? null : tip.commit().getId())) {
-          return false;
-        }
-        throw new BackendException(
-            "The remote " + remote.display() + " refused the push to branch " + branch + ": "
-                + redact(String.valueOf(update.getMessage())) + ". Nothing was written; check the"
-                + " remote's branch protection and hooks, or the credentials' permissions.",
-            null,
-            false);
-      default:
-        throw new BackendException(
-            "Pushing to branch " + branch + " of " + remote.display() + " failed: " + update.getStatus()
-                + (update.getMessage() == null ? "" : " (" + redact(update.getMessage()) + ")")
-                + ". Nothing was written; retry later.",
-            null,
-            true);
-    }
-  }
-
   // ---------------------------------------------------------------- history
 
   /**
@@ -524,7 +403,7 @@ public final class GitBackend implements HistoryBackend {
    * PATH} lists them. Serial, operation and reason come from the commit's trailers; for a commit
    * without them (made with the {@code git} CLI), the serial is read from the file and the
    * operation is the subject line. Commits whose file cannot be read (damaged, deleted) are left
-   * out. Time and operator are the commit's author time and author.
+   * out. Time and operator are the commit's author time (whole seconds) and author.
    */
   @Override
   public List<VersionInfo> history(int limit) {
@@ -558,7 +437,7 @@ public final class GitBackend implements HistoryBackend {
       }
       return out;
     } catch (IOException e) {
-      throw failure("read the history of", e);
+      throw store.failure("read the history of " + location, e);
     } finally {
       lock.unlock();
     }
@@ -587,7 +466,12 @@ public final class GitBackend implements HistoryBackend {
           if (recorded.isPresent() && recorded.getAsLong() != serial) {
             continue;
           }
-          ObjectId blob = blobIn(reader, c, false);
+          ObjectId blob;
+          try {
+            blob = blobIn(reader, c, false);
+          } catch (CorruptStateException e) {
+            continue;
+          }
           if (blob == null) {
             continue;
           }
@@ -607,7 +491,7 @@ public final class GitBackend implements HistoryBackend {
       }
       return Optional.empty();
     } catch (IOException e) {
-      throw failure("read the history of", e);
+      throw store.failure("read the history of " + location, e);
     } finally {
       lock.unlock();
     }
@@ -634,6 +518,7 @@ public final class GitBackend implements HistoryBackend {
     }
   }
 
+  /** The commits that changed the state file, newest first ({@code git log -- PATH}). */
   private RevWalk fileHistory(RevCommit start) throws IOException {
     RevWalk rw = new RevWalk(repo);
     try {
@@ -655,7 +540,7 @@ public final class GitBackend implements HistoryBackend {
     try {
       if (!closed) {
         closed = true;
-        repo.close();
+        store.close();
       }
     } finally {
       lock.unlock();
@@ -671,13 +556,7 @@ public final class GitBackend implements HistoryBackend {
   // ---------------------------------------------------------------- reading the tip
 
   private Tip readTip() throws IOException {
-    ObjectId id;
-    if (remote == null) {
-      Ref r = repo.exactRef(branchRef);
-      id = r == null ? null : r.getObjectId();
-    } else {
-      id = remoteTip(true);
-    }
+    ObjectId id = store.read(branchRef, true, trackingRef, "branch " + branch + " of " + location);
     if (id == null) {
       return new Tip(null, null);
     }
@@ -697,7 +576,8 @@ public final class GitBackend implements HistoryBackend {
       if (type == FileMode.TYPE_FILE) {
         return tw.getObjectId(0);
       }
-      String what = type == FileMode.TYPE_TREE ? "a directory" : type == FileMode.TYPE_SYMLINK ? "a symbolic link"
+      String what = type == FileMode.TYPE_TREE ? "a directory"
+          : type == FileMode.TYPE_SYMLINK ? "a symbolic link"
           : type == FileMode.TYPE_GITLINK ? "a submodule" : "not a regular file";
       throw new CorruptStateException(
           sourceAt(c),
@@ -734,7 +614,7 @@ public final class GitBackend implements HistoryBackend {
     }
   }
 
-  /** Decodes the file at the tip; on damage, the message names the commit that broke it and the last good one. */
+  /** Decodes the file at the tip; on damage, the message names the culprit commit and the last good one. */
   private Snapshot decodeTip(ObjectReader reader, RevCommit commit, byte[] content) throws IOException {
     String source = sourceAt(commit);
     try {
@@ -754,6 +634,7 @@ public final class GitBackend implements HistoryBackend {
   private String recoveryHint(ObjectReader reader, RevCommit tip) throws IOException {
     RevCommit culprit = null;
     int scanned = 0;
+    String push = store.isRemote() ? " in a clone and push it" : "";
     try (RevWalk rw = fileHistory(tip)) {
       for (RevCommit c : rw) {
         if (culprit == null) {
@@ -779,7 +660,7 @@ public final class GitBackend implements HistoryBackend {
               + culprit.getShortMessage() + "\") made this change; the last good version is serial "
               + good.metadata().serial() + " in commit " + CommitFormat.abbrev(c) + ". Writes stop until it"
               + " is repaired: run `git revert " + bad + "` (or `git checkout " + CommitFormat.abbrev(c) + " -- "
-              + path + "` and commit)" + (remote == null ? "" : " in a clone and push it") + ", then retry";
+              + path + "` and commit)" + push + ", then retry";
         } catch (StateException e) {
           // keep looking further back
         }
@@ -790,7 +671,7 @@ public final class GitBackend implements HistoryBackend {
     }
     return "commit " + CommitFormat.abbrev(culprit) + " by " + CommitFormat.operator(culprit.getAuthorIdent())
         + " (\"" + culprit.getShortMessage() + "\") made this change and no earlier readable version is on branch "
-        + branch + "; writes stop until the file is repaired in a new commit";
+        + branch + "; writes stop until the file is repaired in a new commit" + push;
   }
 
   private String sourceAt(AnyObjectId commit) {
@@ -808,10 +689,10 @@ public final class GitBackend implements HistoryBackend {
         throw new CorruptStateException(
             location,
             null,
-            "State file " + path + " on branch " + branch + " of " + repoDisplay + " was deleted by commit "
+            "State file " + path + " on branch " + branch + " of " + store.display + " was deleted by commit "
                 + CommitFormat.abbrev(deleter) + " (" + CommitFormat.operator(deleter.getAuthorIdent()) + ", \""
                 + deleter.getShortMessage() + "\"); nothing was written. Restore it with `git revert "
-                + CommitFormat.abbrev(deleter) + "`" + (remote == null ? "" : " in a clone and push it")
+                + CommitFormat.abbrev(deleter) + "`" + (store.isRemote() ? " in a clone and push it" : "")
                 + ", or use another path for a new state.",
             null);
       }
@@ -824,9 +705,9 @@ public final class GitBackend implements HistoryBackend {
       return new CorruptStateException(
           location,
           null,
-          "Branch " + branch + " of " + repoDisplay + " has disappeared although version " + known.serial()
+          "Branch " + branch + " of " + store.display + " has disappeared although version " + known.serial()
               + " was loaded from it; nothing was written. Restore the branch (`git branch " + branch
-              + " <commit>` and push it)." + last,
+              + " COMMIT`" + (store.isRemote() ? " and push it" : "") + ")." + last,
           null);
     }
     try {
@@ -837,7 +718,7 @@ public final class GitBackend implements HistoryBackend {
     return new CorruptStateException(
         location,
         null,
-        "State file " + path + " on branch " + branch + " of " + repoDisplay + " has disappeared although version "
+        "State file " + path + " on branch " + branch + " of " + store.display + " has disappeared although version "
             + known.serial() + " was loaded from it; nothing was written. Restore it from `git log -- " + path + "`.",
         null);
   }
@@ -845,10 +726,10 @@ public final class GitBackend implements HistoryBackend {
   // ---------------------------------------------------------------- work trees
 
   private void checkNotCheckedOut() throws IOException {
-    Optional<Path> workTree = remote == null ? checkedOut(repo, branchRef) : remoteCheckedOut();
+    Optional<Path> workTree = store.isRemote() ? remoteCheckedOut() : checkedOut(repo, branchRef);
     if (workTree.isPresent()) {
       throw new BackendException(
-          "Refusing to write to branch " + branch + " of " + repoDisplay + ": it is checked out in the work tree "
+          "Refusing to write to branch " + branch + " of " + store.display + ": it is checked out in the work tree "
               + workTree.get() + ", which would silently go stale (a later `git commit -a` there would revert the"
               + " state). Nothing was written. Use a bare repository (`git clone --bare`), another branch, or"
               + " have people work in clones of this repository.",
@@ -857,20 +738,25 @@ public final class GitBackend implements HistoryBackend {
     }
   }
 
+  /** A remote on this machine is a repository too: its checked-out branch is refused likewise. */
   private Optional<Path> remoteCheckedOut() throws IOException {
-    if (remote.localPath() == null) {
+    Path remotePath = store.remote.localPath();
+    if (remotePath == null) {
       return Optional.empty();
     }
-    Path head = remote.localPath().resolve(Constants.DOT_GIT).resolve(Constants.HEAD);
-    if (Files.isRegularFile(head) && isHeadOf(head, branchRef)) {
-      return Optional.of(remote.localPath());
+    Path dotGit = remotePath.resolve(Constants.DOT_GIT);
+    if (Files.isDirectory(dotGit)) {
+      Path head = dotGit.resolve(Constants.HEAD);
+      if (Files.isRegularFile(head) && isHeadOf(head, branchRef)) {
+        return Optional.of(remotePath);
+      }
+      return worktreeWith(dotGit, branchRef);
     }
-    return worktreeWith(remote.localPath().resolve(Files.isDirectory(remote.localPath().resolve(Constants.DOT_GIT))
-        ? remote.localPath().resolve(Constants.DOT_GIT) : remote.localPath()), branchRef);
+    return worktreeWith(remotePath, branchRef);
   }
 
   /** Where a branch is checked out in a repository: its main work tree or a linked one. */
-  static Optional<Path> checkedOut(Repository repo, String branchRef) throws IOException {
+  private static Optional<Path> checkedOut(Repository repo, String branchRef) throws IOException {
     if (!repo.isBare() && branchRef.equals(repo.getFullBranch())) {
       return Optional.of(repo.getWorkTree().toPath());
     }
@@ -902,137 +788,6 @@ public final class GitBackend implements HistoryBackend {
     return Files.readString(head, StandardCharsets.UTF_8).strip().equals("ref: " + branchRef);
   }
 
-  // ---------------------------------------------------------------- remote
-
-  /** Asks the remote for the branch tip; with {@code download}, fetches it if it is new here. */
-  private ObjectId remoteTip(boolean download) throws IOException {
-    try (Transport tn = openTransport();
-        FetchConnection fc = tn.openFetch()) {
-      Ref r = fc.getRef(branchRef);
-      if (r == null || r.getObjectId() == null) {
-        return null;
-      }
-      ObjectId id = r.getObjectId();
-      if (download && !repo.getObjectDatabase().has(id)) {
-        fc.fetch(NullProgressMonitor.INSTANCE, List.of(r), Set.of());
-        track(id);
-      }
-      return id;
-    } catch (NoRemoteRepositoryException e) {
-      throw new BackendException(
-          "No Git repository at " + remote.display() + " (for " + location + "): " + redact(e.getMessage())
-              + ". Nothing was read or written; check the URL, that the repository exists, and the"
-              + " credentials' access to it.",
-          null,
-          true);
-    } catch (TransportException e) {
-      boolean auth = isAuthFailure(e);
-      throw new BackendException(
-          "Could not reach the Git remote " + remote.display() + " to fetch branch " + branch + " of " + location
-              + ": " + redact(e.getMessage()) + ". Nothing was written and the local state is unchanged; "
-              + (auth ? "check the credentials." : "check the network and retry."),
-          null,
-          !auth);
-    }
-  }
-
-  private void track(ObjectId id) {
-    try {
-      RefUpdate ru = repo.updateRef(remote.trackingRef());
-      ru.setNewObjectId(id);
-      ru.setForceUpdate(true);
-      ru.disableRefLog();
-      ru.update();
-    } catch (IOException e) {
-      // A cache of the remote's tip (it keeps fetched objects reachable); the next fetch repairs it.
-      LOG.debug("Could not update {} in {}: {}", remote.trackingRef(), repo.getDirectory(), e.toString());
-    }
-  }
-
-  private Transport openTransport() throws IOException {
-    if (remote.localPath() != null && !Files.isDirectory(remote.localPath())) {
-      throw new NoRemoteRepositoryException(remote.uri(), "the directory does not exist");
-    }
-    Transport tn;
-    try {
-      tn = Transport.open(repo, remote.uri());
-    } catch (NotSupportedException e) {
-      throw new BackendException(
-          "Cannot open the Git remote " + remote.display() + ": " + redact(e.getMessage())
-              + missingSshHint(remote.uri()),
-          null,
-          false);
-    }
-    tn.setTimeout(remote.timeoutSeconds());
-    if (remote.credentials() != null) {
-      tn.setCredentialsProvider(remote.credentials());
-    }
-    if (remote.configure() != null) {
-      remote.configure().configure(tn);
-    }
-    return tn;
-  }
-
-  private static String missingSshHint(URIish uri) {
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (scheme.contains("ssh") && SshSessionFactory.getInstance() == null) {
-      return ". SSH needs JGit's SSH support on the class path: add org.eclipse.jgit:org.eclipse.jgit.ssh.apache"
-          + " (same version as org.eclipse.jgit), or install a SshSessionFactory with"
-          + " Builder.transportConfig(...).";
-    }
-    return ".";
-  }
-
-  private static boolean isAuthFailure(TransportException e) {
-    String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-    return m.contains("not authorized") || m.contains("authentication") || m.contains("auth fail")
-        || m.contains("permission denied") || m.contains("401") || m.contains("403");
-  }
-
-  /** Removes the remote's user name and password from a message, should JGit have included them. */
-  private String redact(String message) {
-    if (message == null) {
-      return "";
-    }
-    String m = message;
-    if (remote != null) {
-      for (String secret : remote.secrets()) {
-        if (secret != null && secret.length() >= 3) {
-          m = m.replace(secret, "***");
-        }
-      }
-    }
-    return m;
-  }
-
-  private BackendException failure(String doing, IOException e) {
-    boolean retryable = e instanceof TransportException;
-    String kind = e instanceof CorruptObjectException || e instanceof org.eclipse.jgit.errors.MissingObjectException
-        ? " The repository itself looks damaged; run `git fsck` on it." : "";
-    return new BackendException(
-        "Could not " + doing + " " + location + ": " + e.getClass().getSimpleName() + ": " + redact(e.getMessage())
-            + "." + kind + " Nothing was written; the in-memory state is unchanged.",
-        e instanceof TransportException ? null : e,
-        retryable);
-  }
-
-  private void applyDurability() {
-    if (!fsync) {
-      return;
-    }
-    StoredConfig cfg = repo.getConfig();
-    if (!cfg.getBoolean("core", "fsyncObjectFiles", false) || !cfg.getBoolean("core", "fsyncRefFiles", false)) {
-      // In memory only: never saved to the repository's config file.
-      cfg.setBoolean("core", null, "fsyncObjectFiles", true);
-      cfg.setBoolean("core", null, "fsyncRefFiles", true);
-    }
-  }
-
-  private static String firstLine(String message) {
-    int nl = message.indexOf('\n');
-    return nl < 0 ? message : message.substring(0, nl);
-  }
-
   // ---------------------------------------------------------------- builder
 
   /**
@@ -1041,17 +796,9 @@ public final class GitBackend implements HistoryBackend {
    * be set once. Not thread-safe.
    */
   public static final class Builder {
-    private Path repository;
-    private String remoteUrl;
-    private Path cloneDirectory;
+    private final StoreSettings store = new StoreSettings();
     private String branch;
     private String path;
-    private CredentialsProvider credentials;
-    private TransportConfigCallback transportConfig;
-    private Duration timeout;
-    private Boolean fsyncSetting;
-    private Boolean create;
-    private boolean fsync;
 
     private Builder() {}
 
@@ -1064,9 +811,7 @@ public final class GitBackend implements HistoryBackend {
      * @throws IllegalStateException if a repository or remote was already set
      */
     public Builder repository(Path repository) {
-      requireUnset(this.repository, "repository");
-      requireUnset(this.remoteUrl, "remote");
-      this.repository = Objects.requireNonNull(repository, "repository");
+      store.repository(repository);
       return this;
     }
 
@@ -1080,23 +825,20 @@ public final class GitBackend implements HistoryBackend {
      * @throws IllegalStateException if a repository or remote was already set
      */
     public Builder remote(String url) {
-      requireUnset(this.remoteUrl, "remote");
-      requireUnset(this.repository, "repository");
-      this.remoteUrl = Objects.requireNonNull(url, "url");
+      store.remote(url);
       return this;
     }
 
     /**
      * Where clone mode keeps its bare clone; created if missing. Several backends and processes
-     * may share one directory for the same remote.
+     * may share one directory for the same remote (and a {@link GitLockProvider} too).
      *
      * @param directory the clone directory
      * @return this builder
      * @throws IllegalStateException if already set
      */
     public Builder cloneDirectory(Path directory) {
-      requireUnset(this.cloneDirectory, "cloneDirectory");
-      this.cloneDirectory = Objects.requireNonNull(directory, "directory");
+      store.cloneDirectory(directory);
       return this;
     }
 
@@ -1108,7 +850,9 @@ public final class GitBackend implements HistoryBackend {
      * @throws IllegalStateException if already set
      */
     public Builder branch(String branch) {
-      requireUnset(this.branch, "branch");
+      if (this.branch != null) {
+        throw new IllegalStateException("branch was already set to " + this.branch);
+      }
       this.branch = Objects.requireNonNull(branch, "branch");
       return this;
     }
@@ -1121,7 +865,9 @@ public final class GitBackend implements HistoryBackend {
      * @throws IllegalStateException if already set
      */
     public Builder path(String path) {
-      requireUnset(this.path, "path");
+      if (this.path != null) {
+        throw new IllegalStateException("path was already set to " + this.path);
+      }
       this.path = Objects.requireNonNull(path, "path");
       return this;
     }
@@ -1136,23 +882,21 @@ public final class GitBackend implements HistoryBackend {
      * @throws IllegalStateException if already set
      */
     public Builder credentials(CredentialsProvider credentials) {
-      requireUnset(this.credentials, "credentials");
-      this.credentials = Objects.requireNonNull(credentials, "credentials");
+      store.credentials(credentials);
       return this;
     }
 
     /**
-     * A callback that configures every JGit {@link Transport} before use: an SSH session factory,
-     * HTTP settings, or the {@code receive-pack} program. Called after the credentials and timeout
-     * are set.
+     * A callback that configures every JGit {@link org.eclipse.jgit.transport.Transport} before
+     * use: an SSH session factory, HTTP settings, or the {@code receive-pack} program. Called after
+     * the credentials and timeout are set.
      *
      * @param callback the callback
      * @return this builder
      * @throws IllegalStateException if already set
      */
     public Builder transportConfig(TransportConfigCallback callback) {
-      requireUnset(this.transportConfig, "transportConfig");
-      this.transportConfig = Objects.requireNonNull(callback, "callback");
+      store.transportConfig(callback);
       return this;
     }
 
@@ -1164,41 +908,35 @@ public final class GitBackend implements HistoryBackend {
      * @throws IllegalStateException if already set
      */
     public Builder timeout(Duration timeout) {
-      requireUnset(this.timeout, "timeout");
-      if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
-        throw new IllegalArgumentException("timeout must be at least 1 second: " + timeout);
-      }
-      this.timeout = timeout;
+      store.timeout(timeout);
       return this;
     }
 
     /**
-     * Whether objects and refs are fsynced before a write returns; default {@code true}, so that
-     * a {@link SaveResult.Saved} survives a power loss. {@code false} trades that for speed, as
-     * the {@code git} CLI does by default.
+     * Whether objects and refs are fsynced before a write returns; default {@code true}, so that a
+     * {@link SaveResult.Saved} survives a power loss. {@code false} trades that for speed, as the
+     * {@code git} CLI does by default for loose objects and refs.
      *
      * @param fsync whether to fsync
      * @return this builder
      * @throws IllegalStateException if already set
      */
     public Builder fsync(boolean fsync) {
-      requireUnset(this.fsyncSetting, "fsync");
-      this.fsyncSetting = fsync;
+      store.fsync(fsync);
       return this;
     }
 
     /**
-     * Local mode: create a bare repository at {@link #repository(Path)} if nothing is there;
-     * default {@code false} (a missing repository is an error, so that a typo does not start a new
-     * state somewhere else).
+     * Local mode: create a bare repository at {@link #repository(Path)} if nothing is there (its
+     * HEAD pointing at the state's branch); default {@code false}, so that a typo does not start a
+     * new state somewhere else.
      *
      * @param create whether to create a missing repository
      * @return this builder
      * @throws IllegalStateException if already set
      */
     public Builder createRepository(boolean create) {
-      requireUnset(this.create, "createRepository");
-      this.create = create;
+      store.createRepository(create);
       return this;
     }
 
@@ -1212,152 +950,25 @@ public final class GitBackend implements HistoryBackend {
      * @throws BackendException if the repository cannot be opened or created
      */
     public GitBackend build() {
-      if (repository == null && remoteUrl == null) {
-        throw new IllegalStateException("set repository(...) for a local repository or remote(...) for a clone");
+      store.check();
+      String b = branch == null ? "main" : branch;
+      String p = path == null ? "state.json" : path;
+      validateBranch(b);
+      validatePath(p);
+      RefStore opened = RefStore.open(store, b, "the state at branch " + b + ", file " + p);
+      GitBackend backend = new GitBackend(opened, b, p);
+      if (opened.isRemote() && opened.remote.localPath() != null) {
+        try {
+          backend.remoteCheckedOut().ifPresent(wt -> LOG.warn(
+              "Branch {} of {} is checked out in {}; writes to it will be refused", b, opened.display, wt));
+        } catch (IOException e) {
+          LOG.debug("Could not check the work trees of {}: {}", opened.display, e.toString());
+        }
       }
-      if (remoteUrl != null && cloneDirectory == null) {
-        throw new IllegalStateException("remote(...) needs cloneDirectory(...): where to keep the clone");
-      }
-      if (repository != null && cloneDirectory != null) {
-        throw new IllegalStateException("cloneDirectory(...) applies to remote(...), not to repository(...)");
-      }
-      if (remoteUrl != null && create != null) {
-        throw new IllegalStateException("createRepository(...) applies to repository(...), not to remote(...)");
-      }
-      branch = branch == null ? "main" : branch;
-      path = path == null ? "state.json" : path;
-      validateBranch(branch);
-      validatePath(path);
-      fsync = fsyncSetting == null || fsyncSetting;
-      return repository != null ? openLocal() : openClone();
+      return backend;
     }
 
-    private GitBackend openLocal() {
-      Path dir = repository.toAbsolutePath().normalize();
-      String display = dir.toString();
-      String location = GitUris.location(dir.toUri().getRawPath(), branch, path);
-      try {
-        if (!Files.exists(dir) || isEmptyDirectory(dir)) {
-          if (!Boolean.TRUE.equals(create)) {
-            throw new BackendException(
-                "No Git repository at " + dir + " (for " + location + "). Create one with `git init --bare "
-                    + dir + "`, or allow creating it (createRepository(true), or ?create=true in the URI).",
-                null,
-                false);
-          }
-          Repositories.createBare(dir, null, branch);
-        }
-        Repository repo = Repositories.open(dir);
-        return new GitBackend(this, repo, null, location, display);
-      } catch (IOException e) {
-        throw new BackendException(
-            "Cannot open the Git repository at " + dir + " (for " + location + "): " + e.getMessage()
-                + ". Check the path and its permissions.",
-            e,
-            false);
-      }
-    }
-
-    private GitBackend openClone() {
-      URIish uri;
-      try {
-        uri = new URIish(remoteUrl);
-      } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("remote is not a Git URL: " + GitUris.redact(remoteUrl) + " (" + e.getReason() + ")");
-      }
-      CredentialsProvider creds = credentials;
-      List<String> secrets = new ArrayList<>();
-      if (uri.getPass() != null) {
-        secrets.add(uri.getPass());
-        if (creds == null) {
-          creds = new UsernamePasswordCredentialsProvider(uri.getUser() == null ? "" : uri.getUser(), uri.getPass());
-        }
-        if (uri.getUser() != null && !isSshScheme(uri)) {
-          secrets.add(uri.getUser());
-        }
-        uri = uri.setPass(null);
-        if (!isSshScheme(uri)) {
-          uri = uri.setUser(null);
-        }
-      }
-      if (creds == null) {
-        creds = CredentialsProvider.getDefault();
-      }
-      Path localPath = null;
-      String scheme = uri.getScheme();
-      if (scheme == null || "file".equalsIgnoreCase(scheme)) {
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
-          localPath = Path.of(uri.getPath()).toAbsolutePath().normalize();
-          uri = new URIish().setScheme("file").setPath(localPath.toString());
-        }
-      }
-      String display = localPath != null ? localPath.toString() : uri.toString();
-      String location = GitUris.remoteLocation(uri, localPath, branch, path);
-      Remote remote = new Remote(
-          uri,
-          display,
-          localPath,
-          creds,
-          transportConfig,
-          (int) (timeout == null ? 30 : Math.max(1, timeout.getSeconds())),
-          TRACKING_PREFIX + branch,
-          List.copyOf(secrets));
-      Path dir = cloneDirectory.toAbsolutePath().normalize();
-      String key = display;
-      try {
-        if (!Files.exists(dir) || isEmptyDirectory(dir)) {
-          Repositories.createBare(dir, key, branch);
-        }
-        Repository repo = Repositories.open(dir);
-        String recorded = repo.getConfig().getString(Repositories.CONFIG_SECTION, null, Repositories.CONFIG_REMOTE);
-        if (recorded != null && !recorded.equals(key)) {
-          repo.close();
-          throw new BackendException(
-              "The clone directory " + dir + " belongs to the remote " + recorded + ", not " + display
-                  + ". Give each remote its own clone directory.",
-              null,
-              false);
-        }
-        if (recorded == null) {
-          repo.close();
-          throw new BackendException(
-              "The directory " + dir + " is a Git repository that infrastate did not create as a clone of " + display
-                  + "; refusing to use it as one. Give an empty or missing directory.",
-              null,
-              false);
-        }
-        GitBackend backend = new GitBackend(this, repo, remote, location, display);
-        if (localPath != null) {
-          Optional<Path> wt = backend.remoteCheckedOut();
-          if (wt.isPresent()) {
-            LOG.warn("Branch {} of {} is checked out in {}; writes to it will be refused", branch, display, wt.get());
-          }
-        }
-        return backend;
-      } catch (IOException e) {
-        throw new BackendException(
-            "Cannot open or create the clone directory " + dir + " for " + location + ": " + e.getMessage()
-                + ". Check the path and its permissions.",
-            e,
-            false);
-      }
-    }
-
-    private static boolean isSshScheme(URIish uri) {
-      String s = uri.getScheme();
-      return s == null ? uri.getHost() != null : s.toLowerCase(Locale.ROOT).contains("ssh");
-    }
-
-    private static boolean isEmptyDirectory(Path dir) throws IOException {
-      if (!Files.isDirectory(dir)) {
-        return false;
-      }
-      try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-        return !s.iterator().hasNext();
-      }
-    }
-
-    private static void validateBranch(String branch) {
+    static void validateBranch(String branch) {
       if (branch.isEmpty() || !Repository.isValidRefName(Constants.R_HEADS + branch)) {
         throw new IllegalArgumentException("branch is not a valid Git branch name: '" + branch + "'");
       }
@@ -1380,12 +991,6 @@ public final class GitBackend implements HistoryBackend {
       }
       if (why != null) {
         throw new IllegalArgumentException("path is not a valid file path in a Git repository: '" + path + "' (" + why + ")");
-      }
-    }
-
-    private static void requireUnset(Object current, String name) {
-      if (current != null) {
-        throw new IllegalStateException(name + " was already set to " + (name.equals("remote") ? GitUris.redact(String.valueOf(current)) : current));
       }
     }
   }

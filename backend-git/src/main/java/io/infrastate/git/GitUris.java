@@ -130,26 +130,6 @@ final class GitUris {
     }
   }
 
-  /** The location of a local repository: {@code git+file:///srv/infra.git#main:state.json}. */
-  static String location(String rawPath, String branch, String path) {
-    return "git+file://" + rawPath + "#" + branch + ":" + path;
-  }
-
-  /** The location of a remote, without user name or password. */
-  static String remoteLocation(URIish uri, Path localPath, String branch, String path) {
-    if (localPath != null) {
-      return location(localPath.toUri().getRawPath(), branch, path);
-    }
-    String shown;
-    if (uri.getScheme() == null) {
-      shown = uri.getHost() + ":" + uri.getPath();
-    } else {
-      shown = "git+" + uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
-          + (uri.getPath() == null ? "" : uri.getPath());
-    }
-    return shown + "#" + branch + ":" + path;
-  }
-
   /** A URL without its password (and user name, for HTTP), for messages. */
   static String redact(String url) {
     try {

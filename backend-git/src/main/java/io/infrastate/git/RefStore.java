@@ -1,0 +1,495 @@
+package io.infrastate.git;
+
+import io.infrastate.BackendException;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import org.eclipse.jgit.api.TransportConfigCallback;
+import org.eclipse.jgit.errors.CorruptObjectException;
+import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.errors.NoRemoteRepositoryException;
+import org.eclipse.jgit.errors.NotSupportedException;
+import org.eclipse.jgit.errors.TransportException;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.FetchConnection;
+import org.eclipse.jgit.transport.RemoteRefUpdate;
+import org.eclipse.jgit.transport.SshSessionFactory;
+import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A repository and, in clone mode, the remote it mirrors: reading refs and moving them with
+ * compare-and-swap, either directly ({@link RefUpdate} with an expected old value, under the {@code
+ * .lock} file protocol the {@code git} CLI uses) or by a push whose expected old value the remote
+ * checks under its own ref lock. Never forces: every update is a fast-forward, a creation or a
+ * deletion, each conditional on the old value.
+ *
+ * <p>Shared by {@link GitBackend} (the state branch) and {@link GitLockProvider} (lock refs).
+ * Thread-safe as far as JGit's {@link Repository} is; callers serialize their own sequences.
+ */
+final class RefStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RefStore.class);
+  private static final Duration STALE_LOCK_AGE = Duration.ofSeconds(30);
+
+  /** Where and how a clone reaches its remote. Credentials stay in memory. */
+  record Remote(
+      URIish uri,
+      String display,
+      Path localPath,
+      CredentialsProvider credentials,
+      TransportConfigCallback configure,
+      int timeoutSeconds,
+      List<String> secrets) {}
+
+  final Repository repo;
+  /** The remote in clone mode; null in local mode. */
+  final Remote remote;
+  /** The repository (local mode) or remote (clone mode) for messages, without credentials. */
+  final String display;
+  /** The location prefix for {@code git+…} locations. */
+  private final String locationBase;
+  private final boolean fsync;
+
+  private RefStore(Repository repo, Remote remote, String display, String locationBase, boolean fsync) {
+    this.repo = repo;
+    this.remote = remote;
+    this.display = display;
+    this.locationBase = locationBase;
+    this.fsync = fsync;
+  }
+
+  /**
+   * Opens the repository the settings name; {@code headBranch} is where HEAD of a newly created
+   * repository points.
+   */
+  static RefStore open(StoreSettings s, String headBranch, String what) {
+    s.check();
+    return s.repository != null ? openLocal(s, headBranch, what) : openClone(s, headBranch, what);
+  }
+
+  private static RefStore openLocal(StoreSettings s, String headBranch, String what) {
+    Path dir = s.repository.toAbsolutePath().normalize();
+    String base = "git+file://" + dir.toUri().getRawPath();
+    try {
+      if (!Files.exists(dir) || isEmptyDirectory(dir)) {
+        if (!Boolean.TRUE.equals(s.create)) {
+          throw new BackendException(
+              "No Git repository at " + dir + " (for " + what + "). Create one with `git init --bare " + dir
+                  + "`, or allow creating it (createRepository(true), or ?create=true in the URI).",
+              null,
+              false);
+        }
+        Repositories.createBare(dir, null, headBranch);
+      }
+      return new RefStore(Repositories.open(dir), null, dir.toString(), base, s.fsyncOrDefault());
+    } catch (IOException e) {
+      throw new BackendException(
+          "Cannot open the Git repository at " + dir + " (for " + what + "): " + e.getMessage()
+              + ". Check the path and its permissions.",
+          e,
+          false);
+    }
+  }
+
+  private static RefStore openClone(StoreSettings s, String headBranch, String what) {
+    URIish uri;
+    try {
+      uri = new URIish(s.remoteUrl);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(
+          "remote is not a Git URL: " + GitUris.redact(s.remoteUrl) + " (" + e.getReason() + ")");
+    }
+    CredentialsProvider creds = s.credentials;
+    List<String> secrets = new ArrayList<>();
+    boolean ssh = isSsh(uri);
+    if (uri.getPass() != null) {
+      secrets.add(uri.getPass());
+      if (creds == null) {
+        creds = new UsernamePasswordCredentialsProvider(uri.getUser() == null ? "" : uri.getUser(), uri.getPass());
+      }
+      uri = uri.setPass(null);
+    }
+    if (uri.getUser() != null && !ssh) {
+      // An HTTP user name may itself be a token: keep it out of messages and the clone's config.
+      secrets.add(uri.getUser());
+      if (creds == null) {
+        creds = new UsernamePasswordCredentialsProvider(uri.getUser(), "");
+      }
+      uri = uri.setUser(null);
+    }
+    if (creds == null) {
+      creds = CredentialsProvider.getDefault();
+    }
+    Path localPath = null;
+    String scheme = uri.getScheme();
+    if ((scheme == null || "file".equalsIgnoreCase(scheme)) && (uri.getHost() == null || uri.getHost().isEmpty())) {
+      localPath = Path.of(uri.getPath()).toAbsolutePath().normalize();
+      uri = new URIish().setScheme("file").setPath(localPath.toString());
+    }
+    String display = localPath != null ? localPath.toString() : uri.toString();
+    String base;
+    if (localPath != null) {
+      base = "git+file://" + localPath.toUri().getRawPath();
+    } else if (scheme == null) {
+      base = uri.getHost() + ":" + uri.getPath();
+    } else {
+      base = "git+" + scheme.toLowerCase(Locale.ROOT) + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+          + (uri.getPath() == null ? "" : uri.getPath());
+    }
+    Remote remote = new Remote(uri, display, localPath, creds, s.transportConfig, s.timeoutSeconds(), List.copyOf(secrets));
+    Path dir = s.cloneDirectory.toAbsolutePath().normalize();
+    try {
+      if (!Files.exists(dir) || isEmptyDirectory(dir)) {
+        Repositories.createBare(dir, display, headBranch);
+      }
+      Repository repo = Repositories.open(dir);
+      String recorded = repo.getConfig().getString(Repositories.CONFIG_SECTION, null, Repositories.CONFIG_REMOTE);
+      if (recorded == null || !recorded.equals(display)) {
+        repo.close();
+        throw new BackendException(
+            recorded == null
+                ? "The directory " + dir + " is a Git repository that infrastate did not create as a clone of "
+                    + display + "; refusing to use it as one. Give an empty or missing directory."
+                : "The clone directory " + dir + " belongs to the remote " + recorded + ", not " + display
+                    + ". Give each remote its own clone directory.",
+            null,
+            false);
+      }
+      return new RefStore(repo, remote, display, base, s.fsyncOrDefault());
+    } catch (IOException e) {
+      throw new BackendException(
+          "Cannot open or create the clone directory " + dir + " for " + what + ": " + e.getMessage()
+              + ". Check the path and its permissions.",
+          e,
+          false);
+    }
+  }
+
+  /** A location such as {@code git+file:///srv/infra.git#suffix}, without credentials. */
+  String location(String fragment) {
+    return locationBase + "#" + fragment;
+  }
+
+  boolean isRemote() {
+    return remote != null;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /**
+   * The value of a ref: local mode reads it; clone mode asks the remote and, with {@code
+   * download}, fetches the object if it is not here yet. Null if the ref does not exist.
+   *
+   * @param trackingRef where clone mode records a fetched value (keeps its objects reachable), or
+   *     null
+   * @param context what is being read, for messages
+   */
+  ObjectId read(String ref, boolean download, String trackingRef, String context) throws IOException {
+    if (remote == null) {
+      Ref r = repo.exactRef(ref);
+      return r == null ? null : r.getObjectId();
+    }
+    try (Transport tn = openTransport();
+        FetchConnection fc = tn.openFetch()) {
+      Ref r = fc.getRef(ref);
+      if (r == null || r.getObjectId() == null) {
+        return null;
+      }
+      ObjectId id = r.getObjectId();
+      if (download && !repo.getObjectDatabase().has(id)) {
+        fc.fetch(NullProgressMonitor.INSTANCE, List.of(r), Set.of());
+        if (trackingRef != null) {
+          track(trackingRef, id);
+        }
+      }
+      return id;
+    } catch (NoRemoteRepositoryException e) {
+      throw new BackendException(
+          "No Git repository at " + remote.display() + " (for " + context + "): " + redact(e.getMessage())
+              + ". Nothing was read or written; check the URL, that the repository exists, and the"
+              + " credentials' access to it.",
+          null,
+          true);
+    } catch (TransportException e) {
+      boolean auth = isAuthFailure(e);
+      throw new BackendException(
+          "Could not reach the Git remote " + remote.display() + " to read " + context + ": "
+              + redact(e.getMessage()) + ". Nothing was written and the local state is unchanged; "
+              + (auth ? "check the credentials." : "check the network and retry."),
+          null,
+          !auth);
+    }
+  }
+
+  /** Records a fetched or pushed value of the remote in the clone; failures only cost a refetch. */
+  void track(String trackingRef, ObjectId id) {
+    try {
+      RefUpdate ru = repo.updateRef(trackingRef);
+      ru.setNewObjectId(id);
+      ru.setForceUpdate(true);
+      ru.disableRefLog();
+      ru.update();
+    } catch (IOException e) {
+      LOG.debug("Could not update {} in {}: {}", trackingRef, repo.getDirectory(), e.toString());
+    }
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /** An inserter whose loose objects are fsynced when durability is on. */
+  ObjectInserter newInserter() {
+    if (fsync) {
+      StoredConfig cfg = repo.getConfig();
+      if (!cfg.getBoolean("core", "fsyncObjectFiles", false) || !cfg.getBoolean("core", "fsyncRefFiles", false)) {
+        // In memory only: never saved to the repository's config file.
+        cfg.setBoolean("core", null, "fsyncObjectFiles", true);
+        cfg.setBoolean("core", null, "fsyncRefFiles", true);
+      }
+    }
+    return repo.newObjectInserter();
+  }
+
+  /**
+   * Moves a ref from {@code expectedOld} to {@code newId}, atomically, only if it still holds
+   * {@code expectedOld}. Null {@code expectedOld}: create only if absent. Null {@code newId}:
+   * delete. Updates must be fast-forwards (never forced).
+   *
+   * @param trackingRef where clone mode records the pushed value, or null
+   * @param context what is being written, for messages
+   * @return {@code true} if moved; {@code false} if the ref held another value (a lost race)
+   * @throws BackendException if the remote or repository refused for another reason, or failed
+   */
+  boolean compareAndSet(
+      String ref, ObjectId expectedOld, ObjectId newId, PersonIdent who, String reflog, String trackingRef, String context)
+      throws IOException {
+    return remote == null
+        ? updateLocal(ref, expectedOld, newId, who, reflog, context)
+        : push(ref, expectedOld, newId, trackingRef, context);
+  }
+
+  private boolean updateLocal(String ref, ObjectId expectedOld, ObjectId newId, PersonIdent who, String reflog, String context)
+      throws IOException {
+    RefUpdate ru = repo.updateRef(ref);
+    ru.setExpectedOldObjectId(expectedOld == null ? ObjectId.zeroId() : expectedOld);
+    if (who != null) {
+      ru.setRefLogIdent(who);
+    }
+    ru.setRefLogMessage(reflog, false);
+    RefUpdate.Result result;
+    if (newId == null) {
+      ru.setForceUpdate(true); // a deletion, still conditional on the expected old value
+      result = ru.delete();
+    } else {
+      ru.setNewObjectId(newId);
+      result = ru.update();
+    }
+    switch (result) {
+      case NEW:
+      case FAST_FORWARD:
+        return true;
+      case FORCED:
+        if (newId == null) {
+          return true;
+        }
+        break;
+      case LOCK_FAILURE:
+      case REJECTED:
+        checkStaleLock(ref, expectedOld, context);
+        return false;
+      default:
+        break;
+    }
+    throw new BackendException(
+        "Could not update " + ref + " in " + display + " (" + context + "): " + result
+            + ". Nothing was published; check the repository with `git fsck` and retry.",
+        null,
+        result == RefUpdate.Result.IO_FAILURE);
+  }
+
+  /** A lock failure with an unmoved ref and an old lock file is a leftover of a crashed writer. */
+  private void checkStaleLock(String ref, ObjectId expectedOld, String context) throws IOException {
+    Ref now = repo.exactRef(ref);
+    ObjectId current = now == null ? null : now.getObjectId();
+    if (!Objects.equals(current, expectedOld)) {
+      return;
+    }
+    Path lockFile = repo.getDirectory().toPath().resolve(ref + ".lock");
+    try {
+      FileTime modified = Files.getLastModifiedTime(lockFile);
+      if (modified.toInstant().isBefore(Instant.now().minus(STALE_LOCK_AGE))) {
+        throw new BackendException(
+            ref + " in " + display + " (" + context + ") is locked by " + lockFile + " since " + modified
+                + ". Nothing was written. If no git process is running on this repository, a crashed one"
+                + " left the lock behind: delete " + lockFile + " and retry.",
+            null,
+            false);
+      }
+    } catch (NoSuchFileException e) {
+      // The lock was released meanwhile: an ordinary race.
+    }
+  }
+
+  private boolean push(String ref, ObjectId expectedOld, ObjectId newId, String trackingRef, String context)
+      throws IOException {
+    RemoteRefUpdate update;
+    try (Transport tn = openTransport()) {
+      update = new RemoteRefUpdate(repo, (String) null, newId, ref, false, null,
+          expectedOld == null ? ObjectId.zeroId() : expectedOld);
+      tn.push(NullProgressMonitor.INSTANCE, List.of(update));
+    } catch (TransportException e) {
+      throw new BackendException(
+          "Could not push " + context + " to " + remote.display() + ": " + redact(e.getMessage())
+              + ". The remote may or may not have received it; nothing changed in memory and the next"
+              + " compare-and-swap finds out. Check the network and retry.",
+          null,
+          true);
+    }
+    switch (update.getStatus()) {
+      case OK:
+      case UP_TO_DATE:
+        if (trackingRef != null && newId != null) {
+          track(trackingRef, newId);
+        }
+        return true;
+      case REJECTED_NONFASTFORWARD:
+      case REJECTED_REMOTE_CHANGED:
+        return false;
+      case NON_EXISTING:
+        // deleting a ref that is gone: somebody else deleted it first
+        return false;
+      case REJECTED_OTHER_REASON:
+        // Either the remote lost a race under its ref lock ("failed to lock", "is at X but expected
+        // Y"), or it refuses this push for good (a hook, a protected branch). Only the first is a
+        // conflict: find out whether the ref moved.
+        ObjectId now = read(ref, false, null, context);
+        if (!Objects.equals(now, expectedOld)) {
+          return false;
+        }
+        throw new BackendException(
+            "The remote " + remote.display() + " refused the push of " + context + " (" + ref + "): "
+                + redact(String.valueOf(update.getMessage())) + ". Nothing was written; check the remote's"
+                + " branch protection and hooks, or the credentials' permissions.",
+            null,
+            false);
+      case REJECTED_NODELETE:
+        throw new BackendException(
+            "The remote " + remote.display() + " does not allow deleting " + ref + " (" + context + ")."
+                + " Allow deletions of refs/infrastate/* (receive.denyDeletes, branch protection).",
+            null,
+            false);
+      default:
+        throw new BackendException(
+            "Pushing " + context + " to " + remote.display() + " failed: " + update.getStatus()
+                + (update.getMessage() == null ? "" : " (" + redact(update.getMessage()) + ")") + ". Retry later.",
+            null,
+            true);
+    }
+  }
+
+  // ---------------------------------------------------------------- transport
+
+  private Transport openTransport() throws IOException {
+    if (remote.localPath() != null && !Files.isDirectory(remote.localPath())) {
+      throw new NoRemoteRepositoryException(remote.uri(), "the directory does not exist");
+    }
+    Transport tn;
+    try {
+      tn = Transport.open(repo, remote.uri());
+    } catch (NotSupportedException e) {
+      throw new BackendException(
+          "Cannot open the Git remote " + remote.display() + ": " + redact(e.getMessage()) + missingSshHint(remote.uri()),
+          null,
+          false);
+    }
+    tn.setTimeout(remote.timeoutSeconds());
+    if (remote.credentials() != null) {
+      tn.setCredentialsProvider(remote.credentials());
+    }
+    if (remote.configure() != null) {
+      remote.configure().configure(tn);
+    }
+    return tn;
+  }
+
+  private static String missingSshHint(URIish uri) {
+    if (isSsh(uri) && SshSessionFactory.getInstance() == null) {
+      return ". SSH needs JGit's SSH support on the class path: add org.eclipse.jgit:org.eclipse.jgit.ssh.apache"
+          + " (same version as org.eclipse.jgit), or install a SshSessionFactory with transportConfig(...).";
+    }
+    return ".";
+  }
+
+  private static boolean isSsh(URIish uri) {
+    String s = uri.getScheme();
+    return s == null ? uri.getHost() != null : s.toLowerCase(Locale.ROOT).contains("ssh");
+  }
+
+  private static boolean isAuthFailure(TransportException e) {
+    String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+    return m.contains("not authorized") || m.contains("authentication") || m.contains("auth fail")
+        || m.contains("permission denied") || m.contains(" 401") || m.contains(" 403");
+  }
+
+  /** Removes the remote's user name and password from a message, should JGit have included them. */
+  String redact(String message) {
+    if (message == null) {
+      return "";
+    }
+    String m = message;
+    if (remote != null) {
+      for (String secret : remote.secrets()) {
+        if (secret != null && !secret.isEmpty()) {
+          m = m.replace(secret, "***");
+        }
+      }
+    }
+    return m;
+  }
+
+  /** A storage failure as a {@link BackendException}, naming what was being done. */
+  BackendException failure(String doing, IOException e) {
+    boolean damaged = e instanceof CorruptObjectException || e instanceof MissingObjectException;
+    return new BackendException(
+        "Could not " + doing + ": " + e.getClass().getSimpleName() + ": " + redact(e.getMessage()) + "."
+            + (damaged ? " The repository " + repo.getDirectory() + " itself looks damaged; run `git fsck` on it." : "")
+            + " Nothing was written; the in-memory state is unchanged.",
+        e instanceof TransportException ? null : e,
+        e instanceof TransportException);
+  }
+
+  @Override
+  public void close() {
+    repo.close();
+  }
+
+  private static boolean isEmptyDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      return !s.iterator().hasNext();
+    }
+  }
+}
