@@ -1,0 +1,33 @@
+package io.infrastate.s3;
+
+import io.infrastate.ResourceState;
+import io.infrastate.Snapshot;
+import io.infrastate.State;
+import io.infrastate.StateOptions;
+import java.time.Duration;
+
+/**
+ * A child JVM that opens the state by URI (credentials from the SDK's default chain, here system
+ * properties) and makes N updates, each adding its own resource and incrementing a shared counter.
+ * Prints {@code COMMITTED <serial> <writer>-<i>} per update. Args: uri writer count.
+ */
+public final class S3WriterMain {
+  private S3WriterMain() {}
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
+    System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
+    String writer = args[1];
+    int count = Integer.parseInt(args[2]);
+    StateOptions options = StateOptions.builder().operator(writer + "@child").maxAttempts(1000)
+        .retryBackoff(Duration.ofMillis(1)).build();
+    try (State state = State.open(args[0], options)) {
+      for (int i = 0; i < count; i++) {
+        Snapshot s = S3ConcurrencyTest.increment(state, writer, i);
+        System.out.println("COMMITTED " + s.metadata().serial() + " " + writer + "-" + i);
+      }
+    }
+    System.out.println("DONE " + writer);
+  }
+
+}
