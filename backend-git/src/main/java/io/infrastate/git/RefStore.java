@@ -380,9 +380,13 @@ final class RefStore implements AutoCloseable {
         // deleting a ref that is gone: somebody else deleted it first
         return false;
       case REJECTED_OTHER_REASON:
-        // Either the remote lost a race under its ref lock ("failed to lock", "is at X but expected
-        // Y"), or it refuses this push for good (a hook, a protected branch). Only the first is a
-        // conflict: find out whether the ref moved.
+        // Either the remote lost a race under its ref lock ("failed to lock", "cannot lock ref
+        // ...: is at X but expected Y"), or it refuses this push for good (a hook, a protected
+        // branch). Only the first is a conflict. A lock message is a race even when the ref reads
+        // unmoved afterwards (the other writer's update may have failed, or been undone, since).
+        if (isLockContention(update.getMessage())) {
+          return false;
+        }
         ObjectId now = read(ref, false, null, context);
         if (!Objects.equals(now, expectedOld)) {
           return false;
@@ -444,6 +448,20 @@ final class RefStore implements AutoCloseable {
   private static boolean isSsh(URIish uri) {
     String s = uri.getScheme();
     return s == null ? uri.getHost() != null : s.toLowerCase(Locale.ROOT).contains("ssh");
+  }
+
+  /**
+   * Whether a receive-pack rejection reports a concurrent update of the ref: JGit answers "failed
+   * to lock"; git answers "failed to lock", "cannot lock ref '…': is at … but expected …" or
+   * "failed to update ref".
+   */
+  static boolean isLockContention(String message) {
+    if (message == null) {
+      return false;
+    }
+    String m = message.toLowerCase(Locale.ROOT);
+    return m.contains("failed to lock") || m.contains("cannot lock ref") || m.contains("unable to lock")
+        || m.contains("failed to update ref") || m.contains("but expected");
   }
 
   private static boolean isAuthFailure(TransportException e) {

@@ -1,0 +1,422 @@
+package io.infrastate.git;
+
+import io.infrastate.BackendException;
+import io.infrastate.CorruptStateException;
+import io.infrastate.lock.AbstractLockProvider;
+import io.infrastate.lock.LockInfo;
+import io.infrastate.lock.LockInfoCodec;
+import io.infrastate.lock.LockOptions;
+import io.infrastate.lock.LockRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Optional;
+import org.eclipse.jgit.api.TransportConfigCallback;
+import org.eclipse.jgit.errors.IncorrectObjectTypeException;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.TreeFormatter;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.treewalk.TreeWalk;
+
+/**
+ * Locks kept as refs in a Git repository: lock {@code NAME} is the ref {@code
+ * refs/infrastate/locks/NAME}, pointing at a commit whose tree holds {@code lock.json} (the {@link
+ * LockInfoCodec} document: operator, timestamp, operation, reason, lease). Works on a local
+ * repository or, through a clone, on a remote (path, SSH, HTTPS), with the same settings as {@link
+ * GitBackend}; both may share one repository and one clone directory.
+ *
+ * <h2>Why refs, not committed lock files</h2>
+ *
+ * A lock file committed to the state branch (the GARZA workflow) makes every acquire and release a
+ * commit in the state's history, and two machines that commit a lock file at once both succeed
+ * locally and only learn at push time which one lost. A ref is created, moved and deleted
+ * atomically on its own: creating it is a push whose expected old value is "absent", which the
+ * remote checks under its ref lock, so two machines never both hold a lock. Lock refs are outside
+ * {@code refs/heads/}: they never add commits to any branch, and {@code git clone} does not fetch
+ * them. People can still read them: {@code git ls-remote origin 'refs/infrastate/locks/*'}, {@code
+ * git fetch origin 'refs/infrastate/locks/*:refs/infrastate/locks/*'}, {@code git show
+ * refs/infrastate/locks/deploy:lock.json}, and {@code git log refs/infrastate/locks/deploy} (a
+ * renewal or a takeover is a child commit of the lock's previous commit).
+ *
+ * <h2>Primitives</h2>
+ *
+ * <ul>
+ *   <li>create: an orphan commit, and the ref moved from absent to it (local: a {@link
+ *       org.eclipse.jgit.lib.RefUpdate} with expected old id zero; remote: a push with expected old
+ *       id zero);
+ *   <li>replace (renew, takeover): a child commit of the current lock commit, and a fast-forward
+ *       with the current commit as expected old value;
+ *   <li>delete (release, force-unlock): the ref deleted with the current commit as expected old
+ *       value.
+ * </ul>
+ *
+ * Nothing is ever force-pushed. The remote must allow creating and deleting refs under {@code
+ * refs/infrastate/} (no {@code receive.denyDeletes}, no protection rule on that namespace).
+ *
+ * <h2>Ref names</h2>
+ *
+ * Letters, digits, {@code -} and {@code _} of a lock name are kept; every other character
+ * (including {@code .} and {@code :}) becomes {@code %XX} of its UTF-8 bytes, so that each name
+ * maps to a valid, distinct ref ({@code resource-linode:42} becomes {@code
+ * refs/infrastate/locks/resource-linode%3A42}). A name whose encoding is longer than 200 characters
+ * becomes {@code h-} and the SHA-256 of the name. The stored document names its lock; a lock ref
+ * whose document names another lock (a hash collision, or two names that differ only in case on a
+ * case-insensitive file system) is reported as damage, never used.
+ *
+ * <p>Instances are thread-safe.
+ */
+public final class GitLockProvider extends AbstractLockProvider {
+  /*
+   * Design notes: how this stays correct under concurrency and crashes.
+   *
+   * AbstractLockProvider reduces every operation to read + one conditional primitive; this class
+   * makes each primitive a single ref compare-and-swap (RefStore.compareAndSet), which is atomic
+   * against every other process and machine: locally through the ref's .lock file (the protocol
+   * the git CLI shares), remotely through receive-pack's locked old-value check. The version in a
+   * LockRecord is the lock commit id, so "replace only if unchanged" compares commit ids.
+   *
+   * Reads in clone mode ask the remote for the ref (one round trip) and fetch the lock commit only
+   * when it is new to the clone. Objects are written before the ref that makes them visible; a
+   * crash in between leaves an unreachable commit and no lock. A holder that crashes leaves its
+   * ref; its lease bounds how long it blocks others.
+   */
+
+  /** The namespace of lock refs. */
+  public static final String REF_PREFIX = "refs/infrastate/locks/";
+
+  /** The file in a lock commit's tree that holds the lock document. */
+  public static final String LOCK_FILE = "lock.json";
+
+  private static final int MAX_ENCODED = 200;
+
+  private final RefStore store;
+  private final String location;
+
+  private GitLockProvider(RefStore store, LockOptions options) {
+    super(options);
+    this.store = store;
+    this.location = store.location(REF_PREFIX);
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * <pre>{@code
+   * try (GitLockProvider locks = GitLockProvider.builder()
+   *         .remote("ssh://git@git.example.com/ops/infra.git")
+   *         .cloneDirectory(Path.of("/var/cache/infrastate/infra"))
+   *         .build();
+   *     Lock lock = locks.acquire("deploy", LockRequest.of("deploy api v2.1.0"), Duration.ofMinutes(5))) {
+   *   // deploy
+   * }
+   * }</pre>
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The ref that holds a lock.
+   *
+   * @param name a valid lock name
+   * @return such as {@code refs/infrastate/locks/resource-linode%3A42}
+   * @throws IllegalArgumentException if the name breaks a naming rule
+   */
+  public static String refFor(String name) {
+    io.infrastate.lock.LockNames.validate(name);
+    StringBuilder sb = new StringBuilder(name.length() + 16);
+    for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+        sb.append((char) c);
+      } else {
+        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    String encoded = sb.length() <= MAX_ENCODED ? sb.toString() : "h-" + sha256(name);
+    return REF_PREFIX + encoded;
+  }
+
+  @Override
+  public String location() {
+    return location;
+  }
+
+  // ---------------------------------------------------------------- primitives
+
+  @Override
+  protected Optional<LockRecord> readLock(String name) {
+    String ref = refFor(name);
+    try {
+      ObjectId id = store.read(ref, true, null, "lock '" + name + "' at " + location);
+      if (id == null) {
+        return Optional.empty();
+      }
+      String source = store.location(ref) + " at commit " + CommitFormat.abbrev(id);
+      byte[] content;
+      try (RevWalk rw = new RevWalk(store.repo)) {
+        RevCommit c = rw.parseCommit(id);
+        content = lockFile(rw.getObjectReader(), c, ref, source);
+      } catch (IncorrectObjectTypeException e) {
+        throw damaged(ref, source, "it does not point at a commit");
+      }
+      LockInfo info = LockInfoCodec.decode(content, source);
+      if (!info.name().equals(name)) {
+        throw damaged(ref, source, "its lock.json is for lock '" + info.name() + "', not '" + name + "'");
+      }
+      return Optional.of(new LockRecord(info, id.name()));
+    } catch (IOException e) {
+      throw store.failure("read lock '" + name + "' at " + location, e);
+    }
+  }
+
+  @Override
+  protected boolean createLock(String name, LockInfo info) {
+    return write(name, null, info, "Lock " + name + ": " + summary(info));
+  }
+
+  @Override
+  protected boolean replaceLock(String name, LockRecord expected, LockInfo next) {
+    String subject = expected.info().id().equals(next.id())
+        ? "Renew lock " + name + " until " + next.expiresAt()
+        : "Take over lock " + name + " from " + expected.info().operator() + ": " + summary(next);
+    return write(name, ObjectId.fromString(expected.version()), next, subject);
+  }
+
+  @Override
+  protected boolean deleteLock(String name, LockRecord expected) {
+    try {
+      return store.compareAndSet(refFor(name), ObjectId.fromString(expected.version()), null, null,
+          "infrastate: unlock " + name, null, "lock '" + name + "'");
+    } catch (IOException e) {
+      throw store.failure("delete lock '" + name + "' at " + location, e);
+    }
+  }
+
+  @Override
+  protected void closeStorage() {
+    store.close();
+  }
+
+  private boolean write(String name, ObjectId previous, LockInfo info, String subject) {
+    PersonIdent who = CommitFormat.ident(info.operator(), clock().instant());
+    try {
+      ObjectId commit;
+      try (ObjectInserter ins = store.newInserter()) {
+        ObjectId blob = ins.insert(Constants.OBJ_BLOB, LockInfoCodec.encode(info));
+        TreeFormatter tree = new TreeFormatter();
+        tree.append(LOCK_FILE, FileMode.REGULAR_FILE, blob);
+        CommitBuilder cb = new CommitBuilder();
+        cb.setTreeId(ins.insert(tree));
+        if (previous != null) {
+          cb.setParentId(previous);
+        }
+        cb.setAuthor(who);
+        cb.setCommitter(who);
+        cb.setEncoding(StandardCharsets.UTF_8);
+        cb.setMessage(subject + "\n\nLock-Id: " + info.id() + "\nLock-Expires: " + info.expiresAt() + "\n");
+        commit = ins.insert(cb);
+        ins.flush();
+      }
+      return store.compareAndSet(refFor(name), previous, commit, who, "infrastate: " + subject, null,
+          "lock '" + name + "'");
+    } catch (IOException e) {
+      throw store.failure("write lock '" + name + "' at " + location, e);
+    }
+  }
+
+  private static String summary(LockInfo info) {
+    StringBuilder sb = new StringBuilder(info.operator().isEmpty() ? "unknown operator" : info.operator());
+    if (!info.operation().isEmpty()) {
+      sb.append(" for ").append(info.operation());
+    }
+    if (!info.reason().isEmpty()) {
+      sb.append(" (").append(info.reason()).append(')');
+    }
+    return sb.toString();
+  }
+
+  private byte[] lockFile(ObjectReader reader, RevCommit c, String ref, String source) throws IOException {
+    try (TreeWalk tw = TreeWalk.forPath(reader, LOCK_FILE, c.getTree())) {
+      if (tw == null || (tw.getRawMode(0) & FileMode.TYPE_MASK) != FileMode.TYPE_FILE) {
+        throw damaged(ref, source, "its commit holds no " + LOCK_FILE + " file");
+      }
+      try (InputStream in = reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).openStream()) {
+        return in.readNBytes(LockInfoCodec.MAX_SIZE + 1);
+      }
+    }
+  }
+
+  private CorruptStateException damaged(String ref, String source, String what) {
+    return new CorruptStateException(
+        source,
+        null,
+        "Lock " + source + " is damaged: " + what + ". It was not modified; if no operation holds this lock,"
+            + " delete it with `git update-ref -d " + ref + "`" + (store.isRemote() ? " (or `git push origin :" + ref + "`)" : "")
+            + ".",
+        null);
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  // ---------------------------------------------------------------- builder
+
+  /**
+   * Configures a {@link GitLockProvider}: a local repository ({@link #repository(Path)}) or a clone
+   * of a remote ({@link #remote(String)} with {@link #cloneDirectory(Path)}), as for {@link
+   * GitBackend.Builder}. Each setting may be set once. Not thread-safe.
+   */
+  public static final class Builder {
+    private final StoreSettings store = new StoreSettings();
+    private LockOptions options;
+
+    private Builder() {}
+
+    /**
+     * Keeps the locks in a repository on this machine.
+     *
+     * @param repository a bare repository, a {@code .git} directory, or a work tree
+     * @return this builder
+     * @throws IllegalStateException if a repository or remote was already set
+     */
+    public Builder repository(Path repository) {
+      store.repository(repository);
+      return this;
+    }
+
+    /**
+     * Keeps the locks in a remote, through a clone.
+     *
+     * @param url a path, {@code ssh://}, {@code user@host:path} or {@code https://} URL
+     * @return this builder
+     * @throws IllegalStateException if a repository or remote was already set
+     */
+    public Builder remote(String url) {
+      store.remote(url);
+      return this;
+    }
+
+    /**
+     * Where the clone lives (clone mode); may be the same directory a {@link GitBackend} uses.
+     *
+     * @param directory the clone directory
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder cloneDirectory(Path directory) {
+      store.cloneDirectory(directory);
+      return this;
+    }
+
+    /**
+     * Credentials for the remote; see {@link GitBackend.Builder#credentials}.
+     *
+     * @param credentials the provider
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder credentials(CredentialsProvider credentials) {
+      store.credentials(credentials);
+      return this;
+    }
+
+    /**
+     * Configures every JGit transport; see {@link GitBackend.Builder#transportConfig}.
+     *
+     * @param callback the callback
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder transportConfig(TransportConfigCallback callback) {
+      store.transportConfig(callback);
+      return this;
+    }
+
+    /**
+     * The network timeout; default 30 seconds.
+     *
+     * @param timeout at least one second
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder timeout(Duration timeout) {
+      store.timeout(timeout);
+      return this;
+    }
+
+    /**
+     * Whether lock objects and refs are fsynced; default {@code true}.
+     *
+     * @param fsync whether to fsync
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder fsync(boolean fsync) {
+      store.fsync(fsync);
+      return this;
+    }
+
+    /**
+     * Local mode: create a bare repository if none is there; default {@code false}.
+     *
+     * @param create whether to create a missing repository
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder createRepository(boolean create) {
+      store.createRepository(create);
+      return this;
+    }
+
+    /**
+     * Clock, default operator, listener and polling; default {@link LockOptions#defaults()}.
+     *
+     * @param options the lock options
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder options(LockOptions options) {
+      if (this.options != null) {
+        throw new IllegalStateException("options was already set");
+      }
+      this.options = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /**
+     * Opens the repository. The caller closes the provider.
+     *
+     * @return a new provider
+     * @throws IllegalStateException if neither or both of repository and remote were set
+     * @throws BackendException if the repository cannot be opened or created
+     */
+    public GitLockProvider build() {
+      store.check();
+      RefStore opened = RefStore.open(store, "main", "locks under " + REF_PREFIX);
+      return new GitLockProvider(opened, options == null ? LockOptions.defaults() : options);
+    }
+  }
+}
