@@ -1,0 +1,651 @@
+package io.infrastate.file;
+
+import io.infrastate.AuditEntry;
+import io.infrastate.HostState;
+import io.infrastate.Metadata;
+import io.infrastate.ResourceState;
+import io.infrastate.Snapshot;
+import io.infrastate.Violation;
+import io.infrastate.codec.StateCodec;
+import io.infrastate.internal.Json;
+import io.infrastate.internal.StructuralRules;
+import io.infrastate.spi.Change;
+import io.infrastate.spi.SaveRequest;
+import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * The bytes of the journal file ({@code state.json.journal}) of {@link JournalFileBackend}.
+ *
+ * <p>A journal is a sequence of frames. Each frame is a 12-byte header — payload length (4 bytes,
+ * big-endian), CRC32C of those 4 length bytes, CRC32C of the payload — followed by the payload: one
+ * line of UTF-8 JSON ending in {@code \n}, so that {@code strings} or {@code less} show a journal
+ * readably. The first frame is the journal header {@code {"infrastate_journal":1,"base_serial":N,
+ * "lineage":"…"}}; every further frame is one saved version: its metadata, its audit entry and the
+ * save's changes ({@code put_host}, {@code remove_host}, {@code put_resource}, {@code
+ * remove_resource}, {@code replace_all}), hosts and resources in the field names of state.json.
+ *
+ * <p>Reading tells a torn tail from damage: an incomplete frame at the end of the file, a frame
+ * whose payload checksum fails and that ends exactly at the end of the file, or a region of zero
+ * bytes up to the end (a crash after the file grew but before its data reached the disk) is a torn
+ * tail — a write that never returned — and is ignored. A checksum failure followed by more data,
+ * or a frame whose checksums hold but whose content does not parse, is damage.
+ *
+ * <p>This class is stateless and thread-safe.
+ */
+final class JournalCodec {
+  /** Bytes before each payload: length, length CRC, payload CRC. */
+  static final int FRAME_HEADER = 12;
+
+  /** The largest payload accepted (a replace_all of a very large state). */
+  static final int MAX_PAYLOAD = 1 << 30;
+
+  /** The journal format this code writes and reads. */
+  static final int FORMAT = 1;
+
+  private static final JsonFactory JSON =
+      JsonFactory.builder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(StateCodec.MAX_DEPTH + 8)
+                  .maxStringLength(StateCodec.MAX_STRING_LENGTH)
+                  .maxNameLength(StateCodec.MAX_STRING_LENGTH)
+                  .maxNumberLength(StateCodec.MAX_NUMBER_LENGTH)
+                  .build())
+          .build();
+
+  private JournalCodec() {}
+
+  // ------------------------------------------------------------------ writing
+
+  /** The journal's first frame: the serial and lineage of the base file it continues. */
+  static byte[] header(long baseSerial, String lineage) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+      g.writeStartObject();
+      g.writeNumberProperty("infrastate_journal", FORMAT);
+      g.writeNumberProperty("base_serial", baseSerial);
+      g.writeStringProperty("lineage", lineage);
+      g.writeEndObject();
+    }
+    out.write('\n');
+    return frame(out.toByteArray());
+  }
+
+  /** One framed record: the new version's metadata, the audit entry and the changes. */
+  static byte[] record(SaveRequest request) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 256 * request.changes().size());
+    Metadata m = request.snapshot().metadata();
+    try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+      g.writeStartObject();
+      g.writeNumberProperty("serial", m.serial());
+      g.writeStringProperty("lineage", m.lineage());
+      g.writeStringProperty("version", m.version());
+      g.writeStringProperty("created_at", StateCodec.formatTime(m.createdAt()));
+      g.writeStringProperty("updated_at", StateCodec.formatTime(m.updatedAt()));
+      g.writeStringProperty("operator", request.audit().operator());
+      g.writeStringProperty("operation", request.audit().operation());
+      g.writeStringProperty("reason", request.audit().reason());
+      g.writeName("changes");
+      g.writeStartArray();
+      for (Change c : request.changes()) {
+        writeChange(g, c);
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    out.write('\n');
+    return frame(out.toByteArray());
+  }
+
+  static byte[] frame(byte[] payload) {
+    ByteBuffer buf = ByteBuffer.allocate(FRAME_HEADER + payload.length);
+    buf.putInt(payload.length);
+    buf.putInt(crc(buf.array(), 0, 4));
+    buf.putInt(crc(payload, 0, payload.length));
+    buf.put(payload);
+    return buf.array();
+  }
+
+  private static int crc(byte[] data, int off, int len) {
+    CRC32C c = new CRC32C();
+    c.update(data, off, len);
+    return (int) c.getValue();
+  }
+
+  private static void writeChange(JsonGenerator g, Change c) {
+    g.writeStartObject();
+    if (c instanceof Change.PutHost p) {
+      g.writeStringProperty("op", "put_host");
+      g.writeName("host");
+      writeHost(g, p.host());
+    } else if (c instanceof Change.RemoveHost r) {
+      g.writeStringProperty("op", "remove_host");
+      g.writeStringProperty("name", r.name());
+    } else if (c instanceof Change.PutResource p) {
+      g.writeStringProperty("op", "put_resource");
+      g.writeStringProperty("key", p.key());
+      g.writeName("resource");
+      writeResource(g, p.resource());
+    } else if (c instanceof Change.RemoveResource r) {
+      g.writeStringProperty("op", "remove_resource");
+      g.writeStringProperty("key", r.key());
+    } else if (c instanceof Change.ReplaceAll r) {
+      g.writeStringProperty("op", "replace_all");
+      g.writeName("hosts");
+      g.writeStartObject();
+      for (Map.Entry<String, HostState> e : r.content().hosts().entrySet()) {
+        g.writeName(e.getKey());
+        writeHost(g, e.getValue());
+      }
+      g.writeEndObject();
+      g.writeName("resources");
+      g.writeStartObject();
+      for (Map.Entry<String, ResourceState> e : r.content().resources().entrySet()) {
+        g.writeName(e.getKey());
+        writeResource(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else {
+      throw new IllegalArgumentException("unknown change type " + c.getClass().getName());
+    }
+    g.writeEndObject();
+  }
+
+  private static void writeHost(JsonGenerator g, HostState h) {
+    g.writeStartObject();
+    g.writeStringProperty("name", h.name());
+    g.writeStringProperty("address", h.address());
+    g.writeNumberProperty("port", h.port());
+    g.writeStringProperty("user", h.user());
+    g.writeName("vars");
+    writeValue(g, h.vars());
+    g.writeStringProperty("group", h.group());
+    g.writeStringProperty("created_at", StateCodec.formatTime(h.createdAt()));
+    g.writeStringProperty("updated_at", StateCodec.formatTime(h.updatedAt()));
+    g.writeEndObject();
+  }
+
+  private static void writeResource(JsonGenerator g, ResourceState r) {
+    g.writeStartObject();
+    g.writeStringProperty("type", r.type());
+    g.writeStringProperty("id", r.id());
+    g.writeStringProperty("name", r.name());
+    g.writeName("data");
+    writeValue(g, r.data());
+    g.writeName("tags");
+    writeValue(g, r.tags());
+    g.writeStringProperty("created_at", StateCodec.formatTime(r.createdAt()));
+    g.writeStringProperty("updated_at", StateCodec.formatTime(r.updatedAt()));
+    g.writeEndObject();
+  }
+
+  private static void writeValue(JsonGenerator g, Object value) {
+    if (value == null) {
+      g.writeNull();
+    } else if (value instanceof String s) {
+      g.writeString(s);
+    } else if (value instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (value instanceof Integer i) {
+      g.writeNumber(i);
+    } else if (value instanceof Long l) {
+      g.writeNumber(l);
+    } else if (value instanceof BigInteger b) {
+      g.writeNumber(b);
+    } else if (value instanceof Double d) {
+      g.writeNumber(d);
+    } else if (value instanceof Map<?, ?> map) {
+      g.writeStartObject();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        g.writeName((String) e.getKey());
+        writeValue(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else if (value instanceof List<?> list) {
+      g.writeStartArray();
+      for (Object o : list) {
+        writeValue(g, o);
+      }
+      g.writeEndArray();
+    } else {
+      throw new IllegalArgumentException("not a frozen JSON value: " + value.getClass().getName());
+    }
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /** The journal header. */
+  record Header(int format, long baseSerial, String lineage) {}
+
+  /**
+   * One saved version read back.
+   *
+   * @param metadata the version's metadata
+   * @param audit who, what, why
+   * @param changes the changes, or {@code null} when read for the audit only
+   * @param end the file offset just after this record
+   */
+  record Entry(Metadata metadata, AuditEntry audit, List<Change> changes, long end) {
+    long serial() {
+      return metadata.serial();
+    }
+  }
+
+  /** What a scan of journal bytes found. Not thread-safe. */
+  static final class Scan {
+    Header header;
+    final List<Entry> entries = new ArrayList<>();
+    /** The file offset just after the last valid frame (the header counts). */
+    long validEnd;
+    /** Whether bytes after {@link #validEnd} are a torn tail. */
+    boolean torn;
+    /** What is damaged, or {@code null}. */
+    String damage;
+  }
+
+  /**
+   * Scans journal bytes.
+   *
+   * @param data bytes of the journal starting at file offset {@code fileOffset}
+   * @param fileOffset where {@code data} starts in the file; 0 means the header comes first
+   * @param auditOnly whether to skip the changes (for history listings)
+   * @return what was found; never throws for damage, which is reported in {@link Scan#damage}
+   */
+  static Scan scan(byte[] data, long fileOffset, boolean auditOnly) {
+    Scan scan = new Scan();
+    scan.validEnd = fileOffset;
+    int p = 0;
+    while (p < data.length) {
+      int remaining = data.length - p;
+      if (remaining < FRAME_HEADER) {
+        scan.torn = true;
+        break;
+      }
+      ByteBuffer buf = ByteBuffer.wrap(data, p, FRAME_HEADER);
+      int len = buf.getInt();
+      int lenCrc = buf.getInt();
+      int payloadCrc = buf.getInt();
+      if (crc(data, p, 4) != lenCrc) {
+        if (zeros(data, p)) {
+          scan.torn = true;
+        } else {
+          scan.damage = "the frame header at offset " + (fileOffset + p) + " fails its checksum and data follows it";
+        }
+        break;
+      }
+      if (len < 0 || len > MAX_PAYLOAD) {
+        scan.damage = "the frame at offset " + (fileOffset + p) + " declares an impossible length " + len;
+        break;
+      }
+      if ((long) FRAME_HEADER + len > remaining) {
+        scan.torn = true;
+        break;
+      }
+      int start = p + FRAME_HEADER;
+      if (crc(data, start, len) != payloadCrc) {
+        if (start + len == data.length || zeros(data, start)) {
+          scan.torn = true;
+        } else {
+          scan.damage = "the record at offset " + (fileOffset + p) + " fails its checksum and data follows it";
+        }
+        break;
+      }
+      long end = fileOffset + start + len;
+      try {
+        if (fileOffset == 0 && p == 0) {
+          scan.header = parseHeader(data, start, len);
+        } else {
+          scan.entries.add(parseEntry(data, start, len, end, auditOnly));
+        }
+      } catch (Bad e) {
+        scan.damage = "the record at offset " + (fileOffset + p) + " is not valid: " + e.getMessage();
+        break;
+      }
+      p = start + len;
+      scan.validEnd = end;
+    }
+    if (fileOffset == 0 && scan.header == null && scan.damage == null && data.length > 0) {
+      scan.damage = "the journal header is missing or torn";
+    }
+    return scan;
+  }
+
+  private static boolean zeros(byte[] data, int from) {
+    for (int i = from; i < data.length; i++) {
+      if (data[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Content that is checksummed but not understood. */
+  private static final class Bad extends RuntimeException {
+    Bad(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static Header parseHeader(byte[] data, int off, int len) {
+    int format = -1;
+    long base = -1;
+    String lineage = "";
+    try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), data, off, len)) {
+      expect(p.nextToken(), JsonToken.START_OBJECT, "the header object");
+      String name;
+      while ((name = p.nextName()) != null) {
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "infrastate_journal": format = (int) readLong(p, t); break;
+          case "base_serial": base = readLong(p, t); break;
+          case "lineage": lineage = readString(p, t); break;
+          default: p.skipChildren();
+        }
+      }
+    } catch (JacksonException e) {
+      throw new Bad("header: " + e.getOriginalMessage());
+    }
+    if (format != FORMAT) {
+      throw new Bad("journal format " + format + " is not supported (this version reads format " + FORMAT + ")");
+    }
+    if (base < 0) {
+      throw new Bad("the header has no base_serial");
+    }
+    return new Header(format, base, lineage);
+  }
+
+  private static Entry parseEntry(byte[] data, int off, int len, long end, boolean auditOnly) {
+    long serial = -1;
+    String lineage = "";
+    String version = null;
+    Instant created = null;
+    Instant updated = null;
+    String operator = "";
+    String operation = "";
+    String reason = "";
+    List<Change> changes = auditOnly ? null : new ArrayList<>();
+    try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), data, off, len)) {
+      expect(p.nextToken(), JsonToken.START_OBJECT, "a record object");
+      String name;
+      while ((name = p.nextName()) != null) {
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "serial": serial = readLong(p, t); break;
+          case "lineage": lineage = readString(p, t); break;
+          case "version": version = readString(p, t); break;
+          case "created_at": created = readTime(p, t); break;
+          case "updated_at": updated = readTime(p, t); break;
+          case "operator": operator = readString(p, t); break;
+          case "operation": operation = readString(p, t); break;
+          case "reason": reason = readString(p, t); break;
+          case "changes":
+            expect(t, JsonToken.START_ARRAY, "an array of changes");
+            if (auditOnly) {
+              p.skipChildren();
+            } else {
+              JsonToken c;
+              while ((c = p.nextToken()) != JsonToken.END_ARRAY) {
+                expect(c, JsonToken.START_OBJECT, "a change object");
+                changes.add(readChange(p));
+              }
+            }
+            break;
+          default: throw new Bad("unknown field '" + name + "'");
+        }
+      }
+    } catch (JacksonException e) {
+      throw new Bad(e.getOriginalMessage());
+    }
+    if (serial < 0 || version == null) {
+      throw new Bad("serial or version is missing");
+    }
+    Metadata m;
+    try {
+      m = new Metadata(version, serial, lineage, created, updated);
+    } catch (IllegalArgumentException e) {
+      throw new Bad(e.getMessage());
+    }
+    return new Entry(m, new AuditEntry(operator, operation, reason), changes == null ? null : List.copyOf(changes), end);
+  }
+
+  private static Change readChange(JsonParser p) {
+    String op = null;
+    String name = null;
+    String key = null;
+    HostState host = null;
+    ResourceState resource = null;
+    TreeMap<String, HostState> hosts = null;
+    TreeMap<String, ResourceState> resources = null;
+    String field;
+    while ((field = p.nextName()) != null) {
+      JsonToken t = p.nextToken();
+      switch (field) {
+        case "op": op = readString(p, t); break;
+        case "name": name = readString(p, t); break;
+        case "key": key = readString(p, t); break;
+        case "host":
+          expect(t, JsonToken.START_OBJECT, "a host object");
+          host = readHost(p);
+          break;
+        case "resource":
+          expect(t, JsonToken.START_OBJECT, "a resource object");
+          resource = readResource(p);
+          break;
+        case "hosts":
+          expect(t, JsonToken.START_OBJECT, "an object of hosts");
+          hosts = new TreeMap<>();
+          String hk;
+          while ((hk = p.nextName()) != null) {
+            expect(p.nextToken(), JsonToken.START_OBJECT, "a host object");
+            hosts.put(hk, readHost(p));
+          }
+          break;
+        case "resources":
+          expect(t, JsonToken.START_OBJECT, "an object of resources");
+          resources = new TreeMap<>();
+          String rk;
+          while ((rk = p.nextName()) != null) {
+            expect(p.nextToken(), JsonToken.START_OBJECT, "a resource object");
+            resources.put(rk, readResource(p));
+          }
+          break;
+        default: throw new Bad("unknown change field '" + field + "'");
+      }
+    }
+    if (op == null) {
+      throw new Bad("a change has no op");
+    }
+    List<Violation> violations = new ArrayList<>();
+    Change change;
+    switch (op) {
+      case "put_host":
+        require(host, "put_host without host");
+        StructuralRules.checkHost(host.name(), host, violations);
+        change = new Change.PutHost(host);
+        break;
+      case "remove_host":
+        change = new Change.RemoveHost(require(name, "remove_host without name"));
+        break;
+      case "put_resource":
+        require(key, "put_resource without key");
+        require(resource, "put_resource without resource");
+        StructuralRules.checkResource(key, resource, violations);
+        change = new Change.PutResource(key, resource);
+        break;
+      case "remove_resource":
+        change = new Change.RemoveResource(require(key, "remove_resource without key"));
+        break;
+      case "replace_all":
+        TreeMap<String, HostState> h = hosts == null ? new TreeMap<>() : hosts;
+        TreeMap<String, ResourceState> r = resources == null ? new TreeMap<>() : resources;
+        h.forEach((k, v) -> StructuralRules.checkHost(k, v, violations));
+        r.forEach((k, v) -> StructuralRules.checkResource(k, v, violations));
+        change = new Change.ReplaceAll(Snapshot.of(new Metadata(Metadata.FORMAT_VERSION, 0, "", null, null), h, r));
+        break;
+      default:
+        throw new Bad("unknown change op '" + op + "'");
+    }
+    if (!violations.isEmpty()) {
+      throw new Bad(violations.get(0).path() + ": " + violations.get(0).message());
+    }
+    return change;
+  }
+
+  private static <T> T require(T value, String what) {
+    if (value == null) {
+      throw new Bad(what);
+    }
+    return value;
+  }
+
+  private static HostState readHost(JsonParser p) {
+    String name = null;
+    String address = "";
+    int port = 0;
+    String user = "";
+    Map<String, Object> vars = Map.of();
+    String group = "";
+    Instant created = null;
+    Instant updated = null;
+    String field;
+    while ((field = p.nextName()) != null) {
+      JsonToken t = p.nextToken();
+      switch (field) {
+        case "name": name = readString(p, t); break;
+        case "address": address = readString(p, t); break;
+        case "port":
+          long v = readLong(p, t);
+          if (v < 0 || v > 65535) {
+            throw new Bad("port " + v + " is outside 0..65535");
+          }
+          port = (int) v;
+          break;
+        case "user": user = readString(p, t); break;
+        case "vars": vars = readObject(p, t); break;
+        case "group": group = readString(p, t); break;
+        case "created_at": created = readTime(p, t); break;
+        case "updated_at": updated = readTime(p, t); break;
+        default: throw new Bad("unknown host field '" + field + "'");
+      }
+    }
+    return new HostState(require(name, "a host without name"), address, port, user, vars, group, created, updated);
+  }
+
+  private static ResourceState readResource(JsonParser p) {
+    String type = null;
+    String id = null;
+    String name = "";
+    Map<String, Object> data = Map.of();
+    Map<String, String> tags = Map.of();
+    Instant created = null;
+    Instant updated = null;
+    String field;
+    while ((field = p.nextName()) != null) {
+      JsonToken t = p.nextToken();
+      switch (field) {
+        case "type": type = readString(p, t); break;
+        case "id": id = readString(p, t); break;
+        case "name": name = readString(p, t); break;
+        case "data": data = readObject(p, t); break;
+        case "tags":
+          expect(t, JsonToken.START_OBJECT, "an object of tags");
+          LinkedHashMap<String, String> m = new LinkedHashMap<>();
+          String k;
+          while ((k = p.nextName()) != null) {
+            m.put(k, readString(p, p.nextToken()));
+          }
+          tags = m;
+          break;
+        case "created_at": created = readTime(p, t); break;
+        case "updated_at": updated = readTime(p, t); break;
+        default: throw new Bad("unknown resource field '" + field + "'");
+      }
+    }
+    return new ResourceState(require(type, "a resource without type"), require(id, "a resource without id"), name, data, tags, created, updated);
+  }
+
+  private static Map<String, Object> readObject(JsonParser p, JsonToken t) {
+    expect(t, JsonToken.START_OBJECT, "an object");
+    LinkedHashMap<String, Object> map = new LinkedHashMap<>();
+    String k;
+    while ((k = p.nextName()) != null) {
+      map.put(k, readValue(p, p.nextToken()));
+    }
+    return Json.adoptObject(map);
+  }
+
+  private static Object readValue(JsonParser p, JsonToken t) {
+    if (t == null) {
+      throw new Bad("truncated value");
+    }
+    switch (t) {
+      case VALUE_STRING: return p.getString();
+      case VALUE_TRUE: return Boolean.TRUE;
+      case VALUE_FALSE: return Boolean.FALSE;
+      case VALUE_NULL: return null;
+      case VALUE_NUMBER_INT:
+        switch (p.getNumberType()) {
+          case INT: return p.getIntValue();
+          case LONG: return p.getLongValue();
+          default: return p.getBigIntegerValue();
+        }
+      case VALUE_NUMBER_FLOAT: return p.getDoubleValue();
+      case START_OBJECT: return readObject(p, t);
+      case START_ARRAY:
+        ArrayList<Object> list = new ArrayList<>();
+        JsonToken e;
+        while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+          list.add(readValue(p, e));
+        }
+        return Json.adoptList(list);
+      default:
+        throw new Bad("unexpected " + t);
+    }
+  }
+
+  private static void expect(JsonToken actual, JsonToken expected, String what) {
+    if (actual != expected) {
+      throw new Bad("expected " + what + ", found " + actual);
+    }
+  }
+
+  private static String readString(JsonParser p, JsonToken t) {
+    expect(t, JsonToken.VALUE_STRING, "a string");
+    return p.getString();
+  }
+
+  private static long readLong(JsonParser p, JsonToken t) {
+    expect(t, JsonToken.VALUE_NUMBER_INT, "a whole number");
+    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+      throw new Bad("number " + p.getString() + " is too large");
+    }
+    return p.getLongValue();
+  }
+
+  private static Instant readTime(JsonParser p, JsonToken t) {
+    String text = readString(p, t);
+    try {
+      return StateCodec.parseTime(text);
+    } catch (DateTimeParseException e) {
+      throw new Bad("'" + text + "' is not an RFC 3339 timestamp");
+    }
+  }
+}

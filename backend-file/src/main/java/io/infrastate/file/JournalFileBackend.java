@@ -1,0 +1,1261 @@
+package io.infrastate.file;
+
+import io.infrastate.BackendException;
+import io.infrastate.CorruptStateException;
+import io.infrastate.HostState;
+import io.infrastate.Metadata;
+import io.infrastate.ResourceState;
+import io.infrastate.Snapshot;
+import io.infrastate.VersionInfo;
+import io.infrastate.codec.StateCodec;
+import io.infrastate.spi.Change;
+import io.infrastate.spi.HistoryBackend;
+import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredState;
+import io.infrastate.spi.VersionToken;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The file backend's journal mode: a durable write appends only the change to a journal next to
+ * {@code state.json} and syncs it, so that its cost does not grow with the state; the journal is
+ * folded back into a plain {@code state.json} (compaction) in the background once it has grown.
+ *
+ * <pre>{@code
+ * try (JournalFileBackend backend = JournalFileBackend.at(Path.of("state.json"));
+ *      State state = State.load(backend)) {
+ *   state.addHost(HostState.builder("web01").address("10.0.0.5").build()); // one small append
+ * }
+ * }</pre>
+ *
+ * <h2>Files</h2>
+ *
+ * Next to {@code state.json} (any name):
+ *
+ * <ul>
+ *   <li>{@code state.json} — the base version, in the plain Go-FTL2 format ({@link StateCodec}),
+ *       mode 0600. After a compaction it holds the latest version; in between, the latest version
+ *       is {@code state.json} plus the journal.
+ *   <li>{@code state.json.journal} — the versions written since the base, as checksummed records
+ *       of their changes (see the design notes below), mode 0600.
+ *   <li>{@code state.json.backup} — the base before the last compaction.
+ *   <li>{@code state.json.history/} — earlier bases and their journals ({@code <serial>.json},
+ *       {@code <serial>.journal}), kept while they hold one of the last {@link
+ *       Builder#historyRetention(int)} versions.
+ *   <li>{@code state.json.writelock} — the sidecar whose OS lock serializes writers, shared with
+ *       {@link FileBackend}.
+ * </ul>
+ *
+ * <p><b>Do not mix modes.</b> {@link FileBackend} reads {@code state.json} only and would miss the
+ * journal's versions: while a journal holds records, every process must open the state with this
+ * class. {@link #compact()} folds the journal into {@code state.json}; after it (and with no writer
+ * left in journal mode) the files can be opened with {@link FileBackend} again.
+ *
+ * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
+ * state. Close the backend when done: it waits for a running compaction and releases the sidecar.
+ */
+public final class JournalFileBackend implements HistoryBackend {
+  /*
+   * Design notes: how a journaled save stays atomic, durable, conflict-free and cheap.
+   *
+   * On disk. state.json is a plain state (serial b). state.json.journal is a header frame
+   * {infrastate_journal, base_serial h, lineage} followed by one frame per version written since:
+   * [length][CRC32C of length][CRC32C of payload][JSON: serial, lineage, metadata times, audit,
+   * changes]. Records carry consecutive serials h+1, h+2, ...; h <= b. The latest version is
+   * state.json with the records whose serial is > b applied in order. Records <= b are already in
+   * state.json (the creation record, or the journal a crashed compaction did not replace yet) and
+   * are skipped. A journal that does not chain on state.json is either stale (all its records are
+   * <= b, or they belong to another lineage: state.json was replaced by a person) and is ignored
+   * and set aside on the next write, or it continues a later version than state.json holds (h > b:
+   * state.json was replaced by an older copy), which is damage.
+   *
+   * save(expected, snapshot, changes):
+   *   1. Encode the record (outside any lock: CPU only, proportional to the change).
+   *   2. Take the sidecar lock (JVM lock, then the OS lock): every writer of this state, in any
+   *      process, holds it for steps 3-5; readers never take it.
+   *   3. Find the latest version on disk. Fast path: state.json's stamp (inode, size, mtime,
+   *      ctime), the journal's inode and size equal those this instance last saw -> nothing
+   *      changed, nothing is read (two stat calls). Journal grew (another process appended): read
+   *      and apply only the new bytes. Anything else (another process compacted, a person
+   *      replaced a file): read everything. Damage raises CorruptStateException: stop, nothing
+   *      written. Compare-and-swap: the latest serial and lineage must equal the expected ones,
+   *      else Conflict with the latest version (the caller need not read again).
+   *   4. Append: if bytes follow the last valid record (a torn tail of a writer that crashed
+   *      mid-append: it never returned Saved), truncate them; write the record at the end with
+   *      one positional write and force(false) (fdatasync). The write is durable when save
+   *      returns; its cost is one small write and one sync, whatever the state's size.
+   *      Creating the state (nothing stored) writes state.json whole (temp, fsync, rename, fsync
+   *      directory) and a journal holding the creation record, for the history.
+   *   5. Bump the sidecar's generation; remember (snapshot, position) as the latest version.
+   *
+   * Compaction, when the journal holds compactEvery records or more bytes than state.json (at
+   * least 1 MiB), on a background thread: encode the latest known version (serial s) and write it
+   * to a temporary file with fsync, outside the lock (this is the whole-state cost, paid off the
+   * write path). Then, under the lock, if state.json and the journal are still those the version
+   * was read from: link the old base and journal into the history, link the old base as the
+   * backup, rename the temporary file over state.json and fsync the directory (now state.json = s;
+   * the old journal's records <= s are skipped), then write a new journal = header(s) + the records
+   * appended after s meanwhile, fsync it, rename it over the journal, fsync the directory. A
+   * crash at any step leaves a pair (state.json, journal) that loads as the same latest version.
+   * The lock is held for two renames, a copy of the few newest records and three syncs.
+   *
+   * Readers take no lock: they stat state.json and the journal, read, and stat again; if
+   * state.json changed or the journal was replaced meanwhile, or what they read does not parse
+   * (a torn tail being truncated and rewritten under them), they retry, and after 8 attempts
+   * read under the lock. An append while reading is harmless: only complete records with valid
+   * checksums count, and records before the end never change. A complete, valid record is a
+   * committed version for everyone: a writer that crashed after writing it but before returning
+   * may have had it stored, which the contract allows ("may or may not have been stored").
+   *
+   * Recovery ignores a torn tail: an incomplete frame at the end, a last frame whose checksum
+   * fails, or zeros up to the end. A checksum failure followed by more data is damage and is
+   * never truncated or overwritten (stop on damage).
+   *
+   * Cost of a write at N hosts: the record (O(size of the change)), two stats, one write, one
+   * fdatasync. The State handle above it copies its maps on the first change of a write (O(N)),
+   * which this backend cannot avoid; see the benchmarks.
+   */
+
+  private static final Logger LOG = LoggerFactory.getLogger(JournalFileBackend.class);
+  private static final FileAttribute<?>[] OWNER_ONLY = ownerOnly();
+  private static final int LOAD_ATTEMPTS = 8;
+  private static final long MIN_COMPACT_BYTES = 1 << 20;
+  private static final long COMPACTION_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+  /** What this instance last saw on disk: the latest version, where it sits, what follows it. */
+  private static final class Known {
+    static final Known ABSENT = new Known(null, -1, 0, -1, 0, false);
+
+    final StoredState state;
+    /** The serial of state.json. */
+    final long baseSerial;
+    /** Records applied on top of state.json. */
+    final int records;
+    /** The serial of the journal's last record (its header's base if none), -1 if no journal. */
+    final long journalLast;
+    /** The journal's size when read (larger than the token's end when a torn tail follows). */
+    final long journalSize;
+    /** Whether the journal does not continue state.json and must be set aside before appending. */
+    final boolean stale;
+
+    Known(StoredState state, long baseSerial, int records, long journalLast, long journalSize, boolean stale) {
+      this.state = state;
+      this.baseSerial = baseSerial;
+      this.records = records;
+      this.journalLast = journalLast;
+      this.journalSize = journalSize;
+      this.stale = stale;
+    }
+
+    JournalVersion token() {
+      return (JournalVersion) state.token();
+    }
+
+    long serial() {
+      return state.snapshot().metadata().serial();
+    }
+
+    String lineage() {
+      return state.snapshot().metadata().lineage();
+    }
+  }
+
+  private final Path file;
+  private final Path dir;
+  private final String name;
+  private final Path journal;
+  private final Path backup;
+  private final Path historyDir;
+  private final int retention;
+  private final int compactRecords;
+  private final long compactBytes;
+  private final Sidecar sidecar;
+  private final ExecutorService compactor;
+  private final AtomicBoolean compactionPending = new AtomicBoolean();
+  private volatile long compactionRetryAt;
+  private volatile Known known;
+  private volatile boolean closed;
+  // Guarded by the sidecar lock:
+  private FileChannel channel;
+  private Object channelKey;
+  private boolean cleanedTemps;
+
+  private JournalFileBackend(Builder b) throws IOException {
+    Path p = b.path.toAbsolutePath().normalize();
+    for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+      if (hops == 40) {
+        throw new IOException(b.path + " is a chain of more than 40 symbolic links");
+      }
+      p = p.resolveSibling(Files.readSymbolicLink(p)).toAbsolutePath().normalize();
+    }
+    this.file = p;
+    this.dir = p.getParent();
+    this.name = p.getFileName().toString();
+    this.journal = dir.resolve(name + ".journal");
+    this.backup = dir.resolve(name + ".backup");
+    this.historyDir = dir.resolve(name + ".history");
+    this.retention = b.retention;
+    this.compactRecords = b.compactRecords;
+    this.compactBytes = b.compactBytes;
+    if (Files.isDirectory(file)) {
+      throw new IOException(file + " is a directory; give the path of the state file");
+    }
+    Files.createDirectories(dir);
+    this.sidecar = Sidecar.acquire(dir.resolve(name + ".writelock"));
+    this.compactor = b.background
+        ? Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "infrastate-compactor-" + name);
+            t.setDaemon(true);
+            return t;
+          })
+        : null;
+  }
+
+  /**
+   * A journaled backend for the state file at {@code path} with default settings: compaction in
+   * the background after 10,000 records or once the journal outgrows {@code state.json}, and 20
+   * versions of history. The file need not exist; missing parent directories are created.
+   *
+   * @param path the state file, such as {@code state.json}
+   * @return a new backend; close it when done
+   * @throws BackendException if the directory or the sidecar cannot be created
+   */
+  public static JournalFileBackend at(Path path) {
+    return builder(path).build();
+  }
+
+  /**
+   * Starts a builder for the state file at {@code path}.
+   *
+   * @param path the state file
+   * @return a new builder
+   */
+  public static Builder builder(Path path) {
+    return new Builder(path);
+  }
+
+  /**
+   * The state file (the base version).
+   *
+   * @return its absolute path
+   */
+  public Path path() {
+    return file;
+  }
+
+  /**
+   * The journal file.
+   *
+   * @return {@code <name>.journal} next to the state file
+   */
+  public Path journalPath() {
+    return journal;
+  }
+
+  /**
+   * The backup file holding the base before the last compaction.
+   *
+   * @return {@code <name>.backup} next to the state file
+   */
+  public Path backupPath() {
+    return backup;
+  }
+
+  /**
+   * The directory holding earlier bases and journals.
+   *
+   * @return {@code <name>.history} next to the state file
+   */
+  public Path historyPath() {
+    return historyDir;
+  }
+
+  @Override
+  public String location() {
+    return file.toString();
+  }
+
+  // ------------------------------------------------------------------ load
+
+  @Override
+  public Optional<StoredState> load() {
+    checkOpen();
+    try {
+      for (int attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
+        Known k = readDisk(known, false);
+        if (k != null) {
+          remember(k);
+          return Optional.ofNullable(k.state);
+        }
+      }
+      try (Sidecar.Held held = sidecar.lock()) {
+        Known k = readDisk(known, true);
+        remember(k);
+        return Optional.ofNullable(k.state);
+      }
+    } catch (IOException e) {
+      throw io("read", e);
+    }
+  }
+
+  @Override
+  public Optional<StoredState> loadIfChanged(VersionToken known) {
+    checkOpen();
+    if (known instanceof JournalVersion jv) {
+      try {
+        if (jv.at(FileStamp.of(file), FileStamp.of(journal))) {
+          return Optional.empty();
+        }
+      } catch (IOException e) {
+        throw io("read", e);
+      }
+    }
+    Optional<StoredState> latest = load();
+    if (latest.isEmpty()) {
+      if (known.exists()) {
+        throw lost();
+      }
+      return Optional.empty();
+    }
+    return VersionToken.sameVersion(latest.get().token(), known) ? Optional.empty() : latest;
+  }
+
+  /**
+   * Reads the latest version on disk, reusing {@code cached} when state.json and the journal are
+   * still those it was read from. Returns {@link Known#ABSENT} when nothing is stored, and null
+   * when something moved while reading without the lock (the caller retries).
+   */
+  private Known readDisk(Known cached, boolean locked) throws IOException {
+    FileStamp s1 = FileStamp.of(file);
+    if (s1 == null) {
+      checkNotLost();
+      return Known.ABSENT;
+    }
+    FileStamp j1 = FileStamp.of(journal);
+    if (cached != null && cached.state != null) {
+      JournalVersion t = cached.token();
+      if (t.at(s1, j1)) {
+        return cached;
+      }
+      if (s1.equals(t.base()) && j1 != null && t.journal() != null && Objects.equals(j1.key(), t.journalKey()) && j1.size() > t.end()) {
+        Known next = advance(cached, s1, j1, locked);
+        if (next != null) {
+          return next;
+        }
+      }
+    }
+    return readFull(s1, j1, locked, Long.MAX_VALUE);
+  }
+
+  /** Applies the records appended after {@code cached}; null if that is not possible. */
+  private Known advance(Known cached, FileStamp s1, FileStamp j1, boolean locked) throws IOException {
+    if (cached.stale) {
+      return null;
+    }
+    JournalVersion t = cached.token();
+    long size = j1.size();
+    byte[] tail = readRange(journal, t.end(), size);
+    if (tail == null || !stable(s1, j1.key())) {
+      return null;
+    }
+    JournalCodec.Scan scan = JournalCodec.scan(tail, t.end(), false);
+    if (scan.damage != null) {
+      if (locked) {
+        throw journalDamage(scan.damage);
+      }
+      return null;
+    }
+    long expect = cached.serial() + 1;
+    String lineage = cached.lineage();
+    for (JournalCodec.Entry e : scan.entries) {
+      if (e.serial() != expect++ || (!lineage.isEmpty() && !lineage.equals(e.metadata().lineage()))) {
+        return null;
+      }
+      lineage = e.metadata().lineage();
+    }
+    Snapshot snapshot = apply(cached.state.snapshot(), scan.entries);
+    Metadata m = snapshot.metadata();
+    JournalVersion token = new JournalVersion(m.serial(), m.lineage(), t.base(), j1, scan.validEnd);
+    return new Known(new StoredState(snapshot, token), cached.baseSerial, cached.records + scan.entries.size(), m.serial(), size, false);
+  }
+
+  private boolean stable(FileStamp s1, Object key) throws IOException {
+    FileStamp s2 = FileStamp.of(file);
+    FileStamp j2 = FileStamp.of(journal);
+    return s1.equals(s2) && Objects.equals(key, j2 == null ? null : j2.key());
+  }
+
+  /**
+   * Reads state.json and the whole journal and applies the records up to {@code upTo}. Null if
+   * something moved while reading without the lock.
+   */
+  private Known readFull(FileStamp s1, FileStamp j1, boolean locked, long upTo) throws IOException {
+    byte[] base;
+    byte[] jbytes = null;
+    try {
+      base = Files.readAllBytes(file);
+      if (j1 != null) {
+        jbytes = Files.readAllBytes(journal);
+      }
+    } catch (NoSuchFileException e) {
+      if (locked) {
+        throw e;
+      }
+      return null;
+    }
+    Object key = j1 == null ? null : j1.key();
+    if (!locked && !stable(s1, key)) {
+      return null;
+    }
+    if (jbytes != null && jbytes.length > j1.size()) {
+      // appended to after the stat: keep what the stamp describes (earlier bytes never change)
+      jbytes = Arrays.copyOf(jbytes, (int) j1.size());
+    }
+    Snapshot snapshot = StateCodec.decode(base, location(), recoveryHint());
+    long b = snapshot.metadata().serial();
+    String lb = snapshot.metadata().lineage();
+    if (jbytes == null || jbytes.length == 0) {
+      JournalVersion token = new JournalVersion(b, lb, s1, j1, 0);
+      return new Known(new StoredState(snapshot, token), b, 0, -1, 0, jbytes != null);
+    }
+    JournalCodec.Scan scan = JournalCodec.scan(jbytes, 0, false);
+    if (scan.damage != null) {
+      if (locked) {
+        throw journalDamage(scan.damage);
+      }
+      return null;
+    }
+    JournalCodec.Header h = scan.header;
+    long expect = h.baseSerial() + 1;
+    String jl = h.lineage();
+    for (JournalCodec.Entry e : scan.entries) {
+      String el = e.metadata().lineage();
+      if (e.serial() != expect || (!jl.isEmpty() && !jl.equals(el))) {
+        if (!locked) {
+          return null;
+        }
+        throw journalDamage("the record at offset " + (e.end()) + " holds version " + e.serial() + " (lineage " + el
+            + ") where version " + expect + " (lineage " + jl + ") was expected");
+      }
+      expect++;
+      jl = el;
+    }
+    long last = expect - 1;
+    boolean foreign = !lb.isEmpty() && !jl.isEmpty() && !lb.equals(jl);
+    if (foreign || last < b) {
+      // The journal does not continue this state.json (replaced by a person): ignore it; the next
+      // write sets it aside.
+      JournalVersion token = new JournalVersion(b, lb, s1, j1, scan.validEnd);
+      return new Known(new StoredState(snapshot, token), b, 0, last, jbytes.length, last != b || foreign);
+    }
+    if (h.baseSerial() > b) {
+      throw new CorruptStateException(
+          location(),
+          null,
+          "State " + file + " holds version " + b + " but its journal " + journal + " continues version "
+              + h.baseSerial() + ": state.json was replaced by an older copy, so the journal's versions"
+              + " cannot be applied to it. Nothing was written. Restore state.json from " + historyDir
+              + " (" + HistoryFiles.baseName(h.baseSerial()) + ".json) or " + backup
+              + ", or move the journal away to keep the older state.",
+          null);
+    }
+    List<JournalCodec.Entry> live = new ArrayList<>();
+    for (JournalCodec.Entry e : scan.entries) {
+      if (e.serial() > b && e.serial() <= upTo) {
+        live.add(e);
+      }
+    }
+    Snapshot latest = apply(snapshot, live);
+    Metadata m = latest.metadata();
+    long end = live.isEmpty() || upTo < last ? scan.validEnd : live.get(live.size() - 1).end();
+    JournalVersion token = new JournalVersion(m.serial(), m.lineage(), s1, j1, end);
+    return new Known(new StoredState(latest, token), b, live.size(), last, jbytes.length, false);
+  }
+
+  /** Applies records to a snapshot; the last record's metadata becomes the snapshot's. */
+  private static Snapshot apply(Snapshot base, List<JournalCodec.Entry> entries) {
+    if (entries.isEmpty()) {
+      return base;
+    }
+    TreeMap<String, HostState> hosts = null;
+    TreeMap<String, ResourceState> resources = null;
+    for (JournalCodec.Entry e : entries) {
+      for (Change c : e.changes()) {
+        if (c instanceof Change.PutHost p) {
+          hosts = hosts != null ? hosts : new TreeMap<>(base.hosts());
+          hosts.put(p.host().name(), p.host());
+        } else if (c instanceof Change.RemoveHost r) {
+          hosts = hosts != null ? hosts : new TreeMap<>(base.hosts());
+          hosts.remove(r.name());
+        } else if (c instanceof Change.PutResource p) {
+          resources = resources != null ? resources : new TreeMap<>(base.resources());
+          resources.put(p.key(), p.resource());
+        } else if (c instanceof Change.RemoveResource r) {
+          resources = resources != null ? resources : new TreeMap<>(base.resources());
+          resources.remove(r.key());
+        } else if (c instanceof Change.ReplaceAll r) {
+          hosts = new TreeMap<>(r.content().hosts());
+          resources = new TreeMap<>(r.content().resources());
+        }
+      }
+    }
+    Metadata m = entries.get(entries.size() - 1).metadata();
+    if (hosts == null && resources == null) {
+      return base.withMetadata(m);
+    }
+    return Snapshot.of(m, hosts != null ? hosts : base.hosts(), resources != null ? resources : base.resources());
+  }
+
+  private void remember(Known k) {
+    if (k == null || k.state == null) {
+      return;
+    }
+    Known current = known;
+    if (current == null || current.state == null || k.serial() >= current.serial()) {
+      known = k;
+    }
+  }
+
+  private String recoveryHint() {
+    return "the previous base is in " + backup + " and earlier ones in " + historyDir;
+  }
+
+  private void checkNotLost() {
+    if (Files.exists(journal, LinkOption.NOFOLLOW_LINKS) || Files.exists(backup, LinkOption.NOFOLLOW_LINKS)) {
+      throw lost();
+    }
+  }
+
+  private CorruptStateException lost() {
+    return new CorruptStateException(
+        location(),
+        null,
+        "State file " + file + " is missing but its journal or backup exists: the state was deleted or"
+            + " lost, so nothing was written. Restore it (cp " + backup + " " + file + ", keeping "
+            + journal + "), or delete the journal, the backup and " + historyDir + " to start a new state.",
+        null);
+  }
+
+  private CorruptStateException journalDamage(String what) {
+    return new CorruptStateException(
+        journal.toString(),
+        null,
+        "Journal " + journal + " of state " + file + " is damaged: " + what + ". It was not modified and"
+            + " nothing was written. The base is in " + file + " (and " + backup + "); move the journal"
+            + " away to fall back to that base, losing the versions written since.",
+        null);
+  }
+
+  // ------------------------------------------------------------------ save
+
+  @Override
+  public SaveResult save(SaveRequest request) {
+    checkOpen();
+    Snapshot next = request.snapshot();
+    byte[] record = JournalCodec.record(request);
+    Known after;
+    try (Sidecar.Held held = sidecar.lock()) {
+      checkOpen();
+      Known disk = readDisk(known, true);
+      VersionToken expected = request.expected();
+      if (!expected.exists()) {
+        if (disk.state != null) {
+          remember(disk);
+          return new SaveResult.Conflict(Optional.of(disk.state));
+        }
+        after = create(request, record);
+      } else {
+        if (disk.state == null) {
+          throw lost();
+        }
+        remember(disk);
+        if (!VersionToken.sameVersion(disk.state.token(), expected)) {
+          return new SaveResult.Conflict(Optional.of(disk.state));
+        }
+        if (next.metadata().serial() != disk.serial() + 1) {
+          throw new BackendException(
+              "Refusing to write version " + next.metadata().serial() + " of " + file + " on top of version "
+                  + disk.serial() + ": the journal needs consecutive serials. This is a bug in the caller.",
+              null,
+              false);
+        }
+        after = append(disk, next, record);
+      }
+      known = after;
+      if (compactor == null && needsCompaction(after)) {
+        try {
+          after = compactLocked(after);
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("Could not compact the journal of {}; the write is stored, compaction is retried later", file, e);
+          compactionRetryAt = System.nanoTime() + COMPACTION_RETRY_NANOS;
+        }
+      }
+    } catch (IOException e) {
+      throw io("write", e);
+    }
+    if (compactor != null && needsCompaction(after) && compactionPending.compareAndSet(false, true)) {
+      try {
+        compactor.execute(this::compactInBackground);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        compactionPending.set(false);
+      }
+    }
+    return new SaveResult.Saved(after.state.token());
+  }
+
+  /** Creates the state: state.json whole, then a journal holding the creation record. */
+  private Known create(SaveRequest request, byte[] record) throws IOException {
+    removeStaleTemps();
+    Snapshot next = request.snapshot();
+    Metadata m = next.metadata();
+    Path tmp = writeTemp(dir, "." + name + ".", StateCodec.encode(next));
+    moveInto(tmp, file);
+    fsyncDir(dir);
+    byte[] journalBytes = m.serial() == 0
+        ? JournalCodec.header(0, m.lineage())
+        : concat(JournalCodec.header(m.serial() - 1, m.lineage()), record);
+    moveInto(writeTemp(dir, "." + name + ".", journalBytes), journal);
+    fsyncDir(dir);
+    sidecar.setGeneration(sidecar.generation() + 1);
+    FileStamp s = FileStamp.of(file);
+    FileStamp j = FileStamp.of(journal);
+    JournalVersion token = new JournalVersion(m.serial(), m.lineage(), s, j, j.size());
+    return new Known(new StoredState(next, token), m.serial(), 0, m.serial(), j.size(), false);
+  }
+
+  /** Appends one record; the caller holds the lock and has checked the expected version. */
+  private Known append(Known disk, Snapshot next, byte[] record) throws IOException {
+    removeStaleTemps();
+    JournalVersion t = disk.token();
+    Object key = t.journalKey();
+    long end = t.end();
+    long size = disk.journalSize;
+    if (key == null || end == 0 || disk.stale || disk.journalLast != disk.serial()) {
+      // No journal yet, or one that does not continue state.json: start one on the base.
+      setAside(disk);
+      byte[] header = JournalCodec.header(disk.serial(), disk.lineage());
+      moveInto(writeTemp(dir, "." + name + ".", header), journal);
+      fsyncDir(dir);
+      key = FileStamp.of(journal).key();
+      end = header.length;
+      size = end;
+    }
+    FileChannel ch = channel(key);
+    if (size > end) {
+      LOG.info("Truncating {} bytes of a torn record at the end of {} (a writer crashed before it returned)", size - end, journal);
+      ch.truncate(end);
+    }
+    ByteBuffer buf = ByteBuffer.wrap(record);
+    long pos = end;
+    while (buf.hasRemaining()) {
+      pos += ch.write(buf, pos);
+    }
+    ch.force(false);
+    sidecar.setGeneration(sidecar.generation() + 1);
+    Metadata m = next.metadata();
+    JournalVersion token = new JournalVersion(m.serial(), m.lineage(), t.base(), FileStamp.of(journal), pos);
+    return new Known(new StoredState(next, token), disk.baseSerial, disk.records + 1, m.serial(), pos, false);
+  }
+
+  /** Keeps a journal that no longer continues state.json in the history, named by its header. */
+  private void setAside(Known disk) throws IOException {
+    if (!disk.stale || disk.journalSize == 0 || !Files.exists(journal, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    LOG.warn("Journal {} does not continue {} (replaced from outside); keeping it in {} and starting a new one", journal, file, historyDir);
+    if (retention > 0) {
+      Files.createDirectories(historyDir);
+      linkReplacing(journal, historyDir.resolve("stale-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".journal"));
+    }
+  }
+
+  /** The open journal channel, reopened if the journal file was replaced. Under the lock. */
+  private FileChannel channel(Object key) throws IOException {
+    if (channel == null || !channel.isOpen() || !Objects.equals(channelKey, key)) {
+      closeChannel();
+      FileChannel ch = FileChannel.open(journal, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+      FileStamp now = FileStamp.of(journal);
+      if (now == null || !Objects.equals(now.key(), key)) {
+        ch.close();
+        throw new IOException("journal " + journal + " was replaced while the write lock was held; is a process ignoring the lock?");
+      }
+      channel = ch;
+      channelKey = key;
+    }
+    return channel;
+  }
+
+  private void closeChannel() throws IOException {
+    if (channel != null) {
+      FileChannel ch = channel;
+      channel = null;
+      channelKey = null;
+      ch.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ compaction
+
+  /**
+   * Folds the journal into {@code state.json} now, on the calling thread: afterwards {@code
+   * state.json} holds the latest version in the plain format and the journal holds no records.
+   * Writers wait while the new {@code state.json} is written. Does nothing if no state is stored.
+   *
+   * @throws CorruptStateException if the state or journal is damaged (nothing is changed)
+   * @throws BackendException on storage failure; the stored state stays loadable as before
+   */
+  public void compact() {
+    checkOpen();
+    try (Sidecar.Held held = sidecar.lock()) {
+      Known disk = readDisk(known, true);
+      if (disk.state == null || (disk.records == 0 && !disk.stale && disk.token().end() > 0)) {
+        return;
+      }
+      remember(disk);
+      compactLocked(disk);
+    } catch (IOException e) {
+      throw io("compact", e);
+    }
+  }
+
+  private boolean needsCompaction(Known k) {
+    if (k.records == 0 || System.nanoTime() - compactionRetryAt < 0) {
+      return false;
+    }
+    long bytes = compactBytes > 0 ? compactBytes : Math.max(MIN_COMPACT_BYTES, k.token().base().size());
+    return k.records >= compactRecords || k.token().end() >= bytes;
+  }
+
+  private Known compactLocked(Known disk) throws IOException {
+    removeStaleTemps();
+    Path tmp = writeTemp(dir, "." + name + ".", StateCodec.encode(disk.state.snapshot()));
+    try {
+      return install(tmp, disk, disk);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private void compactInBackground() {
+    Path tmp = null;
+    try {
+      Known k = known;
+      if (closed || k == null || k.state == null || !needsCompaction(k)) {
+        return;
+      }
+      byte[] bytes = StateCodec.encode(k.state.snapshot());
+      tmp = Files.createTempFile(dir, "." + name + ".compact.", ".tmp", OWNER_ONLY);
+      // The OS lock on the temporary file tells cleaners in other processes that its writer lives.
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+          FileLock alive = ch.lock();
+          Sidecar.Held held = lockAfterWriting(ch, bytes)) {
+        if (closed) {
+          return;
+        }
+        Known disk = readDisk(known, true);
+        remember(disk);
+        JournalVersion dt = disk.state == null ? null : disk.token();
+        JournalVersion kt = k.token();
+        if (dt == null || disk.stale || !dt.base().equals(kt.base()) || !Objects.equals(dt.journalKey(), kt.journalKey())
+            || dt.end() < kt.end() || disk.serial() < k.serial()) {
+          LOG.debug("Skipping compaction of {}: another process compacted or replaced it meanwhile", file);
+          return;
+        }
+        install(tmp, k, disk);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Could not compact the journal of {}; writes are unaffected, compaction is retried later", file, e);
+      compactionRetryAt = System.nanoTime() + COMPACTION_RETRY_NANOS;
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+          LOG.debug("Could not remove {}", tmp, e);
+        }
+      }
+      compactionPending.set(false);
+    }
+  }
+
+  private Sidecar.Held lockAfterWriting(FileChannel ch, byte[] bytes) throws IOException {
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    while (buf.hasRemaining()) {
+      ch.write(buf);
+    }
+    ch.force(true);
+    return sidecar.lock();
+  }
+
+  /**
+   * Installs {@code tmp} (the encoding of {@code encoded}, already fsynced) as state.json and
+   * starts a journal holding the records {@code disk} has after it. Under the lock; {@code disk}
+   * is in the same base and journal as {@code encoded}, at the same or a later serial.
+   */
+  private Known install(Path tmp, Known encoded, Known disk) throws IOException {
+    long s = encoded.serial();
+    JournalVersion et = encoded.token();
+    JournalVersion dt = disk.token();
+    byte[] tail = dt.end() > et.end() ? readRange(journal, et.end(), dt.end()) : new byte[0];
+    if (tail == null) {
+      throw new IOException("journal " + journal + " vanished during compaction");
+    }
+    boolean hasJournal = Files.exists(journal, LinkOption.NOFOLLOW_LINKS);
+    if (retention > 0) {
+      Files.createDirectories(historyDir);
+      String base = HistoryFiles.baseName(disk.baseSerial);
+      linkReplacing(file, historyDir.resolve(base + ".json"));
+      if (hasJournal && !disk.stale) {
+        linkReplacing(journal, historyDir.resolve(base + ".journal"));
+      }
+      fsyncDir(historyDir);
+    }
+    linkReplacing(file, backup);
+    moveInto(tmp, file);
+    fsyncDir(dir);
+    byte[] header = JournalCodec.header(s, encoded.lineage());
+    moveInto(writeTemp(dir, "." + name + ".", concat(header, tail)), journal);
+    fsyncDir(dir);
+    closeChannel();
+    sidecar.setGeneration(sidecar.generation() + 1);
+    if (retention > 0) {
+      prune(disk.serial(), s);
+    }
+    FileStamp stamp = FileStamp.of(file);
+    FileStamp j = FileStamp.of(journal);
+    JournalVersion token = new JournalVersion(disk.serial(), disk.lineage(), stamp, j, header.length + tail.length);
+    Known installed = new Known(new StoredState(disk.state.snapshot(), token), s, (int) (disk.serial() - s), disk.serial(), j.size(), false);
+    known = installed;
+    LOG.debug("Compacted {} at version {} ({} records carried over)", file, s, installed.records);
+    return installed;
+  }
+
+  /** Removes archived segments that hold no version among the newest {@code retention}. */
+  private void prune(long newest, long currentBase) throws IOException {
+    List<Long> bases = segmentBases();
+    bases.sort(Comparator.naturalOrder());
+    for (int i = 0; i < bases.size(); i++) {
+      long upper = i + 1 < bases.size() ? bases.get(i + 1) : currentBase;
+      if (upper <= newest - retention) {
+        String base = HistoryFiles.baseName(bases.get(i));
+        Files.deleteIfExists(historyDir.resolve(base + ".journal"));
+        Files.deleteIfExists(historyDir.resolve(base + ".json"));
+      }
+    }
+  }
+
+  private List<Long> segmentBases() throws IOException {
+    List<Long> out = new ArrayList<>();
+    if (!Files.isDirectory(historyDir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(historyDir, "*.json")) {
+      for (Path p : stream) {
+        String n = p.getFileName().toString();
+        String digits = n.substring(0, n.length() - ".json".length());
+        if (digits.length() == 20 && digits.chars().allMatch(Character::isDigit)) {
+          out.add(Long.parseLong(digits));
+        }
+      }
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ history
+
+  /**
+   * The versions kept: those in the journal and in the journals of earlier bases, newest first.
+   * At least the last {@link Builder#historyRetention(int)} versions are kept (more, until the
+   * journal holding them is pruned).
+   */
+  @Override
+  public List<VersionInfo> history(int limit) {
+    checkOpen();
+    try {
+      TreeMap<Long, VersionInfo> all = new TreeMap<>(Comparator.reverseOrder());
+      List<Path> journals = new ArrayList<>();
+      if (Files.isDirectory(historyDir)) {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(historyDir, "*.journal")) {
+          for (Path p : stream) {
+            if (!p.getFileName().toString().startsWith("stale-")) {
+              journals.add(p);
+            }
+          }
+        }
+      }
+      journals.add(journal);
+      for (Path p : journals) {
+        byte[] bytes;
+        try {
+          bytes = Files.readAllBytes(p);
+        } catch (NoSuchFileException e) {
+          continue;
+        }
+        for (JournalCodec.Entry e : JournalCodec.scan(bytes, 0, true).entries) {
+          Metadata m = e.metadata();
+          all.put(m.serial(), new VersionInfo(m.serial(), m.updatedAt(), e.audit().operator(), e.audit().operation(), e.audit().reason()));
+        }
+      }
+      List<VersionInfo> out = new ArrayList<>();
+      for (VersionInfo v : all.values()) {
+        if (out.size() >= limit) {
+          break;
+        }
+        out.add(v);
+      }
+      return out;
+    } catch (IOException e) {
+      throw io("read the history of", e);
+    }
+  }
+
+  @Override
+  public Optional<StoredState> at(long serial) {
+    checkOpen();
+    Optional<StoredState> latest = load();
+    if (latest.isEmpty() || serial > latest.get().snapshot().metadata().serial() || serial < 0) {
+      return Optional.empty();
+    }
+    if (serial == latest.get().snapshot().metadata().serial()) {
+      return latest;
+    }
+    try {
+      Known current;
+      try (Sidecar.Held held = sidecar.lock()) {
+        current = readFull(FileStamp.of(file), FileStamp.of(journal), true, serial);
+      }
+      if (current.state != null && current.serial() == serial) {
+        return Optional.of(plain(current.state.snapshot()));
+      }
+      List<Long> bases = segmentBases();
+      bases.sort(Comparator.reverseOrder());
+      for (long b : bases) {
+        if (b > serial) {
+          continue;
+        }
+        Path baseFile = historyDir.resolve(HistoryFiles.baseName(b) + ".json");
+        Snapshot s;
+        try {
+          s = StateCodec.decode(Files.readAllBytes(baseFile), baseFile.toString(), "");
+        } catch (NoSuchFileException e) {
+          continue;
+        }
+        List<JournalCodec.Entry> live = new ArrayList<>();
+        try {
+          byte[] j = Files.readAllBytes(historyDir.resolve(HistoryFiles.baseName(b) + ".journal"));
+          for (JournalCodec.Entry e : JournalCodec.scan(j, 0, false).entries) {
+            if (e.serial() > s.metadata().serial() && e.serial() <= serial) {
+              live.add(e);
+            }
+          }
+        } catch (NoSuchFileException e) {
+          // a base without its journal: only the base itself
+        }
+        Snapshot result = apply(s, live);
+        if (result.metadata().serial() == serial) {
+          return Optional.of(plain(result));
+        }
+        return Optional.empty();
+      }
+      return Optional.empty();
+    } catch (IOException e) {
+      throw io("read the history of", e);
+    }
+  }
+
+  private static StoredState plain(Snapshot s) {
+    return new StoredState(s, VersionToken.of(s.metadata().serial(), s.metadata().lineage()));
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * Waits for a running compaction (at most a minute), closes the journal and releases the
+   * sidecar. Closing twice is harmless. Does not compact: the journal stays, and the next
+   * journaled backend continues it.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (compactor != null) {
+        compactor.shutdown();
+        if (!compactor.awaitTermination(1, TimeUnit.MINUTES)) {
+          LOG.warn("A compaction of {} is still running after a minute; closing anyway", file);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      try (Sidecar.Held held = sidecar.lock()) {
+        closeChannel();
+      } finally {
+        sidecar.release();
+      }
+    } catch (IOException e) {
+      throw io("close", e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("JournalFileBackend for " + file + " is closed");
+    }
+  }
+
+  private BackendException io(String verb, IOException e) {
+    return new BackendException(
+        "Could not " + verb + " state file " + file + " (journal " + journal + "): " + e + ". Check that the"
+            + " directory exists, is writable and has free space. A write that failed may or may not have"
+            + " been stored; the next write or load finds out.",
+        e,
+        true);
+  }
+
+  // ------------------------------------------------------------------ files
+
+  /** Reads bytes [from, to) of a file; null if it vanished or is shorter. */
+  private static byte[] readRange(Path p, long from, long to) throws IOException {
+    int n = Math.toIntExact(to - from);
+    ByteBuffer buf = ByteBuffer.allocate(n);
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      long pos = from;
+      while (buf.hasRemaining()) {
+        int r = ch.read(buf, pos);
+        if (r < 0) {
+          return null;
+        }
+        pos += r;
+      }
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+    return buf.array();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = new byte[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  /** Writes bytes to a new exclusively created temporary file in {@code directory}, fsynced. */
+  private static Path writeTemp(Path directory, String prefix, byte[] bytes) throws IOException {
+    Path tmp = Files.createTempFile(directory, prefix, ".tmp", OWNER_ONLY);
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      ByteBuffer buf = ByteBuffer.wrap(bytes);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    return tmp;
+  }
+
+  private static void moveInto(Path tmp, Path target) throws IOException {
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+  }
+
+  /** Makes {@code link} another name of {@code target}'s current version, atomically replacing it. */
+  private static void linkReplacing(Path target, Path link) throws IOException {
+    Path tmp = link.resolveSibling("." + link.getFileName() + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+    try {
+      Files.createLink(tmp, target);
+    } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
+      Files.deleteIfExists(tmp);
+      Files.copy(target, tmp, StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    try {
+      Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** Removes temporary files left by writers that crashed; under the lock, once per instance. */
+  private void removeStaleTemps() throws IOException {
+    if (cleanedTemps) {
+      return;
+    }
+    cleanedTemps = true;
+    for (Path d : new Path[] {dir, historyDir}) {
+      if (!Files.isDirectory(d)) {
+        continue;
+      }
+      try (DirectoryStream<Path> stream = Files.newDirectoryStream(d, ".*.tmp")) {
+        for (Path p : stream) {
+          String n = p.getFileName().toString();
+          if (!n.startsWith("." + name + ".") && !d.equals(historyDir)) {
+            continue;
+          }
+          if (n.startsWith("." + name + ".compact.") && compactorAlive(p)) {
+            continue;
+          }
+          LOG.info("Removing {} left by a writer that crashed", p);
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+
+  /** Whether a compaction temp is still held by its writer (written outside the write lock). */
+  private static boolean compactorAlive(Path p) {
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+      FileLock lock = ch.tryLock();
+      if (lock == null) {
+        return true;
+      }
+      lock.release();
+      return false;
+    } catch (OverlappingFileLockException e) {
+      return true;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private static void fsyncDir(Path directory) throws IOException {
+    try (FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows")) {
+        throw e;
+      }
+    }
+  }
+
+  private static FileAttribute<?>[] ownerOnly() {
+    try {
+      return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
+    } catch (UnsupportedOperationException e) {
+      return new FileAttribute<?>[0];
+    }
+  }
+
+  /** Builds a {@link JournalFileBackend}. Not thread-safe. */
+  public static final class Builder {
+    private final Path path;
+    private int retention = 20;
+    private int compactRecords = 10_000;
+    private long compactBytes;
+    private boolean background = true;
+
+    private Builder(Path path) {
+      this.path = Objects.requireNonNull(path, "path");
+    }
+
+    /**
+     * How many versions the history keeps at least; 0 keeps none (the backup of the last base is
+     * always kept).
+     *
+     * @param versions 0..100000
+     * @return this builder
+     */
+    public Builder historyRetention(int versions) {
+      if (versions < 0 || versions > 100_000) {
+        throw new IllegalArgumentException("historyRetention must be within 0..100000: " + versions);
+      }
+      this.retention = versions;
+      return this;
+    }
+
+    /**
+     * Compacts once the journal holds this many records (10,000 by default).
+     *
+     * @param records 1..100000000
+     * @return this builder
+     */
+    public Builder compactEvery(int records) {
+      if (records < 1 || records > 100_000_000) {
+        throw new IllegalArgumentException("compactEvery must be within 1..100000000: " + records);
+      }
+      this.compactRecords = records;
+      return this;
+    }
+
+    /**
+     * Compacts once the journal holds this many bytes. By default (0) the journal may grow to the
+     * size of {@code state.json}, and at least to 1 MiB, so that loading costs at most about twice
+     * parsing {@code state.json}.
+     *
+     * @param bytes 0 for the default, else at least 4096
+     * @return this builder
+     */
+    public Builder compactAtBytes(long bytes) {
+      if (bytes != 0 && bytes < 4096) {
+        throw new IllegalArgumentException("compactAtBytes must be 0 (adaptive) or at least 4096: " + bytes);
+      }
+      this.compactBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Whether compaction runs on a background thread (default) or on the writing thread, inside
+     * the write that crosses the threshold (which then costs a whole-state write).
+     *
+     * @param enabled {@code true} for a background thread
+     * @return this builder
+     */
+    public Builder backgroundCompaction(boolean enabled) {
+      this.background = enabled;
+      return this;
+    }
+
+    /**
+     * Builds the backend.
+     *
+     * @return a new backend; close it when done
+     * @throws BackendException if the directory or sidecar cannot be created
+     */
+    public JournalFileBackend build() {
+      try {
+        return new JournalFileBackend(this);
+      } catch (IOException e) {
+        throw new BackendException("Could not open state file " + path + ": " + e + ". Check the path and permissions.", e, false);
+      }
+    }
+  }
+}

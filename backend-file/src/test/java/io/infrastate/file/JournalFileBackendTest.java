@@ -1,0 +1,471 @@
+package io.infrastate.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.infrastate.AuditEntry;
+import io.infrastate.CorruptStateException;
+import io.infrastate.HostState;
+import io.infrastate.ResourceState;
+import io.infrastate.Snapshot;
+import io.infrastate.State;
+import io.infrastate.StateOptions;
+import io.infrastate.VersionInfo;
+import io.infrastate.codec.StateCodec;
+import io.infrastate.spi.StoredState;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Journal mode specifics: what is on disk, torn tails, damage, compaction, history, readers. */
+class JournalFileBackendTest {
+  @TempDir Path tmp;
+
+  private static HostState host(String name) {
+    return HostState.builder(name).address("10.0.0.1").port(22).user("admin").build();
+  }
+
+  private static JournalFileBackend.Builder inline(Path file) {
+    return JournalFileBackend.builder(file).backgroundCompaction(false);
+  }
+
+  private static Snapshot reload(Path file) {
+    try (JournalFileBackend b = inline(file).build()) {
+      return b.load().orElseThrow().snapshot();
+    }
+  }
+
+  @Test
+  void aWriteAppendsOnlyItsChangeAndLeavesStateJsonUntouched() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      state.update(tx -> {
+        for (int i = 0; i < 2000; i++) {
+          tx.addHost(host(String.format("h%05d", i)));
+        }
+      });
+      byte[] base = Files.readAllBytes(file);
+      long journalBefore = Files.size(backend.journalPath());
+      state.addHost(host("web01").withVar("http_port", 80));
+      assertThat(Files.readAllBytes(file)).isEqualTo(base);
+      long appended = Files.size(backend.journalPath()) - journalBefore;
+      assertThat(appended).isBetween(50L, 1000L);
+      assertThat(reload(file)).isEqualTo(state.snapshot());
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(backend.journalPath()))).isEqualTo("rw-------");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    }
+  }
+
+  @Test
+  void compactionWritesThePlainFormatThatThePlainBackendReads() throws Exception {
+    Path file = tmp.resolve("state.json");
+    Snapshot latest;
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      for (int i = 0; i < 30; i++) {
+        state.addHost(host("h" + i), AuditEntry.of("add " + i));
+      }
+      state.removeHost("h3");
+      state.addResource("linode:1", ResourceState.builder("linode", "1").data("ipv4", List.of("10.0.0.1")).tag("env", "prod").build());
+      latest = state.snapshot();
+      assertThat(StateCodec.decode(Files.readAllBytes(file), "f", "").metadata().serial()).isEqualTo(1);
+      backend.compact();
+      assertThat(StateCodec.decode(Files.readAllBytes(file), "f", "")).isEqualTo(latest);
+      assertThat(Files.readAllBytes(file)).isEqualTo(StateCodec.encode(latest));
+      assertThat(Files.size(backend.journalPath())).isLessThan(200);
+      assertThat(backend.backupPath()).exists();
+      // writes continue on the new base
+      state.addHost(host("after"));
+      latest = state.snapshot();
+    }
+    assertThat(reload(file)).isEqualTo(latest);
+    try (JournalFileBackend backend = inline(file).build()) {
+      backend.compact();
+    }
+    try (FileBackend plain = FileBackend.at(file); State state = State.load(plain)) {
+      assertThat(state.snapshot()).isEqualTo(latest);
+    }
+  }
+
+  @Test
+  void compactionRunsInTheBackgroundPastTheRecordThreshold() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend backend = JournalFileBackend.builder(file).compactEvery(10).build(); State state = State.load(backend)) {
+      for (int i = 0; i < 25; i++) {
+        state.addHost(host("h" + i));
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (StateCodec.decode(Files.readAllBytes(file), "f", "").metadata().serial() < 10) {
+        assertThat(System.nanoTime()).as("compaction never ran").isLessThan(deadline);
+        Thread.sleep(10);
+      }
+      state.addHost(host("last"));
+      assertThat(reload(file)).isEqualTo(state.snapshot());
+    }
+  }
+
+  @Test
+  void compactionRunsPastTheByteThreshold() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend backend = inline(file).compactAtBytes(8192).build(); State state = State.load(backend)) {
+      for (int i = 0; i < 40; i++) {
+        state.addHost(host("h" + i).withVar("payload", "x".repeat(300)));
+      }
+      assertThat(Files.size(backend.journalPath())).isLessThan(8192 + 1000);
+      assertThat(StateCodec.decode(Files.readAllBytes(file), "f", "").metadata().serial()).isGreaterThan(10);
+      assertThat(reload(file)).isEqualTo(state.snapshot());
+    }
+  }
+
+  // ------------------------------------------------------------------ torn tails and damage
+
+  /** Ways a crash can leave the end of the journal: a write that never completed. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"partial-frame-header", "partial-payload", "zeros", "bad-checksum-last"})
+  void aTornTailIsIgnoredAndTruncatedByTheNextWrite(String kind) throws Exception {
+    Path file = tmp.resolve("state.json");
+    Snapshot before;
+    Path journal;
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      state.addHost(host("a"));
+      state.addHost(host("b"));
+      state.addHost(host("c"));
+      before = state.snapshot();
+      journal = backend.journalPath();
+    }
+    long validSize = Files.size(journal);
+    byte[] frame = JournalCodec.record(new io.infrastate.spi.SaveRequest(
+        io.infrastate.spi.VersionToken.of(3, before.metadata().lineage()),
+        before.withMetadata(before.metadata().withSerial(4, before.metadata().updatedAt())),
+        List.of(new io.infrastate.spi.Change.PutHost(host("torn"))),
+        AuditEntry.of("torn")));
+    byte[] tail;
+    switch (kind) {
+      case "partial-frame-header": tail = Arrays.copyOf(frame, 7); break;
+      case "partial-payload": tail = Arrays.copyOf(frame, frame.length - 5); break;
+      case "zeros": tail = new byte[4096]; break;
+      default:
+        tail = frame.clone();
+        tail[tail.length - 3] ^= 0x20;
+    }
+    Files.write(journal, tail, StandardOpenOption.APPEND);
+
+    assertThat(reload(file)).isEqualTo(before);
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      assertThat(state.snapshot()).isEqualTo(before);
+      state.addHost(host("d"));
+      assertThat(state.hasHost("torn")).isFalse();
+      before = state.snapshot();
+    }
+    JournalCodec.Scan scan = JournalCodec.scan(Files.readAllBytes(journal), 0, false);
+    assertThat(scan.torn).isFalse();
+    assertThat(scan.damage).isNull();
+    assertThat(scan.validEnd).isEqualTo(Files.size(journal)).isGreaterThan(validSize);
+    assertThat(reload(file)).isEqualTo(before);
+  }
+
+  @Test
+  void aDamagedRecordFollowedByMoreIsRefusedAndNeverOverwritten() throws Exception {
+    Path file = tmp.resolve("state.json");
+    Path journal;
+    State writer;
+    JournalFileBackend writerBackend = inline(file).build();
+    try {
+      writer = State.load(writerBackend);
+      for (int i = 0; i < 4; i++) {
+        writer.addHost(host("h" + i));
+      }
+      journal = writerBackend.journalPath();
+      byte[] bytes = Files.readAllBytes(journal);
+      JournalCodec.Scan scan = JournalCodec.scan(bytes, 0, false);
+      // flip a byte inside the third record's payload (a record in the middle)
+      long third = scan.entries.get(2).end();
+      bytes[(int) third - 20] ^= 0x01;
+      Files.write(journal, bytes);
+      assertThatThrownBy(() -> reload(file))
+          .isInstanceOf(CorruptStateException.class)
+          .hasMessageContaining(journal.toString())
+          .hasMessageContaining("checksum");
+      assertThatThrownBy(() -> writer.addHost(host("more"))).isInstanceOf(CorruptStateException.class);
+      assertThat(Files.readAllBytes(journal)).isEqualTo(bytes);
+    } finally {
+      writerBackend.close();
+    }
+  }
+
+  @Test
+  void anOlderStateJsonUnderANewerJournalIsDamage() throws Exception {
+    Path file = tmp.resolve("state.json");
+    byte[] old;
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      state.addHost(host("a"));
+      old = Files.readAllBytes(file);
+      state.addHost(host("b"));
+      backend.compact();
+      state.addHost(host("c"));
+    }
+    Files.write(file, old);
+    assertThatThrownBy(() -> reload(file))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining("older copy");
+  }
+
+  @Test
+  void aDeletedStateFileWithItsJournalLeftIsLossNotANewState() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      state.addHost(host("a"));
+    }
+    Files.delete(file);
+    assertThatThrownBy(() -> reload(file)).isInstanceOf(CorruptStateException.class).hasMessageContaining("missing");
+  }
+
+  @Test
+  void aStateFileReplacedFromOutsideSetsTheOldJournalAside() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      state.addHost(host("a"));
+      state.addHost(host("b"));
+    }
+    // a person puts another state in place (say, copied from elsewhere)
+    Snapshot other;
+    Path elsewhere = tmp.resolve("other").resolve("state.json");
+    try (FileBackend plain = FileBackend.at(elsewhere); State state = State.load(plain)) {
+      for (int i = 0; i < 5; i++) {
+        state.addHost(host("x" + i));
+      }
+      other = state.snapshot();
+    }
+    Files.copy(elsewhere, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      assertThat(state.snapshot()).isEqualTo(other);
+      state.addHost(host("y"));
+      assertThat(state.metadata().serial()).isEqualTo(6);
+      assertThat(state.metadata().lineage()).isEqualTo(other.metadata().lineage());
+      try (var files = Files.list(backend.historyPath())) {
+        assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("stale-"));
+      }
+    }
+    assertThat(reload(file).allHosts()).extracting(HostState::name).containsExactly("x0", "x1", "x2", "x3", "x4", "y");
+  }
+
+  // ------------------------------------------------------------------ history
+
+  @Test
+  void historyAndEveryVersionSurviveCompactions() throws Exception {
+    Path file = tmp.resolve("state.json");
+    Map<Long, Snapshot> written = new HashMap<>();
+    try (JournalFileBackend backend = inline(file).compactEvery(5).historyRetention(100).build(); State state = State.load(backend)) {
+      for (int i = 1; i <= 23; i++) {
+        if (i % 4 == 0) {
+          state.removeHost("h" + (i - 2));
+        } else {
+          state.addHost(host("h" + i), AuditEntry.of("step " + i).withReason("r" + i));
+        }
+        written.put(state.metadata().serial(), state.snapshot());
+      }
+      List<VersionInfo> history = state.history();
+      assertThat(history).extracting(VersionInfo::serial).containsExactlyElementsOf(
+          java.util.stream.LongStream.rangeClosed(1, 23).map(s -> 24 - s).boxed().toList());
+      assertThat(history.get(0).operation()).isEqualTo("step 23");
+      assertThat(history.get(0).reason()).isEqualTo("r23");
+      for (Map.Entry<Long, Snapshot> e : written.entrySet()) {
+        assertThat(backend.at(e.getKey()).map(StoredState::snapshot)).as("version %d", e.getKey()).contains(e.getValue());
+      }
+      assertThat(backend.at(24)).isEmpty();
+    }
+  }
+
+  @Test
+  void historyIsPrunedToTheRetention() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend backend = inline(file).compactEvery(3).historyRetention(4).build(); State state = State.load(backend)) {
+      for (int i = 1; i <= 40; i++) {
+        state.addHost(host("h" + i));
+      }
+      List<VersionInfo> history = state.history();
+      assertThat(history).extracting(VersionInfo::serial).startsWith(40L, 39L, 38L, 37L);
+      assertThat(history.size()).isLessThan(12);
+      assertThat(backend.at(36)).isPresent();
+      assertThat(backend.at(2)).isEmpty();
+      try (var files = Files.list(backend.historyPath())) {
+        assertThat(files.count()).isLessThan(8);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ content and readers
+
+  @Test
+  void everyKindOfValueAndChangeSurvivesTheJournal() throws Exception {
+    Path file = tmp.resolve("state.json");
+    Map<String, Object> nested = new LinkedHashMap<>();
+    nested.put("list", Arrays.asList(1, 2L << 40, new BigInteger("123456789012345678901234567890"), 2.5, -0.0, null, true, "s"));
+    nested.put("deep", Map.of("a", Map.of("b", List.of(Map.of("c", "\u00e9\u4e2d\n\t\"")))));
+    nested.put("empty", Map.of());
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      state.addHost(host("web01"));
+      state.addHost(HostState.builder("web02").address("::1").port(65535).user("").group("g").vars(nested).build());
+      state.addResource("linode:1", ResourceState.builder("linode", "1").name("web01").data(nested).tag("env", "prod").build());
+      state.addResource("linode:2", ResourceState.builder("linode", "2").build());
+      state.removeResource("linode:2");
+      state.removeHost("web01");
+      assertThat(reload(file)).isEqualTo(state.snapshot());
+      Snapshot replaced = state.snapshot();
+      state.rollback(1, AuditEntry.DEFAULT);
+      assertThat(reload(file)).isEqualTo(state.snapshot());
+      state.replace(replaced, AuditEntry.of("put it back"));
+      assertThat(reload(file)).isEqualTo(state.snapshot());
+      assertThat(reload(file).hosts()).isEqualTo(replaced.hosts());
+    }
+  }
+
+  @Test
+  void randomWritesCompactionsAndReopensAlwaysReloadToWhatWasWritten() throws Exception {
+    for (long seed = 1; seed <= 3; seed++) {
+      Random random = new Random(seed);
+      Path file = tmp.resolve("model-" + seed).resolve("state.json");
+      JournalFileBackend backend = inline(file).compactEvery(1 + random.nextInt(8)).build();
+      State state = State.load(backend);
+      try {
+        for (int step = 0; step < 150; step++) {
+          int op = random.nextInt(10);
+          String name = "h" + random.nextInt(30);
+          if (op < 4) {
+            state.addHost(host(name).withVar("v", random.nextInt(1000)));
+          } else if (op < 6) {
+            state.removeHost(name);
+          } else if (op < 8) {
+            state.update(tx -> {
+              for (int i = 0; i < 3; i++) {
+                tx.addResource("r" + random.nextInt(20), ResourceState.builder("t", "i" + i).data("x", random.nextDouble()).build());
+              }
+              tx.removeResource("r" + random.nextInt(20));
+            });
+          } else if (op == 8) {
+            backend.compact();
+          } else {
+            state.close();
+            backend.close();
+            backend = inline(file).compactEvery(1 + random.nextInt(8)).build();
+            state = State.load(backend);
+          }
+          if (state.metadata().serial() == 0) {
+            try (JournalFileBackend b = inline(file).build()) {
+              assertThat(b.load()).isEmpty();
+            }
+          } else {
+            assertThat(reload(file)).as("seed %d step %d", seed, step).isEqualTo(state.snapshot());
+          }
+        }
+      } finally {
+        state.close();
+        backend.close();
+      }
+    }
+  }
+
+  @Test
+  void lockFreeReadersNeverSeeAHalfWrittenVersionWhileWritesAndCompactionsRun() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend writerBackend = JournalFileBackend.builder(file).compactEvery(15).build();
+        JournalFileBackend readerBackend = JournalFileBackend.at(file)) {
+      State writer = State.load(writerBackend, StateOptions.builder().retryBackoff(Duration.ofMillis(1)).build());
+      writer.addResource("counter", ResourceState.builder("counter", "c").data("value", 1).build());
+      AtomicBoolean done = new AtomicBoolean();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      AtomicInteger reads = new AtomicInteger();
+      CountDownLatch started = new CountDownLatch(1);
+      Thread reader = new Thread(() -> {
+        started.countDown();
+        long lastSerial = 0;
+        try {
+          while (!done.get()) {
+            Snapshot s = readerBackend.load().orElseThrow().snapshot();
+            long serial = s.metadata().serial();
+            // every version v holds counter == v and hosts h1..h(v-1): a mix would break this
+            assertThat(s.getResource("counter").orElseThrow().data().get("value")).isEqualTo((int) serial);
+            assertThat(s.hosts()).hasSize((int) serial - 1);
+            assertThat(serial).isGreaterThanOrEqualTo(lastSerial);
+            lastSerial = serial;
+            reads.incrementAndGet();
+          }
+        } catch (Throwable t) {
+          failure.set(t);
+        }
+      });
+      reader.start();
+      started.await();
+      for (int i = 2; i <= 200; i++) {
+        int v = i;
+        writer.update(tx -> {
+          tx.addResource("counter", ResourceState.builder("counter", "c").data("value", v).build());
+          tx.addHost(host("h" + (v - 1)));
+        });
+      }
+      done.set(true);
+      reader.join();
+      assertThat(failure.get()).isNull();
+      assertThat(reads.get()).isPositive();
+      writer.close();
+    }
+  }
+
+  @Test
+  void twoBackendsInOneProcessAppendAndCompactWithoutLosingWrites() throws Exception {
+    Path file = tmp.resolve("state.json");
+    int threads = 4;
+    int writes = 40;
+    List<Thread> workers = new ArrayList<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<AutoCloseable> open = new ArrayList<>();
+    try {
+      for (int t = 0; t < threads; t++) {
+        JournalFileBackend b = JournalFileBackend.builder(file).compactEvery(7).backgroundCompaction(t % 2 == 0).build();
+        State s = State.load(b, StateOptions.builder().maxAttempts(1000).retryBackoff(Duration.ofMillis(1)).build());
+        open.add(b);
+        open.add(s);
+        int id = t;
+        workers.add(new Thread(() -> {
+          try {
+            for (int i = 0; i < writes; i++) {
+              s.addHost(host("t" + id + "-" + i));
+            }
+          } catch (Throwable e) {
+            failure.set(e);
+          }
+        }));
+      }
+      workers.forEach(Thread::start);
+      for (Thread w : workers) {
+        w.join();
+      }
+    } finally {
+      for (int i = open.size() - 1; i >= 0; i--) {
+        open.get(i).close();
+      }
+    }
+    assertThat(failure.get()).isNull();
+    Snapshot s = reload(file);
+    assertThat(s.hosts()).hasSize(threads * writes);
+    assertThat(s.metadata().serial()).isEqualTo(threads * writes);
+  }
+}
