@@ -329,6 +329,54 @@ record LogRecord(
     return -1;
   }
 
+  /** An encoded record and its decoded form (to cache without decoding it again). */
+  record Encoded(byte[] bytes, LogRecord record) {}
+
+  /**
+   * The record for a save: full for a first commit or when the changes replace everything;
+   * otherwise a delta holding the final value of every key the changes touched (or its removal).
+   */
+  static Encoded forSave(io.infrastate.spi.SaveRequest request, String commit, boolean forceFull) {
+    Snapshot next = request.snapshot();
+    io.infrastate.AuditEntry audit = request.audit();
+    boolean full = forceFull;
+    java.util.Set<String> hostKeys = new java.util.LinkedHashSet<>();
+    java.util.Set<String> resourceKeys = new java.util.LinkedHashSet<>();
+    for (io.infrastate.spi.Change c : request.changes()) {
+      if (c instanceof io.infrastate.spi.Change.PutHost p) {
+        hostKeys.add(p.host().name());
+      } else if (c instanceof io.infrastate.spi.Change.RemoveHost r) {
+        hostKeys.add(r.name());
+      } else if (c instanceof io.infrastate.spi.Change.PutResource p) {
+        resourceKeys.add(p.key());
+      } else if (c instanceof io.infrastate.spi.Change.RemoveResource r) {
+        resourceKeys.add(r.key());
+      } else {
+        full = true;
+      }
+    }
+    Kind kind = full ? Kind.FULL : Kind.DELTA;
+    Snapshot payload = next;
+    List<String> removedHosts = new ArrayList<>();
+    List<String> removedResources = new ArrayList<>();
+    if (!full) {
+      List<String> putHosts = new ArrayList<>();
+      List<String> putResources = new ArrayList<>();
+      for (String h : hostKeys) {
+        (next.hosts().containsKey(h) ? putHosts : removedHosts).add(h);
+      }
+      for (String r : resourceKeys) {
+        (next.resources().containsKey(r) ? putResources : removedResources).add(r);
+      }
+      payload = deltaPayload(next, putHosts, putResources);
+    }
+    byte[] bytes = encode(kind, payload, audit, commit, removedHosts, removedResources);
+    LogRecord rec = new LogRecord(next.metadata().serial(), next.metadata().lineage(), kind,
+        next.metadata().updatedAt(), audit.operator(), audit.operation(), audit.reason(), commit, payload,
+        removedHosts, removedResources, bytes.length);
+    return new Encoded(bytes, rec);
+  }
+
   /** Builds a delta payload: the new metadata and the final value of every key put. */
   static Snapshot deltaPayload(Snapshot next, Iterable<String> putHosts, Iterable<String> putResources) {
     TreeMap<String, HostState> hosts = new TreeMap<>();

@@ -2,7 +2,6 @@ package io.infrastate.s3;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.infrastate.AuditEntry;
 import io.infrastate.BackendException;
 import io.infrastate.CorruptStateException;
 import io.infrastate.HostState;
@@ -13,7 +12,6 @@ import io.infrastate.Snapshot;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.lock.LockOptions;
-import io.infrastate.spi.Change;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -22,12 +20,10 @@ import io.infrastate.spi.VersionToken;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -655,11 +651,11 @@ public final class S3Backend implements HistoryBackend {
       }
     }
     String commit = UUID.randomUUID().toString();
-    Encoded enc = encode(request, commit, first);
+    LogRecord.Encoded enc = encode(request, commit, first);
     String k = logKey(serial);
     Optional<String> created;
     try {
-      created = store.putIfAbsent(k, enc.bytes, Map.of());
+      created = store.putIfAbsent(k, enc.bytes(), Map.of());
     } catch (BackendException e) {
       Optional<LogRecord> mine = ownCommit(k, commit);
       if (mine.isEmpty()) {
@@ -674,7 +670,7 @@ public final class S3Backend implements HistoryBackend {
       LOG.debug("Conflict committing serial {} of {}", serial, location);
       return new SaveResult.Conflict(Optional.of(currentAfter(expected)));
     }
-    records.put(k, enc.record);
+    records.put(k, enc.record());
     StoredState saved = remember(next);
     afterCommit(next, enc);
     return new SaveResult.Saved(saved.token());
@@ -723,60 +719,19 @@ public final class S3Backend implements HistoryBackend {
         null, true));
   }
 
-  /** An encoded record and its decoded form (to cache without decoding). */
-  private record Encoded(byte[] bytes, LogRecord record, int payloadBytes) {}
-
-  private Encoded encode(SaveRequest request, String commit, boolean first) {
-    Snapshot next = request.snapshot();
-    AuditEntry audit = request.audit();
-    boolean full = first;
-    Set<String> hostKeys = new LinkedHashSet<>();
-    Set<String> resourceKeys = new LinkedHashSet<>();
-    for (Change c : request.changes()) {
-      if (c instanceof Change.PutHost p) {
-        hostKeys.add(p.host().name());
-      } else if (c instanceof Change.RemoveHost r) {
-        hostKeys.add(r.name());
-      } else if (c instanceof Change.PutResource p) {
-        resourceKeys.add(p.key());
-      } else if (c instanceof Change.RemoveResource r) {
-        resourceKeys.add(r.key());
-      } else {
-        full = true;
-      }
+  private LogRecord.Encoded encode(SaveRequest request, String commit, boolean first) {
+    LogRecord.Encoded enc = LogRecord.forSave(request, commit, first);
+    if (enc.record().kind() == LogRecord.Kind.FULL) {
+      stateBytes = enc.bytes().length;
     }
-    LogRecord.Kind kind = full ? LogRecord.Kind.FULL : LogRecord.Kind.DELTA;
-    Snapshot payload;
-    List<String> removedHosts = new ArrayList<>();
-    List<String> removedResources = new ArrayList<>();
-    if (full) {
-      payload = next;
-    } else {
-      List<String> putHosts = new ArrayList<>();
-      List<String> putResources = new ArrayList<>();
-      for (String h : hostKeys) {
-        (next.hosts().containsKey(h) ? putHosts : removedHosts).add(h);
-      }
-      for (String r : resourceKeys) {
-        (next.resources().containsKey(r) ? putResources : removedResources).add(r);
-      }
-      payload = LogRecord.deltaPayload(next, putHosts, putResources);
-    }
-    byte[] bytes = LogRecord.encode(kind, payload, audit, commit, removedHosts, removedResources);
-    LogRecord rec = new LogRecord(next.metadata().serial(), next.metadata().lineage(), kind,
-        next.metadata().updatedAt(), audit.operator(), audit.operation(), audit.reason(), commit, payload,
-        removedHosts, removedResources, bytes.length);
-    if (full) {
-      stateBytes = bytes.length;
-    }
-    return new Encoded(bytes, rec, bytes.length);
+    return enc;
   }
 
-  private void afterCommit(Snapshot next, Encoded enc) {
+  private void afterCommit(Snapshot next, LogRecord.Encoded enc) {
     long serial = next.metadata().serial();
     boolean checkpointDue = serial % checkpointInterval == 0;
-    if (enc.record.kind() == LogRecord.Kind.DELTA && stateBytes >= 0) {
-      stateBytes += enc.payloadBytes; // an upper bound of the growth, until the next full encoding
+    if (enc.record().kind() == LogRecord.Kind.DELTA && stateBytes >= 0) {
+      stateBytes += enc.bytes().length; // an upper bound of the growth, until the next full encoding
     }
     byte[] full = null;
     try {

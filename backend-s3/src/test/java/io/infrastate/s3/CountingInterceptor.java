@@ -32,6 +32,23 @@ final class CountingInterceptor implements ExecutionInterceptor {
     }
   }
 
+  private long received;
+
+  @Override
+  public void afterTransmission(Context.AfterTransmission context, ExecutionAttributes attributes) {
+    long n = context.httpResponse().firstMatchingHeader("Content-Length").map(Long::parseLong).orElse(0L);
+    synchronized (this) {
+      received += n;
+    }
+  }
+
+  /** Response body bytes received since the last call. */
+  synchronized long takeReceived() {
+    long r = received;
+    received = 0;
+    return r;
+  }
+
   synchronized List<Sent> take() {
     List<Sent> out = List.copyOf(sent);
     sent.clear();
@@ -40,5 +57,6 @@ final class CountingInterceptor implements ExecutionInterceptor {
 
   synchronized void clear() {
     sent.clear();
+    received = 0;
   }
 }
