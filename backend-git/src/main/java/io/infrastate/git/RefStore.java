@@ -91,7 +91,7 @@ final class RefStore implements AutoCloseable {
 
   private static RefStore openLocal(StoreSettings s, String headBranch, String what) {
     Path dir = s.repository.toAbsolutePath().normalize();
-    String base = "git+file://" + dir.toUri().getRawPath();
+    String base = fileLocation(dir);
     try {
       if (!Files.exists(dir) || isEmptyDirectory(dir)) {
         if (!Boolean.TRUE.equals(s.create)) {
@@ -151,7 +151,7 @@ final class RefStore implements AutoCloseable {
     String display = localPath != null ? localPath.toString() : uri.toString();
     String base;
     if (localPath != null) {
-      base = "git+file://" + localPath.toUri().getRawPath();
+      base = fileLocation(localPath);
     } else if (scheme == null) {
       base = uri.getHost() + ":" + uri.getPath();
     } else {
@@ -184,6 +184,15 @@ final class RefStore implements AutoCloseable {
               + ". Check the path and its permissions.",
           e,
           false);
+    }
+  }
+
+  /** {@code git+file:///srv/infra.git}: the path percent-encoded, without a trailing slash. */
+  static String fileLocation(Path dir) {
+    try {
+      return "git+file://" + new java.net.URI("file", null, dir.toString(), null).getRawPath();
+    } catch (URISyntaxException e) {
+      return "git+file://" + dir;
     }
   }
 
