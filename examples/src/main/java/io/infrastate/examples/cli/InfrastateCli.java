@@ -55,8 +55,10 @@ import picocli.CommandLine;
  * untouched. Library logging is off except errors; set {@code INFRASTATE_LOG=warn} (or {@code
  * info}, {@code debug}) to see more.
  *
- * <p>Locks of a file state live in the directory {@code <state file>.locks/} next to it (for
- * {@code /srv/state.json}: {@code /srv/state.json.locks/}).
+ * <p>Locks live beside the state: for a file state in the directory {@code <state file>.locks/}
+ * (for {@code /srv/state.json}: {@code /srv/state.json.locks/}); for {@code s3://BUCKET/KEY} as
+ * objects under {@code KEY.infrastate/locks/}; for a {@code git+} state as refs under {@code
+ * refs/infrastate/locks/} of its repository (a remote one needs {@code ?clone=DIR}).
  *
  * <p>This class is stateless and thread-safe; each {@link #execute} call builds its own command
  * objects.

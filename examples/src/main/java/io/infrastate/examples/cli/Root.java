@@ -4,17 +4,24 @@ import io.infrastate.AuditEntry;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.file.FileLockProvider;
+import io.infrastate.git.GitLockProvider;
+import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockListener;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
+import io.infrastate.lock.LockRequest;
+import io.infrastate.s3.S3Backend;
+import io.infrastate.s3.S3BackendProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
@@ -52,8 +59,10 @@ import picocli.CommandLine.Spec;
     },
     footerHeading = "%n",
     footer = {
-      "The state is --state URI or $INFRASTATE_STATE: a path (state.json) or a URI"
-          + " (file:///srv/state.json). Locks of a file state live in <state file>.locks/.",
+      "The state is --state URI or $INFRASTATE_STATE: a path (state.json) or a URI such as"
+          + " file:///srv/state.json, git+file:///srv/infra.git#main:state.json or"
+          + " s3://bucket/state.json?region=eu-west-1. Locks live beside the state: <state file>.locks/,"
+          + " KEY.infrastate/locks/ in the bucket, or refs/infrastate/locks/ in the repository.",
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -139,8 +148,11 @@ final class Root implements Callable<Integer> {
   }
 
   /**
-   * The lock provider that belongs to the state. Takeovers of stale locks and force-unlocks are
-   * recorded in the state's history (when the state exists) and noted on standard error.
+   * The lock provider that belongs to the state: for a file state the directory {@code <state
+   * file>.locks/}, for {@code s3://} objects beside the state ({@code KEY.infrastate/locks/}), for
+   * {@code git+} refs under {@code refs/infrastate/locks/} of its repository. Takeovers of stale
+   * locks and force-unlocks are recorded in the state's history (when the state exists) and noted
+   * on standard error.
    */
   LockProvider locks() {
     return locks(true);
@@ -149,17 +161,108 @@ final class Root implements Callable<Integer> {
   /** The lock provider; {@code record} says whether to record takeovers and force-unlocks. */
   LockProvider locks(boolean record) {
     String uri = stateUri();
-    LockOptions.Builder options = LockOptions.builder().listener(record ? new Recorder() : LockListener.NONE);
+    LockOptions.Builder builder = LockOptions.builder().listener(record ? new Recorder() : LockListener.NONE);
     if (operator != null && !operator.isBlank()) {
-      options.operator(operator);
+      builder.operator(operator);
     }
+    LockOptions options = builder.build();
     Path file = filePath(uri);
-    if (file == null) {
-      throw CliException.usage(
-          "Locks are not available for the state '" + uri + "' in this CLI: it keeps locks for file"
-              + " states (a path or file:///...). Use the SDK's lock provider of that backend.");
+    if (file != null) {
+      return FileLockProvider.in(file.resolveSibling(file.getFileName() + ".locks"), options);
     }
-    return FileLockProvider.in(file.resolveSibling(file.getFileName() + ".locks"), options.build());
+    URI parsed = URI.create(uri);
+    String scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
+    if (scheme.equals("s3")) {
+      S3Backend backend = S3BackendProvider.parse(parsed).build();
+      return new Closing(backend.lockProvider(options), backend);
+    }
+    if (scheme.startsWith("git+")) {
+      return gitLocks(parsed, scheme.substring(4), options);
+    }
+    throw CliException.usage(
+        "Locks are not available for the state '" + uri + "' in this CLI: it keeps locks for file, s3:// and"
+            + " git+ states. Use the lock provider of that backend through the SDK.");
+  }
+
+  /**
+   * Git locks (refs under {@code refs/infrastate/locks/}) in the state's repository: the
+   * repository itself for {@code git+file:///repo.git}, or the state's clone for a URI with {@code
+   * clone=DIR}.
+   */
+  private static LockProvider gitLocks(URI uri, String transport, LockOptions options) {
+    Map<String, String> query = new java.util.HashMap<>();
+    if (uri.getRawQuery() != null) {
+      for (String part : uri.getRawQuery().split("&")) {
+        String[] kv = part.split("=", 2);
+        query.put(kv[0], kv.length > 1 ? java.net.URLDecoder.decode(kv[1], java.nio.charset.StandardCharsets.UTF_8) : "");
+      }
+    }
+    GitLockProvider.Builder b = GitLockProvider.builder().options(options);
+    String clone = query.get("clone");
+    if (transport.equals("file") && clone == null) {
+      b.repository(Path.of(uri.getPath()));
+      if ("true".equals(query.get("create"))) {
+        b.createRepository(true);
+      }
+    } else if (clone != null) {
+      String remote = transport.equals("file")
+          ? uri.getPath()
+          : transport + "://" + uri.getRawAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath());
+      b.remote(remote).cloneDirectory(Path.of(clone));
+    } else {
+      throw CliException.usage(
+          "Locks of a remote Git state need its clone directory in this CLI: add ?clone=DIR to the state URI");
+    }
+    return b.build();
+  }
+
+  /** A lock provider that also closes the backend it came from. */
+  private static final class Closing implements LockProvider {
+    private final LockProvider locks;
+    private final AutoCloseable owner;
+
+    Closing(LockProvider locks, AutoCloseable owner) {
+      this.locks = locks;
+      this.owner = owner;
+    }
+
+    @Override
+    public Lock acquire(String name, LockRequest request, Duration timeout) {
+      return locks.acquire(name, request, timeout);
+    }
+
+    @Override
+    public Optional<Lock> tryAcquire(String name, LockRequest request) {
+      return locks.tryAcquire(name, request);
+    }
+
+    @Override
+    public Optional<LockInfo> inspect(String name) {
+      return locks.inspect(name);
+    }
+
+    @Override
+    public boolean forceUnlock(String name, String lockId) {
+      return locks.forceUnlock(name, lockId);
+    }
+
+    @Override
+    public String location() {
+      return locks.location();
+    }
+
+    @Override
+    public void close() {
+      try {
+        locks.close();
+      } finally {
+        try {
+          owner.close();
+        } catch (Exception e) {
+          throw new IllegalStateException("closing " + locks.location() + ": " + e, e);
+        }
+      }
+    }
   }
 
   /** The file behind a bare path or {@code file:} URI, or null for another scheme. */

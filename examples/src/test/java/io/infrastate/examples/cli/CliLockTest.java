@@ -115,9 +115,9 @@ class CliLockTest {
   }
 
   @Test
-  void lockVerbsAreRefusedForStatesWithoutAFileLockDirectory() {
-    Result r = CliRunner.raw(java.util.Map.of(), "--state", "s3://bucket/state.json", "lock", "status", "deploy");
+  void lockVerbsAreRefusedForStatesWithoutALockProvider() {
+    Result r = CliRunner.raw(java.util.Map.of(), "--state", "git+https://git.example.com/ops/infra.git", "lock", "status", "deploy");
     assertThat(r.code()).isEqualTo(InfrastateCli.USAGE);
-    assertThat(r.err()).contains("Locks are not available for the state 's3://bucket/state.json'");
+    assertThat(r.err()).contains("add ?clone=DIR to the state URI");
   }
 }
