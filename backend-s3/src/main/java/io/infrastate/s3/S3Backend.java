@@ -63,6 +63,7 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * KEY.infrastate/log/00000000000000000002.json         (serial zero-padded to 20 digits)
  * KEY.infrastate/checkpoints/00000000000000000032.json the state.json of every K-th version
  * KEY.infrastate/locks/NAME.lock                       locks of {@link S3LockProvider}
+ * KEY.infrastate/locks/NAME.lock.claims/ETAG           short-lived: one change of a lock version
  * </pre>
  *
  * A log record ({@code LogRecord}) is a one-line JSON header (serial, lineage, kind, time,
@@ -309,18 +310,26 @@ public final class S3Backend implements HistoryBackend {
   @Override
   public Optional<StoredState> loadIfChanged(VersionToken known) {
     checkOpen();
-    if (!(known instanceof S3Token t) || t.imported() || t.serial() < 1) {
+    if (known instanceof S3Token t && t.imported()) {
+      // A file without log: the same serial and lineage may hold other content (edited by hand).
+      Optional<StoredState> latest = loadLatest();
+      if (latest.isPresent() && latest.get().token() instanceof S3Token now && now.imported()
+          && now.copyEtag().equals(t.copyEtag())) {
+        return Optional.empty();
+      }
+      return latest.isPresent() ? latest : HistoryBackend.super.loadIfChanged(known);
+    }
+    if (!(known instanceof S3Token t) || t.serial() < 1) {
       return HistoryBackend.super.loadIfChanged(known);
     }
-    return changedSince(t, true);
+    return changedSince(t);
   }
 
   /**
-   * What was committed after a known log version: one LIST that starts at the known record.
-   *
-   * @param requireKnown whether the known record must still be listed (else a full load decides)
+   * What was committed after a known log version: one LIST that starts at the known record. When
+   * the known record is no longer listed (pruned, deleted, replaced), a full load decides.
    */
-  private Optional<StoredState> changedSince(S3Token known, boolean requireKnown) {
+  private Optional<StoredState> changedSince(S3Token known) {
     List<Long> after = serials(logPrefix(), logKey(known.serial() - 1), Integer.MAX_VALUE);
     if (after.isEmpty() || after.get(0) != known.serial()) {
       // The known record is gone (log pruned past it, deleted, or replaced): decide from scratch.
@@ -708,7 +717,7 @@ public final class S3Backend implements HistoryBackend {
 
   private StoredState currentAfter(VersionToken expected) {
     if (expected instanceof S3Token t && !t.imported() && t.serial() >= 1) {
-      Optional<StoredState> changed = changedSince(t, false);
+      Optional<StoredState> changed = changedSince(t);
       if (changed.isPresent()) {
         return changed.get();
       }

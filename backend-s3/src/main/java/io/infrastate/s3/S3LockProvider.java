@@ -5,9 +5,16 @@ import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockInfoCodec;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockRecord;
+import io.infrastate.BackendException;
+import io.infrastate.codec.StateCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -25,19 +32,34 @@ public final class S3LockProvider extends AbstractLockProvider {
   /*
    * Design notes: which request makes each primitive atomic.
    *
-   *   create  = PUT If-None-Match: *            atomic on AWS S3, MinIO and S3Proxy
-   *   renew   = PUT If-Match: <etag read>       atomic on AWS S3 and MinIO (S3Proxy emulates it)
-   *   release = DELETE If-Match: <etag read>    holder-only: the id was checked on that version
-   *   takeover of a stale lock (another id) = DELETE If-Match: <etag of the stale lock>, then
-   *             create: the create-only PUT decides among contenders, so even where If-Match is
-   *             only emulated, two contenders cannot both take over one stale lock unless one
-   *             contender's DELETE lands between another's delete and create (a window inside
-   *             the server's emulated check); on AWS S3 and MinIO the conditional DELETE itself
-   *             is atomic.
+   * Creating a lock is PUT If-None-Match: *, atomic on AWS S3, MinIO and S3Proxy alike. Every
+   * change of a stored version V (renew, stale takeover, release, force-unlock) must happen at
+   * most once, but If-Match, the natural condition, is atomic on AWS S3 and MinIO and only
+   * emulated (HEAD, then write) by S3Proxy and some other servers: two contenders can both pass
+   * the check. So each change first creates a claim object for that exact version,
+   * NAME.lock.claims/<etag of V>, with If-None-Match: * -- exactly one contender wins the claim
+   * for V on every server -- and only the winner changes the lock:
    *
-   * The version of a stored lock is its ETag. A holder that crashes leaves its object; its lease
-   * bounds how long it blocks others. This provider keeps no state outside the bucket.
+   *   renew    = claim V; PUT If-Match V with the later expiry
+   *   takeover = claim V; DELETE If-Match V; create the new lock (create-only: if a plain
+   *              acquirer created one in the gap, that acquirer wins and the takeover fails)
+   *   release, force-unlock = claim V; DELETE If-Match V
+   *
+   * then deletes the claim. A version never comes back once changed (the ETag covers the lock id
+   * and expiry), so a late contender that claims V after the claim is gone finds V replaced and
+   * fails its If-Match. A claimer that dies leaves its claim; a claim older than CLAIM_TTL on the
+   * provider's clock is removed by the next contender, so the lock is stuck at most that long
+   * (removing a stale claim uses DELETE If-Match, the one place left where an emulated If-Match
+   * could let two contenders through, and only after a claimer died).
+   *
+   * A holder that crashes leaves its lock; its lease bounds how long it blocks others. This
+   * provider keeps no state outside the bucket.
    */
+
+  /** How long a claim may stay before it counts as left behind by a dead claimer. */
+  static final Duration CLAIM_TTL = Duration.ofMinutes(1);
+
+  private static final Logger LOG = LoggerFactory.getLogger(S3LockProvider.class);
 
   private final S3Store store;
   private final String prefix;
@@ -82,15 +104,83 @@ public final class S3LockProvider extends AbstractLockProvider {
   @Override
   protected boolean replaceLock(String name, LockRecord expected, LockInfo next) {
     String k = key(name);
-    if (expected.info().id().equals(next.id())) {
-      return store.putIfMatch(k, LockInfoCodec.encode(next), Map.of(), expected.version()).isPresent();
+    if (!claim(name, expected)) {
+      return false;
     }
-    return store.deleteIfMatch(k, expected.version()) && createLock(name, next);
+    try {
+      if (expected.info().id().equals(next.id())) {
+        return store.putIfMatch(k, LockInfoCodec.encode(next), Map.of(), expected.version()).isPresent();
+      }
+      return store.deleteIfMatch(k, expected.version()) && createLock(name, next);
+    } finally {
+      unclaim(name, expected);
+    }
   }
 
   @Override
   protected boolean deleteLock(String name, LockRecord expected) {
-    return store.deleteIfMatch(key(name), expected.version());
+    if (!claim(name, expected)) {
+      return false;
+    }
+    try {
+      return store.deleteIfMatch(key(name), expected.version());
+    } finally {
+      unclaim(name, expected);
+    }
+  }
+
+  private String claimKey(String name, LockRecord version) {
+    return key(name) + ".claims/" + version.version().replaceAll("[^A-Za-z0-9-]", "");
+  }
+
+  /** Wins the right to change one stored version, or learns that somebody else has it. */
+  private boolean claim(String name, LockRecord expected) {
+    String k = claimKey(name, expected);
+    Instant now = clock().instant();
+    byte[] body = ("{\"claimed_at\": \"" + StateCodec.formatTime(now) + "\", \"by\": \""
+        + options().operator().replace("\\", "").replace("\"", "") + "\"}\n").getBytes(StandardCharsets.UTF_8);
+    if (store.putIfAbsent(k, body, Map.of()).isPresent()) {
+      return true;
+    }
+    Optional<S3Store.Blob> existing = store.get(k);
+    if (existing.isPresent() && isLeftBehind(existing.get().content(), now)) {
+      LOG.warn("Removing claim {} on lock '{}' at {}: its claimer stopped before finishing", store.uri(k), name, location());
+      store.deleteIfMatch(k, existing.get().etag());
+    } else if (existing.isPresent()) {
+      pause(); // another contender is changing this version right now: let it finish before re-reading
+    }
+    return false;
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(2, 12));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static boolean isLeftBehind(byte[] claim, Instant now) {
+    String text = new String(claim, StandardCharsets.UTF_8);
+    int at = text.indexOf("\"claimed_at\": \"");
+    if (at < 0) {
+      return true; // not a claim we wrote: unusable, so clear it
+    }
+    int start = at + 15;
+    int end = text.indexOf('"', start);
+    try {
+      return !StateCodec.parseTime(text.substring(start, end)).plus(CLAIM_TTL).isAfter(now);
+    } catch (RuntimeException e) {
+      return true;
+    }
+  }
+
+  private void unclaim(String name, LockRecord expected) {
+    try {
+      store.delete(claimKey(name, expected));
+    } catch (BackendException e) {
+      LOG.debug("Could not remove claim on lock '{}' at {}; it expires after {}", name, location(), CLAIM_TTL, e);
+    }
   }
 
   @Override
