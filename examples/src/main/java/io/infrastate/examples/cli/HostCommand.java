@@ -12,7 +12,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code infrastate host …}: add, remove and list hosts. */
+/**
+ * {@code infrastate host …}: add, remove and list hosts.
+ *
+ * <p>Each verb object is not thread-safe; picocli makes one per command line.
+ */
 @Command(
     name = "host",
     description = "Add, remove and list hosts.",

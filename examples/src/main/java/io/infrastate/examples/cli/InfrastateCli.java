@@ -64,6 +64,26 @@ import picocli.CommandLine;
  * objects.
  */
 public final class InfrastateCli {
+  /*
+   * Design notes: how the CLI keeps the SDK's guarantees.
+   *
+   * Every verb opens the state, does one thing and closes it; a verb that changes several entries
+   * (state rm, state mv, state push, host rm) does it in one State.update, so the change is one
+   * compare-and-swap write or nothing. The checks that decide whether to write (a key exists, push's
+   * lineage and serial) run inside the update function: when another process wrote in between, the
+   * function runs again on the fresh version and the checks see it, so a concurrent write is never
+   * overwritten and a refused command has written nothing. Errors are thrown before anything is
+   * persisted (bad input is parsed before the state is opened, damage stops the load), which is
+   * why every failure leaves the stored state byte-for-byte as it was.
+   *
+   * Locks outlive the command: acquire leaves the lock stored (it is neither released nor renewed
+   * when the JVM exits) and prints its id; release compares that id with the stored lock, so a
+   * lock taken over after its lease ended is never released by its former holder.
+   *
+   * Output goes only through picocli's writers (never System.out), so execute() is usable
+   * in-process, concurrently, with captured output.
+   */
+
   /** Exit code: success. */
   public static final int OK = 0;
   /** Exit code: the operation failed (unknown key, validation veto, storage error). */

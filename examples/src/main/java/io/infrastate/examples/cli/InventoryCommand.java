@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
  * #!/bin/sh
  * exec /path/to/infrastate --state /srv/state.json inventory "$@"
  * </pre>
+ *
+ * <p>Not thread-safe; picocli makes one per command line.
  */
 @Command(
     name = "inventory",

@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code infrastate lock …} and {@code infrastate force-unlock}: named locks with leases, held
  * across commands (a script acquires, works, releases by id). For a file state the locks are files
- * in {@code <state file>.locks/}.
+ * in {@code <state file>.locks/}. Each verb object is not thread-safe; picocli makes one per command
+ * line.
  */
 @Command(
     name = "lock",

@@ -12,7 +12,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code infrastate resource …}: add, remove and list resources. */
+/**
+ * {@code infrastate resource …}: add, remove and list resources.
+ *
+ * <p>Each verb object is not thread-safe; picocli makes one per command line.
+ */
 @Command(
     name = "resource",
     description = "Add, remove and list resources.",

@@ -23,7 +23,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code infrastate state …}: Terraform-like verbs on the whole state. */
+/**
+ * {@code infrastate state …}: Terraform-like verbs on the whole state.
+ *
+ * <p>Each verb object is not thread-safe; picocli makes one per command line.
+ */
 @Command(
     name = "state",
     description = "Inspect and change the whole state: list, show, rm, mv, pull, push, history, rollback, diff.",
