@@ -242,13 +242,20 @@ final class RefStore implements AutoCloseable {
           null,
           true);
     } catch (TransportException e) {
-      boolean auth = isAuthFailure(e);
+      if (isAuthFailure(e)) {
+        throw new BackendException(
+            "The Git remote " + remote.display() + " refused access to " + context + ": " + redact(e.getMessage())
+                + ". Nothing was written and the local state is unchanged; check the credentials (user name,"
+                + " token or key) and their permissions on the repository.",
+            null,
+            false);
+      }
       throw new BackendException(
           "Could not reach the Git remote " + remote.display() + " to read " + context + ": "
-              + redact(e.getMessage()) + ". Nothing was written and the local state is unchanged; "
-              + (auth ? "check the credentials." : "check the network and retry."),
+              + redact(e.getMessage()) + ". Nothing was written and the local state is unchanged; check the"
+              + " network and retry.",
           null,
-          !auth);
+          true);
     }
   }
 

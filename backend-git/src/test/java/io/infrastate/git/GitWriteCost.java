@@ -22,8 +22,10 @@ import java.util.stream.Stream;
  *     io.infrastate.git.GitWriteCost MODE WRITES FSYNC DIR
  * </pre>
  *
- * MODE is {@code local} (commit into a bare repository) or {@code clone} (fetch, commit, push to a
- * bare repository on disk). Prints milliseconds per write (after a warm-up) and bytes per 1,000
+ * MODE is {@code local} (commit into a bare repository), {@code clone} (fetch, commit, push to a
+ * bare repository on disk through JGit's in-process receive-pack), {@code clone-noautogc} (the same,
+ * with the remote's {@code receive.autogc} off) or {@code clone-git} (pushing through the real
+ * {@code git receive-pack}, as an SSH or HTTPS server runs it). Prints milliseconds per write (after a warm-up) and bytes per 1,000
  * writes of the repository (and of the clone in clone mode), before and after {@code git gc}.
  */
 public final class GitWriteCost {
@@ -45,6 +47,12 @@ public final class GitWriteCost {
     Path clone = dir.resolve(remote.getFileName() + ".clone");
     GitBackend.Builder b = GitBackend.builder().fsync(fsync);
     b = mode.equals("local") ? b.repository(remote) : b.remote(remote.toString()).cloneDirectory(clone);
+    if (mode.equals("clone-noautogc")) {
+      Cli.git(remote, "config", "receive.autogc", "false");
+    }
+    if (mode.equals("clone-git")) {
+      b.transportConfig(t -> t.setOptionReceivePack("/usr/bin/git receive-pack"));
+    }
     StateOptions options = StateOptions.builder().operator("bench@host").build();
     try (GitBackend backend = b.build(); State state = State.load(backend, options)) {
       for (int i = 0; i < 10; i++) {
@@ -54,7 +62,7 @@ public final class GitWriteCost {
         write(state, i);
       }
       long before = size(remote);
-      long cloneBefore = mode.equals("clone") ? size(clone) : 0;
+      long cloneBefore = mode.startsWith("clone") ? size(clone) : 0;
       long[] nanos = new long[writes];
       for (int i = 0; i < writes; i++) {
         long t0 = System.nanoTime();
@@ -62,7 +70,7 @@ public final class GitWriteCost {
         nanos[i] = System.nanoTime() - t0;
       }
       long after = size(remote);
-      long cloneAfter = mode.equals("clone") ? size(clone) : 0;
+      long cloneAfter = mode.startsWith("clone") ? size(clone) : 0;
       Arrays.sort(nanos);
       double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
       System.out.printf(Locale.ROOT, "mode=%s fsync=%s writes=%d state=%d bytes%n", mode, fsync, writes,
@@ -71,11 +79,11 @@ public final class GitWriteCost {
           nanos[writes / 2] / 1e6, nanos[(int) (writes * 0.9)] / 1e6, nanos[(int) (writes * 0.99)] / 1e6);
       System.out.printf(Locale.ROOT, "repository growth per 1000 writes: %d bytes (%d files)%n",
           (after - before) * 1000 / writes, files(remote));
-      if (mode.equals("clone")) {
+      if (mode.startsWith("clone")) {
         System.out.printf(Locale.ROOT, "clone growth per 1000 writes: %d bytes%n", (cloneAfter - cloneBefore) * 1000 / writes);
       }
     }
-    Cli.git(remote, "gc", "-q");
+    Cli.git(remote, "gc", "-q", "--force");
     System.out.printf(Locale.ROOT, "repository after git gc: %d bytes in total for %d commits%n", size(remote),
         Integer.parseInt(Cli.git(remote, "rev-list", "--count", "main").strip()));
   }

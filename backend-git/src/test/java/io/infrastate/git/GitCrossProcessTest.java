@@ -1,0 +1,141 @@
+package io.infrastate.git;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.infrastate.AuditEntry;
+import io.infrastate.Snapshot;
+import io.infrastate.State;
+import io.infrastate.StateOptions;
+import io.infrastate.testkit.JvmProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Several machines share one remote: separate JVM processes and threads, each with its own clone,
+ * writing at the same time. Checked afterwards with the real {@code git} CLI.
+ */
+class GitCrossProcessTest {
+  @TempDir Path tmp;
+
+  @Test
+  void threeProcessesAndTwoThreadsWithTheirOwnClonesLoseNoUpdate() throws Exception {
+    Path remote = Cli.bare(tmp, "infra.git");
+    // This remote stands in for a server. A path remote is served by JGit's in-process
+    // receive-pack, which writes one pack per push and, past 50 packs, auto-gcs on nearly every
+    // push (old packs expire only after an hour); a server admin turns that off and gcs on a
+    // schedule, as git servers do. It changes speed, not semantics.
+    Cli.git(remote, "config", "receive.autogc", "false");
+    try (State s = State.open("git+file://" + remote + "?clone=" + tmp.resolve("setup"),
+        StateOptions.builder().operator("setup@test").build())) {
+      s.save(AuditEntry.of("create the counter state"));
+    }
+    int processes = 3;
+    int perProcess = 50;
+    int threads = 2;
+    int perThread = 25;
+    List<JvmProcess> children = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      for (int p = 0; p < processes; p++) {
+        String uri = "git+file://" + remote + "?clone=" + tmp.resolve("proc" + p) + "#main:state.json";
+        children.add(JvmProcess.start(CounterWriter.class, tmp.resolve("proc" + p + ".log"), uri, "p" + p,
+            Integer.toString(perProcess)));
+      }
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        String name = "t" + t;
+        String uri = "git+file://" + remote + "?clone=" + tmp.resolve("thread" + t) + "#main:state.json";
+        done.add(pool.submit(() -> {
+          CounterWriter.main(new String[] {uri, name, Integer.toString(perThread)});
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(5, TimeUnit.MINUTES);
+      }
+      for (JvmProcess child : children) {
+        assertThat(child.await(5, TimeUnit.MINUTES)).as(child.output()).isZero();
+        assertThat(child.output()).contains("done p");
+      }
+    } finally {
+      pool.shutdownNow();
+      children.forEach(JvmProcess::close);
+    }
+
+    int total = processes * perProcess + threads * perThread;
+    try (State check = State.open("git+file://" + remote + "?clone=" + tmp.resolve("check"))) {
+      Snapshot end = check.snapshot();
+      assertThat(CounterWriter.value(end, "total")).isEqualTo(total);
+      for (int p = 0; p < processes; p++) {
+        assertThat(CounterWriter.value(end, "p" + p)).isEqualTo(perProcess);
+      }
+      for (int t = 0; t < threads; t++) {
+        assertThat(CounterWriter.value(end, "t" + t)).isEqualTo(perThread);
+      }
+      assertThat(end.metadata().serial()).isEqualTo(1 + total);
+      assertThat(check.history()).hasSize(1 + total);
+    }
+    // One commit per update, each by its writer, verified by git itself.
+    assertThat(Cli.git(remote, "log", "--oneline", "main", "--", "state.json").strip().split("\n")).hasSize(1 + total);
+    assertThat(Cli.git(remote, "rev-list", "--count", "main").strip()).isEqualTo(Integer.toString(1 + total));
+    Map<String, Integer> byAuthor = new TreeMap<>();
+    for (String author : Cli.git(remote, "log", "--format=%an", "main").strip().split("\n")) {
+      byAuthor.merge(author, 1, Integer::sum);
+    }
+    assertThat(byAuthor).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "setup@test", 1, "p0@writer", perProcess, "p1@writer", perProcess, "p2@writer", perProcess,
+        "t0@writer", perThread, "t1@writer", perThread));
+    // Serials are consecutive along the branch: no version was skipped or written twice.
+    List<String> serials = List.of(Cli.git(remote, "log", "--format=%(trailers:key=Infrastate-Serial,valueonly)", "main")
+        .strip().split("\n+"));
+    for (int i = 0; i < serials.size(); i++) {
+      assertThat(serials.get(i).strip()).isEqualTo(Integer.toString(1 + total - i));
+    }
+    Cli.git(remote, "fsck", "--strict", "--no-dangling");
+  }
+
+  @Test
+  void aGitLockExcludesProcessesOnOtherClones() throws Exception {
+    Path remote = Cli.bare(tmp, "infra.git");
+    Path counter = tmp.resolve("counter.txt");
+    Files.writeString(counter, "0");
+    int processes = 3;
+    int rounds = 15;
+    Path start = tmp.resolve("start");
+    List<JvmProcess> children = new ArrayList<>();
+    try {
+      for (int p = 0; p < processes; p++) {
+        children.add(JvmProcess.start(LockedIncrementer.class, tmp.resolve("lock" + p + ".log"),
+            remote.toString(), tmp.resolve("clone" + p).toString(), counter.toString(), "p" + p, Integer.toString(rounds),
+            start.toString()));
+      }
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      for (int p = 0; p < processes; p++) {
+        while (!Files.exists(Path.of(start + ".p" + p))) {
+          assertThat(System.nanoTime()).as("child p%d got ready", p).isLessThan(deadline);
+          assertThat(children.get(p).process().isAlive()).as(children.get(p).output()).isTrue();
+          Thread.sleep(10);
+        }
+      }
+      Files.createFile(start);
+      for (JvmProcess child : children) {
+        assertThat(child.await(5, TimeUnit.MINUTES)).as(child.output()).isZero();
+      }
+    } finally {
+      children.forEach(JvmProcess::close);
+    }
+    assertThat(Files.readString(counter).strip()).isEqualTo(Integer.toString(processes * rounds));
+    assertThat(Cli.git(remote, "for-each-ref", "refs/infrastate/locks")).isEmpty();
+    assertThat(Cli.tip(remote, "main")).isEmpty();
+  }
+}
