@@ -252,8 +252,8 @@ final class RefStore implements AutoCloseable {
       }
       throw new BackendException(
           "Could not reach the Git remote " + remote.display() + " to read " + context + ": "
-              + redact(e.getMessage()) + ". Nothing was written and the local state is unchanged; check the"
-              + " network and retry.",
+              + redact(e.getMessage()) + sshNote(remote.uri()) + ". Nothing was written and the local state is"
+              + " unchanged; check the network and retry.",
           null,
           true);
     }
@@ -377,7 +377,7 @@ final class RefStore implements AutoCloseable {
     } catch (TransportException e) {
       throw new BackendException(
           "Could not push " + context + " to " + remote.display() + ": " + redact(e.getMessage())
-              + ". The remote may or may not have received it; nothing changed in memory and the next"
+              + sshNote(remote.uri()) + ". The remote may or may not have received it; nothing changed in memory and the next"
               + " compare-and-swap finds out. Check the network and retry.",
           null,
           true);
@@ -451,6 +451,16 @@ final class RefStore implements AutoCloseable {
       remote.configure().configure(tn);
     }
     return tn;
+  }
+
+  /** Without an SSH library JGit runs the system {@code ssh} command: say so, since it matters. */
+  private static String sshNote(URIish uri) {
+    if (isSsh(uri) && SshSessionFactory.getInstance() == null) {
+      return " (JGit ran the system `ssh` command, as no SSH library is on the class path; its errors,"
+          + " keys and ~/.ssh/config apply. Add org.eclipse.jgit:org.eclipse.jgit.ssh.apache to use JGit's own"
+          + " SSH client)";
+    }
+    return "";
   }
 
   private static String missingSshHint(URIish uri) {
