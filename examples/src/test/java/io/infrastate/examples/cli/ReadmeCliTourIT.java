@@ -1,0 +1,57 @@
+package io.infrastate.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.infrastate.examples.Processes;
+import io.infrastate.examples.Processes.Result;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the README's CLI tour as written (through the real launcher) and checks what it prints. */
+class ReadmeCliTourIT {
+  private static final Pattern HISTORY_ROW = Pattern.compile("^(\\d+)\\s+\\d{4}-\\S+\\s+\\S+\\s+(.*)$");
+
+  @TempDir Path tmp;
+
+  @Test
+  void theCliTourPrintsWhatTheReadmeShows() throws Exception {
+    String readme = Files.readString(Processes.REPO.resolve("README.md"));
+    String commands = block(readme, "<!-- cli-tour:start -->", "<!-- cli-tour:end -->");
+    String expected = block(readme, "<!-- cli-tour-output:start -->", "<!-- cli-tour-output:end -->");
+    String script = "set -e\n" + commands.replace("./infrastate", Processes.REPO.resolve("infrastate").toString());
+    Result r = Processes.run(tmp, Map.of(), List.of("sh", "-c", script));
+    assertThat(r.code()).as(r.toString()).isZero();
+    List<String> out = r.out().lines().map(String::stripTrailing).toList();
+    for (String line : expected.lines().map(String::stripTrailing).toList()) {
+      Matcher m = HISTORY_ROW.matcher(line);
+      if (m.matches()) {
+        String serial = m.group(1);
+        String message = m.group(2);
+        assertThat(out).as(r.toString()).anySatisfy(o -> assertThat(o).startsWith(serial + " ").endsWith(message));
+      } else if (line.startsWith("SERIAL")) {
+        assertThat(out).anySatisfy(o -> assertThat(o).startsWith("SERIAL").contains("OPERATOR").endsWith("MESSAGE"));
+      } else {
+        assertThat(out).as(r.toString()).contains(line);
+      }
+    }
+    assertThat(tmp.resolve("state.json")).exists();
+  }
+
+  private static String block(String text, String start, String end) {
+    int a = text.indexOf(start);
+    int b = text.indexOf(end);
+    assertThat(a).as("README marker " + start).isNotNegative();
+    assertThat(b).isGreaterThan(a);
+    String inner = text.substring(a + start.length(), b);
+    int open = inner.indexOf("```");
+    int nl = inner.indexOf('\n', open);
+    int close = inner.lastIndexOf("```");
+    return inner.substring(nl + 1, close);
+  }
+}
