@@ -71,6 +71,10 @@ final class RefStore implements AutoCloseable {
   /** The location prefix for {@code git+…} locations. */
   private final String locationBase;
   private final boolean fsync;
+  private final java.util.concurrent.atomic.AtomicInteger sinceMaintenance = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** How many writes and fetches between two checks whether the repository needs a gc. */
+  static final int MAINTENANCE_INTERVAL = 64;
 
   private RefStore(Repository repo, Remote remote, String display, String locationBase, boolean fsync) {
     this.repo = repo;
@@ -232,6 +236,7 @@ final class RefStore implements AutoCloseable {
         if (trackingRef != null) {
           track(trackingRef, id);
         }
+        maintain();
       }
       return id;
     } catch (NoRemoteRepositoryException e) {
@@ -300,9 +305,32 @@ final class RefStore implements AutoCloseable {
   boolean compareAndSet(
       String ref, ObjectId expectedOld, ObjectId newId, PersonIdent who, String reflog, String trackingRef, String context)
       throws IOException {
-    return remote == null
+    boolean moved = remote == null
         ? updateLocal(ref, expectedOld, newId, who, reflog, context)
         : push(ref, expectedOld, newId, trackingRef, context);
+    maintain();
+    return moved;
+  }
+
+  /**
+   * Every {@value #MAINTENANCE_INTERVAL} writes and fetches, lets JGit decide whether the
+   * repository needs a gc, as {@code git commit} runs {@code git gc --auto}: when loose objects
+   * exceed {@code gc.auto} (6700) or packs exceed {@code gc.autoPackLimit} (50). Local mode follows
+   * the repository's own settings ({@code gc.auto=0} turns it off; {@code gc.autoDetach}, true by
+   * default, runs it in the background); a clone runs it in the foreground. A failed gc is logged
+   * and never fails the write that triggered it.
+   */
+  private void maintain() {
+    if (sinceMaintenance.incrementAndGet() < MAINTENANCE_INTERVAL) {
+      return;
+    }
+    sinceMaintenance.set(0);
+    try {
+      repo.autoGC(NullProgressMonitor.INSTANCE);
+    } catch (RuntimeException e) {
+      LOG.warn("Automatic gc of {} failed; writes go on, run `git gc` there when convenient: {}",
+          repo.getDirectory(), e.toString());
+    }
   }
 
   private boolean updateLocal(String ref, ObjectId expectedOld, ObjectId newId, PersonIdent who, String reflog, String context)

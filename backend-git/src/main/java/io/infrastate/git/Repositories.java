@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import org.eclipse.jgit.lib.ConfigConstants;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
@@ -57,6 +58,11 @@ final class Repositories {
         if (remoteKey != null) {
           StoredConfig c = r.getConfig();
           c.setString(CONFIG_SECTION, null, CONFIG_REMOTE, remoteKey);
+          // The clone is the backend's own cache: its automatic gc runs in the foreground, and packs
+          // it replaces are deleted at once (with the default one-hour grace, a clone that fetches
+          // often would gc again on every fetch while the replaced packs wait to expire).
+          c.setBoolean(ConfigConstants.CONFIG_GC_SECTION, null, ConfigConstants.CONFIG_KEY_AUTODETACH, false);
+          c.setString(ConfigConstants.CONFIG_GC_SECTION, null, ConfigConstants.CONFIG_KEY_PRUNEPACKEXPIRE, "now");
           c.save();
         }
       }

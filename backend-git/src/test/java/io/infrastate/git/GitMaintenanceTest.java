@@ -1,0 +1,95 @@
+package io.infrastate.git;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.infrastate.State;
+import io.infrastate.StateOptions;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Repositories do not grow without bound: automatic gc, as {@code git commit} runs it. */
+class GitMaintenanceTest {
+  @TempDir Path tmp;
+
+  private static Map<String, Long> countObjects(Path repo) {
+    Map<String, Long> out = new HashMap<>();
+    for (String line : Cli.git(repo, "count-objects", "-v").split("\n")) {
+      String[] kv = line.split(": ");
+      if (kv.length == 2 && kv[1].strip().matches("\\d+")) {
+        out.put(kv[0], Long.parseLong(kv[1].strip()));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void aCloneThatFetchesOftenKeepsFewPacks() {
+    Path remote = Cli.bare(tmp, "infra.git");
+    int writes = RefStore.MAINTENANCE_INTERVAL + 6;
+    try (GitBackend writer = GitBackend.builder().repository(remote).fsync(false).build();
+        State w = State.load(writer, StateOptions.builder().operator("w@local").build());
+        GitBackend reader = GitBackend.builder().remote(remote.toString()).cloneDirectory(tmp.resolve("c")).build();
+        State r = State.load(reader)) {
+      for (int i = 0; i < writes; i++) {
+        CounterWriter.increment(w, "w");
+        r.refresh(); // one fetch, one new pack in the clone
+      }
+      assertThat(CounterWriter.value(r.snapshot(), "w")).isEqualTo(writes);
+    }
+    Map<String, Long> clone = countObjects(tmp.resolve("c"));
+    assertThat(clone.get("packs")).as("packs in the clone after %d fetches: %s", writes, clone).isLessThan(20);
+    Cli.git(tmp.resolve("c"), "fsck", "--strict");
+  }
+
+  /**
+   * Git (and JGit) estimate the number of loose objects from the directory {@code objects/17}
+   * alone: {@code gc.auto=50} means "more than one object there". Plant two, so that the estimate
+   * does not depend on which ids the test's commits happen to get.
+   */
+  private static void plantLooseObjectsInSampledDirectory(Path repo) throws Exception {
+    java.security.MessageDigest sha1 = java.security.MessageDigest.getInstance("SHA-1");
+    int planted = 0;
+    for (int i = 0; planted < 2; i++) {
+      byte[] content = ("filler " + i + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      sha1.reset();
+      sha1.update(("blob " + content.length + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      byte[] id = sha1.digest(content);
+      if ((id[0] & 0xff) == 0x17) {
+        Cli.gitBytes(repo, content, "hash-object", "-w", "--stdin");
+        planted++;
+      }
+    }
+  }
+
+  @Test
+  void aLocalRepositoryIsGarbageCollectedByItsOwnSettings() throws Exception {
+    Path repo = Cli.bare(tmp, "infra.git");
+    Cli.git(repo, "config", "gc.auto", "50");
+    Cli.git(repo, "config", "gc.autoDetach", "false");
+    plantLooseObjectsInSampledDirectory(repo);
+    int writes = RefStore.MAINTENANCE_INTERVAL + 6;
+    try (GitBackend b = GitBackend.builder().repository(repo).fsync(false).build(); State s = State.load(b)) {
+      for (int i = 0; i < writes; i++) {
+        CounterWriter.increment(s, "x");
+      }
+    }
+    Map<String, Long> objects = countObjects(repo);
+    assertThat(objects.get("count")).as("loose objects: %s", objects).isLessThan(3L * writes / 2);
+    assertThat(objects.get("in-pack")).as("packed objects: %s", objects).isPositive();
+    assertThat(Cli.commitsTouching(repo, "main", "state.json")).isEqualTo(writes);
+    Cli.git(repo, "fsck", "--strict");
+
+    Path off = Cli.bare(tmp, "off.git");
+    Cli.git(off, "config", "gc.auto", "0");
+    plantLooseObjectsInSampledDirectory(off);
+    try (GitBackend b = GitBackend.builder().repository(off).fsync(false).build(); State s = State.load(b)) {
+      for (int i = 0; i < writes; i++) {
+        CounterWriter.increment(s, "x");
+      }
+    }
+    assertThat(countObjects(off).get("in-pack")).isZero();
+  }
+}
