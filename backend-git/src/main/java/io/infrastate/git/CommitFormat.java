@@ -31,6 +31,7 @@ final class CommitFormat {
 
   private static final Pattern NAME_EMAIL = Pattern.compile("^(.*?)\\s*<([^<>]*)>$");
   private static final String FALLBACK_OPERATOR = "infrastate";
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
   private CommitFormat() {}
 
@@ -52,7 +53,9 @@ final class CommitFormat {
     if (name.isEmpty()) {
       name = FALLBACK_OPERATOR;
     }
-    return new PersonIdent(name, email, when, ZoneOffset.UTC);
+    // Git stores whole seconds since 1970; keep a time from a fake or unset clock within range.
+    Instant t = when.isBefore(Instant.EPOCH) ? Instant.EPOCH : when.isAfter(LATEST) ? LATEST : when;
+    return new PersonIdent(name, email, t, ZoneOffset.UTC);
   }
 
   /** The operator an identity stands for: the reverse of {@link #ident}. */

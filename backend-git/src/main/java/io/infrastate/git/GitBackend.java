@@ -60,15 +60,26 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Local repository</b> ({@link Builder#repository(Path)}): the backend commits directly
  *       into a repository on this machine, bare or not. Several processes may share it: each write
  *       is a compare-and-swap on the branch ref, under the same {@code .lock} file protocol the
- *       {@code git} CLI uses.
+ *       {@code git} CLI uses. This is also the mode for a bare repository on a shared file system.
  *   <li><b>Clone of a remote</b> ({@link Builder#remote(String)} and {@link
  *       Builder#cloneDirectory(Path)}): the backend keeps a bare clone in a directory of its own,
  *       fetches the branch before every read and write, commits on top of the fetched tip and
- *       pushes with the fetched tip as the expected old value. The remote may be a path, an {@code
- *       ssh://} or an {@code https://} URL. A push is never forced: a rejected push (another
+ *       pushes with the fetched tip as the expected old value. The remote may be an {@code ssh://}
+ *       or {@code https://} URL, or a path. A push is never forced: a rejected push (another
  *       machine pushed first) is a conflict, and the {@link io.infrastate.State} re-applies the
- *       change on the new tip, with backoff and jitter, up to its attempt limit.
+ *       change on the new tip, with backoff and jitter, up to its attempt limit. A push the remote
+ *       refuses for another reason (a hook, branch protection) is a {@link BackendException}.
  * </ul>
+ *
+ * <p>A path remote in clone mode is served by JGit's in-process {@code receive-pack}, which stores
+ * each push as a pack and, with more than 50 packs, starts an automatic gc after nearly every push
+ * (packs it replaces are kept for an hour). Under a steady stream of writes that costs time and
+ * disk on the remote; for a repository on a shared disk prefer local mode, or set {@code
+ * receive.autogc=false} on it and run {@code git gc} on a schedule. SSH and HTTPS servers run
+ * their own {@code receive-pack} and are not affected.
+ *
+ * <p>A branch that does not exist yet is created by the first write, as an orphan branch that holds
+ * only the state file.
  *
  * <h2>URIs</h2>
  *
@@ -105,6 +116,14 @@ import org.slf4j.LoggerFactory;
  * Each commit carries {@code Infrastate-Serial}, {@code Infrastate-Operation} and (when given)
  * {@code Infrastate-Reason} trailers; for a person's commit without them, the serial is read from
  * the file and the operation is the commit's subject line.
+ *
+ * <h2>Maintenance</h2>
+ *
+ * Each write adds a commit, a tree and a blob as loose objects (about 12 KB on disk per write
+ * before packing, about 100 bytes after). As {@code git commit} runs {@code git gc --auto}, the
+ * backend lets JGit check every 64 writes and fetches whether the repository needs a gc: local
+ * mode by the repository's own {@code gc.*} settings ({@code gc.auto=0} turns it off), the clone
+ * directory in the foreground with replaced packs deleted at once.
  *
  * <p>Instances are thread-safe: operations on one instance are serialized.
  */

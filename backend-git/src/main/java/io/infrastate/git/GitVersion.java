@@ -26,6 +26,10 @@ public record GitVersion(long serial, String lineage, String commitId, String bl
   /**
    * Creates a version.
    *
+   * @param serial the state's serial
+   * @param lineage the state's lineage
+   * @param commitId the commit id
+   * @param blobId the state file's blob id
    * @throws NullPointerException if a string is null
    */
   public GitVersion {

@@ -1,7 +1,9 @@
 /**
- * The Git backend: a state file in a Git repository, one commit per write, with JGit (no {@code git}
- * binary needed at run time). See {@link io.infrastate.git.GitBackend} for the semantics and {@link
- * io.infrastate.git.GitBackend.Builder} for programmatic configuration.
+ * The Git backend and Git lock provider: a state file in a Git repository, one commit per write,
+ * and locks as refs under {@code refs/infrastate/locks/}, with JGit (no {@code git} binary needed at
+ * run time). See {@link io.infrastate.git.GitBackend} for the semantics, {@link
+ * io.infrastate.git.GitBackend.Builder} for programmatic configuration, and {@link
+ * io.infrastate.git.GitLockProvider} for locks.
  *
  * <h2>URI grammar</h2>
  *
@@ -45,10 +47,17 @@
  * memory only, never written to the clone's config, never shown in messages or {@link
  * io.infrastate.spi.Backend#location()}), else {@link
  * org.eclipse.jgit.transport.CredentialsProvider#getDefault()}, or a provider given to {@link
- * io.infrastate.git.GitBackend.Builder#credentials}. For SSH, JGit's SSH support must be on the
- * class path (add {@code org.eclipse.jgit:org.eclipse.jgit.ssh.apache}); it uses {@code ~/.ssh}
- * keys and the SSH agent as OpenSSH does. {@link
+ * io.infrastate.git.GitBackend.Builder#credentials}. For SSH, add JGit's SSH client to the class
+ * path ({@code org.eclipse.jgit:org.eclipse.jgit.ssh.apache}, same version as JGit), which uses
+ * {@code ~/.ssh} keys, {@code ~/.ssh/config} and the SSH agent as OpenSSH does; without it, JGit
+ * runs the system {@code ssh} command instead (and error messages say so). {@link
  * io.infrastate.git.GitBackend.Builder#transportConfig} configures anything else per transport.
+ *
+ * <h2>Locks</h2>
+ *
+ * {@link io.infrastate.git.GitLockProvider} keeps locks as refs {@code
+ * refs/infrastate/locks/NAME} in the same kinds of repositories (local, or a clone of a remote),
+ * configured like the backend; it has no URI scheme of its own.
  *
  * <h2>Service loading</h2>
  *

@@ -64,25 +64,29 @@ public final class GitWriteCost {
       long before = size(remote);
       long cloneBefore = mode.startsWith("clone") ? size(clone) : 0;
       long[] nanos = new long[writes];
+      java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+      long cpu0 = mx.getCurrentThreadCpuTime();
       for (int i = 0; i < writes; i++) {
         long t0 = System.nanoTime();
         write(state, i);
         nanos[i] = System.nanoTime() - t0;
       }
+      double cpuPerWrite = (mx.getCurrentThreadCpuTime() - cpu0) / 1e6 / writes;
       long after = size(remote);
       long cloneAfter = mode.startsWith("clone") ? size(clone) : 0;
       Arrays.sort(nanos);
       double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
       System.out.printf(Locale.ROOT, "mode=%s fsync=%s writes=%d state=%d bytes%n", mode, fsync, writes,
           io.infrastate.codec.StateCodec.encode(state.snapshot()).length);
-      System.out.printf(Locale.ROOT, "ms/write mean=%.2f p50=%.2f p90=%.2f p99=%.2f%n", mean,
-          nanos[writes / 2] / 1e6, nanos[(int) (writes * 0.9)] / 1e6, nanos[(int) (writes * 0.99)] / 1e6);
+      System.out.printf(Locale.ROOT, "ms/write mean=%.2f p50=%.2f p90=%.2f p99=%.2f (cpu of the writing thread %.2f)%n", mean,
+          nanos[writes / 2] / 1e6, nanos[(int) (writes * 0.9)] / 1e6, nanos[(int) (writes * 0.99)] / 1e6, cpuPerWrite);
       System.out.printf(Locale.ROOT, "repository growth per 1000 writes: %d bytes (%d files)%n",
           (after - before) * 1000 / writes, files(remote));
       if (mode.startsWith("clone")) {
         System.out.printf(Locale.ROOT, "clone growth per 1000 writes: %d bytes%n", (cloneAfter - cloneBefore) * 1000 / writes);
       }
     }
+    Files.write(dir.resolve("state-sample.json"), Cli.show(remote, "main", "state.json"));
     Cli.git(remote, "gc", "-q", "--force");
     System.out.printf(Locale.ROOT, "repository after git gc: %d bytes in total for %d commits%n", size(remote),
         Integer.parseInt(Cli.git(remote, "rev-list", "--count", "main").strip()));
