@@ -364,7 +364,9 @@ public final class JournalFileBackend implements HistoryBackend {
     FileStamp j1 = FileStamp.of(journal);
     if (cached != null && cached.state != null) {
       JournalVersion t = cached.token();
-      if (t.at(s1, j1)) {
+      // Trust the stamps only when no torn bytes follow the last record: a torn tail can be
+      // truncated and replaced by a record of the same length within one timestamp tick.
+      if (t.at(s1, j1) && (j1 == null || j1.size() == t.end())) {
         return cached;
       }
       if (s1.equals(t.base()) && j1 != null && t.journal() != null && Objects.equals(j1.key(), t.journalKey()) && j1.size() > t.end()) {
@@ -582,7 +584,7 @@ public final class JournalFileBackend implements HistoryBackend {
   public SaveResult save(SaveRequest request) {
     checkOpen();
     Snapshot next = request.snapshot();
-    byte[] record = JournalCodec.record(request);
+    byte[] record = request.expected().exists() ? JournalCodec.record(request) : null;
     Known after;
     try (Sidecar.Held held = sidecar.lock()) {
       checkOpen();
@@ -593,7 +595,7 @@ public final class JournalFileBackend implements HistoryBackend {
           remember(disk);
           return new SaveResult.Conflict(Optional.of(disk.state));
         }
-        after = create(request, record);
+        after = create(request);
       } else {
         if (disk.state == null) {
           throw lost();
@@ -634,16 +636,18 @@ public final class JournalFileBackend implements HistoryBackend {
   }
 
   /** Creates the state: state.json whole, then a journal holding the creation record. */
-  private Known create(SaveRequest request, byte[] record) throws IOException {
+  private Known create(SaveRequest request) throws IOException {
     removeStaleTemps();
     Snapshot next = request.snapshot();
     Metadata m = next.metadata();
     Path tmp = writeTemp(dir, "." + name + ".", StateCodec.encode(next));
     moveInto(tmp, file);
     fsyncDir(dir);
+    // The creation record is for the history only (state.json holds the content): no changes.
+    byte[] audit = JournalCodec.record(new SaveRequest(request.expected(), next, List.of(), request.audit()));
     byte[] journalBytes = m.serial() == 0
         ? JournalCodec.header(0, m.lineage())
-        : concat(JournalCodec.header(m.serial() - 1, m.lineage()), record);
+        : concat(JournalCodec.header(m.serial() - 1, m.lineage()), audit);
     moveInto(writeTemp(dir, "." + name + ".", journalBytes), journal);
     fsyncDir(dir);
     sidecar.setGeneration(sidecar.generation() + 1);

@@ -1,0 +1,1006 @@
+package io.infrastate.benchmarks;
+
+import io.infrastate.AuditEntry;
+import io.infrastate.Snapshot;
+import io.infrastate.State;
+import io.infrastate.StateOptions;
+import io.infrastate.codec.StateCodec;
+import io.infrastate.file.FileBackend;
+import io.infrastate.file.JournalFileBackend;
+import io.infrastate.spi.Backend;
+import io.infrastate.spi.Change;
+import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.VersionToken;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+/**
+ * The comparison harness: every contender measured in the same run, one table per scenario, with
+ * ratios to the physical floor, and the issue's targets checked against the numbers.
+ *
+ * <p>Contenders: infrastate's file backend (whole-file writes), its journal mode, the Java port of
+ * Go-FTL2 as written and with fsync, SQLite (WAL, synchronous=FULL), and the floors (raw Jackson
+ * serialize/parse of the same data; a bare temp-write + fsync + rename + directory fsync).
+ *
+ * <p>Scenarios at each N (hosts, and as many resources): single durable write; a batch of N adds
+ * in one update; load; reads while a writer writes; 1, 2, 4 and 8 writer threads; the heap a loaded
+ * state retains (in a fresh JVM).
+ *
+ * <p>Not thread-safe; one run per instance.
+ */
+public final class Compare {
+  private final int[] sizes;
+  private final Path work;
+  private final Path out;
+  private final boolean quick;
+  private final boolean heap;
+  private final java.util.Set<String> only;
+  private final String command;
+  private final PrintStream log;
+  private final Map<String, Table> tables = new LinkedHashMap<>();
+  private final Map<String, Double> metrics = new TreeMap<>();
+  private final List<String> notes = new ArrayList<>();
+  private long seq;
+  private String loadStart = "?";
+  private String loadEnd = "?";
+
+  /**
+   * Creates a harness.
+   *
+   * @param sizes the values of N
+   * @param work a scratch directory (on the disk to measure)
+   * @param out where the markdown report goes
+   * @param quick one iteration per measurement and short windows (smoke test)
+   * @param heap whether to measure the heap in child JVMs
+   * @param only the scenarios to run (single, batch, load, reads, writers, heap); empty for all
+   * @param command the command line, for the report
+   * @param log where progress goes
+   */
+  public Compare(int[] sizes, Path work, Path out, boolean quick, boolean heap, java.util.Set<String> only, String command, PrintStream log) {
+    this.only = java.util.Set.copyOf(only);
+    this.sizes = sizes.clone();
+    this.work = work;
+    this.out = out;
+    this.quick = quick;
+    this.heap = heap;
+    this.command = command;
+    this.log = log;
+  }
+
+  // ------------------------------------------------------------------ tables
+
+  /** One scenario's table: contenders by row, a column group per N. Not thread-safe. */
+  private static final class Table {
+    final String title;
+    final String about;
+    final List<String> subColumns;
+    final Map<String, Map<Integer, List<String>>> rows = new LinkedHashMap<>();
+
+    Table(String title, String about, List<String> subColumns) {
+      this.title = title;
+      this.about = about;
+      this.subColumns = subColumns;
+    }
+
+    void put(String row, int n, String... cells) {
+      rows.computeIfAbsent(row, r -> new LinkedHashMap<>()).put(n, List.of(cells));
+    }
+
+    String render(int[] sizes) {
+      StringBuilder sb = new StringBuilder();
+      sb.append("### ").append(title).append("\n\n").append(about).append("\n\n| contender |");
+      for (int n : sizes) {
+        for (String c : subColumns) {
+          sb.append(" N=").append(label(n)).append(c.isEmpty() ? "" : " " + c).append(" |");
+        }
+      }
+      sb.append("\n|---|");
+      for (int i = 0; i < sizes.length * subColumns.size(); i++) {
+        sb.append("---:|");
+      }
+      sb.append('\n');
+      for (Map.Entry<String, Map<Integer, List<String>>> r : rows.entrySet()) {
+        sb.append("| ").append(r.getKey()).append(" |");
+        for (int n : sizes) {
+          List<String> cells = r.getValue().get(n);
+          for (int i = 0; i < subColumns.size(); i++) {
+            sb.append(' ').append(cells == null || i >= cells.size() ? "–" : cells.get(i)).append(" |");
+          }
+        }
+        sb.append('\n');
+      }
+      return sb.toString();
+    }
+  }
+
+  private Table table(String key, String title, String about, String... subColumns) {
+    return tables.computeIfAbsent(key, k -> new Table(title, about, List.of(subColumns)));
+  }
+
+  static String label(int n) {
+    return n >= 1000 && n % 1000 == 0 ? (n / 1000) + "k" : String.valueOf(n);
+  }
+
+  // ------------------------------------------------------------------ sampling
+
+  @FunctionalInterface
+  private interface Op {
+    void run(long i) throws Exception;
+  }
+
+  private long[] sample(int warmup, int samples, Op op) throws Exception {
+    if (quick) {
+      warmup = Math.min(warmup, 1);
+      samples = 1;
+    }
+    // warm up: at least `warmup` runs and, outside quick mode, at least 1.5 s (JIT), at most 500
+    // runs; warmup 0 means a one-shot measurement
+    long until = System.nanoTime() + (quick || warmup == 0 ? 0 : 1_500_000_000L);
+    for (int i = 0; i < warmup || (System.nanoTime() < until && i < 500); i++) {
+      op.run(seq++);
+    }
+    long[] t = new long[samples];
+    for (int i = 0; i < samples; i++) {
+      long i0 = seq++;
+      long t0 = System.nanoTime();
+      op.run(i0);
+      t[i] = System.nanoTime() - t0;
+    }
+    return t;
+  }
+
+  private int wholeFileSamples(int n) {
+    return n <= 1_000 ? 30 : n <= 10_000 ? 15 : 7;
+  }
+
+  private Path fresh(String name) throws IOException {
+    Path d = work.resolve(name + "-" + (seq++));
+    Files.createDirectories(d);
+    return d;
+  }
+
+  private static void gc() {
+    System.gc();
+    System.gc();
+  }
+
+  private static StateOptions options() {
+    return StateOptions.builder().operator("bench@localhost").maxAttempts(1000).retryBackoff(Duration.ofMillis(1)).build();
+  }
+
+  private static void create(Backend backend, Snapshot s) {
+    SaveResult r = backend.save(new SaveRequest(VersionToken.absent(), s, List.of(new Change.ReplaceAll(s)), new AuditEntry("bench", "create", "")));
+    if (!(r instanceof SaveResult.Saved)) {
+      throw new IllegalStateException("could not create the benchmark state: " + r);
+    }
+  }
+
+  private void progress(String what) {
+    log.printf(Locale.ROOT, "[%tT] %s%n", System.currentTimeMillis(), what);
+  }
+
+  private void record(String scenario, String contender, int n, long[] t, double floor) {
+    double med = Stats.median(t);
+    metrics.put(scenario + "/" + contender + "/" + n, med);
+    Table tb = tables.get(scenario);
+    tb.put(contender, n, Stats.time(med), Stats.time(Stats.percentile(t, 90)), Double.isNaN(floor) ? "–" : Stats.ratio(med / floor));
+    progress(String.format(Locale.ROOT, "%-8s N=%-6s %-58s median %s", scenario, label(n), contender, Stats.time(med)));
+  }
+
+  // ------------------------------------------------------------------ run
+
+  /**
+   * Runs every scenario at every N and writes the report.
+   *
+   * @throws Exception if a contender fails
+   */
+  public void run() throws Exception {
+    Files.createDirectories(work);
+    long started = System.nanoTime();
+    loadStart = loadAverage();
+    table("single", "Single durable write",
+        "Latency of one write that adds one host to a state of N hosts + N resources and returns once it is durable"
+            + " (Go as written: once renamed, not durable). Median and p90 of repeated writes; ratio to the full-file floor"
+            + " (raw Jackson serialize of the whole state + temp write + fsync + rename + directory fsync).",
+        "median", "p90", "×floor");
+    table("batch", "Batch of N adds in one update",
+        "N hosts + N resources added to an empty state in one transaction, until durable. Ratio to the floor"
+            + " (raw serialize of the resulting state + durable replace). Go-FTL2 has no batch: each add rewrites the file.",
+        "median", "p90", "×floor");
+    table("load", "Load",
+        "Open and read a stored state of N hosts + N resources into memory (file in the page cache). Ratio to the floor"
+            + " (read the file + raw Jackson parse into plain objects).",
+        "median", "p90", "×floor");
+    table("reads", "Reads while a writer writes",
+        "One reader thread calls getHost (random names) for a window alone, then while one writer thread adds hosts durably"
+            + " in a loop. Reads/s alone and while writing, the ratio, the reader's p99.9 latency while writing, and the"
+            + " writes completed.",
+        "reads/s alone", "reads/s writing", "ratio", "p99.9 writing", "writes/s");
+    table("writers", "Concurrent writers",
+        "T threads each add hosts durably through one shared handle (SQLite: a connection per thread) for a window."
+            + " Durable writes/s for T = 1, 2, 4, 8 and the 8-thread/1-thread ratio (infrastate: with group commit,"
+            + " also writes per commit at 8 threads).",
+        "T=1", "T=2", "T=4", "T=8", "8/1");
+    if (heap) {
+      table("heap", "Memory of a loaded state",
+          "Retained heap after loading the state in a fresh JVM (serial GC, used heap after full GC minus before), the peak"
+              + " heap during the load, the state.json size and the retained/file ratio.",
+          "retained", "peak", "file", "ratio");
+    }
+
+    double smallFloor = measureSmallFloor();
+    for (int n : sizes) {
+      progress("=== N = " + n + " hosts + " + n + " resources");
+      Snapshot s = Data.snapshot(n);
+      if (runs("single")) {
+        single(n, s, smallFloor);
+        gc();
+      }
+      if (runs("batch")) {
+        batch(n, s);
+        gc();
+      }
+      if (runs("load")) {
+        load(n, s);
+        gc();
+      }
+      if (runs("reads")) {
+        reads(n, s);
+        gc();
+      }
+      if (runs("writers")) {
+        writers(n, s);
+        gc();
+      }
+      if (heap && runs("heap")) {
+        heap(n, s);
+      }
+      s = null;
+      gc();
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    loadEnd = loadAverage();
+    String report = report(took);
+    if (out.getParent() != null) {
+      Files.createDirectories(out.getParent());
+    }
+    Files.writeString(out, report, StandardCharsets.UTF_8);
+    log.println();
+    log.println(report);
+    log.println("Report written to " + out.toAbsolutePath());
+    deleteTree(work);
+  }
+
+  private boolean runs(String scenario) {
+    return only.isEmpty() || only.contains(scenario);
+  }
+
+  // ------------------------------------------------------------------ scenarios
+
+  private double measureSmallFloor() throws Exception {
+    Path d = fresh("floor-small");
+    Path f = d.resolve("small.json");
+    byte[] bytes = "x".repeat(300).getBytes(StandardCharsets.UTF_8);
+    long[] t = sample(20, 200, i -> Floors.durableReplace(f, bytes));
+    double med = Stats.median(t);
+    metrics.put("floor-small", med);
+    progress("floor: bare durable replace of 300 bytes: median " + Stats.time(med) + ", p90 " + Stats.time(Stats.percentile(t, 90)));
+    notes.add("Physical floor of any durable commit on this disk: temp write + fsync + rename + directory fsync of 300 bytes = "
+        + Stats.time(med) + " median (p90 " + Stats.time(Stats.percentile(t, 90)) + "); one fdatasync of a small append is"
+        + " roughly half of it.");
+    return med;
+  }
+
+  private void single(int n, Snapshot s, double smallFloor) throws Exception {
+    int whole = wholeFileSamples(n);
+    byte[] encoded = StateCodec.encode(s);
+    metrics.put("size/" + n, (double) encoded.length);
+    encoded = null;
+
+    // floor: raw serialize + durable replace of the whole state
+    GoFtl2.StateFile plain = Floors.plain(s);
+    Path fd = fresh("floor");
+    Path ff = fd.resolve("state.json");
+    long[] floorT = sample(2, whole, i -> Floors.durableReplace(ff, Floors.serialize(plain)));
+    double floor = Stats.median(floorT);
+    metrics.put("floor-write/" + n, floor);
+    record("single", "floor: raw serialize + durable replace", n, floorT, floor);
+    long[] serT = sample(2, whole, i -> Floors.serialize(plain));
+    record("single", "floor: raw serialize only (CPU)", n, serT, floor);
+    long[] smallT = sample(20, 100, i -> Floors.durableReplace(fd.resolve("small"), new byte[300]));
+    record("single", "floor: bare durable replace of 300 B", n, smallT, floor);
+    gc();
+
+    // infrastate, whole-file mode
+    Path d1 = fresh("file");
+    try (FileBackend backend = FileBackend.at(d1.resolve("state.json"))) {
+      create(backend, s);
+      try (State state = State.load(backend, options())) {
+        long[] t = sample(2, whole, i -> state.addHost(Data.newHost(i)));
+        record("single", "infrastate file (whole file, history 20)", n, t, floor);
+      }
+    }
+    Path d1b = fresh("file-nohist");
+    try (FileBackend backend = FileBackend.builder(d1b.resolve("state.json")).historyRetention(0).build()) {
+      create(backend, s);
+      try (State state = State.load(backend, options())) {
+        long[] t = sample(2, whole, i -> state.addHost(Data.newHost(i)));
+        record("single", "infrastate file (whole file, no history)", n, t, floor);
+      }
+    }
+    gc();
+
+    // infrastate, journal mode
+    Path d2 = fresh("journal");
+    try (JournalFileBackend backend = JournalFileBackend.at(d2.resolve("state.json"))) {
+      create(backend, s);
+      try (State state = State.load(backend, options())) {
+        long[] t = sample(20, 200, i -> state.addHost(Data.newHost(i)));
+        record("single", "infrastate journal (State.addHost)", n, t, floor);
+      }
+      // the backend alone: what a write costs without the State's copy of its maps
+      io.infrastate.spi.StoredState[] cur = {backend.load().orElseThrow()};
+      long[] t = sample(20, 200, i -> {
+        Snapshot base = cur[0].snapshot();
+        Snapshot next = base.withMetadata(base.metadata().withSerial(base.metadata().serial() + 1, java.time.Instant.now()));
+        SaveResult r = backend.save(new SaveRequest(cur[0].token(), next, List.of(new Change.PutHost(Data.newHost(i))), new AuditEntry("bench", "add host", "")));
+        cur[0] = new io.infrastate.spi.StoredState(next, ((SaveResult.Saved) r).token());
+      });
+      record("single", "infrastate journal (backend.save alone)", n, t, floor);
+      long[] compactT = sample(0, 1, i -> backend.compact());
+      record("single", "infrastate journal: one compaction (background, off the write path)", n, compactT, floor);
+    }
+    gc();
+
+    // the State's own per-write cost, without storage
+    try (State state = State.load(new NullBackend(s), options())) {
+      long[] t = sample(20, n >= 100_000 ? 60 : 200, i -> state.addHost(Data.newHost(i)));
+      record("single", "core: State.addHost over a no-op backend (State's own CPU)", n, t, floor);
+    }
+    long[] copyT = sample(5, n >= 100_000 ? 30 : 100, i -> new TreeMap<>(s.hosts()).size());
+    record("single", "core: copy of the N-host TreeMap (StateTransaction, per write)", n, copyT, floor);
+    gc();
+
+    // Go-FTL2 port
+    for (boolean durable : new boolean[] {false, true}) {
+      Path d = fresh(durable ? "go-fsync" : "go");
+      GoFtl2.State go = GoFtl2.State.create(d.resolve("state.json"), durable, s);
+      long[] t = sample(2, whole, i -> go.addHost(GoFtl2.fromHost(Data.newHost(i))));
+      String name = durable ? "Go-FTL2 port + fsync" : "Go-FTL2 port as written (no fsync)";
+      record("single", name, n, t, floor);
+      metrics.put("go-single/" + durable + "/" + n, Stats.median(t));
+      gc();
+    }
+
+    // SQLite
+    Path d3 = fresh("sqlite");
+    try (SqliteStore db = new SqliteStore(d3.resolve("state.db"))) {
+      db.putAll(s);
+      long[] t = sample(20, 200, i -> db.putHost(Data.newHost(i)));
+      record("single", "SQLite WAL synchronous=FULL (one upsert)", n, t, floor);
+    }
+    deleteTree(fd);
+    deleteTree(d1);
+    deleteTree(d1b);
+    deleteTree(d2);
+    deleteTree(d3);
+    if (n == sizes[0]) {
+      notes.add("Floor for a small durable commit measured once more per N as the row 'floor: bare durable replace of 300 B'"
+          + " (first measurement: " + Stats.time(smallFloor) + ").");
+    }
+  }
+
+  private void batch(int n, Snapshot s) throws Exception {
+    int reps = n <= 1_000 ? 5 : 3;
+    GoFtl2.StateFile plain = Floors.plain(s);
+    Path fd = fresh("bfloor");
+    long[] floorT = sample(1, reps, i -> Floors.durableReplace(fd.resolve("state.json"), Floors.serialize(plain)));
+    double floor = Stats.median(floorT);
+    record("batch", "floor: raw serialize + durable replace", n, floorT, floor);
+    deleteTree(fd);
+
+    for (boolean journal : new boolean[] {false, true}) {
+      long[] t = sample(1, reps, i -> {
+        Path d = fresh(journal ? "bjournal" : "bfile");
+        Backend backend = journal ? JournalFileBackend.at(d.resolve("state.json")) : FileBackend.at(d.resolve("state.json"));
+        try (backend; State state = State.load(backend, options())) {
+          state.save();
+          long t0 = System.nanoTime();
+          state.update(tx -> {
+            for (int k = 0; k < n; k++) {
+              tx.addHost(Data.host(k));
+              tx.addResource(Data.resourceKey(k), Data.resource(k));
+            }
+          });
+          innerBuffer.add(System.nanoTime() - t0);
+        }
+        deleteTree(d);
+      });
+      // the timed part is the update alone (opening, creating and closing are not)
+      long[] inner = innerTimes(t);
+      record("batch", journal ? "infrastate journal (one update)" : "infrastate file (one update)", n, inner, floor);
+      gc();
+    }
+
+    Path dq = fresh("bsqlite");
+    long[] sq = sample(1, reps, i -> {
+      Path f = dq.resolve("db-" + i + ".db");
+      try (SqliteStore db = new SqliteStore(f)) {
+        long t0 = System.nanoTime();
+        db.putAll(s);
+        innerBuffer.add(System.nanoTime() - t0);
+      }
+    });
+    record("batch", "SQLite WAL FULL (2N upserts, one transaction)", n, innerTimes(sq), floor);
+    deleteTree(dq);
+
+    for (boolean durable : new boolean[] {false, true}) {
+      String name = durable ? "Go-FTL2 port + fsync (N+N AddHost/AddResource)" : "Go-FTL2 port as written (N+N adds)";
+      if (n <= 200 && !quick) {
+        long[] t = sample(0, 1, i -> {
+          Path d = fresh("bgo");
+          GoFtl2.State go = GoFtl2.State.load(d.resolve("state.json"), durable);
+          for (int k = 0; k < n; k++) {
+            go.addHost(GoFtl2.fromHost(Data.host(k)));
+            go.addResource(Data.resourceKey(k), GoFtl2.fromResource(Data.resource(k)));
+          }
+          deleteTree(d);
+        });
+        record("batch", name, n, t, floor);
+      } else {
+        // 2N whole-file rewrites of a file growing from 0 to N: quadratic, minutes to hours; not run.
+        // Lower bound: the average rewrite costs at least half of one at N (measured above).
+        double single = metrics.getOrDefault("go-single/" + durable + "/" + n, Double.NaN);
+        double est = single * 2 * n / 2;
+        tables.get("batch").put(name, n, "≥ " + Stats.time(est) + " (est.)", "not run", "≥ " + Stats.ratio(est / floor));
+        metrics.put("batch/" + name + "/" + n, est);
+      }
+    }
+  }
+
+  /** Times of the part of an op that is measured (the update, not the setup), in run order. */
+  private final List<Long> innerBuffer = new ArrayList<>();
+
+  /** The inner times of the last sample() call's measured runs (warmup runs come first). */
+  private long[] innerTimes(long[] outer) {
+    long[] inner = new long[outer.length];
+    int from = innerBuffer.size() - outer.length;
+    for (int i = 0; i < outer.length; i++) {
+      inner[i] = innerBuffer.get(from + i);
+    }
+    innerBuffer.clear();
+    return inner;
+  }
+
+  private void load(int n, Snapshot s) throws Exception {
+    int reps = n <= 1_000 ? 20 : n <= 10_000 ? 10 : 5;
+    GoFtl2.StateFile plain = Floors.plain(s);
+    Path fd = fresh("lfloor");
+    Path ff = fd.resolve("state.json");
+    Floors.durableReplace(ff, Floors.serialize(plain));
+    long[] floorT = sample(2, reps, i -> Floors.parse(Files.readAllBytes(ff)));
+    double floor = Stats.median(floorT);
+    metrics.put("floor-parse/" + n, floor);
+    record("load", "floor: read + raw Jackson parse", n, floorT, floor);
+    gc();
+
+    Path d1 = fresh("lfile");
+    Path f1 = d1.resolve("state.json");
+    try (FileBackend b = FileBackend.at(f1)) {
+      create(b, s);
+    }
+    long[] t1 = sample(2, reps, i -> {
+      try (FileBackend b = FileBackend.at(f1)) {
+        b.load().orElseThrow();
+      }
+    });
+    record("load", "infrastate file", n, t1, floor);
+    gc();
+
+    Path d2 = fresh("ljournal");
+    Path f2 = d2.resolve("state.json");
+    try (JournalFileBackend b = JournalFileBackend.at(f2)) {
+      create(b, s);
+    }
+    long[] t2 = sample(2, reps, i -> {
+      try (JournalFileBackend b = JournalFileBackend.at(f2)) {
+        b.load().orElseThrow();
+      }
+    });
+    record("load", "infrastate journal (just compacted)", n, t2, floor);
+    try (JournalFileBackend b = JournalFileBackend.builder(f2).compactEvery(100_000_000).build()) {
+      io.infrastate.spi.StoredState cur = b.load().orElseThrow();
+      for (int k = 0; k < (quick ? 20 : 1000); k++) {
+        Snapshot base = cur.snapshot();
+        Snapshot next = base.withMetadata(base.metadata().withSerial(base.metadata().serial() + 1, java.time.Instant.now()));
+        SaveResult r = b.save(new SaveRequest(cur.token(), next, List.of(new Change.PutHost(Data.newHost(k))), new AuditEntry("bench", "add", "")));
+        cur = new io.infrastate.spi.StoredState(next, ((SaveResult.Saved) r).token());
+      }
+    }
+    long[] t3 = sample(2, reps, i -> {
+      try (JournalFileBackend b = JournalFileBackend.builder(f2).compactEvery(100_000_000).build()) {
+        b.load().orElseThrow();
+      }
+    });
+    record("load", "infrastate journal + 1,000 records to replay", n, t3, floor);
+    gc();
+
+    Path d3 = fresh("lgo");
+    Path f3 = d3.resolve("state.json");
+    GoFtl2.State.create(f3, false, s);
+    long[] t4 = sample(2, reps, i -> GoFtl2.State.load(f3, false));
+    record("load", "Go-FTL2 port (read + unmarshal)", n, t4, floor);
+    gc();
+
+    Path d4 = fresh("lsqlite");
+    try (SqliteStore db = new SqliteStore(d4.resolve("state.db"))) {
+      db.putAll(s);
+    }
+    long[] t5 = sample(2, reps, i -> {
+      try (SqliteStore db = new SqliteStore(d4.resolve("state.db"))) {
+        db.loadAll();
+      }
+    });
+    record("load", "SQLite (select all + decode rows)", n, t5, floor);
+    for (Path p : List.of(fd, d1, d2, d3, d4)) {
+      deleteTree(p);
+    }
+  }
+
+  /** A contender for the concurrent scenarios: a read, a durable write, and cleanup. */
+  private interface Target extends AutoCloseable {
+    void read(String name) throws Exception;
+
+    void write(long k) throws Exception;
+
+    /** Durable commits so far, if the contender can tell (infrastate: the serial), else -1. */
+    default long commits() {
+      return -1;
+    }
+
+    @Override
+    void close() throws Exception;
+  }
+
+  private Target target(String kind, int n, Snapshot s, int threads) throws Exception {
+    Path d = fresh("c-" + kind);
+    switch (kind) {
+      case "file":
+      case "journal": {
+        Backend backend = kind.equals("file") ? FileBackend.at(d.resolve("state.json")) : JournalFileBackend.at(d.resolve("state.json"));
+        create(backend, s);
+        State state = State.load(backend, options());
+        return new Target() {
+          @Override
+          public void read(String name) {
+            state.getHost(name);
+          }
+
+          @Override
+          public void write(long k) {
+            state.addHost(Data.newHost(k));
+          }
+
+          @Override
+          public long commits() {
+            return state.metadata().serial();
+          }
+
+          @Override
+          public void close() throws Exception {
+            state.close();
+            backend.close();
+            deleteTree(d);
+          }
+        };
+      }
+      case "go": {
+        GoFtl2.State go = GoFtl2.State.create(d.resolve("state.json"), true, s);
+        return new Target() {
+          @Override
+          public void read(String name) {
+            go.getHost(name);
+          }
+
+          @Override
+          public void write(long k) throws Exception {
+            go.addHost(GoFtl2.fromHost(Data.newHost(k)));
+          }
+
+          @Override
+          public void close() throws Exception {
+            deleteTree(d);
+          }
+        };
+      }
+      default: {
+        Path f = d.resolve("state.db");
+        try (SqliteStore init = new SqliteStore(f)) {
+          init.putAll(s);
+        }
+        ThreadLocal<SqliteStore> conn = new ThreadLocal<>();
+        List<SqliteStore> all = new ArrayList<>();
+        return new Target() {
+          private SqliteStore db() throws Exception {
+            SqliteStore db = conn.get();
+            if (db == null) {
+              db = new SqliteStore(f);
+              conn.set(db);
+              synchronized (all) {
+                all.add(db);
+              }
+            }
+            return db;
+          }
+
+          @Override
+          public void read(String name) throws Exception {
+            db().getHost(name);
+          }
+
+          @Override
+          public void write(long k) throws Exception {
+            db().putHost(Data.newHost(k));
+          }
+
+          @Override
+          public void close() throws Exception {
+            synchronized (all) {
+              for (SqliteStore db : all) {
+                db.close();
+              }
+            }
+            deleteTree(d);
+          }
+        };
+      }
+    }
+  }
+
+  private static final String[] CONCURRENT = {"file", "journal", "go", "sqlite"};
+
+  private static String contenderName(String kind) {
+    switch (kind) {
+      case "file": return "infrastate file (whole file)";
+      case "journal": return "infrastate journal";
+      case "go": return "Go-FTL2 port + fsync (RW mutex held over the save)";
+      default: return "SQLite WAL FULL";
+    }
+  }
+
+  private double window(int n) {
+    if (quick) {
+      return 0.1;
+    }
+    return n >= 100_000 ? 3.0 : 2.0;
+  }
+
+  private void reads(int n, Snapshot s) throws Exception {
+    String[] names = new String[n];
+    for (int i = 0; i < n; i++) {
+      names[i] = Data.hostName(i);
+    }
+    double seconds = window(n);
+    for (String kind : CONCURRENT) {
+      try (Target t = target(kind, n, s, 2)) {
+        readLoop(t, names, seconds / 4, false);
+        double[] alone = readLoop(t, names, seconds, false);
+        double[] writing = readLoop(t, names, seconds, true);
+        double ratio = writing[0] / alone[0];
+        metrics.put("reads/" + kind + "/" + n, ratio);
+        tables.get("reads").put(contenderName(kind), n, Stats.rate(alone[0]), Stats.rate(writing[0]), Stats.ratio(ratio), Stats.time(writing[1]), Stats.rate(writing[2]));
+        progress(String.format(Locale.ROOT, "reads    N=%-6s %-58s alone %s, writing %s (%.2f), p99.9 %s, writes %s", label(n), contenderName(kind),
+            Stats.rate(alone[0]), Stats.rate(writing[0]), ratio, Stats.time(writing[1]), Stats.rate(writing[2])));
+      }
+      gc();
+    }
+  }
+
+  /** Returns {reads/s, p99.9 read latency in ns (sampled), writes/s}. */
+  private double[] readLoop(Target t, String[] names, double seconds, boolean withWriter) throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong writes = new AtomicLong();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread writer = null;
+    CountDownLatch writerStarted = new CountDownLatch(1);
+    if (withWriter) {
+      writer = new Thread(() -> {
+        writerStarted.countDown();
+        try {
+          while (!stop.get()) {
+            t.write(seq());
+            writes.incrementAndGet();
+          }
+        } catch (Throwable e) {
+          failure.set(e);
+        }
+      }, "bench-writer");
+      writer.start();
+      writerStarted.await();
+    }
+    long[] lat = new long[1 << 16];
+    int latN = 0;
+    long reads = 0;
+    long rnd = 0x9E3779B97F4A7C15L;
+    long t0 = System.nanoTime();
+    long deadline = t0 + (long) (seconds * 1e9);
+    long now = t0;
+    while (now < deadline) {
+      for (int i = 0; i < 64; i++) {
+        rnd ^= rnd << 13;
+        rnd ^= rnd >>> 7;
+        rnd ^= rnd << 17;
+        String name = names[(int) ((rnd >>> 1) % names.length)];
+        if (i == 0) {
+          long a = System.nanoTime();
+          t.read(name);
+          long b = System.nanoTime();
+          if (latN < lat.length) {
+            lat[latN++] = b - a;
+          }
+        } else {
+          t.read(name);
+        }
+      }
+      reads += 64;
+      now = System.nanoTime();
+    }
+    double elapsed = (now - t0) / 1e9;
+    stop.set(true);
+    if (writer != null) {
+      writer.join();
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("writer failed", failure.get());
+    }
+    long[] l = java.util.Arrays.copyOf(lat, latN);
+    return new double[] {reads / elapsed, Stats.percentile(l, 99.9), writes.get() / elapsed};
+  }
+
+  private synchronized long seq() {
+    return seq++;
+  }
+
+  private void writers(int n, Snapshot s) throws Exception {
+    double seconds = window(n);
+    for (String kind : CONCURRENT) {
+      List<String> cells = new ArrayList<>();
+      double one = Double.NaN;
+      double eight = Double.NaN;
+      double perCommit = Double.NaN;
+      try (Target t = target(kind, n, s, 8)) {
+        writeLoop(t, 1, quick ? 0.05 : 0.5);
+        for (int threads : new int[] {1, 2, 4, 8}) {
+          long c0 = t.commits();
+          double[] r = writeLoop(t, threads, seconds);
+          long c1 = t.commits();
+          cells.add(Stats.rate(r[0]));
+          if (threads == 1) {
+            one = r[0];
+          }
+          if (threads == 8) {
+            eight = r[0];
+            if (c0 >= 0) {
+              perCommit = r[1] / Math.max(1, c1 - c0);
+            }
+          }
+          progress(String.format(Locale.ROOT, "writers  N=%-6s %-58s T=%d %s", label(n), contenderName(kind), threads, Stats.rate(r[0])));
+        }
+      }
+      String ratio = Stats.ratio(eight / one) + (Double.isNaN(perCommit) ? "" : String.format(Locale.ROOT, " (%.1f writes/commit)", perCommit));
+      cells.add(ratio);
+      metrics.put("writers/" + kind + "/" + n, eight / one);
+      tables.get("writers").put(contenderName(kind), n, cells.toArray(new String[0]));
+      gc();
+    }
+  }
+
+  /** Returns {writes/s, writes}. */
+  private double[] writeLoop(Target t, int threads, double seconds) throws Exception {
+    AtomicLong done = new AtomicLong();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> ts = new ArrayList<>();
+    long[] deadline = new long[1];
+    for (int i = 0; i < threads; i++) {
+      Thread th = new Thread(() -> {
+        try {
+          start.await();
+          while (System.nanoTime() < deadline[0]) {
+            t.write(seq());
+            done.incrementAndGet();
+          }
+        } catch (Throwable e) {
+          failure.set(e);
+        }
+      }, "bench-writer-" + i);
+      ts.add(th);
+      th.start();
+    }
+    long t0 = System.nanoTime();
+    deadline[0] = t0 + (long) (seconds * 1e9);
+    start.countDown();
+    for (Thread th : ts) {
+      th.join();
+    }
+    double elapsed = (System.nanoTime() - t0) / 1e9;
+    if (failure.get() != null) {
+      throw new IllegalStateException("writer failed", failure.get());
+    }
+    return new double[] {done.get() / elapsed, done.get()};
+  }
+
+  private void heap(int n, Snapshot s) throws Exception {
+    Path d = fresh("heap");
+    Path f = d.resolve("state.json");
+    try (FileBackend b = FileBackend.at(f)) {
+      create(b, s);
+    }
+    Path g = d.resolve("go.json");
+    GoFtl2.State.create(g, false, s);
+    long size = Files.size(f);
+    for (String kind : new String[] {"infrastate", "go", "jackson-tree"}) {
+      Path file = kind.equals("infrastate") ? f : g;
+      long[] r = HeapProbe.measureInChild(kind, file);
+      double ratio = (double) r[0] / Files.size(file);
+      metrics.put("heap/" + kind + "/" + n, ratio);
+      String name = kind.equals("infrastate") ? "infrastate (State.load, file backend)"
+          : kind.equals("go") ? "Go-FTL2 port (maps of mutable records)" : "Jackson tree (JsonNode) of the same file";
+      tables.get("heap").put(name, n, Stats.bytes(r[0]), Stats.bytes(r[1]), Stats.bytes(Files.size(file)), Stats.ratio(ratio));
+      progress(String.format(Locale.ROOT, "heap     N=%-6s %-58s retained %s, peak %s, file %s", label(n), name, Stats.bytes(r[0]), Stats.bytes(r[1]), Stats.bytes(size)));
+    }
+    deleteTree(d);
+  }
+
+  // ------------------------------------------------------------------ report
+
+  private String report(Duration took) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    sb.append("## Run\n\n");
+    sb.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
+    sb.append("- command: `").append(command).append("`\n");
+    sb.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
+        .append(memory()).append(", ").append(cpuModel()).append('\n');
+    sb.append("- load average (1/5/15 min) at start: ").append(loadStart).append(", at end: ").append(loadEnd)
+        .append(" (other processes on this machine compete for its CPUs and disk)\n");
+    sb.append("- disk: ").append(Files.getFileStore(work.getParent() == null ? work : work.getParent()).type())
+        .append(" at ").append(work.toAbsolutePath()).append('\n');
+    sb.append("- java: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version"))
+        .append(", heap max ").append(Runtime.getRuntime().maxMemory() / (1 << 20)).append(" MiB, GC ")
+        .append(ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName()).reduce((a, b) -> a + "/" + b).orElse("?")).append('\n');
+    sb.append("- sizes: ");
+    for (int i = 0; i < sizes.length; i++) {
+      double bytes = metrics.getOrDefault("size/" + sizes[i], Double.NaN);
+      sb.append(i > 0 ? ", " : "").append("N=").append(label(sizes[i])).append(" → state.json ").append(Stats.bytes(bytes));
+    }
+    sb.append('\n');
+    sb.append("- run time: ").append(took.toMinutes()).append(" min ").append(took.toSecondsPart()).append(" s").append(quick ? " (quick mode: 1 sample each — not a measurement)" : "").append('\n');
+    for (String note : notes) {
+      sb.append("- ").append(note).append('\n');
+    }
+    sb.append('\n');
+    sb.append(targets());
+    for (Table t : tables.values()) {
+      sb.append('\n').append(t.render(sizes));
+    }
+    return sb.toString();
+  }
+
+  private String targets() {
+    StringBuilder sb = new StringBuilder("### Targets (from the issue), checked against this run\n\n| target | N | measured | verdict |\n|---|---:|---|---|\n");
+    for (int n : sizes) {
+      double floorW = metrics.getOrDefault("floor-write/" + n, Double.NaN);
+      double file = metrics.getOrDefault("single/infrastate file (whole file, history 20)/" + n, Double.NaN);
+      double fileNoHist = metrics.getOrDefault("single/infrastate file (whole file, no history)/" + n, Double.NaN);
+      target(sb, "whole-file write ≤ 1.3× (raw serialize + durable replace)", n, file / floorW, 1.3, true,
+          Stats.time(file) + " vs floor " + Stats.time(floorW) + "; without history " + Stats.ratio(fileNoHist / floorW));
+      double parse = metrics.getOrDefault("floor-parse/" + n, Double.NaN);
+      double load = metrics.getOrDefault("load/infrastate file/" + n, Double.NaN);
+      target(sb, "load ≤ 1.3× raw parse", n, load / parse, 1.3, true, Stats.time(load) + " vs " + Stats.time(parse));
+    }
+    int big = sizes[sizes.length - 1];
+    double bfloor = metrics.getOrDefault("batch/floor: raw serialize + durable replace/" + big, Double.NaN);
+    double bfile = metrics.getOrDefault("batch/infrastate file (one update)/" + big, Double.NaN);
+    double bjournal = metrics.getOrDefault("batch/infrastate journal (one update)/" + big, Double.NaN);
+    target(sb, "batch of N adds ≤ 1.5× floor (file)", big, bfile / bfloor, 1.5, true, Stats.time(bfile) + " vs " + Stats.time(bfloor));
+    target(sb, "batch of N adds ≤ 1.5× floor (journal)", big, bjournal / bfloor, 1.5, true, Stats.time(bjournal) + " vs " + Stats.time(bfloor));
+    for (int n : sizes) {
+      for (String kind : new String[] {"file", "journal"}) {
+        double r = metrics.getOrDefault("reads/" + kind + "/" + n, Double.NaN);
+        target(sb, "reads while writing ≥ 0.9× reads alone (" + kind + ")", n, r, 0.9, false, Stats.ratio(r));
+      }
+    }
+    for (int n : sizes) {
+      for (String kind : new String[] {"file", "journal"}) {
+        double r = metrics.getOrDefault("writers/" + kind + "/" + n, Double.NaN);
+        target(sb, "8 writer threads ≥ 4× durable writes/s of 1 (" + kind + ")", n, r, 4, false, Stats.ratio(r));
+      }
+    }
+    double sqlite = metrics.getOrDefault("single/SQLite WAL synchronous=FULL (one upsert)/" + big, Double.NaN);
+    double jState = metrics.getOrDefault("single/infrastate journal (State.addHost)/" + big, Double.NaN);
+    double jBackend = metrics.getOrDefault("single/infrastate journal (backend.save alone)/" + big, Double.NaN);
+    target(sb, "journal durable write ≤ SQLite upsert (backend.save)", big, jBackend / sqlite, 1.0, true, Stats.time(jBackend) + " vs SQLite " + Stats.time(sqlite));
+    target(sb, "journal durable write ≤ SQLite upsert (through State.addHost)", big, jState / sqlite, 1.0, true, Stats.time(jState) + " vs SQLite " + Stats.time(sqlite));
+    if (heap) {
+      double h = metrics.getOrDefault("heap/infrastate/" + big, Double.NaN);
+      target(sb, "loaded state ≤ 2× its JSON file on the heap", big, h, 2.0, true, Stats.ratio(h) + " of the file");
+    }
+    return sb.toString();
+  }
+
+  private static void target(StringBuilder sb, String what, int n, double value, double limit, boolean atMost, String measured) {
+    String verdict;
+    if (Double.isNaN(value)) {
+      verdict = "not measured";
+    } else if (atMost ? value <= limit : value >= limit) {
+      verdict = "**hit** (" + Stats.ratio(value) + ")";
+    } else {
+      verdict = "**miss** (" + Stats.ratio(value) + ")";
+    }
+    sb.append("| ").append(what).append(" | ").append(label(n)).append(" | ").append(measured).append(" | ").append(verdict).append(" |\n");
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return parts[0] + " / " + parts[1] + " / " + parts[2];
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  private static String memory() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return String.format(Locale.ROOT, "%.1f GiB RAM", sun.getTotalMemorySize() / (double) (1L << 30));
+    }
+    return "RAM unknown";
+  }
+
+  private static String cpuModel() {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(Path.of("/proc/cpuinfo")), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (IOException e) {
+      // not Linux
+    }
+    return System.getProperty("os.arch");
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(p)) {
+      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(q);
+      }
+    }
+  }
+}

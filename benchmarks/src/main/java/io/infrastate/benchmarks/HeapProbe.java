@@ -1,0 +1,105 @@
+package io.infrastate.benchmarks;
+
+import io.infrastate.State;
+import io.infrastate.file.FileBackend;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Measures the heap a loaded state retains, in a fresh JVM: used heap after full GCs before and
+ * after loading (the loaded object kept reachable), and the peak of the heap pools during the load.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class HeapProbe {
+  private HeapProbe() {}
+
+  /**
+   * Child entry point: prints {@code retained=<bytes> peak=<bytes>}.
+   *
+   * @param args kind ({@code infrastate}, {@code go}, {@code jackson-tree}) and the file
+   * @throws Exception if loading fails
+   */
+  public static void main(String[] args) throws Exception {
+    String kind = args[0];
+    Path file = Path.of(args[1]);
+    // load once and drop it, so that classes and JIT code are not counted
+    Object warm = load(kind, file);
+    warm = null;
+    long before = usedAfterGc();
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      p.resetPeakUsage();
+    }
+    Object loaded = load(kind, file);
+    long peak = 0;
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP) {
+        peak += p.getPeakUsage().getUsed();
+      }
+    }
+    long after = usedAfterGc();
+    System.out.println("retained=" + (after - before) + " peak=" + (peak - before) + " " + (loaded != null ? "ok" : "") + (warm == null ? "" : ""));
+  }
+
+  private static Object load(String kind, Path file) throws IOException {
+    switch (kind) {
+      case "infrastate":
+        try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+          return s.snapshot();
+        }
+      case "go":
+        return GoFtl2.State.load(file, false);
+      default:
+        return JsonMapper.builder().build().readTree(Files.readAllBytes(file));
+    }
+  }
+
+  private static long usedAfterGc() throws InterruptedException {
+    for (int i = 0; i < 4; i++) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /**
+   * Runs the probe in a child JVM with the serial collector and this JVM's class path.
+   *
+   * @param kind what to load
+   * @param file the file
+   * @return {retained, peak} in bytes
+   * @throws IOException if the child fails
+   * @throws InterruptedException if interrupted
+   */
+  public static long[] measureInChild(String kind, Path file) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-Xmx6g");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(HeapProbe.class.getName());
+    cmd.add(kind);
+    cmd.add(file.toString());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IOException("heap probe failed: " + output);
+    }
+    for (String line : output.split("\n")) {
+      if (line.startsWith("retained=")) {
+        String[] parts = line.split(" ");
+        return new long[] {Long.parseLong(parts[0].substring(9)), Long.parseLong(parts[1].substring(5))};
+      }
+    }
+    throw new IOException("heap probe printed no result: " + output);
+  }
+}

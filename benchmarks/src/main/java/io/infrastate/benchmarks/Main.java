@@ -1,0 +1,80 @@
+package io.infrastate.benchmarks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Entry point of {@code benchmarks.jar}.
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE]
+ *     [--work DIR] [--quick] [--no-heap] [--only single,batch,load,reads,writers,heap]
+ * java -jar benchmarks/target/benchmarks.jar jmh [JMH options, such as -f 1 -wi 3 -i 5 Codec]
+ * </pre>
+ *
+ * <p>{@code compare} runs the comparison harness ({@link Compare}) and writes a markdown report
+ * (default {@code benchmarks/target/compare-report.md}); {@code jmh} runs the JMH microbenchmarks.
+ */
+public final class Main {
+  private Main() {}
+
+  /**
+   * Runs a command.
+   *
+   * @param args {@code compare …} or {@code jmh …}
+   * @throws Exception on failure
+   */
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+      System.out.println("usage: java -jar benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE] [--work DIR] [--quick] [--no-heap]");
+      System.out.println("       [--only single,batch,load,reads,writers,heap]");
+      System.out.println("       java -jar benchmarks.jar jmh [JMH options]");
+      return;
+    }
+    if (args[0].equals("jmh")) {
+      org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    if (!args[0].equals("compare")) {
+      System.err.println("unknown command " + args[0] + "; use compare or jmh");
+      System.exit(2);
+    }
+    int[] sizes = {1_000, 10_000, 100_000};
+    Path out = Files.isDirectory(Path.of("benchmarks", "target")) ? Path.of("benchmarks", "target", "compare-report.md") : Path.of("compare-report.md");
+    Path work = Files.isDirectory(Path.of("benchmarks", "target")) ? Path.of("benchmarks", "target", "compare-work") : Path.of("compare-work");
+    boolean quick = false;
+    boolean heap = true;
+    java.util.Set<String> only = new java.util.LinkedHashSet<>();
+    List<String> rest = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
+    for (int i = 0; i < rest.size(); i++) {
+      switch (rest.get(i)) {
+        case "--sizes":
+          sizes = Arrays.stream(rest.get(++i).split(",")).mapToInt(s -> Integer.parseInt(s.trim().replace("_", ""))).toArray();
+          break;
+        case "--out":
+          out = Path.of(rest.get(++i));
+          break;
+        case "--work":
+          work = Path.of(rest.get(++i));
+          break;
+        case "--quick":
+          quick = true;
+          break;
+        case "--no-heap":
+          heap = false;
+          break;
+        case "--only":
+          only.addAll(Arrays.asList(rest.get(++i).split(",")));
+          break;
+        default:
+          System.err.println("unknown option " + rest.get(i));
+          System.exit(2);
+      }
+    }
+    String command = "java -jar benchmarks/target/benchmarks.jar " + String.join(" ", args);
+    new Compare(sizes, work, out, quick, heap, only, command, System.out).run();
+  }
+}

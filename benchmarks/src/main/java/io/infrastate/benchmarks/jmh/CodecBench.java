@@ -1,0 +1,89 @@
+package io.infrastate.benchmarks.jmh;
+
+import io.infrastate.Snapshot;
+import io.infrastate.benchmarks.Data;
+import io.infrastate.benchmarks.Floors;
+import io.infrastate.benchmarks.GoFtl2;
+import io.infrastate.codec.StateCodec;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * state.json encode and decode (infrastate's codec) against raw Jackson databind on the same data:
+ * the CPU part of every whole-file write and load. Not thread-safe (JMH state per benchmark).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class CodecBench {
+  /** Hosts (and resources) in the state. */
+  @Param({"1000", "10000"})
+  public int n;
+
+  private Snapshot snapshot;
+  private byte[] bytes;
+  private GoFtl2.StateFile plain;
+  private byte[] plainBytes;
+
+  /** Builds the data. */
+  @Setup
+  public void setup() {
+    snapshot = Data.snapshot(n);
+    bytes = StateCodec.encode(snapshot);
+    plain = Floors.plain(snapshot);
+    plainBytes = Floors.serialize(plain);
+  }
+
+  /**
+   * infrastate's encoder.
+   *
+   * @return the bytes
+   */
+  @Benchmark
+  public byte[] encode() {
+    return StateCodec.encode(snapshot);
+  }
+
+  /**
+   * infrastate's decoder (with validation and freezing).
+   *
+   * @return the snapshot
+   */
+  @Benchmark
+  public Snapshot decode() {
+    return StateCodec.decode(bytes, "bench", "");
+  }
+
+  /**
+   * Floor: raw databind serialization.
+   *
+   * @return the bytes
+   */
+  @Benchmark
+  public byte[] rawSerialize() {
+    return Floors.serialize(plain);
+  }
+
+  /**
+   * Floor: raw databind parse.
+   *
+   * @return the data
+   */
+  @Benchmark
+  public GoFtl2.StateFile rawParse() {
+    return Floors.parse(plainBytes);
+  }
+}
