@@ -474,7 +474,9 @@ public final class State implements AutoCloseable {
    * <p><b>The function may run more than once:</b> if another writer changed the stored state in
    * between, it is run again on the fresh version (up to {@link StateOptions#maxAttempts()}
    * times). Keep it free of side effects that cannot be repeated, and do not call this {@code
-   * State} from it.
+   * State} from it. With group commit ({@link StateOptions#groupCommit()}, on by default) it may
+   * run on another caller's thread, together with other callers' functions in one version; a
+   * function that throws is undone and fails alone.
    *
    * @param fn the changes
    * @return the version written (or the current one if nothing changed)
