@@ -388,7 +388,14 @@ public final class GitBackend implements HistoryBackend {
           "branch " + branch + " of " + location);
       if (!published) {
         LOG.debug("Compare-and-swap on {} lost the race at {}; reporting a conflict", location, tip.commit());
-        return new SaveResult.Conflict(Optional.empty());
+        // Hand the winner's version to the State, which saves it a reload (a round trip in clone
+        // mode). Decoding it throws if the winner left a damaged file.
+        Tip now = readTip();
+        if (now.blob() == null) {
+          return new SaveResult.Conflict(Optional.empty());
+        }
+        StoredState current = storedAt(now);
+        return new SaveResult.Conflict(Optional.of(current));
       }
       cached = new Cached(blob, next);
       return new SaveResult.Saved(
