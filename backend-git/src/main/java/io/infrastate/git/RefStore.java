@@ -333,43 +333,75 @@ final class RefStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Updates a local ref by compare-and-swap. A {@code LOCK_FAILURE} while the ref still holds the
+   * expected value means only that another writer held {@code <ref>.lock} for a moment (JGit
+   * and the {@code git} CLI take it for every update, even a failing one): that is retried briefly
+   * instead of being reported as a conflict, so that a busy lock ref cannot starve its holder's
+   * release.
+   */
   private boolean updateLocal(String ref, ObjectId expectedOld, ObjectId newId, PersonIdent who, String reflog, String context)
       throws IOException {
-    RefUpdate ru = repo.updateRef(ref);
-    ru.setExpectedOldObjectId(expectedOld == null ? ObjectId.zeroId() : expectedOld);
-    if (who != null) {
-      ru.setRefLogIdent(who);
-    }
-    ru.setRefLogMessage(reflog, false);
-    RefUpdate.Result result;
-    if (newId == null) {
-      ru.setForceUpdate(true); // a deletion, still conditional on the expected old value
-      result = ru.delete();
-    } else {
-      ru.setNewObjectId(newId);
-      result = ru.update();
-    }
-    switch (result) {
-      case NEW:
-      case FAST_FORWARD:
-        return true;
-      case FORCED:
-        if (newId == null) {
+    for (int attempt = 1; ; attempt++) {
+      RefUpdate ru = repo.updateRef(ref);
+      ru.setExpectedOldObjectId(expectedOld == null ? ObjectId.zeroId() : expectedOld);
+      if (who != null) {
+        ru.setRefLogIdent(who);
+      }
+      ru.setRefLogMessage(reflog, false);
+      RefUpdate.Result result;
+      if (newId == null) {
+        ru.setForceUpdate(true); // a deletion, still conditional on the expected old value
+        result = ru.delete();
+      } else {
+        ru.setNewObjectId(newId);
+        result = ru.update();
+      }
+      switch (result) {
+        case NEW:
+        case FAST_FORWARD:
           return true;
-        }
-        break;
-      case LOCK_FAILURE:
-      case REJECTED:
-        checkStaleLock(ref, expectedOld, context);
-        return false;
-      default:
-        break;
+        case FORCED:
+          if (newId == null) {
+            return true;
+          }
+          break;
+        case LOCK_FAILURE:
+          if (attempt < LOCK_CONTENTION_RETRIES && unmoved(ref, expectedOld)) {
+            pauseForLockFile();
+            continue;
+          }
+          checkStaleLock(ref, expectedOld, context);
+          return false;
+        case REJECTED:
+          checkStaleLock(ref, expectedOld, context);
+          return false;
+        default:
+          break;
+      }
+      throw new BackendException(
+          "Could not update " + ref + " in " + display + " (" + context + "): " + result
+              + ". Nothing was published; check the repository with `git fsck` and retry.",
+          null,
+          result == RefUpdate.Result.IO_FAILURE);
     }
-    throw new BackendException(
-        "Could not update " + ref + " in " + display + " (" + context + "): " + result
-            + ". Nothing was published; check the repository with `git fsck` and retry.",
-        null,
-        result == RefUpdate.Result.IO_FAILURE);
+  }
+
+  private static final int LOCK_CONTENTION_RETRIES = 200;
+
+  private boolean unmoved(String ref, ObjectId expectedOld) throws IOException {
+    Ref now = repo.exactRef(ref);
+    ObjectId current = now == null ? null : now.getObjectId();
+    return Objects.equals(current, expectedOld == null || expectedOld.equals(ObjectId.zeroId()) ? null : expectedOld);
+  }
+
+  private static void pauseForLockFile() {
+    try {
+      Thread.sleep(1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(4));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException("Interrupted while waiting for a Git ref lock", e, true);
+    }
   }
 
   /** A lock failure with an unmoved ref and an old lock file is a leftover of a crashed writer. */
