@@ -14,8 +14,9 @@ import java.util.List;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Measures the heap a loaded state retains, in a fresh JVM: used heap after full GCs before and
- * after loading (the loaded object kept reachable), and the peak of the heap pools during the load.
+ * Measures the heap a loaded state retains, in a fresh JVM with the serial collector: the tenured
+ * generation after full GCs before and after loading (the loaded object kept reachable), and the
+ * peak of the heap pools during the load.
  *
  * <p>Stateless and thread-safe.
  */
@@ -25,15 +26,17 @@ public final class HeapProbe {
   /**
    * Child entry point: prints {@code retained=<bytes> peak=<bytes>}.
    *
-   * @param args kind ({@code infrastate}, {@code go}, {@code jackson-tree}) and the file
+   * @param args kind ({@code infrastate}, {@code go}, {@code jackson-tree}), the file, and a tiny
+   *     file of the same kind to warm up on
    * @throws Exception if loading fails
    */
   public static void main(String[] args) throws Exception {
     String kind = args[0];
     Path file = Path.of(args[1]);
-    // load once and drop it, so that classes and JIT code are not counted
-    Object warm = load(kind, file);
-    warm = null;
+    // load a tiny file of the same kind first, so that classes and caches are not counted
+    if (load(kind, Path.of(args[2])) == null) {
+      throw new IllegalStateException("nothing loaded");
+    }
     long before = usedAfterGc();
     for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
       p.resetPeakUsage();
@@ -46,7 +49,7 @@ public final class HeapProbe {
       }
     }
     long after = usedAfterGc();
-    System.out.println("retained=" + (after - before) + " peak=" + (peak - before) + " " + (loaded != null ? "ok" : "") + (warm == null ? "" : ""));
+    System.out.println("retained=" + (after - before) + " peak=" + (peak - before) + " " + (loaded != null ? "ok" : ""));
   }
 
   private static Object load(String kind, Path file) throws IOException {
@@ -67,7 +70,17 @@ public final class HeapProbe {
       System.gc();
       Thread.sleep(50);
     }
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    // A full GC of the serial collector moves every live object into the tenured generation; eden
+    // fills again with the probe's own allocations right after, so count the tenured pool only.
+    long tenured = 0;
+    boolean found = false;
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP && (p.getName().contains("Tenured") || p.getName().contains("Old"))) {
+        tenured += p.getUsage().getUsed();
+        found = true;
+      }
+    }
+    return found ? tenured : ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   /**
@@ -75,11 +88,12 @@ public final class HeapProbe {
    *
    * @param kind what to load
    * @param file the file
+   * @param tiny a tiny file of the same kind, to warm up on
    * @return {retained, peak} in bytes
    * @throws IOException if the child fails
    * @throws InterruptedException if interrupted
    */
-  public static long[] measureInChild(String kind, Path file) throws IOException, InterruptedException {
+  public static long[] measureInChild(String kind, Path file, Path tiny) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-XX:+UseSerialGC");
@@ -89,6 +103,7 @@ public final class HeapProbe {
     cmd.add(HeapProbe.class.getName());
     cmd.add(kind);
     cmd.add(file.toString());
+    cmd.add(tiny.toString());
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (p.waitFor() != 0) {
