@@ -350,12 +350,22 @@ final class RefStore implements AutoCloseable {
       }
       ru.setRefLogMessage(reflog, false);
       RefUpdate.Result result;
-      if (newId == null) {
-        ru.setForceUpdate(true); // a deletion, still conditional on the expected old value
-        result = ru.delete();
-      } else {
-        ru.setNewObjectId(newId);
-        result = ru.update();
+      try {
+        if (newId == null) {
+          ru.setForceUpdate(true); // a deletion, still conditional on the expected old value
+          result = ru.delete();
+        } else {
+          ru.setNewObjectId(newId);
+          result = ru.update();
+        }
+      } catch (IOException e) {
+        // JGit removes a ref's directory when its last ref is deleted; a concurrent creation in
+        // that directory can then fail to create it. Nothing was written: try again.
+        if (attempt < LOCK_CONTENTION_RETRIES && String.valueOf(e.getMessage()).startsWith("Creating directories for")) {
+          pauseForLockFile();
+          continue;
+        }
+        throw e;
       }
       switch (result) {
         case NEW:
