@@ -436,11 +436,10 @@ public final class Compare {
         try (backend; State state = State.load(backend, options())) {
           state.save();
           long t0 = System.nanoTime();
+          // the values are built beforehand, as the floor's plain objects are
           state.update(tx -> {
-            for (int k = 0; k < n; k++) {
-              tx.addHost(Data.host(k));
-              tx.addResource(Data.resourceKey(k), Data.resource(k));
-            }
+            s.hosts().values().forEach(tx::addHost);
+            s.resources().forEach(tx::addResource);
           });
           innerBuffer.add(System.nanoTime() - t0);
         }
