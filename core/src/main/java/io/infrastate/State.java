@@ -10,6 +10,7 @@ import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -85,14 +87,22 @@ public final class State implements AutoCloseable {
    *     Saved    -> current = (next, newToken)     -- publish only after persisting
    *     Conflict -> current = reload (lineage checked), back off, try again
    *
-   * Group commit: a writer enqueues its request, then takes `writeLock`; whoever holds the lock
-   * drains the queue and commits every waiting request as one version (one durable write), each
-   * request applied against a savepoint of the shared transaction so that one that throws is
-   * undone and fails alone, and a group whose combined version breaks a rule is retried request
-   * by request. Threads that arrive while a write is in flight thus share the next write, which is
-   * what makes concurrent durable writes scale. Every request still sees the latest version,
-   * every version is still a compare-and-swap, and a caller returns only once its change is
-   * persisted (or has failed). StateOptions.groupCommit(false) turns it off.
+   * Group commit (leader and followers, as in LevelDB's write queue): a writer enqueues its
+   * request under the short `groupLock`. If no leader is committing, it becomes the leader: it
+   * drains the queue (its own request included), releases `groupLock`, and commits every drained
+   * request as one version (one durable write) under `writeLock`, each request applied against a
+   * savepoint of the shared transaction so that one that throws is undone and fails alone, and a
+   * group whose combined version breaks a rule is retried request by request. Otherwise it waits
+   * on `groupDone` until its request is done or the leader has finished; then a follower whose
+   * request is done returns at once, and one whose request is still queued leads the next group.
+   * Threads that arrive while a write is in flight thus share the next write, which is what makes
+   * concurrent durable writes scale. A follower never needs `writeLock` to learn that it is done:
+   * if it did, the finished followers would queue behind the next group's durable write and
+   * groups would stay small. `commit` completes every request it was given (with success or an
+   * error) before the leader steps down, so a leader's own request is done after its group unless
+   * the group was cut at MAX_GROUP, in which case it leads again. Every request still sees the
+   * latest version, every version is still a compare-and-swap, and a caller returns only once its
+   * change is persisted (or has failed). StateOptions.groupCommit(false) turns it off.
    *
    * An exception anywhere before `current` is assigned leaves `current` untouched, which is
    * "persist, then publish". A conflict publishes the reloaded version, which is a real stored
@@ -115,7 +125,12 @@ public final class State implements AutoCloseable {
   private static final int MAX_GROUP = 256;
 
   private final ReentrantLock writeLock = new ReentrantLock();
-  private final java.util.concurrent.ConcurrentLinkedQueue<Request<?>> pending = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final ReentrantLock groupLock = new ReentrantLock();
+  private final Condition groupDone = groupLock.newCondition();
+  /** Requests waiting for a leader; guarded by groupLock. */
+  private final ArrayDeque<Request<?>> pending = new ArrayDeque<>();
+  /** Whether a leader is committing a group; guarded by groupLock. */
+  private boolean leading;
   private volatile StoredState current;
   private volatile boolean closed;
 
@@ -724,6 +739,11 @@ public final class State implements AutoCloseable {
 
   private <R> Outcome<R> write(AuditEntry audit, Function<StateTransaction, R> fn, boolean force) {
     Objects.requireNonNull(audit, "audit");
+    if (writeLock.isHeldByCurrentThread()) {
+      throw new IllegalStateException(
+          "A write to " + location() + " was started from inside another write's function (or a"
+              + " validator); make the change through the transaction that function was given.");
+    }
     Request<R> request = new Request<>(audit, fn, force);
     if (!options.groupCommit()) {
       writeLock.lock();
@@ -735,25 +755,48 @@ public final class State implements AutoCloseable {
       }
       return request.outcome();
     }
-    pending.add(request);
-    writeLock.lock();
+    groupLock.lock();
     try {
-      while (!request.done) {
-        List<Request<?>> batch = new ArrayList<>();
+      pending.add(request);
+      while (true) {
+        while (leading && !request.done) {
+          groupDone.awaitUninterruptibly();
+        }
+        if (request.done) {
+          return request.outcome();
+        }
+        leading = true;
+        List<Request<?>> batch = new ArrayList<>(Math.min(pending.size(), MAX_GROUP));
         for (Request<?> r; batch.size() < MAX_GROUP && (r = pending.poll()) != null; ) {
           batch.add(r);
         }
-        if (closed) {
-          IllegalStateException e = new IllegalStateException("State for " + location() + " is closed");
-          batch.forEach(r -> r.fail(e));
-        } else {
-          commit(batch);
+        groupLock.unlock();
+        try {
+          commitGroup(batch);
+        } finally {
+          groupLock.lock();
+          leading = false;
+          groupDone.signalAll();
         }
+      }
+    } finally {
+      groupLock.unlock();
+    }
+  }
+
+  /** Commits one group under {@code writeLock}; completes every request of it. */
+  private void commitGroup(List<Request<?>> batch) {
+    writeLock.lock();
+    try {
+      if (closed) {
+        IllegalStateException e = new IllegalStateException("State for " + location() + " is closed");
+        batch.forEach(r -> r.fail(e));
+      } else {
+        commit(batch);
       }
     } finally {
       writeLock.unlock();
     }
-    return request.outcome();
   }
 
   /**

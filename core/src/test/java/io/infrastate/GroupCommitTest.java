@@ -148,6 +148,110 @@ class GroupCommitTest {
     assertThat(State.load(backend.delegate).allHosts()).extracting(HostState::name).containsExactlyInAnyOrder("first", "good1", "good2");
   }
 
+  /** Blocks the saves whose numbers (1-based) have a gate, until that gate is opened. */
+  private static final class GatesBackend implements Backend {
+    final InMemoryBackend delegate = InMemoryBackend.create();
+    final java.util.Map<Integer, CountDownLatch> entered = new java.util.concurrent.ConcurrentHashMap<>();
+    final java.util.Map<Integer, CountDownLatch> open = new java.util.concurrent.ConcurrentHashMap<>();
+    final AtomicInteger saves = new AtomicInteger();
+    final List<SaveRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    GatesBackend(int... gated) {
+      for (int g : gated) {
+        entered.put(g, new CountDownLatch(1));
+        open.put(g, new CountDownLatch(1));
+      }
+    }
+
+    @Override
+    public String location() {
+      return "gates";
+    }
+
+    @Override
+    public Optional<StoredState> load() {
+      return delegate.load();
+    }
+
+    @Override
+    public SaveResult save(SaveRequest request) {
+      int n = saves.incrementAndGet();
+      if (open.containsKey(n)) {
+        entered.get(n).countDown();
+        try {
+          assertThat(open.get(n).await(1, TimeUnit.MINUTES)).isTrue();
+        } catch (InterruptedException e) {
+          throw new AssertionError(e);
+        }
+      }
+      requests.add(request);
+      return delegate.save(request);
+    }
+
+    void awaitEntered(int n) throws InterruptedException {
+      assertThat(entered.get(n).await(1, TimeUnit.MINUTES)).as("save %d started", n).isTrue();
+    }
+  }
+
+  @Test
+  void followersReturnOnceTheirGroupIsPersistedWithoutWaitingForTheNextGroup() throws Exception {
+    GatesBackend backend = new GatesBackend(1, 2, 3);
+    State state = State.load(backend);
+    Thread first = new Thread(() -> state.addHost(HostState.builder("first").build()));
+    first.start();
+    backend.awaitEntered(1);
+    List<Thread> followers = new ArrayList<>();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      String name = "f" + i;
+      Thread t = new Thread(() -> {
+        try {
+          state.addHost(HostState.builder(name).build());
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      });
+      t.start();
+      followers.add(t);
+    }
+    awaitParked(followers);
+    backend.open.get(1).countDown();
+    backend.awaitEntered(2); // the eight followers' group
+    Thread late = new Thread(() -> state.addHost(HostState.builder("late").build()));
+    late.start();
+    awaitParked(List.of(late));
+    backend.open.get(2).countDown();
+    backend.awaitEntered(3); // the late writer leads the next group, held open
+    for (Thread t : followers) {
+      t.join(TimeUnit.MINUTES.toMillis(1));
+    }
+    // every follower returned while the next group's save is still held
+    assertThat(followers).noneMatch(Thread::isAlive);
+    assertThat(backend.open.get(3).getCount()).isEqualTo(1);
+    assertThat(failures).isEmpty();
+    assertThat(backend.requests.get(1).changes()).hasSize(8);
+    backend.open.get(3).countDown();
+    late.join(TimeUnit.MINUTES.toMillis(1));
+    first.join(TimeUnit.MINUTES.toMillis(1));
+    assertThat(state.allHosts()).hasSize(10);
+    assertThat(backend.saves.get()).isEqualTo(3);
+  }
+
+  @Test
+  void aWriteFromInsideAWriteFunctionIsRefusedInsteadOfDeadlocking() {
+    for (boolean group : new boolean[] {true, false}) {
+      State state = State.load(InMemoryBackend.create(), StateOptions.builder().groupCommit(group).build());
+      assertThatThrownBy(() -> state.update(tx -> state.addHost(HostState.builder("inner").build())))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("from inside another write's function");
+      assertThat(state.hasHost("inner")).isFalse();
+      assertThat(state.metadata().serial()).isZero();
+      // the handle still works afterwards
+      state.addHost(HostState.builder("outer").build());
+      assertThat(state.metadata().serial()).isEqualTo(1);
+    }
+  }
+
   /** Waits until every thread is parked (queued behind the write lock), without timing guesses. */
   private static void awaitParked(List<Thread> threads) throws InterruptedException {
     for (Thread t : threads) {
