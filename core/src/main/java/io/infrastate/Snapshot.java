@@ -1,6 +1,7 @@
 package io.infrastate;
 
 import io.infrastate.internal.PersistentMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -52,10 +53,15 @@ public final class Snapshot {
   }
 
   private static PersistentMap<PersistentMap<ResourceState>> indexByType(PersistentMap<ResourceState> resources) {
-    TreeMap<String, TreeMap<String, ResourceState>> index = new TreeMap<>();
-    resources.forEach((k, r) -> index.computeIfAbsent(r.type(), t -> new TreeMap<>()).put(k, r));
+    // resources iterate in key order, so each type's entries arrive sorted: no sorting needed
+    TreeMap<String, ArrayList<Object>> index = new TreeMap<>();
+    resources.forEach((k, r) -> {
+      ArrayList<Object> kv = index.computeIfAbsent(r.type(), t -> new ArrayList<>());
+      kv.add(k);
+      kv.add(r);
+    });
     TreeMap<String, PersistentMap<ResourceState>> frozen = new TreeMap<>();
-    index.forEach((t, m) -> frozen.put(t, PersistentMap.copyOf(m)));
+    index.forEach((t, kv) -> frozen.put(t, PersistentMap.ofSortedEntries(kv.toArray(), kv.size() / 2)));
     return PersistentMap.copyOf(frozen);
   }
 

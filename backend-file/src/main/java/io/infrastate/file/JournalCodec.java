@@ -643,54 +643,9 @@ final class JournalCodec {
   private static Instant readTime(JsonParser p, JsonToken t) {
     String text = readString(p, t);
     try {
-      return parseTime(text);
+      return StateCodec.parseTime(text);
     } catch (DateTimeParseException e) {
       throw new Bad("'" + text + "' is not an RFC 3339 timestamp");
     }
-  }
-
-  /**
-   * Parses the UTC layout this codec writes ({@code 2026-01-15T10:30:00Z}, optionally with 1-9
-   * fraction digits) without java.time's general parser, which costs more than the rest of a
-   * record; anything else goes to {@link StateCodec#parseTime}.
-   */
-  static Instant parseTime(String s) {
-    int n = s.length();
-    if (n < 20 || n == 21 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
-        || s.charAt(13) != ':' || s.charAt(16) != ':' || s.charAt(n - 1) != 'Z' || (n > 20 && s.charAt(19) != '.')) {
-      return StateCodec.parseTime(s);
-    }
-    int year = digits(s, 0, 4);
-    int month = digits(s, 5, 7);
-    int day = digits(s, 8, 10);
-    int hour = digits(s, 11, 13);
-    int minute = digits(s, 14, 16);
-    int second = digits(s, 17, 19);
-    int nanos = 0;
-    if (n > 20) {
-      nanos = digits(s, 20, n - 1);
-      for (int i = n - 21; i < 9 && nanos >= 0; i++) {
-        nanos *= 10;
-      }
-    }
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28 && day > java.time.YearMonth.of(year, month).lengthOfMonth()
-        || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || nanos < 0) {
-      return StateCodec.parseTime(s);
-    }
-    long days = java.time.LocalDate.of(year, month, day).toEpochDay();
-    return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
-  }
-
-  /** The decimal value of s[from, to), or -1 if it holds a non-digit. */
-  private static int digits(String s, int from, int to) {
-    int v = 0;
-    for (int i = from; i < to; i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      v = v * 10 + (c - '0');
-    }
-    return v;
   }
 }

@@ -9,6 +9,7 @@ import io.infrastate.UnsupportedFormatVersionException;
 import io.infrastate.Violation;
 import io.infrastate.internal.Json;
 import io.infrastate.internal.JsonPaths;
+import io.infrastate.internal.PersistentMap;
 import io.infrastate.internal.StructuralRules;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -17,7 +18,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,7 +29,6 @@ import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.PrettyPrinter;
 import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.json.JsonFactory;
 
@@ -72,7 +71,8 @@ public final class StateCodec {
 
   private static final JsonFactory FACTORY =
       JsonFactory.builder()
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          // duplicate names are detected by the decoder, which builds each object anyway (Jackson's
+          // detection allocates a hash set per object)
           .streamReadConstraints(
               StreamReadConstraints.builder()
                   .maxNestingDepth(MAX_DEPTH)
@@ -220,23 +220,80 @@ public final class StateCodec {
   private static void writeObject(JsonGenerator g, Map<?, ?> map) {
     g.writeStartObject();
     if (!map.isEmpty()) {
-      Map<?, ?> sorted = map instanceof java.util.SortedMap<?, ?> ? map : new TreeMap<>(map);
-      for (Map.Entry<?, ?> e : sorted.entrySet()) {
-        g.writeName((String) e.getKey());
-        writeValue(g, e.getValue());
-      }
+      // maps read from a file are already sorted (and know it): no copy
+      Map<?, ?> sorted = Json.hasSortedKeys(map) ? map : new TreeMap<>(map);
+      sorted.forEach((k, v) -> {
+        g.writeName((String) k);
+        writeValue(g, v);
+      });
     }
     g.writeEndObject();
   }
 
   /**
-   * Formats a timestamp as Go does for UTC times: RFC 3339, fractional seconds only when non-zero.
+   * Formats a timestamp in UTC as RFC 3339, exactly as {@link DateTimeFormatter#ISO_INSTANT} does:
+   * seconds always, fractional seconds only when non-zero, in groups of three digits.
    *
    * @param t the instant
    * @return the text
    */
   public static String formatTime(Instant t) {
-    return DateTimeFormatter.ISO_INSTANT.format(t);
+    long seconds = t.getEpochSecond();
+    if (seconds < 0 || seconds >= MAX_FAST_SECONDS) {
+      return DateTimeFormatter.ISO_INSTANT.format(t);
+    }
+    // java.time's formatter costs more than the rest of an entity; this is the same layout by hand
+    long days = seconds / 86_400;
+    int secs = (int) (seconds % 86_400);
+    // civil date from days since 1970-01-01 (H. Hinnant's algorithm)
+    long z = days + 719_468;
+    long era = z / 146_097;
+    int doe = (int) (z - era * 146_097);
+    int yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int mp = (5 * doy + 2) / 153;
+    int day = doy - (153 * mp + 2) / 5 + 1;
+    int month = mp < 10 ? mp + 3 : mp - 9;
+    int year = (int) (yoe + era * 400) + (month <= 2 ? 1 : 0);
+    int nano = t.getNano();
+    char[] c = new char[30];
+    put(c, 0, year, 4);
+    c[4] = '-';
+    put(c, 5, month, 2);
+    c[7] = '-';
+    put(c, 8, day, 2);
+    c[10] = 'T';
+    put(c, 11, secs / 3600, 2);
+    c[13] = ':';
+    put(c, 14, secs / 60 % 60, 2);
+    c[16] = ':';
+    put(c, 17, secs % 60, 2);
+    int n = 19;
+    if (nano != 0) {
+      c[n++] = '.';
+      if (nano % 1_000_000 == 0) {
+        put(c, n, nano / 1_000_000, 3);
+        n += 3;
+      } else if (nano % 1000 == 0) {
+        put(c, n, nano / 1000, 6);
+        n += 6;
+      } else {
+        put(c, n, nano, 9);
+        n += 9;
+      }
+    }
+    c[n++] = 'Z';
+    return new String(c, 0, n);
+  }
+
+  /** The first second of year 10000: later instants take java.time's formatter. */
+  private static final long MAX_FAST_SECONDS = 253_402_300_800L;
+
+  private static void put(char[] c, int at, int value, int width) {
+    for (int i = at + width - 1; i >= at; i--) {
+      c[i] = (char) ('0' + value % 10);
+      value /= 10;
+    }
   }
 
   /**
@@ -247,7 +304,44 @@ public final class StateCodec {
    * @throws DateTimeParseException if it is not RFC 3339
    */
   public static Instant parseTime(String text) {
-    return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    int n = text.length();
+    if (n < 20 || n == 21 || n > 30 || text.charAt(4) != '-' || text.charAt(7) != '-' || text.charAt(10) != 'T'
+        || text.charAt(13) != ':' || text.charAt(16) != ':' || text.charAt(n - 1) != 'Z' || (n > 20 && text.charAt(19) != '.')) {
+      return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    }
+    // the UTC layout written here, without java.time's general parser (the costliest part of a load)
+    int year = digits(text, 0, 4);
+    int month = digits(text, 5, 7);
+    int day = digits(text, 8, 10);
+    int hour = digits(text, 11, 13);
+    int minute = digits(text, 14, 16);
+    int second = digits(text, 17, 19);
+    int nanos = 0;
+    if (n > 20) {
+      nanos = digits(text, 20, n - 1);
+      for (int i = n - 21; i < 9 && nanos >= 0; i++) {
+        nanos *= 10;
+      }
+    }
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28 && day > java.time.YearMonth.of(year, month).lengthOfMonth()
+        || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || nanos < 0) {
+      return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    }
+    long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+    return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
+  }
+
+  /** The decimal value of s[from, to), or -1 if it holds a non-digit. */
+  private static int digits(String s, int from, int to) {
+    int v = 0;
+    for (int i = from; i < to; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
   }
 
   /**
@@ -290,12 +384,55 @@ public final class StateCodec {
     return nl < 0 ? msg : msg.substring(0, nl);
   }
 
+  /** How many distinct strings and timestamps one decode shares at most. */
+  private static final int POOL_LIMIT = 4096;
+
+  /**
+   * Collects the entries of a hosts or resources object. A file written here lists them in key
+   * order, so they are kept flat and the map is built in linear time; any other order falls back
+   * to a sorted map. Not thread-safe.
+   */
+  private static final class SortedEntries<V> {
+    private Object[] kv = new Object[32];
+    private int n;
+    private TreeMap<String, V> unsorted;
+
+    /** Adds an entry; returns false if the key is already present. */
+    boolean add(String key, V value) {
+      if (unsorted == null) {
+        if (n == 0 || ((String) kv[2 * n - 2]).compareTo(key) < 0) {
+          if (2 * n + 2 > kv.length) {
+            kv = java.util.Arrays.copyOf(kv, kv.length * 2);
+          }
+          kv[2 * n] = key;
+          kv[2 * n + 1] = value;
+          n++;
+          return true;
+        }
+        unsorted = new TreeMap<>();
+        for (int i = 0; i < n; i++) {
+          @SuppressWarnings("unchecked")
+          V v = (V) kv[2 * i + 1];
+          unsorted.put((String) kv[2 * i], v);
+        }
+        kv = null;
+      }
+      return unsorted.putIfAbsent(key, value) == null;
+    }
+
+    PersistentMap<V> build() {
+      return unsorted != null ? PersistentMap.copyOf(unsorted) : PersistentMap.ofSortedEntries(kv, n);
+    }
+  }
+
   /** A hand-written reader over Jackson's token stream, keeping the JSON path for messages. */
   private static final class Decoder {
     private final String source;
     private final String hint;
     private JsonParser parser;
     private final ArrayList<Object> segments = new ArrayList<>();
+    private final java.util.HashMap<String, String> strings = new java.util.HashMap<>();
+    private final java.util.HashMap<String, Instant> times = new java.util.HashMap<>();
 
     Decoder(String source, String hint) {
       this.source = source;
@@ -367,27 +504,31 @@ public final class StateCodec {
     Snapshot readDocument() {
       expect(next(), JsonToken.START_OBJECT, "a JSON object at the top level");
       Metadata metadata = null;
-      TreeMap<String, HostState> hosts = new TreeMap<>();
-      TreeMap<String, ResourceState> resources = new TreeMap<>();
+      PersistentMap<HostState> hosts = PersistentMap.empty();
+      PersistentMap<ResourceState> resources = PersistentMap.empty();
       String name;
+      int seen = 0;
       while ((name = parser.nextName()) != null) {
         segments.add(name);
         JsonToken t = next();
         switch (name) {
           case "metadata":
+            seen = once(seen, 1);
             expect(t, JsonToken.START_OBJECT, "an object");
             metadata = readMetadata();
             break;
           case "hosts":
+            seen = once(seen, 2);
             if (t != JsonToken.VALUE_NULL) {
               expect(t, JsonToken.START_OBJECT, "an object of hosts");
-              readHosts(hosts);
+              hosts = readHosts();
             }
             break;
           case "resources":
+            seen = once(seen, 4);
             if (t != JsonToken.VALUE_NULL) {
               expect(t, JsonToken.START_OBJECT, "an object of resources");
-              readResources(resources);
+              resources = readResources();
             }
             break;
           default:
@@ -415,6 +556,18 @@ public final class StateCodec {
       return Snapshot.of(metadata, hosts, resources);
     }
 
+    /** Marks a field as seen; a field seen twice is damage (which value is meant is ambiguous). */
+    int once(int seen, int bit) {
+      if ((seen & bit) != 0) {
+        throw damage("duplicate field '" + segments.get(segments.size() - 1) + "'; a JSON object must not repeat a name");
+      }
+      return seen | bit;
+    }
+
+    CorruptStateException duplicateKey() {
+      return damage("duplicate key '" + segments.get(segments.size() - 1) + "'; a JSON object must not repeat a name");
+    }
+
     CorruptStateException unknownField(String name) {
       return damage(
           "unknown field '" + name + "'; infrastate refuses to load it because it would be lost on"
@@ -428,12 +581,14 @@ public final class StateCodec {
       Instant created = null;
       Instant updated = null;
       String name;
+      int seen = 0;
       while ((name = parser.nextName()) != null) {
         segments.add(name);
         JsonToken t = next();
         switch (name) {
-          case "version": version = readString(t); break;
+          case "version": seen = once(seen, 1); version = readString(t); break;
           case "serial":
+            seen = once(seen, 2);
             if (t != JsonToken.VALUE_NUMBER_INT) {
               throw damage("expected a whole number, found " + describe(t));
             }
@@ -442,9 +597,9 @@ public final class StateCodec {
               throw damage("serial " + serial + " is negative");
             }
             break;
-          case "lineage": lineage = readString(t); break;
-          case "created_at": created = readTime(t); break;
-          case "updated_at": updated = readTime(t); break;
+          case "lineage": seen = once(seen, 4); lineage = readString(t); break;
+          case "created_at": seen = once(seen, 8); created = readTime(t); break;
+          case "updated_at": seen = once(seen, 16); updated = readTime(t); break;
           default: throw unknownField(name);
         }
         segments.remove(segments.size() - 1);
@@ -472,17 +627,21 @@ public final class StateCodec {
       }
     }
 
-    void readHosts(TreeMap<String, HostState> hosts) {
+    PersistentMap<HostState> readHosts() {
+      SortedEntries<HostState> hosts = new SortedEntries<>();
       String key;
       while ((key = parser.nextName()) != null) {
         segments.add(key);
         expect(next(), JsonToken.START_OBJECT, "a host object");
-        hosts.put(key, readHost());
+        if (!hosts.add(key, readHost(key))) {
+          throw duplicateKey();
+        }
         segments.remove(segments.size() - 1);
       }
+      return hosts.build();
     }
 
-    HostState readHost() {
+    HostState readHost(String key) {
       String name = null;
       String address = "";
       int port = 0;
@@ -492,18 +651,19 @@ public final class StateCodec {
       Instant created = null;
       Instant updated = null;
       String field;
+      int seen = 0;
       while ((field = parser.nextName()) != null) {
         segments.add(field);
         JsonToken t = next();
         switch (field) {
-          case "name": name = readString(t); break;
-          case "address": address = readString(t); break;
-          case "port": port = readPort(t); break;
-          case "user": user = readString(t); break;
-          case "vars": vars = readObjectOrNull(t); break;
-          case "group": group = readString(t); break;
-          case "created_at": created = readTime(t); break;
-          case "updated_at": updated = readTime(t); break;
+          case "name": seen = once(seen, 1); name = readString(t); break;
+          case "address": seen = once(seen, 2); address = readString(t); break;
+          case "port": seen = once(seen, 4); port = readPort(t); break;
+          case "user": seen = once(seen, 8); user = pooled(readString(t)); break;
+          case "vars": seen = once(seen, 16); vars = readObjectOrNull(t); break;
+          case "group": seen = once(seen, 32); group = pooled(readString(t)); break;
+          case "created_at": seen = once(seen, 64); created = readTime(t); break;
+          case "updated_at": seen = once(seen, 128); updated = readTime(t); break;
           default: throw unknownField(field);
         }
         segments.remove(segments.size() - 1);
@@ -511,17 +671,24 @@ public final class StateCodec {
       if (name == null) {
         throw damage(path() + ".name", null, "the host name is missing", null);
       }
+      if (name.equals(key)) {
+        name = key; // one string for both
+      }
       return new HostState(name, address, port, user, vars, group, created, updated);
     }
 
-    void readResources(TreeMap<String, ResourceState> resources) {
+    PersistentMap<ResourceState> readResources() {
+      SortedEntries<ResourceState> resources = new SortedEntries<>();
       String key;
       while ((key = parser.nextName()) != null) {
         segments.add(key);
         expect(next(), JsonToken.START_OBJECT, "a resource object");
-        resources.put(key, readResource());
+        if (!resources.add(key, readResource())) {
+          throw duplicateKey();
+        }
         segments.remove(segments.size() - 1);
       }
+      return resources.build();
     }
 
     ResourceState readResource() {
@@ -533,17 +700,18 @@ public final class StateCodec {
       Instant created = null;
       Instant updated = null;
       String field;
+      int seen = 0;
       while ((field = parser.nextName()) != null) {
         segments.add(field);
         JsonToken t = next();
         switch (field) {
-          case "type": type = readString(t); break;
-          case "id": id = readString(t); break;
-          case "name": name = readString(t); break;
-          case "data": data = readObjectOrNull(t); break;
-          case "tags": tags = readTags(t); break;
-          case "created_at": created = readTime(t); break;
-          case "updated_at": updated = readTime(t); break;
+          case "type": seen = once(seen, 1); type = pooled(readString(t)); break;
+          case "id": seen = once(seen, 2); id = readString(t); break;
+          case "name": seen = once(seen, 4); name = readString(t); break;
+          case "data": seen = once(seen, 8); data = readObjectOrNull(t); break;
+          case "tags": seen = once(seen, 16); tags = readTags(t); break;
+          case "created_at": seen = once(seen, 32); created = readTime(t); break;
+          case "updated_at": seen = once(seen, 64); updated = readTime(t); break;
           default: throw unknownField(field);
         }
         segments.remove(segments.size() - 1);
@@ -564,18 +732,7 @@ public final class StateCodec {
         return Map.of();
       }
       expect(t, JsonToken.START_OBJECT, "an object of string tags");
-      LinkedHashMap<String, Object> tags = new LinkedHashMap<>();
-      String key;
-      while ((key = parser.nextName()) != null) {
-        segments.add(key);
-        JsonToken v = next();
-        if (v != JsonToken.VALUE_STRING) {
-          throw damage("tag values must be strings, found " + describe(v));
-        }
-        tags.put(key, parser.getString());
-        segments.remove(segments.size() - 1);
-      }
-      return Json.adoptObject(tags);
+      return readEntries(true);
     }
 
     String readString(JsonToken t) {
@@ -598,11 +755,37 @@ public final class StateCodec {
 
     Instant readTime(JsonToken t) {
       String text = readString(t);
+      Instant known = times.get(text);
+      if (known != null) {
+        return known;
+      }
       try {
-        return parseTime(text);
+        Instant parsed = parseTime(text);
+        if (times.size() < POOL_LIMIT) {
+          times.put(text, parsed);
+        }
+        return parsed;
       } catch (DateTimeParseException e) {
         throw damage("'" + text + "' is not an RFC 3339 timestamp");
       }
+    }
+
+    /**
+     * One instance for equal short strings that tend to repeat (users, groups, types, values):
+     * they would otherwise be held once per host or resource.
+     */
+    String pooled(String text) {
+      if (text.length() > 32) {
+        return text;
+      }
+      String known = strings.get(text);
+      if (known != null) {
+        return known;
+      }
+      if (strings.size() < POOL_LIMIT) {
+        strings.put(text, text);
+      }
+      return text;
     }
 
     Map<String, Object> readObjectOrNull(JsonToken t) {
@@ -614,14 +797,53 @@ public final class StateCodec {
     }
 
     Map<String, Object> readObject() {
-      LinkedHashMap<String, Object> map = new LinkedHashMap<>();
+      return readEntries(false);
+    }
+
+    /** Reads the members of an object into a frozen map; {@code tags}: values must be strings. */
+    Map<String, Object> readEntries(boolean tags) {
+      Object[] kv = new Object[8];
+      int n = 0;
+      java.util.HashSet<String> keys = null;
       String key;
       while ((key = parser.nextName()) != null) {
         segments.add(key);
-        map.put(key, readValue(next()));
+        if (n < 8) {
+          for (int i = 0; i < 2 * n; i += 2) {
+            if (key.equals(kv[i])) {
+              throw duplicateKey();
+            }
+          }
+        } else {
+          if (keys == null) {
+            keys = new java.util.HashSet<>();
+            for (int i = 0; i < 2 * n; i += 2) {
+              keys.add((String) kv[i]);
+            }
+          }
+          if (!keys.add(key)) {
+            throw duplicateKey();
+          }
+        }
+        JsonToken v = next();
+        Object value;
+        if (tags) {
+          if (v != JsonToken.VALUE_STRING) {
+            throw damage("tag values must be strings, found " + describe(v));
+          }
+          value = pooled(parser.getString());
+        } else {
+          value = readValue(v);
+        }
+        if (2 * n + 2 > kv.length) {
+          kv = java.util.Arrays.copyOf(kv, kv.length * 2);
+        }
+        kv[2 * n] = key;
+        kv[2 * n + 1] = value;
+        n++;
         segments.remove(segments.size() - 1);
       }
-      return Json.adoptObject(map);
+      return Json.ofDistinctEntries(kv, n);
     }
 
     Object readValue(JsonToken t) {
@@ -629,7 +851,7 @@ public final class StateCodec {
         throw damage("the JSON is truncated");
       }
       switch (t) {
-        case VALUE_STRING: return parser.getString();
+        case VALUE_STRING: return pooled(parser.getString());
         case VALUE_TRUE: return Boolean.TRUE;
         case VALUE_FALSE: return Boolean.FALSE;
         case VALUE_NULL: return null;
@@ -664,9 +886,17 @@ public final class StateCodec {
 
   /** Go's {@code json.MarshalIndent(v, "", "  ")} layout. */
   private static final class GoPrettyPrinter implements PrettyPrinter {
+    /** A newline and the indent of the deepest level a decoded document can have. */
+    private static final char[] INDENT = ("\n" + "  ".repeat(MAX_DEPTH)).toCharArray();
+
     private int depth;
 
     private void newline(JsonGenerator g) {
+      int n = 1 + 2 * depth;
+      if (n <= INDENT.length) {
+        g.writeRaw(INDENT, 0, n);
+        return;
+      }
       g.writeRaw('\n');
       for (int i = 0; i < depth; i++) {
         g.writeRaw("  ");

@@ -38,20 +38,22 @@ public final class Json {
     if (map == null || map.isEmpty()) {
       return Map.of();
     }
-    if (map instanceof FrozenMap) {
+    if (map instanceof Frozen) {
       @SuppressWarnings("unchecked")
       Map<String, Object> frozen = (Map<String, Object>) map;
       return frozen;
     }
-    LinkedHashMap<String, Object> copy = new LinkedHashMap<>(Math.max(4, map.size() * 4 / 3 + 1));
+    Object[] kv = new Object[map.size() * 2];
+    int i = 0;
     for (Map.Entry<?, ?> e : map.entrySet()) {
       if (!(e.getKey() instanceof String key)) {
         throw new IllegalArgumentException(
             path + ": key " + e.getKey() + " is not a String; JSON object keys are strings");
       }
-      copy.put(key, freeze(e.getValue(), path + "." + key));
+      kv[i++] = key;
+      kv[i++] = freeze(e.getValue(), path + "." + key);
     }
-    return new FrozenMap(copy);
+    return ofDistinctEntries(kv, i / 2);
   }
 
   /**
@@ -66,12 +68,13 @@ public final class Json {
     if (map == null || map.isEmpty()) {
       return Map.of();
     }
-    if (map instanceof FrozenMap) {
+    if (map instanceof Frozen) {
       @SuppressWarnings("unchecked")
       Map<String, String> frozen = (Map<String, String>) map;
       return frozen;
     }
-    LinkedHashMap<String, Object> copy = new LinkedHashMap<>(Math.max(4, map.size() * 4 / 3 + 1));
+    Object[] kv = new Object[map.size() * 2];
+    int i = 0;
     for (Map.Entry<?, ?> e : map.entrySet()) {
       if (!(e.getKey() instanceof String key)) {
         throw new IllegalArgumentException(path + ": key " + e.getKey() + " is not a String");
@@ -80,10 +83,11 @@ public final class Json {
         throw new IllegalArgumentException(
             path + "." + key + ": tag values must be strings, got " + describe(e.getValue()));
       }
-      copy.put(key, value);
+      kv[i++] = key;
+      kv[i++] = value;
     }
     @SuppressWarnings("unchecked")
-    Map<String, String> result = (Map<String, String>) (Map<String, ?>) new FrozenMap(copy);
+    Map<String, String> result = (Map<String, String>) (Map<String, ?>) ofDistinctEntries(kv, i / 2);
     return result;
   }
 
@@ -109,12 +113,13 @@ public final class Json {
       return value;
     }
     if (value instanceof List<?> list) {
-      List<Object> copy = new ArrayList<>(list.size());
+      Object[] copy = new Object[list.size()];
       int i = 0;
       for (Object o : list) {
-        copy.add(freeze(o, path + "[" + i++ + "]"));
+        copy[i] = freeze(o, path + "[" + i + "]");
+        i++;
       }
-      return new FrozenList(copy);
+      return new FrozenList(i == copy.length ? copy : java.util.Arrays.copyOf(copy, i));
     }
     if (value instanceof Object[] array) {
       return freeze(java.util.Arrays.asList(array), path);
@@ -127,23 +132,82 @@ public final class Json {
   }
 
   /**
-   * Wraps a list that the caller built and will never touch again, without copying.
+   * Wraps a list that the caller built and will never touch again (its elements are copied into an
+   * array of the exact size).
    *
    * @param values elements that are already frozen
    * @return an immutable list
    */
   public static List<Object> adoptList(ArrayList<Object> values) {
-    return new FrozenList(values);
+    return values.isEmpty() ? List.of() : new FrozenList(values.toArray());
   }
 
   /**
-   * Wraps a map that the caller built and will never touch again, without copying.
+   * Wraps a map that the caller built and will never touch again.
    *
    * @param values entries whose values are already frozen
-   * @return an immutable map
+   * @return an immutable map with the same iteration order
    */
   public static Map<String, Object> adoptObject(LinkedHashMap<String, Object> values) {
-    return values.isEmpty() ? Map.of() : new FrozenMap(values);
+    if (values.size() > SMALL) {
+      return new FrozenMap(values);
+    }
+    Object[] kv = new Object[values.size() * 2];
+    int i = 0;
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      kv[i++] = e.getKey();
+      kv[i++] = e.getValue();
+    }
+    return ofDistinctEntries(kv, i / 2);
+  }
+
+  /**
+   * A frozen object from entries laid out as {@code key0, value0, key1, value1, …}, in that
+   * iteration order. The caller guarantees that the keys are distinct strings and the values
+   * frozen, and never touches {@code kv} again (it may be kept).
+   *
+   * @param kv keys and values, alternating; may be longer than needed
+   * @param size the number of entries
+   * @return an immutable map
+   */
+  public static Map<String, Object> ofDistinctEntries(Object[] kv, int size) {
+    if (size == 0) {
+      return Map.of();
+    }
+    if (size <= SMALL) {
+      return new SmallMap(kv.length == size * 2 ? kv : java.util.Arrays.copyOf(kv, size * 2));
+    }
+    LinkedHashMap<String, Object> m = new LinkedHashMap<>(size * 4 / 3 + 1);
+    for (int i = 0; i < size * 2; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return new FrozenMap(m);
+  }
+
+  /**
+   * Whether a map iterates its keys in ascending {@link String} order, so that a writer of sorted
+   * JSON need not sort it. Known for frozen maps (checked once, when they are built), natural-order
+   * sorted maps, and maps of fewer than two entries; {@code false} when not known.
+   *
+   * @param map a map
+   * @return {@code true} if its iteration order is sorted
+   */
+  public static boolean hasSortedKeys(Map<?, ?> map) {
+    if (map instanceof Frozen f) {
+      return f.sortedKeys();
+    }
+    if (map.size() < 2) {
+      return true;
+    }
+    return map instanceof java.util.SortedMap<?, ?> sm && sm.comparator() == null;
+  }
+
+  /** The most entries kept in a flat array; larger objects are hash maps. */
+  private static final int SMALL = 8;
+
+  /** A frozen container. */
+  private interface Frozen {
+    boolean sortedKeys();
   }
 
   private static Number normalize(Number n, String path) {
@@ -174,12 +238,118 @@ public final class Json {
     return value == null ? "null" : "a value of type " + value.getClass().getName();
   }
 
-  /** An immutable map that is known to hold only frozen values. */
-  private static final class FrozenMap extends AbstractMap<String, Object> {
+  /**
+   * A small immutable object: keys and values alternating in one array of the exact size, in
+   * insertion order; lookups scan it (at most {@value #SMALL} entries). About a third of the memory
+   * of a {@link LinkedHashMap} of the same entries.
+   */
+  private static final class SmallMap extends AbstractMap<String, Object> implements Frozen {
+    private final Object[] kv;
+    private final boolean sorted;
+
+    SmallMap(Object[] kv) {
+      this.kv = kv;
+      boolean s = true;
+      for (int i = 2; i < kv.length && s; i += 2) {
+        s = ((String) kv[i - 2]).compareTo((String) kv[i]) < 0;
+      }
+      this.sorted = s;
+    }
+
+    @Override
+    public boolean sortedKeys() {
+      return sorted;
+    }
+
+    private int indexOf(Object key) {
+      if (key instanceof String) {
+        for (int i = 0; i < kv.length; i += 2) {
+          if (key.equals(kv[i])) {
+            return i;
+          }
+        }
+      }
+      return -1;
+    }
+
+    @Override
+    public Object get(Object key) {
+      int i = indexOf(key);
+      return i < 0 ? null : kv[i + 1];
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return indexOf(key) >= 0;
+    }
+
+    @Override
+    public int size() {
+      return kv.length / 2;
+    }
+
+    @Override
+    public void forEach(java.util.function.BiConsumer<? super String, ? super Object> action) {
+      for (int i = 0; i < kv.length; i += 2) {
+        action.accept((String) kv[i], kv[i + 1]);
+      }
+    }
+
+    @Override
+    public Set<Entry<String, Object>> entrySet() {
+      return new java.util.AbstractSet<>() {
+        @Override
+        public java.util.Iterator<Entry<String, Object>> iterator() {
+          return new java.util.Iterator<>() {
+            private int i;
+
+            @Override
+            public boolean hasNext() {
+              return i < kv.length;
+            }
+
+            @Override
+            public Entry<String, Object> next() {
+              if (i >= kv.length) {
+                throw new java.util.NoSuchElementException();
+              }
+              Entry<String, Object> e = new SimpleImmutableEntry<>((String) kv[i], kv[i + 1]);
+              i += 2;
+              return e;
+            }
+          };
+        }
+
+        @Override
+        public int size() {
+          return kv.length / 2;
+        }
+      };
+    }
+  }
+
+  /** A larger immutable object, known to hold only frozen values. */
+  private static final class FrozenMap extends AbstractMap<String, Object> implements Frozen {
     private final Map<String, Object> delegate;
+    private final boolean sorted;
 
     FrozenMap(LinkedHashMap<String, Object> delegate) {
       this.delegate = delegate;
+      boolean s = true;
+      String prev = null;
+      for (String k : delegate.keySet()) {
+        if (prev != null && prev.compareTo(k) >= 0) {
+          s = false;
+          break;
+        }
+        prev = k;
+      }
+      this.sorted = s;
+    }
+
+    @Override
+    public boolean sortedKeys() {
+      return sorted;
     }
 
     @Override
@@ -201,24 +371,29 @@ public final class Json {
     public int size() {
       return delegate.size();
     }
+
+    @Override
+    public void forEach(java.util.function.BiConsumer<? super String, ? super Object> action) {
+      delegate.forEach(action);
+    }
   }
 
-  /** An immutable list that is known to hold only frozen values. */
+  /** An immutable list over an array of the exact size, known to hold only frozen values. */
   private static final class FrozenList extends AbstractList<Object> implements java.util.RandomAccess {
-    private final List<Object> delegate;
+    private final Object[] values;
 
-    FrozenList(List<Object> delegate) {
-      this.delegate = delegate;
+    FrozenList(Object[] values) {
+      this.values = values;
     }
 
     @Override
     public Object get(int index) {
-      return delegate.get(index);
+      return values[index];
     }
 
     @Override
     public int size() {
-      return delegate.size();
+      return values.length;
     }
   }
 }

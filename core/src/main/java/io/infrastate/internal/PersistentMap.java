@@ -66,6 +66,33 @@ public final class PersistentMap<V> extends AbstractMap<String, V> {
     return copyOf(new java.util.TreeMap<String, V>(map));
   }
 
+  /**
+   * A map of entries given in strictly ascending key order, built in linear time.
+   *
+   * @param <V> the value type
+   * @param kv keys and values alternating ({@code key0, value0, key1, value1, …}); not kept
+   * @param size the number of entries
+   * @return a new map
+   * @throws IllegalArgumentException if the keys are not strictly ascending
+   */
+  public static <V> PersistentMap<V> ofSortedEntries(Object[] kv, int size) {
+    for (int i = 2; i < size * 2; i += 2) {
+      if (((String) kv[i - 2]).compareTo((String) kv[i]) >= 0) {
+        throw new IllegalArgumentException("keys not strictly ascending at " + kv[i]);
+      }
+    }
+    return new PersistentMap<>(buildFlat(kv, 0, size));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <V> Node<V> buildFlat(Object[] kv, int from, int to) {
+    if (from >= to) {
+      return null;
+    }
+    int mid = (from + to) >>> 1;
+    return Node.of((String) kv[2 * mid], (V) java.util.Objects.requireNonNull(kv[2 * mid + 1], "value"), buildFlat(kv, from, mid), buildFlat(kv, mid + 1, to));
+  }
+
   private static <V> Node<V> build(Entry<String, V>[] sorted, int from, int to) {
     if (from >= to) {
       return null;

@@ -31,20 +31,19 @@ public final class StructuralRules {
    * @param out where violations are added
    */
   public static void checkHost(String key, HostState host, List<Violation> out) {
-    String path = JsonPaths.member("$.hosts", key);
     if (key.isEmpty()) {
-      out.add(new Violation(path, "host name must not be empty"));
+      out.add(new Violation(hostPath(key), "host name must not be empty"));
     } else if (hasControl(key)) {
-      out.add(new Violation(path, "host name must not contain control characters"));
+      out.add(new Violation(hostPath(key), "host name must not contain control characters"));
     }
     if (!key.equals(host.name())) {
       out.add(
           new Violation(
-              path + ".name",
+              hostPath(key) + ".name",
               "host stored under key '" + key + "' is named '" + host.name() + "'; they must be equal"));
     }
     if (host.port() < 0 || host.port() > 65535) {
-      out.add(new Violation(path + ".port", "port " + host.port() + " is outside 0..65535"));
+      out.add(new Violation(hostPath(key) + ".port", "port " + host.port() + " is outside 0..65535"));
     }
   }
 
@@ -56,18 +55,26 @@ public final class StructuralRules {
    * @param out where violations are added
    */
   public static void checkResource(String key, ResourceState resource, List<Violation> out) {
-    String path = JsonPaths.member("$.resources", key);
     if (key.isEmpty()) {
-      out.add(new Violation(path, "resource key must not be empty"));
+      out.add(new Violation(resourcePath(key), "resource key must not be empty"));
     } else if (hasControl(key)) {
-      out.add(new Violation(path, "resource key must not contain control characters"));
+      out.add(new Violation(resourcePath(key), "resource key must not contain control characters"));
     }
     if (resource.type().isEmpty()) {
-      out.add(new Violation(path + ".type", "resource type must not be empty"));
+      out.add(new Violation(resourcePath(key) + ".type", "resource type must not be empty"));
     }
     if (resource.id().isEmpty()) {
-      out.add(new Violation(path + ".id", "resource id must not be empty"));
+      out.add(new Violation(resourcePath(key) + ".id", "resource id must not be empty"));
     }
+  }
+
+  // paths are built only for a violation: checks run on every entry of every load
+  private static String hostPath(String key) {
+    return JsonPaths.member("$.hosts", key);
+  }
+
+  private static String resourcePath(String key) {
+    return JsonPaths.member("$.resources", key);
   }
 
   /**

@@ -159,4 +159,101 @@ class StateCodecTest {
         .isInstanceOf(CorruptStateException.class)
         .satisfies(e -> assertThat(((CorruptStateException) e).jsonPath()).contains("$.hosts['web 01'].name"));
   }
+
+  @Test
+  void timestampsAreFormattedExactlyAsIsoInstantAndParsedBack() {
+    java.util.Random random = new java.util.Random(42);
+    List<Instant> instants = new java.util.ArrayList<>(List.of(
+        Instant.EPOCH, Instant.parse("2026-01-15T10:30:00Z"), Instant.parse("2024-02-29T23:59:59.5Z"),
+        Instant.parse("2026-11-22T01:02:03.000000001Z"), Instant.parse("2026-11-22T01:02:03.120Z"),
+        Instant.parse("2026-11-22T01:02:03.123400Z"), Instant.parse("0001-01-01T00:00:00Z"),
+        Instant.parse("9999-12-31T23:59:59.999999999Z"), Instant.parse("+10000-01-01T00:00:00Z"),
+        Instant.parse("1969-12-31T23:59:59Z"), Instant.parse("1900-03-01T00:00:00Z")));
+    for (int i = 0; i < 20_000; i++) {
+      long seconds = random.nextLong(-100L * 365 * 86_400, 253_402_300_800L);
+      int nanos = switch (i % 4) {
+        case 0 -> 0;
+        case 1 -> random.nextInt(1000) * 1_000_000;
+        case 2 -> random.nextInt(1_000_000) * 1000;
+        default -> random.nextInt(1_000_000_000);
+      };
+      instants.add(Instant.ofEpochSecond(seconds, nanos));
+    }
+    for (Instant t : instants) {
+      String text = StateCodec.formatTime(t);
+      assertThat(text).as("%s", t).isEqualTo(java.time.format.DateTimeFormatter.ISO_INSTANT.format(t));
+      assertThat(StateCodec.parseTime(text)).as(text).isEqualTo(t);
+    }
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"2026-01-15T10:30:00Z", "0001-01-01T00:00:00Z", "2024-02-29T23:59:59.5Z",
+      "2026-11-22T01:02:03.123456789Z", "2026-11-22T01:02:03.000000001Z", "2026-01-15T10:30:00+02:00", "2026-01-15T10:30:00.12+00:00",
+      "2026-01-15T10:30:00.Z", "9999-12-31T23:59:59.999999999Z", "2026-01-15T10:30:00.1234567891Z"})
+  void theFastTimestampParserAgreesWithJavaTime(String text) {
+    Instant expected;
+    try {
+      expected = java.time.OffsetDateTime.parse(text, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    } catch (java.time.format.DateTimeParseException e) {
+      assertThatThrownBy(() -> StateCodec.parseTime(text)).isInstanceOf(java.time.format.DateTimeParseException.class);
+      return;
+    }
+    assertThat(StateCodec.parseTime(text)).isEqualTo(expected);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"2026-02-30T10:30:00Z", "2026-13-01T10:30:00Z", "2026-01-15T24:00:00Z",
+      "2026-01-15 10:30:00Z", "2026-01-15T10:30:60Z", "2026-0a-15T10:30:00Z", "x"})
+  void theFastTimestampParserRejectsWhatJavaTimeRejects(String text) {
+    assertThatThrownBy(() -> java.time.OffsetDateTime.parse(text, java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME))
+        .isInstanceOf(java.time.format.DateTimeParseException.class);
+    assertThatThrownBy(() -> StateCodec.parseTime(text)).isInstanceOf(java.time.format.DateTimeParseException.class);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{1}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "{\"metadata\": {\"version\": \"1.0\", \"version\": \"1.0\"}}|$.metadata.version",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"metadata\": {\"version\": \"1.0\"}}|$.metadata",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\"}, \"b\": {\"name\": \"b\"}, \"a\": {\"name\": \"a\"}}}|$.hosts.a",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"b\": {\"name\": \"b\"}, \"a\": {\"name\": \"a\"}, \"b\": {\"name\": \"b\"}}}|$.hosts.b",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"resources\": {\"r:1\": {\"type\": \"r\", \"id\": \"1\", \"id\": \"2\"}}}|$.resources['r:1'].id",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"resources\": {\"r:1\": {\"type\": \"r\", \"id\": \"1\", \"tags\": {\"k\": \"1\", \"k\": \"2\"}}}}|$.resources['r:1'].tags.k",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\", \"vars\": {\"x\": {\"y\": 1, \"y\": 2}}}}}|$.hosts.a.vars.x.y",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\", \"vars\": {\"k1\": 1, \"k2\": 1, \"k3\": 1, \"k4\": 1, \"k5\": 1, \"k6\": 1, \"k7\": 1, \"k8\": 1, \"k9\": 1, \"k3\": 2}}}}|$.hosts.a.vars.k3"})
+  void duplicateNamesAreDamageAtTheirPath(String json, String path) {
+    assertThatThrownBy(() -> StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "s", ""))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining("duplicate")
+        .hasMessageContaining("must not repeat a name")
+        .satisfies(e -> assertThat(((CorruptStateException) e).jsonPath()).contains(path));
+  }
+
+  @Test
+  void entriesInAnyOrderLoadSortedAndSmallAndLargeObjectsKeepTheirOrderInMemory() {
+    StringBuilder vars = new StringBuilder();
+    for (int i = 20; i >= 1; i--) {
+      vars.append(i == 20 ? "" : ", ").append("\"v").append(i).append("\": ").append(i);
+    }
+    String json = "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {"
+        + "\"c\": {\"name\": \"c\", \"vars\": {\"z\": 1, \"a\": [1, \"x\", null], \"m\": {\"q\": true, \"b\": null}}},"
+        + " \"a\": {\"name\": \"a\", \"vars\": {" + vars + "}},"
+        + " \"b\": {\"name\": \"b\"}}}";
+    Snapshot s = StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "s", "");
+    assertThat(s.hosts().keySet()).containsExactly("a", "b", "c");
+    HostState c = s.hosts().get("c");
+    assertThat(c.vars().keySet()).containsExactly("z", "a", "m");
+    assertThat(c.vars().get("a")).isEqualTo(java.util.Arrays.asList(1, "x", null));
+    assertThat(c.vars().get("m")).isEqualTo(java.util.Collections.unmodifiableMap(new java.util.HashMap<>(java.util.Map.of("q", true)) {{ put("b", null); }}));
+    assertThat(c.vars().containsKey("nope")).isFalse();
+    assertThat(s.hosts().get("a").vars()).hasSize(20).containsEntry("v7", 7);
+    assertThat(s.hosts().get("a").vars().keySet()).startsWith("v20", "v19");
+    // written sorted, and what is written reads back equal
+    String out = new String(StateCodec.encode(s), StandardCharsets.UTF_8);
+    assertThat(out.indexOf("\"v1\"")).isLessThan(out.indexOf("\"v10\"")).isLessThan(out.indexOf("\"v2\""));
+    assertThat(out.indexOf("\"a\": [")).isLessThan(out.indexOf("\"m\": {")).isLessThan(out.indexOf("\"z\": 1"));
+    assertThat(out.indexOf("\"b\": null")).isLessThan(out.indexOf("\"q\": true"));
+    Snapshot again = StateCodec.decode(out.getBytes(StandardCharsets.UTF_8), "s", "");
+    assertThat(again).isEqualTo(s);
+    assertThat(StateCodec.encode(again)).isEqualTo(out.getBytes(StandardCharsets.UTF_8));
+  }
 }
