@@ -408,6 +408,7 @@ public final class Compare {
       long[] t = sample(20, 200, i -> db.putHost(Data.newHost(i)));
       record("single", "SQLite WAL synchronous=FULL (one upsert)", n, t, floor);
     }
+    interleaved(n, s, floor);
     deleteTree(fd);
     deleteTree(d1);
     deleteTree(d1b);
@@ -417,6 +418,45 @@ public final class Compare {
       notes.add("Floor for a small durable commit measured once more per N as the row 'floor: bare durable replace of 300 B'"
           + " (first measurement: " + Stats.time(smallFloor) + ").");
     }
+  }
+
+  /**
+   * The journal against SQLite with the disk's drift controlled: blocks of 20 writes to each,
+   * alternating, 10 rounds; the medians over all rounds.
+   */
+  private void interleaved(int n, Snapshot s, double floor) throws Exception {
+    Path dj = fresh("ab-journal");
+    Path dq = fresh("ab-sqlite");
+    int rounds = quick ? 1 : 10;
+    int block = quick ? 1 : 20;
+    long[] tj = new long[rounds * block];
+    long[] tq = new long[rounds * block];
+    try (JournalFileBackend backend = JournalFileBackend.at(dj.resolve("state.json")); SqliteStore db = new SqliteStore(dq.resolve("state.db"))) {
+      create(backend, s);
+      db.putAll(s);
+      try (State state = State.load(backend, options())) {
+        sample(20, 1, i -> state.addHost(Data.newHost(i)));
+        sample(20, 1, i -> db.putHost(Data.newHost(i)));
+        for (int r = 0; r < rounds; r++) {
+          for (int k = 0; k < block; k++) {
+            long i = seq++;
+            long t0 = System.nanoTime();
+            state.addHost(Data.newHost(i));
+            tj[r * block + k] = System.nanoTime() - t0;
+          }
+          for (int k = 0; k < block; k++) {
+            long i = seq++;
+            long t0 = System.nanoTime();
+            db.putHost(Data.newHost(i));
+            tq[r * block + k] = System.nanoTime() - t0;
+          }
+        }
+      }
+    }
+    record("single", "A/B interleaved: infrastate journal (State.addHost)", n, tj, floor);
+    record("single", "A/B interleaved: SQLite WAL FULL (one upsert)", n, tq, floor);
+    deleteTree(dj);
+    deleteTree(dq);
   }
 
   private void batch(int n, Snapshot s) throws Exception {
@@ -993,6 +1033,11 @@ public final class Compare {
     double jBackend = metrics.getOrDefault("single/infrastate journal (backend.save alone)/" + big, Double.NaN);
     target(sb, "journal durable write ≤ SQLite upsert (backend.save)", big, jBackend / sqlite, 1.0, true, Stats.time(jBackend) + " vs SQLite " + Stats.time(sqlite));
     target(sb, "journal durable write ≤ SQLite upsert (through State.addHost)", big, jState / sqlite, 1.0, true, Stats.time(jState) + " vs SQLite " + Stats.time(sqlite));
+    for (int n : sizes) {
+      double aj = metrics.getOrDefault("single/A/B interleaved: infrastate journal (State.addHost)/" + n, Double.NaN);
+      double aq = metrics.getOrDefault("single/A/B interleaved: SQLite WAL FULL (one upsert)/" + n, Double.NaN);
+      target(sb, "journal durable write ≤ SQLite upsert (State.addHost, A/B interleaved)", n, aj / aq, 1.0, true, Stats.time(aj) + " vs SQLite " + Stats.time(aq));
+    }
     if (heap) {
       double h = metrics.getOrDefault("heap/infrastate/" + big, Double.NaN);
       target(sb, "loaded state ≤ 2× its JSON file on the heap", big, h, 2.0, true, Stats.ratio(h) + " of the file");

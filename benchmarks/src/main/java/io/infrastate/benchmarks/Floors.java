@@ -106,7 +106,8 @@ public final class Floors {
    * @return indented JSON bytes
    */
   public static byte[] serializeStreaming(GoFtl2.StateFile f) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+    // sized up front as the codec sizes its buffer, so that the floor pays no regrowth copies
+    ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + f.hosts.size() * 300 + f.resources.size() * 400);
     try (JsonGenerator g = FACTORY.createGenerator(PRETTY_CONTEXT, out)) {
       g.writeStartObject();
       g.writeName("metadata");
