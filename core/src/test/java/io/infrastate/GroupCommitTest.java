@@ -26,128 +26,6 @@ import org.junit.jupiter.api.Test;
  */
 class GroupCommitTest {
 
-  /** Holds the first save until released, so that other writers pile up behind it. */
-  private static final class GateBackend implements Backend {
-    final InMemoryBackend delegate = InMemoryBackend.create();
-    final CountDownLatch entered = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
-    final AtomicInteger saves = new AtomicInteger();
-    final List<SaveRequest> requests = new ArrayList<>();
-
-    @Override
-    public String location() {
-      return "gate";
-    }
-
-    @Override
-    public Optional<StoredState> load() {
-      return delegate.load();
-    }
-
-    @Override
-    public synchronized SaveResult save(SaveRequest request) {
-      if (saves.incrementAndGet() == 1) {
-        entered.countDown();
-        try {
-          release.await(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-          throw new AssertionError(e);
-        }
-      }
-      requests.add(request);
-      return delegate.save(request);
-    }
-  }
-
-  @Test
-  void writersWaitingBehindAWriteShareTheNextOne() throws Exception {
-    GateBackend backend = new GateBackend();
-    State state = State.load(backend);
-    ExecutorService pool = Executors.newFixedThreadPool(9);
-    try {
-      Future<?> first = pool.submit(() -> state.addHost(HostState.builder("first").build()));
-      assertThat(backend.entered.await(1, TimeUnit.MINUTES)).isTrue();
-      List<Thread> waiting = new ArrayList<>();
-      List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-      for (int i = 0; i < 8; i++) {
-        String name = "h" + i;
-        Thread t = new Thread(() -> {
-          try {
-            state.addHost(HostState.builder(name).build(), AuditEntry.of("add " + name).withOperator("t" + name));
-          } catch (Throwable e) {
-            failures.add(e);
-          }
-        });
-        t.start();
-        waiting.add(t);
-      }
-      awaitParked(waiting);
-      backend.release.countDown();
-      first.get(1, TimeUnit.MINUTES);
-      for (Thread t : waiting) {
-        t.join(TimeUnit.MINUTES.toMillis(1));
-      }
-      assertThat(failures).isEmpty();
-    } finally {
-      pool.shutdownNow();
-    }
-    assertThat(state.allHosts()).hasSize(9);
-    // 9 writes, but the eight that waited were committed together: 2 durable saves
-    assertThat(backend.saves.get()).isEqualTo(2);
-    assertThat(state.metadata().serial()).isEqualTo(2);
-    SaveRequest group = backend.requests.get(1);
-    assertThat(group.changes()).hasSize(8);
-    assertThat(group.audit().operation()).contains("add h").contains("(+5 more)");
-    assertThat(group.audit().operator()).contains("th0").contains("th7");
-  }
-
-  @Test
-  void aFailingRequestInAGroupFailsAloneAndIsUndone() throws Exception {
-    GateBackend backend = new GateBackend();
-    State state = State.load(backend);
-    ExecutorService pool = Executors.newFixedThreadPool(4);
-    try {
-      Future<?> first = pool.submit(() -> state.addHost(HostState.builder("first").build()));
-      assertThat(backend.entered.await(1, TimeUnit.MINUTES)).isTrue();
-      List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
-      List<Runnable> writes = List.of(
-          () -> state.addHost(HostState.builder("good1").build()),
-          () -> state.update(tx -> {
-            tx.addHost(HostState.builder("half-done").build());
-            throw new IllegalStateException("caller bug");
-          }),
-          () -> state.addHost(new HostState("bad-port", "", 70000, "", null, "", null, null)),
-          () -> state.addHost(HostState.builder("good2").build()));
-      List<Thread> threads = new ArrayList<>();
-      for (Runnable w : writes) {
-        Thread t = new Thread(() -> {
-          try {
-            w.run();
-          } catch (Throwable e) {
-            errors.add(e);
-          }
-        });
-        t.start();
-        threads.add(t);
-      }
-      awaitParked(threads);
-      backend.release.countDown();
-      first.get(1, TimeUnit.MINUTES);
-      for (Thread t : threads) {
-        t.join(TimeUnit.MINUTES.toMillis(1));
-      }
-      assertThat(errors).hasSize(2);
-      assertThat(errors).anySatisfy(e -> assertThat(e).isInstanceOf(IllegalStateException.class).hasMessage("caller bug"));
-      assertThat(errors).anySatisfy(e -> assertThat(e).isInstanceOf(InvalidStateException.class).hasMessageContaining("outside 0..65535"));
-      // the valid ones were committed together in one version after the held one
-      assertThat(backend.saves.get()).isLessThanOrEqualTo(3);
-    } finally {
-      pool.shutdownNow();
-    }
-    assertThat(state.allHosts()).extracting(HostState::name).containsExactlyInAnyOrder("first", "good1", "good2");
-    assertThat(State.load(backend.delegate).allHosts()).extracting(HostState::name).containsExactlyInAnyOrder("first", "good1", "good2");
-  }
-
   /** Blocks the saves whose numbers (1-based) have a gate, until that gate is opened. */
   private static final class GatesBackend implements Backend {
     final InMemoryBackend delegate = InMemoryBackend.create();
@@ -191,6 +69,95 @@ class GroupCommitTest {
     void awaitEntered(int n) throws InterruptedException {
       assertThat(entered.get(n).await(1, TimeUnit.MINUTES)).as("save %d started", n).isTrue();
     }
+  }
+
+  @Test
+  void writersWaitingBehindAWriteShareTheNextOne() throws Exception {
+    GatesBackend backend = new GatesBackend(1);
+    State state = State.load(backend);
+    ExecutorService pool = Executors.newFixedThreadPool(9);
+    try {
+      Future<?> first = pool.submit(() -> state.addHost(HostState.builder("first").build()));
+      backend.awaitEntered(1);
+      List<Thread> waiting = new ArrayList<>();
+      List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String name = "h" + i;
+        Thread t = new Thread(() -> {
+          try {
+            state.addHost(HostState.builder(name).build(), AuditEntry.of("add " + name).withOperator("t" + name));
+          } catch (Throwable e) {
+            failures.add(e);
+          }
+        });
+        t.start();
+        waiting.add(t);
+      }
+      awaitParked(waiting);
+      backend.open.get(1).countDown();
+      first.get(1, TimeUnit.MINUTES);
+      for (Thread t : waiting) {
+        t.join(TimeUnit.MINUTES.toMillis(1));
+      }
+      assertThat(failures).isEmpty();
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(state.allHosts()).hasSize(9);
+    // 9 writes, but the eight that waited were committed together: 2 durable saves
+    assertThat(backend.saves.get()).isEqualTo(2);
+    assertThat(state.metadata().serial()).isEqualTo(2);
+    SaveRequest group = backend.requests.get(1);
+    assertThat(group.changes()).hasSize(8);
+    assertThat(group.audit().operation()).contains("add h").contains("(+5 more)");
+    assertThat(group.audit().operator()).contains("th0").contains("th7");
+  }
+
+  @Test
+  void aFailingRequestInAGroupFailsAloneAndIsUndone() throws Exception {
+    GatesBackend backend = new GatesBackend(1);
+    State state = State.load(backend);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      Future<?> first = pool.submit(() -> state.addHost(HostState.builder("first").build()));
+      backend.awaitEntered(1);
+      List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<Runnable> writes = List.of(
+          () -> state.addHost(HostState.builder("good1").build()),
+          () -> state.update(tx -> {
+            tx.addHost(HostState.builder("half-done").build());
+            throw new IllegalStateException("caller bug");
+          }),
+          () -> state.addHost(new HostState("bad-port", "", 70000, "", null, "", null, null)),
+          () -> state.addHost(HostState.builder("good2").build()));
+      List<Thread> threads = new ArrayList<>();
+      for (Runnable w : writes) {
+        Thread t = new Thread(() -> {
+          try {
+            w.run();
+          } catch (Throwable e) {
+            errors.add(e);
+          }
+        });
+        t.start();
+        threads.add(t);
+      }
+      awaitParked(threads);
+      backend.open.get(1).countDown();
+      first.get(1, TimeUnit.MINUTES);
+      for (Thread t : threads) {
+        t.join(TimeUnit.MINUTES.toMillis(1));
+      }
+      assertThat(errors).hasSize(2);
+      assertThat(errors).anySatisfy(e -> assertThat(e).isInstanceOf(IllegalStateException.class).hasMessage("caller bug"));
+      assertThat(errors).anySatisfy(e -> assertThat(e).isInstanceOf(InvalidStateException.class).hasMessageContaining("outside 0..65535"));
+      // the valid ones were committed together in one version after the held one
+      assertThat(backend.saves.get()).isLessThanOrEqualTo(3);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(state.allHosts()).extracting(HostState::name).containsExactlyInAnyOrder("first", "good1", "good2");
+    assertThat(State.load(backend.delegate).allHosts()).extracting(HostState::name).containsExactlyInAnyOrder("first", "good1", "good2");
   }
 
   @Test
