@@ -107,6 +107,7 @@ public final class FileBackend implements HistoryBackend {
   private final String name;
   private final Path backup;
   private final Path historyDir;
+  private final Path journal;
   private final int retention;
   private final Sidecar sidecar;
   private volatile boolean cleanedTemps;
@@ -125,6 +126,7 @@ public final class FileBackend implements HistoryBackend {
     this.name = p.getFileName().toString();
     this.backup = dir.resolve(name + ".backup");
     this.historyDir = dir.resolve(name + ".history");
+    this.journal = dir.resolve(name + ".journal");
     this.retention = b.retention;
     if (Files.isDirectory(file)) {
       throw new IOException(file + " is a directory; give the path of the state file");
@@ -253,9 +255,45 @@ public final class FileBackend implements HistoryBackend {
     return decode(Files.readAllBytes(file), stamp, sidecar.generation());
   }
 
-  private StoredState decode(byte[] bytes, FileStamp stamp, long generation) {
+  private StoredState decode(byte[] bytes, FileStamp stamp, long generation) throws IOException {
     Snapshot s = StateCodec.decode(bytes, location(), recoveryHint());
+    checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
     return new StoredState(s, new FileVersion(s.metadata().serial(), s.metadata().lineage(), stamp, generation));
+  }
+
+  /**
+   * Refuses a state whose latest versions are in a journal next to it (written by {@link
+   * JournalFileBackend}): this class reads state.json alone, so it would serve an old version and
+   * a write would lose the journal's versions.
+   */
+  private void checkNotJournaled(long baseSerial, String lineage) throws IOException {
+    if (!Files.exists(journal, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(journal);
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    JournalCodec.Scan scan = JournalCodec.scan(bytes, 0, true);
+    long last = -1;
+    for (JournalCodec.Entry e : scan.entries) {
+      String l = e.metadata().lineage();
+      if (lineage.isEmpty() || l.isEmpty() || l.equals(lineage)) {
+        last = Math.max(last, e.serial());
+      }
+    }
+    if (scan.damage != null || last > baseSerial) {
+      throw new BackendException(
+          "State " + file + " is in journal mode: " + journal
+              + (scan.damage != null ? " is damaged (" + scan.damage + ")" : " holds versions up to " + last + " that " + name + " does not contain")
+              + ", and FileBackend reads " + name + " alone. Open it in journal mode (JournalFileBackend, or the URI "
+              + file.toUri() + "?journal=true), or fold the journal in with JournalFileBackend.compact() first."
+              + " Nothing was read or written.",
+          null,
+          false);
+    }
   }
 
   private String recoveryHint() {
@@ -301,6 +339,11 @@ public final class FileBackend implements HistoryBackend {
         if (!VersionToken.sameVersion(stored.token(), expected)) {
           return new SaveResult.Conflict(Optional.of(stored));
         }
+      }
+      if (expected.exists()) {
+        checkNotJournaled(expected.serial(), expected.lineage());
+      } else {
+        checkNotJournaled(-1, "");
       }
       if (!cleanedTemps) {
         removeStaleTemps();

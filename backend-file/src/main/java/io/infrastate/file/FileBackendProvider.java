@@ -9,7 +9,10 @@ import java.util.Set;
 
 /**
  * Opens {@code file:} URIs ({@code file:///var/lib/infra/state.json}); {@code State.open} also
- * routes bare paths here. An optional query {@code ?history=N} sets the history retention.
+ * routes bare paths here. Optional query parameters: {@code history=N} sets the history retention;
+ * {@code journal=true} opens the state in journal mode ({@link JournalFileBackend}: a write appends
+ * its change instead of rewriting the file), {@code journal=false} (the default) with {@link
+ * FileBackend}.
  *
  * <p>Instances are thread-safe.
  */
@@ -27,21 +30,43 @@ public final class FileBackendProvider implements BackendProvider {
     if (uri.getPath() == null || uri.getPath().isEmpty()) {
       throw new UnknownBackendException("File URI '" + uri + "' has no path; use file:///absolute/path/state.json");
     }
-    FileBackend.Builder b = FileBackend.builder(Path.of(URI.create("file://" + uri.getRawPath())));
+    Path path = Path.of(URI.create("file://" + uri.getRawPath()));
+    Integer history = null;
+    boolean journal = false;
     String query = uri.getQuery();
     if (query != null) {
       for (String part : query.split("&")) {
         String[] kv = part.split("=", 2);
-        if (kv[0].equals("history") && kv.length == 2) {
+        String value = kv.length == 2 ? kv[1] : "";
+        if (kv[0].equals("history")) {
           try {
-            b.historyRetention(Integer.parseInt(kv[1]));
-          } catch (IllegalArgumentException e) {
-            throw new UnknownBackendException("File URI '" + uri + "': history must be a number 0..100000, got '" + kv[1] + "'");
+            history = Integer.parseInt(value);
+          } catch (NumberFormatException e) {
+            throw new UnknownBackendException("File URI '" + uri + "': history must be a number 0..100000, got '" + value + "'");
           }
+          if (history < 0 || history > 100_000) {
+            throw new UnknownBackendException("File URI '" + uri + "': history must be a number 0..100000, got '" + value + "'");
+          }
+        } else if (kv[0].equals("journal")) {
+          if (!value.equals("true") && !value.equals("false")) {
+            throw new UnknownBackendException("File URI '" + uri + "': journal must be true or false, got '" + value + "'");
+          }
+          journal = value.equals("true");
         } else {
-          throw new UnknownBackendException("File URI '" + uri + "': unknown parameter '" + kv[0] + "'; the only one is history=N");
+          throw new UnknownBackendException("File URI '" + uri + "': unknown parameter '" + kv[0] + "'; the parameters are history=N and journal=true|false");
         }
       }
+    }
+    if (journal) {
+      JournalFileBackend.Builder b = JournalFileBackend.builder(path);
+      if (history != null) {
+        b.historyRetention(history);
+      }
+      return b.build();
+    }
+    FileBackend.Builder b = FileBackend.builder(path);
+    if (history != null) {
+      b.historyRetention(history);
     }
     return b.build();
   }

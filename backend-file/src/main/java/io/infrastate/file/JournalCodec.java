@@ -255,14 +255,23 @@ final class JournalCodec {
     final List<Entry> entries = new ArrayList<>();
     /** The file offset just after the last valid frame (the header counts). */
     long validEnd;
-    /** Whether bytes after {@link #validEnd} are a torn tail. */
+    /**
+     * The file offset just after the last non-zero byte that follows {@link #validEnd}: equal to
+     * it when only zeros (the space kept ahead for appends) or nothing follow.
+     */
+    long dirtyEnd;
+    /** Whether bytes that are not a valid record follow {@link #validEnd} (a torn tail). */
     boolean torn;
     /** What is damaged, or {@code null}. */
     String damage;
   }
 
   /**
-   * Scans journal bytes.
+   * Scans journal bytes. After the last valid record come zeros (space kept for appends), nothing,
+   * or a torn tail: the bytes of a record whose write did not complete, in any state (a prefix,
+   * some pages but not others, or zeros), followed by zeros. A frame that fails its checksum is a
+   * torn tail when no valid frame follows it, and damage when one does (a record in the middle was
+   * lost).
    *
    * @param data bytes of the journal starting at file offset {@code fileOffset}
    * @param fileOffset where {@code data} starts in the file; 0 means the header comes first
@@ -276,7 +285,6 @@ final class JournalCodec {
     while (p < data.length) {
       int remaining = data.length - p;
       if (remaining < FRAME_HEADER) {
-        scan.torn = true;
         break;
       }
       ByteBuffer buf = ByteBuffer.wrap(data, p, FRAME_HEADER);
@@ -284,10 +292,8 @@ final class JournalCodec {
       int lenCrc = buf.getInt();
       int payloadCrc = buf.getInt();
       if (crc(data, p, 4) != lenCrc) {
-        if (zeros(data, p)) {
-          scan.torn = true;
-        } else {
-          scan.damage = "the frame header at offset " + (fileOffset + p) + " fails its checksum and data follows it";
+        if (validFrameAfter(data, p + 1)) {
+          scan.damage = "the frame header at offset " + (fileOffset + p) + " fails its checksum and a valid record follows it";
         }
         break;
       }
@@ -296,15 +302,12 @@ final class JournalCodec {
         break;
       }
       if ((long) FRAME_HEADER + len > remaining) {
-        scan.torn = true;
         break;
       }
       int start = p + FRAME_HEADER;
       if (crc(data, start, len) != payloadCrc) {
-        if (start + len == data.length || zeros(data, start)) {
-          scan.torn = true;
-        } else {
-          scan.damage = "the record at offset " + (fileOffset + p) + " fails its checksum and data follows it";
+        if (validFrameAfter(data, p + 1)) {
+          scan.damage = "the record at offset " + (fileOffset + p) + " fails its checksum and a valid record follows it";
         }
         break;
       }
@@ -325,16 +328,29 @@ final class JournalCodec {
     if (fileOffset == 0 && scan.header == null && scan.damage == null && data.length > 0) {
       scan.damage = "the journal header is missing or torn";
     }
+    int last = data.length - 1;
+    int from = (int) (scan.validEnd - fileOffset);
+    while (last >= from && data[last] == 0) {
+      last--;
+    }
+    scan.dirtyEnd = fileOffset + last + 1;
+    scan.torn = scan.dirtyEnd > scan.validEnd;
     return scan;
   }
 
-  private static boolean zeros(byte[] data, int from) {
-    for (int i = from; i < data.length; i++) {
-      if (data[i] != 0) {
-        return false;
+  /** Whether a complete frame with valid checksums starts anywhere at or after {@code from}. */
+  private static boolean validFrameAfter(byte[] data, int from) {
+    for (int q = from; q + FRAME_HEADER <= data.length; q++) {
+      int len = ((data[q] & 0xff) << 24) | ((data[q + 1] & 0xff) << 16) | ((data[q + 2] & 0xff) << 8) | (data[q + 3] & 0xff);
+      if (len <= 0 || len > MAX_PAYLOAD || (long) q + FRAME_HEADER + len > data.length) {
+        continue;
+      }
+      ByteBuffer buf = ByteBuffer.wrap(data, q + 4, 8);
+      if (crc(data, q, 4) == buf.getInt() && crc(data, q + FRAME_HEADER, len) == buf.getInt()) {
+        return true;
       }
     }
-    return true;
+    return false;
   }
 
   /** Content that is checksummed but not understood. */

@@ -153,6 +153,47 @@ class FileBackendTest {
   }
 
   @Test
+  void journalModeIsChosenByUriAndThePlainBackendRefusesAJournaledState() throws Exception {
+    Path file = tmp.resolve("j/state.json");
+    try (State s = State.open(file.toUri() + "?journal=true&history=3")) {
+      s.addHost(host("web01"));
+      s.addHost(host("web02"));
+    }
+    Path journal = file.resolveSibling("state.json.journal");
+    assertThat(journal).exists();
+    // state.json still holds the first version only: the plain backend must not serve or overwrite it
+    byte[] base = Files.readAllBytes(file);
+    assertThatThrownBy(() -> State.open(file.toString()))
+        .isInstanceOf(io.infrastate.BackendException.class)
+        .hasMessageContaining("is in journal mode")
+        .hasMessageContaining("holds versions up to 2")
+        .hasMessageContaining("?journal=true");
+    try (State s = State.open(file.toUri() + "?journal=true")) {
+      assertThat(s.hasHost("web02")).isTrue();
+    }
+    try (FileBackend plain = FileBackend.at(file)) {
+      // a write through a handle that loaded before the journal existed is refused too
+      assertThatThrownBy(() -> plain.save(new io.infrastate.spi.SaveRequest(
+              io.infrastate.spi.VersionToken.of(1, io.infrastate.codec.StateCodec.decode(base, "f", "").metadata().lineage()),
+              io.infrastate.codec.StateCodec.decode(base, "f", ""), List.of(), AuditEntry.of("stale write"))))
+          .isInstanceOf(io.infrastate.BackendException.class)
+          .hasMessageContaining("is in journal mode");
+    }
+    assertThat(Files.readAllBytes(file)).isEqualTo(base);
+    // folded in, the state opens in plain mode again with every version
+    try (JournalFileBackend j = JournalFileBackend.at(file)) {
+      j.compact();
+    }
+    try (State s = State.open(file.toString())) {
+      assertThat(s.hasHost("web02")).isTrue();
+      s.addHost(host("web03"));
+    }
+    assertThatThrownBy(() -> State.open(file.toUri() + "?journal=maybe"))
+        .isInstanceOf(UnknownBackendException.class)
+        .hasMessageContaining("journal must be true or false");
+  }
+
+  @Test
   void strayTempFilesFromACrashAreRemovedByTheNextWriter() throws Exception {
     Path file = tmp.resolve("state.json");
     Path stray = tmp.resolve(".state.json.12345.tmp");

@@ -13,6 +13,7 @@ import io.infrastate.StateOptions;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.StoredState;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +49,22 @@ class JournalFileBackendTest {
     return JournalFileBackend.builder(file).backgroundCompaction(false);
   }
 
+  /** Where the journal's last valid record ends. */
+  private static long recordsEnd(Path journal) throws IOException {
+    return JournalCodec.scan(Files.readAllBytes(journal), 0, false).validEnd;
+  }
+
+  /** How many bytes follow the last valid record, checking that they are all zeros. */
+  private static long zerosAfterRecords(Path journal) throws IOException {
+    byte[] bytes = Files.readAllBytes(journal);
+    JournalCodec.Scan scan = JournalCodec.scan(bytes, 0, false);
+    assertThat(scan.damage).isNull();
+    for (long i = scan.validEnd; i < bytes.length; i++) {
+      assertThat(bytes[(int) i]).as("byte %d after the records", i).isZero();
+    }
+    return bytes.length - scan.validEnd;
+  }
+
   private static Snapshot reload(Path file) {
     try (JournalFileBackend b = inline(file).build()) {
       return b.load().orElseThrow().snapshot();
@@ -64,11 +81,15 @@ class JournalFileBackendTest {
         }
       });
       byte[] base = Files.readAllBytes(file);
-      long journalBefore = Files.size(backend.journalPath());
+      long journalBefore = recordsEnd(backend.journalPath());
+      long sizeBefore = Files.size(backend.journalPath());
       state.addHost(host("web01").withVar("http_port", 80));
       assertThat(Files.readAllBytes(file)).isEqualTo(base);
-      long appended = Files.size(backend.journalPath()) - journalBefore;
+      long appended = recordsEnd(backend.journalPath()) - journalBefore;
       assertThat(appended).isBetween(50L, 1000L);
+      // written into the zeros kept ahead: the file did not grow, and zeros still follow
+      assertThat(Files.size(backend.journalPath())).isEqualTo(sizeBefore);
+      assertThat(zerosAfterRecords(backend.journalPath())).isGreaterThan(JournalFileBackend.SPACE_AHEAD / 2);
       assertThat(reload(file)).isEqualTo(state.snapshot());
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(backend.journalPath()))).isEqualTo("rw-------");
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
@@ -90,7 +111,8 @@ class JournalFileBackendTest {
       backend.compact();
       assertThat(StateCodec.decode(Files.readAllBytes(file), "f", "")).isEqualTo(latest);
       assertThat(Files.readAllBytes(file)).isEqualTo(StateCodec.encode(latest));
-      assertThat(Files.size(backend.journalPath())).isLessThan(200);
+      assertThat(recordsEnd(backend.journalPath())).isLessThan(200);
+      assertThat(Files.size(backend.journalPath())).isLessThanOrEqualTo(200 + JournalFileBackend.SPACE_AHEAD + 4096);
       assertThat(backend.backupPath()).exists();
       // writes continue on the new base
       state.addHost(host("after"));
@@ -129,7 +151,7 @@ class JournalFileBackendTest {
       for (int i = 0; i < 40; i++) {
         state.addHost(host("h" + i).withVar("payload", "x".repeat(300)));
       }
-      assertThat(Files.size(backend.journalPath())).isLessThan(8192 + 1000);
+      assertThat(recordsEnd(backend.journalPath())).isLessThan(8192 + 1000);
       assertThat(StateCodec.decode(Files.readAllBytes(file), "f", "").metadata().serial()).isGreaterThan(10);
       assertThat(reload(file)).isEqualTo(state.snapshot());
     }
@@ -137,10 +159,15 @@ class JournalFileBackendTest {
 
   // ------------------------------------------------------------------ torn tails and damage
 
-  /** Ways a crash can leave the end of the journal: a write that never completed. */
+  /**
+   * Ways a crash can leave the end of the journal: a write that never completed, written into the
+   * zeros kept ahead (a prefix, a record whose first page never reached the disk, a flipped bit) or
+   * appended to a journal written without zeros ahead.
+   */
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"partial-frame-header", "partial-payload", "zeros", "bad-checksum-last"})
-  void aTornTailIsIgnoredAndTruncatedByTheNextWrite(String kind) throws Exception {
+  @ValueSource(strings = {"partial-frame-header", "partial-payload", "later-page-only", "bad-checksum-last",
+      "appended-zeros", "appended-partial-payload"})
+  void aTornTailIsIgnoredAndClearedByTheNextWrite(String kind) throws Exception {
     Path file = tmp.resolve("state.json");
     Snapshot before;
     Path journal;
@@ -151,22 +178,39 @@ class JournalFileBackendTest {
       before = state.snapshot();
       journal = backend.journalPath();
     }
-    long validSize = Files.size(journal);
+    long validEnd = recordsEnd(journal);
     byte[] frame = JournalCodec.record(new io.infrastate.spi.SaveRequest(
         io.infrastate.spi.VersionToken.of(3, before.metadata().lineage()),
         before.withMetadata(before.metadata().withSerial(4, before.metadata().updatedAt())),
-        List.of(new io.infrastate.spi.Change.PutHost(host("torn"))),
+        List.of(new io.infrastate.spi.Change.PutHost(host("torn").withVar("pad", "p".repeat(5000)))),
         AuditEntry.of("torn")));
     byte[] tail;
     switch (kind) {
       case "partial-frame-header": tail = Arrays.copyOf(frame, 7); break;
-      case "partial-payload": tail = Arrays.copyOf(frame, frame.length - 5); break;
-      case "zeros": tail = new byte[4096]; break;
+      case "partial-payload": case "appended-partial-payload": tail = Arrays.copyOf(frame, frame.length - 5); break;
+      case "later-page-only":
+        tail = frame.clone();
+        Arrays.fill(tail, 0, 4096, (byte) 0);
+        break;
+      case "appended-zeros": tail = new byte[4096]; break;
       default:
         tail = frame.clone();
         tail[tail.length - 3] ^= 0x20;
     }
-    Files.write(journal, tail, StandardOpenOption.APPEND);
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(journal, StandardOpenOption.WRITE)) {
+      long at = validEnd;
+      if (kind.startsWith("appended-")) {
+        ch.truncate(validEnd);
+      }
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(tail);
+      while (buf.hasRemaining()) {
+        at += ch.write(buf, at);
+      }
+    }
+    JournalCodec.Scan torn = JournalCodec.scan(Files.readAllBytes(journal), 0, false);
+    assertThat(torn.damage).isNull();
+    assertThat(torn.validEnd).isEqualTo(validEnd);
+    assertThat(torn.torn).isEqualTo(!kind.equals("appended-zeros"));
 
     assertThat(reload(file)).isEqualTo(before);
     try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
@@ -178,8 +222,28 @@ class JournalFileBackendTest {
     JournalCodec.Scan scan = JournalCodec.scan(Files.readAllBytes(journal), 0, false);
     assertThat(scan.torn).isFalse();
     assertThat(scan.damage).isNull();
-    assertThat(scan.validEnd).isEqualTo(Files.size(journal)).isGreaterThan(validSize);
+    assertThat(scan.validEnd).isGreaterThan(validEnd);
+    assertThat(zerosAfterRecords(journal)).isPositive();
     assertThat(reload(file)).isEqualTo(before);
+  }
+
+  @Test
+  void appendsRunningOutOfZerosGrowTheJournalAndKeepZerosAhead() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      state.addHost(host("first"));
+      long size = Files.size(backend.journalPath());
+      int writes = 0;
+      while (Files.size(backend.journalPath()) == size) {
+        state.addHost(host("h" + writes).withVar("payload", "x".repeat(2000)));
+        writes++;
+        assertThat(writes).as("the journal never grew").isLessThan(1000);
+      }
+      assertThat(Files.size(backend.journalPath()) % 4096).isZero();
+      assertThat(zerosAfterRecords(backend.journalPath())).isGreaterThanOrEqualTo(JournalFileBackend.SPACE_AHEAD);
+      state.addHost(host("after"));
+      assertThat(reload(file)).isEqualTo(state.snapshot());
+    }
   }
 
   @Test
