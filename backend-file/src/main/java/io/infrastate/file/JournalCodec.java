@@ -12,7 +12,6 @@ import io.infrastate.internal.StructuralRules;
 import io.infrastate.spi.Change;
 import io.infrastate.spi.SaveRequest;
 import java.io.ByteArrayOutputStream;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -176,7 +175,7 @@ final class JournalCodec {
     g.writeNumberProperty("port", h.port());
     g.writeStringProperty("user", h.user());
     g.writeName("vars");
-    writeValue(g, h.vars());
+    Json.write(g, h.vars(), false);
     g.writeStringProperty("group", h.group());
     g.writeStringProperty("created_at", StateCodec.formatTime(h.createdAt()));
     g.writeStringProperty("updated_at", StateCodec.formatTime(h.updatedAt()));
@@ -189,45 +188,12 @@ final class JournalCodec {
     g.writeStringProperty("id", r.id());
     g.writeStringProperty("name", r.name());
     g.writeName("data");
-    writeValue(g, r.data());
+    Json.write(g, r.data(), false);
     g.writeName("tags");
-    writeValue(g, r.tags());
+    Json.write(g, r.tags(), false);
     g.writeStringProperty("created_at", StateCodec.formatTime(r.createdAt()));
     g.writeStringProperty("updated_at", StateCodec.formatTime(r.updatedAt()));
     g.writeEndObject();
-  }
-
-  private static void writeValue(JsonGenerator g, Object value) {
-    if (value == null) {
-      g.writeNull();
-    } else if (value instanceof String s) {
-      g.writeString(s);
-    } else if (value instanceof Boolean b) {
-      g.writeBoolean(b);
-    } else if (value instanceof Integer i) {
-      g.writeNumber(i);
-    } else if (value instanceof Long l) {
-      g.writeNumber(l);
-    } else if (value instanceof BigInteger b) {
-      g.writeNumber(b);
-    } else if (value instanceof Double d) {
-      g.writeNumber(d);
-    } else if (value instanceof Map<?, ?> map) {
-      g.writeStartObject();
-      for (Map.Entry<?, ?> e : map.entrySet()) {
-        g.writeName((String) e.getKey());
-        writeValue(g, e.getValue());
-      }
-      g.writeEndObject();
-    } else if (value instanceof List<?> list) {
-      g.writeStartArray();
-      for (Object o : list) {
-        writeValue(g, o);
-      }
-      g.writeEndArray();
-    } else {
-      throw new IllegalArgumentException("not a frozen JSON value: " + value.getClass().getName());
-    }
   }
 
   // ------------------------------------------------------------------ reading

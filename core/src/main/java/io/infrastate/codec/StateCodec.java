@@ -143,7 +143,7 @@ public final class StateCodec {
         g.writeStringProperty("user", h.user());
         if (!h.vars().isEmpty()) {
           g.writeName("vars");
-          writeObject(g, h.vars());
+          Json.write(g, h.vars(), true);
         }
         if (!h.group().isEmpty()) {
           g.writeStringProperty("group", h.group());
@@ -164,10 +164,10 @@ public final class StateCodec {
         g.writeStringProperty("id", r.id());
         g.writeStringProperty("name", r.name());
         g.writeName("data");
-        writeObject(g, r.data());
+        Json.write(g, r.data(), true);
         if (!r.tags().isEmpty()) {
           g.writeName("tags");
-          writeObject(g, r.tags());
+          Json.write(g, r.tags(), true);
         }
         g.writeStringProperty("created_at", formatTime(r.createdAt()));
         g.writeStringProperty("updated_at", formatTime(r.updatedAt()));
@@ -180,54 +180,6 @@ public final class StateCodec {
     } catch (JacksonException e) {
       throw new io.infrastate.BackendException("Could not write state.json: " + e.getOriginalMessage(), e, false);
     }
-  }
-
-  /**
-   * Writes one JSON-compatible value as the codec does (sorted keys, Go-style indent); for
-   * backends that store changes rather than whole snapshots.
-   *
-   * @param g the generator
-   * @param value a frozen JSON-compatible value
-   */
-  static void writeValue(JsonGenerator g, Object value) {
-    if (value == null) {
-      g.writeNull();
-    } else if (value instanceof String s) {
-      g.writeString(s);
-    } else if (value instanceof Boolean b) {
-      g.writeBoolean(b);
-    } else if (value instanceof Integer i) {
-      g.writeNumber(i);
-    } else if (value instanceof Long l) {
-      g.writeNumber(l);
-    } else if (value instanceof java.math.BigInteger b) {
-      g.writeNumber(b);
-    } else if (value instanceof Double d) {
-      g.writeNumber(d);
-    } else if (value instanceof Map<?, ?> m) {
-      writeObject(g, m);
-    } else if (value instanceof List<?> list) {
-      g.writeStartArray();
-      for (Object o : list) {
-        writeValue(g, o);
-      }
-      g.writeEndArray();
-    } else {
-      throw new IllegalStateException("not a frozen JSON value: " + value.getClass());
-    }
-  }
-
-  private static void writeObject(JsonGenerator g, Map<?, ?> map) {
-    g.writeStartObject();
-    if (!map.isEmpty()) {
-      // maps read from a file are already sorted (and know it): no copy
-      Map<?, ?> sorted = Json.hasSortedKeys(map) ? map : new TreeMap<>(map);
-      sorted.forEach((k, v) -> {
-        g.writeName((String) k);
-        writeValue(g, v);
-      });
-    }
-    g.writeEndObject();
   }
 
   /**

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import tools.jackson.core.JsonGenerator;
 
 /**
  * Deep-immutable copies of JSON-compatible values, shared by the value types and the codec.
@@ -200,6 +201,53 @@ public final class Json {
       return true;
     }
     return map instanceof java.util.SortedMap<?, ?> sm && sm.comparator() == null;
+  }
+
+  /**
+   * Writes one frozen JSON value with a Jackson generator — the one writer of JSON values for
+   * state.json, the journal and inventories.
+   *
+   * @param g the generator
+   * @param value a frozen JSON value (see the class documentation)
+   * @param sortKeys whether objects are written with their keys sorted (state.json, as Go writes
+   *     it) or in their iteration order
+   * @throws IllegalArgumentException if the value is not a frozen JSON value
+   */
+  public static void write(JsonGenerator g, Object value, boolean sortKeys) {
+    if (value == null) {
+      g.writeNull();
+    } else if (value instanceof String s) {
+      g.writeString(s);
+    } else if (value instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (value instanceof Integer i) {
+      g.writeNumber(i);
+    } else if (value instanceof Long l) {
+      g.writeNumber(l);
+    } else if (value instanceof BigInteger b) {
+      g.writeNumber(b);
+    } else if (value instanceof Double d) {
+      g.writeNumber(d);
+    } else if (value instanceof Map<?, ?> map) {
+      g.writeStartObject();
+      if (!map.isEmpty()) {
+        // maps read from a file are already sorted (and know it): no copy
+        Map<?, ?> ordered = sortKeys && !hasSortedKeys(map) ? new java.util.TreeMap<>(map) : map;
+        ordered.forEach((k, v) -> {
+          g.writeName((String) k);
+          write(g, v, sortKeys);
+        });
+      }
+      g.writeEndObject();
+    } else if (value instanceof List<?> list) {
+      g.writeStartArray();
+      for (Object o : list) {
+        write(g, o, sortKeys);
+      }
+      g.writeEndArray();
+    } else {
+      throw new IllegalArgumentException("not a frozen JSON value: " + value.getClass().getName());
+    }
   }
 
   /** The most entries kept in a flat array; larger objects are hash maps. */

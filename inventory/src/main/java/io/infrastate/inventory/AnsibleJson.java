@@ -2,7 +2,7 @@ package io.infrastate.inventory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.math.BigInteger;
+import io.infrastate.internal.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -183,7 +183,7 @@ public final class AnsibleJson {
       g.writeEndArray();
       if (!d.vars.isEmpty()) {
         g.writeName("vars");
-        writeObject(g, d.vars);
+        Json.write(g, d.vars, false);
       }
       if (d.name.equals(Group.ALL)) {
         boolean open = false;
@@ -229,46 +229,8 @@ public final class AnsibleJson {
     }
     for (Map.Entry<String, Object> e : h.vars().entrySet()) {
       g.writeName(e.getKey());
-      writeValue(g, e.getValue());
+      Json.write(g, e.getValue(), false);
     }
     g.writeEndObject();
-  }
-
-  private static void writeObject(JsonGenerator g, Map<?, ?> map) {
-    g.writeStartObject();
-    for (Map.Entry<?, ?> e : map.entrySet()) {
-      g.writeName((String) e.getKey());
-      writeValue(g, e.getValue());
-    }
-    g.writeEndObject();
-  }
-
-  /** Writes one frozen JSON value (see {@code io.infrastate.internal.Json}). */
-  static void writeValue(JsonGenerator g, Object value) {
-    if (value == null) {
-      g.writeNull();
-    } else if (value instanceof String s) {
-      g.writeString(s);
-    } else if (value instanceof Integer i) {
-      g.writeNumber(i);
-    } else if (value instanceof Boolean b) {
-      g.writeBoolean(b);
-    } else if (value instanceof Long l) {
-      g.writeNumber(l);
-    } else if (value instanceof Double d) {
-      g.writeNumber(d);
-    } else if (value instanceof BigInteger b) {
-      g.writeNumber(b);
-    } else if (value instanceof Map<?, ?> m) {
-      writeObject(g, m);
-    } else if (value instanceof List<?> list) {
-      g.writeStartArray();
-      for (Object o : list) {
-        writeValue(g, o);
-      }
-      g.writeEndArray();
-    } else {
-      throw new IllegalStateException("not a frozen JSON value: " + value.getClass().getName());
-    }
   }
 }
