@@ -151,6 +151,34 @@ public final class Compare {
     void run(long i) throws Exception;
   }
 
+  /**
+   * Measures several ops in rounds, one run of each per round in the given order, so that drift
+   * (the disk, the collector, the other processes) falls on all of them alike. Warms up as
+   * {@link #sample} does, counting rounds. Returns the times per op.
+   */
+  private long[][] interleaved(int warmup, int samples, Op... ops) throws Exception {
+    if (quick) {
+      warmup = Math.min(warmup, 1);
+      samples = 1;
+    }
+    long until = System.nanoTime() + (quick ? 0 : 1_500_000_000L);
+    for (int i = 0; i < warmup || (System.nanoTime() < until && i < 500); i++) {
+      for (Op op : ops) {
+        op.run(seq++);
+      }
+    }
+    long[][] t = new long[ops.length][samples];
+    for (int r = 0; r < samples; r++) {
+      for (int k = 0; k < ops.length; k++) {
+        long i0 = seq++;
+        long t0 = System.nanoTime();
+        ops[k].run(i0);
+        t[k][r] = System.nanoTime() - t0;
+      }
+    }
+    return t;
+  }
+
   private long[] sample(int warmup, int samples, Op op) throws Exception {
     if (quick) {
       warmup = Math.min(warmup, 1);
@@ -173,7 +201,7 @@ public final class Compare {
   }
 
   private int wholeFileSamples(int n) {
-    return n <= 1_000 ? 30 : n <= 10_000 ? 15 : 7;
+    return n <= 1_000 ? 30 : n <= 10_000 ? 15 : 11;
   }
 
   private Path fresh(String name) throws IOException {
@@ -223,17 +251,21 @@ public final class Compare {
     loadStart = loadAverage();
     table("single", "Single durable write",
         "Latency of one write that adds one host to a state of N hosts + N resources and returns once it is durable"
-            + " (Go as written: once renamed, not durable). Median and p90 of repeated writes; ratio to the full-file floor"
-            + " (raw Jackson serialize of the whole state — the faster of databind and streaming — + temp write + fsync + rename"
-            + " + directory fsync).",
+            + " (Go as written: once renamed, not durable). Median and p90 of repeated writes; ratio to the full-file floor:"
+            + " the median of a raw Jackson serialize of the whole state (the fastest of databind, streaming with java.time, and streaming with infrastate's RFC 3339"
+            + " formatter; CPU only) plus"
+            + " the median of a bare durable replace of those bytes (temp write + fsync + rename + directory fsync), timed"
+            + " separately, in rounds with the whole-file contenders.",
         "median", "p90", "×floor");
     table("batch", "Batch of N adds in one update",
         "N hosts + N resources added to an empty state in one transaction, until durable. Ratio to the floor"
-            + " (raw serialize of the resulting state, the faster of databind and streaming, + durable replace). Go-FTL2 has no batch: each add rewrites the file.",
+            + " (median raw serialize of the resulting state, the fastest of the three ways, + median durable replace"
+            + " of those bytes). Go-FTL2 has no batch: each add rewrites the file.",
         "median", "p90", "×floor");
     table("load", "Load",
         "Open and read a stored state of N hosts + N resources into memory (file in the page cache). Ratio to the floor"
-            + " (read the file + raw Jackson parse into plain objects, the faster of databind and streaming, no checks).",
+            + " (read the file + raw Jackson parse into plain objects, the fastest of databind, streaming with java.time, and"
+            + " streaming with infrastate's RFC 3339 parser; no checks).",
         "median", "p90", "×floor");
     table("reads", "Reads while a writer writes",
         "One reader thread calls getHost (random names) for a window alone, then while one writer thread adds hosts durably"
@@ -322,41 +354,37 @@ public final class Compare {
     metrics.put("size/" + n, (double) encoded.length);
     encoded = null;
 
-    // floor: raw serialize + durable replace of the whole state
+    // The floor and infrastate's whole-file writes, interleaved (one of each per round) so that the
+    // disk's drift and the collector's pauses fall on all of them alike.
     GoFtl2.StateFile plain = Floors.plain(s);
     Path fd = fresh("floor");
     Path ff = fd.resolve("state.json");
-    long[] serDb = sample(2, whole, i -> Floors.serialize(plain));
-    long[] serSt = sample(2, whole, i -> Floors.serializeStreaming(plain));
-    boolean streaming = Stats.median(serSt) < Stats.median(serDb);
-    streamingSerialize.put(n, streaming);
-    long[] floorT = sample(2, whole, i -> Floors.durableReplace(ff, streaming ? Floors.serializeStreaming(plain) : Floors.serialize(plain)));
-    double floor = Stats.median(floorT);
+    Path d1 = fresh("file");
+    Path d1b = fresh("file-nohist");
+    double floor;
+    try (FileBackend history = FileBackend.at(d1.resolve("state.json"));
+        FileBackend noHistory = FileBackend.builder(d1b.resolve("state.json")).historyRetention(0).build()) {
+      create(history, s);
+      create(noHistory, s);
+      try (State withHistory = State.load(history, options()); State without = State.load(noHistory, options())) {
+        byte[][] bytes = {Floors.serializeStreaming(plain)};
+        long[][] t = interleaved(2, whole,
+            i -> Floors.serialize(plain),
+            i -> Floors.serializeStreaming(plain),
+            i -> bytes[0] = Floors.serializeStreaming(plain, Floors.Times.FAST),
+            i -> Floors.serializeStreaming(plain, Floors.Times.NONE),
+            i -> Floors.durableReplace(ff, bytes[0]),
+            i -> Floors.durableReplace(ff, Floors.serializeStreaming(plain, Floors.Times.FAST)),
+            i -> withHistory.addHost(Data.newHost(i)),
+            i -> without.addHost(Data.newHost(i)));
+        floor = recordFloor("single", n, t);
+        record("single", "infrastate file (whole file, history 20)", n, t[6], floor);
+        record("single", "infrastate file (whole file, no history)", n, t[7], floor);
+      }
+    }
     metrics.put("floor-write/" + n, floor);
-    record("single", "floor: raw serialize + durable replace", n, floorT, floor);
-    record("single", "floor: raw serialize, Jackson databind (CPU)", n, serDb, floor);
-    record("single", "floor: raw serialize, Jackson streaming (CPU)", n, serSt, floor);
     long[] smallT = sample(20, 100, i -> Floors.durableReplace(fd.resolve("small"), new byte[300]));
     record("single", "floor: bare durable replace of 300 B", n, smallT, floor);
-    gc();
-
-    // infrastate, whole-file mode
-    Path d1 = fresh("file");
-    try (FileBackend backend = FileBackend.at(d1.resolve("state.json"))) {
-      create(backend, s);
-      try (State state = State.load(backend, options())) {
-        long[] t = sample(2, whole, i -> state.addHost(Data.newHost(i)));
-        record("single", "infrastate file (whole file, history 20)", n, t, floor);
-      }
-    }
-    Path d1b = fresh("file-nohist");
-    try (FileBackend backend = FileBackend.builder(d1b.resolve("state.json")).historyRetention(0).build()) {
-      create(backend, s);
-      try (State state = State.load(backend, options())) {
-        long[] t = sample(2, whole, i -> state.addHost(Data.newHost(i)));
-        record("single", "infrastate file (whole file, no history)", n, t, floor);
-      }
-    }
     gc();
 
     // infrastate, journal mode
@@ -463,10 +491,7 @@ public final class Compare {
     int reps = n <= 1_000 ? 5 : 3;
     GoFtl2.StateFile plain = Floors.plain(s);
     Path fd = fresh("bfloor");
-    boolean streaming = streamingSerialize.computeIfAbsent(n, k -> fasterIsStreaming(plain));
-    long[] floorT = sample(1, reps, i -> Floors.durableReplace(fd.resolve("state.json"), streaming ? Floors.serializeStreaming(plain) : Floors.serialize(plain)));
-    double floor = Stats.median(floorT);
-    record("batch", "floor: raw serialize + durable replace", n, floorT, floor);
+    double floor = wholeFileFloor("batch", n, plain, fd, 1, reps);
     deleteTree(fd);
 
     for (boolean journal : new boolean[] {false, true}) {
@@ -527,15 +552,49 @@ public final class Compare {
     }
   }
 
-  /** Per N: whether Jackson streaming serializes faster than databind (the floor takes the faster). */
-  private final Map<Integer, Boolean> streamingSerialize = new java.util.HashMap<>();
+  /**
+   * The whole-file floor of a state: the median of the faster raw serialization (Jackson databind
+   * or streaming, CPU only) plus the median of a bare durable replace of those bytes, each measured
+   * on its own; also measured in one go as a cross-check. Records the rows and returns the floor.
+   */
+  private double wholeFileFloor(String scenario, int n, GoFtl2.StateFile plain, Path dir, int warmup, int samples) throws Exception {
+    Path file = dir.resolve("state.json");
+    byte[] bytes = Floors.serializeStreaming(plain, Floors.Times.FAST);
+    long[][] t = interleaved(warmup, samples,
+        i -> Floors.serialize(plain),
+        i -> Floors.serializeStreaming(plain),
+        i -> Floors.serializeStreaming(plain, Floors.Times.FAST),
+        i -> Floors.serializeStreaming(plain, Floors.Times.NONE),
+        i -> Floors.durableReplace(file, bytes),
+        i -> Floors.durableReplace(file, Floors.serializeStreaming(plain, Floors.Times.FAST)));
+    return recordFloor(scenario, n, t);
+  }
 
-  private boolean fasterIsStreaming(GoFtl2.StateFile plain) {
-    try {
-      return Stats.median(sample(2, 3, i -> Floors.serializeStreaming(plain))) < Stats.median(sample(2, 3, i -> Floors.serialize(plain)));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+  /**
+   * Records the floor's rows and returns the floor, from times of: databind serialize, streaming
+   * serialize with java.time, streaming with the fast timestamp formatter, streaming without
+   * formatting timestamps (a reference, not part of the floor), durable replace of the bytes, and
+   * serialize + replace in one go (a cross-check).
+   */
+  private double recordFloor(String scenario, int n, long[][] t) {
+    long[] serDb = t[0];
+    long[] serSt = t[1];
+    long[] serFast = t[2];
+    long[] serNone = t[3];
+    long[] replace = t[4];
+    long[] oneGo = t[5];
+    double serialize = Math.min(Stats.median(serFast), Math.min(Stats.median(serDb), Stats.median(serSt)));
+    double floor = serialize + Stats.median(replace);
+    Table tb = tables.get(scenario);
+    tb.put("floor: raw serialize + durable replace (the fastest serialize below + the durable replace, medians summed)", n, Stats.time(floor), "–", Stats.ratio(1.0));
+    metrics.put(scenario + "-floor/" + n, floor);
+    record(scenario, "floor: raw serialize, Jackson databind (CPU)", n, serDb, floor);
+    record(scenario, "floor: raw serialize, Jackson streaming, java.time formatter (CPU)", n, serSt, floor);
+    record(scenario, "floor: raw serialize, Jackson streaming, infrastate's RFC 3339 formatter (CPU)", n, serFast, floor);
+    record(scenario, "reference: raw serialize, Jackson streaming, timestamps not formatted (CPU; not a floor)", n, serNone, floor);
+    record(scenario, "floor: durable replace of the serialized bytes (temp, fsync, rename, dir fsync)", n, replace, floor);
+    record(scenario, "cross-check: serialize + durable replace in one go", n, oneGo, floor);
+    return floor;
   }
 
   /** Times of the part of an op that is measured (the update, not the setup), in run order. */
@@ -558,41 +617,20 @@ public final class Compare {
     Path fd = fresh("lfloor");
     Path ff = fd.resolve("state.json");
     Floors.durableReplace(ff, Floors.serialize(plain));
-    long[] dbT = sample(2, reps, i -> Floors.parse(Files.readAllBytes(ff)));
-    long[] stT = sample(2, reps, i -> Floors.parseStreaming(Files.readAllBytes(ff)));
-    long[] floorT = Stats.median(stT) < Stats.median(dbT) ? stT : dbT;
-    double floor = Stats.median(floorT);
-    metrics.put("floor-parse/" + n, floor);
-    record("load", "floor: read + raw Jackson parse (faster of the two below)", n, floorT, floor);
-    record("load", "floor: read + Jackson databind parse", n, dbT, floor);
-    record("load", "floor: read + Jackson streaming parse", n, stT, floor);
-    gc();
-
     Path d1 = fresh("lfile");
     Path f1 = d1.resolve("state.json");
     try (FileBackend b = FileBackend.at(f1)) {
       create(b, s);
     }
-    long[] t1 = sample(2, reps, i -> {
-      try (FileBackend b = FileBackend.at(f1)) {
-        b.load().orElseThrow();
-      }
-    });
-    record("load", "infrastate file", n, t1, floor);
-    gc();
-
     Path d2 = fresh("ljournal");
     Path f2 = d2.resolve("state.json");
     try (JournalFileBackend b = JournalFileBackend.at(f2)) {
       create(b, s);
     }
-    long[] t2 = sample(2, reps, i -> {
-      try (JournalFileBackend b = JournalFileBackend.at(f2)) {
-        b.load().orElseThrow();
-      }
-    });
-    record("load", "infrastate journal (just compacted)", n, t2, floor);
-    try (JournalFileBackend b = JournalFileBackend.builder(f2).compactEvery(100_000_000).build()) {
+    Path d2r = fresh("ljournal-records");
+    Path f2r = d2r.resolve("state.json");
+    try (JournalFileBackend b = JournalFileBackend.builder(f2r).compactEvery(100_000_000).build()) {
+      create(b, s);
       io.infrastate.spi.StoredState cur = b.load().orElseThrow();
       for (int k = 0; k < (quick ? 20 : 1000); k++) {
         Snapshot base = cur.snapshot();
@@ -601,12 +639,42 @@ public final class Compare {
         cur = new io.infrastate.spi.StoredState(next, ((SaveResult.Saved) r).token());
       }
     }
-    long[] t3 = sample(2, reps, i -> {
-      try (JournalFileBackend b = JournalFileBackend.builder(f2).compactEvery(100_000_000).build()) {
-        b.load().orElseThrow();
-      }
-    });
-    record("load", "infrastate journal + 1,000 records to replay", n, t3, floor);
+    gc();
+    // the floors and infrastate's loads interleaved, so that drift falls on all alike
+    long[][] t = interleaved(2, reps,
+        i -> Floors.parse(Files.readAllBytes(ff)),
+        i -> Floors.parseStreaming(Files.readAllBytes(ff)),
+        i -> Floors.parseStreaming(Files.readAllBytes(ff), Floors.Times.FAST),
+        i -> Floors.parseStreaming(Files.readAllBytes(ff), Floors.Times.NONE),
+        i -> {
+          try (FileBackend b = FileBackend.at(f1)) {
+            b.load().orElseThrow();
+          }
+        },
+        i -> {
+          try (JournalFileBackend b = JournalFileBackend.at(f2)) {
+            b.load().orElseThrow();
+          }
+        },
+        i -> {
+          try (JournalFileBackend b = JournalFileBackend.builder(f2r).compactEvery(100_000_000).build()) {
+            b.load().orElseThrow();
+          }
+        });
+    long[] floorT = t[0];
+    for (int k = 1; k < 3; k++) {
+      floorT = Stats.median(t[k]) < Stats.median(floorT) ? t[k] : floorT;
+    }
+    double floor = Stats.median(floorT);
+    metrics.put("floor-parse/" + n, floor);
+    record("load", "floor: read + raw Jackson parse (fastest of the three below)", n, floorT, floor);
+    record("load", "floor: read + Jackson databind parse", n, t[0], floor);
+    record("load", "floor: read + Jackson streaming parse, java.time parser", n, t[1], floor);
+    record("load", "floor: read + Jackson streaming parse, infrastate's RFC 3339 parser", n, t[2], floor);
+    record("load", "reference: read + Jackson streaming parse, timestamps not converted (not a floor)", n, t[3], floor);
+    record("load", "infrastate file", n, t[4], floor);
+    record("load", "infrastate journal (just compacted)", n, t[5], floor);
+    record("load", "infrastate journal + 1,000 records to replay", n, t[6], floor);
     gc();
 
     Path d3 = fresh("lgo");
@@ -626,7 +694,7 @@ public final class Compare {
       }
     });
     record("load", "SQLite (select all + decode rows)", n, t5, floor);
-    for (Path p : List.of(fd, d1, d2, d3, d4)) {
+    for (Path p : List.of(fd, d1, d2, d2r, d3, d4)) {
       deleteTree(p);
     }
   }
@@ -1009,7 +1077,7 @@ public final class Compare {
       target(sb, "load ≤ 1.3× raw parse", n, load / parse, 1.3, true, Stats.time(load) + " vs " + Stats.time(parse));
     }
     int big = sizes[sizes.length - 1];
-    double bfloor = metrics.getOrDefault("batch/floor: raw serialize + durable replace/" + big, Double.NaN);
+    double bfloor = metrics.getOrDefault("batch-floor/" + big, Double.NaN);
     double bfile = metrics.getOrDefault("batch/infrastate file (one update)/" + big, Double.NaN);
     double bjournal = metrics.getOrDefault("batch/infrastate journal (one update)/" + big, Double.NaN);
     target(sb, "batch of N adds ≤ 1.5× floor (file)", big, bfile / bfloor, 1.5, true, Stats.time(bfile) + " vs " + Stats.time(bfloor));

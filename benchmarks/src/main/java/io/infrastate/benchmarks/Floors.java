@@ -106,6 +106,33 @@ public final class Floors {
    * @return indented JSON bytes
    */
   public static byte[] serializeStreaming(GoFtl2.StateFile f) {
+    return serializeStreaming(f, Times.JAVA_TIME);
+  }
+
+  /** How the streaming floors turn timestamps into text and back. */
+  public enum Times {
+    /** java.time's ISO formatter and {@link Instant#parse}, as a plain Jackson user would. */
+    JAVA_TIME,
+    /** The hand-written RFC 3339 formatter and parser infrastate's codec uses. */
+    FAST,
+    /**
+     * Not at all: a constant text of the usual length is written, and the text read is dropped.
+     * Below what any writer or reader of the model's instants can do; a reference, not a floor.
+     */
+    NONE
+  }
+
+  /** A timestamp's text as it is written when timestamps are not formatted. */
+  private static final String TIME_TEXT = "2026-01-15T10:30:00Z";
+
+  /**
+   * Raw streaming serialization with a choice of timestamp formatting.
+   *
+   * @param f the data
+   * @param times how timestamps become text
+   * @return indented JSON bytes
+   */
+  public static byte[] serializeStreaming(GoFtl2.StateFile f, Times times) {
     // sized up front as the codec sizes its buffer, so that the floor pays no regrowth copies
     ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + f.hosts.size() * 300 + f.resources.size() * 400);
     try (JsonGenerator g = FACTORY.createGenerator(PRETTY_CONTEXT, out)) {
@@ -113,8 +140,8 @@ public final class Floors {
       g.writeName("metadata");
       g.writeStartObject();
       g.writeStringProperty("version", f.metadata.version);
-      g.writeStringProperty("created_at", DateTimeFormatter.ISO_INSTANT.format(f.metadata.createdAt));
-      g.writeStringProperty("updated_at", DateTimeFormatter.ISO_INSTANT.format(f.metadata.updatedAt));
+      g.writeStringProperty("created_at", time(times, f.metadata.createdAt));
+      g.writeStringProperty("updated_at", time(times, f.metadata.updatedAt));
       g.writeEndObject();
       g.writeName("hosts");
       g.writeStartObject();
@@ -133,8 +160,8 @@ public final class Floors {
         if (h.group != null && !h.group.isEmpty()) {
           g.writeStringProperty("group", h.group);
         }
-        g.writeStringProperty("created_at", DateTimeFormatter.ISO_INSTANT.format(h.createdAt));
-        g.writeStringProperty("updated_at", DateTimeFormatter.ISO_INSTANT.format(h.updatedAt));
+        g.writeStringProperty("created_at", time(times, h.createdAt));
+        g.writeStringProperty("updated_at", time(times, h.updatedAt));
         g.writeEndObject();
       }
       g.writeEndObject();
@@ -153,14 +180,22 @@ public final class Floors {
           g.writeName("tags");
           writeValue(g, r.tags);
         }
-        g.writeStringProperty("created_at", DateTimeFormatter.ISO_INSTANT.format(r.createdAt));
-        g.writeStringProperty("updated_at", DateTimeFormatter.ISO_INSTANT.format(r.updatedAt));
+        g.writeStringProperty("created_at", time(times, r.createdAt));
+        g.writeStringProperty("updated_at", time(times, r.updatedAt));
         g.writeEndObject();
       }
       g.writeEndObject();
       g.writeEndObject();
     }
     return out.toByteArray();
+  }
+
+  private static String time(Times times, Instant t) {
+    switch (times) {
+      case FAST: return io.infrastate.codec.StateCodec.formatTime(t);
+      case NONE: return TIME_TEXT;
+      default: return DateTimeFormatter.ISO_INSTANT.format(t);
+    }
   }
 
   private static void writeValue(JsonGenerator g, Object v) {
@@ -203,6 +238,17 @@ public final class Floors {
    * @return the data
    */
   public static GoFtl2.StateFile parseStreaming(byte[] bytes) {
+    return parseStreaming(bytes, Times.JAVA_TIME);
+  }
+
+  /**
+   * Raw streaming parse with a choice of timestamp parsing.
+   *
+   * @param bytes JSON bytes
+   * @param times how timestamps are read ({@link Times#NONE}: the data comes without them)
+   * @return the data
+   */
+  public static GoFtl2.StateFile parseStreaming(byte[] bytes, Times times) {
     GoFtl2.StateFile f = new GoFtl2.StateFile();
     f.hosts = new HashMap<>();
     f.resources = new HashMap<>();
@@ -218,8 +264,8 @@ public final class Floors {
             p.nextToken();
             switch (k) {
               case "version": f.metadata.version = p.getString(); break;
-              case "created_at": f.metadata.createdAt = Instant.parse(p.getString()); break;
-              case "updated_at": f.metadata.updatedAt = Instant.parse(p.getString()); break;
+              case "created_at": f.metadata.createdAt = instant(times, p.getString()); break;
+              case "updated_at": f.metadata.updatedAt = instant(times, p.getString()); break;
               default: p.skipChildren();
             }
           }
@@ -238,8 +284,8 @@ public final class Floors {
                 case "user": h.user = p.getString(); break;
                 case "group": h.group = p.getString(); break;
                 case "vars": h.vars = readObject(p); break;
-                case "created_at": h.createdAt = Instant.parse(p.getString()); break;
-                case "updated_at": h.updatedAt = Instant.parse(p.getString()); break;
+                case "created_at": h.createdAt = instant(times, p.getString()); break;
+                case "updated_at": h.updatedAt = instant(times, p.getString()); break;
                 default: skip(p, t);
               }
             }
@@ -266,8 +312,8 @@ public final class Floors {
                     r.tags.put(tk, p.getString());
                   }
                   break;
-                case "created_at": r.createdAt = Instant.parse(p.getString()); break;
-                case "updated_at": r.updatedAt = Instant.parse(p.getString()); break;
+                case "created_at": r.createdAt = instant(times, p.getString()); break;
+                case "updated_at": r.updatedAt = instant(times, p.getString()); break;
                 default: skip(p, t);
               }
             }
@@ -279,6 +325,14 @@ public final class Floors {
       }
     }
     return f;
+  }
+
+  private static Instant instant(Times times, String text) {
+    switch (times) {
+      case FAST: return io.infrastate.codec.StateCodec.parseTime(text);
+      case NONE: return null;
+      default: return Instant.parse(text);
+    }
   }
 
   private static void skip(JsonParser p, JsonToken t) {
