@@ -1,0 +1,61 @@
+package io.infrastate.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's benchmark commands, run on the packaged {@code benchmarks.jar} from the project's
+ * root as a reader types them — with {@code --quick} and a tiny N so that the run takes seconds
+ * (it measures nothing worth reading and asserts no time).
+ */
+class ReadmeBenchmarkIT {
+  private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+  private static final String COMPARE = "java -jar benchmarks/target/benchmarks.jar compare";
+  private static final String JMH = "java -jar benchmarks/target/benchmarks.jar jmh";
+
+  @TempDir Path tmp;
+
+  @Test
+  void theReadmeShowsTheCommandsAndTheResultsFile() throws IOException {
+    String readme = Files.readString(REPO.resolve("README.md"), StandardCharsets.UTF_8);
+    assertThat(readme).contains(COMPARE).contains(JMH).contains("benchmarks/RESULTS.md");
+    assertThat(REPO.resolve("benchmarks/RESULTS.md")).isRegularFile();
+  }
+
+  @Test
+  void theCompareCommandRunsAndWritesItsReport() throws Exception {
+    Path out = tmp.resolve("report.md");
+    List<String> command = new ArrayList<>(List.of(COMPARE.split(" ")));
+    command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("--quick", "--sizes", "100", "--no-heap", "--out", out.toString(), "--work", tmp.resolve("work").toString()));
+    String output = run(command);
+    assertThat(output).contains("Report written to");
+    assertThat(Files.readString(out)).contains("### Targets", "### Single durable write", "### Concurrent writers", "infrastate journal");
+  }
+
+  @Test
+  void theJmhCommandListsTheBenchmarks() throws Exception {
+    List<String> command = new ArrayList<>(List.of(JMH.split(" ")));
+    command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-l");
+    assertThat(run(command)).contains("CodecBench.encode", "DurableWriteBench", "StateWriteBench");
+  }
+
+  private String run(List<String> command) throws Exception {
+    Path log = tmp.resolve("out-" + System.nanoTime() + ".log");
+    Process p = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("%s finished", command).isTrue();
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(output).isZero();
+    return output;
+  }
+}
