@@ -1,7 +1,6 @@
 package io.infrastate;
 
 import io.infrastate.internal.PersistentMap;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -54,14 +53,10 @@ public final class Snapshot {
 
   private static PersistentMap<PersistentMap<ResourceState>> indexByType(PersistentMap<ResourceState> resources) {
     // resources iterate in key order, so each type's entries arrive sorted: no sorting needed
-    TreeMap<String, ArrayList<Object>> index = new TreeMap<>();
-    resources.forEach((k, r) -> {
-      ArrayList<Object> kv = index.computeIfAbsent(r.type(), t -> new ArrayList<>());
-      kv.add(k);
-      kv.add(r);
-    });
+    TreeMap<String, PersistentMap.Builder<ResourceState>> index = new TreeMap<>();
+    resources.forEach((k, r) -> index.computeIfAbsent(r.type(), t -> PersistentMap.builder()).add(k, r));
     TreeMap<String, PersistentMap<ResourceState>> frozen = new TreeMap<>();
-    index.forEach((t, kv) -> frozen.put(t, PersistentMap.ofSortedEntries(kv.toArray(), kv.size() / 2)));
+    index.forEach((t, b) -> frozen.put(t, b.build()));
     return PersistentMap.copyOf(frozen);
   }
 

@@ -87,25 +87,26 @@ public final class State implements AutoCloseable {
    *     Saved    -> current = (next, newToken)     -- publish only after persisting
    *     Conflict -> current = reload (lineage checked), back off, try again
    *
-   * Group commit (leader and followers, as in LevelDB's write queue): a writer enqueues its
-   * request under the short `groupLock`. If no leader is committing, it becomes the leader: it
-   * drains the queue (its own request included), releases `groupLock`, and commits every drained
-   * request as one version (one durable write) under `writeLock`, each request applied against a
-   * savepoint of the shared transaction so that one that throws is undone and fails alone, and a
-   * group whose combined version breaks a rule is retried request by request. Otherwise it waits
-   * on `groupDone` until its request is done or the leader has finished; then a follower whose
-   * request is done returns at once, and one whose request is still queued leads the next group.
-   * Threads that arrive while a write is in flight thus share the next write, which is what makes
-   * concurrent durable writes scale. A leader whose previous group had several requests first
-   * gathers for a few tens of microseconds (gather(): while writers keep arriving, at most half
-   * the last commit time): the writers it just released would otherwise arrive a moment after
-   * the queue was drained, and concurrent writers would settle into two alternating halves. A follower never needs `writeLock` to learn that it is done:
-   * if it did, the finished followers would queue behind the next group's durable write and
-   * groups would stay small. `commit` completes every request it was given (with success or an
-   * error) before the leader steps down, so a leader's own request is done after its group unless
-   * the group was cut at MAX_GROUP, in which case it leads again. Every request still sees the
-   * latest version, every version is still a compare-and-swap, and a caller returns only once its
-   * change is persisted (or has failed). StateOptions.groupCommit(false) turns it off.
+   * Group commit (leader and followers, as in LevelDB's write queue): a writer enqueues its request
+   * under the short `groupLock`. If no leader is committing, it becomes the leader: it drains the
+   * queue (its own request included), releases `groupLock`, and commits every drained request as
+   * one version (one durable write) under `writeLock`, each request applied against a savepoint of
+   * the shared transaction so that one that throws is undone and fails alone, and a group whose
+   * combined version breaks a rule is retried request by request. Otherwise it waits on `groupDone`
+   * until its request is done or the leader has finished; then a follower whose request is done
+   * returns at once, and one whose request is still queued leads the next group. Threads that
+   * arrive while a write is in flight thus share the next write, which is what makes concurrent
+   * durable writes scale. A leader whose previous group had several requests first gathers for a
+   * few tens of microseconds (gather(): while writers keep arriving, at most half the last commit
+   * time): the writers it just released would otherwise arrive a moment after the queue was
+   * drained, and concurrent writers would settle into two alternating halves. A follower never
+   * needs `writeLock` to learn that it is done: if it did, the finished followers would queue
+   * behind the next group's durable write and groups would stay small. `commit` completes every
+   * request it was given (with success or an error) before the leader steps down, so a leader's own
+   * request is done after its group unless the group was cut at MAX_GROUP, in which case it leads
+   * again. Every request still sees the latest version, every version is still a compare-and-swap,
+   * and a caller returns only once its change is persisted (or has failed).
+   * StateOptions.groupCommit(false) turns it off.
    *
    * An exception anywhere before `current` is assigned leaves `current` untouched, which is
    * "persist, then publish". A conflict publishes the reloaded version, which is a real stored
@@ -132,11 +133,10 @@ public final class State implements AutoCloseable {
   private final Condition groupDone = groupLock.newCondition();
   /** Requests waiting for a leader; guarded by groupLock. */
   private final ArrayDeque<Request<?>> pending = new ArrayDeque<>();
+  /** Signalled when a request joins the queue, for a leader that gathers; with groupLock. */
+  private final Condition arrived = groupLock.newCondition();
   /** Whether a leader is committing a group; guarded by groupLock. */
   private boolean leading;
-  /** Whether a leader waits for writers to join its group; guarded by groupLock. */
-  private boolean gathering;
-  private final Condition arrived = groupLock.newCondition();
   /** The size and commit time of the last group; guarded by groupLock. */
   private int lastGroupSize;
   private long lastCommitNanos;
@@ -757,21 +757,13 @@ public final class State implements AutoCloseable {
     }
     Request<R> request = new Request<>(audit, fn, force);
     if (!options.groupCommit()) {
-      writeLock.lock();
-      try {
-        checkOpen();
-        commit(List.of(request));
-      } finally {
-        writeLock.unlock();
-      }
+      commitGroup(List.of(request));
       return request.outcome();
     }
     groupLock.lock();
     try {
       pending.add(request);
-      if (gathering) {
-        arrived.signal();
-      }
+      arrived.signal();
       while (true) {
         while (leading && !request.done) {
           groupDone.awaitUninterruptibly();
@@ -816,31 +808,29 @@ public final class State implements AutoCloseable {
   private void gather() {
     long deadline = System.nanoTime() + Math.min(lastCommitNanos / 2, GATHER_MAX_NANOS);
     int seen = pending.size();
-    gathering = true;
-    try {
-      while (seen < MAX_GROUP) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          return;
-        }
-        try {
-          arrived.awaitNanos(Math.min(left, GATHER_GAP_NANOS));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        int now = pending.size();
-        if (now == seen) {
-          return;
-        }
-        seen = now;
+    while (seen < MAX_GROUP) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
       }
-    } finally {
-      gathering = false;
+      try {
+        arrived.awaitNanos(Math.min(left, GATHER_GAP_NANOS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      int now = pending.size();
+      if (now == seen) {
+        return;
+      }
+      seen = now;
     }
   }
 
-  /** Commits one group under {@code writeLock}; completes every request of it. */
+  /**
+   * Commits one group under {@code writeLock}; completes every request of it (when this State is
+   * closed, with that error).
+   */
   private void commitGroup(List<Request<?>> batch) {
     writeLock.lock();
     try {

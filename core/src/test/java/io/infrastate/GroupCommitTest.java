@@ -79,20 +79,13 @@ class GroupCommitTest {
     try {
       Future<?> first = pool.submit(() -> state.addHost(HostState.builder("first").build()));
       backend.awaitEntered(1);
-      List<Thread> waiting = new ArrayList<>();
       List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<Runnable> writes = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
         String name = "h" + i;
-        Thread t = new Thread(() -> {
-          try {
-            state.addHost(HostState.builder(name).build(), AuditEntry.of("add " + name).withOperator("t" + name));
-          } catch (Throwable e) {
-            failures.add(e);
-          }
-        });
-        t.start();
-        waiting.add(t);
+        writes.add(() -> state.addHost(HostState.builder(name).build(), AuditEntry.of("add " + name).withOperator("t" + name)));
       }
+      List<Thread> waiting = start(writes, failures);
       awaitParked(waiting);
       backend.open.get(1).countDown();
       first.get(1, TimeUnit.MINUTES);
@@ -130,18 +123,7 @@ class GroupCommitTest {
           }),
           () -> state.addHost(new HostState("bad-port", "", 70000, "", null, "", null, null)),
           () -> state.addHost(HostState.builder("good2").build()));
-      List<Thread> threads = new ArrayList<>();
-      for (Runnable w : writes) {
-        Thread t = new Thread(() -> {
-          try {
-            w.run();
-          } catch (Throwable e) {
-            errors.add(e);
-          }
-        });
-        t.start();
-        threads.add(t);
-      }
+      List<Thread> threads = start(writes, errors);
       awaitParked(threads);
       backend.open.get(1).countDown();
       first.get(1, TimeUnit.MINUTES);
@@ -167,20 +149,13 @@ class GroupCommitTest {
     Thread first = new Thread(() -> state.addHost(HostState.builder("first").build()));
     first.start();
     backend.awaitEntered(1);
-    List<Thread> followers = new ArrayList<>();
     List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Runnable> writes = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       String name = "f" + i;
-      Thread t = new Thread(() -> {
-        try {
-          state.addHost(HostState.builder(name).build());
-        } catch (Throwable e) {
-          failures.add(e);
-        }
-      });
-      t.start();
-      followers.add(t);
+      writes.add(() -> state.addHost(HostState.builder(name).build()));
     }
+    List<Thread> followers = start(writes, failures);
     awaitParked(followers);
     backend.open.get(1).countDown();
     backend.awaitEntered(2); // the eight followers' group
@@ -217,6 +192,23 @@ class GroupCommitTest {
       state.addHost(HostState.builder("outer").build());
       assertThat(state.metadata().serial()).isEqualTo(1);
     }
+  }
+
+  /** Starts a thread for each write; what a write throws goes to {@code failures}. */
+  private static List<Thread> start(List<Runnable> writes, List<Throwable> failures) {
+    List<Thread> threads = new ArrayList<>();
+    for (Runnable w : writes) {
+      Thread t = new Thread(() -> {
+        try {
+          w.run();
+        } catch (Throwable e) {
+          failures.add(e);
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    return threads;
   }
 
   /** Waits until every thread is parked (queued behind the write lock), without timing guesses. */

@@ -332,18 +332,17 @@ public final class FileBackend implements HistoryBackend {
           return new SaveResult.Conflict(Optional.of(decodeCurrent(current, generation)));
         }
         checkNotLost();
+        checkNotJournaled(-1, "");
       } else if (current == null) {
         throw lost();
-      } else if (!(expected instanceof FileVersion fv && fv.unchanged(current, generation))) {
+      } else if (expected instanceof FileVersion fv && fv.unchanged(current, generation)) {
+        // unchanged, so not decoded (decoding checks the journal): check it here
+        checkNotJournaled(expected.serial(), expected.lineage());
+      } else {
         StoredState stored = decodeCurrent(current, generation);
         if (!VersionToken.sameVersion(stored.token(), expected)) {
           return new SaveResult.Conflict(Optional.of(stored));
         }
-      }
-      if (expected.exists()) {
-        checkNotJournaled(expected.serial(), expected.lineage());
-      } else {
-        checkNotJournaled(-1, "");
       }
       if (!cleanedTemps) {
         removeStaleTemps();

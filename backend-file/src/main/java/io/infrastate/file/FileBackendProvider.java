@@ -42,10 +42,7 @@ public final class FileBackendProvider implements BackendProvider {
           try {
             history = Integer.parseInt(value);
           } catch (NumberFormatException e) {
-            throw new UnknownBackendException("File URI '" + uri + "': history must be a number 0..100000, got '" + value + "'");
-          }
-          if (history < 0 || history > 100_000) {
-            throw new UnknownBackendException("File URI '" + uri + "': history must be a number 0..100000, got '" + value + "'");
+            throw badHistory(uri, value);
           }
         } else if (kv[0].equals("journal")) {
           if (!value.equals("true") && !value.equals("false")) {
@@ -59,15 +56,27 @@ public final class FileBackendProvider implements BackendProvider {
     }
     if (journal) {
       JournalFileBackend.Builder b = JournalFileBackend.builder(path);
-      if (history != null) {
-        b.historyRetention(history);
-      }
+      retention(uri, history, b::historyRetention);
       return b.build();
     }
     FileBackend.Builder b = FileBackend.builder(path);
-    if (history != null) {
-      b.historyRetention(history);
-    }
+    retention(uri, history, b::historyRetention);
     return b.build();
+  }
+
+  /** Sets the history retention if the URI gives one; the builders own its range. */
+  private static void retention(URI uri, Integer history, java.util.function.IntFunction<?> set) {
+    if (history == null) {
+      return;
+    }
+    try {
+      set.apply(history);
+    } catch (IllegalArgumentException e) {
+      throw badHistory(uri, history.toString());
+    }
+  }
+
+  private static UnknownBackendException badHistory(URI uri, String value) {
+    return new UnknownBackendException("File URI '" + uri + "': history must be a number 0..100000, got '" + value + "'");
   }
 }

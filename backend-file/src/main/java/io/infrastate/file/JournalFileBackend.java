@@ -98,8 +98,8 @@ public final class JournalFileBackend implements HistoryBackend {
    * changes], then zeros: the journal is kept SPACE_AHEAD (64 KiB) of zeros longer than its
    * records, so that an append overwrites blocks that are already allocated and written and its
    * fdatasync need not commit a new file size. Records carry consecutive serials h+1, h+2, ...;
-   * h <= b. The latest version is
-   * state.json with the records whose serial is > b applied in order. Records <= b are already in
+   * h <= b. The latest version is state.json with the records whose serial is > b applied in
+   * order. Records <= b are already in
    * state.json (the creation record, or the journal a crashed compaction did not replace yet) and
    * are skipped. A journal that does not chain on state.json is either stale (all its records are
    * <= b, or they belong to another lineage: state.json was replaced by a person) and is ignored
@@ -115,15 +115,16 @@ public final class JournalFileBackend implements HistoryBackend {
    *      the next record would start are still zeros -> nothing changed (two stat calls and one
    *      small read; the stamps alone cannot tell, since appends leave the size alone and two can
    *      fall within one tick of the file clock). Otherwise, with the same files (another process
-   *      appended): read and apply only the bytes after the last known record. Anything else (another process compacted, a person
-   *      replaced a file): read everything. Damage raises CorruptStateException: stop, nothing
-   *      written. Compare-and-swap: the latest serial and lineage must equal the expected ones,
-   *      else Conflict with the latest version (the caller need not read again).
+   *      appended): read and apply only the bytes after the last known record. Anything else
+   *      (another process compacted, a person replaced or edited a file): read everything.
+   *      Damage raises CorruptStateException: stop, nothing written. Compare-and-swap: the
+   *      latest serial and lineage must equal the expected ones, else Conflict with the latest
+   *      version (the caller need not read again).
    *   4. Append: if non-zero bytes follow the last valid record (a torn tail of a writer that
    *      crashed mid-append: it never returned Saved), overwrite them with zeros and sync first;
    *      write the record where the zeros start with one positional write and force(false)
-   *      (fdatasync). When the zeros run out, the same write carries the record and 64 KiB of
-   *      fresh zeros (that sync also commits the new size). The write is durable when save
+   *      (fdatasync). When the zeros run out, 64 KiB of fresh zeros are written after the record
+   *      before that sync, which then also commits the new size. The write is durable when save
    *      returns; its cost is one small write and one sync, whatever the state's size.
    *      Creating the state (nothing stored) writes state.json whole (temp, fsync, rename, fsync
    *      directory) and a journal holding the creation record, for the history.
@@ -154,8 +155,8 @@ public final class JournalFileBackend implements HistoryBackend {
    * middle was lost) and is never cleared or overwritten (stop on damage).
    *
    * Cost of a write at N hosts: the record (O(size of the change)), two stats, a 12-byte read,
-   * one write, one fdatasync of data only. The State handle above it copies its maps on the first change of a write (O(N)),
-   * which this backend cannot avoid; see the benchmarks.
+   * one write, one fdatasync of data only; the State handle above it applies the change to its
+   * persistent maps in O(log N). See benchmarks/RESULTS.md.
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(JournalFileBackend.class);
@@ -382,9 +383,9 @@ public final class JournalFileBackend implements HistoryBackend {
       JournalVersion t = cached.token();
       // The stamps alone cannot tell: appends into the zeros kept ahead leave the size alone, and
       // two appends can fall within one tick of the file's clock. Nothing follows the last record
-      // when the frame where the next one would start is still zeros.
-      // A changed stamp with nothing after the last record is a change from outside the protocol
-      // (a person rewrote the file): read everything again.
+      // when the frame where the next one would start is still zeros. A changed stamp with
+      // nothing appended is a change from outside the protocol (a person rewrote the file): read
+      // everything again.
       boolean appended = j1 != null && !nothingAfter(t.end(), j1, locked);
       if (t.at(s1, j1) && !appended) {
         return cached;
@@ -775,14 +776,13 @@ public final class JournalFileBackend implements HistoryBackend {
       ch.force(false);
     }
     long recordEnd = end + record.length;
-    ByteBuffer buf = ByteBuffer.wrap(record);
+    writeFully(ch, ByteBuffer.wrap(record), end);
     if (recordEnd > size) {
-      // Out of space: the record and fresh zeros in one write, so that one sync makes both durable.
+      // Out of space: fresh zeros after the record, made durable by the same sync.
       long grown = roundUp(recordEnd + SPACE_AHEAD);
-      buf = ByteBuffer.wrap(Arrays.copyOf(record, Math.toIntExact(grown - end)));
+      writeFully(ch, ByteBuffer.allocate(Math.toIntExact(grown - recordEnd)), recordEnd);
       size = grown;
     }
-    writeFully(ch, buf, end);
     // The bookkeeping goes before the sync, which changes neither the stamp nor what others see:
     // measured, the same calls cost twice as much right after a sync.
     sidecar.setGeneration(sidecar.generation() + 1);

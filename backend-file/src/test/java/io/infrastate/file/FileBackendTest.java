@@ -191,6 +191,11 @@ class FileBackendTest {
     assertThatThrownBy(() -> State.open(file.toUri() + "?journal=maybe"))
         .isInstanceOf(UnknownBackendException.class)
         .hasMessageContaining("journal must be true or false");
+    for (String history : new String[] {"-1", "100001", "many"}) {
+      assertThatThrownBy(() -> State.open(file.toUri() + "?journal=true&history=" + history))
+          .isInstanceOf(UnknownBackendException.class)
+          .hasMessageContaining("history must be a number 0..100000, got '" + history + "'");
+    }
   }
 
   @Test

@@ -358,7 +358,6 @@ public final class Compare {
     // disk's drift and the collector's pauses fall on all of them alike.
     GoFtl2.StateFile plain = Floors.plain(s);
     Path fd = fresh("floor");
-    Path ff = fd.resolve("state.json");
     Path d1 = fresh("file");
     Path d1b = fresh("file-nohist");
     double floor;
@@ -367,19 +366,12 @@ public final class Compare {
       create(history, s);
       create(noHistory, s);
       try (State withHistory = State.load(history, options()); State without = State.load(noHistory, options())) {
-        byte[][] bytes = {Floors.serializeStreaming(plain)};
-        long[][] t = interleaved(2, whole,
-            i -> Floors.serialize(plain),
-            i -> Floors.serializeStreaming(plain),
-            i -> bytes[0] = Floors.serializeStreaming(plain, Floors.Times.FAST),
-            i -> Floors.serializeStreaming(plain, Floors.Times.NONE),
-            i -> Floors.durableReplace(ff, bytes[0]),
-            i -> Floors.durableReplace(ff, Floors.serializeStreaming(plain, Floors.Times.FAST)),
+        WithFloor m = withWholeFileFloor("single", n, plain, fd, 2, whole,
             i -> withHistory.addHost(Data.newHost(i)),
             i -> without.addHost(Data.newHost(i)));
-        floor = recordFloor("single", n, t);
-        record("single", "infrastate file (whole file, history 20)", n, t[6], floor);
-        record("single", "infrastate file (whole file, no history)", n, t[7], floor);
+        floor = m.floor();
+        record("single", "infrastate file (whole file, history 20)", n, m.times()[0], floor);
+        record("single", "infrastate file (whole file, no history)", n, m.times()[1], floor);
       }
     }
     metrics.put("floor-write/" + n, floor);
@@ -491,7 +483,7 @@ public final class Compare {
     int reps = n <= 1_000 ? 5 : 3;
     GoFtl2.StateFile plain = Floors.plain(s);
     Path fd = fresh("bfloor");
-    double floor = wholeFileFloor("batch", n, plain, fd, 1, reps);
+    double floor = withWholeFileFloor("batch", n, plain, fd, 1, reps).floor();
     deleteTree(fd);
 
     for (boolean journal : new boolean[] {false, true}) {
@@ -553,22 +545,32 @@ public final class Compare {
   }
 
   /**
-   * The whole-file floor of a state: the median of the faster raw serialization (Jackson databind
-   * or streaming, CPU only) plus the median of a bare durable replace of those bytes, each measured
-   * on its own; also measured in one go as a cross-check. Records the rows and returns the floor.
+   * Measures the whole-file floor of a state and times the contenders in the same rounds. The
+   * floor is the median of the fastest raw serialize (see {@link #recordFloor}) plus the median of
+   * a bare durable replace of those bytes; serialize and replace in one go is timed as a
+   * cross-check. Records the floor's rows.
    */
-  private double wholeFileFloor(String scenario, int n, GoFtl2.StateFile plain, Path dir, int warmup, int samples) throws Exception {
+  private WithFloor withWholeFileFloor(String scenario, int n, GoFtl2.StateFile plain, Path dir, int warmup, int samples, Op... contenders)
+      throws Exception {
     Path file = dir.resolve("state.json");
     byte[] bytes = Floors.serializeStreaming(plain, Floors.Times.FAST);
-    long[][] t = interleaved(warmup, samples,
-        i -> Floors.serialize(plain),
-        i -> Floors.serializeStreaming(plain),
-        i -> Floors.serializeStreaming(plain, Floors.Times.FAST),
-        i -> Floors.serializeStreaming(plain, Floors.Times.NONE),
-        i -> Floors.durableReplace(file, bytes),
-        i -> Floors.durableReplace(file, Floors.serializeStreaming(plain, Floors.Times.FAST)));
-    return recordFloor(scenario, n, t);
+    Op[] ops = new Op[FLOOR_OPS + contenders.length];
+    ops[0] = i -> Floors.serialize(plain);
+    ops[1] = i -> Floors.serializeStreaming(plain);
+    ops[2] = i -> Floors.serializeStreaming(plain, Floors.Times.FAST);
+    ops[3] = i -> Floors.serializeStreaming(plain, Floors.Times.NONE);
+    ops[4] = i -> Floors.durableReplace(file, bytes);
+    ops[5] = i -> Floors.durableReplace(file, Floors.serializeStreaming(plain, Floors.Times.FAST));
+    System.arraycopy(contenders, 0, ops, FLOOR_OPS, contenders.length);
+    long[][] t = interleaved(warmup, samples, ops);
+    return new WithFloor(recordFloor(scenario, n, t), java.util.Arrays.copyOfRange(t, FLOOR_OPS, t.length));
   }
+
+  /** How many ops {@link #withWholeFileFloor} times for the floor before the contenders. */
+  private static final int FLOOR_OPS = 6;
+
+  /** A whole-file floor and the times of the contenders measured in rounds with it. */
+  private record WithFloor(double floor, long[][] times) {}
 
   /**
    * Records the floor's rows and returns the floor, from times of: databind serialize, streaming

@@ -20,7 +20,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
@@ -339,44 +338,6 @@ public final class StateCodec {
   /** How many distinct strings and timestamps one decode shares at most. */
   private static final int POOL_LIMIT = 4096;
 
-  /**
-   * Collects the entries of a hosts or resources object. A file written here lists them in key
-   * order, so they are kept flat and the map is built in linear time; any other order falls back
-   * to a sorted map. Not thread-safe.
-   */
-  private static final class SortedEntries<V> {
-    private Object[] kv = new Object[32];
-    private int n;
-    private TreeMap<String, V> unsorted;
-
-    /** Adds an entry; returns false if the key is already present. */
-    boolean add(String key, V value) {
-      if (unsorted == null) {
-        if (n == 0 || ((String) kv[2 * n - 2]).compareTo(key) < 0) {
-          if (2 * n + 2 > kv.length) {
-            kv = java.util.Arrays.copyOf(kv, kv.length * 2);
-          }
-          kv[2 * n] = key;
-          kv[2 * n + 1] = value;
-          n++;
-          return true;
-        }
-        unsorted = new TreeMap<>();
-        for (int i = 0; i < n; i++) {
-          @SuppressWarnings("unchecked")
-          V v = (V) kv[2 * i + 1];
-          unsorted.put((String) kv[2 * i], v);
-        }
-        kv = null;
-      }
-      return unsorted.putIfAbsent(key, value) == null;
-    }
-
-    PersistentMap<V> build() {
-      return unsorted != null ? PersistentMap.copyOf(unsorted) : PersistentMap.ofSortedEntries(kv, n);
-    }
-  }
-
   /** A hand-written reader over Jackson's token stream, keeping the JSON path for messages. */
   private static final class Decoder {
     private final String source;
@@ -511,13 +472,14 @@ public final class StateCodec {
     /** Marks a field as seen; a field seen twice is damage (which value is meant is ambiguous). */
     int once(int seen, int bit) {
       if ((seen & bit) != 0) {
-        throw damage("duplicate field '" + segments.get(segments.size() - 1) + "'; a JSON object must not repeat a name");
+        throw duplicateKey();
       }
       return seen | bit;
     }
 
+    /** The name just read (the last path segment) was already read in this object. */
     CorruptStateException duplicateKey() {
-      return damage("duplicate key '" + segments.get(segments.size() - 1) + "'; a JSON object must not repeat a name");
+      return damage("duplicate name '" + segments.get(segments.size() - 1) + "'; a JSON object must not repeat a name");
     }
 
     CorruptStateException unknownField(String name) {
@@ -580,7 +542,7 @@ public final class StateCodec {
     }
 
     PersistentMap<HostState> readHosts() {
-      SortedEntries<HostState> hosts = new SortedEntries<>();
+      PersistentMap.Builder<HostState> hosts = PersistentMap.builder();
       String key;
       while ((key = parser.nextName()) != null) {
         segments.add(key);
@@ -630,7 +592,7 @@ public final class StateCodec {
     }
 
     PersistentMap<ResourceState> readResources() {
-      SortedEntries<ResourceState> resources = new SortedEntries<>();
+      PersistentMap.Builder<ResourceState> resources = PersistentMap.builder();
       String key;
       while ((key = parser.nextName()) != null) {
         segments.add(key);

@@ -114,13 +114,11 @@ public final class Json {
       return value;
     }
     if (value instanceof List<?> list) {
-      Object[] copy = new Object[list.size()];
-      int i = 0;
-      for (Object o : list) {
-        copy[i] = freeze(o, path + "[" + i + "]");
-        i++;
+      Object[] copy = list.toArray();
+      for (int i = 0; i < copy.length; i++) {
+        copy[i] = freeze(copy[i], path + "[" + i + "]");
       }
-      return new FrozenList(i == copy.length ? copy : java.util.Arrays.copyOf(copy, i));
+      return new FrozenList(copy);
     }
     if (value instanceof Object[] array) {
       return freeze(java.util.Arrays.asList(array), path);
@@ -150,9 +148,6 @@ public final class Json {
    * @return an immutable map with the same iteration order
    */
   public static Map<String, Object> adoptObject(LinkedHashMap<String, Object> values) {
-    if (values.size() > SMALL) {
-      return new FrozenMap(values);
-    }
     Object[] kv = new Object[values.size() * 2];
     int i = 0;
     for (Map.Entry<String, Object> e : values.entrySet()) {
@@ -175,14 +170,18 @@ public final class Json {
     if (size == 0) {
       return Map.of();
     }
+    boolean sorted = true;
+    for (int i = 2; i < size * 2 && sorted; i += 2) {
+      sorted = ((String) kv[i - 2]).compareTo((String) kv[i]) < 0;
+    }
     if (size <= SMALL) {
-      return new SmallMap(kv.length == size * 2 ? kv : java.util.Arrays.copyOf(kv, size * 2));
+      return new SmallMap(kv.length == size * 2 ? kv : java.util.Arrays.copyOf(kv, size * 2), sorted);
     }
     LinkedHashMap<String, Object> m = new LinkedHashMap<>(size * 4 / 3 + 1);
     for (int i = 0; i < size * 2; i += 2) {
       m.put((String) kv[i], kv[i + 1]);
     }
-    return new FrozenMap(m);
+    return new FrozenMap(m, sorted);
   }
 
   /**
@@ -295,13 +294,9 @@ public final class Json {
     private final Object[] kv;
     private final boolean sorted;
 
-    SmallMap(Object[] kv) {
+    SmallMap(Object[] kv, boolean sorted) {
       this.kv = kv;
-      boolean s = true;
-      for (int i = 2; i < kv.length && s; i += 2) {
-        s = ((String) kv[i - 2]).compareTo((String) kv[i]) < 0;
-      }
-      this.sorted = s;
+      this.sorted = sorted;
     }
 
     @Override
@@ -381,18 +376,9 @@ public final class Json {
     private final Map<String, Object> delegate;
     private final boolean sorted;
 
-    FrozenMap(LinkedHashMap<String, Object> delegate) {
+    FrozenMap(LinkedHashMap<String, Object> delegate, boolean sorted) {
       this.delegate = delegate;
-      boolean s = true;
-      String prev = null;
-      for (String k : delegate.keySet()) {
-        if (prev != null && prev.compareTo(k) >= 0) {
-          s = false;
-          break;
-        }
-        prev = k;
-      }
-      this.sorted = s;
+      this.sorted = sorted;
     }
 
     @Override

@@ -67,21 +67,63 @@ public final class PersistentMap<V> extends AbstractMap<String, V> {
   }
 
   /**
-   * A map of entries given in strictly ascending key order, built in linear time.
+   * Starts a builder: entries added in ascending key order (as a file written in key order lists
+   * them) are kept flat and the map is built in linear time; any other order still works, at the
+   * cost of sorting.
    *
    * @param <V> the value type
-   * @param kv keys and values alternating ({@code key0, value0, key1, value1, …}); not kept
-   * @param size the number of entries
-   * @return a new map
-   * @throws IllegalArgumentException if the keys are not strictly ascending
+   * @return a new builder
    */
-  public static <V> PersistentMap<V> ofSortedEntries(Object[] kv, int size) {
-    for (int i = 2; i < size * 2; i += 2) {
-      if (((String) kv[i - 2]).compareTo((String) kv[i]) >= 0) {
-        throw new IllegalArgumentException("keys not strictly ascending at " + kv[i]);
+  public static <V> Builder<V> builder() {
+    return new Builder<>();
+  }
+
+  /** Builds a {@link PersistentMap} from entries added one by one. Not thread-safe. */
+  public static final class Builder<V> {
+    private Object[] kv = new Object[32];
+    private int n;
+    private java.util.TreeMap<String, V> unsorted;
+
+    private Builder() {}
+
+    /**
+     * Adds an entry unless its key is already present.
+     *
+     * @param key the key
+     * @param value the value, not null
+     * @return {@code false} if the key was already added (nothing changes)
+     */
+    public boolean add(String key, V value) {
+      java.util.Objects.requireNonNull(value, "value");
+      if (unsorted == null) {
+        if (n == 0 || ((String) kv[2 * n - 2]).compareTo(key) < 0) {
+          if (2 * n + 2 > kv.length) {
+            kv = java.util.Arrays.copyOf(kv, kv.length * 2);
+          }
+          kv[2 * n] = key;
+          kv[2 * n + 1] = value;
+          n++;
+          return true;
+        }
+        unsorted = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+          @SuppressWarnings("unchecked")
+          V v = (V) kv[2 * i + 1];
+          unsorted.put((String) kv[2 * i], v);
+        }
+        kv = null;
       }
+      return unsorted.putIfAbsent(key, value) == null;
     }
-    return new PersistentMap<>(buildFlat(kv, 0, size));
+
+    /**
+     * The map of every entry added.
+     *
+     * @return a new map
+     */
+    public PersistentMap<V> build() {
+      return unsorted != null ? copyOf(unsorted) : new PersistentMap<>(buildFlat(kv, 0, n));
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -90,7 +132,7 @@ public final class PersistentMap<V> extends AbstractMap<String, V> {
       return null;
     }
     int mid = (from + to) >>> 1;
-    return Node.of((String) kv[2 * mid], (V) java.util.Objects.requireNonNull(kv[2 * mid + 1], "value"), buildFlat(kv, from, mid), buildFlat(kv, mid + 1, to));
+    return Node.of((String) kv[2 * mid], (V) kv[2 * mid + 1], buildFlat(kv, from, mid), buildFlat(kv, mid + 1, to));
   }
 
   private static <V> Node<V> build(Entry<String, V>[] sorted, int from, int to) {

@@ -44,6 +44,22 @@ class PersistentMapProperties {
     assertThat(PersistentMap.copyOf(model).invariantsHold()).isTrue();
   }
 
+  @Property(tries = 300)
+  void theBuilderKeepsTheFirstValueOfEachKeyInAnyOrder(@ForAll("ops") List<Op> ops, @ForAll boolean sorted) {
+    List<Op> order = new ArrayList<>(ops);
+    if (sorted) {
+      order.sort(java.util.Comparator.comparing(Op::key));
+    }
+    PersistentMap.Builder<Integer> builder = PersistentMap.builder();
+    TreeMap<String, Integer> model = new TreeMap<>();
+    for (Op op : order) {
+      assertThat(builder.add(op.key(), op.value())).isEqualTo(model.putIfAbsent(op.key(), op.value()) == null);
+    }
+    PersistentMap<Integer> built = builder.build();
+    assertThat(built.invariantsHold()).isTrue();
+    assertThat(new ArrayList<>(built.entrySet())).containsExactlyElementsOf(model.entrySet());
+  }
+
   @Provide
   Arbitrary<List<Op>> ops() {
     Arbitrary<String> keys = Arbitraries.strings().withCharRange('a', 'f').ofMinLength(1).ofMaxLength(3);

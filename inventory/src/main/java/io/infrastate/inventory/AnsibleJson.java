@@ -1,8 +1,8 @@
 package io.infrastate.inventory;
 
+import io.infrastate.internal.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import io.infrastate.internal.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
