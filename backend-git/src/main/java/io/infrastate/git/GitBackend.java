@@ -72,11 +72,14 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>A path remote in clone mode is served by JGit's in-process {@code receive-pack}, which stores
- * each push as a pack and, with more than 50 packs, starts an automatic gc after nearly every push
- * (packs it replaces are kept for an hour). Under a steady stream of writes that costs time and
- * disk on the remote; for a repository on a shared disk prefer local mode, or set {@code
- * receive.autogc=false} on it and run {@code git gc} on a schedule. SSH and HTTPS servers run
- * their own {@code receive-pack} and are not affected.
+ * each push as a pack. infrastate never lets such a push start JGit's automatic gc on the remote:
+ * that gc deletes each pack index whose pack its listing of the pack directory missed, so a pack
+ * another process was writing meanwhile can lose its index and its objects (seen in tests with 8
+ * threads pushing: {@code git fsck} then reported a ref pointing at a missing object). Run {@code
+ * git gc} on such a remote on a schedule, as servers do; or, for a repository on a shared disk,
+ * prefer local mode. Pushes to a path remote fsync what they write unless {@link
+ * Builder#fsync(boolean)} turned that off. SSH and HTTPS servers run their own {@code receive-pack}
+ * and are not affected.
  *
  * <p>A branch that does not exist yet is created by the first write, as an orphan branch that holds
  * only the state file.

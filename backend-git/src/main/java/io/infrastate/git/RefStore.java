@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.MissingObjectException;
@@ -73,6 +77,17 @@ final class RefStore implements AutoCloseable {
   private final boolean fsync;
   private final java.util.concurrent.atomic.AtomicInteger sinceMaintenance = new java.util.concurrent.atomic.AtomicInteger();
 
+  /**
+   * Who writes packs into a repository directory in this JVM: fetches take the read lock, a gc the
+   * write lock. JGit's gc deletes every {@code .idx} whose {@code .pack} its listing of the pack
+   * directory did not show, and a listing is not a snapshot: a pack that a fetch renames into place
+   * meanwhile can lose its index, and its objects with it. Every store on the same directory (a
+   * backend and a lock provider sharing a clone) shares one lock.
+   */
+  private static final ConcurrentHashMap<Path, ReadWriteLock> PACK_USERS = new ConcurrentHashMap<>();
+
+  private final ReadWriteLock packUsers;
+
   /** How many writes and fetches between two checks whether the repository needs a gc. */
   static final int MAINTENANCE_INTERVAL = 64;
 
@@ -82,6 +97,8 @@ final class RefStore implements AutoCloseable {
     this.display = display;
     this.locationBase = locationBase;
     this.fsync = fsync;
+    this.packUsers = PACK_USERS.computeIfAbsent(
+        repo.getDirectory().toPath().toAbsolutePath().normalize(), d -> new ReentrantReadWriteLock());
   }
 
   /**
@@ -224,6 +241,7 @@ final class RefStore implements AutoCloseable {
       Ref r = repo.exactRef(ref);
       return r == null ? null : r.getObjectId();
     }
+    boolean fetched = false;
     try (Transport tn = openTransport();
         FetchConnection fc = tn.openFetch()) {
       Ref r = fc.getRef(ref);
@@ -232,11 +250,17 @@ final class RefStore implements AutoCloseable {
       }
       ObjectId id = r.getObjectId();
       if (download && !repo.getObjectDatabase().has(id)) {
-        fc.fetch(NullProgressMonitor.INSTANCE, List.of(r), Set.of());
+        Lock fetching = packUsers.readLock();
+        fetching.lock();
+        try {
+          fc.fetch(NullProgressMonitor.INSTANCE, List.of(r), Set.of());
+        } finally {
+          fetching.unlock();
+        }
         if (trackingRef != null) {
           track(trackingRef, id);
         }
-        maintain();
+        fetched = true;
       }
       return id;
     } catch (NoRemoteRepositoryException e) {
@@ -261,6 +285,10 @@ final class RefStore implements AutoCloseable {
               + " unchanged; check the network and retry.",
           null,
           true);
+    } finally {
+      if (fetched) {
+        maintain();
+      }
     }
   }
 
@@ -282,12 +310,7 @@ final class RefStore implements AutoCloseable {
   /** An inserter whose loose objects are fsynced when durability is on. */
   ObjectInserter newInserter() {
     if (fsync) {
-      StoredConfig cfg = repo.getConfig();
-      if (!cfg.getBoolean("core", "fsyncObjectFiles", false) || !cfg.getBoolean("core", "fsyncRefFiles", false)) {
-        // In memory only: never saved to the repository's config file.
-        cfg.setBoolean("core", null, "fsyncObjectFiles", true);
-        cfg.setBoolean("core", null, "fsyncRefFiles", true);
-      }
+      Repositories.fsyncWrites(repo);
     }
     return repo.newObjectInserter();
   }
@@ -324,12 +347,19 @@ final class RefStore implements AutoCloseable {
     if (sinceMaintenance.incrementAndGet() < MAINTENANCE_INTERVAL) {
       return;
     }
+    Lock exclusive = packUsers.writeLock();
+    if (!exclusive.tryLock()) {
+      sinceMaintenance.set(MAINTENANCE_INTERVAL - 1); // a fetch is running here: check again next time
+      return;
+    }
     sinceMaintenance.set(0);
     try {
       repo.autoGC(NullProgressMonitor.INSTANCE);
     } catch (RuntimeException e) {
       LOG.warn("Automatic gc of {} failed; writes go on, run `git gc` there when convenient: {}",
           repo.getDirectory(), e.toString());
+    } finally {
+      exclusive.unlock();
     }
   }
 
@@ -507,6 +537,9 @@ final class RefStore implements AutoCloseable {
     Transport tn;
     try {
       tn = Transport.open(repo, remote.uri());
+      if (remote.localPath() != null) {
+        tn = new PathRemoteTransport(repo, remote.uri(), tn, remote.localPath(), fsync);
+      }
     } catch (NotSupportedException e) {
       throw new BackendException(
           "Cannot open the Git remote " + remote.display() + ": " + redact(e.getMessage()) + missingSshHint(remote.uri()),

@@ -37,6 +37,20 @@ final class Repositories {
   }
 
   /**
+   * Makes JGit fsync the object and ref files it writes into {@code repo}, by setting {@code
+   * core.fsyncObjectFiles} and {@code core.fsyncRefFiles} in memory only: never saved to the
+   * repository's config file.
+   */
+  static void fsyncWrites(Repository repo) {
+    StoredConfig cfg = repo.getConfig();
+    if (!cfg.getBoolean(ConfigConstants.CONFIG_CORE_SECTION, "fsyncObjectFiles", false)
+        || !cfg.getBoolean(ConfigConstants.CONFIG_CORE_SECTION, "fsyncRefFiles", false)) {
+      cfg.setBoolean(ConfigConstants.CONFIG_CORE_SECTION, null, "fsyncObjectFiles", true);
+      cfg.setBoolean(ConfigConstants.CONFIG_CORE_SECTION, null, "fsyncRefFiles", true);
+    }
+  }
+
+  /**
    * Creates a bare repository at {@code dir} atomically: it is initialised in a temporary sibling
    * directory and renamed into place, so that two processes creating it at once both end up with
    * one complete repository.

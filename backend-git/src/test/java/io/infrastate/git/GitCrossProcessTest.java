@@ -30,11 +30,6 @@ class GitCrossProcessTest {
   @Test
   void threeProcessesAndTwoThreadsWithTheirOwnClonesLoseNoUpdate() throws Exception {
     Path remote = Cli.bare(tmp, "infra.git");
-    // This remote stands in for a server. A path remote is served by JGit's in-process
-    // receive-pack, which writes one pack per push and, past 50 packs, auto-gcs on nearly every
-    // push (old packs expire only after an hour); a server admin turns that off and gcs on a
-    // schedule, as git servers do. It changes speed, not semantics.
-    Cli.git(remote, "config", "receive.autogc", "false");
     try (State s = State.open("git+file://" + remote + "?clone=" + tmp.resolve("setup"),
         StateOptions.builder().operator("setup@test").build())) {
       s.save(AuditEntry.of("create the counter state"));

@@ -23,8 +23,7 @@ import java.util.stream.Stream;
  * </pre>
  *
  * MODE is {@code local} (commit into a bare repository), {@code clone} (fetch, commit, push to a
- * bare repository on disk through JGit's in-process receive-pack), {@code clone-noautogc} (the same,
- * with the remote's {@code receive.autogc} off) or {@code clone-git} (pushing through the real
+ * bare repository on disk through JGit's in-process receive-pack) or {@code clone-git} (pushing through the real
  * {@code git receive-pack}, as an SSH or HTTPS server runs it). Prints milliseconds per write (after a warm-up) and bytes per 1,000
  * writes of the repository (and of the clone in clone mode), before and after {@code git gc}.
  */
@@ -47,9 +46,6 @@ public final class GitWriteCost {
     Path clone = dir.resolve(remote.getFileName() + ".clone");
     GitBackend.Builder b = GitBackend.builder().fsync(fsync);
     b = mode.equals("local") ? b.repository(remote) : b.remote(remote.toString()).cloneDirectory(clone);
-    if (mode.equals("clone-noautogc")) {
-      Cli.git(remote, "config", "receive.autogc", "false");
-    }
     if (mode.equals("clone-git")) {
       b.transportConfig(t -> t.setOptionReceivePack("/usr/bin/git receive-pack"));
     }

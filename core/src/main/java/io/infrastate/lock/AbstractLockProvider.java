@@ -76,6 +76,12 @@ public abstract class AbstractLockProvider implements LockProvider {
    * others. Nothing here keeps state outside storage that a crash could lose, except the renewal
    * schedule, which dies with the process, as it should.
    *
+   * Storage failures: a create or takeover that fails with a retryable error (a lost reply, a
+   * server error) may still have taken effect, so the lock is read back before the failure is
+   * reported: if it carries our new lock id, we hold it. A release that fails with a retryable
+   * error is tried again a few times with backoff, since a lock left behind blocks everyone until
+   * its lease ends; release is safe to repeat because it deletes only the record carrying our id.
+   *
    * Time: leases are read from the injected Clock, since they are compared across processes and
    * machines; acquire timeouts and poll sleeps use System.nanoTime, since they only bound how long
    * this caller waits (a fake clock that never moves must not hang a waiting acquire).
@@ -85,6 +91,15 @@ public abstract class AbstractLockProvider implements LockProvider {
 
   /** How many times one operation re-reads after losing a race before it gives up. */
   private static final int MAX_RACES = 64;
+
+  /**
+   * How many times release tries when the storage fails with a retryable error (a dropped
+   * connection, a server error), waiting {@link #RELEASE_BACKOFF}, then twice and four times as
+   * long in between: a lock left behind blocks everyone until its lease ends.
+   */
+  private static final int RELEASE_ATTEMPTS = 4;
+
+  private static final Duration RELEASE_BACKOFF = Duration.ofMillis(100);
 
   private final LockOptions options;
   private final ReentrantLock schedulerLock = new ReentrantLock();
@@ -202,13 +217,7 @@ public abstract class AbstractLockProvider implements LockProvider {
         }
       }
       sleep = Math.max(1, Math.min(sleep, remaining));
-      try {
-        TimeUnit.NANOSECONDS.sleep(sleep);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new StateException(
-            "Interrupted while waiting for lock '" + name + "' at " + location() + "; it was not acquired.", e);
-      }
+      pause(sleep, "Interrupted while waiting for lock '" + name + "' at " + location() + "; it was not acquired.");
       poll = Math.min(poll * 2, options.maxPoll().toNanos());
     }
   }
@@ -285,7 +294,7 @@ public abstract class AbstractLockProvider implements LockProvider {
     for (int race = 0; race < MAX_RACES; race++) {
       Instant now = clock().instant();
       LockInfo mine = newInfo(name, request, now);
-      if (createLock(name, mine)) {
+      if (stored(name, mine, () -> createLock(name, mine))) {
         fire(l -> l.onAcquire(mine), "acquire", name);
         return new Attempt(held(mine, request), null);
       }
@@ -298,7 +307,8 @@ public abstract class AbstractLockProvider implements LockProvider {
       if (!holder.isExpired(now)) {
         return new Attempt(null, holder);
       }
-      if (replaceLock(name, rec.get(), mine)) {
+      LockRecord stale = rec.get();
+      if (stored(name, mine, () -> replaceLock(name, stale, mine))) {
         LOG.warn("Took over stale lock '{}' at {}: its lease ended at {} (previous holder: {});"
                 + " new holder: {}",
             name, location(), holder.expiresAt(), holder.describe(), mine.describe());
@@ -308,6 +318,37 @@ public abstract class AbstractLockProvider implements LockProvider {
       // somebody else renewed, released or took it over in between: decide again
     }
     return new Attempt(null, last);
+  }
+
+  /**
+   * Runs a create or takeover of {@code mine}. A retryable failure may hide a write that took
+   * effect (the reply was lost on the way back); the lock id tells, so the stored lock is read
+   * before the failure is reported: a lock of ours that nobody knows about would block everyone
+   * until its lease ends.
+   */
+  private boolean stored(String name, LockInfo mine, java.util.function.BooleanSupplier write) {
+    try {
+      return write.getAsBoolean();
+    } catch (StateException e) {
+      if (!e.retryable()) {
+        throw e;
+      }
+      Optional<LockRecord> now;
+      try {
+        now = readLock(name);
+      } catch (RuntimeException again) {
+        e.addSuppressed(again);
+        LOG.warn("Acquiring lock '{}' at {} failed and its outcome is unknown; if the lock was stored, it"
+                + " carries id {} and its lease ends at {} (an operator may run forceUnlock(\"{}\", \"{}\")): {}",
+            name, location(), mine.id(), mine.expiresAt(), name, mine.id(), e.getMessage());
+        throw e;
+      }
+      if (now.isPresent() && now.get().info().id().equals(mine.id())) {
+        LOG.info("Acquiring lock '{}' at {} reported a failure but had taken effect: {}", name, location(), e.getMessage());
+        return true;
+      }
+      throw e;
+    }
   }
 
   private LockInfo newInfo(String name, LockRequest request, Instant now) {
@@ -390,6 +431,16 @@ public abstract class AbstractLockProvider implements LockProvider {
     } catch (RuntimeException e) {
       LOG.warn("Lock listener failed on {} of lock '{}' at {}; the {} itself took effect",
           what, name, location(), what, e);
+    }
+  }
+
+  /** Sleeps; on interruption keeps the interrupt flag and throws a {@link StateException}. */
+  private static void pause(long nanos, String interruptedMessage) {
+    try {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StateException(interruptedMessage, e);
     }
   }
 
@@ -500,24 +551,42 @@ public abstract class AbstractLockProvider implements LockProvider {
         if (r != null) {
           r.cancel(false);
         }
-        for (int race = 0; race < MAX_RACES; race++) {
-          Optional<LockRecord> rec = readLock(name);
-          if (rec.isEmpty() || !rec.get().info().id().equals(id)) {
-            released = true;
-            lost(rec.map(LockRecord::info).orElse(null), "released");
-            return false;
-          }
-          if (deleteLock(name, rec.get())) {
-            released = true;
-            LockInfo last = rec.get().info();
-            fire(l -> l.onRelease(last), "release", name);
-            return true;
+        for (int failures = 0; ; failures++) {
+          try {
+            return releaseOnce();
+          } catch (StateException e) {
+            if (!e.retryable() || failures + 1 >= RELEASE_ATTEMPTS) {
+              LOG.warn("Could not release lock '{}' at {}: it stays until its lease ends at {}, unless released"
+                      + " again or an operator runs forceUnlock(\"{}\", \"{}\")",
+                  name, location(), info.expiresAt(), name, id, e);
+              throw e;
+            }
+            pause(RELEASE_BACKOFF.multipliedBy(1L << failures).toNanos(), "Interrupted while releasing lock '"
+                + name + "' at " + location() + "; it is still held: release it again, or it stays until its lease"
+                + " ends at " + info.expiresAt() + ".");
           }
         }
-        throw contended(name, "release");
       } finally {
         mutex.unlock();
       }
+    }
+
+    private boolean releaseOnce() {
+      for (int race = 0; race < MAX_RACES; race++) {
+        Optional<LockRecord> rec = readLock(name);
+        if (rec.isEmpty() || !rec.get().info().id().equals(id)) {
+          released = true;
+          lost(rec.map(LockRecord::info).orElse(null), "released");
+          return false;
+        }
+        if (deleteLock(name, rec.get())) {
+          released = true;
+          LockInfo last = rec.get().info();
+          fire(l -> l.onRelease(last), "release", name);
+          return true;
+        }
+      }
+      throw contended(name, "release");
     }
 
     @Override

@@ -346,9 +346,7 @@ public abstract class BackendContract<S> {
         }));
       }
       start.countDown();
-      for (Future<?> f : futures) {
-        f.get(5, TimeUnit.MINUTES);
-      }
+      Futures.awaitAll(futures, Duration.ofMinutes(5));
     } finally {
       pool.shutdownNow();
     }

@@ -572,9 +572,7 @@ public abstract class LockProviderContract<S> {
         }));
       }
       start.countDown();
-      for (Future<?> f : done) {
-        f.get(300, TimeUnit.SECONDS);
-      }
+      Futures.awaitAll(done, Duration.ofMinutes(5));
     } finally {
       ex.shutdownNow();
     }
