@@ -126,7 +126,10 @@ import org.slf4j.LoggerFactory;
  * before packing, about 100 bytes after). As {@code git commit} runs {@code git gc --auto}, the
  * backend lets JGit check every 64 writes and fetches whether the repository needs a gc: local
  * mode by the repository's own {@code gc.*} settings ({@code gc.auto=0} turns it off), the clone
- * directory in the foreground with replaced packs deleted at once.
+ * directory in the foreground with replaced packs deleted at once. A clone's gc is skipped (and
+ * tried again on the next operation) while anyone fetches into the same clone directory, in this
+ * JVM or, through a lock on the file {@code infrastate-gc.lock} in it, in another process: JGit's
+ * gc could otherwise delete the index of a pack being fetched.
  *
  * <p>Instances are thread-safe: operations on one instance are serialized.
  */

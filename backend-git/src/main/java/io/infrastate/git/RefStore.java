@@ -15,10 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.MissingObjectException;
@@ -77,16 +73,8 @@ final class RefStore implements AutoCloseable {
   private final boolean fsync;
   private final java.util.concurrent.atomic.AtomicInteger sinceMaintenance = new java.util.concurrent.atomic.AtomicInteger();
 
-  /**
-   * Who writes packs into a repository directory in this JVM: fetches take the read lock, a gc the
-   * write lock. JGit's gc deletes every {@code .idx} whose {@code .pack} its listing of the pack
-   * directory did not show, and a listing is not a snapshot: a pack that a fetch renames into place
-   * meanwhile can lose its index, and its objects with it. Every store on the same directory (a
-   * backend and a lock provider sharing a clone) shares one lock.
-   */
-  private static final ConcurrentHashMap<Path, ReadWriteLock> PACK_USERS = new ConcurrentHashMap<>();
-
-  private final ReadWriteLock packUsers;
+  /** Keeps a gc of this repository apart from fetches into it. */
+  private final PackGuard packs;
 
   /** How many writes and fetches between two checks whether the repository needs a gc. */
   static final int MAINTENANCE_INTERVAL = 64;
@@ -97,8 +85,7 @@ final class RefStore implements AutoCloseable {
     this.display = display;
     this.locationBase = locationBase;
     this.fsync = fsync;
-    this.packUsers = PACK_USERS.computeIfAbsent(
-        repo.getDirectory().toPath().toAbsolutePath().normalize(), d -> new ReentrantReadWriteLock());
+    this.packs = PackGuard.of(repo.getDirectory().toPath());
   }
 
   /**
@@ -250,13 +237,10 @@ final class RefStore implements AutoCloseable {
       }
       ObjectId id = r.getObjectId();
       if (download && !repo.getObjectDatabase().has(id)) {
-        Lock fetching = packUsers.readLock();
-        fetching.lock();
-        try {
+        packs.fetching(() -> {
           fc.fetch(NullProgressMonitor.INSTANCE, List.of(r), Set.of());
-        } finally {
-          fetching.unlock();
-        }
+          return null;
+        });
         if (trackingRef != null) {
           track(trackingRef, id);
         }
@@ -340,27 +324,24 @@ final class RefStore implements AutoCloseable {
    * repository needs a gc, as {@code git commit} runs {@code git gc --auto}: when loose objects
    * exceed {@code gc.auto} (6700) or packs exceed {@code gc.autoPackLimit} (50). Local mode follows
    * the repository's own settings ({@code gc.auto=0} turns it off; {@code gc.autoDetach}, true by
-   * default, runs it in the background); a clone runs it in the foreground. A failed gc is logged
-   * and never fails the write that triggered it.
+   * default, runs it in the background); a clone runs it in the foreground. A gc never runs while
+   * a fetch into the same directory is under way ({@link PackGuard}). A failed gc is logged and
+   * never fails the write that triggered it.
    */
   private void maintain() {
     if (sinceMaintenance.incrementAndGet() < MAINTENANCE_INTERVAL) {
       return;
     }
-    Lock exclusive = packUsers.writeLock();
-    if (!exclusive.tryLock()) {
-      sinceMaintenance.set(MAINTENANCE_INTERVAL - 1); // a fetch is running here: check again next time
-      return;
-    }
-    sinceMaintenance.set(0);
-    try {
-      repo.autoGC(NullProgressMonitor.INSTANCE);
-    } catch (RuntimeException e) {
-      LOG.warn("Automatic gc of {} failed; writes go on, run `git gc` there when convenient: {}",
-          repo.getDirectory(), e.toString());
-    } finally {
-      exclusive.unlock();
-    }
+    boolean ran = packs.tryExclusive(() -> {
+      try {
+        repo.autoGC(NullProgressMonitor.INSTANCE);
+      } catch (RuntimeException e) {
+        LOG.warn("Automatic gc of {} failed; writes go on, run `git gc` there when convenient: {}",
+            repo.getDirectory(), e.toString());
+      }
+    });
+    // Busy with a fetch, here or in another process: check again on the next operation.
+    sinceMaintenance.set(ran ? 0 : MAINTENANCE_INTERVAL - 1);
   }
 
   /**
@@ -581,16 +562,18 @@ final class RefStore implements AutoCloseable {
 
   /**
    * Whether a receive-pack rejection reports a concurrent update of the ref: JGit answers "failed
-   * to lock"; git answers "failed to lock", "cannot lock ref '…': is at … but expected …" or
-   * "failed to update ref".
+   * to lock", or "lock error: …" when it could not even create the ref's {@code .lock} file (its
+   * directory was removed by a concurrent deletion of the last ref in it); git answers "failed to
+   * lock", "cannot lock ref '…': is at … but expected …" or "failed to update ref". In every case
+   * nothing was written.
    */
   static boolean isLockContention(String message) {
     if (message == null) {
       return false;
     }
     String m = message.toLowerCase(Locale.ROOT);
-    return m.contains("failed to lock") || m.contains("cannot lock ref") || m.contains("unable to lock")
-        || m.contains("failed to update ref") || m.contains("but expected");
+    return m.contains("failed to lock") || m.contains("cannot lock") || m.contains("unable to lock")
+        || m.contains("lock error") || m.contains("failed to update ref") || m.contains("but expected");
   }
 
   private static boolean isAuthFailure(TransportException e) {

@@ -193,4 +193,15 @@ class GitLockProviderTest {
       assertThat(Files.readString(tmp.resolve("c/config"))).doesNotContain("s3cr3t-token").doesNotContain("bot");
     }
   }
+
+  @Test
+  void receivePackAnswersThatMeanARaceAreTellFromRefusals() {
+    assertThat(RefStore.isLockContention("failed to lock")).isTrue();
+    assertThat(RefStore.isLockContention("lock error: /srv/infra.git/refs/infrastate/locks/deploy.lock")).isTrue();
+    assertThat(RefStore.isLockContention("cannot lock ref 'refs/infrastate/locks/deploy': is at 1a2b but expected 3c4d")).isTrue();
+    assertThat(RefStore.isLockContention("failed to update ref")).isTrue();
+    assertThat(RefStore.isLockContention("pre-receive hook declined")).isFalse();
+    assertThat(RefStore.isLockContention("protected branch hook declined")).isFalse();
+    assertThat(RefStore.isLockContention(null)).isFalse();
+  }
 }

@@ -291,12 +291,13 @@ public abstract class AbstractLockProvider implements LockProvider {
 
   private Attempt attempt(String name, LockRequest request) {
     LockInfo last = null;
+    LockInfo takenFrom = null;
+    LockInfo takeover = null;
     for (int race = 0; race < MAX_RACES; race++) {
       Instant now = clock().instant();
       LockInfo mine = newInfo(name, request, now);
       if (stored(name, mine, () -> createLock(name, mine))) {
-        fire(l -> l.onAcquire(mine), "acquire", name);
-        return new Attempt(held(mine, request), null);
+        return new Attempt(created(name, mine, request), null);
       }
       Optional<LockRecord> rec = readLock(name);
       if (rec.isEmpty()) {
@@ -304,20 +305,39 @@ public abstract class AbstractLockProvider implements LockProvider {
       }
       LockInfo holder = rec.get().info();
       last = holder;
+      // A write of ours that reported "not stored" may have been stored: a storage client that
+      // retried it after a lost reply finds our own lock. The lock id tells.
+      if (holder.id().equals(mine.id())) {
+        return new Attempt(created(name, mine, request), null);
+      }
+      if (takeover != null && holder.id().equals(takeover.id())) {
+        return new Attempt(tookOver(name, takenFrom, takeover, request), null);
+      }
       if (!holder.isExpired(now)) {
         return new Attempt(null, holder);
       }
       LockRecord stale = rec.get();
       if (stored(name, mine, () -> replaceLock(name, stale, mine))) {
-        LOG.warn("Took over stale lock '{}' at {}: its lease ended at {} (previous holder: {});"
-                + " new holder: {}",
-            name, location(), holder.expiresAt(), holder.describe(), mine.describe());
-        fire(l -> l.onTakeover(holder, mine), "takeover", name);
-        return new Attempt(held(mine, request), null);
+        return new Attempt(tookOver(name, holder, mine, request), null);
       }
-      // somebody else renewed, released or took it over in between: decide again
+      // somebody else renewed, released or took it over in between: decide again (or our
+      // takeover was stored and reported otherwise: the next read tells)
+      takenFrom = holder;
+      takeover = mine;
     }
     return new Attempt(null, last);
+  }
+
+  private HeldLock created(String name, LockInfo mine, LockRequest request) {
+    fire(l -> l.onAcquire(mine), "acquire", name);
+    return held(mine, request);
+  }
+
+  private HeldLock tookOver(String name, LockInfo previous, LockInfo mine, LockRequest request) {
+    LOG.warn("Took over stale lock '{}' at {}: its lease ended at {} (previous holder: {}); new holder: {}",
+        name, location(), previous.expiresAt(), previous.describe(), mine.describe());
+    fire(l -> l.onTakeover(previous, mine), "takeover", name);
+    return held(mine, request);
   }
 
   /**

@@ -24,6 +24,11 @@ class LockStorageFailureTest {
     final AtomicLong versions = new AtomicLong();
     /** Writes that take effect and then report a retryable failure, as a lost reply does. */
     final AtomicInteger lostReplies = new AtomicInteger();
+    /**
+     * Writes that take effect and then report "not stored", as a storage client does that retried
+     * a conditional write after a lost reply and found its own write.
+     */
+    final AtomicInteger retriedWrites = new AtomicInteger();
     /** Calls of any primitive that fail before touching the table. */
     final AtomicInteger outages = new AtomicInteger();
     boolean outagesRetryable = true;
@@ -42,6 +47,9 @@ class LockStorageFailureTest {
     private boolean reply(boolean result, String what) {
       if (result && lostReplies.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         throw new BackendException("connection reset after " + what, null, true);
+      }
+      if (result && retriedWrites.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        return false;
       }
       return result;
     }
@@ -105,6 +113,24 @@ class LockStorageFailureTest {
     Lock taken = locks.tryAcquire("deploy", LockRequest.of("deploy")).orElseThrow();
     assertThat(taken.id()).isNotEqualTo(stale.id());
     assertThat(locks.table.get("deploy").info().id()).isEqualTo(taken.id());
+  }
+
+  @Test
+  void aCreateReportedAsNotStoredThatWasStoredIsHeldByTheCaller() {
+    locks.retriedWrites.set(1);
+    Lock lock = locks.tryAcquire("deploy", LockRequest.of("deploy")).orElseThrow();
+    assertThat(locks.table.get("deploy").info().id()).isEqualTo(lock.id());
+    assertThat(locks.table).hasSize(1);
+  }
+
+  @Test
+  void aTakeoverReportedAsNotStoredThatWasStoredIsHeldByTheCaller() {
+    Lock stale = locks.tryAcquire("deploy", LockRequest.builder().lease(Duration.ofNanos(1)).build()).orElseThrow();
+    locks.retriedWrites.set(1);
+    Lock taken = locks.tryAcquire("deploy", LockRequest.of("deploy")).orElseThrow();
+    assertThat(taken.id()).isNotEqualTo(stale.id());
+    assertThat(locks.table.get("deploy").info().id()).isEqualTo(taken.id());
+    assertThat(stale.isHeld()).isFalse();
   }
 
   @Test

@@ -1,0 +1,160 @@
+package io.infrastate.git;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a gc of a repository apart from fetches into it, across the threads of this JVM and across
+ * processes: fetches hold it shared, a gc holds it exclusively and only if nobody holds it.
+ */
+final class PackGuard {
+  /*
+   * Design notes: why, and how it stays correct.
+   *
+   * A fetch renames a new pack into objects/pack. JGit's gc lists that directory and deletes each
+   * ".idx" whose ".pack" the listing did not show; a listing is not a snapshot, so a pack renamed
+   * in during the gc can lose its index, and its objects with it (seen in tests: a lock ref then
+   * pointed at a missing object). So a gc must not run while anybody fetches into the same
+   * directory.
+   *
+   * In this JVM a ReentrantReadWriteLock per directory (one guard per directory, shared by every
+   * store on it) does that. Across processes (several may share a clone directory) a file lock on
+   * "infrastate-gc.lock" in the repository does: the first fetcher of this JVM takes it shared and
+   * the last one releases it (the JVM cannot hold two locks on one file region, so the shared lock
+   * is counted); a gc takes it exclusively with tryLock and is skipped, not waited for, when it is
+   * busy. A file system without locks (some network file systems) leaves only the in-JVM guard,
+   * which is logged once.
+   */
+
+  private static final Logger LOG = LoggerFactory.getLogger(PackGuard.class);
+  private static final ConcurrentHashMap<Path, PackGuard> GUARDS = new ConcurrentHashMap<>();
+  static final String LOCK_FILE = "infrastate-gc.lock";
+
+  private final Path lockFile;
+  private final ReentrantReadWriteLock jvm = new ReentrantReadWriteLock();
+  private final Object sharedMutex = new Object();
+  private int fetchers;
+  private FileChannel sharedChannel;
+  private FileLock shared;
+  private volatile boolean warned;
+
+  private PackGuard(Path gitDir) {
+    this.lockFile = gitDir.resolve(LOCK_FILE);
+  }
+
+  /** The guard of a repository's directory, one per directory in this JVM. */
+  static PackGuard of(Path gitDir) {
+    return GUARDS.computeIfAbsent(gitDir.toAbsolutePath().normalize(), PackGuard::new);
+  }
+
+  /** A fetch that may write a pack; waits while a gc of this directory runs. */
+  <T> T fetching(IoSupplier<T> fetch) throws IOException {
+    jvm.readLock().lock();
+    try {
+      enterShared();
+      try {
+        return fetch.get();
+      } finally {
+        leaveShared();
+      }
+    } finally {
+      jvm.readLock().unlock();
+    }
+  }
+
+  /**
+   * Runs a gc only if nobody fetches into this directory, here or in another process.
+   *
+   * @return whether it ran
+   */
+  boolean tryExclusive(Runnable gc) {
+    if (!jvm.writeLock().tryLock()) {
+      return false;
+    }
+    try (FileChannel ch = open()) {
+      FileLock lock = ch == null ? null : tryLock(ch);
+      if (ch != null && lock == null) {
+        return false;
+      }
+      gc.run();
+      return true;
+    } catch (IOException e) {
+      unsupported(e);
+      gc.run();
+      return true;
+    } finally {
+      jvm.writeLock().unlock();
+    }
+  }
+
+  private void enterShared() {
+    synchronized (sharedMutex) {
+      if (fetchers++ > 0) {
+        return;
+      }
+      try {
+        sharedChannel = open();
+        if (sharedChannel != null) {
+          shared = sharedChannel.lock(0, Long.MAX_VALUE, true);
+        }
+      } catch (IOException | OverlappingFileLockException e) {
+        unsupported(e);
+        closeShared();
+      }
+    }
+  }
+
+  private void leaveShared() {
+    synchronized (sharedMutex) {
+      if (--fetchers == 0) {
+        closeShared();
+      }
+    }
+  }
+
+  private void closeShared() {
+    try {
+      if (sharedChannel != null) {
+        sharedChannel.close(); // releases the lock
+      }
+    } catch (IOException e) {
+      LOG.debug("Could not close {}: {}", lockFile, e.toString());
+    } finally {
+      sharedChannel = null;
+      shared = null;
+    }
+  }
+
+  private FileChannel open() throws IOException {
+    return FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+  }
+
+  private FileLock tryLock(FileChannel ch) throws IOException {
+    try {
+      return ch.tryLock(0, Long.MAX_VALUE, false);
+    } catch (OverlappingFileLockException e) {
+      return null;
+    }
+  }
+
+  private void unsupported(Exception e) {
+    if (!warned) {
+      warned = true;
+      LOG.warn("Cannot lock {} ({}); gc and fetches are kept apart only within this JVM", lockFile, e.toString());
+    }
+  }
+
+  /** A fetch. */
+  @FunctionalInterface
+  interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+}
