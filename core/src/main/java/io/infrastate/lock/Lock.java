@@ -78,8 +78,9 @@ public interface Lock extends AutoCloseable {
    * @return {@code true} if this call deleted the lock; {@code false} if it was already released,
    *     or was taken over or force-unlocked in between (logged at WARN: the holder's operation
    *     ran partly unprotected)
-   * @throws io.infrastate.BackendException if the storage fails; the lock then stays until its
-   *     lease ends
+   * @throws io.infrastate.BackendException if the storage fails for good (a retryable failure is
+   *     tried again a few times, for well under a second in all); the lock then stays until its
+   *     lease ends, unless {@code release()} is called again and succeeds
    */
   boolean release();
 

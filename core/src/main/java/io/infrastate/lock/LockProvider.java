@@ -44,7 +44,9 @@ public interface LockProvider extends AutoCloseable {
    * @throws LockTimeoutException if the lock was still held when the timeout ended; it says who
    *     holds it, since when and until when
    * @throws IllegalArgumentException if the name breaks a naming rule (the message names the rule)
-   * @throws io.infrastate.BackendException if the storage fails
+   * @throws io.infrastate.BackendException if the storage fails; when a write failed in a way that
+   *     may hide its success (a lost reply), the stored lock is read back first, and a lock stored
+   *     by this call is returned as held instead
    */
   Lock acquire(String name, LockRequest request, Duration timeout);
 
@@ -55,7 +57,9 @@ public interface LockProvider extends AutoCloseable {
    * @param request who, what, why, and the lease
    * @return the held lock, or empty if somebody else holds it ({@link #inspect(String)} says who)
    * @throws IllegalArgumentException if the name breaks a naming rule
-   * @throws io.infrastate.BackendException if the storage fails
+   * @throws io.infrastate.BackendException if the storage fails; when a write failed in a way that
+   *     may hide its success (a lost reply), the stored lock is read back first, and a lock stored
+   *     by this call is returned as held instead
    */
   Optional<Lock> tryAcquire(String name, LockRequest request);
 
