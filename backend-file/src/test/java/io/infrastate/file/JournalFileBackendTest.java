@@ -359,6 +359,74 @@ class JournalFileBackendTest {
   }
 
   @Test
+  void aChangeSetOutweighingTheStateIsWrittenAsANewBaseAndKeepsTheHistory() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend backend = inline(file).historyRetention(100).build(); State state = State.load(backend)) {
+      state.addHost(host("web01"), AuditEntry.of("first host"));
+      state.addHost(host("web02"), AuditEntry.of("second host"));
+      Snapshot before = state.snapshot();
+      long journalBefore = recordsEnd(backend.journalPath());
+      int batch = JournalFileBackend.REBASE_MIN_CHANGES + 10;
+      state.update(AuditEntry.of("import the inventory").withReason("OPS-7"), tx -> {
+        for (int i = 0; i < batch; i++) {
+          tx.addHost(host(String.format("h%05d", i)));
+        }
+      });
+      long serial = state.metadata().serial();
+      // state.json is the new version itself, readable by any plain tool
+      Snapshot onDisk = StateCodec.decode(Files.readAllBytes(file), file.toString(), "");
+      assertThat(onDisk).isEqualTo(state.snapshot());
+      assertThat(onDisk.hosts()).hasSize(batch + 2);
+      // the journal holds the version's record without its changes: small, for the history only
+      long journalNow = recordsEnd(backend.journalPath());
+      assertThat(journalNow).isLessThan(journalBefore + 2_000);
+      assertThat(zerosAfterRecords(backend.journalPath())).isGreaterThan(JournalFileBackend.SPACE_AHEAD / 2);
+      assertThat(state.history()).extracting(VersionInfo::operation)
+          .startsWith("import the inventory", "second host", "first host");
+      assertThat(state.history().get(0).reason()).isEqualTo("OPS-7");
+      assertThat(backend.at(serial - 1).map(StoredState::snapshot)).contains(before);
+      assertThat(backend.at(serial).map(StoredState::snapshot)).contains(state.snapshot());
+      // the plain backend reads it too: the journal holds no version that state.json lacks
+      try (FileBackend plain = FileBackend.at(file)) {
+        assertThat(plain.load().orElseThrow().snapshot()).isEqualTo(state.snapshot());
+      }
+      // small writes append again, on the new base
+      byte[] base = Files.readAllBytes(file);
+      state.addHost(host("web03"), AuditEntry.of("third host"));
+      assertThat(Files.readAllBytes(file)).isEqualTo(base);
+      assertThat(reload(file)).isEqualTo(state.snapshot());
+      assertThat(state.history().get(0).operation()).isEqualTo("third host");
+    }
+  }
+
+  @Test
+  void aNewBaseWhoseJournalWasNotReplacedYetLoadsTheNewBase() throws Exception {
+    // A crash between replacing state.json and replacing the journal leaves the old journal,
+    // whose records are all older than the new state.json.
+    Path file = tmp.resolve("state.json");
+    Path oldJournal = tmp.resolve("old.journal");
+    Snapshot written;
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      state.addHost(host("web01"));
+      state.addHost(host("web02"));
+      Files.copy(backend.journalPath(), oldJournal);
+      state.update(tx -> {
+        for (int i = 0; i < JournalFileBackend.REBASE_MIN_CHANGES; i++) {
+          tx.addHost(host(String.format("h%05d", i)));
+        }
+      });
+      written = state.snapshot();
+      Files.copy(oldJournal, backend.journalPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    assertThat(reload(file)).isEqualTo(written);
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      state.addHost(host("web03"));
+      assertThat(reload(file)).isEqualTo(state.snapshot());
+      assertThat(state.snapshot().hosts()).containsKeys("web01", "web02", "web03", "h00000");
+    }
+  }
+
+  @Test
   void historyIsPrunedToTheRetention() throws Exception {
     Path file = tmp.resolve("state.json");
     try (JournalFileBackend backend = inline(file).compactEvery(3).historyRetention(4).build(); State state = State.load(backend)) {
