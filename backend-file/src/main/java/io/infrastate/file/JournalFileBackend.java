@@ -672,8 +672,7 @@ public final class JournalFileBackend implements HistoryBackend {
   public SaveResult save(SaveRequest request) {
     checkOpen();
     Snapshot next = request.snapshot();
-    boolean asBase = request.expected().exists() && outweighsTheState(request);
-    byte[] record = request.expected().exists() && !asBase ? JournalCodec.record(request) : null;
+    byte[] record = request.expected().exists() ? JournalCodec.record(request) : null;
     Known after;
     try (Sidecar.Held held = sidecar.lock()) {
       checkOpen();
@@ -700,7 +699,7 @@ public final class JournalFileBackend implements HistoryBackend {
               null,
               false);
         }
-        after = asBase ? rebase(disk, request) : append(disk, next, record);
+        after = append(disk, next, record);
       }
       known = after;
       if (compactor == null && needsCompaction(after)) {
@@ -724,69 +723,15 @@ public final class JournalFileBackend implements HistoryBackend {
     return new SaveResult.Saved(after.state.token());
   }
 
-  /**
-   * Whether a change set is better written as a new state.json than as a journal record: when it
-   * holds at least as many entries as half the resulting state (and 1,024 at least), its record
-   * would be about as large as the state itself, and the record would be written, then replayed
-   * on every load, then folded in by a compaction that writes the whole state anyway.
-   */
-  private static boolean outweighsTheState(SaveRequest request) {
-    long weight = 0;
-    for (Change c : request.changes()) {
-      weight += c instanceof Change.ReplaceAll r ? r.content().hosts().size() + r.content().resources().size() : 1;
-    }
-    Snapshot next = request.snapshot();
-    return weight >= Math.max(REBASE_MIN_CHANGES, (next.hosts().size() + next.resources().size()) / 2);
-  }
-
-  /** The fewest changes that {@link #outweighsTheState} writes as a new state.json. */
-  static final int REBASE_MIN_CHANGES = 1024;
-
-  /**
-   * Writes a version whose change set outweighs the state as a new base: the old base and journal
-   * go to the history (as a compaction does), state.json becomes the new version (temp, fsync,
-   * rename, fsync directory), and a new journal holds its record without changes, for the
-   * history. The caller holds the lock and has checked the expected version. A crash after
-   * state.json is replaced and before the new journal is in place leaves the old journal, whose
-   * records are all older than state.json: it is ignored and set aside, as after a compaction,
-   * and only the history entry of this version is missing.
-   */
-  private Known rebase(Known disk, SaveRequest request) throws IOException {
-    removeStaleTemps();
-    Path tmp = writeTemp(dir, "." + name + ".", StateCodec.encode(request.snapshot()));
-    try {
-      if (retention > 0) {
-        archive(disk);
-      }
-      linkReplacing(file, backup);
-      Known installed = writeBase(tmp, request);
-      if (retention > 0) {
-        prune(installed.serial(), installed.serial());
-      }
-      LOG.debug("Wrote version {} of {} as a new base ({} changes)", installed.serial(), file, request.changes().size());
-      return installed;
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
   /** Creates the state: state.json whole, then a journal holding the creation record. */
   private Known create(SaveRequest request) throws IOException {
     removeStaleTemps();
-    return writeBase(writeTemp(dir, "." + name + ".", StateCodec.encode(request.snapshot())), request);
-  }
-
-  /**
-   * Moves {@code tmp} (the request's snapshot, encoded and fsynced) over state.json, then starts a
-   * journal holding the version's record without changes: state.json holds the content, the
-   * record the history entry.
-   */
-  private Known writeBase(Path tmp, SaveRequest request) throws IOException {
     Snapshot next = request.snapshot();
     Metadata m = next.metadata();
+    Path tmp = writeTemp(dir, "." + name + ".", StateCodec.encode(next));
     moveInto(tmp, file);
     fsyncDir(dir);
-    closeChannel();
+    // The creation record is for the history only (state.json holds the content): no changes.
     byte[] audit = JournalCodec.record(new SaveRequest(request.expected(), next, List.of(), request.audit()));
     byte[] journalBytes = m.serial() == 0
         ? JournalCodec.header(0, m.lineage())
@@ -1017,8 +962,15 @@ public final class JournalFileBackend implements HistoryBackend {
     if (tail == null) {
       throw new IOException("journal " + journal + " vanished during compaction");
     }
+    boolean hasJournal = Files.exists(journal, LinkOption.NOFOLLOW_LINKS);
     if (retention > 0) {
-      archive(disk);
+      Files.createDirectories(historyDir);
+      String base = HistoryFiles.baseName(disk.baseSerial);
+      linkReplacing(file, historyDir.resolve(base + ".json"));
+      if (hasJournal && !disk.stale) {
+        linkReplacing(journal, historyDir.resolve(base + ".journal"));
+      }
+      fsyncDir(historyDir);
     }
     linkReplacing(file, backup);
     moveInto(tmp, file);
@@ -1039,17 +991,6 @@ public final class JournalFileBackend implements HistoryBackend {
     known = installed;
     LOG.debug("Compacted {} at version {} ({} records carried over)", file, s, installed.records);
     return installed;
-  }
-
-  /** Links the current base and its journal (unless stale) into the history directory. */
-  private void archive(Known disk) throws IOException {
-    Files.createDirectories(historyDir);
-    String base = HistoryFiles.baseName(disk.baseSerial);
-    linkReplacing(file, historyDir.resolve(base + ".json"));
-    if (Files.exists(journal, LinkOption.NOFOLLOW_LINKS) && !disk.stale) {
-      linkReplacing(journal, historyDir.resolve(base + ".journal"));
-    }
-    fsyncDir(historyDir);
   }
 
   /** Removes archived segments that hold no version among the newest {@code retention}. */
