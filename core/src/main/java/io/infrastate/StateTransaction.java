@@ -13,8 +13,8 @@ import java.util.Optional;
  * The transaction behind {@link State#update}: a working version over one base snapshot, built
  * from persistent maps so that each change costs O(log n) and shares everything else with the base.
  * It records the changes in order (for backends that persist changes rather than whole states) and
- * the map roots before each change (for savepoints, which group commit uses to undo one caller's
- * part). One instance per attempt; never shared between threads.
+ * the map roots at each savepoint (which group commit uses to undo one caller's part). One
+ * instance per attempt; never shared between threads.
  */
 final class StateTransaction implements Transaction {
   private final Snapshot base;
@@ -23,9 +23,18 @@ final class StateTransaction implements Transaction {
   private PersistentMap<ResourceState> resources;
   private PersistentMap<PersistentMap<ResourceState>> byType;
   private final List<Change> changes = new ArrayList<>();
-  /** The roots before each entry of {@code changes}, for savepoints. */
-  private final List<Roots> before = new ArrayList<>();
+  /** The roots at each savepoint, by its number of changes. */
+  private final java.util.HashMap<Integer, Roots> savepoints = new java.util.HashMap<>();
   private boolean closed;
+  /*
+   * Puts change the maps' nodes in place under this token (PersistentMap.plus with an edit
+   * token): a batch of N adds then allocates N nodes instead of N copied paths. Any nodes created
+   * under it may change with the next put, so the token is retired (replaced by a new one)
+   * whenever a map must stay as it is: at a savepoint, when allResources() hands the map out, and
+   * when finish() builds the snapshot. The base's maps are never changed: their nodes were not
+   * created under a token of this transaction.
+   */
+  private Object edit = new Object();
 
   private record Roots(
       PersistentMap<HostState> hosts,
@@ -50,9 +59,6 @@ final class StateTransaction implements Transaction {
     changes.add(change);
   }
 
-  private void saveRoots() {
-    before.add(new Roots(hosts, resources, byType));
-  }
 
   @Override
   public HostState addHost(HostState host) {
@@ -60,8 +66,7 @@ final class StateTransaction implements Transaction {
     Objects.requireNonNull(host, "host");
     HostState existing = hosts.get(host.name());
     HostState stored = host.withTimestamps(existing != null ? existing.createdAt() : now, now);
-    saveRoots();
-    hosts = hosts.plus(stored.name(), stored);
+    hosts = hosts.plus(stored.name(), stored, edit);
     record(new Change.PutHost(stored));
     return stored;
   }
@@ -84,7 +89,6 @@ final class StateTransaction implements Transaction {
     if (!hosts.containsKey(name)) {
       return false;
     }
-    saveRoots();
     hosts = hosts.minus(name);
     record(new Change.RemoveHost(name));
     return true;
@@ -103,13 +107,12 @@ final class StateTransaction implements Transaction {
     Objects.requireNonNull(resource, "resource");
     ResourceState existing = resources.get(key);
     ResourceState stored = resource.withTimestamps(existing != null ? existing.createdAt() : now, now);
-    saveRoots();
     if (existing != null) {
       unindex(key, existing);
     }
-    resources = resources.plus(key, stored);
+    resources = resources.plus(key, stored, edit);
     PersistentMap<ResourceState> ofType = byType.get(stored.type());
-    byType = byType.plus(stored.type(), (ofType == null ? PersistentMap.<ResourceState>empty() : ofType).plus(key, stored));
+    byType = byType.plus(stored.type(), (ofType == null ? PersistentMap.<ResourceState>empty() : ofType).plus(key, stored, edit), edit);
     record(new Change.PutResource(key, stored));
     return stored;
   }
@@ -138,7 +141,6 @@ final class StateTransaction implements Transaction {
     if (existing == null) {
       return false;
     }
-    saveRoots();
     resources = resources.minus(key);
     unindex(key, existing);
     record(new Change.RemoveResource(key));
@@ -155,6 +157,7 @@ final class StateTransaction implements Transaction {
   @Override
   public Map<String, ResourceState> allResources() {
     checkOpen();
+    edit = new Object(); // the map handed out must not change with later puts
     return resources;
   }
 
@@ -167,7 +170,6 @@ final class StateTransaction implements Transaction {
   /** Replaces the whole content (rollback, push). */
   void replaceAll(Snapshot content) {
     checkOpen();
-    saveRoots();
     hosts = content.hostMap();
     resources = content.resourceMap();
     byType = content.typeIndex();
@@ -176,18 +178,24 @@ final class StateTransaction implements Transaction {
 
   /** A savepoint: the number of changes so far. */
   int mark() {
-    return changes.size();
+    int mark = changes.size();
+    savepoints.put(mark, new Roots(hosts, resources, byType));
+    edit = new Object(); // the savepoint's maps must not change with later puts
+    return mark;
   }
 
-  /** Undoes every change made after a savepoint. */
+  /** Undoes every change made after a savepoint taken with {@link #mark()}. */
   void rollbackTo(int mark) {
     if (mark < changes.size()) {
-      Roots r = before.get(mark);
+      Roots r = savepoints.get(mark);
+      if (r == null) {
+        throw new IllegalStateException("no savepoint at " + mark + " changes");
+      }
       hosts = r.hosts();
       resources = r.resources();
       byType = r.byType();
       changes.subList(mark, changes.size()).clear();
-      before.subList(mark, before.size()).clear();
+      savepoints.keySet().removeIf(k -> k > mark);
     }
   }
 
@@ -208,6 +216,7 @@ final class StateTransaction implements Transaction {
   /** Ends the transaction and builds the new snapshot with the given metadata. */
   Snapshot finish(Metadata metadata) {
     closed = true;
+    edit = new Object(); // the snapshot's maps must not change if the transaction is reopened
     return base.derive(metadata, hosts, resources, byType);
   }
 

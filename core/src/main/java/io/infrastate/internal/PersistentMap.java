@@ -245,25 +245,33 @@ public final class PersistentMap<V> extends AbstractMap<String, V> {
 
   // ---------------------------------------------------------------- AVL with path copying
 
+  /*
+   * A node is immutable once its map can be seen: the persistent operations never change a node.
+   * The in-place operations (plus and minus with an edit token) change only the nodes created
+   * under that same token, which no other map shares until the token is retired; see the
+   * in-place section below.
+   */
   private static final class Node<V> implements Entry<String, V> {
     final String key;
-    final V value;
-    final Node<V> left;
-    final Node<V> right;
-    final int height;
-    final int size;
+    V value;
+    Node<V> left;
+    Node<V> right;
+    int height;
+    int size;
+    /** The token of the in-place edit that created this node, or null: then it never changes. */
+    final Object edit;
 
-    private Node(String key, V value, Node<V> left, Node<V> right) {
+    private Node(String key, V value, Node<V> left, Node<V> right, Object edit) {
       this.key = key;
       this.value = value;
       this.left = left;
       this.right = right;
-      this.height = Math.max(h(left), h(right)) + 1;
-      this.size = s(left) + s(right) + 1;
+      this.edit = edit;
+      fix(this);
     }
 
     static <V> Node<V> of(String key, V value, Node<V> left, Node<V> right) {
-      return new Node<>(key, value, left, right);
+      return new Node<>(key, value, left, right, null);
     }
 
     @Override
@@ -295,6 +303,11 @@ public final class PersistentMap<V> extends AbstractMap<String, V> {
     public String toString() {
       return key + "=" + value;
     }
+  }
+
+  private static void fix(Node<?> n) {
+    n.height = Math.max(h(n.left), h(n.right)) + 1;
+    n.size = s(n.left) + s(n.right) + 1;
   }
 
   private static int h(Node<?> n) {
@@ -370,6 +383,96 @@ public final class PersistentMap<V> extends AbstractMap<String, V> {
       return Node.of(rl.key, rl.value, Node.of(key, value, l, rl.left), Node.of(r.key, r.value, rl.right, r.right));
     }
     return Node.of(key, value, l, r);
+  }
+
+  // ---------------------------------------------------------------- in place, under an edit token
+
+  /**
+   * Like {@link #plus(String, Object)}, but may change in place the nodes that earlier calls with
+   * the same {@code edit} token created, instead of copying them: a series of changes then costs
+   * one new node each instead of a copied path. Every map returned by a call with a token may be
+   * changed by the next call with it, so the caller must stop using a token (and use a new one)
+   * before any such map is seen by anyone else or must stay as it is (a savepoint, a published
+   * snapshot). Maps never touched with the token, this one included, are not changed.
+   *
+   * @param key the key
+   * @param value the value, not null
+   * @param edit the token: any object, owned by one thread
+   * @return the new map
+   */
+  public PersistentMap<V> plus(String key, V value, Object edit) {
+    java.util.Objects.requireNonNull(key, "key");
+    java.util.Objects.requireNonNull(value, "value");
+    java.util.Objects.requireNonNull(edit, "edit");
+    Node<V> r = putInPlace(root, key, value, edit);
+    return r == root ? this : new PersistentMap<>(r);
+  }
+
+  private static <V> Node<V> editable(Node<V> n, Object edit) {
+    return n.edit == edit ? n : new Node<>(n.key, n.value, n.left, n.right, edit);
+  }
+
+  private static <V> Node<V> putInPlace(Node<V> n, String key, V value, Object edit) {
+    if (n == null) {
+      return new Node<>(key, value, null, null, edit);
+    }
+    int c = key.compareTo(n.key);
+    if (c == 0) {
+      if (n.value == value) {
+        return n;
+      }
+      Node<V> m = editable(n, edit);
+      m.value = value;
+      return m;
+    }
+    // No shortcut when the child comes back as the same node: under the token it may have
+    // changed in place (and grown), so the path is always rebalanced.
+    Node<V> changed = putInPlace(c < 0 ? n.left : n.right, key, value, edit);
+    Node<V> m = editable(n, edit);
+    if (c < 0) {
+      m.left = changed;
+    } else {
+      m.right = changed;
+    }
+    return rebalanceInPlace(m, edit);
+  }
+
+  /** Restores the AVL balance at {@code m}, a node owned by {@code edit}. */
+  private static <V> Node<V> rebalanceInPlace(Node<V> m, Object edit) {
+    int hl = h(m.left);
+    int hr = h(m.right);
+    if (hl > hr + 1) {
+      if (h(m.left.left) < h(m.left.right)) {
+        m.left = rotateLeft(editable(m.left, edit), edit);
+      }
+      return rotateRight(m, edit);
+    }
+    if (hr > hl + 1) {
+      if (h(m.right.right) < h(m.right.left)) {
+        m.right = rotateRight(editable(m.right, edit), edit);
+      }
+      return rotateLeft(m, edit);
+    }
+    fix(m);
+    return m;
+  }
+
+  private static <V> Node<V> rotateRight(Node<V> m, Object edit) {
+    Node<V> l = editable(m.left, edit);
+    m.left = l.right;
+    fix(m);
+    l.right = m;
+    fix(l);
+    return l;
+  }
+
+  private static <V> Node<V> rotateLeft(Node<V> m, Object edit) {
+    Node<V> r = editable(m.right, edit);
+    m.right = r.left;
+    fix(m);
+    r.left = m;
+    fix(r);
+    return r;
   }
 
   /** In-order iteration with an explicit stack. */

@@ -45,6 +45,52 @@ class PersistentMapProperties {
   }
 
   @Property(tries = 300)
+  void changesInPlaceUnderATokenNeverTouchAMapFrozenBeforeOrTheBase(
+      @ForAll("ops") List<Op> prefix, @ForAll("ops") List<Op> ops, @ForAll("freezes") List<Boolean> freezes) {
+    PersistentMap<Integer> base = PersistentMap.empty();
+    TreeMap<String, Integer> model = new TreeMap<>();
+    for (Op op : prefix) {
+      base = base.plus(op.key(), op.value());
+      model.put(op.key(), op.value());
+    }
+    TreeMap<String, Integer> baseModel = new TreeMap<>(model);
+    PersistentMap<Integer> map = base;
+    Object edit = new Object();
+    List<PersistentMap<Integer>> frozen = new ArrayList<>();
+    List<TreeMap<String, Integer>> frozenModels = new ArrayList<>();
+    for (int i = 0; i < ops.size(); i++) {
+      Op op = ops.get(i);
+      if (op.put()) {
+        map = map.plus(op.key(), op.value(), edit);
+        model.put(op.key(), op.value());
+      } else {
+        map = map.minus(op.key());
+        model.remove(op.key());
+      }
+      assertThat(map.invariantsHold()).isTrue();
+      assertThat(map.size()).isEqualTo(model.size());
+      assertThat(map.get(op.key())).isEqualTo(model.get(op.key()));
+      if (freezes.get(i % freezes.size())) {
+        // retire the token: this version must never change again
+        frozen.add(map);
+        frozenModels.add(new TreeMap<>(model));
+        edit = new Object();
+      }
+    }
+    assertThat(new ArrayList<>(map.entrySet())).containsExactlyElementsOf(model.entrySet());
+    for (int i = 0; i < frozen.size(); i++) {
+      assertThat(frozen.get(i).invariantsHold()).isTrue();
+      assertThat(new ArrayList<>(frozen.get(i).entrySet())).containsExactlyElementsOf(frozenModels.get(i).entrySet());
+    }
+    assertThat(new ArrayList<>(base.entrySet())).containsExactlyElementsOf(baseModel.entrySet());
+  }
+
+  @Provide
+  Arbitrary<List<Boolean>> freezes() {
+    return Arbitraries.frequency(net.jqwik.api.Tuple.of(1, true), net.jqwik.api.Tuple.of(4, false)).list().ofMinSize(1).ofMaxSize(20);
+  }
+
+  @Property(tries = 300)
   void theBuilderKeepsTheFirstValueOfEachKeyInAnyOrder(@ForAll("ops") List<Op> ops, @ForAll boolean sorted) {
     List<Op> order = new ArrayList<>(ops);
     if (sorted) {
