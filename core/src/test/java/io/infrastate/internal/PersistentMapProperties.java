@@ -23,16 +23,7 @@ class PersistentMapProperties {
     List<PersistentMap<Integer>> versions = new ArrayList<>();
     List<TreeMap<String, Integer>> models = new ArrayList<>();
     for (Op op : ops) {
-      if (op.put()) {
-        map = map.plus(op.key(), op.value());
-        model.put(op.key(), op.value());
-      } else {
-        map = map.minus(op.key());
-        model.remove(op.key());
-      }
-      assertThat(map.invariantsHold()).isTrue();
-      assertThat(map.size()).isEqualTo(model.size());
-      assertThat(map.get(op.key())).isEqualTo(model.get(op.key()));
+      map = apply(map, model, op, null);
       versions.add(map);
       models.add(new TreeMap<>(model));
     }
@@ -59,17 +50,7 @@ class PersistentMapProperties {
     List<PersistentMap<Integer>> frozen = new ArrayList<>();
     List<TreeMap<String, Integer>> frozenModels = new ArrayList<>();
     for (int i = 0; i < ops.size(); i++) {
-      Op op = ops.get(i);
-      if (op.put()) {
-        map = map.plus(op.key(), op.value(), edit);
-        model.put(op.key(), op.value());
-      } else {
-        map = map.minus(op.key());
-        model.remove(op.key());
-      }
-      assertThat(map.invariantsHold()).isTrue();
-      assertThat(map.size()).isEqualTo(model.size());
-      assertThat(map.get(op.key())).isEqualTo(model.get(op.key()));
+      map = apply(map, model, ops.get(i), edit);
       if (freezes.get(i % freezes.size())) {
         // retire the token: this version must never change again
         frozen.add(map);
@@ -83,6 +64,21 @@ class PersistentMapProperties {
       assertThat(new ArrayList<>(frozen.get(i).entrySet())).containsExactlyElementsOf(frozenModels.get(i).entrySet());
     }
     assertThat(new ArrayList<>(base.entrySet())).containsExactlyElementsOf(baseModel.entrySet());
+  }
+
+  /** Applies one op to the map (in place under {@code edit}, unless null) and the model; checks them. */
+  private static PersistentMap<Integer> apply(PersistentMap<Integer> map, TreeMap<String, Integer> model, Op op, Object edit) {
+    if (op.put()) {
+      map = edit == null ? map.plus(op.key(), op.value()) : map.plus(op.key(), op.value(), edit);
+      model.put(op.key(), op.value());
+    } else {
+      map = map.minus(op.key());
+      model.remove(op.key());
+    }
+    assertThat(map.invariantsHold()).isTrue();
+    assertThat(map.size()).isEqualTo(model.size());
+    assertThat(map.get(op.key())).isEqualTo(model.get(op.key()));
+    return map;
   }
 
   @Provide
