@@ -39,7 +39,7 @@ final class PathRemoteTransport extends Transport implements PackTransport {
    * lose its index. Its objects are then gone: measured with 8 threads pushing lock refs, within
    * a minute `git fsck` on the remote reported "invalid sha1 pointer" for the lock ref and three
    * ".pack" files had no ".idx". So no push from infrastate starts a gc on the remote: whoever
-   * runs the remote runs `git gc` (the git CLI keeps files younger than its grace period).
+   * runs the remote runs `git gc` there on a schedule, as servers do.
    *
    * The same pushes fsync what they write when the store does (core.fsyncObjectFiles and
    * core.fsyncRefFiles), so that a pushed version survives a power loss of the remote's disk.

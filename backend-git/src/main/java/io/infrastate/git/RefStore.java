@@ -73,7 +73,7 @@ final class RefStore implements AutoCloseable {
   private final boolean fsync;
   private final java.util.concurrent.atomic.AtomicInteger sinceMaintenance = new java.util.concurrent.atomic.AtomicInteger();
 
-  /** Keeps a gc of this repository apart from fetches into it. */
+  /** Keeps a gc of the clone apart from fetches into it; null in local mode. */
   private final PackGuard packs;
 
   /** How many writes and fetches between two checks whether the repository needs a gc. */
@@ -85,7 +85,7 @@ final class RefStore implements AutoCloseable {
     this.display = display;
     this.locationBase = locationBase;
     this.fsync = fsync;
-    this.packs = PackGuard.of(repo.getDirectory().toPath());
+    this.packs = remote == null ? null : PackGuard.of(repo.getDirectory().toPath());
   }
 
   /**
@@ -332,14 +332,21 @@ final class RefStore implements AutoCloseable {
     if (sinceMaintenance.incrementAndGet() < MAINTENANCE_INTERVAL) {
       return;
     }
-    boolean ran = packs.tryExclusive(() -> {
+    Runnable gc = () -> {
       try {
         repo.autoGC(NullProgressMonitor.INSTANCE);
       } catch (RuntimeException e) {
         LOG.warn("Automatic gc of {} failed; writes go on, run `git gc` there when convenient: {}",
             repo.getDirectory(), e.toString());
       }
-    });
+    };
+    if (packs == null) {
+      // Local mode fetches nothing, and the repository is the user's: no guard file in it.
+      sinceMaintenance.set(0);
+      gc.run();
+      return;
+    }
+    boolean ran = packs.tryExclusive(gc);
     // Busy with a fetch, here or in another process: check again on the next operation.
     sinceMaintenance.set(ran ? 0 : MAINTENANCE_INTERVAL - 1);
   }
