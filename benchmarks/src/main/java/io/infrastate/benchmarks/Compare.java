@@ -1051,7 +1051,8 @@ public final class Compare {
     sb.append("- sizes: ");
     for (int i = 0; i < sizes.length; i++) {
       double bytes = metrics.getOrDefault("size/" + sizes[i], Double.NaN);
-      sb.append(i > 0 ? ", " : "").append("N=").append(label(sizes[i])).append(" → state.json ").append(Stats.bytes(bytes));
+      sb.append(i > 0 ? ", " : "").append("N=").append(label(sizes[i])).append(" → state.json ")
+          .append(Double.isNaN(bytes) ? "size not measured (no scenario that writes it ran)" : Stats.bytes(bytes));
     }
     sb.append('\n');
     sb.append("- run time: ").append(took.toMinutes()).append(" min ").append(took.toSecondsPart()).append(" s").append(quick ? " (quick mode: 1 sample each — not a measurement)" : "").append('\n');
