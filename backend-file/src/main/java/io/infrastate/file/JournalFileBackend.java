@@ -732,17 +732,18 @@ public final class JournalFileBackend implements HistoryBackend {
     moveInto(tmp, file);
     fsyncDir(dir);
     // The creation record is for the history only (state.json holds the content): no changes.
-    byte[] audit = JournalCodec.record(new SaveRequest(request.expected(), next, List.of(), request.audit()));
-    byte[] journalBytes = m.serial() == 0
-        ? JournalCodec.header(0, m.lineage())
-        : concat(JournalCodec.header(m.serial() - 1, m.lineage()), audit);
-    moveInto(writeTemp(dir, "." + name + ".", withSpaceAhead(journalBytes)), journal);
+    byte[] header = JournalCodec.header(m.serial() == 0 ? 0 : m.serial() - 1, m.lineage());
+    byte[] audit = m.serial() == 0
+        ? new byte[0]
+        : JournalCodec.record(new SaveRequest(request.expected(), next, List.of(), request.audit()));
+    moveInto(writeTemp(dir, "." + name + ".", withSpaceAhead(header, audit)), journal);
     fsyncDir(dir);
-    sidecar.setGeneration(sidecar.generation() + 1);
+    sidecar.bumpGeneration();
     FileStamp s = FileStamp.of(file);
     FileStamp j = FileStamp.of(journal);
-    JournalVersion token = new JournalVersion(m.serial(), m.lineage(), s, j, journalBytes.length);
-    return new Known(new StoredState(next, token), m.serial(), 0, m.serial(), j.size(), journalBytes.length, false);
+    long end = header.length + audit.length;
+    JournalVersion token = new JournalVersion(m.serial(), m.lineage(), s, j, end);
+    return new Known(new StoredState(next, token), m.serial(), 0, m.serial(), j.size(), end, false);
   }
 
   /** Appends one record; the caller holds the lock and has checked the expected version. */
@@ -785,7 +786,7 @@ public final class JournalFileBackend implements HistoryBackend {
     }
     // The bookkeeping goes before the sync, which changes neither the stamp nor what others see:
     // measured, the same calls cost twice as much right after a sync.
-    sidecar.setGeneration(sidecar.generation() + 1);
+    sidecar.bumpGeneration();
     FileStamp written = FileStamp.of(journal);
     ch.force(false);
     Metadata m = next.metadata();
@@ -801,9 +802,19 @@ public final class JournalFileBackend implements HistoryBackend {
    */
   static final int SPACE_AHEAD = 64 * 1024;
 
-  /** Journal content followed by {@link #SPACE_AHEAD} zeros, up to a whole 4 KiB page. */
-  private static byte[] withSpaceAhead(byte[] content) {
-    return Arrays.copyOf(content, Math.toIntExact(roundUp(content.length + (long) SPACE_AHEAD)));
+  /** Journal content (its parts, in order) followed by {@link #SPACE_AHEAD} zeros, up to a whole 4 KiB page. */
+  private static byte[] withSpaceAhead(byte[]... parts) {
+    long length = 0;
+    for (byte[] p : parts) {
+      length += p.length;
+    }
+    byte[] out = new byte[Math.toIntExact(roundUp(length + SPACE_AHEAD))];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
   }
 
   private static long roundUp(long n) {
@@ -976,10 +987,10 @@ public final class JournalFileBackend implements HistoryBackend {
     moveInto(tmp, file);
     fsyncDir(dir);
     byte[] header = JournalCodec.header(s, encoded.lineage());
-    moveInto(writeTemp(dir, "." + name + ".", withSpaceAhead(concat(header, tail))), journal);
+    moveInto(writeTemp(dir, "." + name + ".", withSpaceAhead(header, tail)), journal);
     fsyncDir(dir);
     closeChannel();
-    sidecar.setGeneration(sidecar.generation() + 1);
+    sidecar.bumpGeneration();
     if (retention > 0) {
       prune(disk.serial(), s);
     }
@@ -1198,13 +1209,6 @@ public final class JournalFileBackend implements HistoryBackend {
       return null;
     }
     return buf.array();
-  }
-
-  private static byte[] concat(byte[] a, byte[] b) {
-    byte[] out = new byte[a.length + b.length];
-    System.arraycopy(a, 0, out, 0, a.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
   }
 
   /** Writes bytes to a new exclusively created temporary file in {@code directory}, fsynced. */

@@ -113,6 +113,11 @@ final class Sidecar {
     }
   }
 
+  /** Adds one to the write generation; call only while holding the lock. */
+  void bumpGeneration() throws IOException {
+    setGeneration(generation() + 1);
+  }
+
   /** Both locks, released together. */
   final class Held implements AutoCloseable {
     private final FileLock osLock;

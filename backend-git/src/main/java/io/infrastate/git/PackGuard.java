@@ -43,7 +43,6 @@ final class PackGuard {
   private final Object sharedMutex = new Object();
   private int fetchers;
   private FileChannel sharedChannel;
-  private FileLock shared;
   private volatile boolean warned;
 
   private PackGuard(Path gitDir) {
@@ -79,18 +78,22 @@ final class PackGuard {
     if (!jvm.writeLock().tryLock()) {
       return false;
     }
-    try (FileChannel ch = open()) {
-      FileLock lock = ch == null ? null : tryLock(ch);
-      if (ch != null && lock == null) {
-        return false;
+    FileChannel ch = null;
+    try {
+      boolean alone;
+      try {
+        ch = open();
+        alone = tryLock(ch) != null;
+      } catch (IOException e) {
+        unsupported(e);
+        alone = true; // no file locks here: the guard of this JVM alone
       }
-      gc.run();
-      return true;
-    } catch (IOException e) {
-      unsupported(e);
-      gc.run();
-      return true;
+      if (alone) {
+        gc.run();
+      }
+      return alone;
     } finally {
+      close(ch); // releases the file lock
       jvm.writeLock().unlock();
     }
   }
@@ -102,12 +105,11 @@ final class PackGuard {
       }
       try {
         sharedChannel = open();
-        if (sharedChannel != null) {
-          shared = sharedChannel.lock(0, Long.MAX_VALUE, true);
-        }
+        sharedChannel.lock(0, Long.MAX_VALUE, true); // held until the channel closes
       } catch (IOException | OverlappingFileLockException e) {
         unsupported(e);
-        closeShared();
+        close(sharedChannel);
+        sharedChannel = null;
       }
     }
   }
@@ -115,21 +117,21 @@ final class PackGuard {
   private void leaveShared() {
     synchronized (sharedMutex) {
       if (--fetchers == 0) {
-        closeShared();
+        close(sharedChannel);
+        sharedChannel = null;
       }
     }
   }
 
-  private void closeShared() {
+  /** Closes a channel (which releases its lock); null does nothing. */
+  private void close(FileChannel ch) {
+    if (ch == null) {
+      return;
+    }
     try {
-      if (sharedChannel != null) {
-        sharedChannel.close(); // releases the lock
-      }
+      ch.close();
     } catch (IOException e) {
       LOG.debug("Could not close {}: {}", lockFile, e.toString());
-    } finally {
-      sharedChannel = null;
-      shared = null;
     }
   }
 

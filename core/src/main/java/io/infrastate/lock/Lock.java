@@ -79,7 +79,7 @@ public interface Lock extends AutoCloseable {
    *     or was taken over or force-unlocked in between (logged at WARN: the holder's operation
    *     ran partly unprotected)
    * @throws io.infrastate.BackendException if the storage fails for good (a retryable failure is
-   *     tried again a few times, for well under a second in all); the lock then stays until its
+   *     tried 4 times in all, 0.1, 0.2 and 0.4 s apart); the lock then stays until its
    *     lease ends, unless {@code release()} is called again and succeeds
    */
   boolean release();
