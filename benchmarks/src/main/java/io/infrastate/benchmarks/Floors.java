@@ -33,9 +33,11 @@ import tools.jackson.databind.json.JsonMapper;
  * The physical floors the contenders are measured against: raw Jackson serialization and parsing of
  * the same data (plain objects in sorted maps, no validation, no freezing), both through databind
  * and through the streaming generator/parser by hand (the harness takes the faster as the floor),
- * and a bare durable file replacement (write a temporary file, fsync, rename, fsync the directory).
+ * a bare durable file replacement (write a temporary file, fsync, rename, fsync the directory), and
+ * a bare durable small write ({@link DurableAppender}).
  *
- * <p>Stateless and thread-safe.
+ * <p>The static methods are stateless and thread-safe; a {@link DurableAppender} belongs to one
+ * writer thread.
  */
 public final class Floors {
   private static final JsonMapper PRETTY =
@@ -388,6 +390,65 @@ public final class Floors {
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     try (FileChannel d = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
       d.force(true);
+    }
+  }
+
+  /**
+   * The floor of a small durable write: a record written into space of a file that was already
+   * allocated and synced (as infrastate's journal keeps zeros ahead of its records), then one
+   * {@code fdatasync}. No lock, no framing, no checksum. The file wraps around when full.
+   *
+   * <p>Not thread-safe: one writer thread.
+   */
+  public static final class DurableAppender implements AutoCloseable {
+    private static final int SPACE = 16 << 20;
+    private final FileChannel channel;
+    private final ByteBuffer record;
+    private long position;
+
+    /**
+     * Creates {@code file} with {@value #SPACE} bytes of zeros, synced.
+     *
+     * @param file the file to create (replaced if it exists)
+     * @param recordBytes the size of each record
+     * @throws IOException on failure
+     */
+    public DurableAppender(Path file, int recordBytes) throws IOException {
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
+      for (long at = 0; at < SPACE; at += zeros.capacity()) {
+        zeros.clear();
+        while (zeros.hasRemaining()) {
+          channel.write(zeros, at + zeros.position());
+        }
+      }
+      channel.force(true);
+      record = ByteBuffer.allocate(recordBytes);
+      while (record.hasRemaining()) {
+        record.put((byte) 'x');
+      }
+    }
+
+    /**
+     * Writes one record and waits until it is on the disk.
+     *
+     * @throws IOException on failure
+     */
+    public void append() throws IOException {
+      if (position + record.capacity() > SPACE) {
+        position = 0;
+      }
+      record.clear();
+      while (record.hasRemaining()) {
+        channel.write(record, position + record.position());
+      }
+      position += record.capacity();
+      channel.force(false);
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
     }
   }
 }
