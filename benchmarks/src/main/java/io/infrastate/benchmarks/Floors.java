@@ -40,8 +40,14 @@ import tools.jackson.databind.json.JsonMapper;
  * writer thread.
  */
 public final class Floors {
-  private static final JsonMapper PRETTY =
-      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+  /**
+   * Holds the databind mapper, so that the streaming floors never load databind: a first load in a
+   * fresh JVM ({@link ColdLoad}) must not pay for classes its parse does not use.
+   */
+  private static final class Databind {
+    static final JsonMapper PRETTY =
+        JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+  }
 
   private static final ObjectWriteContext PRETTY_CONTEXT =
       new ObjectWriteContext.Base() {
@@ -85,7 +91,7 @@ public final class Floors {
    * @return indented JSON bytes
    */
   public static byte[] serialize(GoFtl2.StateFile f) {
-    return PRETTY.writeValueAsBytes(f);
+    return Databind.PRETTY.writeValueAsBytes(f);
   }
 
   /**
@@ -95,7 +101,7 @@ public final class Floors {
    * @return the data
    */
   public static GoFtl2.StateFile parse(byte[] bytes) {
-    return PRETTY.readValue(bytes, GoFtl2.StateFile.class);
+    return Databind.PRETTY.readValue(bytes, GoFtl2.StateFile.class);
   }
 
   private static final JsonFactory FACTORY = new JsonFactory();

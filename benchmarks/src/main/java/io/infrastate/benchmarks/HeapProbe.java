@@ -6,10 +6,8 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -94,27 +92,7 @@ public final class HeapProbe {
    * @throws InterruptedException if interrupted
    */
   public static long[] measureInChild(String kind, Path file, Path tiny) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-XX:+UseSerialGC");
-    cmd.add("-Xmx6g");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(HeapProbe.class.getName());
-    cmd.add(kind);
-    cmd.add(file.toString());
-    cmd.add(tiny.toString());
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new IOException("heap probe failed: " + output);
-    }
-    for (String line : output.split("\n")) {
-      if (line.startsWith("retained=")) {
-        String[] parts = line.split(" ");
-        return new long[] {Long.parseLong(parts[0].substring(9)), Long.parseLong(parts[1].substring(5))};
-      }
-    }
-    throw new IOException("heap probe printed no result: " + output);
+    String[] parts = ChildJvm.run(HeapProbe.class, List.of("-XX:+UseSerialGC", "-Xmx6g"), "retained=", kind, file.toString(), tiny.toString()).split(" ");
+    return new long[] {Long.parseLong(parts[0].substring(9)), Long.parseLong(parts[1].substring(5))};
   }
 }

@@ -122,6 +122,7 @@ class StateCodecTest {
         .isEqualTo(Instant.parse("2024-01-15T08:30:00.123456789Z"));
     assertThat(StateCodec.parseTime("2024-01-15T10:30:00-05:30")).isEqualTo(Instant.parse("2024-01-15T16:00:00Z"));
     assertThat(StateCodec.parseTime("0001-01-01T00:00:00Z")).isEqualTo(HostState.UNSET_TIME);
+    assertThat(java.time.Instant.parse("0001-01-01T00:00:00Z")).isEqualTo(HostState.UNSET_TIME);
     String go = "{\"metadata\": {\"version\": \"1.0\", \"created_at\": \"2024-01-15T10:30:00.5+01:00\", \"updated_at\": \"2024-01-15T10:30:00.000000001Z\"}}";
     Snapshot s = StateCodec.decode(go.getBytes(StandardCharsets.UTF_8), "go", "");
     assertThat(s.metadata().createdAt()).isEqualTo(Instant.parse("2024-01-15T09:30:00.5Z"));

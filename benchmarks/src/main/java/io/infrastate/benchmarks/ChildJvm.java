@@ -1,0 +1,50 @@
+package io.infrastate.benchmarks;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs a class of this module in a fresh JVM with this JVM's class path, for measurements that a
+ * warmed-up JVM would distort (the heap a load retains, the first load of a command-line run).
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class ChildJvm {
+  private ChildJvm() {}
+
+  /**
+   * Runs {@code main} in a child JVM and returns the value of the first output line that starts
+   * with {@code prefix}.
+   *
+   * @param main the class whose {@code main} to run
+   * @param jvmOptions options for the child JVM, such as {@code -XX:+UseSerialGC}
+   * @param prefix the start of the result line, such as {@code "retained="}
+   * @param args the arguments of {@code main}
+   * @return the result line, prefix included
+   * @throws IOException if the child fails or prints no result line
+   * @throws InterruptedException if interrupted
+   */
+  static String run(Class<?> main, List<String> jvmOptions, String prefix, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmOptions);
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(main.getName());
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IOException(main.getSimpleName() + " failed: " + output);
+    }
+    for (String line : output.split("\n")) {
+      if (line.startsWith(prefix)) {
+        return line;
+      }
+    }
+    throw new IOException(main.getSimpleName() + " printed no result: " + output);
+  }
+}

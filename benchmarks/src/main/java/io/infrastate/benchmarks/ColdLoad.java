@@ -1,0 +1,64 @@
+package io.infrastate.benchmarks;
+
+import io.infrastate.file.FileBackend;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Measures the first load of a state in a fresh JVM, as a command-line tool does once per run: the
+ * time from just before the load to just after it, so the JVM's own start is not counted but the
+ * loading of the classes the load needs and the code it runs before the JIT compiles it are.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class ColdLoad {
+  /** The kinds a child can load: infrastate's file backend and the three raw parses of the floor. */
+  static final List<String> KINDS = List.of("infrastate", "databind", "streaming", "streaming-fast");
+
+  private ColdLoad() {}
+
+  /**
+   * Child entry point: loads once and prints {@code nanos=<time>}.
+   *
+   * @param args the kind (one of {@link #KINDS}) and the file
+   * @throws Exception if loading fails
+   */
+  public static void main(String[] args) throws Exception {
+    Path file = Path.of(args[1]);
+    long t0 = System.nanoTime();
+    Object loaded;
+    switch (args[0]) {
+      case "infrastate":
+        try (FileBackend b = FileBackend.at(file)) {
+          loaded = b.load().orElseThrow();
+        }
+        break;
+      case "databind":
+        loaded = Floors.parse(Files.readAllBytes(file));
+        break;
+      case "streaming":
+        loaded = Floors.parseStreaming(Files.readAllBytes(file));
+        break;
+      default:
+        loaded = Floors.parseStreaming(Files.readAllBytes(file), Floors.Times.FAST);
+    }
+    long t = System.nanoTime() - t0;
+    System.out.println("nanos=" + t + (loaded != null ? " ok" : ""));
+  }
+
+  /**
+   * Runs one first load in a child JVM (default collector, the heap of this JVM).
+   *
+   * @param kind one of {@link #KINDS}
+   * @param file the state file (for the floors, the same data in the floor's file)
+   * @return the load's time in nanoseconds
+   * @throws IOException if the child fails
+   * @throws InterruptedException if interrupted
+   */
+  static long measureInChild(String kind, Path file) throws IOException, InterruptedException {
+    String line = ChildJvm.run(ColdLoad.class, List.of("-Xmx" + Runtime.getRuntime().maxMemory() / (1 << 20) + "m"), "nanos=", kind, file.toString());
+    return Long.parseLong(line.substring(6).split(" ")[0]);
+  }
+}
