@@ -120,7 +120,14 @@ public final class State implements AutoCloseable {
    * replacement by a different state and stops all writes.
    */
 
-  private static final Logger LOG = LoggerFactory.getLogger(State.class);
+  /**
+   * Holds the logger, created on first use: a run that logs nothing never starts SLF4J (about 20 ms
+   * of a command-line tool's first load, and its warning when no provider is installed).
+   */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(State.class);
+  }
+
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
   private final Backend backend;
@@ -934,7 +941,7 @@ public final class State implements AutoCloseable {
                 + " StateOptions.maxAttempts if this contention is expected.",
             attempt);
       }
-      LOG.debug("Conflict writing {} at serial {} (attempt {}), retrying on serial {}",
+      Log.LOG.debug("Conflict writing {} at serial {} (attempt {}), retrying on serial {}",
           location(), bm.serial(), attempt, fresh.snapshot().metadata().serial());
       backoff(attempt);
     }

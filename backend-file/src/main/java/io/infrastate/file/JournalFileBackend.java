@@ -159,7 +159,14 @@ public final class JournalFileBackend implements HistoryBackend {
    * persistent maps in O(log N). See benchmarks/RESULTS.md.
    */
 
-  private static final Logger LOG = LoggerFactory.getLogger(JournalFileBackend.class);
+  /**
+   * Holds the logger, created on first use: a run that logs nothing never starts SLF4J (about 20 ms
+   * of a command-line tool's first load, and its warning when no provider is installed).
+   */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(JournalFileBackend.class);
+  }
+
   private static final FileAttribute<?>[] OWNER_ONLY = ownerOnly();
   private static final int LOAD_ATTEMPTS = 8;
   private static final long MIN_COMPACT_BYTES = 1 << 20;
@@ -706,7 +713,7 @@ public final class JournalFileBackend implements HistoryBackend {
         try {
           after = compactLocked(after);
         } catch (IOException | RuntimeException e) {
-          LOG.warn("Could not compact the journal of {}; the write is stored, compaction is retried later", file, e);
+          Log.LOG.warn("Could not compact the journal of {}; the write is stored, compaction is retried later", file, e);
           compactionRetryAt = System.nanoTime() + COMPACTION_RETRY_NANOS;
         }
       }
@@ -770,7 +777,7 @@ public final class JournalFileBackend implements HistoryBackend {
     if (dirty > end) {
       // Zeros replace the torn bytes, durably, before anything is written after them: a record
       // followed by a torn one's leftovers would read as damage.
-      LOG.info("Clearing {} bytes of a torn record at the end of {} (a writer crashed before it returned)", dirty - end, journal);
+      Log.LOG.info("Clearing {} bytes of a torn record at the end of {} (a writer crashed before it returned)", dirty - end, journal);
       for (long at = end; at < dirty; ) {
         at += writeFully(ch, ByteBuffer.allocate((int) Math.min(SPACE_AHEAD, dirty - at)), at);
       }
@@ -835,7 +842,7 @@ public final class JournalFileBackend implements HistoryBackend {
     if (!disk.stale || disk.journalSize == 0 || !Files.exists(journal, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    LOG.warn("Journal {} does not continue {} (replaced from outside); keeping it in {} and starting a new one", journal, file, historyDir);
+    Log.LOG.warn("Journal {} does not continue {} (replaced from outside); keeping it in {} and starting a new one", journal, file, historyDir);
     if (retention > 0) {
       Files.createDirectories(historyDir);
       linkReplacing(journal, historyDir.resolve("stale-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".journal"));
@@ -931,20 +938,20 @@ public final class JournalFileBackend implements HistoryBackend {
         JournalVersion kt = k.token();
         if (dt == null || disk.stale || !dt.base().equals(kt.base()) || !Objects.equals(dt.journalKey(), kt.journalKey())
             || dt.end() < kt.end() || disk.serial() < k.serial()) {
-          LOG.debug("Skipping compaction of {}: another process compacted or replaced it meanwhile", file);
+          Log.LOG.debug("Skipping compaction of {}: another process compacted or replaced it meanwhile", file);
           return;
         }
         install(tmp, k, disk);
       }
     } catch (IOException | RuntimeException e) {
-      LOG.warn("Could not compact the journal of {}; writes are unaffected, compaction is retried later", file, e);
+      Log.LOG.warn("Could not compact the journal of {}; writes are unaffected, compaction is retried later", file, e);
       compactionRetryAt = System.nanoTime() + COMPACTION_RETRY_NANOS;
     } finally {
       if (tmp != null) {
         try {
           Files.deleteIfExists(tmp);
         } catch (IOException e) {
-          LOG.debug("Could not remove {}", tmp, e);
+          Log.LOG.debug("Could not remove {}", tmp, e);
         }
       }
       compactionPending.set(false);
@@ -1000,7 +1007,7 @@ public final class JournalFileBackend implements HistoryBackend {
     Known installed = new Known(new StoredState(disk.state.snapshot(), token), s, (int) (disk.serial() - s), disk.serial(), j.size(),
         header.length + tail.length, false);
     known = installed;
-    LOG.debug("Compacted {} at version {} ({} records carried over)", file, s, installed.records);
+    Log.LOG.debug("Compacted {} at version {} ({} records carried over)", file, s, installed.records);
     return installed;
   }
 
@@ -1158,7 +1165,7 @@ public final class JournalFileBackend implements HistoryBackend {
       if (compactor != null) {
         compactor.shutdown();
         if (!compactor.awaitTermination(1, TimeUnit.MINUTES)) {
-          LOG.warn("A compaction of {} is still running after a minute; closing anyway", file);
+          Log.LOG.warn("A compaction of {} is still running after a minute; closing anyway", file);
         }
       }
     } catch (InterruptedException e) {
@@ -1271,7 +1278,7 @@ public final class JournalFileBackend implements HistoryBackend {
           if (n.startsWith("." + name + ".compact.") && compactorAlive(p)) {
             continue;
           }
-          LOG.info("Removing {} left by a writer that crashed", p);
+          Log.LOG.info("Removing {} left by a writer that crashed", p);
           Files.deleteIfExists(p);
         }
       }

@@ -87,7 +87,13 @@ public abstract class AbstractLockProvider implements LockProvider {
    * this caller waits (a fake clock that never moves must not hang a waiting acquire).
    */
 
-  private static final Logger LOG = LoggerFactory.getLogger(AbstractLockProvider.class);
+  /**
+   * Holds the logger, created on first use: a run that logs nothing never starts SLF4J (about 20 ms
+   * of a command-line tool's first load, and its warning when no provider is installed).
+   */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(AbstractLockProvider.class);
+  }
 
   /** How many times one operation re-reads after losing a race before it gives up. */
   private static final int MAX_RACES = 64;
@@ -247,7 +253,7 @@ public abstract class AbstractLockProvider implements LockProvider {
       }
       if (deleteLock(name, rec.get())) {
         LockInfo removed = rec.get().info();
-        LOG.warn("Force-unlocked lock '{}' at {} by {}: removed the lock of {}",
+        Log.LOG.warn("Force-unlocked lock '{}' at {} by {}: removed the lock of {}",
             name, location(), options.operator(), removed.describe());
         fire(l -> l.onForceUnlock(removed, options.operator()), "force-unlock", name);
         return true;
@@ -334,7 +340,7 @@ public abstract class AbstractLockProvider implements LockProvider {
   }
 
   private HeldLock tookOver(String name, LockInfo previous, LockInfo mine, LockRequest request) {
-    LOG.warn("Took over stale lock '{}' at {}: its lease ended at {} (previous holder: {}); new holder: {}",
+    Log.LOG.warn("Took over stale lock '{}' at {}: its lease ended at {} (previous holder: {}); new holder: {}",
         name, location(), previous.expiresAt(), previous.describe(), mine.describe());
     fire(l -> l.onTakeover(previous, mine), "takeover", name);
     return held(mine, request);
@@ -358,13 +364,13 @@ public abstract class AbstractLockProvider implements LockProvider {
         now = readLock(name);
       } catch (RuntimeException again) {
         e.addSuppressed(again);
-        LOG.warn("Acquiring lock '{}' at {} failed and its outcome is unknown; if the lock was stored, it"
+        Log.LOG.warn("Acquiring lock '{}' at {} failed and its outcome is unknown; if the lock was stored, it"
                 + " carries id {} and its lease ends at {} (an operator may run forceUnlock(\"{}\", \"{}\")): {}",
             name, location(), mine.id(), mine.expiresAt(), name, mine.id(), e.getMessage());
         throw e;
       }
       if (now.isPresent() && now.get().info().id().equals(mine.id())) {
-        LOG.info("Acquiring lock '{}' at {} reported a failure but had taken effect: {}", name, location(), e.getMessage());
+        Log.LOG.info("Acquiring lock '{}' at {} reported a failure but had taken effect: {}", name, location(), e.getMessage());
         return true;
       }
       throw e;
@@ -449,7 +455,7 @@ public abstract class AbstractLockProvider implements LockProvider {
     try {
       event.accept(options.listener());
     } catch (RuntimeException e) {
-      LOG.warn("Lock listener failed on {} of lock '{}' at {}; the {} itself took effect",
+      Log.LOG.warn("Lock listener failed on {} of lock '{}' at {}; the {} itself took effect",
           what, name, location(), what, e);
     }
   }
@@ -576,7 +582,7 @@ public abstract class AbstractLockProvider implements LockProvider {
             return releaseOnce();
           } catch (StateException e) {
             if (!e.retryable() || failures + 1 >= RELEASE_ATTEMPTS) {
-              LOG.warn("Could not release lock '{}' at {}: it stays until its lease ends at {}, unless released"
+              Log.LOG.warn("Could not release lock '{}' at {}: it stays until its lease ends at {}, unless released"
                       + " again or an operator runs forceUnlock(\"{}\", \"{}\")",
                   name, location(), info.expiresAt(), name, id, e);
               throw e;
@@ -622,7 +628,7 @@ public abstract class AbstractLockProvider implements LockProvider {
       } catch (IllegalStateException e) {
         cancelRenewal(); // released or provider closed
       } catch (RuntimeException e) {
-        LOG.warn("Automatic renewal of lock '{}' at {} failed; will retry in {}: {}",
+        Log.LOG.warn("Automatic renewal of lock '{}' at {} failed; will retry in {}: {}",
             name, location(), request.renewEvery(), e.toString());
       }
     }
@@ -636,7 +642,7 @@ public abstract class AbstractLockProvider implements LockProvider {
 
     private void lost(LockInfo current, String when) {
       LockInfo mine = info;
-      LOG.warn("Lock '{}' at {} was no longer held by this holder when {}: {}. This holder: {}."
+      Log.LOG.warn("Lock '{}' at {} was no longer held by this holder when {}: {}. This holder: {}."
               + " The operation it protected ran partly unprotected.",
           name, location(), when,
           current == null ? "it had been removed (force-unlocked)" : "it is now held by " + current.describe(),

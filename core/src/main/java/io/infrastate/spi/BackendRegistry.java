@@ -29,7 +29,14 @@ import org.slf4j.LoggerFactory;
  * <p>Instances are immutable and thread-safe.
  */
 public final class BackendRegistry {
-  private static final Logger LOG = LoggerFactory.getLogger(BackendRegistry.class);
+  /**
+   * Holds the logger, created on first use: a run that logs nothing never starts SLF4J (about 20 ms
+   * of a command-line tool's first load, and its warning when no provider is installed).
+   */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(BackendRegistry.class);
+  }
+
   private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*", Pattern.DOTALL);
 
   private final Map<String, List<BackendProvider>> byScheme;
@@ -43,7 +50,7 @@ public final class BackendRegistry {
     }
     map.forEach((scheme, list) -> {
       if (list.size() > 1) {
-        LOG.warn("URI scheme '{}' is claimed by several backend providers: {}; opening it will fail"
+        Log.LOG.warn("URI scheme '{}' is claimed by several backend providers: {}; opening it will fail"
             + " until only one is on the class path or one is registered explicitly", scheme, names(list));
       }
     });
