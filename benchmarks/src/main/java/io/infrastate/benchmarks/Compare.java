@@ -673,16 +673,7 @@ public final class Compare {
             b.load().orElseThrow();
           }
         });
-    long[] floorT = t[0];
-    for (int k = 1; k < 3; k++) {
-      floorT = Stats.median(t[k]) < Stats.median(floorT) ? t[k] : floorT;
-    }
-    double floor = Stats.median(floorT);
-    metrics.put("floor-parse/" + n, floor);
-    record("load", "floor: read + raw Jackson parse (fastest of the three below)", n, floorT, floor);
-    record("load", "floor: read + Jackson databind parse", n, t[0], floor);
-    record("load", "floor: read + Jackson streaming parse, java.time parser", n, t[1], floor);
-    record("load", "floor: read + Jackson streaming parse, infrastate's RFC 3339 parser", n, t[2], floor);
+    double floor = parseFloors("", "floor-parse", n, t[0], t[1], t[2]);
     record("load", "reference: read + Jackson streaming parse, timestamps not converted (not a floor)", n, t[3], floor);
     record("load", "infrastate file", n, t[4], floor);
     record("load", "infrastate journal (just compacted)", n, t[5], floor);
@@ -725,17 +716,26 @@ public final class Compare {
         t[k][r] = ColdLoad.measureInChild(kinds.get(k), kinds.get(k).equals("infrastate") ? stateFile : floorFile);
       }
     }
-    long[] floorT = t[1];
-    for (int k = 2; k < kinds.size(); k++) {
-      floorT = Stats.median(t[k]) < Stats.median(floorT) ? t[k] : floorT;
+    double floor = parseFloors("first load in a fresh JVM, ", "cold-floor-parse", n, t[1], t[2], t[3]);
+    record("load", "first load in a fresh JVM, infrastate file", n, t[0], floor);
+  }
+
+  /**
+   * Records the three raw parses of the load scenario and their fastest as the floor (under
+   * {@code metric}); returns the floor's median.
+   */
+  private double parseFloors(String prefix, String metric, int n, long[] databind, long[] streaming, long[] streamingFast) {
+    long[] floorT = databind;
+    for (long[] other : List.of(streaming, streamingFast)) {
+      floorT = Stats.median(other) < Stats.median(floorT) ? other : floorT;
     }
     double floor = Stats.median(floorT);
-    metrics.put("cold-floor-parse/" + n, floor);
-    record("load", "first load in a fresh JVM, floor: read + raw Jackson parse (fastest of the three below)", n, floorT, floor);
-    record("load", "first load in a fresh JVM, floor: read + Jackson databind parse", n, t[1], floor);
-    record("load", "first load in a fresh JVM, floor: read + Jackson streaming parse, java.time parser", n, t[2], floor);
-    record("load", "first load in a fresh JVM, floor: read + Jackson streaming parse, infrastate's RFC 3339 parser", n, t[3], floor);
-    record("load", "first load in a fresh JVM, infrastate file", n, t[0], floor);
+    metrics.put(metric + "/" + n, floor);
+    record("load", prefix + "floor: read + raw Jackson parse (fastest of the three below)", n, floorT, floor);
+    record("load", prefix + "floor: read + Jackson databind parse", n, databind, floor);
+    record("load", prefix + "floor: read + Jackson streaming parse, java.time parser", n, streaming, floor);
+    record("load", prefix + "floor: read + Jackson streaming parse, infrastate's RFC 3339 parser", n, streamingFast, floor);
+    return floor;
   }
 
   /** A contender for the concurrent scenarios: a read, a durable write, and cleanup. */
