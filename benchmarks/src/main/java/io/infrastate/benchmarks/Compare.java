@@ -64,6 +64,7 @@ public final class Compare {
   private final Map<String, Double> metrics = new TreeMap<>();
   private final List<String> notes = new ArrayList<>();
   private long seq;
+  private int[] writerThreads = {1, 2, 4, 8};
   private String loadStart = "?";
   private String loadEnd = "?";
 
@@ -88,6 +89,22 @@ public final class Compare {
     this.heap = heap;
     this.command = command;
     this.log = log;
+  }
+
+  /**
+   * Sets the thread counts of the concurrent-writers scenario (default 1, 2, 4, 8); the 8/1 ratio
+   * of the targets needs 1 and 8 among them.
+   *
+   * @param threads the thread counts, each at least 1
+   * @return this harness
+   * @throws IllegalArgumentException if none is given or one is below 1
+   */
+  public Compare writerThreads(int... threads) {
+    if (threads.length == 0 || java.util.Arrays.stream(threads).anyMatch(t -> t < 1)) {
+      throw new IllegalArgumentException("writer thread counts must be at least 1: " + java.util.Arrays.toString(threads));
+    }
+    this.writerThreads = threads.clone();
+    return this;
   }
 
   // ------------------------------------------------------------------ tables
@@ -283,11 +300,16 @@ public final class Compare {
             + " floors read from a State that nobody writes while a bare durable writer with no library code runs beside the"
             + " reader: what they lose is what any durable writer costs a reader on this machine.",
         "reads/s alone", "ratio flat out", "p99.9", "writes/s", "ratio paced", "p99.9", "writes/s");
+    List<String> writerColumns = new ArrayList<>();
+    for (int t : writerThreads) {
+      writerColumns.add("T=" + t);
+    }
+    writerColumns.add("8/1");
     table("writers", "Concurrent writers",
         "T threads each add hosts durably through one shared handle (SQLite: a connection per thread) for a window."
-            + " Durable writes/s for T = 1, 2, 4, 8 and the 8-thread/1-thread ratio (infrastate: with group commit,"
-            + " also writes per commit at 8 threads).",
-        "T=1", "T=2", "T=4", "T=8", "8/1");
+            + " Durable writes/s for T = " + java.util.Arrays.stream(writerThreads).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+            + " and the 8-thread/1-thread ratio (infrastate: with group commit, also writes per commit at 8 threads).",
+        writerColumns.toArray(new String[0]));
     if (heap) {
       table("heap", "Memory of a loaded state",
           "Retained heap after loading the state in a fresh JVM (serial GC, used heap after full GC minus before), the peak"
@@ -1022,9 +1044,9 @@ public final class Compare {
       double one = Double.NaN;
       double eight = Double.NaN;
       double perCommit = Double.NaN;
-      try (Target t = target(kind, n, s, 8)) {
+      try (Target t = target(kind, n, s, java.util.Arrays.stream(writerThreads).max().orElse(8))) {
         writeLoop(t, 1, quick ? 0.05 : 0.5);
-        for (int threads : new int[] {1, 2, 4, 8}) {
+        for (int threads : writerThreads) {
           long c0 = t.commits();
           double[] r = writeLoop(t, threads, seconds);
           long c1 = t.commits();

@@ -12,6 +12,7 @@ import java.util.List;
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE]
  *     [--work DIR] [--quick] [--no-heap] [--only single,batch,load,reads,writers,heap]
+ *     [--threads 1,2,4,8]
  * java -jar benchmarks/target/benchmarks.jar jmh [JMH options, such as -f 1 -wi 3 -i 5 Codec]
  * </pre>
  *
@@ -30,7 +31,7 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
       System.out.println("usage: java -jar benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE] [--work DIR] [--quick] [--no-heap]");
-      System.out.println("       [--only single,batch,load,reads,writers,heap]");
+      System.out.println("       [--only single,batch,load,reads,writers,heap] [--threads 1,2,4,8]");
       System.out.println("       java -jar benchmarks.jar jmh [JMH options]");
       return;
     }
@@ -48,11 +49,17 @@ public final class Main {
     boolean quick = false;
     boolean heap = true;
     java.util.Set<String> only = new java.util.LinkedHashSet<>();
+    int[] threads = {1, 2, 4, 8};
     List<String> rest = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
     for (int i = 0; i < rest.size(); i++) {
-      switch (rest.get(i)) {
+      String option = rest.get(i);
+      if (option.startsWith("--") && !option.equals("--quick") && !option.equals("--no-heap") && i + 1 >= rest.size()) {
+        System.err.println("option " + option + " needs a value");
+        System.exit(2);
+      }
+      switch (option) {
         case "--sizes":
-          sizes = Arrays.stream(rest.get(++i).split(",")).mapToInt(s -> Integer.parseInt(s.trim().replace("_", ""))).toArray();
+          sizes = numbers(option, rest.get(++i));
           break;
         case "--out":
           out = Path.of(rest.get(++i));
@@ -69,12 +76,30 @@ public final class Main {
         case "--only":
           only.addAll(Arrays.asList(rest.get(++i).split(",")));
           break;
+        case "--threads":
+          threads = numbers(option, rest.get(++i));
+          break;
         default:
           System.err.println("unknown option " + rest.get(i));
           System.exit(2);
       }
     }
     String command = "java -jar benchmarks/target/benchmarks.jar " + String.join(" ", args);
-    new Compare(sizes, work, out, quick, heap, only, command, System.out).run();
+    new Compare(sizes, work, out, quick, heap, only, command, System.out).writerThreads(threads).run();
+  }
+
+  /** A comma-separated list of positive whole numbers ({@code _} allowed as a digit separator); exits with 2 if it is not one. */
+  private static int[] numbers(String option, String value) {
+    try {
+      int[] out = Arrays.stream(value.split(",")).mapToInt(s -> Integer.parseInt(s.trim().replace("_", ""))).toArray();
+      if (Arrays.stream(out).allMatch(v -> v > 0)) {
+        return out;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    System.err.println("option " + option + " needs positive whole numbers separated by commas, such as 1,2,4,8; got '" + value + "'");
+    System.exit(2);
+    return null;
   }
 }
