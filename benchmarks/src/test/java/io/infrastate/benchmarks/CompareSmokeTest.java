@@ -1,6 +1,7 @@
 package io.infrastate.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -30,9 +31,24 @@ class CompareSmokeTest {
     assertThat(report).contains(
         "infrastate file (whole file, history 20)", "infrastate journal (State.addHost)", "infrastate journal (backend.save alone)",
         "Go-FTL2 port as written (no fsync)", "Go-FTL2 port + fsync", "SQLite WAL synchronous=FULL (one upsert)",
-        "floor: raw serialize + durable replace", "floor: read + raw Jackson parse", "SQLite (select all + decode rows)");
+        "floor: raw serialize + durable replace", "floor: read + raw Jackson parse", "SQLite (select all + decode rows)",
+        "first load in a fresh JVM, infrastate file", "floor: bare durable small write", "floor: raw serialize + durable replace of the whole state");
     assertThat(report).doesNotContain("NaN").contains("| 100 |");
     assertThat(tmp.resolve("work")).doesNotExist();
+  }
+
+  @Test
+  void theWriterThreadsAreTheTablesColumns() throws Exception {
+    Path out = tmp.resolve("writers.md");
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    new Compare(new int[] {100}, tmp.resolve("work"), out, true, false, Set.of("writers"), "smoke", new PrintStream(log, true, StandardCharsets.UTF_8))
+        .writerThreads(1, 3, 8)
+        .run();
+    String report = Files.readString(out);
+    assertThat(report).contains("| contender | N=100 T=1 | N=100 T=3 | N=100 T=8 | N=100 8/1 |").doesNotContain("T=2", "T=4");
+    assertThatThrownBy(() -> new Compare(new int[] {100}, tmp, out, true, false, Set.of(), "smoke", System.out).writerThreads(2, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 1");
   }
 
   @Test
