@@ -59,7 +59,6 @@ final class StateTransaction implements Transaction {
     changes.add(change);
   }
 
-
   @Override
   public HostState addHost(HostState host) {
     checkOpen();

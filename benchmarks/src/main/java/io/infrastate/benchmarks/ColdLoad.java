@@ -28,24 +28,36 @@ public final class ColdLoad {
   public static void main(String[] args) throws Exception {
     Path file = Path.of(args[1]);
     long t0 = System.nanoTime();
-    Object loaded;
-    switch (args[0]) {
-      case "infrastate":
-        try (FileBackend b = FileBackend.at(file)) {
-          loaded = b.load().orElseThrow();
-        }
-        break;
-      case "databind":
-        loaded = Floors.parse(Files.readAllBytes(file));
-        break;
-      case "streaming":
-        loaded = Floors.parseStreaming(Files.readAllBytes(file));
-        break;
-      default:
-        loaded = Floors.parseStreaming(Files.readAllBytes(file), Floors.Times.FAST);
-    }
+    Object loaded = load(args[0], file);
     long t = System.nanoTime() - t0;
     System.out.println("nanos=" + t + (loaded != null ? " ok" : ""));
+  }
+
+  /**
+   * Loads a file one of the {@link #KINDS} ways: the one definition of each, which the harness's
+   * warm load scenario uses too.
+   *
+   * @param kind one of {@link #KINDS}
+   * @param file the state file (for the floors, the same data in the floor's file)
+   * @return what was loaded
+   * @throws IOException if the file cannot be read
+   * @throws IllegalArgumentException if {@code kind} is not one of {@link #KINDS}
+   */
+  static Object load(String kind, Path file) throws IOException {
+    switch (kind) {
+      case "infrastate":
+        try (FileBackend b = FileBackend.at(file)) {
+          return b.load().orElseThrow();
+        }
+      case "databind":
+        return Floors.parse(Files.readAllBytes(file));
+      case "streaming":
+        return Floors.parseStreaming(Files.readAllBytes(file));
+      case "streaming-fast":
+        return Floors.parseStreaming(Files.readAllBytes(file), Floors.Times.FAST);
+      default:
+        throw new IllegalArgumentException("unknown kind " + kind + "; use one of " + KINDS);
+    }
   }
 
   /**

@@ -676,15 +676,11 @@ public final class Compare {
     gc();
     // the floors and infrastate's loads interleaved, so that drift falls on all alike
     long[][] t = interleaved(2, 5.0, reps,
-        i -> Floors.parse(Files.readAllBytes(ff)),
-        i -> Floors.parseStreaming(Files.readAllBytes(ff)),
-        i -> Floors.parseStreaming(Files.readAllBytes(ff), Floors.Times.FAST),
+        i -> ColdLoad.load("databind", ff),
+        i -> ColdLoad.load("streaming", ff),
+        i -> ColdLoad.load("streaming-fast", ff),
         i -> Floors.parseStreaming(Files.readAllBytes(ff), Floors.Times.NONE),
-        i -> {
-          try (FileBackend b = FileBackend.at(f1)) {
-            b.load().orElseThrow();
-          }
-        },
+        i -> ColdLoad.load("infrastate", f1),
         i -> {
           try (JournalFileBackend b = JournalFileBackend.at(f2)) {
             b.load().orElseThrow();

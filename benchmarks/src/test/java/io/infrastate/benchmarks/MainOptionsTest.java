@@ -1,0 +1,32 @@
+package io.infrastate.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The harness's command line refuses bad numbers with one line and exit status 2, before measuring anything. */
+class MainOptionsTest {
+  @Test
+  void badThreadCountsAreRefusedWithOneLine() {
+    assertThatThrownBy(() -> ChildJvm.run(Main.class, List.of(), "never", "compare", "--threads", "1,0"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("option --threads needs positive whole numbers separated by commas, such as 1,2,4,8; got '1,0'")
+        .hasMessageNotContaining("Exception");
+  }
+
+  @Test
+  void aMissingValueIsRefused() {
+    assertThatThrownBy(() -> ChildJvm.run(Main.class, List.of(), "never", "compare", "--sizes"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("option --sizes needs a value");
+  }
+
+  @Test
+  void anUnknownKindOfLoadIsRefused() {
+    assertThatThrownBy(() -> ColdLoad.load("yaml", java.nio.file.Path.of("state.json")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown kind yaml");
+  }
+}
