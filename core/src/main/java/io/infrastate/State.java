@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -92,9 +93,13 @@ public final class State implements AutoCloseable {
    * queue (its own request included), releases `groupLock`, and commits every drained request as
    * one version (one durable write) under `writeLock`, each request applied against a savepoint of
    * the shared transaction so that one that throws is undone and fails alone, and a group whose
-   * combined version breaks a rule is retried request by request. Otherwise it waits on `groupDone`
-   * until its request is done or the leader has finished; then a follower whose request is done
-   * returns at once, and one whose request is still queued leads the next group. Threads that
+   * combined version breaks a rule is retried request by request. Otherwise it parks, without
+   * `groupLock`, until its request is done or it is its turn to lead: a leader that has committed
+   * its group unparks that group's callers one by one (each then sees from its own request that it
+   * is done and returns without any lock: followers that had to retake `groupLock` would wake one
+   * after another, each only once the previous one had run), and when it steps down with requests
+   * still queued it gives the first of them the turn (under `groupLock`, so that exactly one
+   * queued caller is woken to lead; it parks again if another writer took the lead first). Threads that
    * arrive while a write is in flight thus share the next write, which is what makes concurrent
    * durable writes scale. A leader whose previous group had several requests first gathers for a
    * few tens of microseconds (gather(): until as many are queued as the last group had, while
@@ -137,7 +142,6 @@ public final class State implements AutoCloseable {
 
   private final ReentrantLock writeLock = new ReentrantLock();
   private final ReentrantLock groupLock = new ReentrantLock();
-  private final Condition groupDone = groupLock.newCondition();
   /** Requests waiting for a leader; guarded by groupLock. */
   private final ArrayDeque<Request<?>> pending = new ArrayDeque<>();
   /** Signalled when a request joins the queue, for a leader that gathers; with groupLock. */
@@ -718,6 +722,10 @@ public final class State implements AutoCloseable {
     Snapshot snapshot;
     Throwable error;
     volatile boolean done;
+    /** Set (under groupLock) when the queue has no leader and this request is first in it. */
+    volatile boolean turn;
+    /** The caller's thread, which parks until the request is done or its turn to lead comes. */
+    final Thread waiter = Thread.currentThread();
 
     Request(AuditEntry audit, Function<StateTransaction, R> fn, boolean force) {
       this.audit = audit;
@@ -768,39 +776,76 @@ public final class State implements AutoCloseable {
       return request.outcome();
     }
     groupLock.lock();
-    try {
-      pending.add(request);
-      arrived.signal();
-      while (true) {
-        while (leading && !request.done) {
-          groupDone.awaitUninterruptibly();
-        }
+    pending.add(request);
+    arrived.signal();
+    while (true) {
+      // groupLock is held here
+      if (leading) {
+        groupLock.unlock();
+        awaitDoneOrTurn(request);
         if (request.done) {
           return request.outcome();
         }
-        leading = true;
+        groupLock.lock();
+        request.turn = false;
+        continue;
+      }
+      leading = true;
+      List<Request<?>> batch;
+      try {
         if (lastGroupSize > 1) {
           gather();
         }
-        List<Request<?>> batch = new ArrayList<>(Math.min(pending.size(), MAX_GROUP));
+        batch = new ArrayList<>(Math.min(pending.size(), MAX_GROUP));
         for (Request<?> r; batch.size() < MAX_GROUP && (r = pending.poll()) != null; ) {
           batch.add(r);
         }
+      } finally {
         groupLock.unlock();
-        long started = System.nanoTime();
-        try {
-          commitGroup(batch);
-        } finally {
-          long took = System.nanoTime() - started;
-          groupLock.lock();
-          lastGroupSize = batch.size();
-          lastCommitNanos = took;
-          leading = false;
-          groupDone.signalAll();
-        }
       }
-    } finally {
-      groupLock.unlock();
+      long started = System.nanoTime();
+      boolean completed = false;
+      try {
+        commitGroup(batch);
+        completed = true;
+      } finally {
+        long took = System.nanoTime() - started;
+        // Each follower learns from its own request that it is done: woken here, it returns
+        // without taking groupLock (followers that had to take it in turn woke one after another).
+        for (Request<?> r : batch) {
+          if (r != request) {
+            LockSupport.unpark(r.waiter);
+          }
+        }
+        groupLock.lock();
+        lastGroupSize = batch.size();
+        lastCommitNanos = took;
+        leading = false;
+        if (request.done || !completed) {
+          Request<?> next = pending.peek();
+          if (next != null) {
+            next.turn = true;
+            LockSupport.unpark(next.waiter);
+          }
+          groupLock.unlock();
+        }
+        // else this leader's own request was cut from its group: it leads again, groupLock held
+      }
+      if (request.done) {
+        return request.outcome();
+      }
+    }
+  }
+
+  /** Parks the caller of a queued request until it is done or it is its turn to lead. */
+  private void awaitDoneOrTurn(Request<?> request) {
+    boolean interrupted = false;
+    while (!request.done && !request.turn) {
+      LockSupport.park(this);
+      interrupted |= Thread.interrupted();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

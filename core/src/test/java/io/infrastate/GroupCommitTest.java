@@ -180,6 +180,61 @@ class GroupCommitTest {
   }
 
   @Test
+  void moreQueuedWritersThanOneGroupTakesAreAllStoredInGroupsOfAtMost256() throws Exception {
+    GatesBackend backend = new GatesBackend(1);
+    State state = State.load(backend);
+    Thread first = new Thread(() -> state.addHost(HostState.builder("first").build()));
+    first.start();
+    backend.awaitEntered(1);
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Runnable> writes = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      String name = "q" + i;
+      writes.add(() -> state.addHost(HostState.builder(name).build()));
+    }
+    List<Thread> queued = start(writes, failures);
+    awaitParked(queued);
+    backend.open.get(1).countDown();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    first.join(TimeUnit.MINUTES.toMillis(1));
+    for (Thread t : queued) {
+      t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+    }
+    assertThat(queued).as("writers still waiting: none may be left without a leader").noneMatch(Thread::isAlive);
+    assertThat(failures).isEmpty();
+    assertThat(state.allHosts()).hasSize(301);
+    assertThat(State.load(backend.delegate).allHosts()).hasSize(301);
+    // the first write alone, then the 300 that queued behind it: one group of 256 and one of 44
+    assertThat(backend.requests).extracting(r -> r.changes().size()).containsExactly(1, 256, 44);
+  }
+
+  @Test
+  void aQueuedWriterThatIsInterruptedStillWaitsForItsWriteAndKeepsTheInterrupt() throws Exception {
+    GatesBackend backend = new GatesBackend(1);
+    State state = State.load(backend);
+    Thread first = new Thread(() -> state.addHost(HostState.builder("first").build()));
+    first.start();
+    backend.awaitEntered(1);
+    java.util.concurrent.atomic.AtomicBoolean interruptedAfter = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Thread> queued = start(List.of(() -> {
+      state.addHost(HostState.builder("queued").build());
+      interruptedAfter.set(Thread.currentThread().isInterrupted());
+    }), failures);
+    awaitParked(queued);
+    queued.get(0).interrupt();
+    awaitParked(queued); // parked again: an interrupt neither ends the wait nor fails the write
+    assertThat(queued.get(0).isAlive()).isTrue();
+    assertThat(state.hasHost("queued")).isFalse();
+    backend.open.get(1).countDown();
+    queued.get(0).join(TimeUnit.MINUTES.toMillis(1));
+    first.join(TimeUnit.MINUTES.toMillis(1));
+    assertThat(failures).isEmpty();
+    assertThat(interruptedAfter).isTrue();
+    assertThat(State.load(backend.delegate).hasHost("queued")).isTrue();
+  }
+
+  @Test
   void aWriteFromInsideAWriteFunctionIsRefusedInsteadOfDeadlocking() {
     for (boolean group : new boolean[] {true, false}) {
       State state = State.load(InMemoryBackend.create(), StateOptions.builder().groupCommit(group).build());
