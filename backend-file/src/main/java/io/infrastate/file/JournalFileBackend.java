@@ -110,16 +110,29 @@ public final class JournalFileBackend implements HistoryBackend {
    *   1. Encode the record (outside any lock: CPU only, proportional to the change).
    *   2. Take the sidecar lock (JVM lock, then the OS lock): every writer of this state, in any
    *      process, holds it for steps 3-5; readers never take it.
-   *   3. Find the latest version on disk. Fast path: state.json's and the journal's stamps
-   *      (inode, size, mtime, ctime) equal those this instance last saw, and the 12 bytes where
-   *      the next record would start are still zeros -> nothing changed (two stat calls and one
-   *      small read; the stamps alone cannot tell, since appends leave the size alone and two can
-   *      fall within one tick of the file clock). Otherwise, with the same files (another process
-   *      appended): read and apply only the bytes after the last known record. Anything else
+   *   3. Find the latest version on disk. Fast path, without a stat of the journal: the sidecar's
+   *      generation is the one this instance left (every writer of the protocol changes it),
+   *      state.json's stamp (inode, size, mtime, ctime) is the one it saw, the directory's stamp is
+   *      the one it saw before it last confirmed the journal's inode (renaming a file over the
+   *      journal changes the directory; the stamp counts only once the directory has been
+   *      unchanged for longer than a tick of the file clock, 50 ms, or 2 s where times have no
+   *      fraction), and the journal holds, around the end of the last known record, the record's
+   *      last 12 bytes and then 12 zeros (what a truncation, a copy written over the journal in
+   *      place or an append would change) -> nothing changed: two stats, two small reads.
+   *      Why no stat of the journal: where file times are fine-grained once looked at (Linux 6.13
+   *      and later), a stat between two appends makes the second one change the journal's times,
+   *      and on ext4 without a journal its fdatasync then also writes the inode: one more disk
+   *      write per durable write (measured: 2 block requests per append instead of 1). Otherwise,
+   *      the slow path: stat the journal; unchanged if its stamp is the one seen last, or if it is
+   *      the same inode at the same generation with the same last bytes (this instance's own
+   *      appends moved its times); with the same files and records appended (another process
+   *      wrote): read and apply only the bytes after the last known record. Anything else
    *      (another process compacted, a person replaced or edited a file): read everything.
-   *      Damage raises CorruptStateException: stop, nothing written. Compare-and-swap: the
-   *      latest serial and lineage must equal the expected ones, else Conflict with the latest
-   *      version (the caller need not read again).
+   *      Not seen by a handle that holds the latest version: a record before the last one edited
+   *      in place from outside; every load reads the journal whole and refuses it (its checksum),
+   *      and appends never overwrite it. Damage raises CorruptStateException: stop, nothing
+   *      written. Compare-and-swap: the latest serial and lineage must equal the expected ones,
+   *      else Conflict with the latest version (the caller need not read again).
    *   4. Append: if non-zero bytes follow the last valid record (a torn tail of a writer that
    *      crashed mid-append: it never returned Saved), overwrite them with zeros and sync first;
    *      write the record where the zeros start with one positional write and force(false)
@@ -128,7 +141,8 @@ public final class JournalFileBackend implements HistoryBackend {
    *      returns; its cost is one small write and one sync, whatever the state's size.
    *      Creating the state (nothing stored) writes state.json whole (temp, fsync, rename, fsync
    *      directory) and a journal holding the creation record, for the history.
-   *   5. Bump the sidecar's generation; remember (snapshot, position) as the latest version.
+   *   5. Bump the sidecar's generation (before the sync); remember (snapshot, position, generation,
+   *      the record's last bytes) as the latest version.
    *
    * Compaction, when the journal holds compactEvery records or more bytes than state.json (at
    * least 1 MiB), on a background thread: encode the latest known version (serial s) and write it
@@ -154,9 +168,10 @@ public final class JournalFileBackend implements HistoryBackend {
    * order), then zeros. A checksum failure followed by a valid frame is damage (a record in the
    * middle was lost) and is never cleared or overwritten (stop on damage).
    *
-   * Cost of a write at N hosts: the record (O(size of the change)), two stats, a 12-byte read,
-   * one write, one fdatasync of data only; the State handle above it applies the change to its
-   * persistent maps in O(log N). See benchmarks/RESULTS.md.
+   * Cost of a write at N hosts: the record (O(size of the change)), the lock, two stats, two small
+   * reads, one write of the record and one of the generation, one fdatasync of data only; the
+   * State handle above it applies the change to its persistent maps in O(log N). See
+   * benchmarks/RESULTS.md.
    */
 
   /**
@@ -171,6 +186,17 @@ public final class JournalFileBackend implements HistoryBackend {
   private static final int LOAD_ATTEMPTS = 8;
   private static final long MIN_COMPACT_BYTES = 1 << 20;
   private static final long COMPACTION_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long UNKNOWN_GENERATION = Long.MIN_VALUE;
+  /** How many bytes before the last record's end the quiet check compares. */
+  private static final int TAIL = 12;
+  /**
+   * How long a directory must have stayed unchanged before its stamp can vouch that nothing in it
+   * was replaced: file times come from a clock that advances in ticks (1-10 ms on Linux), so a
+   * change within the tick of the last one could leave the times as they were. Whole-second times
+   * (file systems that store no fraction) get two seconds.
+   */
+  private static final long FINE_CLOCK_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  private static final long COARSE_CLOCK_SLACK_NANOS = TimeUnit.SECONDS.toNanos(2);
 
   /** What this instance last saw on disk: the latest version, where it sits, what follows it. */
   private static final class Known {
@@ -189,8 +215,23 @@ public final class JournalFileBackend implements HistoryBackend {
     final long dirtyEnd;
     /** Whether the journal does not continue state.json and must be set aside before appending. */
     final boolean stale;
+    /** The sidecar's write generation when this was read or written; UNKNOWN_GENERATION if not known. */
+    final long generation;
+    /**
+     * The directory's stamp, taken before the journal's identity was last confirmed, if the
+     * directory had not changed for long enough that any later change gives it other times; null
+     * otherwise. While the directory still has this stamp, the journal was not replaced.
+     */
+    final FileStamp quietDir;
+    /** The last TAIL bytes of the journal before the token's end, null if not known. */
+    final byte[] tail;
 
     Known(StoredState state, long baseSerial, int records, long journalLast, long journalSize, long dirtyEnd, boolean stale) {
+      this(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, UNKNOWN_GENERATION, null, null);
+    }
+
+    private Known(StoredState state, long baseSerial, int records, long journalLast, long journalSize, long dirtyEnd, boolean stale,
+        long generation, FileStamp quietDir, byte[] tail) {
       this.state = state;
       this.baseSerial = baseSerial;
       this.records = records;
@@ -198,6 +239,26 @@ public final class JournalFileBackend implements HistoryBackend {
       this.journalSize = journalSize;
       this.dirtyEnd = dirtyEnd;
       this.stale = stale;
+      this.generation = generation;
+      this.quietDir = quietDir;
+      this.tail = tail;
+    }
+
+    /** This version, as confirmed at a generation and with a directory stamp (null if unsettled). */
+    Known seen(long generation, FileStamp quietDir) {
+      return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, tail);
+    }
+
+    /**
+     * This version with the journal's bytes before its end: {@code bytes} holds the journal from
+     * offset {@code from}; if they do not reach back TAIL bytes from the end, {@code known} is.
+     */
+    Known withTail(byte[] bytes, long from, byte[] known) {
+      long end = state == null ? 0 : token().end();
+      byte[] t = end - from >= TAIL && end - from <= bytes.length
+          ? Arrays.copyOfRange(bytes, (int) (end - from - TAIL), (int) (end - from))
+          : known;
+      return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, t);
     }
 
     JournalVersion token() {
@@ -356,8 +417,13 @@ public final class JournalFileBackend implements HistoryBackend {
     checkOpen();
     if (known instanceof JournalVersion jv) {
       try {
+        Known k = this.known;
+        if (k != null && k.state != null && jv.equals(k.token())
+            && quiet(k, sidecar.generation(), FileStamp.of(dir), FileStamp.of(file), false)) {
+          return Optional.empty();
+        }
         FileStamp j = FileStamp.of(journal);
-        if (jv.at(FileStamp.of(file), j) && (j == null || nothingAfter(jv.end(), j, false))) {
+        if (jv.at(FileStamp.of(file), j) && (j == null || nothingAfter(jv.end(), j.size(), j.key(), false))) {
           return Optional.empty();
         }
       } catch (IOException e) {
@@ -380,55 +446,102 @@ public final class JournalFileBackend implements HistoryBackend {
    * when something moved while reading without the lock (the caller retries).
    */
   private Known readDisk(Known cached, boolean locked) throws IOException {
+    // The generation first: writers bump it after writing, so whatever a writer wrote before this
+    // read is seen by the reads below, and a write after it changes it for the next check.
+    long gen = sidecar.generation();
+    FileStamp d = FileStamp.of(dir);
     FileStamp s1 = FileStamp.of(file);
     if (s1 == null) {
       checkNotLost();
       return Known.ABSENT;
     }
+    if (cached != null && cached.state != null && quiet(cached, gen, d, s1, locked)) {
+      return cached;
+    }
+    FileStamp quietDir = settled(d);
     FileStamp j1 = FileStamp.of(journal);
     if (cached != null && cached.state != null) {
       JournalVersion t = cached.token();
       // The stamps alone cannot tell: appends into the zeros kept ahead leave the size alone, and
       // two appends can fall within one tick of the file's clock. Nothing follows the last record
-      // when the frame where the next one would start is still zeros. A changed stamp with
-      // nothing appended is a change from outside the protocol (a person rewrote the file): read
-      // everything again.
-      boolean appended = j1 != null && !nothingAfter(t.end(), j1, locked);
-      if (t.at(s1, j1) && !appended) {
-        return cached;
+      // when the frame where the next one would start is still zeros.
+      boolean sameFiles = s1.equals(t.base()) && j1 != null && t.journal() != null && Objects.equals(j1.key(), t.journalKey());
+      boolean appended = j1 != null && !nothingAfter(t.end(), j1.size(), j1.key(), locked);
+      // Unchanged: the same stamps; or the same files at the generation this instance left, still
+      // ending with the record it knows (its own appends take no stamp, so the journal's times
+      // moved with them). Otherwise a changed stamp is a change from outside the protocol (a
+      // person rewrote a file): read everything.
+      if ((!appended && t.at(s1, j1)) || (sameFiles && gen == cached.generation && tailIntact(cached, j1.size(), locked))) {
+        return cached.seen(gen, quietDir);
       }
-      if (appended && s1.equals(t.base()) && t.journal() != null && Objects.equals(j1.key(), t.journalKey())) {
+      if (appended && sameFiles) {
         Known next = advance(cached, s1, j1, locked);
         if (next != null) {
-          return next;
+          return next.seen(gen, quietDir);
         }
       }
     }
-    return readFull(s1, j1, locked, Long.MAX_VALUE);
+    Known full = readFull(s1, j1, locked, Long.MAX_VALUE);
+    return full == null ? null : full.seen(gen, quietDir);
   }
 
   /**
-   * Whether no record starts at {@code end}: the journal ends there, or a frame header's worth of
-   * zeros follows. Under the lock through the open channel, else with a read of its own.
+   * Whether {@code cached} is still the latest version, known without a stat of the journal: no
+   * writer of the protocol wrote since (the generation), state.json is the same file, the journal
+   * was not replaced (the directory holding it has not changed since its identity was confirmed),
+   * and nothing follows the last record.
    */
-  private boolean nothingAfter(long end, FileStamp journalStamp, boolean locked) throws IOException {
-    long size = journalStamp.size();
+  private boolean quiet(Known cached, long gen, FileStamp d, FileStamp s1, boolean locked) throws IOException {
+    JournalVersion t = cached.token();
+    return gen == cached.generation && s1 != null && s1.equals(t.base()) && t.journal() != null
+        && cached.quietDir != null && cached.quietDir.equals(d) && tailIntact(cached, cached.journalSize, locked);
+  }
+
+  /**
+   * Whether the journal (of {@code size} bytes) still holds, just before the end of {@code
+   * cached}, the bytes this instance knows there, and zeros after: a journal truncated, copied
+   * over or appended to in place (by anything but a writer of the protocol, which changes the
+   * generation) shows there.
+   */
+  private boolean tailIntact(Known cached, long size, boolean locked) throws IOException {
+    JournalVersion t = cached.token();
+    if (cached.tail == null || size < t.end() + JournalCodec.FRAME_HEADER) {
+      return false;
+    }
+    byte[] around = read(t.end() - TAIL, t.end() + JournalCodec.FRAME_HEADER, t.journalKey(), locked);
+    if (around == null || !Arrays.equals(around, 0, TAIL, cached.tail, 0, TAIL)) {
+      return false;
+    }
+    for (int i = TAIL; i < around.length; i++) {
+      if (around[i] != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The directory's stamp if it has not changed for long enough to vouch for its entries, else null. */
+  private static FileStamp settled(FileStamp d) {
+    if (d == null) {
+      return null;
+    }
+    long newest = Math.max(d.mtimeNanos(), d.ctimeNanos());
+    long slack = newest % 1_000_000_000L == 0 ? COARSE_CLOCK_SLACK_NANOS : FINE_CLOCK_SLACK_NANOS;
+    return newest + slack <= System.currentTimeMillis() * 1_000_000L ? d : null;
+  }
+
+  /**
+   * Whether no record starts at {@code end} of a journal of {@code size} bytes: it ends there, or
+   * a frame header's worth of zeros follows. Under the lock through the open channel (if it is the
+   * journal with {@code key}), else with a read of its own.
+   */
+  private boolean nothingAfter(long end, long size, Object key, boolean locked) throws IOException {
     if (size <= end) {
       return true;
     }
-    int n = (int) Math.min(JournalCodec.FRAME_HEADER, size - end);
-    byte[] head;
-    if (locked && channel != null && channel.isOpen() && Objects.equals(channelKey, journalStamp.key())) {
-      ByteBuffer buf = ByteBuffer.allocate(n);
-      while (buf.hasRemaining() && channel.read(buf, end + buf.position()) >= 0) {
-        // read until full or the end of the file
-      }
-      head = buf.array();
-    } else {
-      head = readRange(journal, end, end + n);
-      if (head == null) {
-        return false;
-      }
+    byte[] head = read(end, end + Math.min(JournalCodec.FRAME_HEADER, size - end), key, locked);
+    if (head == null) {
+      return false;
     }
     for (byte b : head) {
       if (b != 0) {
@@ -436,6 +549,21 @@ public final class JournalFileBackend implements HistoryBackend {
       }
     }
     return true;
+  }
+
+  /**
+   * The journal's bytes [from, to): under the lock through the open channel if it is the journal
+   * with {@code key} (zeros past its end), else with a read of its own (null past its end).
+   */
+  private byte[] read(long from, long to, Object key, boolean locked) throws IOException {
+    if (locked && channel != null && channel.isOpen() && Objects.equals(channelKey, key)) {
+      ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(to - from));
+      while (buf.hasRemaining() && channel.read(buf, from + buf.position()) >= 0) {
+        // read until full or the end of the file
+      }
+      return buf.array();
+    }
+    return readRange(journal, from, to);
   }
 
   /** Applies the records appended after {@code cached}; null if that is not possible. */
@@ -467,7 +595,8 @@ public final class JournalFileBackend implements HistoryBackend {
     Snapshot snapshot = apply(cached.state.snapshot(), scan.entries);
     Metadata m = snapshot.metadata();
     JournalVersion token = new JournalVersion(m.serial(), m.lineage(), t.base(), j1, scan.validEnd);
-    return new Known(new StoredState(snapshot, token), cached.baseSerial, cached.records + scan.entries.size(), m.serial(), size, scan.dirtyEnd, false);
+    return new Known(new StoredState(snapshot, token), cached.baseSerial, cached.records + scan.entries.size(), m.serial(), size, scan.dirtyEnd, false)
+        .withTail(tail, t.end(), cached.tail);
   }
 
   private boolean stable(FileStamp s1, Object key) throws IOException {
@@ -537,7 +666,7 @@ public final class JournalFileBackend implements HistoryBackend {
       // The journal does not continue this state.json (replaced by a person): ignore it; the next
       // write sets it aside.
       JournalVersion token = new JournalVersion(b, lb, s1, j1, scan.validEnd);
-      return new Known(new StoredState(snapshot, token), b, 0, last, jbytes.length, scan.dirtyEnd, last != b || foreign);
+      return new Known(new StoredState(snapshot, token), b, 0, last, jbytes.length, scan.dirtyEnd, last != b || foreign).withTail(jbytes, 0, null);
     }
     if (h.baseSerial() > b) {
       throw new CorruptStateException(
@@ -560,7 +689,8 @@ public final class JournalFileBackend implements HistoryBackend {
     Metadata m = latest.metadata();
     long end = live.isEmpty() || upTo < last ? scan.validEnd : live.get(live.size() - 1).end();
     JournalVersion token = new JournalVersion(m.serial(), m.lineage(), s1, j1, end);
-    return new Known(new StoredState(latest, token), b, live.size(), last, jbytes.length, upTo < last ? end : scan.dirtyEnd, false);
+    return new Known(new StoredState(latest, token), b, live.size(), last, jbytes.length, upTo < last ? end : scan.dirtyEnd, false)
+        .withTail(jbytes, 0, null);
   }
 
   /** Applies records to a snapshot; the last record's metadata becomes the snapshot's. */
@@ -743,24 +873,27 @@ public final class JournalFileBackend implements HistoryBackend {
     byte[] audit = m.serial() == 0
         ? new byte[0]
         : JournalCodec.record(new SaveRequest(request.expected(), next, List.of(), request.audit()));
-    moveInto(writeTemp(dir, "." + name + ".", withSpaceAhead(header, audit)), journal);
+    byte[] journalBytes = withSpaceAhead(header, audit);
+    moveInto(writeTemp(dir, "." + name + ".", journalBytes), journal);
     fsyncDir(dir);
-    sidecar.bumpGeneration();
+    long gen = sidecar.bumpGeneration();
     FileStamp s = FileStamp.of(file);
     FileStamp j = FileStamp.of(journal);
     long end = header.length + audit.length;
     JournalVersion token = new JournalVersion(m.serial(), m.lineage(), s, j, end);
-    return new Known(new StoredState(next, token), m.serial(), 0, m.serial(), j.size(), end, false);
+    return new Known(new StoredState(next, token), m.serial(), 0, m.serial(), j.size(), end, false).seen(gen, null).withTail(journalBytes, 0, null);
   }
 
   /** Appends one record; the caller holds the lock and has checked the expected version. */
   private Known append(Known disk, Snapshot next, byte[] record) throws IOException {
     removeStaleTemps();
     JournalVersion t = disk.token();
+    FileStamp journalStamp = t.journal();
     Object key = t.journalKey();
     long end = t.end();
     long size = disk.journalSize;
     long dirty = Math.max(end, disk.dirtyEnd);
+    FileStamp quietDir = disk.quietDir;
     if (key == null || end == 0 || disk.stale || disk.journalLast != disk.serial()) {
       // No journal yet, or one that does not continue state.json: start one on the base.
       setAside(disk);
@@ -768,7 +901,9 @@ public final class JournalFileBackend implements HistoryBackend {
       byte[] bytes = withSpaceAhead(header);
       moveInto(writeTemp(dir, "." + name + ".", bytes), journal);
       fsyncDir(dir);
-      key = FileStamp.of(journal).key();
+      journalStamp = FileStamp.of(journal);
+      key = journalStamp.key();
+      quietDir = null;
       end = header.length;
       size = bytes.length;
       dirty = end;
@@ -791,14 +926,21 @@ public final class JournalFileBackend implements HistoryBackend {
       writeFully(ch, ByteBuffer.allocate(Math.toIntExact(grown - recordEnd)), recordEnd);
       size = grown;
     }
-    // The bookkeeping goes before the sync, which changes neither the stamp nor what others see:
-    // measured, the same calls cost twice as much right after a sync.
-    sidecar.bumpGeneration();
-    FileStamp written = FileStamp.of(journal);
+    // The generation goes before the sync, which changes nothing others see: measured, the same
+    // call costs twice as much right after a sync. No stat of the journal: see the design notes.
+    long gen;
+    if (disk.generation == UNKNOWN_GENERATION) {
+      gen = sidecar.bumpGeneration();
+    } else {
+      gen = disk.generation + 1; // read under this lock, at the start of this save
+      sidecar.setGeneration(gen);
+    }
     ch.force(false);
     Metadata m = next.metadata();
-    JournalVersion token = new JournalVersion(m.serial(), m.lineage(), t.base(), written, recordEnd);
-    return new Known(new StoredState(next, token), disk.baseSerial, disk.records + 1, m.serial(), size, recordEnd, false);
+    JournalVersion token = new JournalVersion(m.serial(), m.lineage(), t.base(), journalStamp, recordEnd);
+    return new Known(new StoredState(next, token), disk.baseSerial, disk.records + 1, m.serial(), size, recordEnd, false)
+        .seen(gen, quietDir)
+        .withTail(record, end, null);
   }
 
   /**
@@ -994,10 +1136,11 @@ public final class JournalFileBackend implements HistoryBackend {
     moveInto(tmp, file);
     fsyncDir(dir);
     byte[] header = JournalCodec.header(s, encoded.lineage());
-    moveInto(writeTemp(dir, "." + name + ".", withSpaceAhead(header, tail)), journal);
+    byte[] journalBytes = withSpaceAhead(header, tail);
+    moveInto(writeTemp(dir, "." + name + ".", journalBytes), journal);
     fsyncDir(dir);
     closeChannel();
-    sidecar.bumpGeneration();
+    long gen = sidecar.bumpGeneration();
     if (retention > 0) {
       prune(disk.serial(), s);
     }
@@ -1005,7 +1148,7 @@ public final class JournalFileBackend implements HistoryBackend {
     FileStamp j = FileStamp.of(journal);
     JournalVersion token = new JournalVersion(disk.serial(), disk.lineage(), stamp, j, header.length + tail.length);
     Known installed = new Known(new StoredState(disk.state.snapshot(), token), s, (int) (disk.serial() - s), disk.serial(), j.size(),
-        header.length + tail.length, false);
+        header.length + tail.length, false).seen(gen, null).withTail(journalBytes, 0, null);
     known = installed;
     Log.LOG.debug("Compacted {} at version {} ({} records carried over)", file, s, installed.records);
     return installed;

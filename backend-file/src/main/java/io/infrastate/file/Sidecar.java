@@ -113,9 +113,15 @@ final class Sidecar {
     }
   }
 
-  /** Adds one to the write generation; call only while holding the lock. */
-  void bumpGeneration() throws IOException {
-    setGeneration(generation() + 1);
+  /**
+   * Adds one to the write generation; call only while holding the lock.
+   *
+   * @return the new generation
+   */
+  long bumpGeneration() throws IOException {
+    long next = generation() + 1;
+    setGeneration(next);
+    return next;
   }
 
   /** Both locks, released together. */

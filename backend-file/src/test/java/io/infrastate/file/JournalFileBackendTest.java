@@ -247,7 +247,7 @@ class JournalFileBackendTest {
   }
 
   @Test
-  void aDamagedRecordFollowedByMoreIsRefusedAndNeverOverwritten() throws Exception {
+  void aDamagedRecordInTheMiddleIsRefusedByEveryLoadAndNeverOverwritten() throws Exception {
     Path file = tmp.resolve("state.json");
     Path journal;
     State writer;
@@ -260,6 +260,7 @@ class JournalFileBackendTest {
       journal = writerBackend.journalPath();
       byte[] bytes = Files.readAllBytes(journal);
       JournalCodec.Scan scan = JournalCodec.scan(bytes, 0, false);
+      int end = (int) scan.validEnd;
       // flip a byte inside the third record's payload (a record in the middle)
       long third = scan.entries.get(2).end();
       bytes[(int) third - 20] ^= 0x01;
@@ -268,10 +269,135 @@ class JournalFileBackendTest {
           .isInstanceOf(CorruptStateException.class)
           .hasMessageContaining(journal.toString())
           .hasMessageContaining("checksum");
-      assertThatThrownBy(() -> writer.addHost(host("more"))).isInstanceOf(CorruptStateException.class);
+      try (JournalFileBackend other = inline(file).build()) {
+        assertThatThrownBy(() -> State.load(other)).isInstanceOf(CorruptStateException.class);
+      }
       assertThat(Files.readAllBytes(journal)).isEqualTo(bytes);
+      // A handle that already holds every record does not read them again before it appends (see
+      // the design notes): its write goes after them, and the damage stays as it was.
+      writer.addHost(host("more"));
+      assertThat(Arrays.equals(Files.readAllBytes(journal), 0, end, bytes, 0, end)).isTrue();
+      assertThatThrownBy(() -> reload(file)).isInstanceOf(CorruptStateException.class).hasMessageContaining("checksum");
     } finally {
       writerBackend.close();
+    }
+  }
+
+  /** An outside change to a journal that a live writer has written to. */
+  private enum OutsideChange {
+    /** An older copy renamed over it (a new inode). */
+    REPLACED_BY_RENAME,
+    /** An older copy written over it in place, as {@code cp} does (the same inode). */
+    COPIED_OVER_IN_PLACE,
+    /** Cut back to an older length in place. */
+    TRUNCATED
+  }
+
+  @Test
+  void aLiveWriterWritesOnTopOfAJournalChangedFromOutsideInsteadOfAppendingToWhatItRemembers() throws Exception {
+    // Once the directory has not changed for a while, a writer checks the journal without a stat
+    // (the generation, the directory's stamp, the bytes around its last record's end); before,
+    // with stats. Both ways must see each change.
+    List<Runnable> afterSettling = new ArrayList<>();
+    List<AutoCloseable> open = new ArrayList<>();
+    try {
+      for (boolean settled : new boolean[] {false, true}) {
+        for (OutsideChange change : OutsideChange.values()) {
+          Path dir = Files.createDirectories(tmp.resolve(change + "-" + settled));
+          Path file = dir.resolve("state.json");
+          JournalFileBackend backend = inline(file).build();
+          State state = State.load(backend);
+          open.add(state);
+          open.add(backend);
+          state.addHost(host("a"));
+          Runnable rest = () -> {
+            try {
+              state.addHost(host("b"));
+              Path journal = backend.journalPath();
+              byte[] older = Files.readAllBytes(journal);
+              long olderEnd = recordsEnd(journal);
+              state.addHost(host("c"));
+              state.addHost(host("d"));
+              switch (change) {
+                case REPLACED_BY_RENAME:
+                  Path copy = tmp.resolve("copy-" + change + "-" + settled);
+                  Files.write(copy, older);
+                  Files.move(copy, journal, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                  break;
+                case COPIED_OVER_IN_PLACE:
+                  Files.write(journal, older);
+                  break;
+                case TRUNCATED:
+                  try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(journal, StandardOpenOption.WRITE)) {
+                    ch.truncate(olderEnd);
+                  }
+                  break;
+                default:
+                  throw new AssertionError(change);
+              }
+              state.addHost(host("after"));
+              Snapshot stored = reload(file);
+              assertThat(stored.hosts().keySet()).as("%s, directory settled: %s", change, settled).containsExactlyInAnyOrder("a", "b", "after");
+              assertThat(stored).isEqualTo(state.snapshot());
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          };
+          if (settled) {
+            afterSettling.add(rest);
+          } else {
+            rest.run();
+          }
+        }
+      }
+      awaitUnchangedFor(tmp, Duration.ofMillis(2500));
+      afterSettling.forEach(Runnable::run);
+    } finally {
+      for (AutoCloseable c : open) {
+        c.close();
+      }
+    }
+  }
+
+  @Test
+  void aSecondHandleWritingInBetweenIsSeenOnceTheDirectoryHasSettled() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend b1 = inline(file).build();
+        State s1 = State.load(b1);
+        JournalFileBackend b2 = inline(file).build()) {
+      s1.addHost(host("a"));
+      try (State s2 = State.load(b2)) {
+        awaitUnchangedFor(tmp, Duration.ofMillis(2500));
+        for (int i = 0; i < 20; i++) {
+          s1.addHost(host("one" + i));
+          s2.addHost(host("two" + i));
+        }
+        // each write went on top of the other handle's: none lost, none refused
+        assertThat(s2.allHosts()).hasSize(41);
+        assertThat(reload(file)).isEqualTo(s2.snapshot());
+        assertThat(s2.metadata().serial()).isEqualTo(41);
+      }
+    }
+  }
+
+  /** Waits until nothing in {@code dir} (its entries) has changed for {@code quiet}. */
+  private static void awaitUnchangedFor(Path dir, Duration quiet) throws Exception {
+    for (Path d : listDirs(dir)) {
+      while (true) {
+        FileStamp stamp = FileStamp.of(d);
+        long newest = Math.max(stamp.mtimeNanos(), stamp.ctimeNanos());
+        long left = newest + quiet.toNanos() - System.currentTimeMillis() * 1_000_000L;
+        if (left <= 0) {
+          break;
+        }
+        Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      }
+    }
+  }
+
+  private static List<Path> listDirs(Path dir) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isDirectory).toList();
     }
   }
 
