@@ -146,16 +146,9 @@ class GroupCommitTest {
   void followersReturnOnceTheirGroupIsPersistedWithoutWaitingForTheNextGroup() throws Exception {
     GatesBackend backend = new GatesBackend(1, 2, 3);
     State state = State.load(backend);
-    Thread first = new Thread(() -> state.addHost(HostState.builder("first").build()));
-    first.start();
-    backend.awaitEntered(1);
+    Thread first = startHeld(state, backend, "first", 1);
     List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-    List<Runnable> writes = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      String name = "f" + i;
-      writes.add(() -> state.addHost(HostState.builder(name).build()));
-    }
-    List<Thread> followers = start(writes, failures);
+    List<Thread> followers = startAdding(state, "f", 8, failures);
     awaitParked(followers);
     backend.open.get(1).countDown();
     backend.awaitEntered(2); // the eight followers' group
@@ -183,16 +176,9 @@ class GroupCommitTest {
   void moreQueuedWritersThanOneGroupTakesAreAllStoredInGroupsOfAtMost256() throws Exception {
     GatesBackend backend = new GatesBackend(1);
     State state = State.load(backend);
-    Thread first = new Thread(() -> state.addHost(HostState.builder("first").build()));
-    first.start();
-    backend.awaitEntered(1);
+    Thread first = startHeld(state, backend, "first", 1);
     List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-    List<Runnable> writes = new ArrayList<>();
-    for (int i = 0; i < 300; i++) {
-      String name = "q" + i;
-      writes.add(() -> state.addHost(HostState.builder(name).build()));
-    }
-    List<Thread> queued = start(writes, failures);
+    List<Thread> queued = startAdding(state, "q", 300, failures);
     awaitParked(queued);
     backend.open.get(1).countDown();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
@@ -212,9 +198,7 @@ class GroupCommitTest {
   void aQueuedWriterThatIsInterruptedStillWaitsForItsWriteAndKeepsTheInterrupt() throws Exception {
     GatesBackend backend = new GatesBackend(1);
     State state = State.load(backend);
-    Thread first = new Thread(() -> state.addHost(HostState.builder("first").build()));
-    first.start();
-    backend.awaitEntered(1);
+    Thread first = startHeld(state, backend, "first", 1);
     java.util.concurrent.atomic.AtomicBoolean interruptedAfter = new java.util.concurrent.atomic.AtomicBoolean();
     List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
     List<Thread> queued = start(List.of(() -> {
@@ -247,6 +231,24 @@ class GroupCommitTest {
       state.addHost(HostState.builder("outer").build());
       assertThat(state.metadata().serial()).isEqualTo(1);
     }
+  }
+
+  /** Starts a writer of one host and waits until its save number {@code save} is held at its gate. */
+  private static Thread startHeld(State state, GatesBackend backend, String name, int save) throws InterruptedException {
+    Thread t = new Thread(() -> state.addHost(HostState.builder(name).build()));
+    t.start();
+    backend.awaitEntered(save);
+    return t;
+  }
+
+  /** Starts a thread adding host {@code prefix + i} for each i below {@code count}. */
+  private static List<Thread> startAdding(State state, String prefix, int count, List<Throwable> failures) {
+    List<Runnable> writes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String name = prefix + i;
+      writes.add(() -> state.addHost(HostState.builder(name).build()));
+    }
+    return start(writes, failures);
   }
 
   /** Starts a thread for each write; what a write throws goes to {@code failures}. */
