@@ -458,7 +458,7 @@ public final class JournalFileBackend implements HistoryBackend {
     if (cached != null && cached.state != null && quiet(cached, gen, d, s1, locked)) {
       return cached;
     }
-    FileStamp quietDir = settled(d);
+    FileStamp quietDir = settled(d, System.currentTimeMillis() * 1_000_000L);
     FileStamp j1 = FileStamp.of(journal);
     if (cached != null && cached.state != null) {
       JournalVersion t = cached.token();
@@ -489,7 +489,7 @@ public final class JournalFileBackend implements HistoryBackend {
    * Whether {@code cached} is still the latest version, known without a stat of the journal: no
    * writer of the protocol wrote since (the generation), state.json is the same file, the journal
    * was not replaced (the directory holding it has not changed since its identity was confirmed),
-   * and nothing follows the last record.
+   * and its last record ends as written, with nothing after it.
    */
   private boolean quiet(Known cached, long gen, FileStamp d, FileStamp s1, boolean locked) throws IOException {
     JournalVersion t = cached.token();
@@ -509,25 +509,29 @@ public final class JournalFileBackend implements HistoryBackend {
       return false;
     }
     byte[] around = read(t.end() - TAIL, t.end() + JournalCodec.FRAME_HEADER, t.journalKey(), locked);
-    if (around == null || !Arrays.equals(around, 0, TAIL, cached.tail, 0, TAIL)) {
-      return false;
-    }
-    for (int i = TAIL; i < around.length; i++) {
-      if (around[i] != 0) {
+    return around != null && Arrays.equals(around, 0, TAIL, cached.tail, 0, TAIL) && zerosFrom(around, TAIL);
+  }
+
+  private static boolean zerosFrom(byte[] bytes, int from) {
+    for (int i = from; i < bytes.length; i++) {
+      if (bytes[i] != 0) {
         return false;
       }
     }
     return true;
   }
 
-  /** The directory's stamp if it has not changed for long enough to vouch for its entries, else null. */
-  private static FileStamp settled(FileStamp d) {
+  /**
+   * The directory's stamp if, at {@code nowNanos} (wall clock, epoch nanoseconds), it has not
+   * changed for long enough to vouch for its entries; else null.
+   */
+  static FileStamp settled(FileStamp d, long nowNanos) {
     if (d == null) {
       return null;
     }
     long newest = Math.max(d.mtimeNanos(), d.ctimeNanos());
     long slack = newest % 1_000_000_000L == 0 ? COARSE_CLOCK_SLACK_NANOS : FINE_CLOCK_SLACK_NANOS;
-    return newest + slack <= System.currentTimeMillis() * 1_000_000L ? d : null;
+    return newest + slack <= nowNanos ? d : null;
   }
 
   /**
@@ -540,15 +544,7 @@ public final class JournalFileBackend implements HistoryBackend {
       return true;
     }
     byte[] head = read(end, end + Math.min(JournalCodec.FRAME_HEADER, size - end), key, locked);
-    if (head == null) {
-      return false;
-    }
-    for (byte b : head) {
-      if (b != 0) {
-        return false;
-      }
-    }
-    return true;
+    return head != null && zerosFrom(head, 0);
   }
 
   /**
@@ -928,13 +924,8 @@ public final class JournalFileBackend implements HistoryBackend {
     }
     // The generation goes before the sync, which changes nothing others see: measured, the same
     // call costs twice as much right after a sync. No stat of the journal: see the design notes.
-    long gen;
-    if (disk.generation == UNKNOWN_GENERATION) {
-      gen = sidecar.bumpGeneration();
-    } else {
-      gen = disk.generation + 1; // read under this lock, at the start of this save
-      sidecar.setGeneration(gen);
-    }
+    long gen = disk.generation + 1; // readDisk read it under this lock, at the start of this save
+    sidecar.setGeneration(gen);
     ch.force(false);
     Metadata m = next.metadata();
     JournalVersion token = new JournalVersion(m.serial(), m.lineage(), t.base(), journalStamp, recordEnd);

@@ -380,6 +380,19 @@ class JournalFileBackendTest {
     }
   }
 
+  @Test
+  void aDirectoryStampVouchesOnlyOnceOlderThanATickOfTheFileClock() {
+    long now = 1_800_000_000_000_000_000L;
+    FileStamp fine = new FileStamp(1L, 4096, now - 30_000_000L, now - 40_000_000L + 7);
+    assertThat(JournalFileBackend.settled(fine, now)).as("changed 30 ms ago").isNull();
+    assertThat(JournalFileBackend.settled(fine, now + 30_000_000L)).as("changed 60 ms ago").isEqualTo(fine);
+    // whole-second times (no fraction stored) must be two seconds old
+    FileStamp coarse = new FileStamp(1L, 4096, now - 1_000_000_000L, now - 1_000_000_000L);
+    assertThat(JournalFileBackend.settled(coarse, now)).as("whole seconds, 1 s ago").isNull();
+    assertThat(JournalFileBackend.settled(coarse, now + 1_500_000_000L)).as("whole seconds, 2.5 s ago").isEqualTo(coarse);
+    assertThat(JournalFileBackend.settled(null, now)).isNull();
+  }
+
   /** Waits until nothing in {@code dir} (its entries) has changed for {@code quiet}. */
   private static void awaitUnchangedFor(Path dir, Duration quiet) throws Exception {
     for (Path d : listDirs(dir)) {
