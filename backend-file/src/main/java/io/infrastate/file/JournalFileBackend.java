@@ -136,8 +136,11 @@ public final class JournalFileBackend implements HistoryBackend {
    *   4. Append: if non-zero bytes follow the last valid record (a torn tail of a writer that
    *      crashed mid-append: it never returned Saved), overwrite them with zeros and sync first;
    *      write the record where the zeros start with one positional write and force(false)
-   *      (fdatasync). When the zeros run out, 64 KiB of fresh zeros are written after the record
-   *      before that sync, which then also commits the new size. The write is durable when save
+   *      (fdatasync). When fewer than a frame header of zeros would be left after the record, 64
+   *      KiB of fresh zeros are written after it before that sync, which then also commits the new
+   *      size: at least a frame header of zeros always follows the last record, which is what
+   *      step 3 and loadIfChanged read to see that nothing was appended (without it, they read
+   *      the whole state again). The write is durable when save
    *      returns; its cost is one small write and one sync, whatever the state's size.
    *      Creating the state (nothing stored) writes state.json whole (temp, fsync, rename, fsync
    *      directory) and a journal holding the creation record, for the history.
@@ -916,8 +919,10 @@ public final class JournalFileBackend implements HistoryBackend {
     }
     long recordEnd = end + record.length;
     writeFully(ch, ByteBuffer.wrap(record), end);
-    if (recordEnd > size) {
-      // Out of space: fresh zeros after the record, made durable by the same sync.
+    if (recordEnd + JournalCodec.FRAME_HEADER > size) {
+      // Out of space: fresh zeros after the record, made durable by the same sync. At least a
+      // frame header of zeros always follows the last record: that is how the next write (and
+      // loadIfChanged) sees, from those bytes alone, that nothing was appended since.
       long grown = roundUp(recordEnd + SPACE_AHEAD);
       writeFully(ch, ByteBuffer.allocate(Math.toIntExact(grown - recordEnd)), recordEnd);
       size = grown;
