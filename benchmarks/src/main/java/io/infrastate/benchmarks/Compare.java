@@ -294,8 +294,9 @@ public final class Compare {
         "median", "p90", "×floor");
     table("reads", "Reads while a writer writes",
         "One reader thread calls getHost (random names) for a window alone, then while one writer thread adds hosts durably"
-            + " — flat out, then paced at 20 writes/s (or as fast as it can if slower). Reads/s alone; for each writer the"
-            + " reads/s ratio to alone, the reader's p99.9 latency (sampled) and the writes/s achieved. On 2 CPUs a flat-out"
+            + " — flat out, then paced at 20 writes/s (or as fast as it can if slower) — in " + rounds() + " rounds. Reads/s"
+            + " alone; for each writer the reads/s ratio to alone in the same round, the reader's p99.9 latency (sampled) and"
+            + " the writes/s achieved: medians over the rounds. On 2 CPUs a flat-out"
             + " writer takes one CPU (and the GC more), so the flat-out ratio measures CPU sharing as much as blocking. The two"
             + " floors read from a State that nobody writes while a bare durable writer with no library code runs beside the"
             + " reader: what they lose is what any durable writer costs a reader on this machine.",
@@ -306,9 +307,11 @@ public final class Compare {
     }
     writerColumns.add("8/1");
     table("writers", "Concurrent writers",
-        "T threads each add hosts durably through one shared handle (SQLite: a connection per thread) for a window."
-            + " Durable writes/s for T = " + java.util.Arrays.stream(writerThreads).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
-            + " and the 8-thread/1-thread ratio (infrastate: with group commit, also writes per commit at 8 threads).",
+        "T threads each add hosts durably through one shared handle (SQLite: a connection per thread) for a window, every T"
+            + " once per round, in " + rounds() + " rounds. Median durable writes/s for T = "
+            + java.util.Arrays.stream(writerThreads).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
+            + " and the median of the rounds' 8-thread/1-thread ratios (infrastate: with group commit, also writes per commit"
+            + " at 8 threads).",
         writerColumns.toArray(new String[0]));
     if (heap) {
       table("heap", "Memory of a loaded state",
@@ -932,25 +935,59 @@ public final class Compare {
     for (int i = 0; i < n; i++) {
       names[i] = Data.hostName(i);
     }
-    double seconds = window(n);
+    double window = window(n) / 2;
+    int rounds = rounds();
     for (String kind : READS) {
       try (Target t = target(kind, n, s, 2)) {
-        readLoop(t, names, seconds / 4, 0);
-        double[] alone = readLoop(t, names, seconds, 0);
-        double[] writing = readLoop(t, names, seconds, -1);
-        double[] alone2 = readLoop(t, names, seconds, 0);
-        double[] paced = readLoop(t, names, seconds, PACED_WRITES_PER_SECOND);
-        double ratio = writing[0] / alone[0];
-        double pacedRatio = paced[0] / alone2[0];
+        readLoop(t, names, window / 2, 0);
+        // alone, flat out, paced: in rounds, each ratio to the reads alone of its own round, so that
+        // this machine's drift (other tenants, the disk's sync latency) falls on both sides of it
+        double[][] alone = new double[rounds][];
+        double[][] flat = new double[rounds][];
+        double[][] paced = new double[rounds][];
+        double[] flatRatio = new double[rounds];
+        double[] pacedRatio = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+          alone[r] = readLoop(t, names, window, 0);
+          flat[r] = readLoop(t, names, window, -1);
+          paced[r] = readLoop(t, names, window, PACED_WRITES_PER_SECOND);
+          flatRatio[r] = flat[r][0] / alone[r][0];
+          pacedRatio[r] = paced[r][0] / alone[r][0];
+        }
+        double ratio = Stats.median(flatRatio);
+        double pacedMedian = Stats.median(pacedRatio);
+        double aloneRate = Stats.median(column(alone, 0));
         metrics.put("reads/" + kind + "/" + n, ratio);
-        metrics.put("reads-paced/" + kind + "/" + n, pacedRatio);
-        tables.get("reads").put(contenderName(kind), n, Stats.rate(alone[0]), Stats.ratio(ratio), Stats.time(writing[1]), Stats.rate(writing[2]),
-            Stats.ratio(pacedRatio), Stats.time(paced[1]), Stats.rate(paced[2]));
-        progress(String.format(Locale.ROOT, "reads    N=%-6s %-58s alone %s, writing flat out %.2f (p99.9 %s, %s writes), paced %.2f (p99.9 %s, %s writes)", label(n), contenderName(kind),
-            Stats.rate(alone[0]), ratio, Stats.time(writing[1]), Stats.rate(writing[2]), pacedRatio, Stats.time(paced[1]), Stats.rate(paced[2])));
+        metrics.put("reads-paced/" + kind + "/" + n, pacedMedian);
+        tables.get("reads").put(contenderName(kind), n, Stats.rate(aloneRate), Stats.ratio(ratio), Stats.time(Stats.median(column(flat, 1))),
+            Stats.rate(Stats.median(column(flat, 2))), Stats.ratio(pacedMedian), Stats.time(Stats.median(column(paced, 1))),
+            Stats.rate(Stats.median(column(paced, 2))));
+        progress(String.format(Locale.ROOT, "reads    N=%-6s %-58s by round: alone %s; writing flat out %s (writer %s); paced %s (writer %s)", label(n),
+            contenderName(kind), rates(column(alone, 0)), ratios(flatRatio), rates(column(flat, 2)), ratios(pacedRatio), rates(column(paced, 2))));
       }
       gc();
     }
+  }
+
+  /** How many rounds the reads and writers scenarios alternate their measurements in. */
+  private int rounds() {
+    return quick ? 1 : 3;
+  }
+
+  private static double[] column(double[][] rows, int i) {
+    double[] out = new double[rows.length];
+    for (int r = 0; r < rows.length; r++) {
+      out[r] = rows[r][i];
+    }
+    return out;
+  }
+
+  private static String rates(double[] values) {
+    return java.util.Arrays.stream(values).mapToObj(Stats::rate).collect(java.util.stream.Collectors.joining(" / "));
+  }
+
+  private static String ratios(double[] values) {
+    return java.util.Arrays.stream(values).mapToObj(v -> String.format(Locale.ROOT, "%.2f", v)).collect(java.util.stream.Collectors.joining(" / "));
   }
 
   /** The writer's pace in the second reads-while-writing measurement. */
@@ -1034,34 +1071,45 @@ public final class Compare {
   }
 
   private void writers(int n, Snapshot s) throws Exception {
-    double seconds = window(n);
+    double window = window(n) / 2;
+    int rounds = rounds();
     for (String kind : CONCURRENT) {
-      List<String> cells = new ArrayList<>();
-      double one = Double.NaN;
-      double eight = Double.NaN;
-      double perCommit = Double.NaN;
+      double[][] rates = new double[writerThreads.length][rounds];
+      double[] eightToOne = new double[rounds];
+      double[] perCommit = new double[rounds];
+      java.util.Arrays.fill(eightToOne, Double.NaN);
+      java.util.Arrays.fill(perCommit, Double.NaN);
       try (Target t = target(kind, n, s, java.util.Arrays.stream(writerThreads).max().orElse(8))) {
         writeLoop(t, 1, quick ? 0.05 : 0.5);
-        for (int threads : writerThreads) {
-          long c0 = t.commits();
-          double[] r = writeLoop(t, threads, seconds);
-          long c1 = t.commits();
-          cells.add(Stats.rate(r[0]));
-          if (threads == 1) {
-            one = r[0];
-          }
-          if (threads == 8) {
-            eight = r[0];
-            if (c0 >= 0) {
-              perCommit = r[1] / Math.max(1, c1 - c0);
+        // every thread count once per round, the ratio taken within each round (see reads)
+        for (int r = 0; r < rounds; r++) {
+          double one = Double.NaN;
+          for (int i = 0; i < writerThreads.length; i++) {
+            int threads = writerThreads[i];
+            long c0 = t.commits();
+            double[] w = writeLoop(t, threads, window);
+            long c1 = t.commits();
+            rates[i][r] = w[0];
+            if (threads == 1) {
+              one = w[0];
+            }
+            if (threads == 8) {
+              eightToOne[r] = w[0] / one;
+              perCommit[r] = c0 >= 0 ? w[1] / Math.max(1, c1 - c0) : Double.NaN;
             }
           }
-          progress(String.format(Locale.ROOT, "writers  N=%-6s %-58s T=%d %s", label(n), contenderName(kind), threads, Stats.rate(r[0])));
         }
       }
-      String ratio = Stats.ratio(eight / one) + (Double.isNaN(perCommit) ? "" : String.format(Locale.ROOT, " (%.1f writes/commit)", perCommit));
-      cells.add(ratio);
-      metrics.put("writers/" + kind + "/" + n, eight / one);
+      List<String> cells = new ArrayList<>();
+      for (int i = 0; i < writerThreads.length; i++) {
+        cells.add(Stats.rate(Stats.median(rates[i])));
+        progress(String.format(Locale.ROOT, "writers  N=%-6s %-58s T=%d by round: %s", label(n), contenderName(kind), writerThreads[i], rates(rates[i])));
+      }
+      double ratio = Stats.median(eightToOne);
+      double commits = Stats.median(perCommit);
+      cells.add(Stats.ratio(ratio) + (Double.isNaN(commits) ? "" : String.format(Locale.ROOT, " (%.1f writes/commit)", commits)));
+      progress(String.format(Locale.ROOT, "writers  N=%-6s %-58s 8/1 by round: %s", label(n), contenderName(kind), ratios(eightToOne)));
+      metrics.put("writers/" + kind + "/" + n, ratio);
       tables.get("writers").put(contenderName(kind), n, cells.toArray(new String[0]));
       gc();
     }

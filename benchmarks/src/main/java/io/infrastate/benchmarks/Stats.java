@@ -20,6 +20,22 @@ public final class Stats {
   }
 
   /**
+   * The median of values (the mean of the middle two for an even count).
+   *
+   * @param values the values
+   * @return the median, or NaN if there are none
+   */
+  public static double median(double... values) {
+    if (values.length == 0) {
+      return Double.NaN;
+    }
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int mid = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+  /**
    * A percentile of samples (nearest rank).
    *
    * @param nanos samples
