@@ -1004,12 +1004,15 @@ public final class Compare {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Thread writer = null;
     CountDownLatch writerStarted = new CountDownLatch(1);
+    // The writer stops at the window's end by itself too: a writer holding a lock over its saves
+    // (the Go-FTL2 port) can starve the reader, which then sees the window's end only late.
+    long deadline = System.nanoTime() + (long) (seconds * 1e9);
     if (withWriter) {
       writer = new Thread(() -> {
         writerStarted.countDown();
         try {
           long next = System.nanoTime();
-          while (!stop.get()) {
+          while (!stop.get() && System.nanoTime() - deadline < 0) {
             t.write(seq());
             writes.incrementAndGet();
             if (writesPerSecond > 0) {
@@ -1032,9 +1035,8 @@ public final class Compare {
     long reads = 0;
     long rnd = 0x9E3779B97F4A7C15L;
     long t0 = System.nanoTime();
-    long deadline = t0 + (long) (seconds * 1e9);
     long now = t0;
-    while (now < deadline) {
+    while (now - deadline < 0) {
       for (int i = 0; i < 64; i++) {
         rnd ^= rnd << 13;
         rnd ^= rnd >>> 7;
