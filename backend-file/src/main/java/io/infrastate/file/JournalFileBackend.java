@@ -147,8 +147,8 @@ public final class JournalFileBackend implements HistoryBackend {
    *   5. Bump the sidecar's generation (before the sync); remember (snapshot, position, generation,
    *      the record's last bytes) as the latest version.
    *
-   * Compaction, when the journal holds compactEvery records or more bytes than state.json (at
-   * least 1 MiB), on a background thread: encode the latest known version (serial s) and write it
+   * Compaction, when the journal holds a quarter of state.json's bytes (at least 1 MiB; or what
+   * compactAtBytes / compactEvery set), on a background thread: encode the latest known version (serial s) and write it
    * to a temporary file with fsync, outside the lock (this is the whole-state cost, paid off the
    * write path). Then, under the lock, if state.json and the journal are still those the version
    * was read from: link the old base and journal into the history, link the old base as the
@@ -188,6 +188,7 @@ public final class JournalFileBackend implements HistoryBackend {
   private static final FileAttribute<?>[] OWNER_ONLY = ownerOnly();
   private static final int LOAD_ATTEMPTS = 8;
   private static final long MIN_COMPACT_BYTES = 1 << 20;
+  private static final int MAX_COMPACT_RECORDS = 100_000_000;
   private static final long COMPACTION_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final long UNKNOWN_GENERATION = Long.MIN_VALUE;
   /** How many bytes before the last record's end the quiet check compares. */
@@ -330,8 +331,8 @@ public final class JournalFileBackend implements HistoryBackend {
 
   /**
    * A journaled backend for the state file at {@code path} with default settings: compaction in
-   * the background after 10,000 records or once the journal outgrows {@code state.json}, and 20
-   * versions of history. The file need not exist; missing parent directories are created.
+   * the background once the journal holds a quarter of {@code state.json}'s bytes (at least 1
+   * MiB), and 20 versions of history. The file need not exist; missing parent directories are created.
    *
    * @param path the state file, such as {@code state.json}
    * @return a new backend; close it when done
@@ -1040,8 +1041,17 @@ public final class JournalFileBackend implements HistoryBackend {
     if (k.records == 0 || System.nanoTime() - compactionRetryAt < 0) {
       return false;
     }
-    long bytes = compactBytes > 0 ? compactBytes : Math.max(MIN_COMPACT_BYTES, k.token().base().size());
-    return k.records >= compactRecords || k.token().end() >= bytes;
+    return k.records >= compactRecords || k.token().end() >= compactionBytes(compactBytes, k.token().base().size());
+  }
+
+  /**
+   * How many journal bytes start a compaction: {@code configured} if set, else a quarter of
+   * state.json's size and at least 1 MiB. Proportional to the state, so that each record pays a
+   * constant share of the whole-state write that folds it in (about four times its own bytes), at
+   * any size; and a load parses at most a quarter more bytes than state.json's.
+   */
+  static long compactionBytes(long configured, long baseSize) {
+    return configured > 0 ? configured : Math.max(MIN_COMPACT_BYTES, baseSize / 4);
   }
 
   private Known compactLocked(Known disk) throws IOException {
@@ -1462,7 +1472,7 @@ public final class JournalFileBackend implements HistoryBackend {
   public static final class Builder {
     private final Path path;
     private int retention = 20;
-    private int compactRecords = 10_000;
+    private int compactRecords = MAX_COMPACT_RECORDS;
     private long compactBytes;
     private boolean background = true;
 
@@ -1486,13 +1496,15 @@ public final class JournalFileBackend implements HistoryBackend {
     }
 
     /**
-     * Compacts once the journal holds this many records (10,000 by default).
+     * Compacts once the journal holds this many records, or earlier by {@link
+     * #compactAtBytes(long)}. By default there is no limit on the count (100,000,000): the
+     * journal's bytes decide.
      *
      * @param records 1..100000000
      * @return this builder
      */
     public Builder compactEvery(int records) {
-      if (records < 1 || records > 100_000_000) {
+      if (records < 1 || records > MAX_COMPACT_RECORDS) {
         throw new IllegalArgumentException("compactEvery must be within 1..100000000: " + records);
       }
       this.compactRecords = records;
@@ -1500,9 +1512,12 @@ public final class JournalFileBackend implements HistoryBackend {
     }
 
     /**
-     * Compacts once the journal holds this many bytes. By default (0) the journal may grow to the
-     * size of {@code state.json}, and at least to 1 MiB, so that loading costs at most about twice
-     * parsing {@code state.json}.
+     * Compacts once the journal holds this many bytes. By default (0) the journal may grow to a
+     * quarter of {@code state.json}'s size, and at least to 1 MiB: a record then pays a share of
+     * the whole-state write that folds it in that does not grow with the state (about four times
+     * its own bytes), and a load parses at most a quarter more than {@code state.json}. (A fixed
+     * count of records would make that share grow with the state: at 100k hosts, a compaction
+     * every 10,000 records cost each write about 50 µs of another thread's time.)
      *
      * @param bytes 0 for the default, else at least 4096
      * @return this builder

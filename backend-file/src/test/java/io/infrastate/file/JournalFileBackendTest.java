@@ -157,6 +157,41 @@ class JournalFileBackendTest {
     }
   }
 
+  /**
+   * By default a compaction starts once the journal holds a quarter of state.json's bytes (at least
+   * 1 MiB), whatever the number of records: each record then pays a share of the whole-state write
+   * that does not grow with the state.
+   */
+  @Test
+  void byDefaultTheJournalIsCompactedAtAQuarterOfStateJsonsSize() throws Exception {
+    assertThat(JournalFileBackend.compactionBytes(0, 0)).isEqualTo(1 << 20);
+    assertThat(JournalFileBackend.compactionBytes(0, 3L << 20)).isEqualTo(1 << 20);
+    assertThat(JournalFileBackend.compactionBytes(0, 40L << 20)).isEqualTo(10L << 20);
+    assertThat(JournalFileBackend.compactionBytes(8192, 40L << 20)).isEqualTo(8192);
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      state.update(tx -> {
+        for (int i = 0; i < 60; i++) {
+          tx.addHost(host(String.format("big%02d", i)).withVar("payload", "x".repeat(100_000)));
+        }
+      });
+      long base = Files.size(file);
+      assertThat(base).isGreaterThan(4L << 20);
+      long threshold = base / 4;
+      int writes = 0;
+      while (StateCodec.decode(Files.readAllBytes(file), "f", "").metadata().serial() == 1) {
+        long before = recordsEnd(backend.journalPath());
+        assertThat(before).as("the journal passed a quarter of state.json without a compaction").isLessThan(threshold);
+        state.addHost(host("w" + writes).withVar("payload", "y".repeat(50_000)));
+        writes++;
+      }
+      // the write that crossed a quarter of state.json's bytes compacted (inline), not an earlier one
+      assertThat((long) writes * 50_000).isGreaterThanOrEqualTo(threshold - 50_000);
+      assertThat(reload(file)).isEqualTo(state.snapshot());
+      assertThat(StateCodec.decode(Files.readAllBytes(file), "f", "")).isEqualTo(state.snapshot());
+    }
+  }
+
   // ------------------------------------------------------------------ torn tails and damage
 
   /**
