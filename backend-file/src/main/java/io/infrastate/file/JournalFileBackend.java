@@ -136,9 +136,9 @@ public final class JournalFileBackend implements HistoryBackend {
    *   4. Append: if non-zero bytes follow the last valid record (a torn tail of a writer that
    *      crashed mid-append: it never returned Saved), overwrite them with zeros and sync first;
    *      write the record where the zeros start with one positional write and force(false)
-   *      (fdatasync). When fewer than a frame header of zeros would be left after the record, 64
-   *      KiB of fresh zeros are written after it before that sync, which then also commits the new
-   *      size: at least a frame header of zeros always follows the last record, which is what
+   *      (fdatasync). When fewer than a frame header of zeros would be left after the record,
+   *      64 KiB of fresh zeros are written after it before that sync, which then also commits the
+   *      new size: at least a frame header of zeros always follows the last record, which is what
    *      step 3 and loadIfChanged read to see that nothing was appended (without it, they read
    *      the whole state again). The write is durable when save
    *      returns; its cost is one small write and one sync, whatever the state's size.
@@ -148,9 +148,9 @@ public final class JournalFileBackend implements HistoryBackend {
    *      the record's last bytes) as the latest version.
    *
    * Compaction, when the journal holds a quarter of state.json's bytes (at least 1 MiB; or what
-   * compactAtBytes / compactEvery set), on a background thread: encode the latest known version (serial s) and write it
-   * to a temporary file with fsync, outside the lock (this is the whole-state cost, paid off the
-   * write path). Then, under the lock, if state.json and the journal are still those the version
+   * compactAtBytes / compactEvery set), on a background thread: encode the latest known version
+   * (serial s) and write it to a temporary file with fsync, outside the lock (this is the
+   * whole-state cost, paid off the write path). Then, under the lock, if state.json and the journal are still those the version
    * was read from: link the old base and journal into the history, link the old base as the
    * backup, rename the temporary file over state.json and fsync the directory (now state.json = s;
    * the old journal's records <= s are skipped), then write a new journal = header(s) + the records
@@ -332,7 +332,8 @@ public final class JournalFileBackend implements HistoryBackend {
   /**
    * A journaled backend for the state file at {@code path} with default settings: compaction in
    * the background once the journal holds a quarter of {@code state.json}'s bytes (at least 1
-   * MiB), and 20 versions of history. The file need not exist; missing parent directories are created.
+   * MiB), and 20 versions of history. The file need not exist; missing parent directories are
+   * created.
    *
    * @param path the state file, such as {@code state.json}
    * @return a new backend; close it when done
@@ -1517,7 +1518,7 @@ public final class JournalFileBackend implements HistoryBackend {
      * the whole-state write that folds it in that does not grow with the state (about four times
      * its own bytes), and a load parses at most a quarter more than {@code state.json}. (A fixed
      * count of records would make that share grow with the state: at 100k hosts, a compaction
-     * every 10,000 records cost each write about 50 µs of another thread's time.)
+     * every 10,000 records cost each write about 100 µs of another thread's CPU.)
      *
      * @param bytes 0 for the default, else at least 4096
      * @return this builder
