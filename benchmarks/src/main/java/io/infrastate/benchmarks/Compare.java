@@ -1038,9 +1038,7 @@ public final class Compare {
     long now = t0;
     while (now - deadline < 0) {
       for (int i = 0; i < 64; i++) {
-        rnd ^= rnd << 13;
-        rnd ^= rnd >>> 7;
-        rnd ^= rnd << 17;
+        rnd = xorshift(rnd);
         String name = names[(int) ((rnd >>> 1) % names.length)];
         if (i == 0) {
           long a = System.nanoTime();
@@ -1066,6 +1064,14 @@ public final class Compare {
     }
     long[] l = java.util.Arrays.copyOf(lat, latN);
     return new double[] {reads / elapsed, Stats.percentile(l, 99.9), writes.get() / elapsed};
+  }
+
+  /** The next value of a xorshift sequence: the readers' cheap random choice of a name. */
+  static long xorshift(long x) {
+    x ^= x << 13;
+    x ^= x >>> 7;
+    x ^= x << 17;
+    return x;
   }
 
   private synchronized long seq() {

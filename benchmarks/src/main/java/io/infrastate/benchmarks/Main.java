@@ -14,10 +14,16 @@ import java.util.List;
  *     [--work DIR] [--quick] [--no-heap] [--only single,batch,load,reads,writers,heap]
  *     [--threads 1,2,4,8]
  * java -jar benchmarks/target/benchmarks.jar jmh [JMH options, such as -f 1 -wi 3 -i 5 Codec]
+ * java -jar benchmarks/target/benchmarks.jar probe writers [--size N] [--seconds S]
+ *     [--threads 1,8,1,8,1,8] [--compact-every K] [--work DIR]
+ * java -jar benchmarks/target/benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R]
+ *     [--work DIR]
  * </pre>
  *
  * <p>{@code compare} runs the comparison harness ({@link Compare}) and writes a markdown report
- * (default {@code benchmarks/target/compare-report.md}); {@code jmh} runs the JMH microbenchmarks.
+ * (default {@code benchmarks/target/compare-report.md}); {@code jmh} runs the JMH microbenchmarks;
+ * {@code probe} runs one of the small measurements of {@code Probe} (whole seconds; defaults: 1k
+ * hosts, 3-s windows, threads 1,8,1,8,1,8, 5 rounds).
  */
 public final class Main {
   private Main() {}
@@ -33,6 +39,12 @@ public final class Main {
       System.out.println("usage: java -jar benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE] [--work DIR] [--quick] [--no-heap]");
       System.out.println("       [--only single,batch,load,reads,writers,heap] [--threads 1,2,4,8]");
       System.out.println("       java -jar benchmarks.jar jmh [JMH options]");
+      System.out.println("       java -jar benchmarks.jar probe writers [--size N] [--seconds S] [--threads 1,8,1,8] [--compact-every K] [--work DIR]");
+      System.out.println("       java -jar benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R] [--work DIR]");
+      return;
+    }
+    if (args[0].equals("probe")) {
+      probe(Arrays.asList(args).subList(1, args.length));
       return;
     }
     if (args[0].equals("jmh")) {
@@ -40,7 +52,7 @@ public final class Main {
       return;
     }
     if (!args[0].equals("compare")) {
-      System.err.println("unknown command " + args[0] + "; use compare or jmh");
+      System.err.println("unknown command " + args[0] + "; use compare, jmh or probe");
       System.exit(2);
     }
     int[] sizes = {1_000, 10_000, 100_000};
@@ -86,6 +98,47 @@ public final class Main {
     }
     String command = "java -jar benchmarks/target/benchmarks.jar " + String.join(" ", args);
     new Compare(sizes, work, out, quick, heap, only, command, System.out).writerThreads(threads).run();
+  }
+
+  /** Runs {@code probe writers …} or {@code probe reader …}; exits with 2 on a bad option. */
+  private static void probe(List<String> args) throws Exception {
+    String kind = args.isEmpty() ? "" : args.get(0);
+    if (!kind.equals("writers") && !kind.equals("reader")) {
+      System.err.println("probe needs writers or reader, such as: probe writers --size 100000 --threads 1,8,1,8");
+      System.exit(2);
+    }
+    int size = 1_000;
+    double seconds = 3;
+    int[] threads = {1, 8, 1, 8, 1, 8};
+    int compactEvery = 0;
+    int rounds = 5;
+    Path work = Files.isDirectory(Path.of("benchmarks", "target")) ? Path.of("benchmarks", "target", "probe-work") : Path.of("probe-work");
+    for (int i = 1; i < args.size(); i++) {
+      String option = args.get(i);
+      if (i + 1 >= args.size()) {
+        System.err.println("option " + option + " needs a value");
+        System.exit(2);
+      }
+      String value = args.get(++i);
+      switch (option) {
+        case "--size" -> size = numbers(option, value)[0];
+        case "--seconds" -> seconds = numbers(option, value)[0];
+        case "--threads" -> threads = numbers(option, value);
+        case "--compact-every" -> compactEvery = numbers(option, value)[0];
+        case "--rounds" -> rounds = numbers(option, value)[0];
+        case "--work" -> work = Path.of(value);
+        default -> {
+          System.err.println("unknown option " + option);
+          System.exit(2);
+        }
+      }
+    }
+    Probe probe = new Probe(work, System.out);
+    if (kind.equals("writers")) {
+      probe.writers(size, seconds, threads, compactEvery);
+    } else {
+      probe.reader(size, seconds, rounds);
+    }
   }
 
   /** A comma-separated list of positive whole numbers ({@code _} allowed as a digit separator); exits with 2 if it is not one. */

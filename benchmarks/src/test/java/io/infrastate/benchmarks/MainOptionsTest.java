@@ -24,6 +24,16 @@ class MainOptionsTest {
   }
 
   @Test
+  void anUnknownProbeOrOptionIsRefused() {
+    assertThatThrownBy(() -> ChildJvm.run(Main.class, List.of(), "never", "probe", "disk"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("probe needs writers or reader");
+    assertThatThrownBy(() -> ChildJvm.run(Main.class, List.of(), "never", "probe", "writers", "--size", "0"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("option --size needs positive whole numbers");
+  }
+
+  @Test
   void anUnknownKindOfLoadIsRefused() {
     assertThatThrownBy(() -> ColdLoad.load("yaml", java.nio.file.Path.of("state.json")))
         .isInstanceOf(IllegalArgumentException.class)

@@ -50,6 +50,21 @@ class ReadmeBenchmarkIT {
     assertThat(run(command)).contains("CodecBench.encode", "DurableWriteBench", "StateWriteBench");
   }
 
+  @Test
+  void theProbeCommandsRun() throws Exception {
+    String readme = Files.readString(REPO.resolve("README.md"), StandardCharsets.UTF_8);
+    String writers = "java -jar benchmarks/target/benchmarks.jar probe writers --size 100000 --threads 1,8,1,8";
+    assertThat(readme).contains(writers).contains("`probe reader --size 10000 --rounds 5`");
+    // as the README shows them, with a tiny state and short windows appended (later options win)
+    List<String> command = new ArrayList<>(List.of(writers.split(" ")));
+    command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("--size", "10", "--seconds", "1", "--threads", "1", "--work", tmp.resolve("probe").toString()));
+    assertThat(run(command)).contains("T=1 ", "writes/commit", "compaction CPU");
+    List<String> reader = new ArrayList<>(command.subList(0, 4));
+    reader.addAll(List.of("reader", "--size", "10000", "--rounds", "5", "--size", "10", "--seconds", "1", "--rounds", "1", "--work", tmp.resolve("probe").toString()));
+    assertThat(run(reader)).contains("round 1: alone ", "median: alone ");
+  }
+
   private String run(List<String> command) throws Exception {
     Path log = tmp.resolve("out-" + System.nanoTime() + ".log");
     Process p = new ProcessBuilder(command).directory(REPO.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -1,0 +1,46 @@
+package io.infrastate.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The probes run end to end on a tiny state, print one line per window or round, and clean up. */
+class ProbeTest {
+  @TempDir Path tmp;
+
+  @Test
+  void theWritersProbePrintsOneLinePerThreadCount() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    new Probe(tmp, new PrintStream(bytes, true, StandardCharsets.UTF_8)).writers(10, 1, new int[] {1, 2}, 0);
+    List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).startsWith("T=1 ").contains("writes/commit");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^T=1 ([\\d,.]+)/s writes").matcher(lines.get(0));
+    assertThat(m.find()).as(lines.get(0)).isTrue();
+    assertThat(Double.parseDouble(m.group(1).replace(",", ""))).as("durable writes/s").isPositive();
+    assertThat(lines.get(1)).startsWith("T=2 ").contains("compaction CPU");
+    try (var left = Files.list(tmp)) {
+      assertThat(left).as("the probe's state is removed").isEmpty();
+    }
+  }
+
+  @Test
+  void theReaderProbePrintsEachRoundAndTheMedians() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    new Probe(tmp, new PrintStream(bytes, true, StandardCharsets.UTF_8)).reader(10, 1, 1);
+    List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).startsWith("round 1: alone ").contains("same state", "other state", "bare append");
+    assertThat(lines.get(1)).startsWith("median: alone ");
+    try (var left = Files.list(tmp)) {
+      assertThat(left).isEmpty();
+    }
+  }
+}
