@@ -140,8 +140,8 @@ public final class JournalFileBackend implements HistoryBackend {
    *      64 KiB of fresh zeros are written after it before that sync, which then also commits the
    *      new size: at least a frame header of zeros always follows the last record, which is what
    *      step 3 and loadIfChanged read to see that nothing was appended (without it, they read
-   *      the whole state again). The write is durable when save
-   *      returns; its cost is one small write and one sync, whatever the state's size.
+   *      the whole state again). The write is durable when save returns; its cost is one small
+   *      write and one sync, whatever the state's size.
    *      Creating the state (nothing stored) writes state.json whole (temp, fsync, rename, fsync
    *      directory) and a journal holding the creation record, for the history.
    *   5. Bump the sidecar's generation (before the sync); remember (snapshot, position, generation,
@@ -150,12 +150,12 @@ public final class JournalFileBackend implements HistoryBackend {
    * Compaction, when the journal holds a quarter of state.json's bytes (at least 1 MiB; or what
    * compactAtBytes / compactEvery set), on a background thread: encode the latest known version
    * (serial s) and write it to a temporary file with fsync, outside the lock (this is the
-   * whole-state cost, paid off the write path). Then, under the lock, if state.json and the journal are still those the version
-   * was read from: link the old base and journal into the history, link the old base as the
-   * backup, rename the temporary file over state.json and fsync the directory (now state.json = s;
-   * the old journal's records <= s are skipped), then write a new journal = header(s) + the records
-   * appended after s meanwhile, fsync it, rename it over the journal, fsync the directory. A
-   * crash at any step leaves a pair (state.json, journal) that loads as the same latest version.
+   * whole-state cost, paid off the write path). Then, under the lock, if state.json and the
+   * journal are still those the version was read from: link the old base and journal into the
+   * history, link the old base as the backup, rename the temporary file over state.json and
+   * fsync the directory (now state.json = s; the old journal's records <= s are skipped), then
+   * write a new journal = header(s) + the records appended after s meanwhile, fsync it, rename it
+   * over the journal, fsync the directory. A crash at any step leaves a pair (state.json, journal) that loads as the same latest version.
    * The lock is held for two renames, a copy of the few newest records and three syncs.
    *
    * Readers take no lock: they stat state.json and the journal, read, and stat again; if
@@ -1049,7 +1049,8 @@ public final class JournalFileBackend implements HistoryBackend {
    * How many journal bytes start a compaction: {@code configured} if set, else a quarter of
    * state.json's size and at least 1 MiB. Proportional to the state, so that each record pays a
    * constant share of the whole-state write that folds it in (about four times its own bytes), at
-   * any size; and a load parses at most a quarter more bytes than state.json's.
+   * any size; and a load parses about a quarter more bytes than state.json's at most (plus what
+   * was appended while a background compaction ran).
    */
   static long compactionBytes(long configured, long baseSize) {
     return configured > 0 ? configured : Math.max(MIN_COMPACT_BYTES, baseSize / 4);
@@ -1506,7 +1507,7 @@ public final class JournalFileBackend implements HistoryBackend {
      */
     public Builder compactEvery(int records) {
       if (records < 1 || records > MAX_COMPACT_RECORDS) {
-        throw new IllegalArgumentException("compactEvery must be within 1..100000000: " + records);
+        throw new IllegalArgumentException("compactEvery must be within 1.." + MAX_COMPACT_RECORDS + ": " + records);
       }
       this.compactRecords = records;
       return this;
@@ -1516,7 +1517,8 @@ public final class JournalFileBackend implements HistoryBackend {
      * Compacts once the journal holds this many bytes. By default (0) the journal may grow to a
      * quarter of {@code state.json}'s size, and at least to 1 MiB: a record then pays a share of
      * the whole-state write that folds it in that does not grow with the state (about four times
-     * its own bytes), and a load parses at most a quarter more than {@code state.json}. (A fixed
+     * its own bytes), and a load parses about a quarter more than {@code state.json} at most (plus
+     * what was appended while a background compaction ran). (A fixed
      * count of records would make that share grow with the state: at 100k hosts, a compaction
      * every 10,000 records cost each write about 100 µs of another thread's CPU.)
      *

@@ -192,6 +192,26 @@ class JournalFileBackendTest {
     }
   }
 
+  /** By default the number of records never starts a compaction: 10,050 small ones do not. */
+  @Test
+  void byDefaultTheNumberOfRecordsDoesNotStartACompaction() throws Exception {
+    Path file = tmp.resolve("state.json");
+    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+      state.update(tx -> {
+        for (int i = 0; i < 300; i++) {
+          tx.addHost(host(String.format("big%03d", i)).withVar("payload", "x".repeat(100_000)));
+        }
+      });
+      long base = Files.size(file);
+      for (int i = 0; i < 10_050; i++) {
+        state.addHost(host("h" + i));
+      }
+      assertThat(StateCodec.decode(Files.readAllBytes(file), "f", "").metadata().serial()).as("no compaction").isEqualTo(1);
+      assertThat(recordsEnd(backend.journalPath())).as("the records stay below a quarter of state.json").isLessThan(base / 4);
+      assertThat(reload(file)).isEqualTo(state.snapshot());
+    }
+  }
+
   // ------------------------------------------------------------------ torn tails and damage
 
   /**

@@ -63,7 +63,8 @@ public final class Compare {
   private final Map<String, Table> tables = new LinkedHashMap<>();
   private final Map<String, Double> metrics = new TreeMap<>();
   private final List<String> notes = new ArrayList<>();
-  private long seq;
+  /** Keys of the hosts the writers add, unique within the JVM. */
+  private static final AtomicLong SEQ = new AtomicLong();
   private int[] writerThreads = {1, 2, 4, 8};
   private String loadStart = "?";
   private String loadEnd = "?";
@@ -186,13 +187,13 @@ public final class Compare {
     long until = System.nanoTime() + (quick ? 0 : (long) (warmupSeconds * 1e9));
     for (int i = 0; i < warmup || (System.nanoTime() < until && i < 500); i++) {
       for (Op op : ops) {
-        op.run(seq++);
+        op.run(SEQ.getAndIncrement());
       }
     }
     long[][] t = new long[ops.length][samples];
     for (int r = 0; r < samples; r++) {
       for (int k = 0; k < ops.length; k++) {
-        long i0 = seq++;
+        long i0 = SEQ.getAndIncrement();
         long t0 = System.nanoTime();
         ops[k].run(i0);
         t[k][r] = System.nanoTime() - t0;
@@ -210,11 +211,11 @@ public final class Compare {
     // runs; warmup 0 means a one-shot measurement
     long until = System.nanoTime() + (quick || warmup == 0 ? 0 : 1_500_000_000L);
     for (int i = 0; i < warmup || (System.nanoTime() < until && i < 500); i++) {
-      op.run(seq++);
+      op.run(SEQ.getAndIncrement());
     }
     long[] t = new long[samples];
     for (int i = 0; i < samples; i++) {
-      long i0 = seq++;
+      long i0 = SEQ.getAndIncrement();
       long t0 = System.nanoTime();
       op.run(i0);
       t[i] = System.nanoTime() - t0;
@@ -227,7 +228,7 @@ public final class Compare {
   }
 
   private Path fresh(String name) throws IOException {
-    Path d = work.resolve(name + "-" + (seq++));
+    Path d = work.resolve(name + "-" + (SEQ.getAndIncrement()));
     Files.createDirectories(d);
     return d;
   }
@@ -241,7 +242,7 @@ public final class Compare {
     return StateOptions.builder().operator("bench@localhost").maxAttempts(1000).retryBackoff(Duration.ofMillis(1)).build();
   }
 
-  private static void create(Backend backend, Snapshot s) {
+  static void create(Backend backend, Snapshot s) {
     SaveResult r = backend.save(new SaveRequest(VersionToken.absent(), s, List.of(new Change.ReplaceAll(s)), new AuditEntry("bench", "create", "")));
     if (!(r instanceof SaveResult.Saved)) {
       throw new IllegalStateException("could not create the benchmark state: " + r);
@@ -494,13 +495,13 @@ public final class Compare {
         sample(20, 1, i -> db.putHost(Data.newHost(i)));
         for (int r = 0; r < rounds; r++) {
           for (int k = 0; k < block; k++) {
-            long i = seq++;
+            long i = SEQ.getAndIncrement();
             long t0 = System.nanoTime();
             state.addHost(Data.newHost(i));
             tj[r * block + k] = System.nanoTime() - t0;
           }
           for (int k = 0; k < block; k++) {
-            long i = seq++;
+            long i = SEQ.getAndIncrement();
             long t0 = System.nanoTime();
             db.putHost(Data.newHost(i));
             tq[r * block + k] = System.nanoTime() - t0;
@@ -760,7 +761,7 @@ public final class Compare {
   }
 
   /** A contender for the concurrent scenarios: a read, a durable write, and cleanup. */
-  private interface Target extends AutoCloseable {
+  interface Target extends AutoCloseable {
     void read(String name) throws Exception;
 
     void write(long k) throws Exception;
@@ -997,7 +998,7 @@ public final class Compare {
    * Returns {reads/s, p99.9 read latency in ns (sampled), writes/s}; {@code writesPerSecond} 0 for
    * no writer, -1 for a writer writing flat out, else the writer's pace.
    */
-  private double[] readLoop(Target t, String[] names, double seconds, int writesPerSecond) throws Exception {
+  static double[] readLoop(Target t, String[] names, double seconds, int writesPerSecond) throws Exception {
     boolean withWriter = writesPerSecond != 0;
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong writes = new AtomicLong();
@@ -1013,7 +1014,7 @@ public final class Compare {
         try {
           long next = System.nanoTime();
           while (!stop.get() && System.nanoTime() - deadline < 0) {
-            t.write(seq());
+            t.write(SEQ.getAndIncrement());
             writes.incrementAndGet();
             if (writesPerSecond > 0) {
               next += 1_000_000_000L / writesPerSecond;
@@ -1074,10 +1075,6 @@ public final class Compare {
     return x;
   }
 
-  private synchronized long seq() {
-    return seq++;
-  }
-
   private void writers(int n, Snapshot s) throws Exception {
     double window = window(n) / 2;
     int rounds = rounds();
@@ -1124,7 +1121,7 @@ public final class Compare {
   }
 
   /** Returns {writes/s, writes}. */
-  private double[] writeLoop(Target t, int threads, double seconds) throws Exception {
+  static double[] writeLoop(Target t, int threads, double seconds) throws Exception {
     AtomicLong done = new AtomicLong();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     CountDownLatch start = new CountDownLatch(1);
@@ -1135,7 +1132,7 @@ public final class Compare {
         try {
           start.await();
           while (System.nanoTime() < deadline[0]) {
-            t.write(seq());
+            t.write(SEQ.getAndIncrement());
             done.incrementAndGet();
           }
         } catch (Throwable e) {

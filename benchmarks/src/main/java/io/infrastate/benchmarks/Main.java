@@ -56,8 +56,8 @@ public final class Main {
       System.exit(2);
     }
     int[] sizes = {1_000, 10_000, 100_000};
-    Path out = Files.isDirectory(Path.of("benchmarks", "target")) ? Path.of("benchmarks", "target", "compare-report.md") : Path.of("compare-report.md");
-    Path work = Files.isDirectory(Path.of("benchmarks", "target")) ? Path.of("benchmarks", "target", "compare-work") : Path.of("compare-work");
+    Path out = inTarget("compare-report.md");
+    Path work = inTarget("compare-work");
     boolean quick = false;
     boolean heap = true;
     java.util.Set<String> only = new java.util.LinkedHashSet<>();
@@ -100,6 +100,12 @@ public final class Main {
     new Compare(sizes, work, out, quick, heap, only, command, System.out).writerThreads(threads).run();
   }
 
+  /** {@code name} in {@code benchmarks/target} when run from the project's root, else in the working directory. */
+  private static Path inTarget(String name) {
+    Path target = Path.of("benchmarks", "target");
+    return Files.isDirectory(target) ? target.resolve(name) : Path.of(name);
+  }
+
   /** Runs {@code probe writers …} or {@code probe reader …}; exits with 2 on a bad option. */
   private static void probe(List<String> args) throws Exception {
     String kind = args.isEmpty() ? "" : args.get(0);
@@ -112,7 +118,7 @@ public final class Main {
     int[] threads = {1, 8, 1, 8, 1, 8};
     int compactEvery = 0;
     int rounds = 5;
-    Path work = Files.isDirectory(Path.of("benchmarks", "target")) ? Path.of("benchmarks", "target", "probe-work") : Path.of("probe-work");
+    Path work = inTarget("probe-work");
     for (int i = 1; i < args.size(); i++) {
       String option = args.get(i);
       if (i + 1 >= args.size()) {

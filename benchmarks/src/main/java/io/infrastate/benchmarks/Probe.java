@@ -1,23 +1,15 @@
 package io.infrastate.benchmarks;
 
-import io.infrastate.AuditEntry;
 import io.infrastate.Snapshot;
 import io.infrastate.State;
 import io.infrastate.file.JournalFileBackend;
-import io.infrastate.spi.Change;
-import io.infrastate.spi.SaveRequest;
-import io.infrastate.spi.VersionToken;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Small measurements of one thing at a time, for finding where time goes (the comparison harness
@@ -54,41 +46,18 @@ final class Probe {
     if (compactEvery > 0) {
       b.compactEvery(compactEvery);
     }
-    AtomicLong seq = new AtomicLong();
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     try (JournalFileBackend backend = b.build()) {
-      create(backend, Data.snapshot(n));
-      try (State state = State.load(backend)) {
+      Compare.create(backend, Data.snapshot(n));
+      try (State state = State.load(backend); Compare.Target target = adding(state, state)) {
         for (int t : threads) {
-          AtomicBoolean stop = new AtomicBoolean();
-          AtomicLong writes = new AtomicLong();
-          List<Thread> ts = new ArrayList<>();
-          for (int i = 0; i < t; i++) {
-            Thread th = new Thread(() -> {
-              while (!stop.get()) {
-                state.addHost(Data.newHost(seq.incrementAndGet()));
-                writes.incrementAndGet();
-              }
-            }, "probe-writer-" + i);
-            ts.add(th);
-          }
-          long w0 = writes.get();
           long s0 = state.metadata().serial();
           long c0 = compactionCpu(mx);
-          long t0 = System.nanoTime();
-          ts.forEach(Thread::start);
-          Thread.sleep((long) (seconds * 1000));
-          long w1 = writes.get();
-          long s1 = state.metadata().serial();
-          long c1 = compactionCpu(mx);
-          double el = (System.nanoTime() - t0) / 1e9;
-          stop.set(true);
-          for (Thread th : ts) {
-            th.join();
-          }
-          long w = Math.max(1, w1 - w0);
-          out.printf(Locale.ROOT, "T=%d %s writes, %s commits, %.2f writes/commit, compaction CPU %.1f µs/write%n", t, Stats.rate(w / el),
-              Stats.rate((s1 - s0) / el), (double) w / Math.max(1, s1 - s0), (c1 - c0) / 1e3 / w);
+          double[] w = Compare.writeLoop(target, t, seconds);
+          long commits = state.metadata().serial() - s0;
+          long writes = Math.max(1, (long) w[1]);
+          out.printf(Locale.ROOT, "T=%d %s writes, %s commits, %.2f writes/commit, compaction CPU %.1f µs/write%n", t, Stats.rate(w[0]),
+              Stats.rate(w[0] * commits / writes), (double) writes / Math.max(1, commits), (compactionCpu(mx) - c0) / 1e3 / writes);
         }
       }
     } finally {
@@ -127,56 +96,30 @@ final class Probe {
     }
     String[] modes = {"alone", "same state", "other state", "bare append"};
     double[][] rates = new double[modes.length][rounds];
-    AtomicLong seq = new AtomicLong();
     try (JournalFileBackend b1 = JournalFileBackend.at(Files.createDirectories(d.resolve("read")).resolve("state.json"));
         JournalFileBackend b2 = JournalFileBackend.at(Files.createDirectories(d.resolve("other")).resolve("state.json"));
         Floors.DurableAppender appender = new Floors.DurableAppender(d.resolve("append.log"), 300)) {
-      create(b1, s);
-      create(b2, s);
+      Compare.create(b1, s);
+      Compare.create(b2, s);
       try (State read = State.load(b1); State other = State.load(b2)) {
-        for (int r = 0; r < rounds; r++) {
-          for (int m = 0; m < modes.length; m++) {
-            int mode = m;
-            AtomicBoolean stop = new AtomicBoolean();
-            Thread writer = mode == 0 ? null : new Thread(() -> {
-              try {
-                while (!stop.get()) {
-                  if (mode == 1) {
-                    read.addHost(Data.newHost(seq.incrementAndGet()));
-                  } else if (mode == 2) {
-                    other.addHost(Data.newHost(seq.incrementAndGet()));
-                  } else {
-                    appender.append();
-                  }
-                }
-              } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
-            }, "probe-writer");
-            if (writer != null) {
-              writer.start();
-            }
-            long rnd = 0x9E3779B97F4A7C15L;
-            long reads = 0;
-            long t0 = System.nanoTime();
-            long deadline = t0 + (long) (seconds * 1e9);
-            long now = t0;
-            while (now - deadline < 0) {
-              for (int i = 0; i < 64; i++) {
-                rnd = Compare.xorshift(rnd);
-                read.getHost(names[(int) ((rnd >>> 1) % n)]);
-              }
-              reads += 64;
-              now = System.nanoTime();
-            }
-            stop.set(true);
-            if (writer != null) {
-              writer.join();
-            }
-            rates[m][r] = reads / ((now - t0) / 1e9);
+        Compare.Target[] targets = {adding(read, read), adding(read, read), adding(read, other), new Compare.Target() {
+          @Override
+          public void read(String name) {
+            read.getHost(name);
           }
+
+          @Override
+          public void write(long k) throws java.io.IOException {
+            appender.append();
+          }
+
+          @Override
+          public void close() {}
+        }};
+        for (int r = 0; r < rounds; r++) {
           StringBuilder line = new StringBuilder("round ").append(r + 1).append(':');
           for (int m = 0; m < modes.length; m++) {
+            rates[m][r] = Compare.readLoop(targets[m], names, seconds, m == 0 ? 0 : -1)[0];
             line.append(' ').append(modes[m]).append(' ').append(Stats.rate(rates[m][r])).append(m + 1 < modes.length ? ";" : "");
           }
           out.println(line);
@@ -192,7 +135,21 @@ final class Probe {
     out.println(line);
   }
 
-  private static void create(JournalFileBackend backend, Snapshot s) {
-    backend.save(new SaveRequest(VersionToken.absent(), s, List.of(new Change.ReplaceAll(s)), new AuditEntry("probe", "create", "")));
+  /** A target that reads hosts from {@code reads} and adds hosts to {@code writes}. */
+  private static Compare.Target adding(State reads, State writes) {
+    return new Compare.Target() {
+      @Override
+      public void read(String name) {
+        reads.getHost(name);
+      }
+
+      @Override
+      public void write(long k) {
+        writes.addHost(Data.newHost(k));
+      }
+
+      @Override
+      public void close() {}
+    };
   }
 }
