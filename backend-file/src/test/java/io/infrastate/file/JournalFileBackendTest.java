@@ -170,12 +170,7 @@ class JournalFileBackendTest {
     assertThat(JournalFileBackend.compactionBytes(8192, 40L << 20)).isEqualTo(8192);
     Path file = tmp.resolve("state.json");
     try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
-      state.update(tx -> {
-        for (int i = 0; i < 60; i++) {
-          tx.addHost(host(String.format("big%02d", i)).withVar("payload", "x".repeat(100_000)));
-        }
-      });
-      long base = Files.size(file);
+      long base = writeBigBase(state, file, 60);
       assertThat(base).isGreaterThan(4L << 20);
       long threshold = base / 4;
       int writes = 0;
@@ -192,17 +187,22 @@ class JournalFileBackendTest {
     }
   }
 
+  /** Adds {@code hosts} hosts of 100 KB each in one version; returns state.json's size. */
+  private static long writeBigBase(State state, Path file, int hosts) throws IOException {
+    state.update(tx -> {
+      for (int i = 0; i < hosts; i++) {
+        tx.addHost(host(String.format("big%03d", i)).withVar("payload", "x".repeat(100_000)));
+      }
+    });
+    return Files.size(file);
+  }
+
   /** By default the number of records never starts a compaction: 10,050 small ones do not. */
   @Test
   void byDefaultTheNumberOfRecordsDoesNotStartACompaction() throws Exception {
     Path file = tmp.resolve("state.json");
     try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
-      state.update(tx -> {
-        for (int i = 0; i < 300; i++) {
-          tx.addHost(host(String.format("big%03d", i)).withVar("payload", "x".repeat(100_000)));
-        }
-      });
-      long base = Files.size(file);
+      long base = writeBigBase(state, file, 300);
       for (int i = 0; i < 10_050; i++) {
         state.addHost(host("h" + i));
       }
