@@ -219,6 +219,32 @@ class GroupCommitTest {
   }
 
   @Test
+  void afterShortCommitsQueuedWritersYieldOnlyForABoundedTimeThenPark() throws Exception {
+    GatesBackend backend = new GatesBackend(201);
+    State state = State.load(backend);
+    // short commits (an in-memory save takes microseconds once warm): queued writers now yield first
+    for (int i = 0; i < 200; i++) {
+      state.addHost(HostState.builder("warm" + i).build());
+    }
+    Thread held = new Thread(() -> state.addHost(HostState.builder("held").build()));
+    held.start();
+    backend.awaitEntered(201); // this save does not end until opened
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Thread> queued = startAdding(state, "q", 4, failures);
+    // they yield for at most twice the last commit's time, then park behind the held save
+    awaitParked(queued);
+    assertThat(queued).allMatch(Thread::isAlive);
+    backend.open.get(201).countDown();
+    held.join(TimeUnit.MINUTES.toMillis(1));
+    for (Thread t : queued) {
+      t.join(TimeUnit.MINUTES.toMillis(1));
+    }
+    assertThat(failures).isEmpty();
+    assertThat(state.hasHost("q3")).isTrue();
+    assertThat(State.load(backend.delegate).hasHost("q0")).isTrue();
+  }
+
+  @Test
   void aWriteFromInsideAWriteFunctionIsRefusedInsteadOfDeadlocking() {
     for (boolean group : new boolean[] {true, false}) {
       State state = State.load(InMemoryBackend.create(), StateOptions.builder().groupCommit(group).build());
@@ -268,11 +294,16 @@ class GroupCommitTest {
     return threads;
   }
 
-  /** Waits until every thread is parked (queued behind the write lock), without timing guesses. */
+  /**
+   * Waits until every thread is parked (queued behind the write lock), without timing guesses; a
+   * thread that has not parked after a minute (one that yields without end) fails the test.
+   */
   private static void awaitParked(List<Thread> threads) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
     for (Thread t : threads) {
       while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
         assertThat(t.isAlive()).as("writer thread ended before queueing").isTrue();
+        assertThat(System.nanoTime() - deadline).as("writer thread still not parked after a minute").isNegative();
         Thread.sleep(1);
       }
     }
