@@ -32,7 +32,8 @@ class CompareSmokeTest {
         "infrastate file (whole file, history 20)", "infrastate journal (State.addHost)", "infrastate journal (backend.save alone)",
         "Go-FTL2 port as written (no fsync)", "Go-FTL2 port + fsync", "SQLite WAL synchronous=FULL (one upsert)",
         "floor: raw serialize + durable replace", "floor: read + raw Jackson parse", "SQLite (select all + decode rows)",
-        "first load in a fresh JVM, infrastate file", "floor: bare durable small write", "floor: raw serialize + durable replace of the whole state");
+        "first load in a fresh JVM, infrastate file", "floor: bare durable small write", "floor: raw serialize + durable replace of the whole state",
+        "waiters park", "waiters yield");
     assertThat(report).doesNotContain("NaN").contains("| 100 |");
     assertThat(tmp.resolve("work")).doesNotExist();
   }
