@@ -108,7 +108,11 @@ public final class State implements AutoCloseable {
    * short (at most 500 us: the journal's append and sync), queued writers first yield the CPU for
    * up to twice the last commit's time before they park, and the gathering leader yields too:
    * the CPUs are idle during the sync anyway, and a writer that never parked needs no unpark (on 2
-   * CPUs, parking and unparking the followers took a third of each group's cycle). A follower never
+   * CPUs, parking and unparking the followers took a third of each group's cycle). A yield that
+   * took 20 us (another thread got the CPU) ends the yielding, so busy CPUs are left to the
+   * threads that have work; still, beside a thread that keeps a CPU busy, the writers yield the CPU
+   * to it where parked writers would have been woken ahead of it (measured in RESULTS.md: more
+   * reads, fewer writes). A follower never
    * needs `writeLock` to learn that it is done: if it did, the finished followers would queue
    * behind the next group's durable write and groups would stay small. `commit` completes every
    * request it was given (with success or an error) before the leader steps down, so a leader's own
@@ -161,6 +165,12 @@ public final class State implements AutoCloseable {
   private static final long GATHER_MAX_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
   /** Commits that take longer than this leave queued writers parked at once. */
   private static final long SPIN_COMMIT_MAX_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+  /**
+   * A yield that takes this long gave the CPU to a thread with work to do: the yielding writer
+   * (or gathering leader) then stops yielding and parks (or sleeps), as RocksDB's write thread
+   * does after slow yields.
+   */
+  private static final long SLOW_YIELD_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
   private volatile StoredState current;
   private volatile boolean closed;
 
@@ -853,14 +863,21 @@ public final class State implements AutoCloseable {
    * are idle; a writer that yields meanwhile sees its request done without being unparked, and a
    * leader need not unpark it: on 2 CPUs, unparking 7 writers and gathering them again took about a
    * third of each cycle of 8 journal writers (see benchmarks/RESULTS.md). A yielding writer gives
-   * the CPU to any other thread that wants it, and it gives up after that bound.
+   * the CPU to any other thread that wants it; it stops yielding after that bound, or as soon as
+   * one yield took SLOW_YIELD_NANOS (another thread ran meanwhile: the CPU is wanted).
    */
   private void awaitDoneOrTurn(Request<?> request) {
     long spin = spinNanos;
     if (spin > 0) {
-      long end = System.nanoTime() + spin;
-      while (!request.done && !request.turn && System.nanoTime() - end < 0) {
+      long now = System.nanoTime();
+      long end = now + spin;
+      while (!request.done && !request.turn && now - end < 0) {
         Thread.yield();
+        long after = System.nanoTime();
+        if (after - now >= SLOW_YIELD_NANOS) {
+          break; // another thread wants this CPU
+        }
+        now = after;
       }
     }
     boolean interrupted = false;
@@ -885,8 +902,8 @@ public final class State implements AutoCloseable {
    * (and GATHER_MAX_NANOS); only after a group of several, so a lone writer never waits. After a
    * short commit (queued writers yield rather than park, see awaitDoneOrTurn) it waits by
    * yielding the CPU with groupLock released, so that no arrival has to wake it (a condition
-   * signalled per arrival woke it up to 7 times per group); after a long one it sleeps on that
-   * condition (yielding there gathered fewer writes per commit in whole-file mode: 7.4-7.6
+   * signalled per arrival woke it up to 7 times per group); after a long one, or once a yield took
+   * SLOW_YIELD_NANOS, it sleeps on that condition (yielding there gathered fewer writes per commit in whole-file mode: 7.4-7.6
    * against 7.6-7.9 with 8 writers at 1k).
    */
   private void gather() {
@@ -908,6 +925,9 @@ public final class State implements AutoCloseable {
           Thread.yield();
         } finally {
           groupLock.lock();
+        }
+        if (System.nanoTime() - now >= SLOW_YIELD_NANOS) {
+          yielding = false; // another thread wants this CPU: sleep on the condition instead
         }
       } else {
         try {
