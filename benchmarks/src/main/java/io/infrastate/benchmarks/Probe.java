@@ -14,7 +14,7 @@ import java.util.Locale;
 /**
  * Small measurements of one thing at a time, for finding where time goes (the comparison harness
  * measures everything at once): {@code writers} runs writer threads against one journal state in
- * windows of chosen thread counts; {@code reader} alternates a reader alone with a reader beside a
+ * windows of chosen thread counts (optionally beside a reader that keeps a CPU busy); {@code reader} alternates a reader alone with a reader beside a
  * journal writer on the same state, on another state, and beside a bare durable append.
  *
  * <p>Not thread-safe; one probe per instance.
@@ -38,9 +38,11 @@ final class Probe {
    * @param seconds the length of each window
    * @param threads the thread count of each window, in order
    * @param compactEvery the journal's record limit, or 0 for the default
+   * @param reader whether a reader thread calls {@code getHost} flat out beside the writers in
+   *     every window (its reads/s are printed too): what the writers and a busy CPU do to each other
    * @throws Exception on failure
    */
-  void writers(int n, double seconds, int[] threads, int compactEvery) throws Exception {
+  void writers(int n, double seconds, int[] threads, int compactEvery, boolean reader) throws Exception {
     Path d = Files.createTempDirectory(Files.createDirectories(work), "probe-writers");
     JournalFileBackend.Builder b = JournalFileBackend.builder(d.resolve("state.json"));
     if (compactEvery > 0) {
@@ -53,15 +55,50 @@ final class Probe {
         for (int t : threads) {
           long s0 = state.metadata().serial();
           long c0 = compactionCpu(mx);
+          Reading reading = reader ? new Reading(state, n) : null;
           double[] w = Compare.writeLoop(target, t, seconds);
+          String reads = reading == null ? "" : ", reader " + Stats.rate(reading.stop()) + " reads";
           long commits = state.metadata().serial() - s0;
           long writes = Math.max(1, (long) w[1]);
-          out.printf(Locale.ROOT, "T=%d %s writes, %s commits, %.2f writes/commit, compaction CPU %.1f µs/write%n", t, Stats.rate(w[0]),
-              Stats.rate(w[0] * commits / writes), (double) writes / Math.max(1, commits), (compactionCpu(mx) - c0) / 1e3 / writes);
+          out.printf(Locale.ROOT, "T=%d %s writes, %s commits, %.2f writes/commit, compaction CPU %.1f µs/write%s%n", t, Stats.rate(w[0]),
+              Stats.rate(w[0] * commits / writes), (double) writes / Math.max(1, commits), (compactionCpu(mx) - c0) / 1e3 / writes, reads);
         }
       }
     } finally {
       Compare.deleteTree(d);
+    }
+  }
+
+  /** A thread that calls {@code getHost} on random generated names flat out until stopped. */
+  private static final class Reading {
+    private final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Thread thread;
+    private final long started = System.nanoTime();
+    private long reads;
+
+    Reading(State state, int n) {
+      String[] names = new String[n];
+      for (int i = 0; i < n; i++) {
+        names[i] = Data.hostName(i);
+      }
+      thread = new Thread(() -> {
+        long x = 1;
+        long count = 0;
+        while (!stop.get()) {
+          x = Compare.xorshift(x);
+          state.getHost(names[(int) ((x & Long.MAX_VALUE) % n)]);
+          count++;
+        }
+        reads = count;
+      }, "probe-reader");
+      thread.start();
+    }
+
+    /** Stops the reader and returns its reads per second. */
+    double stop() throws InterruptedException {
+      stop.set(true);
+      thread.join();
+      return reads / ((System.nanoTime() - started) / 1e9);
     }
   }
 

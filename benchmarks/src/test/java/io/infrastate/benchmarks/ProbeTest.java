@@ -18,9 +18,10 @@ class ProbeTest {
   @Test
   void theWritersProbePrintsOneLinePerThreadCount() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    new Probe(tmp, new PrintStream(bytes, true, StandardCharsets.UTF_8)).writers(10, 1, new int[] {1, 2}, 0);
+    new Probe(tmp, new PrintStream(bytes, true, StandardCharsets.UTF_8)).writers(10, 1, new int[] {1, 2}, 0, false);
     List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
     assertThat(lines).hasSize(2);
+    assertThat(lines).noneMatch(l -> l.contains("reader"));
     assertThat(lines.get(0)).startsWith("T=1 ").contains("writes/commit");
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("^T=1 ([\\d,.]+)/s writes").matcher(lines.get(0));
     assertThat(m.find()).as(lines.get(0)).isTrue();
@@ -28,6 +29,20 @@ class ProbeTest {
     assertThat(lines.get(1)).startsWith("T=2 ").contains("compaction CPU");
     try (var left = Files.list(tmp)) {
       assertThat(left).as("the probe's state is removed").isEmpty();
+    }
+  }
+
+  @Test
+  void theWritersProbeBesideAReaderPrintsTheReadsToo() throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    new Probe(tmp, new PrintStream(bytes, true, StandardCharsets.UTF_8)).writers(10, 1, new int[] {2}, 0, true);
+    List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(lines).hasSize(1);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(", reader ([\\d,.]+)/s reads$").matcher(lines.get(0));
+    assertThat(m.find()).as(lines.get(0)).isTrue();
+    assertThat(Double.parseDouble(m.group(1).replace(",", ""))).as("reads/s").isPositive();
+    try (var left = Files.list(tmp)) {
+      assertThat(left).isEmpty();
     }
   }
 

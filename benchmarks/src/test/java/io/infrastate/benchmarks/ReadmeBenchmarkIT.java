@@ -63,6 +63,11 @@ class ReadmeBenchmarkIT {
     List<String> reader = new ArrayList<>(command.subList(0, 4));
     reader.addAll(List.of("reader", "--size", "10000", "--rounds", "5", "--size", "10", "--seconds", "1", "--rounds", "1", "--work", tmp.resolve("probe").toString()));
     assertThat(run(reader)).contains("round 1: alone ", "median: alone ");
+    assertThat(readme).contains("`probe writers --size 10000 --threads 8,8,8 --reader`");
+    List<String> beside = new ArrayList<>(command.subList(0, 4));
+    beside.addAll(List.of("writers", "--size", "10000", "--threads", "8,8,8", "--reader", "--size", "10", "--seconds", "1", "--threads", "2",
+        "--work", tmp.resolve("probe").toString()));
+    assertThat(run(beside)).contains("T=2 ", "reads");
   }
 
   private String run(List<String> command) throws Exception {
