@@ -112,7 +112,7 @@ public final class State implements AutoCloseable {
    * took 20 us (another thread got the CPU) ends the yielding, so busy CPUs are left to the
    * threads that have work; still, beside a thread that keeps a CPU busy, the writers yield the CPU
    * to it where parked writers would have been woken ahead of it (measured in RESULTS.md: more
-   * reads, fewer writes). A follower never
+   * reads, fewer writes; StateOptions.groupCommitYield(false) keeps them parking). A follower never
    * needs `writeLock` to learn that it is done: if it did, the finished followers would queue
    * behind the next group's durable write and groups would stay small. `commit` completes every
    * request it was given (with success or an error) before the leader steps down, so a leader's own
@@ -838,7 +838,7 @@ public final class State implements AutoCloseable {
         groupLock.lock();
         lastGroupSize = batch.size();
         lastCommitNanos = took;
-        spinNanos = took <= SPIN_COMMIT_MAX_NANOS ? 2 * took : 0;
+        spinNanos = options.groupCommitYield() && took <= SPIN_COMMIT_MAX_NANOS ? 2 * took : 0;
         leading = false;
         if (request.done || !completed) {
           Request<?> next = pending.peek();

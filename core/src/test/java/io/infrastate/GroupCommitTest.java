@@ -220,8 +220,14 @@ class GroupCommitTest {
 
   @Test
   void afterShortCommitsQueuedWritersYieldOnlyForABoundedTimeThenPark() throws Exception {
+    for (boolean yielding : new boolean[] {true, false}) {
+      queuedWritersParkBehindAHeldSave(StateOptions.builder().groupCommitYield(yielding).build());
+    }
+  }
+
+  private static void queuedWritersParkBehindAHeldSave(StateOptions options) throws Exception {
     GatesBackend backend = new GatesBackend(201);
-    State state = State.load(backend);
+    State state = State.load(backend, options);
     // short commits (an in-memory save takes microseconds once warm): queued writers now yield first
     for (int i = 0; i < 200; i++) {
       state.addHost(HostState.builder("warm" + i).build());
@@ -317,5 +323,14 @@ class GroupCommitTest {
     assertThat(state.metadata().serial()).isEqualTo(1);
     assertThatThrownBy(() -> StateOptions.builder().groupCommit(true).groupCommit(false))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("groupCommit was already set");
+  }
+
+  @Test
+  void yieldingWhileWaitingIsOnByDefaultAndCanBeTurnedOff() {
+    assertThat(StateOptions.defaults().groupCommitYield()).isTrue();
+    assertThat(StateOptions.builder().groupCommitYield(false).build().groupCommitYield()).isFalse();
+    assertThat(StateOptions.builder().groupCommitYield(false).build().groupCommit()).isTrue();
+    assertThatThrownBy(() -> StateOptions.builder().groupCommitYield(true).groupCommitYield(false))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("groupCommitYield was already set");
   }
 }

@@ -40,9 +40,11 @@ final class Probe {
    * @param compactEvery the journal's record limit, or 0 for the default
    * @param reader whether a reader thread calls {@code getHost} flat out beside the writers in
    *     every window (its reads/s are printed too): what the writers and a busy CPU do to each other
+   * @param yielding whether writers waiting for a group commit yield before they park ({@link
+   *     io.infrastate.StateOptions#groupCommitYield()})
    * @throws Exception on failure
    */
-  void writers(int n, double seconds, int[] threads, int compactEvery, boolean reader) throws Exception {
+  void writers(int n, double seconds, int[] threads, int compactEvery, boolean reader, boolean yielding) throws Exception {
     Path d = Files.createTempDirectory(Files.createDirectories(work), "probe-writers");
     JournalFileBackend.Builder b = JournalFileBackend.builder(d.resolve("state.json"));
     if (compactEvery > 0) {
@@ -51,7 +53,8 @@ final class Probe {
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     try (JournalFileBackend backend = b.build()) {
       Compare.create(backend, Data.snapshot(n));
-      try (State state = State.load(backend); Compare.Target target = adding(state, state)) {
+      try (State state = State.load(backend, io.infrastate.StateOptions.builder().groupCommitYield(yielding).build());
+          Compare.Target target = adding(state, state)) {
         for (int t : threads) {
           long s0 = state.metadata().serial();
           long c0 = compactionCpu(mx);
