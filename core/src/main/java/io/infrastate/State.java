@@ -903,8 +903,8 @@ public final class State implements AutoCloseable {
    * short commit (queued writers yield rather than park, see awaitDoneOrTurn) it waits by
    * yielding the CPU with groupLock released, so that no arrival has to wake it (a condition
    * signalled per arrival woke it up to 7 times per group); after a long one, or once a yield took
-   * SLOW_YIELD_NANOS, it sleeps on that condition (yielding there gathered fewer writes per commit in whole-file mode: 7.4-7.6
-   * against 7.6-7.9 with 8 writers at 1k).
+   * SLOW_YIELD_NANOS, it sleeps on that condition (yielding there gathered fewer writes per commit
+   * in whole-file mode: 7.4-7.6 against 7.6-7.9 with 8 writers at 1k).
    */
   private void gather() {
     long started = System.nanoTime();

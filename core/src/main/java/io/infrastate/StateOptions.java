@@ -121,7 +121,8 @@ public final class StateOptions {
   /**
    * Whether writers waiting for a group commit yield the CPU before they park, while commits are
    * short (at most 500 µs, as in the file backend's journal mode). On by default: with 8 journal
-   * writers on 2 CPUs it gave 4.0–5.0× the durable writes/s of one writer instead of 3.5–3.8×.
+   * writers on 2 CPUs at 1k and 10k hosts it gave 4.06–5.04× the durable writes/s of one writer,
+   * against 3.50–3.79× with writers that park.
    * Beside threads that keep the CPUs busy, the yielding writers leave the CPU to them (more work
    * for those threads, fewer durable writes/s); turn it off to keep writers first in that case.
    * See {@code benchmarks/RESULTS.md}.
