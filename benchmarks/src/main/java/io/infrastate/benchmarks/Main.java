@@ -15,7 +15,7 @@ import java.util.List;
  *     [--threads 1,2,4,8]
  * java -jar benchmarks/target/benchmarks.jar jmh [JMH options, such as -f 1 -wi 3 -i 5 Codec]
  * java -jar benchmarks/target/benchmarks.jar probe writers [--size N] [--seconds S]
- *     [--threads 1,8,1,8,1,8] [--compact-every K] [--reader] [--no-yield] [--work DIR]
+ *     [--threads 1,8,1,8,1,8] [--compact-every K] [--compact-at-mib M] [--reader] [--no-yield] [--work DIR]
  * java -jar benchmarks/target/benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R]
  *     [--work DIR]
  * </pre>
@@ -39,7 +39,7 @@ public final class Main {
       System.out.println("usage: java -jar benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE] [--work DIR] [--quick] [--no-heap]");
       System.out.println("       [--only single,batch,load,reads,writers,heap] [--threads 1,2,4,8]");
       System.out.println("       java -jar benchmarks.jar jmh [JMH options]");
-      System.out.println("       java -jar benchmarks.jar probe writers [--size N] [--seconds S] [--threads 1,8,1,8] [--compact-every K] [--reader] [--no-yield] [--work DIR]");
+      System.out.println("       java -jar benchmarks.jar probe writers [--size N] [--seconds S] [--threads 1,8,1,8] [--compact-every K] [--compact-at-mib M] [--reader] [--no-yield] [--work DIR]");
       System.out.println("       java -jar benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R] [--work DIR]");
       return;
     }
@@ -117,6 +117,7 @@ public final class Main {
     double seconds = 3;
     int[] threads = {1, 8, 1, 8, 1, 8};
     int compactEvery = 0;
+    long compactAtMib = 0;
     int rounds = 5;
     boolean reader = false;
     boolean yielding = true;
@@ -141,6 +142,7 @@ public final class Main {
         case "--seconds" -> seconds = numbers(option, value)[0];
         case "--threads" -> threads = numbers(option, value);
         case "--compact-every" -> compactEvery = numbers(option, value)[0];
+        case "--compact-at-mib" -> compactAtMib = numbers(option, value)[0];
         case "--rounds" -> rounds = numbers(option, value)[0];
         case "--work" -> work = Path.of(value);
         default -> {
@@ -151,7 +153,7 @@ public final class Main {
     }
     Probe probe = new Probe(work, System.out);
     if (kind.equals("writers")) {
-      probe.writers(size, seconds, threads, compactEvery, reader, yielding);
+      probe.writers(size, seconds, threads, compactEvery, compactAtMib << 20, reader, yielding);
     } else {
       probe.reader(size, seconds, rounds);
     }

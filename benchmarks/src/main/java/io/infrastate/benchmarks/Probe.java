@@ -38,17 +38,22 @@ final class Probe {
    * @param seconds the length of each window
    * @param threads the thread count of each window, in order
    * @param compactEvery the journal's record limit, or 0 for the default
+   * @param compactAtBytes the journal's byte limit, or 0 for the default
    * @param reader whether a reader thread calls {@code getHost} flat out beside the writers in
    *     every window (its reads/s are printed too): what the writers and a busy CPU do to each other
    * @param yielding whether writers waiting for a group commit yield before they park ({@link
    *     io.infrastate.StateOptions#groupCommitYield()})
    * @throws Exception on failure
    */
-  void writers(int n, double seconds, int[] threads, int compactEvery, boolean reader, boolean yielding) throws Exception {
+  void writers(int n, double seconds, int[] threads, int compactEvery, long compactAtBytes, boolean reader, boolean yielding)
+      throws Exception {
     Path d = Files.createTempDirectory(Files.createDirectories(work), "probe-writers");
     JournalFileBackend.Builder b = JournalFileBackend.builder(d.resolve("state.json"));
     if (compactEvery > 0) {
       b.compactEvery(compactEvery);
+    }
+    if (compactAtBytes > 0) {
+      b.compactAtBytes(compactAtBytes);
     }
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     try (JournalFileBackend backend = b.build()) {
