@@ -857,6 +857,14 @@ public final class State implements AutoCloseable {
   }
 
   /**
+   * How long a writer that queues now would yield before it parks (0: it parks at once); for tests
+   * of {@link StateOptions#groupCommitYield()}.
+   */
+  long queuedWriterYieldNanos() {
+    return spinNanos;
+  }
+
+  /**
    * Waits until the caller's queued request is done or it is its turn to lead: when the last
    * group's commit was short (at most SPIN_COMMIT_MAX_NANOS), first by yielding the CPU for up to
    * twice its time, then by parking. A commit that short is mostly a sync during which the CPUs

@@ -326,6 +326,22 @@ class GroupCommitTest {
   }
 
   @Test
+  void afterShortCommitsQueuedWritersYieldOnlyIfTheOptionIsOn() {
+    State yielding = State.load(InMemoryBackend.create());
+    State parking = State.load(InMemoryBackend.create(), StateOptions.builder().groupCommitYield(false).build());
+    // an in-memory commit takes microseconds once warm; one that took over 500 us turns yielding
+    // off until the next commit, so write until one was short
+    for (int i = 0; i < 10_000 && yielding.queuedWriterYieldNanos() == 0; i++) {
+      yielding.addHost(HostState.builder("y" + i).build());
+    }
+    assertThat(yielding.queuedWriterYieldNanos()).as("after a short commit").isPositive();
+    for (int i = 0; i < 1_000; i++) {
+      parking.addHost(HostState.builder("p" + i).build());
+      assertThat(parking.queuedWriterYieldNanos()).isZero();
+    }
+  }
+
+  @Test
   void yieldingWhileWaitingIsOnByDefaultAndCanBeTurnedOff() {
     assertThat(StateOptions.defaults().groupCommitYield()).isTrue();
     assertThat(StateOptions.builder().groupCommitYield(false).build().groupCommitYield()).isFalse();

@@ -954,10 +954,7 @@ public final class Compare {
   }
 
   private void reads(int n, Snapshot s) throws Exception {
-    String[] names = new String[n];
-    for (int i = 0; i < n; i++) {
-      names[i] = Data.hostName(i);
-    }
+    String[] names = Data.hostNames(n);
     double window = window(n) / 2;
     int rounds = rounds();
     for (String kind : READS) {
@@ -1090,7 +1087,7 @@ public final class Compare {
   }
 
   /** The next value of a xorshift sequence: the readers' cheap random choice of a name. */
-  static long xorshift(long x) {
+  private static long xorshift(long x) {
     x ^= x << 13;
     x ^= x >>> 7;
     x ^= x << 17;

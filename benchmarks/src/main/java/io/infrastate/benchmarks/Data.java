@@ -35,6 +35,20 @@ public final class Data {
   }
 
   /**
+   * The names of the hosts of a generated state, the keys its readers look up.
+   *
+   * @param n the number of hosts
+   * @return {@link #hostName(int)} of 0 to n - 1
+   */
+  public static String[] hostNames(int n) {
+    String[] names = new String[n];
+    for (int i = 0; i < n; i++) {
+      names[i] = hostName(i);
+    }
+    return names;
+  }
+
+  /**
    * The key of resource {@code i}.
    *
    * @param i the index

@@ -432,10 +432,16 @@ public final class Floors {
       }
       channel.force(true);
       this.recordBytes = recordBytes;
-      record = ByteBuffer.allocate(recordBytes);
-      while (record.hasRemaining()) {
-        record.put((byte) 'x');
+      record = filled(recordBytes);
+    }
+
+    /** A buffer of {@code bytes} bytes of {@code 'x'}: the records' content. */
+    private static ByteBuffer filled(int bytes) {
+      ByteBuffer b = ByteBuffer.allocate(bytes);
+      while (b.hasRemaining()) {
+        b.put((byte) 'x');
       }
+      return b;
     }
 
     /**
@@ -456,10 +462,7 @@ public final class Floors {
     public void append(int count) throws IOException {
       int bytes = count * recordBytes;
       if (record.capacity() < bytes) {
-        record = ByteBuffer.allocate(bytes);
-        while (record.hasRemaining()) {
-          record.put((byte) 'x');
-        }
+        record = filled(bytes);
       }
       if (position + bytes > SPACE) {
         position = 0;

@@ -10,6 +10,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.FutureTask;
 
 /**
  * Small measurements of one thing at a time, for finding where time goes (the comparison harness
@@ -56,6 +57,7 @@ final class Probe {
       b.compactAtBytes(compactAtBytes);
     }
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    String[] names = reader ? Data.hostNames(n) : null;
     try (JournalFileBackend backend = b.build()) {
       Compare.create(backend, Data.snapshot(n));
       try (State state = State.load(backend, io.infrastate.StateOptions.builder().groupCommitYield(yielding).build());
@@ -63,9 +65,13 @@ final class Probe {
         for (int t : threads) {
           long s0 = state.metadata().serial();
           long c0 = compactionCpu(mx);
-          Reading reading = reader ? new Reading(state, n) : null;
+          // the reader runs the harness's read loop alone, for the same window as the writers
+          FutureTask<double[]> reading = reader ? new FutureTask<>(() -> Compare.readLoop(target, names, seconds, 0)) : null;
+          if (reading != null) {
+            new Thread(reading, "probe-reader").start();
+          }
           double[] w = Compare.writeLoop(target, t, seconds);
-          String reads = reading == null ? "" : ", reader " + Stats.rate(reading.stop()) + " reads";
+          String reads = reading == null ? "" : ", reader " + Stats.rate(reading.get()[0]) + " reads";
           long commits = state.metadata().serial() - s0;
           long writes = Math.max(1, (long) w[1]);
           out.printf(Locale.ROOT, "T=%d %s writes, %s commits, %.2f writes/commit, compaction CPU %.1f µs/write%s%n", t, Stats.rate(w[0]),
@@ -74,39 +80,6 @@ final class Probe {
       }
     } finally {
       Compare.deleteTree(d);
-    }
-  }
-
-  /** A thread that calls {@code getHost} on random generated names flat out until stopped. */
-  private static final class Reading {
-    private final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-    private final Thread thread;
-    private final long started = System.nanoTime();
-    private long reads;
-
-    Reading(State state, int n) {
-      String[] names = new String[n];
-      for (int i = 0; i < n; i++) {
-        names[i] = Data.hostName(i);
-      }
-      thread = new Thread(() -> {
-        long x = 1;
-        long count = 0;
-        while (!stop.get()) {
-          x = Compare.xorshift(x);
-          state.getHost(names[(int) ((x & Long.MAX_VALUE) % n)]);
-          count++;
-        }
-        reads = count;
-      }, "probe-reader");
-      thread.start();
-    }
-
-    /** Stops the reader and returns its reads per second. */
-    double stop() throws InterruptedException {
-      stop.set(true);
-      thread.join();
-      return reads / ((System.nanoTime() - started) / 1e9);
     }
   }
 
@@ -135,10 +108,7 @@ final class Probe {
   void reader(int n, double seconds, int rounds) throws Exception {
     Path d = Files.createTempDirectory(Files.createDirectories(work), "probe-reader");
     Snapshot s = Data.snapshot(n);
-    String[] names = new String[n];
-    for (int i = 0; i < n; i++) {
-      names[i] = Data.hostName(i);
-    }
+    String[] names = Data.hostNames(n);
     String[] modes = {"alone", "same state", "other state", "bare append"};
     double[][] rates = new double[modes.length][rounds];
     try (JournalFileBackend b1 = JournalFileBackend.at(Files.createDirectories(d.resolve("read")).resolve("state.json"));
