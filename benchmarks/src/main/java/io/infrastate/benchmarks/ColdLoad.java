@@ -14,8 +14,8 @@ import java.util.List;
  * <p>Stateless and thread-safe.
  */
 public final class ColdLoad {
-  /** The kinds a child can load: infrastate's file backend and the three raw parses of the floor. */
-  static final List<String> KINDS = List.of("infrastate", "databind", "streaming", "streaming-fast");
+  /** The kinds a child can load: infrastate's file backend and the four raw parses of the floor. */
+  static final List<String> KINDS = List.of("infrastate", "databind", "streaming", "streaming-fast", "streaming-fast-no-name-table");
 
   private ColdLoad() {}
 
@@ -55,6 +55,8 @@ public final class ColdLoad {
         return Floors.parseStreaming(Files.readAllBytes(file));
       case "streaming-fast":
         return Floors.parseStreaming(Files.readAllBytes(file), Floors.Times.FAST);
+      case "streaming-fast-no-name-table":
+        return Floors.parseStreaming(Files.readAllBytes(file), Floors.Times.FAST, false);
       default:
         throw new IllegalArgumentException("unknown kind " + kind + "; use one of " + KINDS);
     }

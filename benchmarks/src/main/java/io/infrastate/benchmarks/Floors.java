@@ -21,6 +21,7 @@ import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.TokenStreamFactory;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.PrettyPrinter;
 import tools.jackson.core.json.JsonFactory;
@@ -106,6 +107,14 @@ public final class Floors {
   }
 
   private static final JsonFactory FACTORY = new JsonFactory();
+
+  /**
+   * Jackson without its table of member names. Slower for a small document, whose names the table
+   * keeps from one parse to the next; faster for a large one, whose many distinct keys overflow it
+   * (it keeps at most 6,000), so that each parse adds every key to a table then dropped.
+   */
+  private static final JsonFactory NO_NAME_TABLE =
+      JsonFactory.builder().disable(TokenStreamFactory.Feature.CANONICALIZE_PROPERTY_NAMES).build();
 
   /**
    * Raw streaming serialization: Jackson's generator writing the same indented document from the
@@ -258,10 +267,23 @@ public final class Floors {
    * @return the data
    */
   public static GoFtl2.StateFile parseStreaming(byte[] bytes, Times times) {
+    return parseStreaming(bytes, times, true);
+  }
+
+  /**
+   * Raw streaming parse with a choice of timestamp parsing, with or without Jackson's table of
+   * member names.
+   *
+   * @param bytes JSON bytes
+   * @param times how timestamps are read ({@link Times#NONE}: the data comes without them)
+   * @param nameTable whether Jackson canonicalizes member names (its default)
+   * @return the data
+   */
+  public static GoFtl2.StateFile parseStreaming(byte[] bytes, Times times, boolean nameTable) {
     GoFtl2.StateFile f = new GoFtl2.StateFile();
     f.hosts = new HashMap<>();
     f.resources = new HashMap<>();
-    try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
+    try (JsonParser p = (nameTable ? FACTORY : NO_NAME_TABLE).createParser(ObjectReadContext.empty(), bytes)) {
       p.nextToken();
       String section;
       while ((section = p.nextName()) != null) {

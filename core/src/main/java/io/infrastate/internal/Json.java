@@ -138,7 +138,17 @@ public final class Json {
    * @return an immutable list
    */
   public static List<Object> adoptList(ArrayList<Object> values) {
-    return values.isEmpty() ? List.of() : new FrozenList(values.toArray());
+    return ofElements(values.toArray());
+  }
+
+  /**
+   * Wraps an array that the caller built at its exact size and will never touch again.
+   *
+   * @param values elements that are already frozen
+   * @return an immutable list of them
+   */
+  public static List<Object> ofElements(Object[] values) {
+    return values.length == 0 ? List.of() : new FrozenList(values);
   }
 
   /**

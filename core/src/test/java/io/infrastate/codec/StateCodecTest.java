@@ -257,4 +257,76 @@ class StateCodecTest {
     assertThat(again).isEqualTo(s);
     assertThat(StateCodec.encode(again)).isEqualTo(out.getBytes(StandardCharsets.UTF_8));
   }
+
+  /**
+   * A state.json of {@code hosts} hosts whose vars nest objects and arrays (some longer than the
+   * decoder's first buffers); {@code lastPort} is the JSON text of the last host's port, {@code
+   * lastVars} members put first in its vars.
+   */
+  private static String document(int hosts, String lastPort, String lastVars) {
+    StringBuilder sb = new StringBuilder("{\n  \"metadata\": {\"version\": \"1.0\", \"serial\": 3},\n  \"hosts\": {\n");
+    for (int i = 0; i < hosts; i++) {
+      String name = String.format("host-%05d", i);
+      sb.append("    \"").append(name).append("\": {\"name\": \"").append(name).append("\", \"port\": ")
+          .append(i == hosts - 1 ? lastPort : "22").append(", \"user\": \"deploy\", \"created_at\": \"2026-01-15T10:30:")
+          .append(String.format("%02d", i % 60)).append("Z\", \"vars\": {").append(i == hosts - 1 ? lastVars : "").append("\"n\": ").append(i)
+          .append(", \"roles\": [\"web\", {\"tier\": [1, [2, [3, \"x").append(i % 7).append("\"]], {\"deep\": true}]}]")
+          .append(", \"many\": {");
+      for (int k = 0; k < 20; k++) {
+        sb.append(k == 0 ? "" : ", ").append("\"k").append(k).append("\": [").append(k).append(", ").append(k + 1).append("]");
+      }
+      sb.append("}, \"eight\": {");
+      for (int k = 0; k < 8; k++) {
+        sb.append(k == 0 ? "" : ", ").append("\"e").append(k).append("\": ").append(i);
+      }
+      sb.append("}, \"long\": [");
+      for (int k = 0; k < 40; k++) {
+        sb.append(k == 0 ? "" : ", ").append(k % 3 == 0 ? "{\"i\": " + k + "}" : String.valueOf(k));
+      }
+      sb.append("]}}").append(i == hosts - 1 ? "\n" : ",\n");
+    }
+    return sb.append("  }\n}\n").toString();
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0} hosts")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {3, 2_000})
+  void smallAndLargeDocumentsDecodeAlikeAndReportDamageAtTheSamePlace(int hosts) {
+    // 2,000 such hosts are over 1 MiB, which the decoder parses without Jackson's name table
+    String json = document(hosts, "22", "");
+    assertThat(json.length() > (1 << 20)).isEqualTo(hosts == 2_000);
+    Snapshot s = StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "s", "");
+    assertThat(s.hosts()).hasSize(hosts);
+    HostState last = s.hosts().get(String.format("host-%05d", hosts - 1));
+    assertThat(last.vars().get("roles")).isEqualTo(List.of("web", Map.of("tier", List.of(1, List.of(2, List.of(3, "x" + (hosts - 1) % 7)), Map.of("deep", true)))));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> many = (Map<String, Object>) last.vars().get("many");
+    assertThat(many).hasSize(20).containsEntry("k19", List.of(19, 20));
+    @SuppressWarnings("unchecked")
+    List<Object> longList = (List<Object>) last.vars().get("long");
+    assertThat(longList).hasSize(40).startsWith(Map.of("i", 0), 1, 2, Map.of("i", 3)).endsWith(Map.of("i", 39));
+    assertThat(last.createdAt()).isEqualTo(Instant.parse("2026-01-15T10:30:" + String.format("%02d", (hosts - 1) % 60) + "Z"));
+    for (HostState h : List.of(s.hosts().get("host-00000"), last)) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> eight = (Map<String, Object>) h.vars().get("eight");
+      assertThat(eight).hasSize(8).containsEntry("e0", h.vars().get("n")).containsEntry("e7", h.vars().get("n"));
+    }
+    assertThat(StateCodec.decode(StateCodec.encode(s), "s", "")).isEqualTo(s);
+
+    String lastName = String.format("host-%05d", hosts - 1);
+    int lastLine = hosts + 3;
+    assertThatThrownBy(() -> StateCodec.decode(document(hosts, "\"22\"", "").getBytes(StandardCharsets.UTF_8), "s", ""))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining("damaged at $.hosts." + lastName + ".port (line " + lastLine + ",")
+        .hasMessageContaining("expected a whole number, found a string");
+    byte[] truncated = json.substring(0, json.length() - 40).getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> StateCodec.decode(truncated, "s", ""))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining("the JSON is truncated")
+        .satisfies(e -> assertThat(((CorruptStateException) e).jsonPath()).hasValueSatisfying(p -> assertThat(p).startsWith("$.hosts." + lastName + ".vars.long")));
+    String tooDeep = "[".repeat(StateCodec.MAX_DEPTH) + "1" + "]".repeat(StateCodec.MAX_DEPTH);
+    assertThatThrownBy(() -> StateCodec.decode(document(hosts, "22", "\"deep\": " + tooDeep + ", ").getBytes(StandardCharsets.UTF_8), "s", ""))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining("damaged at $.hosts." + lastName + ".vars.deep")
+        .hasMessageContaining("nesting depth");
+  }
 }
