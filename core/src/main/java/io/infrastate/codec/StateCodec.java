@@ -326,9 +326,10 @@ public final class StateCodec {
     if (content.length == 0) {
       throw d.damage("$", null, "the file is empty (0 bytes); an empty file is damage, not an empty state", null);
     }
-    JsonFactory factory = content.length > LARGE_DOCUMENT ? LARGE_FACTORY : FACTORY;
-    try (JsonParser p = factory.createParser(ObjectReadContext.empty(), content)) {
+    boolean large = content.length > LARGE_DOCUMENT;
+    try (JsonParser p = (large ? LARGE_FACTORY : FACTORY).createParser(ObjectReadContext.empty(), content)) {
       d.parser = p;
+      d.keys = large ? new Pool() : null;
       return d.readDocument();
     } catch (JacksonException e) {
       throw d.damage(d.pathAtError(), e.getLocation(), describe(e), e);
@@ -352,14 +353,68 @@ public final class StateCodec {
   }
 
   /**
-   * The slots of a decode's string pool and timestamp pool (powers of two). Each is a direct-mapped
-   * cache: a lookup is one hash and one comparison, and a miss replaces the slot's entry, so values
-   * that repeat often (users, groups, types, a host's two equal timestamps) stay shared while
-   * unique ones pass through.
+   * One instance for equal strings of one decode, so that values repeated in every host or
+   * resource (users, groups, types, a var's few values, member names) are held once. Bounded: 1,024
+   * slots, each string having two (from two parts of its hash). A lookup hashes the string and
+   * compares it with at most two others; a new string takes the first of its slots that is free,
+   * else replaces its first slot's string. Frequent strings stay (two whose first slots are the same
+   * both find room) while unique ones pass through. Not thread-safe: one per decode.
    */
-  private static final int STRING_SLOTS = 1024;
+  private static final class Pool {
+    private static final int MASK = 1023;
+    private final String[] slots = new String[MASK + 1];
 
-  private static final int TIME_SLOTS = 256;
+    /** The pool's instance equal to {@code text}, which becomes it if there is none. */
+    String share(String text) {
+      int h = text.hashCode();
+      h ^= h >>> 16;
+      String first = slots[h & MASK];
+      if (text.equals(first)) {
+        return first;
+      }
+      String second = slots[(h >>> 10) & MASK];
+      if (text.equals(second)) {
+        return second;
+      }
+      return put(h, first, second, text);
+    }
+
+    /** The pool's instance holding these characters, created if there is none. */
+    String share(char[] chars, int offset, int length) {
+      int h = 0;
+      for (int i = offset; i < offset + length; i++) {
+        h = 31 * h + chars[i];
+      }
+      h ^= h >>> 16;
+      String first = slots[h & MASK];
+      if (same(first, chars, offset, length)) {
+        return first;
+      }
+      String second = slots[(h >>> 10) & MASK];
+      if (same(second, chars, offset, length)) {
+        return second;
+      }
+      return put(h, first, second, new String(chars, offset, length));
+    }
+
+    private String put(int h, String first, String second, String text) {
+      slots[first != null && second == null ? (h >>> 10) & MASK : h & MASK] = text;
+      return text;
+    }
+  }
+
+  /** Whether {@code known} (may be null) holds these characters; compares from the end. */
+  static boolean same(String known, char[] chars, int offset, int length) {
+    if (known == null || known.length() != length) {
+      return false;
+    }
+    for (int i = length - 1; i >= 0; i--) {
+      if (known.charAt(i) != chars[offset + i]) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   /** A hand-written reader over Jackson's token stream, keeping the JSON path for messages. */
   private static final class Decoder {
@@ -375,9 +430,15 @@ public final class StateCodec {
     private int depth;
     /** Per path depth, the buffer of {@link #scratch(int)}. */
     private final Object[][] scratch = new Object[MAX_DEPTH + 1][];
-    private final String[] strings = new String[STRING_SLOTS];
-    private final String[] timeTexts = new String[TIME_SLOTS];
-    private final Instant[] times = new Instant[TIME_SLOTS];
+    private final Pool values = new Pool();
+    /**
+     * The pool of member names in vars, data and tags when the parser does not share them (a large
+     * document), or {@code null}: each object would otherwise hold its own copies of the same keys.
+     */
+    private Pool keys;
+    /** The last timestamp read and its text: an entity's two timestamps are often equal. */
+    private String lastTimeText;
+    private Instant lastTime;
 
     Decoder(String source, String hint) {
       this.source = source;
@@ -724,15 +785,14 @@ public final class StateCodec {
       int length = parser.getStringLength();
       char[] chars = parser.getStringCharacters();
       int offset = parser.getStringOffset();
-      int slot = hash(chars, offset, length) & (TIME_SLOTS - 1);
-      if (same(timeTexts[slot], chars, offset, length)) {
-        return times[slot];
+      if (same(lastTimeText, chars, offset, length)) {
+        return lastTime;
       }
       String text = new String(chars, offset, length);
       try {
         Instant parsed = parseTime(text);
-        timeTexts[slot] = text;
-        times[slot] = parsed;
+        lastTimeText = text;
+        lastTime = parsed;
         return parsed;
       } catch (DateTimeParseException e) {
         throw damage("'" + text + "' is not an RFC 3339 timestamp");
@@ -752,40 +812,7 @@ public final class StateCodec {
      */
     String pooled() {
       int length = parser.getStringLength();
-      if (length > 32) {
-        return parser.getString();
-      }
-      char[] chars = parser.getStringCharacters();
-      int offset = parser.getStringOffset();
-      int slot = hash(chars, offset, length) & (STRING_SLOTS - 1);
-      String known = strings[slot];
-      if (same(known, chars, offset, length)) {
-        return known;
-      }
-      String text = new String(chars, offset, length);
-      strings[slot] = text;
-      return text;
-    }
-
-    static int hash(char[] chars, int offset, int length) {
-      int h = 0;
-      for (int i = offset; i < offset + length; i++) {
-        h = 31 * h + chars[i];
-      }
-      return h;
-    }
-
-    /** Whether {@code known} (may be null) holds these characters; compares from the end. */
-    static boolean same(String known, char[] chars, int offset, int length) {
-      if (known == null || known.length() != length) {
-        return false;
-      }
-      for (int i = length - 1; i >= 0; i--) {
-        if (known.charAt(i) != chars[offset + i]) {
-          return false;
-        }
-      }
-      return true;
+      return length > 32 ? parser.getString() : values.share(parser.getStringCharacters(), parser.getStringOffset(), length);
     }
 
     Map<String, Object> readObjectOrNull(JsonToken t) {
@@ -805,9 +832,12 @@ public final class StateCodec {
       int level = depth;
       Object[] kv = scratch(level);
       int n = 0;
-      java.util.HashSet<String> keys = null;
+      java.util.HashSet<String> seen = null;
       String key;
       while ((key = parser.nextName()) != null) {
+        if (keys != null) {
+          key = keys.share(key);
+        }
         push(key);
         if (n < 8) {
           for (int i = 0; i < 2 * n; i += 2) {
@@ -816,13 +846,13 @@ public final class StateCodec {
             }
           }
         } else {
-          if (keys == null) {
-            keys = new java.util.HashSet<>();
+          if (seen == null) {
+            seen = new java.util.HashSet<>();
             for (int i = 0; i < 2 * n; i += 2) {
-              keys.add((String) kv[i]);
+              seen.add((String) kv[i]);
             }
           }
-          if (!keys.add(key)) {
+          if (!seen.add(key)) {
             throw duplicateKey();
           }
         }
