@@ -93,7 +93,7 @@ public final class StateCodec {
   private static final JsonFactory LARGE_FACTORY =
       FACTORY.rebuild().disable(TokenStreamFactory.Feature.CANONICALIZE_PROPERTY_NAMES).build();
 
-  /** The size from which {@link #LARGE_FACTORY} parses a document: about 1,500 hosts and resources. */
+  /** The size above which {@link #LARGE_FACTORY} parses a document: about 1,500 hosts and as many resources. */
   private static final int LARGE_DOCUMENT = 1 << 20;
 
   private static final ObjectWriteContext GO_STYLE =
@@ -404,7 +404,7 @@ public final class StateCodec {
   }
 
   /** Whether {@code known} (may be null) holds these characters; compares from the end. */
-  static boolean same(String known, char[] chars, int offset, int length) {
+  private static boolean same(String known, char[] chars, int offset, int length) {
     if (known == null || known.length() != length) {
       return false;
     }
