@@ -11,8 +11,16 @@ import io.infrastate.internal.Json;
 import io.infrastate.internal.JsonPaths;
 import io.infrastate.internal.PersistentMap;
 import io.infrastate.internal.StructuralRules;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
@@ -326,14 +334,49 @@ public final class StateCodec {
     if (content.length == 0) {
       throw d.damage("$", null, "the file is empty (0 bytes); an empty file is damage, not an empty state", null);
     }
-    boolean large = content.length > LARGE_DOCUMENT;
-    try (JsonParser p = (large ? LARGE_FACTORY : FACTORY).createParser(ObjectReadContext.empty(), content)) {
+    // UTF-16 and UTF-32 (a zero or a byte order mark in the first two bytes; JSON starts with
+    // ASCII) keep Jackson's detection; a UTF-8 byte order mark is skipped, as Jackson does
+    boolean large = content.length > LARGE_DOCUMENT && content[0] != 0 && content[1] != 0
+        && (content[0] & 0xFE) != 0xFE;
+    int start = large && (content[0] & 0xFF) == 0xEF && (content[1] & 0xFF) == 0xBB && (content[2] & 0xFF) == 0xBF ? 3 : 0;
+    try (JsonParser p = large
+        // a strict decoder: the reader Jackson would make replaces invalid UTF-8 without a word
+        ? LARGE_FACTORY.createParser(ObjectReadContext.empty(),
+            new InputStreamReader(new ByteArrayInputStream(content, start, content.length - start), StandardCharsets.UTF_8.newDecoder()))
+        : FACTORY.createParser(ObjectReadContext.empty(), content)) {
       d.parser = p;
       d.keys = large ? new Pool() : null;
       return d.readDocument();
     } catch (JacksonException e) {
+      if (e.getCause() instanceof CharacterCodingException) {
+        throw notUtf8(d, content, e);
+      }
       throw d.damage(d.pathAtError(), e.getLocation(), describe(e), e);
     }
+  }
+
+  /**
+   * The damage of a large document whose bytes are not UTF-8, located exactly: the strict reader
+   * fails a buffer ahead of the parser, so the parser's path and position would be too early.
+   */
+  private static CorruptStateException notUtf8(Decoder d, byte[] content, JacksonException e) {
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
+    ByteBuffer in = ByteBuffer.wrap(content);
+    CharBuffer out = CharBuffer.allocate(8192);
+    CoderResult result;
+    while (!(result = decoder.decode(in, out, true)).isError() && result.isOverflow()) {
+      out.clear();
+    }
+    int at = in.position();
+    int line = 1;
+    int lineStart = 0;
+    for (int i = 0; i < at; i++) {
+      if (content[i] == '\n') {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    return d.damage("$", null, "the bytes at line " + line + ", column " + (at - lineStart + 1) + " (byte offset " + at + ") are not valid UTF-8", e);
   }
 
   private static String describe(JacksonException e) {

@@ -335,6 +335,22 @@ class StateCodecTest {
         .isInstanceOf(CorruptStateException.class)
         .hasMessageContaining("the JSON is truncated")
         .satisfies(e -> assertThat(((CorruptStateException) e).jsonPath()).hasValueSatisfying(p -> assertThat(p).startsWith("$.hosts." + lastName + ".vars.long")));
+    // JSON's encodings other than plain UTF-8 load alike; bytes that are not UTF-8 are damage
+    byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
+    byte[] withMark = new byte[utf8.length + 3];
+    withMark[0] = (byte) 0xEF;
+    withMark[1] = (byte) 0xBB;
+    withMark[2] = (byte) 0xBF;
+    System.arraycopy(utf8, 0, withMark, 3, utf8.length);
+    assertThat(StateCodec.decode(withMark, "s", "")).isEqualTo(s);
+    assertThat(StateCodec.decode(json.getBytes(StandardCharsets.UTF_16), "s", "")).isEqualTo(s);
+    byte[] notUtf8 = json.replace("\"n\": " + (hosts - 1), "\"n\": \"\u00e9\"").getBytes(StandardCharsets.UTF_8);
+    int bad = new String(notUtf8, StandardCharsets.ISO_8859_1).indexOf("\"n\": \"") + 6;
+    notUtf8[bad] = (byte) 0xFF;
+    assertThatThrownBy(() -> StateCodec.decode(notUtf8, "s", ""))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining("UTF-8")
+        .hasMessageContaining("line " + lastLine + ",");
     String tooDeep = "[".repeat(StateCodec.MAX_DEPTH) + "1" + "]".repeat(StateCodec.MAX_DEPTH);
     assertThatThrownBy(() -> StateCodec.decode(document(hosts, "22", "\"deep\": " + tooDeep + ", ").getBytes(StandardCharsets.UTF_8), "s", ""))
         .isInstanceOf(CorruptStateException.class)
