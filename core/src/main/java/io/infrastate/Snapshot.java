@@ -52,11 +52,21 @@ public final class Snapshot {
   }
 
   private static PersistentMap<PersistentMap<ResourceState>> indexByType(PersistentMap<ResourceState> resources) {
-    // resources iterate in key order, so each type's entries arrive sorted: no sorting needed
+    // resources iterate in key order, so each type's entries arrive sorted: no sorting needed.
+    // Loops, not lambdas: a lambda costs a fresh JVM its bootstrap, and every first load runs this.
     TreeMap<String, PersistentMap.Builder<ResourceState>> index = new TreeMap<>();
-    resources.forEach((k, r) -> index.computeIfAbsent(r.type(), t -> PersistentMap.builder()).add(k, r));
+    for (Map.Entry<String, ResourceState> e : resources.entrySet()) {
+      PersistentMap.Builder<ResourceState> ofType = index.get(e.getValue().type());
+      if (ofType == null) {
+        ofType = PersistentMap.builder();
+        index.put(e.getValue().type(), ofType);
+      }
+      ofType.add(e.getKey(), e.getValue());
+    }
     TreeMap<String, PersistentMap<ResourceState>> frozen = new TreeMap<>();
-    index.forEach((t, b) -> frozen.put(t, b.build()));
+    for (Map.Entry<String, PersistentMap.Builder<ResourceState>> e : index.entrySet()) {
+      frozen.put(e.getKey(), e.getValue().build());
+    }
     return PersistentMap.copyOf(frozen);
   }
 

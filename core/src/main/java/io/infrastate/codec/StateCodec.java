@@ -611,8 +611,13 @@ public final class StateCodec {
       }
       List<Violation> violations = new ArrayList<>();
       StructuralRules.checkMetadata(metadata, violations);
-      hosts.forEach((k, h) -> StructuralRules.checkHost(k, h, violations));
-      resources.forEach((k, r) -> StructuralRules.checkResource(k, r, violations));
+      // loops, not lambdas: a lambda costs a fresh JVM its bootstrap, and every first load runs this
+      for (Map.Entry<String, HostState> e : hosts.entrySet()) {
+        StructuralRules.checkHost(e.getKey(), e.getValue(), violations);
+      }
+      for (Map.Entry<String, ResourceState> e : resources.entrySet()) {
+        StructuralRules.checkResource(e.getKey(), e.getValue(), violations);
+      }
       if (!violations.isEmpty()) {
         Violation first = violations.get(0);
         String more = violations.size() > 1 ? " (and " + (violations.size() - 1) + " more: " + violations.subList(1, Math.min(violations.size(), 4)) + ")" : "";
