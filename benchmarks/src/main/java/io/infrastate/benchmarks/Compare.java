@@ -681,28 +681,29 @@ public final class Compare {
     }
     gc();
     // the floors and infrastate's loads interleaved, so that drift falls on all alike
-    long[][] t = interleaved(2, 5.0, reps,
-        i -> ColdLoad.load("databind", ff),
-        i -> ColdLoad.load("streaming", ff),
-        i -> ColdLoad.load("streaming-fast", ff),
-        i -> ColdLoad.load("streaming-fast-no-name-table", ff),
-        i -> Floors.parseStreaming(Files.readAllBytes(ff), Floors.Times.NONE),
-        i -> ColdLoad.load("infrastate", f1),
-        i -> {
-          try (JournalFileBackend b = JournalFileBackend.at(f2)) {
-            b.load().orElseThrow();
-          }
-        },
-        i -> {
-          try (JournalFileBackend b = JournalFileBackend.builder(f2r).compactEvery(100_000_000).build()) {
-            b.load().orElseThrow();
-          }
-        });
-    double floor = parseFloors("", "floor-parse", n, t[0], t[1], t[2], t[3]);
-    record("load", "reference: read + Jackson streaming parse, timestamps not converted (not a floor)", n, t[4], floor);
-    record("load", "infrastate file", n, t[5], floor);
-    record("load", "infrastate journal (just compacted)", n, t[6], floor);
-    record("load", "infrastate journal + 1,000 records to replay", n, t[7], floor);
+    List<Op> ops = new ArrayList<>();
+    for (String kind : ColdLoad.FLOORS) {
+      ops.add(i -> ColdLoad.load(kind, ff));
+    }
+    int f = ops.size();
+    ops.add(i -> Floors.parseStreaming(Files.readAllBytes(ff), Floors.Times.NONE));
+    ops.add(i -> ColdLoad.load("infrastate", f1));
+    ops.add(i -> {
+      try (JournalFileBackend b = JournalFileBackend.at(f2)) {
+        b.load().orElseThrow();
+      }
+    });
+    ops.add(i -> {
+      try (JournalFileBackend b = JournalFileBackend.builder(f2r).compactEvery(100_000_000).build()) {
+        b.load().orElseThrow();
+      }
+    });
+    long[][] t = interleaved(2, 5.0, reps, ops.toArray(new Op[0]));
+    double floor = parseFloors("", "floor-parse", n, java.util.Arrays.copyOf(t, f));
+    record("load", "reference: read + Jackson streaming parse, timestamps not converted (not a floor)", n, t[f], floor);
+    record("load", "infrastate file", n, t[f + 1], floor);
+    record("load", "infrastate journal (just compacted)", n, t[f + 2], floor);
+    record("load", "infrastate journal + 1,000 records to replay", n, t[f + 3], floor);
     gc();
 
     Path d3 = fresh("lgo");
@@ -741,26 +742,25 @@ public final class Compare {
         t[k][r] = ColdLoad.measureInChild(kinds.get(k), kinds.get(k).equals("infrastate") ? stateFile : floorFile);
       }
     }
-    double floor = parseFloors("first load in a fresh JVM, ", "cold-floor-parse", n, t[1], t[2], t[3], t[4]);
+    double floor = parseFloors("first load in a fresh JVM, ", "cold-floor-parse", n, java.util.Arrays.copyOfRange(t, 1, t.length));
     record("load", "first load in a fresh JVM, infrastate file", n, t[0], floor);
   }
 
   /**
-   * Records the four raw parses of the load scenario and their fastest as the floor (under
-   * {@code metric}); returns the floor's median.
+   * Records the raw parses of the load scenario ({@link ColdLoad#FLOORS}, their times in that order)
+   * and their fastest as the floor (under {@code metric}); returns the floor's median.
    */
-  private double parseFloors(String prefix, String metric, int n, long[] databind, long[] streaming, long[] streamingFast, long[] noNameTable) {
-    long[] floorT = databind;
-    for (long[] other : List.of(streaming, streamingFast, noNameTable)) {
+  private double parseFloors(String prefix, String metric, int n, long[][] floors) {
+    long[] floorT = floors[0];
+    for (long[] other : floors) {
       floorT = Stats.median(other) < Stats.median(floorT) ? other : floorT;
     }
     double floor = Stats.median(floorT);
     metrics.put(metric + "/" + n, floor);
-    record("load", prefix + "floor: read + raw Jackson parse (fastest of the four below)", n, floorT, floor);
-    record("load", prefix + "floor: read + Jackson databind parse", n, databind, floor);
-    record("load", prefix + "floor: read + Jackson streaming parse, java.time parser", n, streaming, floor);
-    record("load", prefix + "floor: read + Jackson streaming parse, infrastate's RFC 3339 parser", n, streamingFast, floor);
-    record("load", prefix + "floor: read + Jackson streaming parse, infrastate's RFC 3339 parser, no name table", n, noNameTable, floor);
+    record("load", prefix + "floor: " + ColdLoad.FLOOR, n, floorT, floor);
+    for (int k = 0; k < floors.length; k++) {
+      record("load", prefix + "floor: " + ColdLoad.describe(ColdLoad.FLOORS.get(k)), n, floors[k], floor);
+    }
     return floor;
   }
 

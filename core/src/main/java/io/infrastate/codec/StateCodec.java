@@ -334,18 +334,8 @@ public final class StateCodec {
     if (content.length == 0) {
       throw d.damage("$", null, "the file is empty (0 bytes); an empty file is damage, not an empty state", null);
     }
-    // UTF-16 and UTF-32 (a zero or a byte order mark in the first two bytes; JSON starts with
-    // ASCII) keep Jackson's detection; a UTF-8 byte order mark is skipped, as Jackson does
-    boolean large = content.length > LARGE_DOCUMENT && content[0] != 0 && content[1] != 0
-        && (content[0] & 0xFE) != 0xFE;
-    int start = large && (content[0] & 0xFF) == 0xEF && (content[1] & 0xFF) == 0xBB && (content[2] & 0xFF) == 0xBF ? 3 : 0;
-    try (JsonParser p = large
-        // a strict decoder: the reader Jackson would make replaces invalid UTF-8 without a word
-        ? LARGE_FACTORY.createParser(ObjectReadContext.empty(),
-            new InputStreamReader(new ByteArrayInputStream(content, start, content.length - start), StandardCharsets.UTF_8.newDecoder()))
-        : FACTORY.createParser(ObjectReadContext.empty(), content)) {
+    try (JsonParser p = parser(content)) {
       d.parser = p;
-      d.keys = large ? new Pool() : null;
       return d.readDocument();
     } catch (JacksonException e) {
       if (e.getCause() instanceof CharacterCodingException) {
@@ -353,6 +343,22 @@ public final class StateCodec {
       }
       throw d.damage(d.pathAtError(), e.getLocation(), describe(e), e);
     }
+  }
+
+  /**
+   * A parser of a document: Jackson's own for up to {@link #LARGE_DOCUMENT} bytes, and for UTF-16
+   * and UTF-32 (a zero or a byte order mark in the first two bytes, as JSON starts with ASCII),
+   * whose detection it keeps; else {@link #LARGE_FACTORY}'s over a strict UTF-8 decoder, as the
+   * reader Jackson would make replaces bytes that are not UTF-8 without a word. A UTF-8 byte order
+   * mark is skipped, as Jackson does.
+   */
+  private static JsonParser parser(byte[] content) {
+    if (content.length <= LARGE_DOCUMENT || content[0] == 0 || content[1] == 0 || (content[0] & 0xFE) == 0xFE) {
+      return FACTORY.createParser(ObjectReadContext.empty(), content);
+    }
+    int start = (content[0] & 0xFF) == 0xEF && (content[1] & 0xFF) == 0xBB && (content[2] & 0xFF) == 0xBF ? 3 : 0;
+    return LARGE_FACTORY.createParser(ObjectReadContext.empty(),
+        new InputStreamReader(new ByteArrayInputStream(content, start, content.length - start), StandardCharsets.UTF_8.newDecoder()));
   }
 
   /**
@@ -475,10 +481,10 @@ public final class StateCodec {
     private final Object[][] scratch = new Object[MAX_DEPTH + 1][];
     private final Pool values = new Pool();
     /**
-     * The pool of member names in vars, data and tags when the parser does not share them (a large
-     * document), or {@code null}: each object would otherwise hold its own copies of the same keys.
+     * The member names of vars, data and tags: Jackson shares them only while it keeps its name
+     * table (not for a large document), and each object would otherwise hold its own copies.
      */
-    private Pool keys;
+    private final Pool keys = new Pool();
     /** The last timestamp read and its text: an entity's two timestamps are often equal. */
     private String lastTimeText;
     private Instant lastTime;
@@ -883,9 +889,7 @@ public final class StateCodec {
       java.util.HashSet<String> seen = null;
       String key;
       while ((key = parser.nextName()) != null) {
-        if (keys != null) {
-          key = keys.share(key);
-        }
+        key = keys.share(key);
         push(key);
         if (n < 8) {
           for (int i = 0; i < 2 * n; i += 2) {
@@ -915,7 +919,7 @@ public final class StateCodec {
           value = readValue(v);
         }
         if (2 * n + 2 > kv.length) {
-          kv = scratch[level] = java.util.Arrays.copyOf(kv, kv.length * 2);
+          kv = grown(level);
         }
         kv[2 * n] = key;
         kv[2 * n + 1] = value;
@@ -932,6 +936,11 @@ public final class StateCodec {
     Object[] scratch(int level) {
       Object[] buffer = scratch[level];
       return buffer != null ? buffer : (scratch[level] = new Object[16]);
+    }
+
+    /** A level's buffer made twice as long, keeping what it holds. */
+    Object[] grown(int level) {
+      return scratch[level] = java.util.Arrays.copyOf(scratch[level], scratch[level].length * 2);
     }
 
     Object readValue(JsonToken t) {
@@ -965,7 +974,7 @@ public final class StateCodec {
             push(i);
             Object element = readValue(e);
             if (i == elements.length) {
-              elements = scratch[level] = java.util.Arrays.copyOf(elements, i * 2);
+              elements = grown(level);
             }
             elements[i++] = element;
             pop();

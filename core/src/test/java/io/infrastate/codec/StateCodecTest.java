@@ -357,4 +357,37 @@ class StateCodecTest {
         .hasMessageContaining("damaged at $.hosts." + lastName + ".vars.deep")
         .hasMessageContaining("nesting depth");
   }
+
+  @Test
+  void twoFrequentValuesThatShareAPoolSlotAreBothShared() {
+    // two values whose first slots in the decoder's string pool are the same (its slot is the
+    // spread String hash's low 10 bits, the second slot the next 10), found by search
+    String[] pair = null;
+    java.util.Map<Integer, String> byFirstSlot = new java.util.HashMap<>();
+    for (char a = 'a'; pair == null && a <= 'z'; a++) {
+      for (char b = 'a'; pair == null && b <= 'z'; b++) {
+        for (char c = 'a'; pair == null && c <= 'z'; c++) {
+          String v = "" + a + b + c;
+          int h = v.hashCode() ^ (v.hashCode() >>> 16);
+          String other = byFirstSlot.putIfAbsent(h & 1023, v);
+          if (other != null) {
+            int g = other.hashCode() ^ (other.hashCode() >>> 16);
+            if (((g >>> 10) & 1023) != ((h >>> 10) & 1023) && ((g >>> 10) & 1023) != (h & 1023)) {
+              pair = new String[] {other, v};
+            }
+          }
+        }
+      }
+    }
+    assertThat(pair).isNotNull();
+    StringBuilder json = new StringBuilder("{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {");
+    for (int i = 0; i < 6; i++) {
+      json.append(i == 0 ? "" : ", ").append("\"h").append(i).append("\": {\"name\": \"h").append(i)
+          .append("\", \"user\": \"").append(pair[i % 2]).append("\"}");
+    }
+    Snapshot s = StateCodec.decode(json.append("}}").toString().getBytes(StandardCharsets.UTF_8), "s", "");
+    for (int i = 2; i < 6; i++) {
+      assertThat(s.hosts().get("h" + i).user()).isEqualTo(pair[i % 2]).isSameAs(s.hosts().get("h" + (i - 2)).user());
+    }
+  }
 }
