@@ -11,15 +11,9 @@ import io.infrastate.internal.Json;
 import io.infrastate.internal.JsonPaths;
 import io.infrastate.internal.PersistentMap;
 import io.infrastate.internal.StructuralRules;
-import java.io.ByteArrayInputStream;
+import io.infrastate.codec.JsonReader.Token;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -30,14 +24,8 @@ import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
-import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.PrettyPrinter;
-import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.TokenStreamFactory;
-import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.json.JsonFactory;
 
 /**
@@ -77,32 +65,8 @@ public final class StateCodec {
   /** The longest number accepted, in characters. */
   public static final int MAX_NUMBER_LENGTH = 100;
 
-  private static final JsonFactory FACTORY =
-      JsonFactory.builder()
-          // duplicate names are detected by the decoder, which builds each object anyway (Jackson's
-          // detection allocates a hash set per object)
-          .streamReadConstraints(
-              StreamReadConstraints.builder()
-                  .maxNestingDepth(MAX_DEPTH)
-                  .maxStringLength(MAX_STRING_LENGTH)
-                  .maxNameLength(MAX_STRING_LENGTH)
-                  .maxNumberLength(MAX_NUMBER_LENGTH)
-                  .build())
-          .build();
-
-  /**
-   * Parses documents of more than {@link #LARGE_DOCUMENT} bytes. Jackson's symbol table keeps the
-   * member names of one parse for the next only while they number under 6,000; the host and
-   * resource keys of a larger state overflow it, so each parse would add every key to a table
-   * thrown away afterwards (hashing, probing and growing its arrays for nothing). Without the table
-   * a 10k state decodes about 15 % faster here; a 1k state about 5 % slower, as its names are found
-   * in the table kept from the parse before.
-   */
-  private static final JsonFactory LARGE_FACTORY =
-      FACTORY.rebuild().disable(TokenStreamFactory.Feature.CANONICALIZE_PROPERTY_NAMES).build();
-
-  /** The size above which {@link #LARGE_FACTORY} parses a document: about 1,500 hosts and as many resources. */
-  private static final int LARGE_DOCUMENT = 1 << 20;
+  /** Writes state.json (reading is {@link JsonReader}'s). */
+  private static final JsonFactory FACTORY = JsonFactory.builder().build();
 
   private static final ObjectWriteContext GO_STYLE =
       new ObjectWriteContext.Base() {
@@ -332,73 +296,15 @@ public final class StateCodec {
   public static Snapshot decode(byte[] content, String source, String recoveryHint) {
     Decoder d = new Decoder(source, recoveryHint);
     if (content.length == 0) {
-      throw d.damage("$", null, "the file is empty (0 bytes); an empty file is damage, not an empty state", null);
+      throw d.damage("$", -1, "the file is empty (0 bytes); an empty file is damage, not an empty state", null);
     }
-    try (JsonParser p = parser(content)) {
-      d.parser = p;
+    try {
+      d.in = new JsonReader(content, MAX_DEPTH, MAX_STRING_LENGTH, MAX_NUMBER_LENGTH);
       return d.readDocument();
-    } catch (JacksonException e) {
-      if (e.getCause() instanceof CharacterCodingException) {
-        throw notUtf8(d, content, e);
-      }
-      throw d.damage(d.pathAtError(), e.getLocation(), describe(e), e);
+    } catch (JsonReader.SyntaxError e) {
+      String what = e.truncated ? "the JSON is truncated (" + e.getMessage() + ")" : "not valid JSON: " + e.getMessage();
+      throw d.damage(d.path(), e.offset, what, e);
     }
-  }
-
-  /**
-   * A parser of a document: Jackson's own for up to {@link #LARGE_DOCUMENT} bytes, and for UTF-16
-   * and UTF-32 (a zero or a byte order mark in the first two bytes, as JSON starts with ASCII),
-   * whose detection it keeps; else {@link #LARGE_FACTORY}'s over a strict UTF-8 decoder, as the
-   * reader Jackson would make replaces bytes that are not UTF-8 without a word. A UTF-8 byte order
-   * mark is skipped, as Jackson does.
-   */
-  private static JsonParser parser(byte[] content) {
-    if (content.length <= LARGE_DOCUMENT || content[0] == 0 || content[1] == 0 || (content[0] & 0xFE) == 0xFE) {
-      return FACTORY.createParser(ObjectReadContext.empty(), content);
-    }
-    int start = (content[0] & 0xFF) == 0xEF && (content[1] & 0xFF) == 0xBB && (content[2] & 0xFF) == 0xBF ? 3 : 0;
-    return LARGE_FACTORY.createParser(ObjectReadContext.empty(),
-        new InputStreamReader(new ByteArrayInputStream(content, start, content.length - start), StandardCharsets.UTF_8.newDecoder()));
-  }
-
-  /**
-   * The damage of a large document whose bytes are not UTF-8, located exactly: the strict reader
-   * fails a buffer ahead of the parser, so the parser's path and position would be too early.
-   */
-  private static CorruptStateException notUtf8(Decoder d, byte[] content, JacksonException e) {
-    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
-    ByteBuffer in = ByteBuffer.wrap(content);
-    CharBuffer out = CharBuffer.allocate(8192);
-    CoderResult result;
-    while (!(result = decoder.decode(in, out, true)).isError() && result.isOverflow()) {
-      out.clear();
-    }
-    int at = in.position();
-    int line = 1;
-    int lineStart = 0;
-    for (int i = 0; i < at; i++) {
-      if (content[i] == '\n') {
-        line++;
-        lineStart = i + 1;
-      }
-    }
-    return d.damage("$", null, "the bytes at line " + line + ", column " + (at - lineStart + 1) + " (byte offset " + at + ") are not valid UTF-8", e);
-  }
-
-  private static String describe(JacksonException e) {
-    String msg = e.getOriginalMessage();
-    if (msg != null && msg.contains("end-of-input")) {
-      return "the JSON is truncated (" + firstLine(msg) + ")";
-    }
-    return "not valid JSON: " + firstLine(msg);
-  }
-
-  private static String firstLine(String msg) {
-    if (msg == null) {
-      return "unknown parse error";
-    }
-    int nl = msg.indexOf('\n');
-    return nl < 0 ? msg : msg.substring(0, nl);
   }
 
   /**
@@ -409,7 +315,7 @@ public final class StateCodec {
    * else replaces its first slot's string. Frequent strings stay (two whose first slots are the same
    * both find room) while unique ones pass through. Not thread-safe: one per decode.
    */
-  private static final class Pool {
+  static final class Pool {
     private static final int MASK = 1023;
     private final String[] slots = new String[MASK + 1];
 
@@ -428,22 +334,25 @@ public final class StateCodec {
       return put(h, first, second, text);
     }
 
-    /** The pool's instance holding these characters, created if there is none. */
-    String share(char[] chars, int offset, int length) {
+    /**
+     * The pool's instance holding these ASCII bytes, created if there is none: the same slots as
+     * {@link #share(String)} finds for the equal string (an ASCII string's hash is its bytes').
+     */
+    String share(byte[] ascii, int offset, int length) {
       int h = 0;
       for (int i = offset; i < offset + length; i++) {
-        h = 31 * h + chars[i];
+        h = 31 * h + ascii[i];
       }
       h ^= h >>> 16;
       String first = slots[h & MASK];
-      if (same(first, chars, offset, length)) {
+      if (same(first, ascii, offset, length)) {
         return first;
       }
       String second = slots[(h >>> 10) & MASK];
-      if (same(second, chars, offset, length)) {
+      if (same(second, ascii, offset, length)) {
         return second;
       }
-      return put(h, first, second, new String(chars, offset, length));
+      return put(h, first, second, new String(ascii, offset, length, StandardCharsets.ISO_8859_1));
     }
 
     private String put(int h, String first, String second, String text) {
@@ -452,27 +361,27 @@ public final class StateCodec {
     }
   }
 
-  /** Whether {@code known} (may be null) holds these characters; compares from the end. */
-  private static boolean same(String known, char[] chars, int offset, int length) {
+  /** Whether {@code known} (may be null) holds these ASCII bytes; compares from the end. */
+  static boolean same(String known, byte[] ascii, int offset, int length) {
     if (known == null || known.length() != length) {
       return false;
     }
     for (int i = length - 1; i >= 0; i--) {
-      if (known.charAt(i) != chars[offset + i]) {
+      if (known.charAt(i) != ascii[offset + i]) {
         return false;
       }
     }
     return true;
   }
 
-  /** A hand-written reader over Jackson's token stream, keeping the JSON path for messages. */
+  /** A hand-written reader over {@link JsonReader}'s tokens, keeping the JSON path for messages. */
   private static final class Decoder {
     private final String source;
     private final String hint;
-    private JsonParser parser;
+    private JsonReader in;
     /**
      * The path to the value being read: member names, and for array elements {@code null} here
-     * and the index in {@link #indices}. Jackson refuses deeper nesting than {@link #MAX_DEPTH}.
+     * and the index in {@link #indices}. The reader refuses deeper nesting than {@link #MAX_DEPTH}.
      */
     private final String[] names = new String[MAX_DEPTH + 1];
     private final int[] indices = new int[MAX_DEPTH + 1];
@@ -481,8 +390,8 @@ public final class StateCodec {
     private final Object[][] scratch = new Object[MAX_DEPTH + 1][];
     private final Pool values = new Pool();
     /**
-     * The member names of vars, data and tags: Jackson shares them only while it keeps its name
-     * table (not for a large document), and each object would otherwise hold its own copies.
+     * Member names: the fields of each host and resource, and the keys of vars, data and tags,
+     * which each object would otherwise hold its own copies of.
      */
     private final Pool keys = new Pool();
     /** The last timestamp read and its text: an entity's two timestamps are often equal. */
@@ -518,22 +427,22 @@ public final class StateCodec {
       depth--;
     }
 
-    /** The path when Jackson failed: its look-ahead may have read a member name we never saw. */
-    String pathAtError() {
-      String path = path();
-      String name = parser == null ? null : parser.currentName();
-      String last = depth == 0 ? null : names[depth - 1];
-      boolean inObject = parser != null && parser.streamReadContext() != null && parser.streamReadContext().inObject();
-      if (name != null && inObject && !name.equals(last)) {
-        path = JsonPaths.member(path, name);
-      }
-      return path;
-    }
-
-    CorruptStateException damage(String path, TokenStreamLocation loc, String what, Throwable cause) {
+    /** Damage at a path, and at a byte offset of the document unless it is -1. */
+    CorruptStateException damage(String path, int offset, String what, Throwable cause) {
       StringBuilder sb = new StringBuilder("State ").append(source).append(" is damaged at ").append(path);
-      if (loc != null && loc.getLineNr() > 0) {
-        sb.append(" (line ").append(loc.getLineNr()).append(", column ").append(loc.getColumnNr()).append(')');
+      if (offset >= 0 && in != null) {
+        byte[] doc = in.document();
+        int line = 1;
+        int column = 1;
+        for (int i = 0; i < offset && i < doc.length; i++) {
+          if (doc[i] == '\n') {
+            line++;
+            column = 1;
+          } else if ((doc[i] & 0xC0) != 0x80) {
+            column++; // a character's first byte: columns count characters
+          }
+        }
+        sb.append(" (line ").append(line).append(", column ").append(column).append(')');
       }
       sb.append(": ").append(what).append(". It was not modified");
       if (hint != null && !hint.isEmpty()) {
@@ -544,61 +453,61 @@ public final class StateCodec {
     }
 
     CorruptStateException damage(String what) {
-      return damage(path(), parser == null ? null : parser.currentTokenLocation(), what, null);
+      return damage(path(), in == null ? -1 : in.tokenStart(), what, null);
     }
 
-    JsonToken next() {
-      return parser.nextToken();
+    Token next() {
+      return in.next();
     }
 
-    void expect(JsonToken actual, JsonToken expected, String what) {
+    void expect(Token actual, Token expected, String what) {
       if (actual != expected) {
         throw damage("expected " + what + ", found " + describe(actual));
       }
     }
 
-    static String describe(JsonToken t) {
+    static String describe(Token t) {
       if (t == null) {
         return "end of input";
       }
       switch (t) {
         case START_OBJECT: return "an object";
         case START_ARRAY: return "an array";
-        case VALUE_STRING: return "a string";
-        case VALUE_NUMBER_INT: case VALUE_NUMBER_FLOAT: return "a number";
-        case VALUE_TRUE: case VALUE_FALSE: return "a boolean";
-        case VALUE_NULL: return "null";
+        case STRING: return "a string";
+        case INT: case FLOAT: return "a number";
+        case TRUE: case FALSE: return "a boolean";
+        case NULL: return "null";
         default: return t.toString();
       }
     }
 
     Snapshot readDocument() {
-      expect(next(), JsonToken.START_OBJECT, "a JSON object at the top level");
+      expect(next(), Token.START_OBJECT, "a JSON object at the top level");
       Metadata metadata = null;
       PersistentMap<HostState> hosts = PersistentMap.empty();
       PersistentMap<ResourceState> resources = PersistentMap.empty();
       String name;
       int seen = 0;
-      while ((name = parser.nextName()) != null) {
+      while ((name = in.nextName(keys)) != null) {
         push(name);
-        JsonToken t = next();
+        Token t = next();
         switch (name) {
           case "metadata":
             seen = once(seen, 1);
-            expect(t, JsonToken.START_OBJECT, "an object");
+            expect(t, Token.START_OBJECT, "an object");
             metadata = readMetadata();
             break;
           case "hosts":
             seen = once(seen, 2);
-            if (t != JsonToken.VALUE_NULL) {
-              expect(t, JsonToken.START_OBJECT, "an object of hosts");
+            if (t != Token.NULL) {
+              expect(t, Token.START_OBJECT, "an object of hosts");
               hosts = readHosts();
             }
             break;
           case "resources":
             seen = once(seen, 4);
-            if (t != JsonToken.VALUE_NULL) {
-              expect(t, JsonToken.START_OBJECT, "an object of resources");
+            if (t != Token.NULL) {
+              expect(t, Token.START_OBJECT, "an object of resources");
               resources = readResources();
             }
             break;
@@ -607,13 +516,12 @@ public final class StateCodec {
         }
         pop();
       }
-      expect(parser.currentToken(), JsonToken.END_OBJECT, "the end of the object");
-      JsonToken trailing = next();
+      Token trailing = next();
       if (trailing != null) {
-        throw damage("$", parser.currentTokenLocation(), "unexpected content after the JSON document: " + describe(trailing), null);
+        throw damage("$", in.tokenStart(), "unexpected content after the JSON document: " + describe(trailing), null);
       }
       if (metadata == null) {
-        throw damage("$.metadata", null, "the metadata object is missing", null);
+        throw damage("$.metadata", -1, "the metadata object is missing", null);
       }
       List<Violation> violations = new ArrayList<>();
       StructuralRules.checkMetadata(metadata, violations);
@@ -627,7 +535,7 @@ public final class StateCodec {
       if (!violations.isEmpty()) {
         Violation first = violations.get(0);
         String more = violations.size() > 1 ? " (and " + (violations.size() - 1) + " more: " + violations.subList(1, Math.min(violations.size(), 4)) + ")" : "";
-        throw damage(first.path(), null, first.message() + more, null);
+        throw damage(first.path(), -1, first.message() + more, null);
       }
       return Snapshot.of(metadata, hosts, resources);
     }
@@ -659,19 +567,19 @@ public final class StateCodec {
       Instant updated = null;
       String name;
       int seen = 0;
-      while ((name = parser.nextName()) != null) {
+      while ((name = in.nextName(keys)) != null) {
         push(name);
-        JsonToken t = next();
+        Token t = next();
         switch (name) {
           case "version": seen = once(seen, 1); version = readString(t); break;
           case "serial":
             seen = once(seen, 2);
-            if (t != JsonToken.VALUE_NUMBER_INT) {
+            if (t != Token.INT) {
               throw damage("expected a whole number, found " + describe(t));
             }
-            serial = parser.getLongValue();
+            serial = in.longValue(-1);
             if (serial < 0) {
-              throw damage("serial " + serial + " is negative");
+              throw damage("serial " + in.numberText() + (in.numberText().startsWith("-") ? " is negative" : " is larger than " + Long.MAX_VALUE));
             }
             break;
           case "lineage": seen = once(seen, 4); lineage = readString(t); break;
@@ -682,7 +590,7 @@ public final class StateCodec {
         pop();
       }
       if (version == null) {
-        throw damage(path() + ".version", null, "the format version is missing", null);
+        throw damage(path() + ".version", -1, "the format version is missing", null);
       }
       checkVersion(version);
       return new Metadata(version, serial, lineage, created, updated);
@@ -697,19 +605,19 @@ public final class StateCodec {
           throw new UnsupportedFormatVersionException(source, version, Metadata.FORMAT_VERSION);
         }
         if (major < 1) {
-          throw damage(path() + ".version", null, "format version '" + version + "' is not valid", null);
+          throw damage(path() + ".version", -1, "format version '" + version + "' is not valid", null);
         }
       } catch (NumberFormatException e) {
-        throw damage(path() + ".version", null, "format version '" + version + "' is not of the form MAJOR.MINOR", e);
+        throw damage(path() + ".version", -1, "format version '" + version + "' is not of the form MAJOR.MINOR", e);
       }
     }
 
     PersistentMap<HostState> readHosts() {
       PersistentMap.Builder<HostState> hosts = PersistentMap.builder();
       String key;
-      while ((key = parser.nextName()) != null) {
+      while ((key = in.nextName(null)) != null) { // unique: not pooled
         push(key);
-        expect(next(), JsonToken.START_OBJECT, "a host object");
+        expect(next(), Token.START_OBJECT, "a host object");
         if (!hosts.add(key, readHost(key))) {
           throw duplicateKey();
         }
@@ -729,9 +637,9 @@ public final class StateCodec {
       Instant updated = null;
       String field;
       int seen = 0;
-      while ((field = parser.nextName()) != null) {
+      while ((field = in.nextName(keys)) != null) {
         push(field);
-        JsonToken t = next();
+        Token t = next();
         switch (field) {
           case "name": seen = once(seen, 1); name = readString(t); break;
           case "address": seen = once(seen, 2); address = readString(t); break;
@@ -746,7 +654,7 @@ public final class StateCodec {
         pop();
       }
       if (name == null) {
-        throw damage(path() + ".name", null, "the host name is missing", null);
+        throw damage(path() + ".name", -1, "the host name is missing", null);
       }
       if (name.equals(key)) {
         name = key; // one string for both
@@ -757,9 +665,9 @@ public final class StateCodec {
     PersistentMap<ResourceState> readResources() {
       PersistentMap.Builder<ResourceState> resources = PersistentMap.builder();
       String key;
-      while ((key = parser.nextName()) != null) {
+      while ((key = in.nextName(null)) != null) { // unique: not pooled
         push(key);
-        expect(next(), JsonToken.START_OBJECT, "a resource object");
+        expect(next(), Token.START_OBJECT, "a resource object");
         if (!resources.add(key, readResource())) {
           throw duplicateKey();
         }
@@ -778,9 +686,9 @@ public final class StateCodec {
       Instant updated = null;
       String field;
       int seen = 0;
-      while ((field = parser.nextName()) != null) {
+      while ((field = in.nextName(keys)) != null) {
         push(field);
-        JsonToken t = next();
+        Token t = next();
         switch (field) {
           case "type": seen = once(seen, 1); type = readPooled(t); break;
           case "id": seen = once(seen, 2); id = readString(t); break;
@@ -794,55 +702,52 @@ public final class StateCodec {
         pop();
       }
       if (type == null) {
-        throw damage(path() + ".type", null, "the resource type is missing", null);
+        throw damage(path() + ".type", -1, "the resource type is missing", null);
       }
       if (id == null) {
-        throw damage(path() + ".id", null, "the resource id is missing", null);
+        throw damage(path() + ".id", -1, "the resource id is missing", null);
       }
       @SuppressWarnings("unchecked")
       Map<String, String> stringTags = (Map<String, String>) (Map<String, ?>) tags;
       return new ResourceState(type, id, name, data, stringTags, created, updated);
     }
 
-    Map<String, Object> readTags(JsonToken t) {
-      if (t == JsonToken.VALUE_NULL) {
+    Map<String, Object> readTags(Token t) {
+      if (t == Token.NULL) {
         return Map.of();
       }
-      expect(t, JsonToken.START_OBJECT, "an object of string tags");
+      expect(t, Token.START_OBJECT, "an object of string tags");
       return readEntries(true);
     }
 
-    String readString(JsonToken t) {
+    String readString(Token t) {
       expectString(t);
-      return parser.getString();
+      return in.string();
     }
 
-    void expectString(JsonToken t) {
-      if (t != JsonToken.VALUE_STRING) {
+    void expectString(Token t) {
+      if (t != Token.STRING) {
         throw damage("expected a string, found " + describe(t));
       }
     }
 
-    int readPort(JsonToken t) {
-      if (t != JsonToken.VALUE_NUMBER_INT) {
+    int readPort(Token t) {
+      if (t != Token.INT) {
         throw damage("expected a whole number, found " + describe(t));
       }
-      long port = parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? -1 : parser.getLongValue();
+      long port = in.longValue(-1);
       if (port < 0 || port > 65535) {
-        throw damage("port " + parser.getString() + " is outside 0..65535");
+        throw damage("port " + in.numberText() + " is outside 0..65535");
       }
       return (int) port;
     }
 
-    Instant readTime(JsonToken t) {
+    Instant readTime(Token t) {
       expectString(t);
-      int length = parser.getStringLength();
-      char[] chars = parser.getStringCharacters();
-      int offset = parser.getStringOffset();
-      if (same(lastTimeText, chars, offset, length)) {
+      if (in.stringEquals(lastTimeText)) {
         return lastTime;
       }
-      String text = new String(chars, offset, length);
+      String text = in.string();
       try {
         Instant parsed = parseTime(text);
         lastTimeText = text;
@@ -854,7 +759,7 @@ public final class StateCodec {
     }
 
     /** Reads a string value that tends to repeat (a user, a group, a type): see {@link #pooled}. */
-    String readPooled(JsonToken t) {
+    String readPooled(Token t) {
       expectString(t);
       return pooled();
     }
@@ -862,18 +767,17 @@ public final class StateCodec {
     /**
      * The string value just read, as one instance for equal short strings that tend to repeat
      * (users, groups, types, values): they would otherwise be held once per host or resource. It
-     * is looked up from the parser's characters, so a repeated value allocates nothing.
+     * is looked up from the document's bytes, so a repeated value allocates nothing.
      */
     String pooled() {
-      int length = parser.getStringLength();
-      return length > 32 ? parser.getString() : values.share(parser.getStringCharacters(), parser.getStringOffset(), length);
+      return in.stringLength() > 32 ? in.string() : in.pooled(values);
     }
 
-    Map<String, Object> readObjectOrNull(JsonToken t) {
-      if (t == JsonToken.VALUE_NULL) {
+    Map<String, Object> readObjectOrNull(Token t) {
+      if (t == Token.NULL) {
         return Map.of();
       }
-      expect(t, JsonToken.START_OBJECT, "an object");
+      expect(t, Token.START_OBJECT, "an object");
       return readObject();
     }
 
@@ -888,8 +792,7 @@ public final class StateCodec {
       int n = 0;
       java.util.HashSet<String> seen = null;
       String key;
-      while ((key = parser.nextName()) != null) {
-        key = keys.share(key);
+      while ((key = in.nextName(keys)) != null) {
         push(key);
         if (n < 8) {
           for (int i = 0; i < 2 * n; i += 2) {
@@ -908,10 +811,10 @@ public final class StateCodec {
             throw duplicateKey();
           }
         }
-        JsonToken v = next();
+        Token v = next();
         Object value;
         if (tags) {
-          if (v != JsonToken.VALUE_STRING) {
+          if (v != Token.STRING) {
             throw damage("tag values must be strings, found " + describe(v));
           }
           value = pooled();
@@ -943,34 +846,30 @@ public final class StateCodec {
       return scratch[level] = java.util.Arrays.copyOf(scratch[level], scratch[level].length * 2);
     }
 
-    Object readValue(JsonToken t) {
+    Object readValue(Token t) {
       if (t == null) {
         throw damage("the JSON is truncated");
       }
       switch (t) {
-        case VALUE_STRING: return pooled();
-        case VALUE_TRUE: return Boolean.TRUE;
-        case VALUE_FALSE: return Boolean.FALSE;
-        case VALUE_NULL: return null;
-        case VALUE_NUMBER_INT:
-          switch (parser.getNumberType()) {
-            case INT: return parser.getIntValue();
-            case LONG: return parser.getLongValue();
-            default: return parser.getBigIntegerValue();
-          }
-        case VALUE_NUMBER_FLOAT:
-          double d = parser.getDoubleValue();
+        case STRING: return pooled();
+        case TRUE: return Boolean.TRUE;
+        case FALSE: return Boolean.FALSE;
+        case NULL: return null;
+        case INT:
+          return in.integer();
+        case FLOAT:
+          double d = in.doubleValue();
           if (Double.isInfinite(d)) {
-            throw damage("number " + parser.getString() + " is out of the range of a double");
+            throw damage("number " + in.numberText() + " is out of the range of a double");
           }
           return d;
         case START_OBJECT: return readObject();
         case START_ARRAY:
           int level = depth;
           Object[] elements = scratch(level);
-          JsonToken e;
+          Token e;
           int i = 0;
-          while ((e = next()) != JsonToken.END_ARRAY) {
+          while ((e = next()) != Token.END_ARRAY) {
             push(i);
             Object element = readValue(e);
             if (i == elements.length) {
