@@ -551,6 +551,27 @@ final class JsonReader {
   }
 
   /**
+   * Where the string read last is in {@link #document()}, or -1 if it was written with escapes or
+   * non-ASCII characters (then only {@link #string()} gives it).
+   *
+   * @return its first byte's offset, or -1
+   */
+  int rawStart() {
+    return decoded ? -1 : valueStart;
+  }
+
+  /**
+   * Whether the string read last is the same bytes as {@code document()[start, start + length)}.
+   *
+   * @param start an offset from {@link #rawStart()}, or -1
+   * @param length the length there
+   * @return whether they are the same (never for -1, nor for a string with escapes)
+   */
+  boolean rawEquals(int start, int length) {
+    return !decoded && start >= 0 && valueEnd - valueStart == length && java.util.Arrays.equals(buf, valueStart, valueEnd, buf, start, start + length);
+  }
+
+  /**
    * Whether the string read last equals {@code s}.
    *
    * @param s a string, or {@code null}

@@ -243,37 +243,47 @@ public final class StateCodec {
    */
   public static Instant parseTime(String text) {
     int n = text.length();
-    if (n < 20 || n == 21 || n > 30 || text.charAt(4) != '-' || text.charAt(7) != '-' || text.charAt(10) != 'T'
-        || text.charAt(13) != ':' || text.charAt(16) != ':' || text.charAt(n - 1) != 'Z' || (n > 20 && text.charAt(19) != '.')) {
-      return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    Instant fast = n <= 30 ? utc(text.getBytes(StandardCharsets.ISO_8859_1), 0, n) : null;
+    return fast != null ? fast : OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+  }
+
+  /**
+   * The instant of the text in {@code b[at, at + n)} if it has the UTC layout written here ({@code
+   * 2026-01-15T10:30:00Z}, optionally with 1 to 9 fractional digits) and is a valid date and time;
+   * {@code null} for anything else, which java.time's general parser (the costliest part of a load
+   * for a state's thousands of timestamps) then reads or refuses.
+   */
+  static Instant utc(byte[] b, int at, int n) {
+    if (n < 20 || n == 21 || n > 30 || b[at + 4] != '-' || b[at + 7] != '-' || b[at + 10] != 'T'
+        || b[at + 13] != ':' || b[at + 16] != ':' || b[at + n - 1] != 'Z' || (n > 20 && b[at + 19] != '.')) {
+      return null;
     }
-    // the UTC layout written here, without java.time's general parser (the costliest part of a load)
-    int year = digits(text, 0, 4);
-    int month = digits(text, 5, 7);
-    int day = digits(text, 8, 10);
-    int hour = digits(text, 11, 13);
-    int minute = digits(text, 14, 16);
-    int second = digits(text, 17, 19);
+    int year = digits(b, at, at + 4);
+    int month = digits(b, at + 5, at + 7);
+    int day = digits(b, at + 8, at + 10);
+    int hour = digits(b, at + 11, at + 13);
+    int minute = digits(b, at + 14, at + 16);
+    int second = digits(b, at + 17, at + 19);
     int nanos = 0;
     if (n > 20) {
-      nanos = digits(text, 20, n - 1);
+      nanos = digits(b, at + 20, at + n - 1);
       for (int i = n - 21; i < 9 && nanos >= 0; i++) {
         nanos *= 10;
       }
     }
     if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28 && day > java.time.YearMonth.of(year, month).lengthOfMonth()
         || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || nanos < 0) {
-      return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+      return null;
     }
     long days = java.time.LocalDate.of(year, month, day).toEpochDay();
     return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
   }
 
-  /** The decimal value of s[from, to), or -1 if it holds a non-digit. */
-  private static int digits(String s, int from, int to) {
+  /** The decimal value of b[from, to), or -1 if it holds a non-digit. */
+  private static int digits(byte[] b, int from, int to) {
     int v = 0;
     for (int i = from; i < to; i++) {
-      char c = s.charAt(i);
+      int c = b[i];
       if (c < '0' || c > '9') {
         return -1;
       }
@@ -376,6 +386,13 @@ public final class StateCodec {
 
   /** A hand-written reader over {@link JsonReader}'s tokens, keeping the JSON path for messages. */
   private static final class Decoder {
+    /**
+     * The format's field names, put in the pool of member names first, so that each name read is
+     * the constant its {@code switch} compares with (equal by identity, at once).
+     */
+    private static final String[] FIELDS = {"metadata", "hosts", "resources", "version", "serial", "lineage", "created_at",
+        "updated_at", "name", "address", "port", "user", "vars", "group", "type", "id", "data", "tags"};
+
     private final String source;
     private final String hint;
     private JsonReader in;
@@ -395,12 +412,16 @@ public final class StateCodec {
      */
     private final Pool keys = new Pool();
     /** The last timestamp read and its text: an entity's two timestamps are often equal. */
-    private String lastTimeText;
+    private int lastTimeAt = -1;
+    private int lastTimeLength;
     private Instant lastTime;
 
     Decoder(String source, String hint) {
       this.source = source;
       this.hint = hint;
+      for (String field : FIELDS) {
+        keys.share(field);
+      }
     }
 
     String path() {
@@ -641,7 +662,11 @@ public final class StateCodec {
         push(field);
         Token t = next();
         switch (field) {
-          case "name": seen = once(seen, 1); name = readString(t); break;
+          case "name":
+            seen = once(seen, 1);
+            expectString(t);
+            name = in.stringEquals(key) ? key : in.string(); // one string for both
+            break;
           case "address": seen = once(seen, 2); address = readString(t); break;
           case "port": seen = once(seen, 4); port = readPort(t); break;
           case "user": seen = once(seen, 8); user = readPooled(t); break;
@@ -655,9 +680,6 @@ public final class StateCodec {
       }
       if (name == null) {
         throw damage(path() + ".name", -1, "the host name is missing", null);
-      }
-      if (name.equals(key)) {
-        name = key; // one string for both
       }
       return new HostState(name, address, port, user, vars, group, created, updated);
     }
@@ -744,18 +766,26 @@ public final class StateCodec {
 
     Instant readTime(Token t) {
       expectString(t);
-      if (in.stringEquals(lastTimeText)) {
+      int at = in.rawStart();
+      int length = in.stringLength();
+      if (at >= 0 && in.rawEquals(lastTimeAt, lastTimeLength)) {
         return lastTime;
       }
-      String text = in.string();
-      try {
-        Instant parsed = parseTime(text);
-        lastTimeText = text;
-        lastTime = parsed;
-        return parsed;
-      } catch (DateTimeParseException e) {
-        throw damage("'" + text + "' is not an RFC 3339 timestamp");
+      Instant parsed = at >= 0 ? utc(in.document(), at, length) : null;
+      if (parsed == null) {
+        String text = in.string();
+        try {
+          parsed = parseTime(text);
+        } catch (DateTimeParseException e) {
+          throw damage("'" + text + "' is not an RFC 3339 timestamp");
+        }
       }
+      if (at >= 0) {
+        lastTimeAt = at;
+        lastTimeLength = length;
+        lastTime = parsed;
+      }
+      return parsed;
     }
 
     /** Reads a string value that tends to repeat (a user, a group, a type): see {@link #pooled}. */
