@@ -43,10 +43,14 @@ import tools.jackson.core.json.JsonFactory;
  *
  * <h2>Reading</h2>
  *
- * Accepts Go's timestamps (RFC 3339 with fractional seconds and any offset, normalized to UTC) and
- * {@code null} for any map. Anything else is damage: the decoder throws {@link
+ * Accepts JSON as RFC 8259 defines it, in UTF-8 (after a byte order mark or not), UTF-16 or
+ * UTF-32; Go's timestamps (RFC 3339 with fractional seconds and any offset, normalized to UTC); and
+ * {@code null} for any map. Most of a load is this reading, so the bytes are read directly rather
+ * than through a general JSON parser, by a reader that a test holds to Jackson's parser on random
+ * documents and random damage. Anything else is damage: the decoder throws {@link
  * CorruptStateException} naming the source, the JSON path, line and column, and what is wrong, for
- * input that is empty, not JSON, truncated, has NUL or other control bytes, wrong types, duplicate
+ * input that is empty, not JSON, truncated, not valid UTF-8 (overlong forms and encoded surrogates
+ * too), has NUL or other control bytes, an escape of half a surrogate pair, wrong types, duplicate
  * keys, unknown fields (they would be lost on the next write), a host whose key differs from its
  * name, a port outside 0..65535, nesting deeper than {@value #MAX_DEPTH}, a string longer than
  * {@value #MAX_STRING_LENGTH} characters or a number longer than {@value #MAX_NUMBER_LENGTH}
