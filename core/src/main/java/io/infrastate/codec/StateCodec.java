@@ -69,21 +69,26 @@ public final class StateCodec {
   /** The longest number accepted, in characters. */
   public static final int MAX_NUMBER_LENGTH = 100;
 
-  /** Writes state.json (reading is {@link JsonReader}'s). */
-  private static final JsonFactory FACTORY = JsonFactory.builder().build();
+  /**
+   * Jackson's generator and the Go layout, which only writing needs: held apart so that a run that
+   * only loads (a command-line tool's first load) never loads or starts Jackson.
+   */
+  private static final class Writing {
+    static final JsonFactory FACTORY = JsonFactory.builder().build();
 
-  private static final ObjectWriteContext GO_STYLE =
-      new ObjectWriteContext.Base() {
-        @Override
-        public PrettyPrinter getPrettyPrinter() {
-          return new GoPrettyPrinter();
-        }
+    static final ObjectWriteContext GO_STYLE =
+        new ObjectWriteContext.Base() {
+          @Override
+          public PrettyPrinter getPrettyPrinter() {
+            return new GoPrettyPrinter();
+          }
 
-        @Override
-        public boolean hasPrettyPrinter() {
-          return true;
-        }
-      };
+          @Override
+          public boolean hasPrettyPrinter() {
+            return true;
+          }
+        };
+  }
 
   private StateCodec() {}
 
@@ -107,7 +112,7 @@ public final class StateCodec {
    * @throws io.infrastate.BackendException if the stream fails
    */
   public static void write(Snapshot snapshot, OutputStream out) {
-    try (JsonGenerator g = FACTORY.createGenerator(GO_STYLE, out)) {
+    try (JsonGenerator g = Writing.FACTORY.createGenerator(Writing.GO_STYLE, out)) {
       g.writeStartObject();
       Metadata m = snapshot.metadata();
       g.writeName("metadata");
