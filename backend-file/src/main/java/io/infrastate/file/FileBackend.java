@@ -12,7 +12,6 @@ import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -23,8 +22,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -106,7 +103,6 @@ public final class FileBackend implements HistoryBackend {
     static final Logger LOG = LoggerFactory.getLogger(FileBackend.class);
   }
 
-  private static final FileAttribute<?>[] OWNER_ONLY = ownerOnly();
   private static final int LOAD_ATTEMPTS = 8;
 
   private final Path file;
@@ -355,7 +351,7 @@ public final class FileBackend implements HistoryBackend {
         removeStaleTemps();
         cleanedTemps = true;
       }
-      Path tmp = writeTemp(dir, "." + name + ".", bytes);
+      Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", bytes);
       try {
         if (current != null) {
           linkReplacing(file, backup);
@@ -383,22 +379,6 @@ public final class FileBackend implements HistoryBackend {
     return decode(Files.readAllBytes(file), stamp, generation);
   }
 
-  /** Writes bytes to a new exclusively created temporary file in {@code directory}, fsynced. */
-  private static Path writeTemp(Path directory, String prefix, byte[] bytes) throws IOException {
-    Path tmp = Files.createTempFile(directory, prefix, ".tmp", OWNER_ONLY);
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    return tmp;
-  }
-
   /** Makes {@code link} another name of {@code target}'s current version, atomically replacing it. */
   private void linkReplacing(Path target, Path link) throws IOException {
     Path tmp = link.resolveSibling("." + link.getFileName() + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
@@ -424,7 +404,7 @@ public final class FileBackend implements HistoryBackend {
     String base = HistoryFiles.baseName(serial);
     linkReplacing(file, historyDir.resolve(base + ".json"));
     byte[] audit = HistoryFiles.encodeAudit(request);
-    Path tmp = writeTemp(historyDir, "." + base + ".", audit);
+    Path tmp = DurableFiles.writeTemp(historyDir, "." + base + ".", audit);
     Files.move(tmp, historyDir.resolve(base + ".audit.json"), StandardCopyOption.ATOMIC_MOVE);
     prune(serial);
     return true;
@@ -533,14 +513,6 @@ public final class FileBackend implements HistoryBackend {
             + " is writable and has free space; the stored state was not changed.",
         e,
         true);
-  }
-
-  private static FileAttribute<?>[] ownerOnly() {
-    try {
-      return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
-    } catch (UnsupportedOperationException e) {
-      return new FileAttribute<?>[0];
-    }
   }
 
   /** Builds a {@link FileBackend}. Not thread-safe. */

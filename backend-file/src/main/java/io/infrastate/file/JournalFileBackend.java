@@ -29,8 +29,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -185,7 +183,6 @@ public final class JournalFileBackend implements HistoryBackend {
     static final Logger LOG = LoggerFactory.getLogger(JournalFileBackend.class);
   }
 
-  private static final FileAttribute<?>[] OWNER_ONLY = ownerOnly();
   private static final int LOAD_ATTEMPTS = 8;
   private static final long MIN_COMPACT_BYTES = 1 << 20;
   private static final int MAX_COMPACT_RECORDS = 100_000_000;
@@ -866,7 +863,7 @@ public final class JournalFileBackend implements HistoryBackend {
     removeStaleTemps();
     Snapshot next = request.snapshot();
     Metadata m = next.metadata();
-    Path tmp = writeTemp(dir, "." + name + ".", StateCodec.encode(next));
+    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", StateCodec.encode(next));
     moveInto(tmp, file);
     fsyncDir(dir);
     // The creation record is for the history only (state.json holds the content): no changes.
@@ -875,7 +872,7 @@ public final class JournalFileBackend implements HistoryBackend {
         ? new byte[0]
         : JournalCodec.record(new SaveRequest(request.expected(), next, List.of(), request.audit()));
     byte[] journalBytes = withSpaceAhead(header, audit);
-    moveInto(writeTemp(dir, "." + name + ".", journalBytes), journal);
+    moveInto(DurableFiles.writeTemp(dir, "." + name + ".", journalBytes), journal);
     fsyncDir(dir);
     long gen = sidecar.bumpGeneration();
     FileStamp s = FileStamp.of(file);
@@ -900,7 +897,7 @@ public final class JournalFileBackend implements HistoryBackend {
       setAside(disk);
       byte[] header = JournalCodec.header(disk.serial(), disk.lineage());
       byte[] bytes = withSpaceAhead(header);
-      moveInto(writeTemp(dir, "." + name + ".", bytes), journal);
+      moveInto(DurableFiles.writeTemp(dir, "." + name + ".", bytes), journal);
       fsyncDir(dir);
       journalStamp = FileStamp.of(journal);
       key = journalStamp.key();
@@ -1058,7 +1055,7 @@ public final class JournalFileBackend implements HistoryBackend {
 
   private Known compactLocked(Known disk) throws IOException {
     removeStaleTemps();
-    Path tmp = writeTemp(dir, "." + name + ".", StateCodec.encode(disk.state.snapshot()));
+    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", StateCodec.encode(disk.state.snapshot()));
     try {
       return install(tmp, disk, disk);
     } finally {
@@ -1074,7 +1071,7 @@ public final class JournalFileBackend implements HistoryBackend {
         return;
       }
       byte[] bytes = StateCodec.encode(k.state.snapshot());
-      tmp = Files.createTempFile(dir, "." + name + ".compact.", ".tmp", OWNER_ONLY);
+      tmp = Files.createTempFile(dir, "." + name + ".compact.", ".tmp", DurableFiles.OWNER_ONLY);
       // The OS lock on the temporary file tells cleaners in other processes that its writer lives.
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
           FileLock alive = ch.lock();
@@ -1109,10 +1106,7 @@ public final class JournalFileBackend implements HistoryBackend {
   }
 
   private Sidecar.Held lockAfterWriting(FileChannel ch, byte[] bytes) throws IOException {
-    ByteBuffer buf = ByteBuffer.wrap(bytes);
-    while (buf.hasRemaining()) {
-      ch.write(buf);
-    }
+    DurableFiles.writeAll(ch, bytes);
     ch.force(true);
     return sidecar.lock();
   }
@@ -1145,7 +1139,7 @@ public final class JournalFileBackend implements HistoryBackend {
     fsyncDir(dir);
     byte[] header = JournalCodec.header(s, encoded.lineage());
     byte[] journalBytes = withSpaceAhead(header, tail);
-    moveInto(writeTemp(dir, "." + name + ".", journalBytes), journal);
+    moveInto(DurableFiles.writeTemp(dir, "." + name + ".", journalBytes), journal);
     fsyncDir(dir);
     closeChannel();
     long gen = sidecar.bumpGeneration();
@@ -1369,22 +1363,6 @@ public final class JournalFileBackend implements HistoryBackend {
     return buf.array();
   }
 
-  /** Writes bytes to a new exclusively created temporary file in {@code directory}, fsynced. */
-  private static Path writeTemp(Path directory, String prefix, byte[] bytes) throws IOException {
-    Path tmp = Files.createTempFile(directory, prefix, ".tmp", OWNER_ONLY);
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(tmp);
-      throw e;
-    }
-    return tmp;
-  }
-
   private static void moveInto(Path tmp, Path target) throws IOException {
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -1459,14 +1437,6 @@ public final class JournalFileBackend implements HistoryBackend {
       if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows")) {
         throw e;
       }
-    }
-  }
-
-  private static FileAttribute<?>[] ownerOnly() {
-    try {
-      return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
-    } catch (UnsupportedOperationException e) {
-      return new FileAttribute<?>[0];
     }
   }
 

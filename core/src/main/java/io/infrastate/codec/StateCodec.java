@@ -930,8 +930,6 @@ public final class StateCodec {
     private static final char[] INDENT = ("\n" + "  ".repeat(MAX_DEPTH)).toCharArray();
 
     private int depth;
-    /** Per path depth, the buffer of {@link #scratch(int)}. */
-    private final Object[][] scratch = new Object[MAX_DEPTH + 1][];
 
     private void newline(JsonGenerator g) {
       int n = 1 + 2 * depth;
