@@ -401,6 +401,27 @@ public final class Floors {
   }
 
   /**
+   * Writes all of {@code bytes} in slices of 1 MiB, as infrastate's file backends do: a heap buffer
+   * written whole through a {@link FileChannel} is first copied into a temporary direct buffer of
+   * its size, which the JDK reallocates whenever a write is larger than the last (a state that grows
+   * by a host per save), so that a single write would measure a JDK quirk, not the design. Go
+   * writes its slice directly.
+   *
+   * @param channel an open channel
+   * @param bytes the bytes
+   * @throws IOException if writing fails
+   */
+  static void writeAll(FileChannel channel, byte[] bytes) throws IOException {
+    for (int off = 0; off < bytes.length; ) {
+      ByteBuffer slice = ByteBuffer.wrap(bytes, off, Math.min(1 << 20, bytes.length - off));
+      while (slice.hasRemaining()) {
+        channel.write(slice);
+      }
+      off = slice.position();
+    }
+  }
+
+  /**
    * A bare durable replacement: temporary file, write, fsync, rename, fsync directory.
    *
    * @param target the file to replace
@@ -410,10 +431,7 @@ public final class Floors {
   public static void durableReplace(Path target, byte[] bytes) throws IOException {
     Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
+      writeAll(ch, bytes);
       ch.force(true);
     }
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

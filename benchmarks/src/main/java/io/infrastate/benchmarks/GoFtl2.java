@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.infrastate.Snapshot;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -116,10 +115,7 @@ public final class GoFtl2 {
       Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
       // os.WriteFile(tmpPath, data, 0644): O_WRONLY|O_CREATE|O_TRUNC, write, close
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer buf = ByteBuffer.wrap(data);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
+        Floors.writeAll(ch, data); // Go's write(2) of its slice, without the JDK's copy of it whole
         if (durable) {
           ch.force(true);
         }
