@@ -420,7 +420,10 @@ public final class StateCodec {
      * which each object would otherwise hold its own copies of.
      */
     private final Pool keys = new Pool();
-    /** The last timestamp read and its text: an entity's two timestamps are often equal. */
+    /**
+     * The last timestamp read and where its bytes are (-1: none, or it had escapes): an entity's two
+     * timestamps are often equal.
+     */
     private int lastTimeAt = -1;
     private int lastTimeLength;
     private Instant lastTime;

@@ -409,4 +409,21 @@ class StateCodecTest {
         .hasMessageContaining("damaged at $.hosts.a.created_at (line 1, column ")
         .hasMessageContaining("'2026-02-30T10:30:00Z' is not an RFC 3339 timestamp");
   }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "\"serial\": -1|$.metadata.serial|serial -1 is negative",
+      "\"serial\": 9223372036854775808|$.metadata.serial|serial 9223372036854775808 is larger than 9223372036854775807",
+      "\"serial\": 1.5|$.metadata.serial|expected a whole number, found a number",
+      "\"port\": 99999999999999999999|$.hosts.a.port|port 99999999999999999999 is outside 0..65535",
+      "\"port\": 1e3|$.hosts.a.port|expected a whole number, found a number"})
+  void numbersOutOfTheirRangeAreDamageAtTheirPath(String member, String path, String message) {
+    String json = member.startsWith("\"serial")
+        ? "{\"metadata\": {\"version\": \"1.0\", " + member + "}}"
+        : "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\", " + member + "}}}";
+    assertThatThrownBy(() -> StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "s", ""))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining("damaged at " + path + " (line 1, column ")
+        .hasMessageContaining(message);
+  }
 }
