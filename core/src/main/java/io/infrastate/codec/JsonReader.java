@@ -20,15 +20,17 @@ import java.nio.charset.StandardCharsets;
  * allocated for a value already seen), an ASCII string becomes a String by one array copy, and
  * timestamps and numbers are read without an intermediate string.
  *
- * Strictness. It accepts exactly RFC 8259 JSON in UTF-8 and refuses what Jackson's default
- * parser refuses: comments, single quotes, unquoted names, trailing commas, leading zeros, NaN and
- * Infinity, a control character inside a string, an unknown escape, a literal or number run into
- * other characters. It is stricter than Jackson about UTF-8 (it refuses overlong forms, encoded
- * surrogates and code points above U+10FFFF, as Java's own decoder does), so no byte sequence that
- * is not UTF-8 becomes a replacement character. \\u escapes may produce lone surrogates, as in
- * Jackson. Limits: nesting depth, string length (in characters) and number length, each refused
- * with its own message. A test compares this reader with Jackson on random documents and on
- * random damage to them (both accept with equal values, or both refuse).
+ * Strictness. It accepts exactly RFC 8259 JSON in UTF-8 (UTF-16 and UTF-32 documents are transcoded
+ * first) and refuses what Jackson's default parser refuses: comments, single quotes, unquoted
+ * names, trailing commas, leading zeros, NaN and Infinity, a control character inside a string, an
+ * unknown escape, a literal or number run into other characters. It is stricter than Jackson about
+ * UTF-8 (it refuses overlong forms, encoded surrogates and code points above U+10FFFF, as Java's
+ * own decoder does), so no byte sequence that is not UTF-8 becomes a replacement character. An
+ * escape of half a surrogate pair is read as that half, in names and values alike: Jackson's
+ * writer escapes a string's lone surrogate so, and whatever is written must read back (Jackson's
+ * parser refuses one in a name). Limits: nesting depth, string length (in characters) and number
+ * length, each refused with its own message. A test compares this reader with Jackson on random
+ * documents and on random damage to them (both accept with equal values, or both refuse).
  *
  * Errors are SyntaxError with the byte offset; the decoder turns the offset into a line and a
  * column (in characters) only when it reports one, so reading pays nothing for positions.
@@ -44,7 +46,7 @@ import java.nio.charset.StandardCharsets;
 final class JsonReader {
   /** What {@link #next} read. */
   enum Token {
-    START_OBJECT, END_OBJECT, START_ARRAY, END_ARRAY, STRING, INT, FLOAT, TRUE, FALSE, NULL
+    START_OBJECT, START_ARRAY, END_ARRAY, STRING, INT, FLOAT, TRUE, FALSE, NULL
   }
 
   /** Input that is not JSON, at a byte offset of the document. */
@@ -398,25 +400,10 @@ final class JsonReader {
           case 'r': t[n++] = '\r'; i += 2; break;
           case 't': t[n++] = '\t'; i += 2; break;
           case 'u':
-            char u = hex(i);
-            if (Character.isHighSurrogate(u)) {
-              // a character above U+FFFF: the escape of its low surrogate must follow
-              if (i + 6 >= end || i + 7 >= end && buf[i + 6] == '\\') {
-                throw truncated("the escape of a low surrogate");
-              }
-              char low = buf[i + 6] == '\\' && buf[i + 7] == 'u' ? hex(i + 6) : 0;
-              if (!Character.isLowSurrogate(low)) {
-                throw loneSurrogate(i);
-              }
-              t[n++] = u;
-              t[n++] = low;
-              i += 12;
-            } else if (Character.isLowSurrogate(u)) {
-              throw loneSurrogate(i);
-            } else {
-              t[n++] = u;
-              i += 6;
-            }
+            // one UTF-16 unit: a pair of escapes makes one character above U+FFFF, and half a
+            // pair stays half a pair, as Jackson's writer writes it (so every string round-trips)
+            t[n++] = hex(i);
+            i += 6;
             break;
           default:
             throw new SyntaxError("unknown escape '\\" + printable(i + 1) + "' in a string", i, false);
@@ -461,11 +448,6 @@ final class JsonReader {
       v = v << 4 | d;
     }
     return (char) v;
-  }
-
-  private SyntaxError loneSurrogate(int at) {
-    return new SyntaxError("the escape " + new String(buf, at, 6, StandardCharsets.ISO_8859_1)
-        + " is half of a surrogate pair without its other half; a string must hold whole characters", at, false);
   }
 
   /** The code point of the UTF-8 sequence at {@code i} (a byte of 0x80 or more), strictly checked. */

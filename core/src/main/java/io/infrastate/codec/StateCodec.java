@@ -50,7 +50,7 @@ import tools.jackson.core.json.JsonFactory;
  * documents and random damage. Anything else is damage: the decoder throws {@link
  * CorruptStateException} naming the source, the JSON path, line and column, and what is wrong, for
  * input that is empty, not JSON, truncated, not valid UTF-8 (overlong forms and encoded surrogates
- * too), has NUL or other control bytes, an escape of half a surrogate pair, wrong types, duplicate
+ * too), has NUL or other control bytes, wrong types, duplicate
  * keys, unknown fields (they would be lost on the next write), a host whose key differs from its
  * name, a port outside 0..65535, nesting deeper than {@value #MAX_DEPTH}, a string longer than
  * {@value #MAX_STRING_LENGTH} characters or a number longer than {@value #MAX_NUMBER_LENGTH}

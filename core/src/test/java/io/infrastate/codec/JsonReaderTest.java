@@ -54,6 +54,12 @@ class JsonReaderTest {
     byte[] doc = damage(render(value(random, 3, true), random), random);
     Object expected = jackson(doc);
     Object actual = ours(doc);
+    if (expected instanceof Refused r && r.why() != null && r.why().contains("surrogate") && r.why().contains("in property name")) {
+      // Jackson refuses half a surrogate pair in a name, not in a value; the reader reads both,
+      // as its writer writes both (escapesOfHalfASurrogatePairReadAsThatHalfInNamesAndValues)
+      Statistics.collect("half a surrogate pair in a name");
+      return;
+    }
     Statistics.collect(expected instanceof Refused ? "refused" : "read");
     if (expected instanceof Refused) {
       assertThat(actual).as(show(doc)).isInstanceOf(Refused.class);
@@ -72,14 +78,20 @@ class JsonReaderTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"[01]", "[1,]", "{\"a\":1,}", "[+1]", "[.5]", "[NaN]", "[truex]", "{'a':1}", "{a:1}", "[1 2]",
-      "{\"a\" 1}", "[\"a\tb\"]", "[\"\\x\"]", "// c\n[]", "[1]]", "[\"\\u12g4\"]", "[1e+]", "[\"\\ud83d\"]", "[\"\\ude00\"]",
-      "[\"\\ud83d\\u0041\"]", "[\"\\ud83dx\"]"})
+      "{\"a\" 1}", "[\"a\tb\"]", "[\"\\x\"]", "// c\n[]", "[1]]", "[\"\\u12g4\"]", "[1e+]"})
   void malformedInputIsRefusedAtItsPlace(String text) {
     assertThatThrownBy(() -> ours(text.getBytes(StandardCharsets.UTF_8), true))
         .isInstanceOf(JsonReader.SyntaxError.class)
         .satisfies(e -> assertThat(((JsonReader.SyntaxError) e).truncated).isFalse())
         .satisfies(e -> assertThat(((JsonReader.SyntaxError) e).offset).isBetween(0, text.length()));
     assertThat(jackson(text.getBytes(StandardCharsets.UTF_8))).isInstanceOf(Refused.class);
+  }
+
+  @Test
+  void escapesOfHalfASurrogatePairReadAsThatHalfInNamesAndValues() {
+    // Jackson's writer escapes a string's lone surrogate so; what is written must read back
+    byte[] doc = "{\"\\ud800\": [\"a\\udc00b\", \"\\ud83d\\ude00\", \"\\ud83d\\u0041\"]}".getBytes(StandardCharsets.UTF_8);
+    assertThat(ours(doc, true)).isEqualTo(List.of(new AbstractMap.SimpleEntry<>("\ud800", List.of("a\udc00b", "\ud83d\ude00", "\ud83dA"))));
   }
 
   @Test
@@ -209,26 +221,7 @@ class JsonReaderTest {
       return p.nextToken() == null ? value : new Refused("content after the document");
     } catch (JacksonException e) {
       return new Refused(e.getOriginalMessage());
-    } catch (LoneSurrogate e) {
-      return new Refused("a lone surrogate");
     }
-  }
-
-  /** The reader refuses a lone surrogate, which Jackson lets through in a value. */
-  private static String whole(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw new LoneSurrogate();
-      }
-    }
-    return s;
-  }
-
-  private static final class LoneSurrogate extends RuntimeException {
-    private static final long serialVersionUID = 1L;
   }
 
   private static Object jackson(JsonParser p, JsonToken t) {
@@ -237,7 +230,7 @@ class JsonReaderTest {
         List<Map.Entry<String, Object>> members = new ArrayList<>();
         String name;
         while ((name = p.nextName()) != null) {
-          members.add(new AbstractMap.SimpleEntry<>(whole(name), jackson(p, p.nextToken())));
+          members.add(new AbstractMap.SimpleEntry<>(name, jackson(p, p.nextToken())));
         }
         return members;
       }
@@ -249,7 +242,7 @@ class JsonReaderTest {
         }
         return elements;
       }
-      case VALUE_STRING: return whole(p.getString());
+      case VALUE_STRING: return p.getString();
       case VALUE_NUMBER_INT:
         switch (p.getNumberType()) {
           case INT: return p.getIntValue();

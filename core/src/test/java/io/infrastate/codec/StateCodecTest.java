@@ -426,4 +426,17 @@ class StateCodecTest {
         .hasMessageContaining("damaged at " + path + " (line 1, column ")
         .hasMessageContaining(message);
   }
+
+  @Test
+  void stringsWithHalfASurrogatePairRoundTripInKeysAndValues() {
+    // the API takes any Java string; the writer escapes a lone surrogate, and the reader must read it back
+    HostState h = HostState.builder("a").vars(Map.of("k\ud800", "x\udc00y", "pair", "\ud83d\ude00")).build();
+    Snapshot s = Snapshot.of(new Metadata("1.0", 1, "", Instant.EPOCH, Instant.EPOCH), Map.of("a", h), Map.of());
+    byte[] bytes = StateCodec.encode(s);
+    assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"k\\uD800\": \"x\\uDC00y\"");
+    Snapshot back = StateCodec.decode(bytes, "s", "");
+    assertThat(back).isEqualTo(s);
+    assertThat(back.hosts().get("a").vars()).containsEntry("k\ud800", "x\udc00y").containsEntry("pair", "\ud83d\ude00");
+    assertThat(StateCodec.encode(back)).isEqualTo(bytes);
+  }
 }
