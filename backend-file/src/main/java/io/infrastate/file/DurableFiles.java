@@ -11,8 +11,8 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Writing whole files durably, for both file backends: new files are the owner's alone, and bytes
- * are written in slices.
+ * Writing files durably, for both file backends: new files are the owner's alone, and bytes are
+ * written in slices (a whole state file, a compaction, a journal record of a large batch).
  *
  * <p>Why slices. A heap buffer written through a {@link FileChannel} is first copied into a
  * temporary direct buffer as large as what is left to write, and the JDK keeps that buffer for the
@@ -42,17 +42,19 @@ final class DurableFiles {
   }
 
   /**
-   * Writes all of {@code bytes} at the channel's position, in slices (see the class comment).
+   * Writes all of {@code bytes} at a position of the channel, in slices (see the class comment).
+   * The channel's own position does not move.
    *
    * @param channel an open channel
    * @param bytes the bytes
+   * @param at where in the file the first byte goes
    * @throws IOException if writing fails
    */
-  static void writeAll(FileChannel channel, byte[] bytes) throws IOException {
+  static void writeAll(FileChannel channel, byte[] bytes, long at) throws IOException {
     for (int off = 0; off < bytes.length; ) {
       ByteBuffer slice = ByteBuffer.wrap(bytes, off, Math.min(SLICE, bytes.length - off));
       while (slice.hasRemaining()) {
-        channel.write(slice);
+        channel.write(slice, at + slice.position());
       }
       off = slice.position();
     }
@@ -71,7 +73,7 @@ final class DurableFiles {
   static Path writeTemp(Path directory, String prefix, byte[] bytes) throws IOException {
     Path tmp = Files.createTempFile(directory, prefix, ".tmp", OWNER_ONLY);
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      writeAll(ch, bytes);
+      writeAll(ch, bytes, 0);
       ch.force(true);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);

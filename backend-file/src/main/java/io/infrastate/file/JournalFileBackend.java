@@ -917,7 +917,7 @@ public final class JournalFileBackend implements HistoryBackend {
       ch.force(false);
     }
     long recordEnd = end + record.length;
-    writeFully(ch, ByteBuffer.wrap(record), end);
+    DurableFiles.writeAll(ch, record, end);
     if (recordEnd + JournalCodec.FRAME_HEADER > size) {
       // Out of space: fresh zeros after the record, made durable by the same sync. At least a
       // frame header of zeros always follows the last record: that is how the next write (and
@@ -1106,7 +1106,7 @@ public final class JournalFileBackend implements HistoryBackend {
   }
 
   private Sidecar.Held lockAfterWriting(FileChannel ch, byte[] bytes) throws IOException {
-    DurableFiles.writeAll(ch, bytes);
+    DurableFiles.writeAll(ch, bytes, 0);
     ch.force(true);
     return sidecar.lock();
   }

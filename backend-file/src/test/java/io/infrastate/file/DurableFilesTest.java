@@ -24,4 +24,23 @@ class DurableFilesTest {
     assertThat(Files.readAllBytes(tmp)).isEqualTo(bytes);
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp))).isEqualTo("rw-------");
   }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, DurableFiles.SLICE + 1, 2 * DurableFiles.SLICE + 7})
+  void aWriteAtAPositionPutsEveryByteThereAndLeavesTheRest(int size) throws Exception {
+    byte[] bytes = new byte[size];
+    new Random(size).nextBytes(bytes);
+    Path file = dir.resolve("journal");
+    byte[] before = new byte[size + 100];
+    java.util.Arrays.fill(before, (byte) 7);
+    Files.write(file, before);
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+      DurableFiles.writeAll(ch, bytes, 50);
+      assertThat(ch.position()).isZero();
+    }
+    byte[] after = Files.readAllBytes(file);
+    assertThat(java.util.Arrays.copyOfRange(after, 50, 50 + size)).isEqualTo(bytes);
+    assertThat(java.util.Arrays.copyOfRange(after, 0, 50)).containsOnly((byte) 7);
+    assertThat(java.util.Arrays.copyOfRange(after, 50 + size, after.length)).hasSize(50).containsOnly((byte) 7);
+  }
 }
