@@ -363,6 +363,9 @@ final class JsonReader {
 
   /** Reads the rest of a string from {@code i} into {@link #text}, decoding escapes and UTF-8. */
   private void readStringSlowly(int start, int i) {
+    if (i - start > maxString) {
+      throw tooLong(start);
+    }
     int n = 0;
     char[] t = text;
     for (int k = start; k < i; k++) {

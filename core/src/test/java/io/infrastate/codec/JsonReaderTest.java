@@ -121,6 +121,9 @@ class JsonReaderTest {
     String longString = "[\"" + "é".repeat(1001) + "\"]";
     assertThatThrownBy(() -> ours(longString.getBytes(StandardCharsets.UTF_8), true)).hasMessageContaining("string is longer than the maximum allowed (1000");
     assertThat(ours(("[\"" + "é".repeat(1000) + "\"]").getBytes(StandardCharsets.UTF_8), true)).isEqualTo(List.of("é".repeat(1000)));
+    // and so is one whose characters before its first escape are already past the limit
+    String longThenEscape = "[\"" + "a".repeat(1001) + "\\n\"]";
+    assertThatThrownBy(() -> ours(longThenEscape.getBytes(StandardCharsets.UTF_8), true)).hasMessageContaining("string is longer than the maximum allowed (1000");
   }
 
   @ParameterizedTest
