@@ -71,7 +71,8 @@ public final class StateCodec {
 
   /**
    * Jackson's generator and the Go layout, which only writing needs: held apart so that a run that
-   * only loads (a command-line tool's first load) never loads or starts Jackson.
+   * only loads (a command-line tool's first load) never loads Jackson's factories, generators or
+   * parsers (QuietStartTest checks it).
    */
   private static final class Writing {
     static final JsonFactory FACTORY = JsonFactory.builder().build();

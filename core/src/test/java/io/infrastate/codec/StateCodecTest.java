@@ -154,6 +154,15 @@ class StateCodecTest {
   }
 
   @Test
+  void damageColumnsCountCharactersNotBytes() {
+    // two 2-byte characters before the damage on its line: a column counted in bytes would be 2 more
+    String json = "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"é\": {\"name\": \"é\", \"port\": \"x\"}}}";
+    assertThatThrownBy(() -> StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "s", ""))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining("damaged at $.hosts['é'].port (line 1, column " + (json.indexOf("\"x\"") + 1) + ")");
+  }
+
+  @Test
   void keysWithSpecialCharactersAreQuotedInPaths() {
     String json = "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"web 01\": {\"name\": \"web01\"}}}";
     assertThatThrownBy(() -> StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "s", ""))
