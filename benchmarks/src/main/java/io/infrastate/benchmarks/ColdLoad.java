@@ -15,8 +15,22 @@ import java.util.List;
  * <p>Stateless and thread-safe.
  */
 public final class ColdLoad {
+  /**
+   * A raw parse of the load's floor: its kind (for {@link #load}), what the report calls it, and how
+   * it parses (databind when {@code times} is null, else streaming with these timestamps and with or
+   * without Jackson's table of member names).
+   */
+  private record Parse(String kind, String description, Floors.Times times, boolean nameTable) {}
+
+  private static final List<Parse> PARSES = List.of(
+      new Parse("databind", "read + Jackson databind parse", null, true),
+      new Parse("streaming", "read + Jackson streaming parse, java.time parser", Floors.Times.JAVA_TIME, true),
+      new Parse("streaming-fast", "read + Jackson streaming parse, infrastate's RFC 3339 parser", Floors.Times.FAST, true),
+      new Parse("streaming-fast-no-name-table", "read + Jackson streaming parse, infrastate's RFC 3339 parser, no name table",
+          Floors.Times.FAST, false));
+
   /** The raw parses of the load's floor, as kinds of {@link #load}; the floor is their fastest. */
-  static final List<String> FLOORS = List.of("databind", "streaming", "streaming-fast", "streaming-fast-no-name-table");
+  static final List<String> FLOORS = floors();
 
   /** What the floor is, as the report names it (with {@link #FLOORS}' rows below it). */
   static final String FLOOR = "read + raw Jackson parse (fastest of the four below)";
@@ -25,6 +39,14 @@ public final class ColdLoad {
   static final List<String> KINDS = kinds();
 
   private ColdLoad() {}
+
+  private static List<String> floors() {
+    List<String> kinds = new ArrayList<>();
+    for (Parse p : PARSES) {
+      kinds.add(p.kind());
+    }
+    return List.copyOf(kinds);
+  }
 
   private static List<String> kinds() {
     List<String> kinds = new ArrayList<>();
@@ -58,22 +80,24 @@ public final class ColdLoad {
    * @throws IllegalArgumentException if {@code kind} is not one of {@link #KINDS}
    */
   static Object load(String kind, Path file) throws IOException {
-    switch (kind) {
-      case "infrastate":
-        try (FileBackend b = FileBackend.at(file)) {
-          return b.load().orElseThrow();
-        }
-      case "databind":
-        return Floors.parse(Files.readAllBytes(file));
-      case "streaming":
-        return Floors.parseStreaming(Files.readAllBytes(file));
-      case "streaming-fast":
-        return Floors.parseStreaming(Files.readAllBytes(file), Floors.Times.FAST);
-      case "streaming-fast-no-name-table":
-        return Floors.parseStreaming(Files.readAllBytes(file), Floors.Times.FAST, false);
-      default:
-        throw new IllegalArgumentException("unknown kind " + kind + "; use one of " + KINDS);
+    if (kind.equals("infrastate")) {
+      try (FileBackend b = FileBackend.at(file)) {
+        return b.load().orElseThrow();
+      }
     }
+    Parse p = parse(kind, "unknown kind " + kind + "; use one of " + KINDS);
+    byte[] bytes = Files.readAllBytes(file);
+    return p.times() == null ? Floors.parse(bytes) : Floors.parseStreaming(bytes, p.times(), p.nameTable());
+  }
+
+  /** The floor parse of a kind, or IllegalArgumentException with {@code otherwise}. */
+  private static Parse parse(String kind, String otherwise) {
+    for (Parse p : PARSES) {
+      if (p.kind().equals(kind)) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException(otherwise);
   }
 
   /**
@@ -83,13 +107,7 @@ public final class ColdLoad {
    * @return its description
    */
   static String describe(String kind) {
-    switch (kind) {
-      case "databind": return "read + Jackson databind parse";
-      case "streaming": return "read + Jackson streaming parse, java.time parser";
-      case "streaming-fast": return "read + Jackson streaming parse, infrastate's RFC 3339 parser";
-      case "streaming-fast-no-name-table": return "read + Jackson streaming parse, infrastate's RFC 3339 parser, no name table";
-      default: throw new IllegalArgumentException("not a floor: " + kind + "; use one of " + FLOORS);
-    }
+    return parse(kind, "not a floor: " + kind + "; use one of " + FLOORS).description();
   }
 
   /**
