@@ -125,8 +125,10 @@ import org.slf4j.LoggerFactory;
  * Each write adds a commit, a tree and a blob as loose objects (about 12 KB on disk per write
  * before packing, about 100 bytes after). As {@code git commit} runs {@code git gc --auto}, the
  * backend lets JGit check every 64 writes and fetches whether the repository needs a gc: local
- * mode by the repository's own {@code gc.*} settings ({@code gc.auto=0} turns it off), the clone
- * directory in the foreground with replaced packs deleted at once. A clone's gc is skipped (and
+ * mode by the repository's own {@code gc.*} settings ({@code gc.auto=0} turns it off; with {@code
+ * gc.autoDetach}, true by default, the gc runs on a background thread of the backend, which {@link
+ * #close()} waits for, so a closed backend writes nothing more), the clone directory in the
+ * foreground with replaced packs deleted at once. A clone's gc is skipped (and
  * tried again on the next operation) while anyone fetches into the same clone directory, in this
  * JVM or, through a lock on the file {@code infrastate-gc.lock} in it, in another process: JGit's
  * gc could otherwise delete the index of a pack being fetched.
@@ -565,7 +567,10 @@ public final class GitBackend implements HistoryBackend {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Closes the repository this backend opened. Closing twice is harmless. */
+  /**
+   * Closes the repository this backend opened, after any gc it runs in the background has ended.
+   * Closing twice is harmless.
+   */
   @Override
   public void close() {
     lock.lock();

@@ -67,6 +67,9 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * Nothing is ever force-pushed. The remote must allow creating and deleting refs under {@code
  * refs/infrastate/} (no {@code receive.denyDeletes}, no protection rule on that namespace).
  *
+ * <p>Lock commits are loose objects, maintained as {@link GitBackend}'s are (its "Maintenance"
+ * section): {@code close()} waits for a gc the provider runs in the background.
+ *
  * <h2>Ref names</h2>
  *
  * Letters, digits, {@code -} and {@code _} of a lock name are kept; every other character
