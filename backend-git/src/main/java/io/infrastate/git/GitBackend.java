@@ -129,9 +129,11 @@ import org.slf4j.LoggerFactory;
  * gc.autoDetach}, true by default, the gc runs on a background thread of the backend, which {@link
  * #close()} waits for, so a closed backend writes nothing more), the clone directory in the
  * foreground with replaced packs deleted at once. A clone's gc is skipped (and
- * tried again on the next operation) while anyone fetches into the same clone directory, in this
- * JVM or, through a lock on the file {@code infrastate-gc.lock} in it, in another process: JGit's
- * gc could otherwise delete the index of a pack being fetched.
+ * tried again on the next operation) while anyone fetches into the same clone directory or reads
+ * what a fetch brought in, in this JVM or, through a lock on the file {@code infrastate-gc.lock}
+ * in it, in another process: JGit's gc could otherwise delete the index of a pack being fetched,
+ * or the pack of an object being read. An object that vanishes from a clone all the same (a
+ * person's {@code git prune}) is fetched again.
  *
  * <p>Instances are thread-safe: operations on one instance are serialized.
  */
@@ -593,14 +595,16 @@ public final class GitBackend implements HistoryBackend {
   // ---------------------------------------------------------------- reading the tip
 
   private Tip readTip() throws IOException {
-    ObjectId id = store.read(branchRef, true, trackingRef, "branch " + branch + " of " + location);
-    if (id == null) {
-      return new Tip(null, null);
-    }
-    try (RevWalk rw = new RevWalk(repo)) {
-      RevCommit c = rw.parseCommit(id);
-      return new Tip(c, blobIn(rw.getObjectReader(), c, true));
-    }
+    // Read later (the blob's bytes, the history), the tip's objects stay reachable from trackingRef.
+    return store.read(branchRef, true, trackingRef, "branch " + branch + " of " + location, id -> {
+      if (id == null) {
+        return new Tip(null, null);
+      }
+      try (RevWalk rw = new RevWalk(repo)) {
+        RevCommit c = rw.parseCommit(id);
+        return new Tip(c, blobIn(rw.getObjectReader(), c, true));
+      }
+    });
   }
 
   /** The state file's blob in a commit, or null if absent. Not a regular file: damage. */

@@ -106,7 +106,8 @@ public final class GitLockProvider extends AbstractLockProvider {
 
   private static final int MAX_ENCODED = 200;
 
-  private final RefStore store;
+  /** Package-private for tests that run a gc through the store's own repository. */
+  final RefStore store;
   private final String location;
 
   private GitLockProvider(RefStore store, LockOptions options) {
@@ -168,23 +169,24 @@ public final class GitLockProvider extends AbstractLockProvider {
   protected Optional<LockRecord> readLock(String name) {
     String ref = refFor(name);
     try {
-      ObjectId id = store.read(ref, true, null, "lock '" + name + "' at " + location);
-      if (id == null) {
-        return Optional.empty();
-      }
-      String source = store.location(ref) + " at commit " + CommitFormat.abbrev(id);
-      byte[] content;
-      try (RevWalk rw = new RevWalk(store.repo)) {
-        RevCommit c = rw.parseCommit(id);
-        content = lockFile(rw.getObjectReader(), c, ref, source);
-      } catch (IncorrectObjectTypeException e) {
-        throw damaged(ref, source, "it does not point at a commit");
-      }
-      LockInfo info = LockInfoCodec.decode(content, source);
-      if (!info.name().equals(name)) {
-        throw damaged(ref, source, "its lock.json is for lock '" + info.name() + "', not '" + name + "'");
-      }
-      return Optional.of(new LockRecord(info, id.name()));
+      return store.read(ref, true, null, "lock '" + name + "' at " + location, id -> {
+        if (id == null) {
+          return Optional.empty();
+        }
+        String source = store.location(ref) + " at commit " + CommitFormat.abbrev(id);
+        byte[] content;
+        try (RevWalk rw = new RevWalk(store.repo)) {
+          RevCommit c = rw.parseCommit(id);
+          content = lockFile(rw.getObjectReader(), c, ref, source);
+        } catch (IncorrectObjectTypeException e) {
+          throw damaged(ref, source, "it does not point at a commit");
+        }
+        LockInfo info = LockInfoCodec.decode(content, source);
+        if (!info.name().equals(name)) {
+          throw damaged(ref, source, "its lock.json is for lock '" + info.name() + "', not '" + name + "'");
+        }
+        return Optional.of(new LockRecord(info, id.name()));
+      });
     } catch (IOException e) {
       throw store.failure("read lock '" + name + "' at " + location, e);
     }

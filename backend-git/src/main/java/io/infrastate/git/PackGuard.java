@@ -12,8 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a gc of a repository apart from fetches into it, across the threads of this JVM and across
- * processes: fetches hold it shared, a gc holds it exclusively and only if nobody holds it.
+ * Keeps a gc of a repository apart from fetches into it and reads of what they fetched, across the
+ * threads of this JVM and across processes: fetches and reads hold it shared, a gc holds it
+ * exclusively and only if nobody holds it.
  */
 final class PackGuard {
   /*
@@ -25,10 +26,19 @@ final class PackGuard {
    * pointed at a missing object). So a gc must not run while anybody fetches into the same
    * directory.
    *
+   * Nor while anybody reads what a fetch brought in. A clone's gc keeps in its new pack only the
+   * objects its refs reach, and deletes the packs it replaced at once (gc.prunePackExpire=now). A
+   * fetched lock commit is reached by no ref of the clone, and a fetched state commit only once its
+   * tracking ref is moved, after the fetch: a gc between the fetch and the read of the object moves
+   * it out of the pack it came in (JGit loosens it) and deletes that pack under the reader. So a
+   * read holds the guard from its check whether the clone has the object, through the fetch and
+   * the tracking ref's update, to the end of the caller's use of the objects. (What vanishes from
+   * the clone all the same is fetched again: RefStore.read.)
+   *
    * In this JVM a ReentrantReadWriteLock per directory (one guard per directory, shared by every
    * store on it) does that. Across processes (several may share a clone directory) a file lock on
-   * "infrastate-gc.lock" in the repository does: the first fetcher of this JVM takes it shared and
-   * the last one releases it (the JVM cannot hold two locks on one file region, so the shared lock
+   * "infrastate-gc.lock" in the repository does: the first fetch or read of this JVM takes it shared
+   * and the last one releases it (the JVM cannot hold two locks on one file region, so the shared lock
    * is counted); a gc takes it exclusively with tryLock and is skipped, not waited for, when it is
    * busy. A file system without locks (some network file systems) leaves only the in-JVM guard,
    * which is logged once.
@@ -54,8 +64,11 @@ final class PackGuard {
     return GUARDS.computeIfAbsent(gitDir.toAbsolutePath().normalize(), PackGuard::new);
   }
 
-  /** A fetch that may write a pack; waits while a gc of this directory runs. */
-  <T> T fetching(IoSupplier<T> fetch) throws IOException {
+  /**
+   * A fetch that may write a pack, or a read of objects a fetch brought in; waits while a gc of
+   * this directory runs.
+   */
+  <T> T using(IoSupplier<T> fetch) throws IOException {
     jvm.readLock().lock();
     try {
       enterShared();
@@ -154,7 +167,7 @@ final class PackGuard {
     }
   }
 
-  /** A fetch. */
+  /** A fetch or a read. */
   @FunctionalInterface
   interface IoSupplier<T> {
     T get() throws IOException;

@@ -228,37 +228,59 @@ final class RefStore implements AutoCloseable {
   // ---------------------------------------------------------------- reading
 
   /**
-   * The value of a ref: local mode reads it; clone mode asks the remote and, with {@code
-   * download}, fetches the object if it is not here yet. Null if the ref does not exist.
+   * Reads a ref's value and hands it to {@code use}: local mode reads the ref; clone mode asks the
+   * remote and, with {@code download}, fetches the object if it is not here yet. {@code use} gets
+   * null if the ref does not exist. In clone mode it runs inside the {@link PackGuard}: no gc of
+   * the clone runs between the fetch and the end of {@code use}, so the objects it reads are there
+   * even when no ref of the clone reaches them (a lock commit). And when an object the clone
+   * claims to have is missing all the same, the read fetches it again once: JGit remembers the
+   * loose objects it has seen, and a gc (here or in another process), {@code git prune} or a
+   * person can delete one behind that memory; {@code has} then says yes and the read fails with
+   * "Missing unknown".
    *
-   * @param trackingRef where clone mode records a fetched value (keeps its objects reachable), or
-   *     null
+   * @param trackingRef where clone mode records a fetched value (keeps its objects reachable once
+   *     {@code use} has returned), or null
    * @param context what is being read, for messages
    */
-  ObjectId read(String ref, boolean download, String trackingRef, String context) throws IOException {
+  <T> T read(String ref, boolean download, String trackingRef, String context, ObjectUse<T> use) throws IOException {
     if (remote == null) {
       Ref r = repo.exactRef(ref);
-      return r == null ? null : r.getObjectId();
+      return use.apply(r == null ? null : r.getObjectId());
     }
-    boolean fetched = false;
+    try {
+      return readRemote(ref, download, false, trackingRef, context, use);
+    } catch (MissingObjectException e) {
+      if (!download) {
+        throw e;
+      }
+      // The clone is a cache: what vanished from it is fetched again, once.
+      LOG.debug("{} lacked {} for {}; fetching it again", repo.getDirectory(), e.getObjectId(), context);
+      return readRemote(ref, download, true, trackingRef, context, use);
+    }
+  }
+
+  /** {@link #read} in clone mode; {@code refetch} fetches even what the clone says it has. */
+  private <T> T readRemote(
+      String ref, boolean download, boolean refetch, String trackingRef, String context, ObjectUse<T> use)
+      throws IOException {
+    boolean[] fetched = {false};
     try (Transport tn = openTransport();
         FetchConnection fc = tn.openFetch()) {
       Ref r = fc.getRef(ref);
       if (r == null || r.getObjectId() == null) {
-        return null;
+        return use.apply(null);
       }
       ObjectId id = r.getObjectId();
-      if (download && !repo.getObjectDatabase().has(id)) {
-        packs.fetching(() -> {
+      return packs.using(() -> {
+        if (download && (refetch || !repo.getObjectDatabase().has(id))) {
+          fetched[0] = true;
           fc.fetch(NullProgressMonitor.INSTANCE, List.of(r), Set.of());
-          return null;
-        });
-        if (trackingRef != null) {
-          track(trackingRef, id);
+          if (trackingRef != null) {
+            track(trackingRef, id);
+          }
         }
-        fetched = true;
-      }
-      return id;
+        return use.apply(id);
+      });
     } catch (NoRemoteRepositoryException e) {
       throw new BackendException(
           "No Git repository at " + remote.display() + " (for " + context + "): " + redact(e.getMessage())
@@ -282,10 +304,16 @@ final class RefStore implements AutoCloseable {
           null,
           true);
     } finally {
-      if (fetched) {
-        maintain();
+      if (fetched[0]) {
+        maintain(); // outside the guard: a gc needs it free
       }
     }
+  }
+
+  /** What a caller does with a ref's value (null: no such ref) while its objects are safe from gc. */
+  @FunctionalInterface
+  interface ObjectUse<T> {
+    T apply(ObjectId id) throws IOException;
   }
 
   /** Records a fetched or pushed value of the remote in the clone; failures only cost a refetch. */
@@ -536,7 +564,7 @@ final class RefStore implements AutoCloseable {
         if (isLockContention(update.getMessage())) {
           return false;
         }
-        ObjectId now = read(ref, false, null, context);
+        ObjectId now = read(ref, false, null, context, id -> id);
         if (!Objects.equals(now, expectedOld)) {
           return false;
         }

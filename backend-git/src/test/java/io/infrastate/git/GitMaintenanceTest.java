@@ -4,12 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.State;
 import io.infrastate.StateOptions;
+import io.infrastate.lock.Lock;
+import io.infrastate.lock.LockRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.eclipse.jgit.internal.storage.file.FileRepository;
+import org.eclipse.jgit.internal.storage.file.GC;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +57,120 @@ class GitMaintenanceTest {
     Map<String, Long> clone = countObjects(tmp.resolve("c"));
     assertThat(clone.get("packs")).as("packs in the clone after %d fetches: %s", writes, clone).isLessThan(20);
     Cli.git(tmp.resolve("c"), "fsck", "--strict");
+  }
+
+  /**
+   * A clone's gc keeps only what its refs reach and deletes replaced packs at once; a fetched lock
+   * commit is reached by none of them. Readers in a clone read a lock while a gc of the clone runs
+   * whenever the pack guard lets it, as the store's own maintenance would, only far more often:
+   * every read finds the lock, and the clone stays whole.
+   */
+  @Test
+  void readsInACloneSurviveItsGc() throws Exception {
+    Path remote = Cli.bare(tmp, "infra.git");
+    Path clone = tmp.resolve("clone");
+    int readers = 3;
+    int reads = 200;
+    try (GitLockProvider writer = GitLockProvider.builder().repository(remote).build();
+        GitLockProvider reading = GitLockProvider.builder().remote(remote.toString()).cloneDirectory(clone).build()) {
+      FileRepository cloneRepo = (FileRepository) reading.store.repo; // as the store's maintenance runs it
+      AtomicBoolean done = new AtomicBoolean();
+      AtomicInteger gcs = new AtomicInteger();
+      Lock held = writer.tryAcquire("x", LockRequest.of("deploy")).orElseThrow();
+      ExecutorService pool = Executors.newFixedThreadPool(readers + 1);
+      try {
+        List<Future<?>> background = List.of(
+            pool.submit(() -> {
+              while (!done.get()) {
+                PackGuard.of(clone).tryExclusive(() -> {
+                  try {
+                    new GC(cloneRepo).gc().get();
+                    gcs.incrementAndGet();
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+                Thread.yield();
+              }
+              return null;
+            }));
+        List<Future<?>> readTasks = new ArrayList<>();
+        for (int t = 0; t < readers; t++) {
+          readTasks.add(pool.submit(() -> {
+            for (int i = 0; i < reads; i++) {
+              assertThat(reading.inspect("x")).contains(held.info());
+            }
+            return null;
+          }));
+        }
+        try {
+          for (Future<?> f : readTasks) {
+            f.get(5, TimeUnit.MINUTES);
+          }
+        } finally {
+          done.set(true);
+        }
+        for (Future<?> f : background) {
+          f.get(1, TimeUnit.MINUTES);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(gcs).as("gc runs beside the reads").hasPositiveValue();
+    }
+    Cli.git(clone, "fsck", "--strict");
+  }
+
+  /**
+   * A clone is a cache of its remote: objects that vanish from it behind JGit's back are fetched
+   * again. A gc of a lock clone loosens the fetched lock commit (no ref of the clone reaches it),
+   * and JGit then remembers it as a loose object; once the file is deleted (by a later gc, here
+   * or in another process, or by {@code git prune}) JGit still says the clone has it, and a read
+   * that trusted that failed with "Missing unknown", as in a contention test of the lock contract.
+   * The state's clone gets the same treatment.
+   */
+  @Test
+  void aCloneFetchesAgainWhatVanishedFromIt() throws Exception {
+    Path remote = Cli.bare(tmp, "infra.git");
+    Path lockClone = tmp.resolve("locks");
+    Path stateClone = tmp.resolve("state");
+    try (GitLockProvider writer = GitLockProvider.builder().repository(remote).build();
+        GitLockProvider reading = GitLockProvider.builder().remote(remote.toString()).cloneDirectory(lockClone).build();
+        GitBackend w = GitBackend.builder().repository(remote).fsync(false).build();
+        State ws = State.load(w);
+        GitBackend r = GitBackend.builder().remote(remote.toString()).cloneDirectory(stateClone).build();
+        State rs = State.load(r)) {
+      Lock held = writer.tryAcquire("x", LockRequest.of("deploy")).orElseThrow();
+      CounterWriter.increment(ws, "x");
+      assertThat(reading.inspect("x")).contains(held.info());
+      rs.refresh();
+      assertThat(CounterWriter.value(rs.snapshot(), "x")).isEqualTo(1);
+
+      new GC((FileRepository) reading.store.repo).gc().get(); // as the store's maintenance runs it
+      assertThat(countObjects(lockClone)).as("the lock commit, loosened").containsEntry("count", 3L);
+      assertThat(reading.inspect("x")).contains(held.info());
+      deleteObjects(lockClone);
+      deleteObjects(stateClone);
+      CounterWriter.increment(ws, "x");
+
+      assertThat(reading.inspect("x")).contains(held.info());
+      rs.refresh();
+      assertThat(CounterWriter.value(rs.snapshot(), "x")).isEqualTo(2);
+    }
+    Cli.git(lockClone, "fsck", "--strict");
+    Cli.git(stateClone, "fsck", "--strict");
+  }
+
+  /** Deletes every pack and loose object of a repository, as a gc elsewhere or a prune could. */
+  private static void deleteObjects(Path repo) throws Exception {
+    try (Stream<Path> files = Files.walk(repo.resolve("objects"))) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        if (!f.getParent().getFileName().toString().equals("info")) {
+          Files.delete(f);
+        }
+      }
+    }
+    assertThat(countObjects(repo)).containsEntry("count", 0L).containsEntry("packs", 0L);
   }
 
   /**

@@ -18,7 +18,7 @@ public final class PackGuardHolder {
    */
   public static void main(String[] args) throws Exception {
     Path release = Path.of(args[1]);
-    PackGuard.of(Path.of(args[0])).fetching(() -> {
+    PackGuard.of(Path.of(args[0])).using(() -> {
       System.out.println("holding");
       System.out.flush();
       while (!Files.exists(release)) {

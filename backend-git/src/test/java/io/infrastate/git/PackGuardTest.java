@@ -24,7 +24,7 @@ class PackGuardTest {
     CountDownLatch done = new CountDownLatch(1);
     CompletableFuture<Void> fetch = CompletableFuture.runAsync(() -> {
       try {
-        guard.fetching(() -> {
+        guard.using(() -> {
           inside.countDown();
           try {
             return done.await(60, TimeUnit.SECONDS);
