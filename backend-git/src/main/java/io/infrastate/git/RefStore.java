@@ -33,8 +33,8 @@ import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
-import org.eclipse.jgit.storage.pack.PackConfig;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.pack.PackConfig;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.FetchConnection;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
@@ -79,7 +79,7 @@ final class RefStore implements AutoCloseable {
   private final boolean fsync;
   private final java.util.concurrent.atomic.AtomicInteger sinceMaintenance = new java.util.concurrent.atomic.AtomicInteger();
 
-  /** Keeps a gc of the clone apart from fetches into it; null in local mode. */
+  /** Keeps a gc of the clone apart from fetches into it and reads of what they brought; null in local mode. */
   private final PackGuard packs;
 
   /** The gc this store started in the background (local mode, {@code gc.autoDetach}); guarded by this. */
