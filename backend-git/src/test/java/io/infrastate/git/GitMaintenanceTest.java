@@ -194,6 +194,27 @@ class GitMaintenanceTest {
   }
 
   /**
+   * A bare repository whose next automatic gc check finds work: {@code gc.auto=50} and two loose
+   * objects planted where the estimate looks.
+   */
+  private Path gcReadyRepository(String name, boolean autoDetach) throws Exception {
+    Path repo = Cli.bare(tmp, name);
+    Cli.git(repo, "config", "gc.auto", "50");
+    Cli.git(repo, "config", "gc.autoDetach", String.valueOf(autoDetach));
+    plantLooseObjectsInSampledDirectory(repo);
+    return repo;
+  }
+
+  /** Increments counter "x" {@code writes} times through a local-mode backend, then closes it. */
+  private static void increment(Path repo, int writes) {
+    try (GitBackend b = GitBackend.builder().repository(repo).fsync(false).build(); State s = State.load(b)) {
+      for (int i = 0; i < writes; i++) {
+        CounterWriter.increment(s, "x");
+      }
+    }
+  }
+
+  /**
    * With {@code gc.autoDetach} (git's default) the gc runs in the background, and ends before
    * {@code close()} returns: a closed backend writes nothing more into the repository (JGit's own
    * background gc went on writing {@code gc.log.lock} and packs after close, and a test's cleanup
@@ -202,16 +223,9 @@ class GitMaintenanceTest {
    */
   @Test
   void aBackgroundGcEndsBeforeCloseReturns() throws Exception {
-    Path repo = Cli.bare(tmp, "infra.git");
-    Cli.git(repo, "config", "gc.auto", "50");
-    Cli.git(repo, "config", "gc.autoDetach", "true");
-    plantLooseObjectsInSampledDirectory(repo);
+    Path repo = gcReadyRepository("infra.git", true);
     int writes = RefStore.MAINTENANCE_INTERVAL;
-    try (GitBackend b = GitBackend.builder().repository(repo).fsync(false).build(); State s = State.load(b)) {
-      for (int i = 0; i < writes; i++) {
-        CounterWriter.increment(s, "x");
-      }
-    }
+    increment(repo, writes);
     assertThat(Thread.getAllStackTraces().keySet())
         .as("threads still running a gc after close")
         .noneMatch(t -> Arrays.stream(t.getStackTrace())
@@ -226,16 +240,9 @@ class GitMaintenanceTest {
 
   @Test
   void aLocalRepositoryIsGarbageCollectedByItsOwnSettings() throws Exception {
-    Path repo = Cli.bare(tmp, "infra.git");
-    Cli.git(repo, "config", "gc.auto", "50");
-    Cli.git(repo, "config", "gc.autoDetach", "false");
-    plantLooseObjectsInSampledDirectory(repo);
+    Path repo = gcReadyRepository("infra.git", false);
     int writes = RefStore.MAINTENANCE_INTERVAL + 6;
-    try (GitBackend b = GitBackend.builder().repository(repo).fsync(false).build(); State s = State.load(b)) {
-      for (int i = 0; i < writes; i++) {
-        CounterWriter.increment(s, "x");
-      }
-    }
+    increment(repo, writes);
     Map<String, Long> objects = countObjects(repo);
     assertThat(objects.get("count")).as("loose objects: %s", objects).isLessThan(3L * writes / 2);
     assertThat(objects.get("in-pack")).as("packed objects: %s", objects).isPositive();
@@ -245,11 +252,7 @@ class GitMaintenanceTest {
     Path off = Cli.bare(tmp, "off.git");
     Cli.git(off, "config", "gc.auto", "0");
     plantLooseObjectsInSampledDirectory(off);
-    try (GitBackend b = GitBackend.builder().repository(off).fsync(false).build(); State s = State.load(b)) {
-      for (int i = 0; i < writes; i++) {
-        CounterWriter.increment(s, "x");
-      }
-    }
+    increment(off, writes);
     assertThat(countObjects(off).get("in-pack")).isZero();
   }
 }
