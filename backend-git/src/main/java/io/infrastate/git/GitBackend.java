@@ -124,16 +124,16 @@ import org.slf4j.LoggerFactory;
  *
  * Each write adds a commit, a tree and a blob as loose objects (about 12 KB on disk per write
  * before packing, about 100 bytes after). As {@code git commit} runs {@code git gc --auto}, the
- * backend lets JGit check every 64 writes and fetches whether the repository needs a gc: local
- * mode by the repository's own {@code gc.*} settings ({@code gc.auto=0} turns it off; with {@code
+ * backend lets JGit check every 64 writes and fetches whether the repository needs a gc: local mode
+ * by the repository's own {@code gc.*} settings ({@code gc.auto=0} turns it off; with {@code
  * gc.autoDetach}, true by default, the gc runs on a background thread of the backend, which {@link
  * #close()} waits for, so a closed backend writes nothing more), the clone directory in the
- * foreground with replaced packs deleted at once. A clone's gc is skipped (and
- * tried again on the next operation) while anyone fetches into the same clone directory or reads
- * what a fetch brought in, in this JVM or, through a lock on the file {@code infrastate-gc.lock}
- * in it, in another process: JGit's gc could otherwise delete the index of a pack being fetched,
- * or the pack of an object being read. An object that vanishes from a clone all the same (a
- * person's {@code git prune}) is fetched again.
+ * foreground with replaced packs deleted at once. A clone's gc is skipped (and tried again on the
+ * next operation) while anyone fetches into the same clone directory or reads what a fetch brought
+ * in, in this JVM or, through a lock on the file {@code infrastate-gc.lock} in it, in another
+ * process: JGit's gc could otherwise delete the index of a pack being fetched, or the pack of an
+ * object being read. An object that vanishes from a clone all the same (a person's {@code git
+ * prune}) is fetched again.
  *
  * <p>Instances are thread-safe: operations on one instance are serialized.
  */
