@@ -51,10 +51,26 @@ final class DurableFiles {
    * @throws IOException if writing fails
    */
   static void writeAll(FileChannel channel, byte[] bytes, long at) throws IOException {
-    for (int off = 0; off < bytes.length; ) {
-      ByteBuffer slice = ByteBuffer.wrap(bytes, off, Math.min(SLICE, bytes.length - off));
+    writeAll(channel, bytes, 0, bytes.length, at);
+  }
+
+  /**
+   * Writes {@code len} bytes of {@code bytes} from {@code off} at a position of the channel, in
+   * slices (see the class comment). The channel's own position does not move.
+   *
+   * @param channel an open channel
+   * @param bytes the bytes
+   * @param off where in {@code bytes} to start
+   * @param len how many bytes to write
+   * @param at where in the file the first byte goes
+   * @throws IOException if writing fails
+   */
+  static void writeAll(FileChannel channel, byte[] bytes, int off, int len, long at) throws IOException {
+    long fileAt = at - off; // a byte's place in the file, less its index in bytes
+    for (int end = off + len; off < end; ) {
+      ByteBuffer slice = ByteBuffer.wrap(bytes, off, Math.min(SLICE, end - off));
       while (slice.hasRemaining()) {
-        channel.write(slice, at + slice.position());
+        channel.write(slice, fileAt + slice.position());
       }
       off = slice.position();
     }
@@ -71,14 +87,38 @@ final class DurableFiles {
    * @throws IOException if creating, writing or syncing it fails
    */
   static Path writeTemp(Path directory, String prefix, byte[] bytes) throws IOException {
+    return writeTemp(directory, prefix, ch -> writeAll(ch, bytes, 0));
+  }
+
+  /**
+   * Writes an encoded state to a new temporary file, as {@link #writeTemp(Path, String, byte[])}
+   * writes bytes.
+   *
+   * @param directory where the file is created
+   * @param prefix the start of its name
+   * @param state its content
+   * @return the file
+   * @throws IOException if creating, writing or syncing it fails
+   */
+  static Path writeTemp(Path directory, String prefix, EncodedState state) throws IOException {
+    return writeTemp(directory, prefix, state::writeTo);
+  }
+
+  private static Path writeTemp(Path directory, String prefix, Content content) throws IOException {
     Path tmp = Files.createTempFile(directory, prefix, ".tmp", OWNER_ONLY);
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      writeAll(ch, bytes, 0);
+      content.writeTo(ch);
       ch.force(true);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);
       throw e;
     }
     return tmp;
+  }
+
+  /** What a temporary file gets, written from its start. */
+  @FunctionalInterface
+  private interface Content {
+    void writeTo(FileChannel channel) throws IOException;
   }
 }

@@ -67,7 +67,7 @@ public final class FileBackend implements HistoryBackend {
    * Design notes: how a save stays atomic, durable and conflict-free.
    *
    * save(expected, snapshot):
-   *   1. Encode the snapshot to bytes (outside any lock: CPU only).
+   *   1. Encode the snapshot, in chunks (EncodedState), outside any lock: CPU only.
    *   2. Take the sidecar lock: a per-JVM ReentrantLock, then an OS lock (fcntl) on the sidecar.
    *      Every writer of this file, in any process, holds it for steps 3-8; readers never take it.
    *   3. Compare-and-swap check. Fast path: the file's stamp (inode, size, mtime, ctime) and the
@@ -325,7 +325,7 @@ public final class FileBackend implements HistoryBackend {
   public SaveResult save(SaveRequest request) {
     checkOpen();
     Snapshot next = request.snapshot();
-    byte[] bytes = StateCodec.encode(next);
+    EncodedState bytes = EncodedState.of(next);
     try (Sidecar.Held held = sidecar.lock()) {
       long generation = sidecar.generation();
       FileStamp current = FileStamp.of(file);

@@ -863,7 +863,7 @@ public final class JournalFileBackend implements HistoryBackend {
     removeStaleTemps();
     Snapshot next = request.snapshot();
     Metadata m = next.metadata();
-    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", StateCodec.encode(next));
+    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", EncodedState.of(next));
     moveInto(tmp, file);
     fsyncDir(dir);
     // The creation record is for the history only (state.json holds the content): no changes.
@@ -1055,7 +1055,7 @@ public final class JournalFileBackend implements HistoryBackend {
 
   private Known compactLocked(Known disk) throws IOException {
     removeStaleTemps();
-    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", StateCodec.encode(disk.state.snapshot()));
+    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", EncodedState.of(disk.state.snapshot()));
     try {
       return install(tmp, disk, disk);
     } finally {
@@ -1070,7 +1070,7 @@ public final class JournalFileBackend implements HistoryBackend {
       if (closed || k == null || k.state == null || !needsCompaction(k)) {
         return;
       }
-      byte[] bytes = StateCodec.encode(k.state.snapshot());
+      EncodedState bytes = EncodedState.of(k.state.snapshot());
       tmp = Files.createTempFile(dir, "." + name + ".compact.", ".tmp", DurableFiles.OWNER_ONLY);
       // The OS lock on the temporary file tells cleaners in other processes that its writer lives.
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
@@ -1105,8 +1105,8 @@ public final class JournalFileBackend implements HistoryBackend {
     }
   }
 
-  private Sidecar.Held lockAfterWriting(FileChannel ch, byte[] bytes) throws IOException {
-    DurableFiles.writeAll(ch, bytes, 0);
+  private Sidecar.Held lockAfterWriting(FileChannel ch, EncodedState bytes) throws IOException {
+    bytes.writeTo(ch);
     ch.force(true);
     return sidecar.lock();
   }

@@ -43,4 +43,22 @@ class DurableFilesTest {
     assertThat(java.util.Arrays.copyOfRange(after, 0, 50)).containsOnly((byte) 7);
     assertThat(java.util.Arrays.copyOfRange(after, 50 + size, after.length)).hasSize(50).containsOnly((byte) 7);
   }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, DurableFiles.SLICE + 1, 2 * DurableFiles.SLICE + 7})
+  void aPartOfAnArrayGoesWhereItIsToldAndNothingElseIsWritten(int len) throws Exception {
+    byte[] bytes = new byte[len + 30];
+    new Random(len).nextBytes(bytes);
+    Path file = dir.resolve("part");
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+      DurableFiles.writeAll(ch, bytes, 10, len, 5);
+    }
+    byte[] after = Files.readAllBytes(file);
+    assertThat(after).hasSize(len == 0 ? 0 : 5 + len);
+    if (len > 0) {
+      assertThat(java.util.Arrays.copyOfRange(after, 0, 5)).containsOnly((byte) 0);
+      assertThat(java.util.Arrays.copyOfRange(after, 5, 5 + len)).isEqualTo(java.util.Arrays.copyOfRange(bytes, 10, 10 + len));
+    }
+  }
 }

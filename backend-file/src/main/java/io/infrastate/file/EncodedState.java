@@ -1,0 +1,102 @@
+package io.infrastate.file;
+
+import io.infrastate.Snapshot;
+import io.infrastate.codec.StateCodec;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A snapshot encoded as state.json, held in chunks rather than in one array, ready to be written
+ * to a file.
+ *
+ * <p>Why chunks. {@link StateCodec#encode} returns one array: its stream starts from an estimate
+ * of the size, doubles when the estimate falls short, and copies the result into an array of the
+ * exact size. At 100,000 hosts (87 MB) that allocated (and zeroed) about 400 MB per save, most of
+ * it as arrays too large for the collector's young generation, and copied the bytes twice more
+ * than writing them needs. Chunks of {@value #CHUNK} bytes are allocated once each, never copied
+ * or grown, and stay below the size at which G1 treats an array as humongous, whatever its region
+ * size: about half the allocation, and about 10 % less time to encode at 100,000 hosts.
+ *
+ * <p>Not thread-safe; made, written and dropped by one save.
+ */
+final class EncodedState extends OutputStream {
+  /** Bytes per chunk: under half of G1's smallest region (1 MB), the humongous threshold. */
+  static final int CHUNK = 128 * 1024;
+
+  private final List<byte[]> full = new ArrayList<>();
+  private byte[] current;
+  private int used;
+  private long size;
+
+  private EncodedState(int firstChunk) {
+    current = new byte[firstChunk];
+  }
+
+  /**
+   * Encodes a snapshot as {@link StateCodec#write} does.
+   *
+   * @param snapshot the snapshot
+   * @return its encoding
+   */
+  static EncodedState of(Snapshot snapshot) {
+    // A small state gets a first chunk its size (the codec's own estimate), not a whole chunk.
+    long estimate = 4096L + snapshot.hosts().size() * 300L + snapshot.resources().size() * 400L;
+    EncodedState e = new EncodedState((int) Math.min(CHUNK, estimate));
+    StateCodec.write(snapshot, e);
+    return e;
+  }
+
+  /** How many bytes the encoding has. */
+  long size() {
+    return size;
+  }
+
+  @Override
+  public void write(int b) {
+    if (used == current.length) {
+      next();
+    }
+    current[used++] = (byte) b;
+    size++;
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) {
+    size += len;
+    while (len > 0) {
+      if (used == current.length) {
+        next();
+      }
+      int n = Math.min(len, current.length - used);
+      System.arraycopy(b, off, current, used, n);
+      used += n;
+      off += n;
+      len -= n;
+    }
+  }
+
+  private void next() {
+    full.add(current);
+    current = new byte[CHUNK];
+    used = 0;
+  }
+
+  /**
+   * Writes the encoding at the start of a channel, a chunk per call; the channel's own position
+   * does not move.
+   *
+   * @param channel an open, writable channel
+   * @throws IOException if writing fails
+   */
+  void writeTo(FileChannel channel) throws IOException {
+    long at = 0;
+    for (byte[] chunk : full) {
+      DurableFiles.writeAll(channel, chunk, 0, chunk.length, at);
+      at += chunk.length;
+    }
+    DurableFiles.writeAll(channel, current, 0, used, at);
+  }
+}

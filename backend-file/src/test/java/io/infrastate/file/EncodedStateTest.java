@@ -1,0 +1,81 @@
+package io.infrastate.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.infrastate.HostState;
+import io.infrastate.Metadata;
+import io.infrastate.ResourceState;
+import io.infrastate.Snapshot;
+import io.infrastate.codec.StateCodec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The chunked encoding writes exactly the bytes of {@link StateCodec#encode}. */
+class EncodedStateTest {
+  private static final Instant T = Instant.parse("2026-03-01T12:00:00Z");
+
+  @TempDir Path dir;
+
+  private static Snapshot snapshot(int hosts) {
+    Map<String, HostState> h = new TreeMap<>();
+    Map<String, ResourceState> r = new TreeMap<>();
+    for (int i = 0; i < hosts; i++) {
+      HostState host = HostState.builder("web" + i).address("10.0." + (i / 250) + "." + (i % 250)).port(22).user("admin")
+          .var("role", i % 3 == 0 ? "db" : "web").var("note", "ünïcödé " + "x".repeat(i % 40)).build();
+      h.put(host.name(), host.withTimestamps(T, T.plusSeconds(i)));
+      ResourceState res = ResourceState.builder("linode", String.valueOf(i)).name("vm" + i).data("region", "us-east")
+          .tag("env", "prod").build();
+      r.put("linode:" + i, res.withTimestamps(T, T));
+    }
+    return Snapshot.of(new Metadata("1.0", hosts + 1L, "5f0c6a3e-0000-4000-8000-000000000001", T, T), h, r);
+  }
+
+  /**
+   * Sizes from an empty state (one short first chunk) to several chunks, with the chunk
+   * boundaries falling at different places in the document.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 7, 150, 151, 400, 1000, 2500})
+  void aTemporaryFileGetsExactlyTheCodecsBytes(int hosts) throws Exception {
+    Snapshot s = snapshot(hosts);
+    byte[] expected = StateCodec.encode(s);
+    EncodedState encoded = EncodedState.of(s);
+    assertThat(encoded.size()).isEqualTo(expected.length);
+    Path tmp = DurableFiles.writeTemp(dir, ".state.json.", encoded);
+    assertThat(Files.readAllBytes(tmp)).isEqualTo(expected);
+    if (hosts == 2500) {
+      assertThat(expected.length).as("spans several chunks").isGreaterThan(3 * EncodedState.CHUNK);
+    }
+  }
+
+  @Test
+  void singleBytesAndArraysInterleaveAcrossChunkBoundaries() throws Exception {
+    EncodedState e = EncodedState.of(snapshot(0));
+    byte[] head = Files.readAllBytes(DurableFiles.writeTemp(dir, ".a.", EncodedState.of(snapshot(0))));
+    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+    expected.write(head);
+    java.util.Random random = new java.util.Random(42);
+    while (expected.size() < 3 * EncodedState.CHUNK + 17) {
+      if (random.nextBoolean()) {
+        int b = random.nextInt(256);
+        e.write(b);
+        expected.write(b);
+      } else {
+        byte[] run = new byte[random.nextInt(EncodedState.CHUNK / 3)];
+        random.nextBytes(run);
+        int off = run.length == 0 ? 0 : random.nextInt(run.length);
+        e.write(run, off, run.length - off);
+        expected.write(run, off, run.length - off);
+      }
+    }
+    assertThat(e.size()).isEqualTo(expected.size());
+    assertThat(Files.readAllBytes(DurableFiles.writeTemp(dir, ".b.", e))).isEqualTo(expected.toByteArray());
+  }
+}
