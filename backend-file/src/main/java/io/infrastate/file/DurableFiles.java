@@ -3,12 +3,15 @@ package io.infrastate.file;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Writing files durably, for both file backends: new files are the owner's alone, and bytes are
@@ -34,11 +37,10 @@ final class DurableFiles {
   private DurableFiles() {}
 
   private static FileAttribute<?>[] ownerOnly() {
-    try {
-      return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
-    } catch (UnsupportedOperationException e) {
-      return new FileAttribute<?>[0];
-    }
+    // Asked of the file system: a POSIX attribute is refused (at creation) where it has no modes.
+    return FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+        : new FileAttribute<?>[0];
   }
 
   /**
@@ -106,14 +108,46 @@ final class DurableFiles {
 
   private static Path writeTemp(Path directory, String prefix, Content content) throws IOException {
     Path tmp = Files.createTempFile(directory, prefix, ".tmp", OWNER_ONLY);
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-      content.writeTo(ch);
-      ch.force(true);
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);
       throw e;
     }
+    fill(tmp, ch, content);
     return tmp;
+  }
+
+  /**
+   * Creates {@code file} exclusively (never through a link), owner-only, and writes and fsyncs
+   * {@code bytes} in it; the file is removed if writing fails.
+   *
+   * @param file the file to create
+   * @param bytes its content
+   * @return false, with nothing written, if the file already exists
+   * @throws IOException if creating, writing or syncing it fails
+   */
+  static boolean writeNew(Path file, byte[] bytes) throws IOException {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
+    } catch (FileAlreadyExistsException e) {
+      return false;
+    }
+    fill(file, ch, c -> writeAll(c, bytes, 0));
+    return true;
+  }
+
+  /** Writes and fsyncs a new file through its open channel, which it closes; removes it on failure. */
+  private static void fill(Path file, FileChannel ch, Content content) throws IOException {
+    try (ch) {
+      content.writeTo(ch);
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(file);
+      throw e;
+    }
   }
 
   /** What a temporary file gets, written from its start. */

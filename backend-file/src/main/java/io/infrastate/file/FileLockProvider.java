@@ -19,7 +19,6 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -207,7 +206,7 @@ public final class FileLockProvider extends AbstractLockProvider {
           if (e instanceof FileSystemException fse && !linkUnsupported(fse)) {
             throw fse;
           }
-          if (!writeNew(file, bytes)) {
+          if (!DurableFiles.writeNew(file, bytes)) {
             return false;
           }
         } finally {
@@ -306,32 +305,10 @@ public final class FileLockProvider extends AbstractLockProvider {
 
   private Path writeTemp(String name, byte[] bytes) throws IOException {
     Path tmp = inside("." + name + SUFFIX + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + TEMP_SUFFIX);
-    if (!writeNew(tmp, bytes)) {
+    if (!DurableFiles.writeNew(tmp, bytes)) {
       throw new FileAlreadyExistsException(tmp.toString());
     }
     return tmp;
-  }
-
-  /** Creates a file exclusively (never through a link), writes and fsyncs it; false if it exists. */
-  private static boolean writeNew(Path file, byte[] bytes) throws IOException {
-    Set<OpenOption> opts = Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW, LinkOption.NOFOLLOW_LINKS);
-    FileChannel ch;
-    try {
-      ch = FileChannel.open(file, opts, fileAttributes());
-    } catch (FileAlreadyExistsException e) {
-      return false;
-    }
-    try (ch) {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(file);
-      throw e;
-    }
-    return true;
   }
 
   /** Removes temp files a killed writer of this name left; call only under the name's guard. */
@@ -380,7 +357,7 @@ public final class FileLockProvider extends AbstractLockProvider {
     try (FileChannel ch = FileChannel.open(
             guard,
             Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE, LinkOption.NOFOLLOW_LINKS),
-            fileAttributes());
+            DurableFiles.OWNER_ONLY);
         FileLock os = ch.lock()) {
       return work.run();
     } catch (FileSystemException e) {
@@ -401,9 +378,6 @@ public final class FileLockProvider extends AbstractLockProvider {
         e, true);
   }
 
-  private static FileAttribute<?>[] fileAttributes() {
-    return posix() ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))} : new FileAttribute<?>[0];
-  }
 
   private static FileAttribute<?>[] dirAttributes() {
     return posix() ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))} : new FileAttribute<?>[0];
