@@ -1249,7 +1249,8 @@ public final class Compare {
         .append(" at ").append(work.toAbsolutePath()).append('\n');
     sb.append("- java: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version"))
         .append(", heap max ").append(Runtime.getRuntime().maxMemory() / (1 << 20)).append(" MiB, GC ")
-        .append(ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName()).reduce((a, b) -> a + "/" + b).orElse("?")).append('\n');
+        .append(ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName()).reduce((a, b) -> a + "/" + b).orElse("?"))
+        .append(", JVM options `").append(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())).append("`\n");
     sb.append("- sizes: ");
     for (int i = 0; i < sizes.length; i++) {
       double bytes = metrics.getOrDefault("size/" + sizes[i], Double.NaN);

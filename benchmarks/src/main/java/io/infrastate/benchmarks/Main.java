@@ -20,7 +20,8 @@ import java.util.List;
  *     [--work DIR]
  * </pre>
  *
- * <p>{@code compare} runs the comparison harness ({@link Compare}) and writes a markdown report
+ * <p>{@code compare} runs the comparison harness ({@link Compare}) in a child JVM with a fixed heap
+ * touched before it starts (see {@link #measuringJvmOptions}) and writes a markdown report
  * (default {@code benchmarks/target/compare-report.md}); {@code jmh} runs the JMH microbenchmarks;
  * {@code probe} runs one of the small measurements of {@code Probe} (whole seconds; defaults: 1k
  * hosts, 3-s windows, threads 1,8,1,8,1,8, 5 rounds).
@@ -96,8 +97,36 @@ public final class Main {
           System.exit(2);
       }
     }
+    if (!Boolean.getBoolean(MEASURING_JVM)) {
+      System.exit(ChildJvm.runInForeground(Main.class, measuringJvmOptions(Runtime.getRuntime().maxMemory()), args));
+    }
     String command = "java -jar benchmarks/target/benchmarks.jar " + String.join(" ", args);
     new Compare(sizes, work, out, quick, heap, only, command, System.out).writerThreads(threads).run();
+  }
+
+  /** The system property that marks the JVM in which {@code compare} measures. */
+  static final String MEASURING_JVM = "infrastate.benchmarks.measuring";
+
+  /**
+   * The options of the JVM in which {@code compare} measures: the heap fixed at {@code heapBytes}
+   * and touched before {@code main} runs, on transparent huge pages where the kernel offers them.
+   *
+   * <p>Why: the first write to a page of memory the process has not touched costs a page fault.
+   * On the 2-CPU virtual machine of the results that cost about 4 s per GiB of 4-KiB pages (a
+   * C loop touching fresh memory; about 65 ms per GiB on huge pages), and G1 gives memory back
+   * at every full collection ({@code System.gc()} between scenarios) and grows again on demand.
+   * So whichever op happened to grow the heap paid seconds: a raw serialize of the 100k state
+   * measured 0.4 s median and 3.2 s p90 in one run. A fixed, touched heap takes that cost out of
+   * every contender alike, as JMH's guidance for stable figures recommends; the first load in a
+   * fresh JVM and the heap probe run in their own child JVMs with their own options, as before.
+   *
+   * @param heapBytes the heap size (this JVM's maximum, so {@code -Xmx} given to the command
+   *     carries over)
+   * @return the options
+   */
+  static List<String> measuringJvmOptions(long heapBytes) {
+    long mib = Math.max(64, heapBytes >> 20);
+    return List.of("-Xms" + mib + "m", "-Xmx" + mib + "m", "-XX:+AlwaysPreTouch", "-XX:+UseTransparentHugePages", "-D" + MEASURING_JVM + "=true");
   }
 
   /** {@code name} in {@code benchmarks/target} when run from the project's root, else in the working directory. */
