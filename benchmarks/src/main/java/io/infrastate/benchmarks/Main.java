@@ -116,9 +116,9 @@ public final class Main {
    * C loop touching fresh memory; about 65 ms per GiB on huge pages), and G1 gives memory back
    * at every full collection ({@code System.gc()} between scenarios) and grows again on demand.
    * So whichever op happened to grow the heap paid seconds: a raw serialize of the 100k state
-   * measured 0.4 s median and 3.2 s p90 in one run. A fixed, touched heap takes that cost out of
-   * every contender alike, as JMH's guidance for stable figures recommends; the first load in a
-   * fresh JVM and the heap probe run in their own child JVMs with their own options, as before.
+   * measured 0.5 s median and 3.2 s p90 in one run. A fixed, touched heap takes that cost out of
+   * every contender alike. The first load in a fresh JVM and the heap probe still run in child
+   * JVMs of their own, with their own options: they measure what a fresh JVM does.
    *
    * @param heapBytes the heap size (this JVM's maximum, so {@code -Xmx} given to the command
    *     carries over)
