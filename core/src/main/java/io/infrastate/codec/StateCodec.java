@@ -114,13 +114,16 @@ public final class StateCodec {
    */
   public static void write(Snapshot snapshot, OutputStream out) {
     try (JsonGenerator g = Writing.FACTORY.createGenerator(Writing.GO_STYLE, out)) {
+      // one buffer for every timestamp of the document: no String per timestamp (four per host
+      // and resource pair, most of what an encode allocates besides its output)
+      char[] time = new char[TIME_CHARS];
       g.writeStartObject();
       Metadata m = snapshot.metadata();
       g.writeName("metadata");
       g.writeStartObject();
       g.writeStringProperty("version", m.version());
-      g.writeStringProperty("created_at", formatTime(m.createdAt()));
-      g.writeStringProperty("updated_at", formatTime(m.updatedAt()));
+      writeTime(g, "created_at", m.createdAt(), time);
+      writeTime(g, "updated_at", m.updatedAt(), time);
       g.writeNumberProperty("serial", m.serial());
       if (m.hasLineage()) {
         g.writeStringProperty("lineage", m.lineage());
@@ -144,8 +147,8 @@ public final class StateCodec {
         if (!h.group().isEmpty()) {
           g.writeStringProperty("group", h.group());
         }
-        g.writeStringProperty("created_at", formatTime(h.createdAt()));
-        g.writeStringProperty("updated_at", formatTime(h.updatedAt()));
+        writeTime(g, "created_at", h.createdAt(), time);
+        writeTime(g, "updated_at", h.updatedAt(), time);
         g.writeEndObject();
       }
       g.writeEndObject();
@@ -165,8 +168,8 @@ public final class StateCodec {
           g.writeName("tags");
           Json.write(g, r.tags(), true);
         }
-        g.writeStringProperty("created_at", formatTime(r.createdAt()));
-        g.writeStringProperty("updated_at", formatTime(r.updatedAt()));
+        writeTime(g, "created_at", r.createdAt(), time);
+        writeTime(g, "updated_at", r.updatedAt(), time);
         g.writeEndObject();
       }
       g.writeEndObject();
@@ -186,9 +189,33 @@ public final class StateCodec {
    * @return the text
    */
   public static String formatTime(Instant t) {
+    char[] c = new char[TIME_CHARS];
+    int n = formatTime(t, c);
+    return n < 0 ? DateTimeFormatter.ISO_INSTANT.format(t) : new String(c, 0, n);
+  }
+
+  /** Writes {@code name} and the timestamp as {@link #formatTime(Instant)} formats it, through {@code buffer}. */
+  private static void writeTime(JsonGenerator g, String name, Instant t, char[] buffer) {
+    g.writeName(name);
+    int n = formatTime(t, buffer);
+    if (n < 0) {
+      g.writeString(DateTimeFormatter.ISO_INSTANT.format(t));
+    } else {
+      g.writeString(buffer, 0, n);
+    }
+  }
+
+  /** The longest timestamp {@link #formatTime(Instant, char[])} writes: nanoseconds and the Z. */
+  private static final int TIME_CHARS = 30;
+
+  /**
+   * Formats {@code t} into {@code c} as {@link #formatTime(Instant)} does; returns the length, or
+   * -1 outside years 1970-9999 (for java.time's formatter).
+   */
+  private static int formatTime(Instant t, char[] c) {
     long seconds = t.getEpochSecond();
     if (seconds < 0 || seconds >= MAX_FAST_SECONDS) {
-      return DateTimeFormatter.ISO_INSTANT.format(t);
+      return -1;
     }
     // java.time's formatter costs more than the rest of an entity; this is the same layout by hand
     long days = seconds / 86_400;
@@ -204,7 +231,6 @@ public final class StateCodec {
     int month = mp < 10 ? mp + 3 : mp - 9;
     int year = (int) (yoe + era * 400) + (month <= 2 ? 1 : 0);
     int nano = t.getNano();
-    char[] c = new char[30];
     put(c, 0, year, 4);
     c[4] = '-';
     put(c, 5, month, 2);
@@ -231,7 +257,7 @@ public final class StateCodec {
       }
     }
     c[n++] = 'Z';
-    return new String(c, 0, n);
+    return n;
   }
 
   /** The first second of year 10000: later instants take java.time's formatter. */

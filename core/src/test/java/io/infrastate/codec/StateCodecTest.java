@@ -172,28 +172,60 @@ class StateCodecTest {
 
   @Test
   void timestampsAreFormattedExactlyAsIsoInstantAndParsedBack() {
-    java.util.Random random = new java.util.Random(42);
+    for (Instant t : trickyInstants(20_000)) {
+      String text = StateCodec.formatTime(t);
+      assertThat(text).as("%s", t).isEqualTo(java.time.format.DateTimeFormatter.ISO_INSTANT.format(t));
+      assertThat(StateCodec.parseTime(text)).as(text).isEqualTo(t);
+    }
+  }
+
+  @Test
+  void aDocumentWritesEveryTimestampAsFormatTimeDoes() {
+    // the encoder formats timestamps into one buffer, not through formatTime's strings
+    List<Instant> instants = trickyInstants(2_000);
+    Map<String, HostState> hosts = new java.util.HashMap<>();
+    Map<String, ResourceState> resources = new java.util.HashMap<>();
+    for (int i = 0; i + 1 < instants.size(); i += 2) {
+      String key = String.format("%05d", i);
+      hosts.put(key, HostState.builder(key).build().withTimestamps(instants.get(i), instants.get(i + 1)));
+      resources.put("t." + key, ResourceState.builder("t", key).build().withTimestamps(instants.get(i + 1), instants.get(i)));
+    }
+    Snapshot s = Snapshot.of(new Metadata("1.0", 1, "lin", instants.get(9), instants.get(10)), hosts, resources);
+    JsonNode doc = new ObjectMapper().readTree(StateCodec.encode(s));
+    assertThat(doc.get("metadata").get("created_at").asString()).isEqualTo(StateCodec.formatTime(instants.get(9)));
+    assertThat(doc.get("metadata").get("updated_at").asString()).isEqualTo(StateCodec.formatTime(instants.get(10)));
+    for (int i = 0; i + 1 < instants.size(); i += 2) {
+      String key = String.format("%05d", i);
+      JsonNode h = doc.get("hosts").get(key);
+      JsonNode r = doc.get("resources").get("t." + key);
+      assertThat(List.of(h.get("created_at").asString(), h.get("updated_at").asString(), r.get("created_at").asString(), r.get("updated_at").asString()))
+          .as(key)
+          .containsExactly(StateCodec.formatTime(instants.get(i)), StateCodec.formatTime(instants.get(i + 1)),
+              StateCodec.formatTime(instants.get(i + 1)), StateCodec.formatTime(instants.get(i)));
+    }
+    assertThat(StateCodec.decode(StateCodec.encode(s), "test", "")).isEqualTo(s);
+  }
+
+  /** Edge instants (before 1970, after 9999, every precision), then {@code random} random ones. */
+  private static List<Instant> trickyInstants(int random) {
+    java.util.Random rnd = new java.util.Random(42);
     List<Instant> instants = new java.util.ArrayList<>(List.of(
         Instant.EPOCH, Instant.parse("2026-01-15T10:30:00Z"), Instant.parse("2024-02-29T23:59:59.5Z"),
         Instant.parse("2026-11-22T01:02:03.000000001Z"), Instant.parse("2026-11-22T01:02:03.120Z"),
         Instant.parse("2026-11-22T01:02:03.123400Z"), Instant.parse("0001-01-01T00:00:00Z"),
         Instant.parse("9999-12-31T23:59:59.999999999Z"), Instant.parse("+10000-01-01T00:00:00Z"),
         Instant.parse("1969-12-31T23:59:59Z"), Instant.parse("1900-03-01T00:00:00Z")));
-    for (int i = 0; i < 20_000; i++) {
-      long seconds = random.nextLong(-100L * 365 * 86_400, 253_402_300_800L);
+    for (int i = 0; i < random; i++) {
+      long seconds = rnd.nextLong(-100L * 365 * 86_400, 253_402_300_800L);
       int nanos = switch (i % 4) {
         case 0 -> 0;
-        case 1 -> random.nextInt(1000) * 1_000_000;
-        case 2 -> random.nextInt(1_000_000) * 1000;
-        default -> random.nextInt(1_000_000_000);
+        case 1 -> rnd.nextInt(1000) * 1_000_000;
+        case 2 -> rnd.nextInt(1_000_000) * 1000;
+        default -> rnd.nextInt(1_000_000_000);
       };
       instants.add(Instant.ofEpochSecond(seconds, nanos));
     }
-    for (Instant t : instants) {
-      String text = StateCodec.formatTime(t);
-      assertThat(text).as("%s", t).isEqualTo(java.time.format.DateTimeFormatter.ISO_INSTANT.format(t));
-      assertThat(StateCodec.parseTime(text)).as(text).isEqualTo(t);
-    }
+    return instants;
   }
 
   @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
