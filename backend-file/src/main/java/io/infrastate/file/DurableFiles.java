@@ -29,17 +29,20 @@ import java.util.Set;
  */
 final class DurableFiles {
   /** Creates files readable and writable by their owner only, where the file system has modes. */
-  static final FileAttribute<?>[] OWNER_ONLY = ownerOnly();
+  static final FileAttribute<?>[] OWNER_ONLY = ownerOnly("rw-------");
+
+  /** Creates directories their owner alone can list and enter, where the file system has modes. */
+  static final FileAttribute<?>[] OWNER_ONLY_DIRECTORY = ownerOnly("rwx------");
 
   /** The most written by one call: the size of the JDK's temporary direct buffer. */
   static final int SLICE = 1 << 20;
 
   private DurableFiles() {}
 
-  private static FileAttribute<?>[] ownerOnly() {
+  private static FileAttribute<?>[] ownerOnly(String mode) {
     // Asked of the file system: a POSIX attribute is refused (at creation) where it has no modes.
     return FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode))}
         : new FileAttribute<?>[0];
   }
 
@@ -150,7 +153,7 @@ final class DurableFiles {
     }
   }
 
-  /** What a temporary file gets, written from its start. */
+  /** What a new file gets, written from its start. */
   @FunctionalInterface
   private interface Content {
     void writeTo(FileChannel channel) throws IOException;

@@ -22,8 +22,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -131,7 +129,7 @@ public final class FileLockProvider extends AbstractLockProvider {
     Path abs = dir.toAbsolutePath().normalize();
     try {
       if (!Files.isDirectory(abs)) {
-        Files.createDirectories(abs, dirAttributes());
+        Files.createDirectories(abs, DurableFiles.OWNER_ONLY_DIRECTORY);
       }
     } catch (IOException e) {
       throw new BackendException(
@@ -376,14 +374,5 @@ public final class FileLockProvider extends AbstractLockProvider {
         "Could not " + what + ": " + e.getMessage() + ". Check that the lock directory " + dir
             + " exists, is writable and has free space; no lock was changed by this call.",
         e, true);
-  }
-
-
-  private static FileAttribute<?>[] dirAttributes() {
-    return posix() ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))} : new FileAttribute<?>[0];
-  }
-
-  private static boolean posix() {
-    return java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
   }
 }

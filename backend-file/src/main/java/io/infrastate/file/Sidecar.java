@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
@@ -48,13 +47,8 @@ final class Sidecar {
     synchronized (OPEN) {
       Sidecar s = OPEN.get(key);
       if (s == null) {
-        FileChannel ch;
-        EnumSet<StandardOpenOption> opts = EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
-        try {
-          ch = FileChannel.open(key, opts, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-          ch = FileChannel.open(key, opts);
-        }
+        FileChannel ch = FileChannel.open(
+            key, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE), DurableFiles.OWNER_ONLY);
         if (Files.isSymbolicLink(key) || !Files.isRegularFile(key, LinkOption.NOFOLLOW_LINKS)) {
           ch.close();
           throw new IOException(key + " is not a regular file; remove it so that infrastate can create its write lock there");

@@ -69,18 +69,6 @@ public final class Compare {
   /** The history the file backend keeps in every scenario that writes: {@link FileBackend}'s default. */
   private static final int HISTORY = 20;
 
-  /**
-   * Saves through a file backend's state until its history is full, as in steady use: a history
-   * that never fills deletes nothing, and at 100k a scenario's timed saves are fewer than its
-   * versions, while every save with a full history deletes the oldest (87 MB of blocks freed at
-   * 100k), as every save without history deletes the version before the backup and the floor's
-   * replace the file it replaces.
-   */
-  private static void fillHistory(State state) {
-    for (int k = 0; k <= HISTORY; k++) {
-      state.addHost(Data.newHost(SEQ.getAndIncrement()));
-    }
-  }
   private int[] writerThreads = {1, 2, 4, 8};
   private String loadStart = "?";
   private String loadEnd = "?";
@@ -260,6 +248,19 @@ public final class Compare {
 
   private static StateOptions options() {
     return StateOptions.builder().operator("bench@localhost").maxAttempts(1000).retryBackoff(Duration.ofMillis(1)).build();
+  }
+
+  /**
+   * Saves through a file backend's state until its history is full, as in steady use: a history
+   * that never fills deletes nothing, and at 100k a scenario's timed saves are fewer than its
+   * versions, while every save with a full history deletes the oldest (87 MB of blocks freed at
+   * 100k), as every save without history deletes the version before the backup and the floor's
+   * replace the file it replaces.
+   */
+  private static void fillHistory(State state) {
+    for (int k = 0; k <= HISTORY; k++) {
+      state.addHost(Data.newHost(SEQ.getAndIncrement()));
+    }
   }
 
   static void create(Backend backend, Snapshot s) {

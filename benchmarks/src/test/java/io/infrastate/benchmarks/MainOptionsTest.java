@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The harness's command line refuses bad numbers with one line and exit status 2, before measuring
@@ -42,6 +47,18 @@ class MainOptionsTest {
     assertThat(Main.measuringJvmOptions(6L << 30))
         .containsExactly("-Xms6144m", "-Xmx6144m", "-XX:+AlwaysPreTouch", "-XX:+UseTransparentHugePages", "-Dinfrastate.benchmarks.measuring=true");
     assertThat(Main.measuringJvmOptions(1)).startsWith("-Xms64m", "-Xmx64m");
+  }
+
+  @Test
+  void theMeasuringJvmTakesTheHeapTheCommandWasGiven(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("report.md");
+    ChildJvm.run(Main.class, List.of("-Xmx700m"), "Report written to",
+        "compare", "--quick", "--sizes", "100", "--no-heap", "--only", "single", "--out", out.toString(), "--work", tmp.resolve("work").toString());
+    Matcher m = Pattern.compile("JVM options `.*-Xms(\\d+)m -Xmx(\\d+)m -XX:\\+AlwaysPreTouch").matcher(Files.readString(out));
+    assertThat(m.find()).as("the report names the measuring JVM's heap").isTrue();
+    assertThat(m.group(1)).isEqualTo(m.group(2));
+    // the invoking JVM's maximum, which the JVM reports a little under the -Xmx given
+    assertThat(Integer.parseInt(m.group(2))).isBetween(600, 700);
   }
 
   @Test
