@@ -990,6 +990,7 @@ public final class Compare {
     String[] names = Data.hostNames(n);
     double window = window(n) / 2;
     int rounds = rounds();
+    long[] interrupts = Affinity.deviceInterrupts();
     for (String kind : READS) {
       try (Target t = target(kind, n, s, 2)) {
         readLoop(t, names, window / 2, 0);
@@ -1020,6 +1021,9 @@ public final class Compare {
       }
       gc();
     }
+    Affinity.interruptsBetween(interrupts, Affinity.deviceInterrupts()).ifPresent(i -> notes.add("Device interrupts per CPU during the reads"
+        + " scenario at N=" + label(n) + ": " + i + ". The disk's completions are most of them; a reader on the CPU that takes them"
+        + " shares it with the kernel's sync work, whoever the writer is."));
   }
 
   /** How many rounds the reads and writers scenarios alternate their measurements in. */

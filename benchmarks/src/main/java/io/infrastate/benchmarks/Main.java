@@ -17,14 +17,15 @@ import java.util.List;
  * java -jar benchmarks/target/benchmarks.jar probe writers [--size N] [--seconds S]
  *     [--threads 1,8,1,8,1,8] [--compact-every K] [--compact-at-mib M] [--reader] [--no-yield] [--work DIR]
  * java -jar benchmarks/target/benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R]
- *     [--work DIR]
+ *     [--cpus READER,WRITERS] [--work DIR]
  * </pre>
  *
  * <p>{@code compare} runs the comparison harness ({@link Compare}) in a child JVM with a fixed heap
  * touched before it starts (see {@link #measuringJvmOptions}) and writes a markdown report
  * (default {@code benchmarks/target/compare-report.md}); {@code jmh} runs the JMH microbenchmarks;
  * {@code probe} runs one of the small measurements of {@code Probe} (whole seconds; defaults: 1k
- * hosts, 3-s windows, threads 1,8,1,8,1,8, 5 rounds).
+ * hosts, 3-s windows, threads 1,8,1,8,1,8, 5 rounds; {@code --cpus 0,1} pins the reader probe's
+ * reader to CPU 0 and its writers to CPU 1, on Linux).
  */
 public final class Main {
   private Main() {}
@@ -41,7 +42,7 @@ public final class Main {
       System.out.println("       [--only single,batch,load,reads,writers,heap] [--threads 1,2,4,8]");
       System.out.println("       java -jar benchmarks.jar jmh [JMH options]");
       System.out.println("       java -jar benchmarks.jar probe writers [--size N] [--seconds S] [--threads 1,8,1,8] [--compact-every K] [--compact-at-mib M] [--reader] [--no-yield] [--work DIR]");
-      System.out.println("       java -jar benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R] [--work DIR]");
+      System.out.println("       java -jar benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R] [--cpus READER,WRITERS] [--work DIR]");
       return;
     }
     if (args[0].equals("probe")) {
@@ -150,6 +151,7 @@ public final class Main {
     int rounds = 5;
     boolean reader = false;
     boolean yielding = true;
+    int[] cpus = null;
     Path work = inTarget("probe-work");
     for (int i = 1; i < args.size(); i++) {
       String option = args.get(i);
@@ -173,6 +175,13 @@ public final class Main {
         case "--compact-every" -> compactEvery = numbers(option, value)[0];
         case "--compact-at-mib" -> compactAtMib = numbers(option, value)[0];
         case "--rounds" -> rounds = numbers(option, value)[0];
+        case "--cpus" -> {
+          if (!kind.equals("reader")) {
+            System.err.println("option --cpus is for probe reader only");
+            System.exit(2);
+          }
+          cpus = cpus(value);
+        }
         case "--work" -> work = Path.of(value);
         default -> {
           System.err.println("unknown option " + option);
@@ -184,8 +193,30 @@ public final class Main {
     if (kind.equals("writers")) {
       probe.writers(size, seconds, threads, compactEvery, compactAtMib << 20, reader, yielding);
     } else {
-      probe.reader(size, seconds, rounds);
+      probe.reader(size, seconds, rounds, cpus);
     }
+  }
+
+  /**
+   * {@code --cpus}: the reader's CPU and the writers' CPU, each one of this machine's; exits with 2
+   * if the value is not that.
+   */
+  private static int[] cpus(String value) {
+    int count = Runtime.getRuntime().availableProcessors();
+    String[] parts = value.split(",");
+    try {
+      if (parts.length == 2) {
+        int[] out = {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
+        if (out[0] >= 0 && out[1] >= 0 && out[0] < count && out[1] < count) {
+          return out;
+        }
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    System.err.println("option --cpus needs two CPU numbers from 0 to " + (count - 1) + ", the reader's and the writers', such as 0,1; got '" + value + "'");
+    System.exit(2);
+    return null;
   }
 
   /** A comma-separated list of positive whole numbers ({@code _} allowed as a digit separator); exits with 2 if it is not one. */

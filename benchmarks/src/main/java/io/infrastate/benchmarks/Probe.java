@@ -16,7 +16,8 @@ import java.util.concurrent.FutureTask;
  * Small measurements of one thing at a time, for finding where time goes (the comparison harness
  * measures everything at once): {@code writers} runs writer threads against one journal state in
  * windows of chosen thread counts (optionally beside a reader that keeps a CPU busy); {@code reader} alternates a reader alone with a reader beside a
- * journal writer on the same state, on another state, and beside a bare durable append.
+ * journal writer on the same state, on another state, and beside a bare durable append, optionally
+ * with the reader and the writers pinned to CPUs of their own.
  *
  * <p>Not thread-safe; one probe per instance.
  */
@@ -100,17 +101,29 @@ final class Probe {
    * same size; beside a bare durable append (300 bytes + fdatasync). Prints each round's reads/s
    * and the medians.
    *
+   * <p>With {@code cpus}, the reader (the calling thread) runs on CPU {@code cpus[0]} and each
+   * writer on CPU {@code cpus[1]} (pinned at its first write; a journal's compaction thread, started
+   * by a writer, inherits its CPU); the JVM's other threads are left where the kernel puts them.
+   * Whether pinned or not, a last line gives the device interrupts each CPU took during the probe
+   * (where {@code /proc/interrupts} can be read): which CPU takes the disk's completions.
+   *
    * @param n hosts (and resources) in each state
    * @param seconds the length of each window
    * @param rounds how many rounds
-   * @throws Exception on failure
+   * @param cpus {@code {reader's CPU, writers' CPU}}, or {@code null} to pin nothing
+   * @throws Exception on failure, or if pinning fails ({@link Affinity})
    */
-  void reader(int n, double seconds, int rounds) throws Exception {
+  void reader(int n, double seconds, int rounds, int[] cpus) throws Exception {
     Path d = Files.createTempDirectory(Files.createDirectories(work), "probe-reader");
     Snapshot s = Data.snapshot(n);
     String[] names = Data.hostNames(n);
     String[] modes = {"alone", "same state", "other state", "bare append"};
     double[][] rates = new double[modes.length][rounds];
+    long[] interrupts = Affinity.deviceInterrupts();
+    if (cpus != null) {
+      Affinity.pinCurrentThread(cpus[0]);
+      out.printf(Locale.ROOT, "reader on CPU %d, writers on CPU %d%n", cpus[0], cpus[1]);
+    }
     try (JournalFileBackend b1 = JournalFileBackend.at(Files.createDirectories(d.resolve("read")).resolve("state.json"));
         JournalFileBackend b2 = JournalFileBackend.at(Files.createDirectories(d.resolve("other")).resolve("state.json"));
         Floors.DurableAppender appender = new Floors.DurableAppender(d.resolve("append.log"), 300)) {
@@ -131,6 +144,11 @@ final class Probe {
           @Override
           public void close() {}
         }};
+        if (cpus != null) {
+          for (int m = 1; m < targets.length; m++) {
+            targets[m] = writersOn(cpus[1], targets[m]);
+          }
+        }
         for (int r = 0; r < rounds; r++) {
           StringBuilder line = new StringBuilder("round ").append(r + 1).append(':');
           for (int m = 0; m < modes.length; m++) {
@@ -148,6 +166,32 @@ final class Probe {
       line.append(' ').append(modes[m]).append(' ').append(Stats.rate(Stats.median(rates[m]))).append(m + 1 < modes.length ? ";" : "");
     }
     out.println(line);
+    Affinity.interruptsBetween(interrupts, Affinity.deviceInterrupts()).ifPresent(i -> out.println("device interrupts during the probe: " + i));
+  }
+
+  /** {@code t}, whose writing threads pin themselves to {@code cpu} before their first write. */
+  private static Compare.Target writersOn(int cpu, Compare.Target t) {
+    ThreadLocal<Boolean> pinned = ThreadLocal.withInitial(() -> false);
+    return new Compare.Target() {
+      @Override
+      public void read(String name) throws Exception {
+        t.read(name);
+      }
+
+      @Override
+      public void write(long k) throws Exception {
+        if (!pinned.get()) {
+          Affinity.pinCurrentThread(cpu);
+          pinned.set(true);
+        }
+        t.write(k);
+      }
+
+      @Override
+      public void close() throws Exception {
+        t.close();
+      }
+    };
   }
 
   /** A target that reads hosts from {@code reads} and adds hosts to {@code writes}. */

@@ -40,6 +40,13 @@ class MainOptionsTest {
     assertThatThrownBy(() -> ChildJvm.run(Main.class, List.of(), "never", "probe", "writers", "--size", "0"))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("option --size needs positive whole numbers");
+    int cpus = Runtime.getRuntime().availableProcessors();
+    assertThatThrownBy(() -> ChildJvm.run(Main.class, List.of(), "never", "probe", "reader", "--cpus", "0," + cpus))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("option --cpus needs two CPU numbers from 0 to " + (cpus - 1) + ", the reader's and the writers', such as 0,1; got '0," + cpus + "'");
+    assertThatThrownBy(() -> ChildJvm.run(Main.class, List.of(), "never", "probe", "writers", "--cpus", "0,0"))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("option --cpus is for probe reader only");
   }
 
   @Test
