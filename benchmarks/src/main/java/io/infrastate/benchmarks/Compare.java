@@ -63,6 +63,8 @@ public final class Compare {
   private final Map<String, Table> tables = new LinkedHashMap<>();
   private final Map<String, Double> metrics = new TreeMap<>();
   private final List<String> notes = new ArrayList<>();
+  /** Per N of the reads scenario, the device interrupts each CPU took during it (where Linux tells). */
+  private final List<String> readsInterrupts = new ArrayList<>();
   /** Keys of the hosts the writers add, unique within the JVM. */
   private static final AtomicLong SEQ = new AtomicLong();
 
@@ -1021,9 +1023,7 @@ public final class Compare {
       }
       gc();
     }
-    Affinity.interruptsBetween(interrupts, Affinity.deviceInterrupts()).ifPresent(i -> notes.add("Device interrupts per CPU during the reads"
-        + " scenario at N=" + label(n) + ": " + i + ". The disk's completions are most of them; a reader on the CPU that takes them"
-        + " shares it with the kernel's sync work, whoever the writer is."));
+    Affinity.interruptsBetween(interrupts, Affinity.deviceInterrupts()).ifPresent(i -> readsInterrupts.add("N=" + label(n) + " (" + i + ")"));
   }
 
   /** How many rounds the reads and writers scenarios alternate their measurements in. */
@@ -1266,6 +1266,11 @@ public final class Compare {
     sb.append("- run time: ").append(took.toMinutes()).append(" min ").append(took.toSecondsPart()).append(" s").append(quick ? " (quick mode: 1 sample each — not a measurement)" : "").append('\n');
     for (String note : notes) {
       sb.append("- ").append(note).append('\n');
+    }
+    if (!readsInterrupts.isEmpty()) {
+      sb.append("- Device interrupts per CPU during the reads scenario: ").append(String.join(", ", readsInterrupts))
+          .append(". The disk's completions are most of them; a reader on the CPU that takes them shares it with the kernel's"
+              + " sync work, whoever the writer is.\n");
     }
     sb.append('\n');
     sb.append(targets());

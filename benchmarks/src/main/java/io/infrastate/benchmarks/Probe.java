@@ -120,10 +120,6 @@ final class Probe {
     String[] modes = {"alone", "same state", "other state", "bare append"};
     double[][] rates = new double[modes.length][rounds];
     long[] interrupts = Affinity.deviceInterrupts();
-    if (cpus != null) {
-      Affinity.pinCurrentThread(cpus[0]);
-      out.printf(Locale.ROOT, "reader on CPU %d, writers on CPU %d%n", cpus[0], cpus[1]);
-    }
     try (JournalFileBackend b1 = JournalFileBackend.at(Files.createDirectories(d.resolve("read")).resolve("state.json"));
         JournalFileBackend b2 = JournalFileBackend.at(Files.createDirectories(d.resolve("other")).resolve("state.json"));
         Floors.DurableAppender appender = new Floors.DurableAppender(d.resolve("append.log"), 300)) {
@@ -145,6 +141,9 @@ final class Probe {
           public void close() {}
         }};
         if (cpus != null) {
+          // pinned after the states are open: a thread they started stays free, not on the reader's CPU
+          Affinity.pinCurrentThread(cpus[0]);
+          out.printf(Locale.ROOT, "reader on CPU %d, writers on CPU %d%n", cpus[0], cpus[1]);
           for (int m = 1; m < targets.length; m++) {
             targets[m] = writersOn(cpus[1], targets[m]);
           }
