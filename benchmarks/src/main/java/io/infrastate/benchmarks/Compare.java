@@ -992,7 +992,7 @@ public final class Compare {
     String[] names = Data.hostNames(n);
     double window = window(n) / 2;
     int rounds = rounds();
-    long[] interrupts = Affinity.deviceInterrupts();
+    Affinity.Interrupts interrupts = Affinity.deviceInterrupts();
     for (String kind : READS) {
       try (Target t = target(kind, n, s, 2)) {
         readLoop(t, names, window / 2, 0);

@@ -198,23 +198,29 @@ public final class Main {
   }
 
   /**
-   * {@code --cpus}: the reader's CPU and the writers' CPU, each one of this machine's; exits with 2
-   * if the value is not that.
+   * {@code --cpus}: the reader's CPU and the writers' CPU, each one this process may run on ({@link
+   * Affinity#allowedCpus()}); exits with 2 if the value is not that.
    */
   private static int[] cpus(String value) {
-    int count = Runtime.getRuntime().availableProcessors();
+    int[] allowed = Affinity.allowedCpus();
+    if (allowed.length == 0) {
+      allowed = java.util.stream.IntStream.range(0, Runtime.getRuntime().availableProcessors()).toArray();
+    }
     String[] parts = value.split(",");
     try {
       if (parts.length == 2) {
         int[] out = {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
-        if (out[0] >= 0 && out[1] >= 0 && out[0] < count && out[1] < count) {
+        int[] sorted = allowed;
+        if (Arrays.stream(out).allMatch(c -> Arrays.binarySearch(sorted, c) >= 0)) {
           return out;
         }
       }
     } catch (NumberFormatException e) {
       // reported below
     }
-    System.err.println("option --cpus needs two CPU numbers from 0 to " + (count - 1) + ", the reader's and the writers', such as 0,1; got '" + value + "'");
+    String list = Arrays.stream(allowed).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+    System.err.println("option --cpus needs two of the CPUs this process may run on (" + list + "), the reader's and the writers', such as "
+        + allowed[0] + "," + allowed[allowed.length - 1] + "; got '" + value + "'");
     System.exit(2);
     return null;
   }

@@ -119,7 +119,7 @@ final class Probe {
     String[] names = Data.hostNames(n);
     String[] modes = {"alone", "same state", "other state", "bare append"};
     double[][] rates = new double[modes.length][rounds];
-    long[] interrupts = Affinity.deviceInterrupts();
+    Affinity.Interrupts interrupts = Affinity.deviceInterrupts();
     try (JournalFileBackend b1 = JournalFileBackend.at(Files.createDirectories(d.resolve("read")).resolve("state.json"));
         JournalFileBackend b2 = JournalFileBackend.at(Files.createDirectories(d.resolve("other")).resolve("state.json"));
         Floors.DurableAppender appender = new Floors.DurableAppender(d.resolve("append.log"), 300)) {

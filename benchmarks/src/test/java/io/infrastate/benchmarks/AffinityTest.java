@@ -21,9 +21,23 @@ class AffinityTest {
         .orElseThrow();
   }
 
+  /** The last CPU this process may run on (not always availableProcessors() - 1). */
+  static int lastAllowedCpu() {
+    int[] allowed = Affinity.allowedCpus();
+    assertThat(allowed).as("the kernel lists the CPUs this process may run on").isNotEmpty();
+    return allowed[allowed.length - 1];
+  }
+
+  @Test
+  void theAllowedCpusAreTheKernelsList() throws IOException {
+    assertThat(Affinity.allowedCpus()).isEqualTo(Affinity.parseCpuList(allowedCpus()));
+    assertThat(Affinity.parseCpuList("0-3,8,10-11")).containsExactly(0, 1, 2, 3, 8, 10, 11);
+    assertThat(Affinity.parseCpuList("5")).containsExactly(5);
+  }
+
   @Test
   void aThreadPinnedToACpuRunsOnlyThereAndItsChildrenInheritIt() throws Exception {
-    int last = Runtime.getRuntime().availableProcessors() - 1;
+    int last = lastAllowedCpu();
     String before = allowedCpus();
     AtomicReference<String> pinned = new AtomicReference<>();
     AtomicReference<String> child = new AtomicReference<>();
@@ -55,24 +69,28 @@ class AffinityTest {
 
   @Test
   void aCpuTheMachineLacksIsRefusedWithTasksetsReason() {
-    int count = Runtime.getRuntime().availableProcessors();
-    assertThatThrownBy(() -> Affinity.pinCurrentThread(count + 1000))
+    int absent = lastAllowedCpu() + 100_000;
+    assertThatThrownBy(() -> Affinity.pinCurrentThread(absent))
         .isInstanceOf(IOException.class)
-        .hasMessageStartingWith("cannot pin to a CPU: 'taskset -p -c " + (count + 1000) + " ");
+        .hasMessageStartingWith("cannot pin to a CPU: 'taskset -p -c " + absent + " ");
   }
 
   @Test
-  void everyCpuHasACountOfDeviceInterrupts() {
-    long[] counts = Affinity.deviceInterrupts();
-    assertThat(counts).hasSize(Runtime.getRuntime().availableProcessors());
-    assertThat(Arrays.stream(counts).min().orElseThrow()).isNotNegative();
-    assertThat(Arrays.stream(counts).sum()).as("a running machine has taken device interrupts").isPositive();
+  void everyCpuTheKernelListsHasACountOfDeviceInterrupts() throws IOException {
+    Affinity.Interrupts reading = Affinity.deviceInterrupts();
+    String header = Files.readAllLines(Path.of("/proc/interrupts")).get(0).trim();
+    assertThat(reading.cpus()).hasSize(header.split("\\s+").length).contains(Affinity.allowedCpus());
+    assertThat(reading.counts()).hasSameSizeAs(reading.cpus());
+    assertThat(Arrays.stream(reading.counts()).min().orElseThrow()).isNotNegative();
+    assertThat(Arrays.stream(reading.counts()).sum()).as("a running machine has taken device interrupts").isPositive();
   }
 
   @Test
-  void theInterruptsBetweenTwoReadingsAreCountedPerCpu() {
-    assertThat(Affinity.interruptsBetween(new long[] {5, 100}, new long[] {7, 148_452})).contains("CPU 0 2; CPU 1 148,352");
-    assertThat(Affinity.interruptsBetween(new long[0], new long[] {1})).isEmpty();
-    assertThat(Affinity.interruptsBetween(new long[] {1}, new long[] {1, 2})).isEmpty();
+  void theInterruptsBetweenTwoReadingsAreCountedPerCpuByItsNumber() {
+    Affinity.Interrupts before = new Affinity.Interrupts(new int[] {4, 6}, new long[] {5, 100});
+    Affinity.Interrupts after = new Affinity.Interrupts(new int[] {4, 6}, new long[] {7, 148_452});
+    assertThat(Affinity.interruptsBetween(before, after)).contains("CPU 4 2; CPU 6 148,352");
+    assertThat(Affinity.interruptsBetween(Affinity.Interrupts.NONE, after)).isEmpty();
+    assertThat(Affinity.interruptsBetween(before, new Affinity.Interrupts(new int[] {4}, new long[] {9}))).isEmpty();
   }
 }

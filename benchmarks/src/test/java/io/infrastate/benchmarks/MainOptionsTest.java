@@ -40,10 +40,14 @@ class MainOptionsTest {
     assertThatThrownBy(() -> ChildJvm.run(Main.class, List.of(), "never", "probe", "writers", "--size", "0"))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("option --size needs positive whole numbers");
-    int cpus = Runtime.getRuntime().availableProcessors();
-    assertThatThrownBy(() -> ChildJvm.run(Main.class, List.of(), "never", "probe", "reader", "--cpus", "0," + cpus))
+    int[] allowed = Affinity.allowedCpus();
+    int first = allowed[0];
+    int absent = allowed[allowed.length - 1] + 1;
+    String list = java.util.Arrays.stream(allowed).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+    assertThatThrownBy(() -> ChildJvm.run(Main.class, List.of(), "never", "probe", "reader", "--cpus", first + "," + absent))
         .isInstanceOf(IOException.class)
-        .hasMessageContaining("option --cpus needs two CPU numbers from 0 to " + (cpus - 1) + ", the reader's and the writers', such as 0,1; got '0," + cpus + "'");
+        .hasMessageContaining("option --cpus needs two of the CPUs this process may run on (" + list + "), the reader's and the writers', such as "
+            + first + "," + allowed[allowed.length - 1] + "; got '" + first + "," + absent + "'");
     assertThatThrownBy(() -> ChildJvm.run(Main.class, List.of(), "never", "probe", "writers", "--cpus", "0,0"))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("option --cpus is for probe reader only");
