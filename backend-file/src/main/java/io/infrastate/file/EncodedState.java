@@ -57,6 +57,15 @@ final class EncodedState extends OutputStream {
     return size;
   }
 
+  /** How many bytes its chunks hold, used or not: what the encoding allocated. */
+  long capacity() {
+    long sum = current.length;
+    for (byte[] chunk : full) {
+      sum += chunk.length;
+    }
+    return sum;
+  }
+
   @Override
   public void write(int b) {
     if (used == current.length) {

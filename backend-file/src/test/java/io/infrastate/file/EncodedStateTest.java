@@ -55,6 +55,16 @@ class EncodedStateTest {
     }
   }
 
+  /** As the class says: a small state holds little more than its size, a large one a chunk more. */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 7, 150, 400, 2500})
+  void anEncodingAllocatesLittleMoreThanItsSize(int hosts) {
+    EncodedState e = EncodedState.of(snapshot(hosts));
+    assertThat(e.capacity()).isGreaterThanOrEqualTo(e.size());
+    assertThat(e.capacity()).as("doubling chunks from %d bytes", EncodedState.FIRST_CHUNK)
+        .isLessThanOrEqualTo(Math.min(2 * e.size() + EncodedState.FIRST_CHUNK, e.size() + 2L * EncodedState.CHUNK));
+  }
+
   @Test
   void singleBytesAndArraysInterleaveAcrossChunkBoundaries() throws Exception {
     EncodedState e = EncodedState.of(snapshot(0));

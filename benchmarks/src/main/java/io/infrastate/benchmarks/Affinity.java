@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Linux-only helpers for the probes: which CPU a thread may run on, and how many device interrupts
@@ -37,12 +36,7 @@ final class Affinity {
     } catch (IOException | UnsupportedOperationException e) {
       throw new IOException("cannot pin a thread to a CPU here: /proc/thread-self is not readable (pinning needs Linux)", e);
     }
-    taskset("-p", "-c", Integer.toString(cpu), self.getFileName().toString());
-  }
-
-  private static void taskset(String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of("taskset"));
-    command.addAll(List.of(args));
+    List<String> command = List.of("taskset", "-p", "-c", Integer.toString(cpu), self.getFileName().toString());
     Process p;
     try {
       p = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -51,7 +45,7 @@ final class Affinity {
     }
     try {
       String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      if (p.waitFor() != 0) {
         throw new IOException("cannot pin to a CPU: '" + String.join(" ", command) + "' failed: " + output);
       }
     } catch (InterruptedException e) {

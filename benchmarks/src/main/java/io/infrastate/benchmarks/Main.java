@@ -204,16 +204,14 @@ public final class Main {
   private static int[] cpus(String value) {
     int[] allowed = Affinity.allowedCpus();
     if (allowed.length == 0) {
-      allowed = java.util.stream.IntStream.range(0, Runtime.getRuntime().availableProcessors()).toArray();
+      System.err.println("option --cpus needs Linux: /proc/self/status does not list the CPUs this process may run on");
+      System.exit(2);
     }
     String[] parts = value.split(",");
     try {
-      if (parts.length == 2) {
-        int[] out = {Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim())};
-        int[] sorted = allowed;
-        if (Arrays.stream(out).allMatch(c -> Arrays.binarySearch(sorted, c) >= 0)) {
-          return out;
-        }
+      int[] out = Arrays.stream(parts).mapToInt(p -> Integer.parseInt(p.trim())).toArray();
+      if (out.length == 2 && Arrays.stream(out).allMatch(c -> Arrays.binarySearch(allowed, c) >= 0)) {
+        return out;
       }
     } catch (NumberFormatException e) {
       // reported below

@@ -169,7 +169,7 @@ final class Probe {
   }
 
   /** {@code t}, whose writing threads pin themselves to {@code cpu} before their first write. */
-  private static Compare.Target writersOn(int cpu, Compare.Target t) {
+  static Compare.Target writersOn(int cpu, Compare.Target t) {
     ThreadLocal<Boolean> pinned = ThreadLocal.withInitial(() -> false);
     return new Compare.Target() {
       @Override

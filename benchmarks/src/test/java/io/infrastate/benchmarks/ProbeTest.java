@@ -87,4 +87,35 @@ class ProbeTest {
     assertThat(lines.get(0)).isEqualTo("reader on CPU " + last + ", writers on CPU " + first);
     assertThat(lines.get(1)).startsWith("round 1: alone ");
   }
+
+  @Test
+  void aWriterPinsItselfToTheWritersCpuAtItsFirstWrite() throws Exception {
+    int[] allowed = Affinity.allowedCpus();
+    int cpu = allowed[allowed.length - 1];
+    AtomicReference<String> seen = new AtomicReference<>();
+    Compare.Target pinned = Probe.writersOn(cpu, new Compare.Target() {
+      @Override
+      public void read(String name) {}
+
+      @Override
+      public void write(long k) throws Exception {
+        seen.set(AffinityTest.allowedCpus());
+      }
+
+      @Override
+      public void close() {}
+    });
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try {
+        pinned.write(1);
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    });
+    writer.start();
+    writer.join();
+    assertThat(failure.get()).isNull();
+    assertThat(seen.get()).as("the writer's CPUs during its first write").isEqualTo(Integer.toString(cpu));
+  }
 }

@@ -190,32 +190,28 @@ public final class StateCodec {
    */
   public static String formatTime(Instant t) {
     char[] c = new char[TIME_CHARS];
-    int n = formatTime(t, c);
-    return n < 0 ? DateTimeFormatter.ISO_INSTANT.format(t) : new String(c, 0, n);
+    return new String(c, 0, formatTime(t, c));
   }
 
   /** Writes {@code name} and the timestamp as {@link #formatTime(Instant)} formats it, through {@code buffer}. */
   private static void writeTime(JsonGenerator g, String name, Instant t, char[] buffer) {
     g.writeName(name);
-    int n = formatTime(t, buffer);
-    if (n < 0) {
-      g.writeString(DateTimeFormatter.ISO_INSTANT.format(t));
-    } else {
-      g.writeString(buffer, 0, n);
-    }
+    g.writeString(buffer, 0, formatTime(t, buffer));
   }
 
-  /** The longest timestamp {@link #formatTime(Instant, char[])} writes: nanoseconds and the Z. */
-  private static final int TIME_CHARS = 30;
+  /** The longest timestamp {@link DateTimeFormatter#ISO_INSTANT} writes: {@link Instant#MAX}'s 37 characters. */
+  private static final int TIME_CHARS = 37;
 
   /**
-   * Formats {@code t} into {@code c} as {@link #formatTime(Instant)} does; returns the length, or
-   * -1 outside years 1970-9999 (for java.time's formatter).
+   * Formats {@code t} into {@code c} as {@link #formatTime(Instant)} does and returns its length:
+   * by hand in years 1970-9999, through java.time's formatter outside them.
    */
   private static int formatTime(Instant t, char[] c) {
     long seconds = t.getEpochSecond();
     if (seconds < 0 || seconds >= MAX_FAST_SECONDS) {
-      return -1;
+      String text = DateTimeFormatter.ISO_INSTANT.format(t);
+      text.getChars(0, text.length(), c, 0);
+      return text.length();
     }
     // java.time's formatter costs more than the rest of an entity; this is the same layout by hand
     long days = seconds / 86_400;

@@ -180,6 +180,14 @@ class StateCodecTest {
   }
 
   @Test
+  void theLongestInstantsFormatAsIsoInstantDoes() {
+    // the encoder's buffer holds any instant java.time can hold
+    for (Instant t : List.of(Instant.MAX, Instant.MIN)) {
+      assertThat(StateCodec.formatTime(t)).isEqualTo(java.time.format.DateTimeFormatter.ISO_INSTANT.format(t));
+    }
+  }
+
+  @Test
   void aDocumentWritesEveryTimestampAsFormatTimeDoes() {
     // the encoder formats timestamps into one buffer, not through formatTime's strings
     List<Instant> instants = trickyInstants(2_000);
