@@ -35,26 +35,17 @@ class AffinityTest {
     assertThat(Affinity.parseCpuList("5")).containsExactly(5);
   }
 
-  @Test
-  void aThreadPinnedToACpuRunsOnlyThereAndItsChildrenInheritIt() throws Exception {
-    int last = lastAllowedCpu();
-    String before = allowedCpus();
-    AtomicReference<String> pinned = new AtomicReference<>();
-    AtomicReference<String> child = new AtomicReference<>();
+  /** What a test runs in a thread of its own (pinning changes the thread that pins). */
+  interface Body {
+    void run() throws Exception;
+  }
+
+  /** Runs {@code body} in a new thread, waits for it, and fails if it threw. */
+  static void inThreadOfItsOwn(Body body) throws InterruptedException {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Thread t = new Thread(() -> {
       try {
-        Affinity.pinCurrentThread(last);
-        pinned.set(allowedCpus());
-        Thread c = new Thread(() -> {
-          try {
-            child.set(allowedCpus());
-          } catch (IOException e) {
-            failure.set(e);
-          }
-        });
-        c.start();
-        c.join();
+        body.run();
       } catch (Throwable e) {
         failure.set(e);
       }
@@ -62,6 +53,19 @@ class AffinityTest {
     t.start();
     t.join();
     assertThat(failure.get()).isNull();
+  }
+
+  @Test
+  void aThreadPinnedToACpuRunsOnlyThereAndItsChildrenInheritIt() throws Exception {
+    int last = lastAllowedCpu();
+    String before = allowedCpus();
+    AtomicReference<String> pinned = new AtomicReference<>();
+    AtomicReference<String> child = new AtomicReference<>();
+    inThreadOfItsOwn(() -> {
+      Affinity.pinCurrentThread(last);
+      pinned.set(allowedCpus());
+      inThreadOfItsOwn(() -> child.set(allowedCpus()));
+    });
     assertThat(pinned.get()).isEqualTo(Integer.toString(last));
     assertThat(child.get()).isEqualTo(Integer.toString(last));
     assertThat(allowedCpus()).as("the test's own thread is not pinned").isEqualTo(before);

@@ -67,20 +67,12 @@ class ProbeTest {
     int first = allowed[0];
     int last = allowed[allowed.length - 1];
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
     AtomicReference<String> readerCpus = new AtomicReference<>();
     // a thread of its own: the probe pins the thread that calls it
-    Thread t = new Thread(() -> {
-      try {
-        new Probe(tmp, new PrintStream(bytes, true, StandardCharsets.UTF_8)).reader(10, 1, 1, new int[] {last, first});
-        readerCpus.set(AffinityTest.allowedCpus());
-      } catch (Throwable e) {
-        failure.set(e);
-      }
+    AffinityTest.inThreadOfItsOwn(() -> {
+      new Probe(tmp, new PrintStream(bytes, true, StandardCharsets.UTF_8)).reader(10, 1, 1, new int[] {last, first});
+      readerCpus.set(AffinityTest.allowedCpus());
     });
-    t.start();
-    t.join();
-    assertThat(failure.get()).isNull();
     assertThat(readerCpus.get()).as("the calling thread is the reader, pinned").isEqualTo(Integer.toString(last));
     List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
     assertThat(lines).hasSize(4);
@@ -105,17 +97,7 @@ class ProbeTest {
       @Override
       public void close() {}
     });
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread writer = new Thread(() -> {
-      try {
-        pinned.write(1);
-      } catch (Throwable e) {
-        failure.set(e);
-      }
-    });
-    writer.start();
-    writer.join();
-    assertThat(failure.get()).isNull();
+    AffinityTest.inThreadOfItsOwn(() -> pinned.write(1));
     assertThat(seen.get()).as("the writer's CPUs during its first write").isEqualTo(Integer.toString(cpu));
   }
 }
