@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's benchmark commands, run on the packaged {@code benchmarks.jar} from the project's
+ * The benchmark commands of docs/performance.md, run on the packaged {@code benchmarks.jar} from the project's
  * root as a reader types them — with {@code --quick} and a tiny N so that the run takes seconds
  * (it measures nothing worth reading and asserts no time).
  */
@@ -26,8 +26,8 @@ class ReadmeBenchmarkIT {
 
   @Test
   void theReadmeShowsTheCommandsAndTheResultsFile() throws IOException {
-    String readme = Files.readString(REPO.resolve("README.md"), StandardCharsets.UTF_8);
-    assertThat(readme).contains(COMPARE).contains(JMH).contains("benchmarks/RESULTS.md");
+    String page = Files.readString(REPO.resolve("docs/performance.md"), StandardCharsets.UTF_8);
+    assertThat(page).contains(COMPARE).contains(JMH).contains("benchmarks/RESULTS.md");
     assertThat(REPO.resolve("benchmarks/RESULTS.md")).isRegularFile();
   }
 
@@ -55,10 +55,10 @@ class ReadmeBenchmarkIT {
 
   @Test
   void theProbeCommandsRun() throws Exception {
-    String readme = Files.readString(REPO.resolve("README.md"), StandardCharsets.UTF_8);
+    String page = Files.readString(REPO.resolve("docs/performance.md"), StandardCharsets.UTF_8);
     String writers = "java -jar benchmarks/target/benchmarks.jar probe writers --size 100000 --threads 1,8,1,8";
-    assertThat(readme).contains(writers).contains("`probe reader --size 10000 --rounds 5`");
-    // as the README shows them, with a tiny state and short windows appended (later options win)
+    assertThat(page).contains(writers).contains("`probe reader --size 10000 --rounds 5`");
+    // as the page shows them, with a tiny state and short windows appended (later options win)
     List<String> command = new ArrayList<>(List.of(writers.split(" ")));
     command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of("--size", "10", "--seconds", "1", "--threads", "1", "--work", tmp.resolve("probe").toString()));
@@ -66,12 +66,12 @@ class ReadmeBenchmarkIT {
     List<String> reader = new ArrayList<>(command.subList(0, 4));
     reader.addAll(List.of("reader", "--size", "10000", "--rounds", "5", "--size", "10", "--seconds", "1", "--rounds", "1", "--work", tmp.resolve("probe").toString()));
     assertThat(run(reader)).contains("round 1: alone ", "median: alone ");
-    assertThat(readme).contains("`--cpus 0,1`");
+    assertThat(page).contains("`--cpus 0,1`");
     List<String> pinned = new ArrayList<>(reader);
     int[] allowed = Affinity.allowedCpus();
     pinned.addAll(List.of("--cpus", allowed[0] + "," + allowed[allowed.length - 1]));
     assertThat(run(pinned)).contains("reader on CPU " + allowed[0] + ", writers on CPU ", "median: alone ", "device interrupts during the probe: CPU ");
-    assertThat(readme).contains("`probe writers --size 10000 --threads 8,8,8 --reader`");
+    assertThat(page).contains("`probe writers --size 10000 --threads 8,8,8 --reader`");
     List<String> beside = new ArrayList<>(command.subList(0, 4));
     beside.addAll(List.of("writers", "--size", "10000", "--threads", "8,8,8", "--reader", "--size", "10", "--seconds", "1", "--threads", "2",
         "--work", tmp.resolve("probe").toString()));

@@ -46,6 +46,22 @@ class QuickStartTest {
     }
   }
 
+  @Test
+  void readmeDependencySnippetNamesThisBuildsArtifactsAndVersion() throws Exception {
+    String text = Files.readString(Path.of("..", "README.md"));
+    int start = text.indexOf("```xml");
+    assertThat(start).as("README shows the Maven dependency").isNotNegative();
+    String snippet = text.substring(start, text.indexOf("```", start + 3));
+    String rootPom = Files.readString(Path.of("..", "pom.xml"));
+    String version = between(rootPom, "<artifactId>infrastate-parent</artifactId>", "<packaging>").strip();
+    assertThat(version).startsWith("<version>").endsWith("</version>");
+    assertThat(snippet).contains(version);
+    String bom = Files.readString(Path.of("..", "bom", "pom.xml"));
+    assertThat(bom).contains("<artifactId>infrastate-bom</artifactId>", "<artifactId>infrastate-backend-file</artifactId>");
+    assertThat(snippet).contains("<artifactId>infrastate-bom</artifactId>", "<artifactId>infrastate-backend-file</artifactId>",
+        "<scope>import</scope>");
+  }
+
   static String between(String text, String start, String end) {
     int a = text.indexOf(start);
     int b = text.indexOf(end);

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Runs the README's CLI tour as written (through the real launcher) and checks what it prints. */
+/** Runs the CLI tour of docs/cli.md as written (through the real launcher) and checks what it prints. */
 class ReadmeCliTourIT {
   private static final Pattern HISTORY_ROW = Pattern.compile("^(\\d+)\\s+\\d{4}-\\S+\\s+\\S+\\s+(.*)$");
 
@@ -21,9 +21,9 @@ class ReadmeCliTourIT {
 
   @Test
   void theCliTourPrintsWhatTheReadmeShows() throws Exception {
-    String readme = Files.readString(Processes.REPO.resolve("README.md"));
-    String commands = block(readme, "<!-- cli-tour:start -->", "<!-- cli-tour:end -->");
-    String expected = block(readme, "<!-- cli-tour-output:start -->", "<!-- cli-tour-output:end -->");
+    String page = Files.readString(Processes.REPO.resolve("docs/cli.md"));
+    String commands = block(page, "<!-- cli-tour:start -->", "<!-- cli-tour:end -->");
+    String expected = block(page, "<!-- cli-tour-output:start -->", "<!-- cli-tour-output:end -->");
     String script = "set -e\n" + commands.replace("./infrastate", Processes.REPO.resolve("infrastate").toString());
     Result r = Processes.run(tmp, Map.of(), List.of("sh", "-c", script));
     assertThat(r.code()).as(r.toString()).isZero();
@@ -46,7 +46,7 @@ class ReadmeCliTourIT {
   private static String block(String text, String start, String end) {
     int a = text.indexOf(start);
     int b = text.indexOf(end);
-    assertThat(a).as("README marker " + start).isNotNegative();
+    assertThat(a).as("docs/cli.md marker " + start).isNotNegative();
     assertThat(b).isGreaterThan(a);
     String inner = text.substring(a + start.length(), b);
     int open = inner.indexOf("```");
