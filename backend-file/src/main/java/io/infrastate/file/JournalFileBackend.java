@@ -1422,8 +1422,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
   private BackendException io(String verb, IOException e) {
     return new BackendException(
         "Could not " + verb + " state file " + file + " (journal " + journal + "): " + e + ". Check that the"
-            + " directory exists, is writable and has free space. A write that failed may or may not have"
-            + " been stored; the next write or load finds out.",
+            + " directory exists, is writable and has free space; the stored state was not changed.",
         e,
         true);
   }
