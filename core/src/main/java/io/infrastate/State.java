@@ -71,12 +71,14 @@ import org.slf4j.LoggerFactory;
  *       re-application and the save, so the retry cannot conflict with another writer of the
  *       protocol. Other backends ({@link WriteLeases}: a Git remote, S3) back off for a random
  *       time that grows with the measured cost of a write and, after a second conflict, take the
- *       state's write lease (a lock with a short lease) so that conflicted writers take turns.
- *       Worst case there: a writer holding the lease can still lose to writers that have not yet
- *       conflicted twice (they do not wait for the lease), at most once per write stored by
- *       another writer, and each loss is a write some other caller needed; a writer that cannot
- *       get the lease within its wait goes on without it. {@link StateOptions#maxAttempts()} caps
- *       the attempts for callers who prefer to fail fast ({@link ConflictException}).
+ *       state's write lease (a lock with a short lease) so that conflicted writers take turns;
+ *       for a while after meeting contention (32 writes' time) a handle takes the lease before
+ *       its first attempt too. Worst case there: a writer holding the lease can still lose to
+ *       writers that are not queued for it (handles that met no contention lately, or whose
+ *       first attempts race it), at most once per write that another writer stores meanwhile;
+ *       a writer that cannot get the lease within its wait (at least 30 s) goes on without it.
+ *       {@link StateOptions#maxAttempts()} caps the attempts for callers who prefer to fail fast
+ *       ({@link ConflictException}).
  *   <li><b>Stop on damage.</b> A stored state that is unparsable, empty, invalid, vanished, or of
  *       another lineage is never overwritten: writes fail with {@link CorruptStateException} or
  *       {@link LineageMismatchException}.
@@ -147,7 +149,9 @@ public final class State implements AutoCloseable {
    * written meanwhile, re-apply, save; no other writer of the protocol can move the version in
    * between. Otherwise it backs off for a random time up to the measured cost of an attempt times
    * 2^attempt, and after its second conflict takes the write lease (WriteLeases) and retries at
-   * once on every further conflict. Both are held only by the leader, under writeLock, for one
+   * once on every further conflict; while the handle met contention lately (a conflict, or the
+   * lease found taken, within CONTENDED_ATTEMPTS attempts' time) it takes the lease before the
+   * first attempt, so that writers under sustained contention queue instead of racing. Both are held only by the leader, under writeLock, for one
    * commitAttempts call (an inner call for a group split by a failed validation reuses them), and
    * released in its finally block, exceptions included. Lock order is always writeLock, then the
    * backend's lock: refresh() and the backends' loads take them in that order too, and a
@@ -181,6 +185,9 @@ public final class State implements AutoCloseable {
   private static final Duration MAX_LEASE = Duration.ofMinutes(2);
   private static final Duration MIN_LEASE_WAIT = Duration.ofSeconds(30);
   private static final Duration MAX_LEASE_WAIT = Duration.ofMinutes(10);
+  /** How many attempts' time a handle that met contention keeps taking the lease first. */
+  private static final int CONTENDED_ATTEMPTS = 32;
+  private static final long MIN_CONTENDED_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final Backend backend;
   private final boolean ownsBackend;
@@ -220,6 +227,13 @@ public final class State implements AutoCloseable {
   private volatile LockProvider leases;
   /** A moving average of how long an attempt took (apply, validate, save); guarded by writeLock. */
   private long attemptNanos;
+  /**
+   * Until when (System.nanoTime) writes take the write lease before their first attempt: set when
+   * a write conflicted or found the lease taken, for CONTENDED_ATTEMPTS attempts' time; guarded
+   * by writeLock.
+   */
+  private long contendedUntil;
+  private boolean contended;
 
   private State(Backend backend, boolean ownsBackend, StateOptions options, StoredState initial) {
     this.backend = backend;
@@ -1051,10 +1065,19 @@ public final class State implements AutoCloseable {
     boolean tookLease = false;
     try {
       int maxAttempts = options.maxAttempts();
+      if (lease == null && contended && System.nanoTime() - contendedUntil < 0 && backend instanceof WriteLeases w) {
+        // Writers met contention a moment ago: queue for the lease now rather than lose a race first.
+        lease = takeLease(w);
+        if (lease != null) {
+          tookLease = true;
+          catchUp();
+        }
+      }
       for (int attempt = 1; ; attempt++) {
         if (attempt(batch, attempt, maxAttempts)) {
           return;
         }
+        markContended();
         if (exclusive == null && backend instanceof ExclusiveWrites x) {
           Optional<ExclusiveWrites.Section> section = x.exclusive();
           if (section.isPresent()) {
@@ -1101,6 +1124,11 @@ public final class State implements AutoCloseable {
     }
   }
 
+  private void markContended() {
+    contended = true;
+    contendedUntil = System.nanoTime() + Math.max(MIN_CONTENDED_NANOS, CONTENDED_ATTEMPTS * attemptNanos);
+  }
+
   /** After taking the exclusive section or the lease: picks up what was written since the conflict. */
   private void catchUp() {
     StoredState base = current;
@@ -1128,10 +1156,13 @@ public final class State implements AutoCloseable {
           provider.close();
         }
       }
-      return provider.acquire(
-          WriteLeases.LEASE_NAME,
-          LockRequest.builder().operation("write to " + location() + " after repeated conflicts").lease(leaseFor).build(),
-          wait);
+      LockRequest request = LockRequest.builder().operation("write to " + location() + " (writers take turns)").lease(leaseFor).build();
+      Optional<Lock> free = provider.tryAcquire(WriteLeases.LEASE_NAME, request);
+      if (free.isPresent()) {
+        return free.get();
+      }
+      markContended(); // another writer holds it: contention goes on
+      return provider.acquire(WriteLeases.LEASE_NAME, request, wait);
     } catch (LockTimeoutException e) {
       Log.LOG.debug("Writing {} without the write lease: {}", location(), e.getMessage());
       return null;
