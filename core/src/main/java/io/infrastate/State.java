@@ -1,14 +1,22 @@
 package io.infrastate;
 
 import io.infrastate.internal.StructuralRules;
+import io.infrastate.lock.Lock;
+import io.infrastate.lock.LockOptions;
+import io.infrastate.lock.LockProvider;
+import io.infrastate.lock.LockRequest;
+import io.infrastate.lock.LockTimeoutException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendRegistry;
 import io.infrastate.spi.Change;
+import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
+import io.infrastate.spi.WriteLeases;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -56,8 +64,21 @@ import org.slf4j.LoggerFactory;
  *       durable write.
  *   <li><b>No lost updates.</b> Every write is a compare-and-swap against the stored version
  *       (serial and lineage). When another handle, process or machine wrote in between, the change
- *       is re-applied to the fresh version, up to {@link StateOptions#maxAttempts()} times with
- *       jittered backoff, then {@link ConflictException}.
+ *       is re-applied to the fresh version.
+ *   <li><b>Every writer finishes.</b> Contention slows a writer down; it does not make it fail.
+ *       After a conflict, a backend that can serialize writers cheaply ({@link ExclusiveWrites}:
+ *       the file backends, a local Git repository) holds its write lock across the reload, the
+ *       re-application and the save, so the retry cannot conflict with another writer of the
+ *       protocol. Other backends ({@link WriteLeases}: a Git remote, S3) back off for a random
+ *       time that grows with the measured cost of a write and, after a second conflict, take the
+ *       state's write lease (a lock with a short lease) so that conflicted writers take turns;
+ *       for a while after meeting contention (32 writes' time) a handle takes the lease before
+ *       its first attempt too. Worst case there: a writer holding the lease can still lose to
+ *       writers that are not queued for it (handles that met no contention lately, or whose
+ *       first attempts race it), at most once per write that another writer stores meanwhile;
+ *       a writer that cannot get the lease within its wait (at least 30 s) goes on without it.
+ *       {@link StateOptions#maxAttempts()} caps the attempts for callers who prefer to fail fast
+ *       ({@link ConflictException}).
  *   <li><b>Stop on damage.</b> A stored state that is unparsable, empty, invalid, vanished, or of
  *       another lineage is never overwritten: writes fail with {@link CorruptStateException} or
  *       {@link LineageMismatchException}.
@@ -121,6 +142,22 @@ public final class State implements AutoCloseable {
    * and a caller returns only once its change is persisted (or has failed).
    * StateOptions.groupCommit(false) turns it off.
    *
+   * Progress under contention (commitAttempts). The first attempt is optimistic. After a conflict
+   * the leader takes the backend's exclusive section if it has one (ExclusiveWrites: the file
+   * backends' sidecar lock, re-entrant for its holder, so the saves and loads inside it take it
+   * again without waiting) and keeps it until the group is complete: catch up with what was
+   * written meanwhile, re-apply, save; no other writer of the protocol can move the version in
+   * between. Otherwise it backs off for a random time up to the measured cost of an attempt times
+   * 2^attempt, and after its second conflict takes the write lease (WriteLeases) and retries at
+   * once on every further conflict; while the handle met contention lately (a conflict, or the
+   * lease found taken, within CONTENDED_ATTEMPTS attempts' time) it takes the lease before the
+   * first attempt, so that writers under sustained contention queue instead of racing. Both are held only by the leader, under writeLock, for one
+   * commitAttempts call (an inner call for a group split by a failed validation reuses them), and
+   * released in its finally block, exceptions included. Lock order is always writeLock, then the
+   * backend's lock: refresh() and the backends' loads take them in that order too, and a
+   * follower never waits for either, so the group commit cannot deadlock with it. A failure to
+   * release is logged: the write it ended is stored.
+   *
    * An exception anywhere before `current` is assigned leaves `current` untouched, which is
    * "persist, then publish". A conflict publishes the reloaded version, which is a real stored
    * version, so readers never see an unpersisted state. Crash safety of the stored bytes is the
@@ -142,6 +179,15 @@ public final class State implements AutoCloseable {
   }
 
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  /** Conflicts after which a writer on a {@link WriteLeases} backend takes the write lease. */
+  private static final int LEASE_AFTER_CONFLICTS = 2;
+  private static final Duration MIN_LEASE = Duration.ofSeconds(5);
+  private static final Duration MAX_LEASE = Duration.ofMinutes(2);
+  private static final Duration MIN_LEASE_WAIT = Duration.ofSeconds(30);
+  private static final Duration MAX_LEASE_WAIT = Duration.ofMinutes(10);
+  /** How many attempts' time a handle that met contention keeps taking the lease first. */
+  private static final int CONTENDED_ATTEMPTS = 32;
+  private static final long MIN_CONTENDED_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final Backend backend;
   private final boolean ownsBackend;
@@ -173,6 +219,21 @@ public final class State implements AutoCloseable {
   private static final long SLOW_YIELD_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
   private volatile StoredState current;
   private volatile boolean closed;
+  /** The backend's write lock while the leader holds it after a conflict; guarded by writeLock. */
+  private ExclusiveWrites.Section exclusive;
+  /** The write lease while the leader holds it after repeated conflicts; guarded by writeLock. */
+  private Lock lease;
+  /** Created on the first lease; closed with this handle. */
+  private volatile LockProvider leases;
+  /** A moving average of how long an attempt took (apply, validate, save); guarded by writeLock. */
+  private long attemptNanos;
+  /**
+   * Until when (System.nanoTime) writes take the write lease before their first attempt: set when
+   * a write conflicted or found the lease taken, for CONTENDED_ATTEMPTS attempts' time; guarded
+   * by writeLock.
+   */
+  private long contendedUntil;
+  private boolean contended;
 
   private State(Backend backend, boolean ownsBackend, StateOptions options, StoredState initial) {
     this.backend = backend;
@@ -705,6 +766,10 @@ public final class State implements AutoCloseable {
       return;
     }
     closed = true;
+    LockProvider l = leases;
+    if (l != null) {
+      l.close();
+    }
     if (ownsBackend) {
       backend.close();
     }
@@ -989,81 +1054,213 @@ public final class State implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs the attempt loop for a group (the caller holds {@code writeLock}); takes the backend's
+   * exclusive section or the write lease when the group keeps conflicting, and releases what it
+   * took on every path. An inner call (a group split after a failed validation) reuses what its
+   * caller holds.
+   */
   private void commitAttempts(List<Request<?>> batch) {
-    int maxAttempts = options.maxAttempts();
-    for (int attempt = 1; ; attempt++) {
-      StoredState base = current;
-      Instant now = options.clock().instant();
-      StateTransaction tx = new StateTransaction(base.snapshot(), now);
-      List<Request<?>> applied = new ArrayList<>(batch.size());
-      boolean force = false;
-      for (Request<?> r : batch) {
-        if (r.done) {
-          continue;
-        }
-        int mark = tx.mark();
-        tx.reopen();
-        try {
-          r.apply(tx);
-          applied.add(r);
-          force |= r.force;
-        } catch (RuntimeException | Error e) {
-          tx.rollbackTo(mark);
-          r.fail(e);
+    boolean tookSection = false;
+    boolean tookLease = false;
+    try {
+      int maxAttempts = options.maxAttempts();
+      if (lease == null && contended && System.nanoTime() - contendedUntil < 0 && backend instanceof WriteLeases w) {
+        // Writers met contention a moment ago: queue for the lease now rather than lose a race first.
+        lease = takeLease(w);
+        if (lease != null) {
+          tookLease = true;
+          catchUp();
         }
       }
-      tx.close();
-      if (applied.isEmpty()) {
-        return;
-      }
-      if (tx.changes().isEmpty() && !force) {
-        applied.forEach(r -> r.succeed(base.snapshot()));
-        return;
-      }
-      Metadata bm = base.snapshot().metadata();
-      Metadata meta = bm.withSerial(bm.serial() + 1, now);
-      if (!meta.hasLineage()) {
-        meta = meta.withLineage(UUID.randomUUID().toString());
-      }
-      Snapshot next = tx.finish(meta);
-      try {
-        validate(tx, next);
-      } catch (InvalidStateException e) {
-        if (applied.size() == 1) {
-          applied.get(0).fail(e);
-        } else {
-          for (Request<?> r : applied) {
-            commitAttempts(List.of(r));
+      for (int attempt = 1; ; attempt++) {
+        if (attempt(batch, attempt, maxAttempts)) {
+          return;
+        }
+        markContended();
+        if (exclusive == null && backend instanceof ExclusiveWrites x) {
+          Optional<ExclusiveWrites.Section> section = x.exclusive();
+          if (section.isPresent()) {
+            exclusive = section.get();
+            tookSection = true;
+            catchUp();
+            continue;
           }
         }
-        return;
+        if (exclusive != null) {
+          continue; // a writer outside the protocol moved it; the conflict brought its version
+        }
+        if (lease == null && attempt >= LEASE_AFTER_CONFLICTS && backend instanceof WriteLeases w) {
+          lease = takeLease(w);
+          if (lease != null) {
+            tookLease = true;
+            catchUp();
+            continue;
+          }
+        }
+        if (lease == null) {
+          backoff(attempt);
+        }
       }
-      AuditEntry resolved = resolve(applied, tx, base.snapshot());
-      SaveResult saved = backend.save(new SaveRequest(base.token(), next, tx.changes(), resolved));
-      if (saved instanceof SaveResult.Saved s) {
-        current = new StoredState(next, s.token());
-        applied.forEach(r -> r.succeed(next));
-        return;
+    } finally {
+      if (tookSection) {
+        ExclusiveWrites.Section s = exclusive;
+        exclusive = null;
+        release(s::close, "the write lock of");
       }
-      SaveResult.Conflict conflict = (SaveResult.Conflict) saved;
-      StoredState fresh = conflict.current().isPresent() ? conflict.current().get() : reload(base);
-      current = checkLineage(base, fresh);
-      if (attempt >= maxAttempts) {
-        throw new ConflictException(
-            "Could not write to "
-                + location()
-                + ": other writers changed it during each of "
-                + attempt
-                + " attempts ("
-                + resolved.operation()
-                + "). Nothing of this change was written; retry later, or raise"
-                + " StateOptions.maxAttempts if this contention is expected.",
-            attempt);
+      if (tookLease) {
+        Lock l = lease;
+        lease = null;
+        release(l::close, "the write lease of");
       }
-      Log.LOG.debug("Conflict writing {} at serial {} (attempt {}), retrying on serial {}",
-          location(), bm.serial(), attempt, fresh.snapshot().metadata().serial());
-      backoff(attempt);
     }
+  }
+
+  private void release(Runnable close, String what) {
+    try {
+      close.run();
+    } catch (RuntimeException e) {
+      Log.LOG.warn("Could not release {} {}; the writes made under it are stored: {}", what, location(), e.toString());
+    }
+  }
+
+  private void markContended() {
+    contended = true;
+    contendedUntil = System.nanoTime() + Math.max(MIN_CONTENDED_NANOS, CONTENDED_ATTEMPTS * attemptNanos);
+  }
+
+  /** After taking the exclusive section or the lease: picks up what was written since the conflict. */
+  private void catchUp() {
+    StoredState base = current;
+    Optional<StoredState> fresh = base.token().exists() ? backend.loadIfChanged(base.token()) : backend.load();
+    if (fresh.isPresent()) {
+      current = checkLineage(base, fresh.get());
+    }
+  }
+
+  /**
+   * Takes the write lease through the backend's lock provider, with a lease and a wait scaled to
+   * the measured cost of an attempt; null if it could not be had (the writer goes on without it).
+   */
+  private Lock takeLease(WriteLeases w) {
+    long cost = Math.max(attemptNanos, TimeUnit.MILLISECONDS.toNanos(1));
+    Duration leaseFor = clamp(Duration.ofNanos(cost).multipliedBy(20), MIN_LEASE, MAX_LEASE);
+    Duration wait = clamp(Duration.ofNanos(cost).multipliedBy(200), MIN_LEASE_WAIT, MAX_LEASE_WAIT);
+    try {
+      LockProvider provider = leases;
+      if (provider == null) {
+        Duration poll = Duration.ofNanos(Math.max(cost / 2, TimeUnit.MILLISECONDS.toNanos(1)));
+        provider = w.writeLeases(LockOptions.builder().operator(options.operator()).pollInterval(poll, poll.multipliedBy(4)).build());
+        leases = provider;
+        if (closed) {
+          provider.close();
+        }
+      }
+      LockRequest request = LockRequest.builder().operation("write to " + location() + " (writers take turns)").lease(leaseFor).build();
+      Optional<Lock> free = provider.tryAcquire(WriteLeases.LEASE_NAME, request);
+      if (free.isPresent()) {
+        return free.get();
+      }
+      markContended(); // another writer holds it: contention goes on
+      return provider.acquire(WriteLeases.LEASE_NAME, request, wait);
+    } catch (LockTimeoutException e) {
+      Log.LOG.debug("Writing {} without the write lease: {}", location(), e.getMessage());
+      return null;
+    } catch (RuntimeException e) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw e;
+      }
+      Log.LOG.warn("Could not take the write lease of {}; retrying without it: {}", location(), e.toString());
+      return null;
+    }
+  }
+
+  private static Duration clamp(Duration d, Duration min, Duration max) {
+    return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
+  }
+
+  /**
+   * One attempt: applies the group to the current version, validates and saves it. Returns true
+   * when the group is complete (stored, unchanged, or every request failed), false after a
+   * conflict (then {@code current} holds the version that won).
+   *
+   * @throws ConflictException if this was the last attempt allowed
+   */
+  private boolean attempt(List<Request<?>> batch, int attempt, int maxAttempts) {
+    long started = System.nanoTime();
+    StoredState base = current;
+    Instant now = options.clock().instant();
+    StateTransaction tx = new StateTransaction(base.snapshot(), now);
+    List<Request<?>> applied = new ArrayList<>(batch.size());
+    boolean force = false;
+    for (Request<?> r : batch) {
+      if (r.done) {
+        continue;
+      }
+      int mark = tx.mark();
+      tx.reopen();
+      try {
+        r.apply(tx);
+        applied.add(r);
+        force |= r.force;
+      } catch (RuntimeException | Error e) {
+        tx.rollbackTo(mark);
+        r.fail(e);
+      }
+    }
+    tx.close();
+    if (applied.isEmpty()) {
+      return true;
+    }
+    if (tx.changes().isEmpty() && !force) {
+      applied.forEach(r -> r.succeed(base.snapshot()));
+      return true;
+    }
+    Metadata bm = base.snapshot().metadata();
+    Metadata meta = bm.withSerial(bm.serial() + 1, now);
+    if (!meta.hasLineage()) {
+      meta = meta.withLineage(UUID.randomUUID().toString());
+    }
+    Snapshot next = tx.finish(meta);
+    try {
+      validate(tx, next);
+    } catch (InvalidStateException e) {
+      if (applied.size() == 1) {
+        applied.get(0).fail(e);
+      } else {
+        for (Request<?> r : applied) {
+          commitAttempts(List.of(r));
+        }
+      }
+      return true;
+    }
+    AuditEntry resolved = resolve(applied, tx, base.snapshot());
+    SaveResult saved = backend.save(new SaveRequest(base.token(), next, tx.changes(), resolved));
+    long took = System.nanoTime() - started;
+    attemptNanos = attemptNanos == 0 ? took : (3 * attemptNanos + took) / 4;
+    if (saved instanceof SaveResult.Saved s) {
+      current = new StoredState(next, s.token());
+      applied.forEach(r -> r.succeed(next));
+      return true;
+    }
+    SaveResult.Conflict conflict = (SaveResult.Conflict) saved;
+    StoredState fresh = conflict.current().isPresent() ? conflict.current().get() : reload(base);
+    current = checkLineage(base, fresh);
+    if (attempt >= maxAttempts) {
+      throw new ConflictException(
+          "Could not write to "
+              + location()
+              + ": other writers changed it during each of "
+              + attempt
+              + " attempts ("
+              + resolved.operation()
+              + "). Nothing of this change was written; retry later, or raise"
+              + " StateOptions.maxAttempts (" + maxAttempts + " here) if this contention is expected.",
+          attempt);
+    }
+    Log.LOG.debug("Conflict writing {} at serial {} (attempt {}), retrying on serial {}",
+        location(), bm.serial(), attempt, fresh.snapshot().metadata().serial());
+    return false;
   }
 
   private StoredState reload(StoredState base) {
@@ -1194,12 +1391,19 @@ public final class State implements AutoCloseable {
     return "replace content";
   }
 
+  /**
+   * Sleeps a random time (full jitter) up to {@code unit * 2^attempt}, where the unit is the
+   * configured base or the measured cost of an attempt, whichever is longer: writers whose writes
+   * take long (a push, a PUT) spread out over that time instead of colliding again at once. Capped
+   * at 250 ms or eight attempts' cost.
+   */
   private void backoff(int attempt) {
     long base = options.retryBackoff().toNanos();
     if (base <= 0) {
       return;
     }
-    long cap = Math.min(MAX_BACKOFF_NANOS, base << Math.min(attempt, 20));
+    long unit = Math.max(base, attemptNanos);
+    long cap = Math.min(Math.max(MAX_BACKOFF_NANOS, 8 * attemptNanos), unit << Math.min(attempt, 20));
     long nanos = ThreadLocalRandom.current().nextLong(cap + 1);
     try {
       TimeUnit.NANOSECONDS.sleep(nanos);

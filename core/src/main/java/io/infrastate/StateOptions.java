@@ -23,6 +23,13 @@ import java.util.Objects;
  * <p>Instances are thread-safe.
  */
 public final class StateOptions {
+  /**
+   * The default cap on attempts per write. It is not what makes writers succeed under contention
+   * (see {@link #maxAttempts()}); it stops a write that cannot make progress at all, such as one
+   * racing a program that ignores the backend's write lock.
+   */
+  public static final int DEFAULT_MAX_ATTEMPTS = 100;
+
   private static final StateOptions DEFAULTS = builder().build();
 
   private final Clock clock;
@@ -38,14 +45,14 @@ public final class StateOptions {
     this.groupCommitYield = b.groupCommitYield == null || b.groupCommitYield;
     this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
     this.operator = b.operator == null ? Environment.defaultOperator() : b.operator;
-    this.maxAttempts = b.maxAttempts == 0 ? 16 : b.maxAttempts;
+    this.maxAttempts = b.maxAttempts == 0 ? DEFAULT_MAX_ATTEMPTS : b.maxAttempts;
     this.retryBackoff = b.retryBackoff == null ? Duration.ofMillis(2) : b.retryBackoff;
     this.validators = List.copyOf(b.validators);
   }
 
   /**
-   * The default options: system UTC clock, operator {@code user@hostname}, 16 attempts, 2 ms base
-   * backoff, no validators.
+   * The default options: system UTC clock, operator {@code user@hostname}, at most {@value
+   * #DEFAULT_MAX_ATTEMPTS} attempts, 2 ms base backoff, no validators.
    *
    * @return the defaults
    */
@@ -81,7 +88,12 @@ public final class StateOptions {
   }
 
   /**
-   * How many times a write is applied before a conflict is reported.
+   * How many times a write is applied before a conflict is reported: a cap for callers who prefer
+   * to fail fast, not what makes writes succeed. With the default ({@value #DEFAULT_MAX_ATTEMPTS})
+   * writers do not fail under contention: after a conflict, local backends (files, a local Git
+   * repository) serialize the retry under their write lock, so the second attempt cannot conflict
+   * with another writer, and remote ones (a Git remote, S3) back off by the cost of a write and
+   * then take the state's write lease (see {@link State}).
    *
    * @return at least 1
    */
@@ -90,8 +102,10 @@ public final class StateOptions {
   }
 
   /**
-   * The base delay between attempts; attempt {@code n} waits a random time up to {@code base *
-   * 2^n}, capped at 250 ms (full jitter).
+   * The base delay between attempts on backends that cannot serialize writers; attempt {@code n}
+   * waits a random time up to {@code unit * 2^n} (full jitter), where the unit is this base or the
+   * measured cost of an attempt, whichever is longer, capped at 250 ms or eight attempts' cost.
+   * Zero turns the backoff off.
    *
    * @return the base backoff
    */

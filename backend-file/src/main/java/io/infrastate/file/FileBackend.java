@@ -5,6 +5,7 @@ import io.infrastate.CorruptStateException;
 import io.infrastate.Snapshot;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
+import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -62,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
  * file. Close the backend when done (it releases the sidecar's channel).
  */
-public final class FileBackend implements HistoryBackend {
+public final class FileBackend implements HistoryBackend, ExclusiveWrites {
   /*
    * Design notes: how a save stays atomic, durable and conflict-free.
    *
@@ -77,14 +78,25 @@ public final class FileBackend implements HistoryBackend {
    *      returns Conflict with the parsed state, so the caller need not read it again.
    *   4. Write a temporary file in the same directory, created exclusively (O_CREAT|O_EXCL: never
    *      follows a symlink planted at its random name) with mode 0600, and fsync it.
-   *   5. Hard-link the current file as the backup (via a temporary name and a rename), so the
+   *   5. Prepare the history: hard-link the temporary file under a temporary name in history/ and
+   *      write the audit record to another (fsynced).
+   *   6. Hard-link the current file as the backup (via a temporary name and a rename), so the
    *      backup costs no copy: versions are never modified in place, only replaced.
-   *   6. rename(2) the temporary file over the state file: atomic, so a reader or a crash sees the
-   *      old or the new version, never a mix.
-   *   7. History: hard-link the new file as history/<serial>.json and write <serial>.audit.json
-   *      (temp, fsync, rename); prune versions beyond the retention.
-   *   8. fsync the directory (and the history directory): the renames are durable when save
-   *      returns. Then bump the sidecar's generation and stamp the new file for the token.
+   *   7. rename(2) the temporary file over the state file: atomic, so a reader or a crash sees the
+   *      old or the new version, never a mix. This publishes the version.
+   *   8. Rename the history's temporary files to <serial>.json and <serial>.audit.json, prune
+   *      versions beyond the retention, fsync the directory (and the history directory), bump the
+   *      sidecar's generation and stamp the new file for the token.
+   *
+   * An error is the truth: everything that can fail for want of space, permissions or a sane
+   * directory (steps 4-6) comes before the rename, and an error there removes the temporary files
+   * and reports that nothing was stored. After the rename the version is stored and visible, so a
+   * failure of step 8 is logged as a warning and the save reports success (the history is
+   * secondary; a token without a stamp or a generation the sidecar lacks only costs the next
+   * write a read: correctness rests on the file's serial and lineage).
+   *
+   * Progress (ExclusiveWrites): State holds the sidecar lock across a conflicted write's reload,
+   * re-application and save; the lock is re-entrant for its holder, so this save takes it again.
    *
    * A crash at any point leaves the old version or the new one in state.json, and at most a stray
    * temporary file, which the next writer removes under the lock. Loads take no lock: they read the
@@ -113,6 +125,8 @@ public final class FileBackend implements HistoryBackend {
   private final Path journal;
   private final int retention;
   private final Sidecar sidecar;
+  /** Faults injected by tests; {@link SaveFaults#NONE} otherwise. */
+  volatile SaveFaults faults = SaveFaults.NONE;
   private volatile boolean cleanedTemps;
   private volatile boolean closed;
 
@@ -326,6 +340,7 @@ public final class FileBackend implements HistoryBackend {
     checkOpen();
     Snapshot next = request.snapshot();
     EncodedState bytes = EncodedState.of(next);
+    SaveResult.Saved saved = null;
     try (Sidecar.Held held = sidecar.lock()) {
       long generation = sidecar.generation();
       FileStamp current = FileStamp.of(file);
@@ -351,28 +366,120 @@ public final class FileBackend implements HistoryBackend {
         removeStaleTemps();
         cleanedTemps = true;
       }
+      long serial = next.metadata().serial();
       Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", bytes);
+      Path historyTmp = null;
+      Path auditTmp = null;
       try {
+        if (retention > 0) {
+          Files.createDirectories(historyDir);
+          String base = HistoryFiles.baseName(serial);
+          historyTmp = linkTemp(tmp, historyDir.resolve(base + ".json"));
+          auditTmp = DurableFiles.writeTemp(historyDir, "." + base + ".", HistoryFiles.encodeAudit(request));
+        }
         if (current != null) {
           linkReplacing(file, backup);
         }
+        faults.at(SaveFaults.Step.BEFORE_PUBLISH);
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException | RuntimeException e) {
-        Files.deleteIfExists(tmp);
+        deleteQuietly(tmp);
+        deleteQuietly(historyTmp);
+        deleteQuietly(auditTmp);
         throw e;
       }
-      boolean historyWritten = writeHistory(request);
+      // Published: from here on, a failure is a warning (see the design notes).
+      FileStamp stamp = afterPublishing(serial, historyTmp, auditTmp, generation + 1);
+      saved = new SaveResult.Saved(new FileVersion(serial, next.metadata().lineage(), stamp, generation + 1));
+    } catch (IOException e) {
+      if (saved == null) {
+        throw io("write", e);
+      }
+      Log.LOG.warn("Version {} of {} is stored, but releasing its write lock failed: {}", next.metadata().serial(), file, e.toString());
+    }
+    return saved;
+  }
+
+  /**
+   * The steps after the rename: completes the history entry, prunes, makes the renames durable and
+   * bumps the sidecar's generation and stamps the new file. Failures are logged, never thrown: the
+   * version is stored. Returns the stamp, or null if the file could not be stamped.
+   */
+  private FileStamp afterPublishing(long serial, Path historyTmp, Path auditTmp, long newGeneration) {
+    try {
+      faults.at(SaveFaults.Step.AFTER_PUBLISH);
+      if (historyTmp != null) {
+        String base = HistoryFiles.baseName(serial);
+        Files.move(historyTmp, historyDir.resolve(base + ".json"), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(auditTmp, historyDir.resolve(base + ".audit.json"), StandardCopyOption.ATOMIC_MOVE);
+        prune(serial);
+      }
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(historyTmp);
+      deleteQuietly(auditTmp);
+      Log.LOG.warn("Version {} of {} is stored, but its history entry in {} could not be completed: {}", serial, file, historyDir, e.toString());
+    }
+    try {
       fsyncDir(dir);
-      if (historyWritten) {
+      if (historyTmp != null) {
         fsyncDir(historyDir);
       }
-      long newGeneration = generation + 1;
-      sidecar.setGeneration(newGeneration);
-      FileStamp stamp = FileStamp.of(file);
-      return new SaveResult.Saved(new FileVersion(next.metadata().serial(), next.metadata().lineage(), stamp, newGeneration));
-    } catch (IOException e) {
-      throw io("write", e);
+    } catch (IOException | RuntimeException e) {
+      Log.LOG.warn("Version {} of {} is stored, but syncing its directory failed: {}", serial, file, e.toString());
     }
+    try {
+      sidecar.setGeneration(newGeneration);
+      return FileStamp.of(file);
+    } catch (IOException | RuntimeException e) {
+      Log.LOG.warn("Version {} of {} is stored, but the file could not be stamped: {}", serial, file, e.toString());
+      return null;
+    }
+  }
+
+  /** A new name for {@code source} under a temporary name next to {@code target} (a copy where links fail). */
+  private static Path linkTemp(Path source, Path target) throws IOException {
+    Path tmp = target.resolveSibling("." + target.getFileName() + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+    try {
+      Files.createLink(tmp, source);
+    } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
+      Files.deleteIfExists(tmp);
+      Files.copy(source, tmp, StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    return tmp;
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      Log.LOG.debug("Could not remove {}; the next writer removes it", p, e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Takes the sidecar's lock (the one every save takes) for the calling thread.
+   */
+  @Override
+  public Optional<Section> exclusive() {
+    checkOpen();
+    Sidecar.Held held;
+    try {
+      held = sidecar.lock();
+    } catch (IOException e) {
+      throw io("lock", e);
+    }
+    return Optional.of(() -> {
+      try {
+        held.close();
+      } catch (IOException e) {
+        throw io("unlock", e);
+      }
+    });
   }
 
   private StoredState decodeCurrent(FileStamp stamp, long generation) throws IOException {
@@ -393,21 +500,6 @@ public final class FileBackend implements HistoryBackend {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
     }
-  }
-
-  private boolean writeHistory(SaveRequest request) throws IOException {
-    if (retention == 0) {
-      return false;
-    }
-    Files.createDirectories(historyDir);
-    long serial = request.snapshot().metadata().serial();
-    String base = HistoryFiles.baseName(serial);
-    linkReplacing(file, historyDir.resolve(base + ".json"));
-    byte[] audit = HistoryFiles.encodeAudit(request);
-    Path tmp = DurableFiles.writeTemp(historyDir, "." + base + ".", audit);
-    Files.move(tmp, historyDir.resolve(base + ".audit.json"), StandardCopyOption.ATOMIC_MOVE);
-    prune(serial);
-    return true;
   }
 
   private void prune(long newest) throws IOException {

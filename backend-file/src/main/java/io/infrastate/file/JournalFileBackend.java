@@ -10,6 +10,7 @@ import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.internal.PersistentMap;
 import io.infrastate.spi.Change;
+import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -86,7 +87,7 @@ import org.slf4j.LoggerFactory;
  * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
  * state. Close the backend when done: it waits for a running compaction and releases the sidecar.
  */
-public final class JournalFileBackend implements HistoryBackend {
+public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites {
   /*
    * Design notes: how a journaled save stays atomic, durable, conflict-free and cheap.
    *
@@ -132,18 +133,30 @@ public final class JournalFileBackend implements HistoryBackend {
    *      written. Compare-and-swap: the latest serial and lineage must equal the expected ones,
    *      else Conflict with the latest version (the caller need not read again).
    *   4. Append: if non-zero bytes follow the last valid record (a torn tail of a writer that
-   *      crashed mid-append: it never returned Saved), overwrite them with zeros and sync first;
-   *      write the record where the zeros start with one positional write and force(false)
-   *      (fdatasync). When fewer than a frame header of zeros would be left after the record,
-   *      64 KiB of fresh zeros are written after it before that sync, which then also commits the
-   *      new size: at least a frame header of zeros always follows the last record, which is what
-   *      step 3 and loadIfChanged read to see that nothing was appended (without it, they read
-   *      the whole state again). The write is durable when save returns; its cost is one small
-   *      write and one sync, whatever the state's size.
-   *      Creating the state (nothing stored) writes state.json whole (temp, fsync, rename, fsync
-   *      directory) and a journal holding the creation record, for the history.
+   *      crashed mid-append: it never returned Saved), overwrite them with zeros and sync first.
+   *      When fewer than a frame header of zeros would be left after the record, 64 KiB of fresh
+   *      zeros are written at the end first: at least a frame header of zeros always follows the
+   *      last record, which is what step 3 and loadIfChanged read to see that nothing was
+   *      appended (without it, they read the whole state again). Then write the record where the
+   *      zeros start with one positional write (this publishes it: a complete record with a valid
+   *      checksum is a version for every reader) and force(false) (fdatasync, which also commits
+   *      a new size). The write is durable when save returns; its cost is one small write and one
+   *      sync, whatever the state's size.
+   *      Creating the state (nothing stored) writes state.json whole and a journal holding the
+   *      creation record, for the history, both as fsynced temporary files; renaming state.json
+   *      into place publishes it, then the journal follows (fsync of the directory between).
    *   5. Bump the sidecar's generation (before the sync); remember (snapshot, position, generation,
    *      the record's last bytes) as the latest version.
+   *
+   * An error is the truth: everything that can fail for want of space (the zeros ahead, which
+   * allocate the blocks the record then overwrites; the temporary files) comes before the step
+   * that publishes, and an error there reports that nothing was stored: fresh zeros after the last
+   * record, or a torn tail, are not a version. After it (the generation, the sync; the journal of
+   * a new state; a compaction), failures are logged as warnings and the save reports success: the
+   * record is already visible to every reader, so withdrawing it would be a lie of its own.
+   *
+   * Progress (ExclusiveWrites): State holds the sidecar lock across a conflicted write's reload,
+   * re-application and save; the lock is re-entrant for its holder, so this save takes it again.
    *
    * Compaction, when the journal holds a quarter of state.json's bytes (at least 1 MiB; or what
    * compactAtBytes / compactEvery set), on a background thread: encode the latest known version
@@ -290,6 +303,8 @@ public final class JournalFileBackend implements HistoryBackend {
   private volatile long compactionRetryAt;
   private volatile Known known;
   private volatile boolean closed;
+  /** Faults injected by tests; {@link SaveFaults#NONE} otherwise. */
+  volatile SaveFaults faults = SaveFaults.NONE;
   // Guarded by the sidecar lock:
   private FileChannel channel;
   private Object channelKey;
@@ -808,7 +823,7 @@ public final class JournalFileBackend implements HistoryBackend {
     checkOpen();
     Snapshot next = request.snapshot();
     byte[] record = request.expected().exists() ? JournalCodec.record(request) : null;
-    Known after;
+    Known after = null;
     try (Sidecar.Held held = sidecar.lock()) {
       checkOpen();
       Known disk = readDisk(known, true);
@@ -846,7 +861,10 @@ public final class JournalFileBackend implements HistoryBackend {
         }
       }
     } catch (IOException e) {
-      throw io("write", e);
+      if (after == null) {
+        throw io("write", e);
+      }
+      Log.LOG.warn("Version {} of {} is stored, but releasing its write lock failed: {}", after.serial(), file, e.toString());
     }
     if (compactor != null && needsCompaction(after) && compactionPending.compareAndSet(false, true)) {
       try {
@@ -858,28 +876,61 @@ public final class JournalFileBackend implements HistoryBackend {
     return new SaveResult.Saved(after.state.token());
   }
 
-  /** Creates the state: state.json whole, then a journal holding the creation record. */
+  /**
+   * Creates the state: state.json whole, then a journal holding the creation record. Both are
+   * written to temporary files first; the rename of state.json publishes the state, and failures
+   * after it are warnings.
+   */
   private Known create(SaveRequest request) throws IOException {
     removeStaleTemps();
     Snapshot next = request.snapshot();
     Metadata m = next.metadata();
-    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", EncodedState.of(next));
-    moveInto(tmp, file);
-    fsyncDir(dir);
     // The creation record is for the history only (state.json holds the content): no changes.
     byte[] header = JournalCodec.header(m.serial() == 0 ? 0 : m.serial() - 1, m.lineage());
     byte[] audit = m.serial() == 0
         ? new byte[0]
         : JournalCodec.record(new SaveRequest(request.expected(), next, List.of(), request.audit()));
     byte[] journalBytes = withSpaceAhead(header, audit);
-    moveInto(DurableFiles.writeTemp(dir, "." + name + ".", journalBytes), journal);
-    fsyncDir(dir);
-    long gen = sidecar.bumpGeneration();
-    FileStamp s = FileStamp.of(file);
-    FileStamp j = FileStamp.of(journal);
-    long end = header.length + audit.length;
-    JournalVersion token = new JournalVersion(m.serial(), m.lineage(), s, j, end);
-    return new Known(new StoredState(next, token), m.serial(), 0, m.serial(), j.size(), end, false).seen(gen, null).withTail(journalBytes, 0, null);
+    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", EncodedState.of(next));
+    Path journalTmp = null;
+    try {
+      journalTmp = DurableFiles.writeTemp(dir, "." + name + ".", journalBytes);
+      faults.at(SaveFaults.Step.BEFORE_PUBLISH);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(tmp);
+      deleteQuietly(journalTmp);
+      throw e;
+    }
+    try {
+      faults.at(SaveFaults.Step.AFTER_PUBLISH);
+      fsyncDir(dir);
+      moveInto(journalTmp, journal);
+      fsyncDir(dir);
+      long gen = sidecar.bumpGeneration();
+      FileStamp s = FileStamp.of(file);
+      FileStamp j = FileStamp.of(journal);
+      long end = header.length + audit.length;
+      JournalVersion token = new JournalVersion(m.serial(), m.lineage(), s, j, end);
+      return new Known(new StoredState(next, token), m.serial(), 0, m.serial(), j.size(), end, false).seen(gen, null).withTail(journalBytes, 0, null);
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(journalTmp);
+      Log.LOG.warn("State {} is created (version {}), but its journal could not be set up: {}; the next write starts one", file, m.serial(), e.toString());
+      // A token without stamps: the next read of this instance reads the files again.
+      JournalVersion token = new JournalVersion(m.serial(), m.lineage(), null, null, 0);
+      return new Known(new StoredState(next, token), m.serial(), 0, -1, 0, 0, false);
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    if (p == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      Log.LOG.debug("Could not remove {}; the next writer removes it", p, e);
+    }
   }
 
   /** Appends one record; the caller holds the lock and has checked the expected version. */
@@ -917,20 +968,31 @@ public final class JournalFileBackend implements HistoryBackend {
       ch.force(false);
     }
     long recordEnd = end + record.length;
-    DurableFiles.writeAll(ch, record, end);
     if (recordEnd + JournalCodec.FRAME_HEADER > size) {
-      // Out of space: fresh zeros after the record, made durable by the same sync. At least a
-      // frame header of zeros always follows the last record: that is how the next write (and
-      // loadIfChanged) sees, from those bytes alone, that nothing was appended since.
+      // Out of space: fresh zeros at the end, written before the record (which then overwrites
+      // blocks already allocated), so that a full disk fails here, with nothing published; the
+      // sync after the record makes them durable with it. At least a frame header of zeros always
+      // follows the last record: that is how the next write (and loadIfChanged) sees, from those
+      // bytes alone, that nothing was appended since.
       long grown = roundUp(recordEnd + SPACE_AHEAD);
-      writeFully(ch, ByteBuffer.allocate(Math.toIntExact(grown - recordEnd)), recordEnd);
+      long from = Math.max(size, end);
+      writeFully(ch, ByteBuffer.allocate(Math.toIntExact(grown - from)), from);
       size = grown;
     }
-    // The generation goes before the sync, which changes nothing others see: measured, the same
-    // call costs twice as much right after a sync. No stat of the journal: see the design notes.
+    faults.at(SaveFaults.Step.BEFORE_PUBLISH);
+    DurableFiles.writeAll(ch, record, end);
+    // Published: from here on, a failure is a warning (see the design notes).
     long gen = disk.generation + 1; // readDisk read it under this lock, at the start of this save
-    sidecar.setGeneration(gen);
-    ch.force(false);
+    try {
+      faults.at(SaveFaults.Step.AFTER_PUBLISH);
+      // The generation goes before the sync, which changes nothing others see: measured, the same
+      // call costs twice as much right after a sync. No stat of the journal: see the design notes.
+      sidecar.setGeneration(gen);
+      ch.force(false);
+    } catch (IOException | RuntimeException e) {
+      Log.LOG.warn("Version {} of {} is stored in {}, but a step after writing its record failed: {}",
+          next.metadata().serial(), file, journal, e.toString());
+    }
     Metadata m = next.metadata();
     JournalVersion token = new JournalVersion(m.serial(), m.lineage(), t.base(), journalStamp, recordEnd);
     return new Known(new StoredState(next, token), disk.baseSerial, disk.records + 1, m.serial(), size, recordEnd, false)
@@ -1009,6 +1071,30 @@ public final class JournalFileBackend implements HistoryBackend {
       channelKey = null;
       ch.close();
     }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Takes the sidecar's lock (the one every save takes) for the calling thread; a compaction
+   * waits meanwhile.
+   */
+  @Override
+  public Optional<Section> exclusive() {
+    checkOpen();
+    Sidecar.Held held;
+    try {
+      held = sidecar.lock();
+    } catch (IOException e) {
+      throw io("lock", e);
+    }
+    return Optional.of(() -> {
+      try {
+        held.close();
+      } catch (IOException e) {
+        throw io("unlock", e);
+      }
+    });
   }
 
   // ------------------------------------------------------------------ compaction
@@ -1336,8 +1422,7 @@ public final class JournalFileBackend implements HistoryBackend {
   private BackendException io(String verb, IOException e) {
     return new BackendException(
         "Could not " + verb + " state file " + file + " (journal " + journal + "): " + e + ". Check that the"
-            + " directory exists, is writable and has free space. A write that failed may or may not have"
-            + " been stored; the next write or load finds out.",
+            + " directory exists, is writable and has free space; the stored state was not changed.",
         e,
         true);
   }

@@ -23,6 +23,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * one channel open while anyone uses it. A {@link ReentrantLock} serializes threads of this JVM
  * before they take the OS lock ({@link FileChannel#lock()} is per process, not per thread).
  *
+ * <p>The lock is re-entrant for the thread that holds it: a thread that holds it (a {@code State}
+ * that keeps it across the reload, re-application and save of a conflicted write) takes it again
+ * without touching the OS lock, which only its outermost hold takes and releases.
+ *
  * <p>The generation is not fsynced: only live processes compare it, and a crash of the machine
  * ends them all. Correctness never rests on it alone: the state file's serial and lineage decide.
  *
@@ -71,9 +75,15 @@ final class Sidecar {
     }
   }
 
-  /** Takes the JVM lock, then the OS lock; returns a handle that releases both. */
+  /**
+   * Takes the JVM lock, then the OS lock; returns a handle that releases both. Re-entrant: a thread
+   * that holds it already gets a handle that releases only its own hold.
+   */
   Held lock() throws IOException {
     jvmLock.lock();
+    if (jvmLock.getHoldCount() > 1) {
+      return new Held(null);
+    }
     try {
       return new Held(channel.lock());
     } catch (IOException | RuntimeException e) {
@@ -120,7 +130,9 @@ final class Sidecar {
 
   /** Both locks, released together. */
   final class Held implements AutoCloseable {
+    /** The OS lock, taken by the outermost hold only; null for a nested one. */
     private final FileLock osLock;
+    private boolean released;
 
     private Held(FileLock osLock) {
       this.osLock = osLock;
@@ -128,8 +140,14 @@ final class Sidecar {
 
     @Override
     public void close() throws IOException {
+      if (released) {
+        return;
+      }
+      released = true;
       try {
-        osLock.release();
+        if (osLock != null) {
+          osLock.release();
+        }
       } finally {
         jvmLock.unlock();
       }

@@ -737,7 +737,7 @@ class JournalFileBackendTest {
     try {
       for (int t = 0; t < threads; t++) {
         JournalFileBackend b = JournalFileBackend.builder(file).compactEvery(7).backgroundCompaction(t % 2 == 0).build();
-        State s = State.load(b, StateOptions.builder().maxAttempts(1000).retryBackoff(Duration.ofMillis(1)).build());
+        State s = State.load(b);
         open.add(b);
         open.add(s);
         int id = t;

@@ -53,7 +53,7 @@ class ThreadsTest {
   }
 
   private static void run(Supplier<Backend> backends) throws Exception {
-    StateOptions options = StateOptions.builder().maxAttempts(500).build();
+    StateOptions options = StateOptions.defaults();
     State shared = State.load(backends.get(), options);
     int writers = 6;
     int batchesPerWriter = 25;

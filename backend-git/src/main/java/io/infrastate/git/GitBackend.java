@@ -6,7 +6,10 @@ import io.infrastate.Snapshot;
 import io.infrastate.StateException;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
+import io.infrastate.lock.LockOptions;
+import io.infrastate.lock.LockProvider;
 import io.infrastate.spi.HistoryBackend;
+import io.infrastate.spi.WriteLeases;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
@@ -137,7 +140,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Instances are thread-safe: operations on one instance are serialized.
  */
-public final class GitBackend implements HistoryBackend {
+public final class GitBackend implements HistoryBackend, WriteLeases {
   /*
    * Design notes: how this stays correct under concurrency and crashes.
    *
@@ -415,6 +418,19 @@ public final class GitBackend implements HistoryBackend {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A {@link GitLockProvider} on this backend's repository (or clone): the write lease is the
+   * ref {@code refs/infrastate/locks/infrastate-write-lease}. Closing it leaves the repository to
+   * this backend; it fails once this backend is closed.
+   */
+  @Override
+  public LockProvider writeLeases(LockOptions options) {
+    checkOpen();
+    return new GitLockProvider(store, options, false);
   }
 
   private boolean holds(Tip tip, VersionToken expected) throws IOException {

@@ -110,10 +110,18 @@ public final class GitLockProvider extends AbstractLockProvider {
   final RefStore store;
   private final String location;
 
+  /** Whether closing this provider closes the store (false when it shares a backend's). */
+  private final boolean ownsStore;
+
   private GitLockProvider(RefStore store, LockOptions options) {
+    this(store, options, true);
+  }
+
+  GitLockProvider(RefStore store, LockOptions options, boolean ownsStore) {
     super(options);
     this.store = store;
     this.location = store.location(REF_PREFIX);
+    this.ownsStore = ownsStore;
   }
 
   /**
@@ -217,7 +225,9 @@ public final class GitLockProvider extends AbstractLockProvider {
 
   @Override
   protected void closeStorage() {
-    store.close();
+    if (ownsStore) {
+      store.close();
+    }
   }
 
   private boolean write(String name, ObjectId previous, LockInfo info, String subject) {

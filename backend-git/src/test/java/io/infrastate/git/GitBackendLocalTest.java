@@ -123,7 +123,7 @@ class GitBackendLocalTest {
       for (int t = 0; t < threads; t++) {
         String name = "t" + t;
         done.add(pool.submit(() -> {
-          StateOptions o = StateOptions.builder().operator(name + "@test").maxAttempts(1000).build();
+          StateOptions o = StateOptions.builder().operator(name + "@test").build();
           try (GitBackend b = local(repo); State s = State.load(b, o)) {
             for (int i = 0; i < each; i++) {
               CounterWriter.increment(s, name);
@@ -163,7 +163,7 @@ class GitBackendLocalTest {
         for (int t = 0; t < 3; t++) {
           String name = "h" + t;
           done.add(pool.submit(() -> {
-            try (State s = State.load(b, StateOptions.builder().maxAttempts(1000).build())) {
+            try (State s = State.load(b)) {
               for (int i = 0; i < 10; i++) {
                 CounterWriter.increment(s, name);
               }

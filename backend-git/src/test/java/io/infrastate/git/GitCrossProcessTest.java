@@ -6,6 +6,7 @@ import io.infrastate.AuditEntry;
 import io.infrastate.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
+import io.infrastate.testkit.ChildWriters;
 import io.infrastate.testkit.JvmProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,49 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GitCrossProcessTest {
   @TempDir Path tmp;
+
+  /**
+   * Eight writer processes, fifty writes each, default options, each with its own clone of one bare
+   * remote: every write succeeds, one commit each, and the write lease they took turns on is
+   * released at the end.
+   */
+  @Test
+  void eightProcessesTimesFiftyWritesOnABareRemoteAllSucceedWithDefaultOptions() throws Exception {
+    eightWriters(false);
+  }
+
+  /** As above, beside a process that keeps a CPU busy. */
+  @Test
+  void eightProcessesTimesFiftyWritesOnABareRemoteAllSucceedBesideABusyCpu() throws Exception {
+    eightWriters(true);
+  }
+
+  private void eightWriters(boolean busyCpu) throws Exception {
+    Path remote = Cli.bare(tmp, "infra.git");
+    try (State s = State.open("git+file://" + remote + "?clone=" + tmp.resolve("setup"),
+        StateOptions.builder().operator("setup@test").build())) {
+      s.save(AuditEntry.of("create the counter state"));
+    }
+    int processes = 8;
+    int writes = 50;
+    ChildWriters run = ChildWriters.run(CounterWriter.class, tmp, processes, busyCpu,
+        p -> new String[] {"git+file://" + remote + "?clone=" + tmp.resolve("proc" + p) + "#main:state.json", "p" + p,
+            Integer.toString(writes)});
+    System.out.println("Git remote, " + processes + " processes x " + writes + (busyCpu ? " beside a busy CPU" : "")
+        + ": the most attempts one write took: " + run.maxAttempts());
+    int total = processes * writes;
+    try (State check = State.open("git+file://" + remote + "?clone=" + tmp.resolve("check"))) {
+      Snapshot end = check.snapshot();
+      assertThat(CounterWriter.value(end, "total")).isEqualTo(total);
+      for (int p = 0; p < processes; p++) {
+        assertThat(CounterWriter.value(end, "p" + p)).isEqualTo(writes);
+      }
+      assertThat(end.metadata().serial()).isEqualTo(1 + total);
+    }
+    assertThat(Cli.git(remote, "rev-list", "--count", "main").strip()).isEqualTo(Integer.toString(1 + total));
+    assertThat(Cli.git(remote, "for-each-ref", "refs/infrastate/locks/").strip()).as("lease refs left behind").isEmpty();
+    Cli.git(remote, "fsck", "--strict", "--no-dangling");
+  }
 
   @Test
   void threeProcessesAndTwoThreadsWithTheirOwnClonesLoseNoUpdate() throws Exception {

@@ -12,7 +12,9 @@ import io.infrastate.Snapshot;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.lock.LockOptions;
+import io.infrastate.lock.LockProvider;
 import io.infrastate.spi.HistoryBackend;
+import io.infrastate.spi.WriteLeases;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
@@ -92,7 +94,7 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  *
  * <p>Instances are thread-safe; several {@link io.infrastate.State} handles may share one.
  */
-public final class S3Backend implements HistoryBackend {
+public final class S3Backend implements HistoryBackend, WriteLeases {
   /*
    * Design notes: how this stays correct under concurrency and crashes.
    *
@@ -256,6 +258,17 @@ public final class S3Backend implements HistoryBackend {
    */
   public S3LockProvider lockProvider(LockOptions options) {
     return new S3LockProvider(store, dir + "locks/", options);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The provider of {@link #lockProvider(LockOptions)}: the write lease is the object {@code
+   * KEY.infrastate/locks/infrastate-write-lease.lock}.
+   */
+  @Override
+  public LockProvider writeLeases(LockOptions options) {
+    return lockProvider(options);
   }
 
   // ------------------------------------------------------------------ keys

@@ -332,7 +332,7 @@ public abstract class BackendContract<S> {
       CountDownLatch start = new CountDownLatch(1);
       List<Future<?>> futures = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
-        State s = open(storage, StateOptions.builder().maxAttempts(200).retryBackoff(Duration.ofMillis(1)).build());
+        State s = open(storage, StateOptions.defaults());
         futures.add(pool.submit(() -> {
           start.await();
           for (int i = 0; i < increments; i++) {

@@ -6,12 +6,14 @@ import io.infrastate.AuditEntry;
 import io.infrastate.HostState;
 import io.infrastate.State;
 import io.infrastate.VersionInfo;
+import io.infrastate.examples.Processes;
 import io.infrastate.examples.cli.CliRunner.Result;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -300,6 +302,36 @@ class CliStateTest {
   static Result ok0(Result r) {
     assertThat(r.code()).as(r.toString()).isZero();
     return r;
+  }
+
+  /**
+   * Sixteen {@code host add} processes at once on one state file, as an Ansible play with many
+   * forks would run them: every one exits 0 and every host is stored.
+   */
+  @Test
+  void sixteenConcurrentHostAddProcessesAllSucceed() throws Exception {
+    int processes = 16;
+    ExecutorService pool = Executors.newFixedThreadPool(processes);
+    try {
+      List<Future<Processes.Result>> results = new ArrayList<>();
+      for (int p = 0; p < processes; p++) {
+        String name = "fork" + p;
+        results.add(pool.submit(() -> Processes.run(tmp, Map.of(), List.of(Processes.java(),
+            "-cp", System.getProperty("java.class.path"), InfrastateCli.class.getName(),
+            "--state", file.toString(), "host", "add", name, "--address", "10.2.0.1"))));
+      }
+      for (Future<Processes.Result> f : results) {
+        Processes.Result r = f.get();
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.err()).as(r.toString()).isEmpty();
+      }
+    } finally {
+      pool.shutdown();
+    }
+    try (State s = State.open(file.toString())) {
+      assertThat(s.allHosts()).hasSize(processes);
+      assertThat(s.metadata().serial()).isEqualTo(processes);
+    }
   }
 
   @Test
