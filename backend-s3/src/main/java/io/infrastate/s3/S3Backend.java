@@ -83,6 +83,14 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * A cold {@link #load()} is two LISTs, one HEAD, and GETs of one checkpoint plus the records after
  * it (at most K, and decoded objects are cached by key with Caffeine, since they never change).
  *
+ * <h2>Servers that ignore conditional writes</h2>
+ *
+ * Before its first write, a backend checks once that the server refuses a create-only PUT of an
+ * existing object (three requests on a probe object that is deleted again). A server that accepts
+ * it ignores {@code If-None-Match}, which would let two writers commit the same version: every
+ * write and lock is then refused with {@link ConditionalWritesUnsupportedException}, naming the
+ * endpoint. Reads keep working.
+ *
  * <h2>URI</h2>
  *
  * {@code s3://BUCKET/KEY?region=R&endpoint=URL&pathStyle=true&profile=P&sse=AES256|aws:kms
@@ -117,6 +125,16 @@ public final class S3Backend implements HistoryBackend {
    * finding its own commit id, reports success: one PUT, never two versions for one change. If the
    * outcome stays unknown (the endpoint is gone) save throws a retryable BackendException saying
    * so; the next load shows whether log/N holds the change, and State's next write starts there.
+   *
+   * SERVERS THAT IGNORE THE CONDITION. Some S3-compatible servers accept If-None-Match and
+   * ignore it, so every PUT "wins" and two writers could both commit serial N. Before its first
+   * conditional write, each S3Store (one per backend; a lock provider from lockProvider() shares
+   * it, one made by S3LockProvider.create has its own) creates a probe object under
+   * KEY.infrastate/, creates it again with If-None-Match: *, and deletes it. A server that accepts
+   * the second PUT is refused for every write and lock (ConditionalWritesUnsupportedException,
+   * naming the endpoint) before anything of the state is written; loads do not probe and keep
+   * working. The answer is cached for the store's life; a probe that fails with an I/O error is
+   * not an answer and runs again next time. Cost: three requests, once per instance.
    *
    * THE FIRST COMMIT. A state that does not exist yet, or that exists only as a state.json at the
    * user's key (uploaded by hand or written by Go-FTL2: imported as the base, with its own serial,
@@ -194,7 +212,7 @@ public final class S3Backend implements HistoryBackend {
   }
 
   private S3Backend(Builder b, S3Client client, boolean ownsClient) {
-    this.store = new S3Store(client, b.bucket, new S3Store.Sse(b.sse, b.kmsKeyId));
+    this.store = new S3Store(client, b.bucket, new S3Store.Sse(b.sse, b.kmsKeyId), b.key + ".infrastate/");
     this.ownsClient = ownsClient;
     this.key = b.key;
     this.dir = b.key + ".infrastate/";
@@ -635,6 +653,7 @@ public final class S3Backend implements HistoryBackend {
    * writer created that serial first. After the commit, writes the readable copy and (every K
    * versions) a checkpoint; their failure is logged, not thrown, since the version is durable.
    *
+   * @throws ConditionalWritesUnsupportedException if the server ignores {@code If-None-Match}
    * @throws BackendException if the request fails; when the commit's outcome is unknown (the
    *     connection broke after sending it) the message says so, and the next load finds out
    */
@@ -642,6 +661,7 @@ public final class S3Backend implements HistoryBackend {
   public SaveResult save(SaveRequest request) {
     checkOpen();
     Objects.requireNonNull(request, "request");
+    store.requireConditionalWrites(); // once per backend: a server that ignores If-None-Match is refused
     VersionToken expected = request.expected();
     Snapshot next = request.snapshot();
     long serial = next.metadata().serial();
