@@ -991,6 +991,7 @@ public final class State implements AutoCloseable {
 
   private void commitAttempts(List<Request<?>> batch) {
     int maxAttempts = options.maxAttempts();
+    String writeId = SaveRequest.newWriteId(); // one per write: backends record it to resolve lost replies
     for (int attempt = 1; ; attempt++) {
       StoredState base = current;
       Instant now = options.clock().instant();
@@ -1004,6 +1005,10 @@ public final class State implements AutoCloseable {
         int mark = tx.mark();
         tx.reopen();
         try {
+          if (RetriedWrite.alreadyStored(backend, base, r.audit)) { // a retry after an unknown outcome
+            r.succeed(base.snapshot());
+            continue;
+          }
           r.apply(tx);
           applied.add(r);
           force |= r.force;
@@ -1039,7 +1044,7 @@ public final class State implements AutoCloseable {
         return;
       }
       AuditEntry resolved = resolve(applied, tx, base.snapshot());
-      SaveResult saved = backend.save(new SaveRequest(base.token(), next, tx.changes(), resolved));
+      SaveResult saved = backend.save(new SaveRequest(base.token(), next, tx.changes(), resolved, writeId));
       if (saved instanceof SaveResult.Saved s) {
         current = new StoredState(next, s.token());
         applied.forEach(r -> r.succeed(next));
