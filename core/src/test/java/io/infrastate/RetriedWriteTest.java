@@ -87,6 +87,36 @@ class RetriedWriteTest {
     return s;
   }
 
+  /** The example of CommitOutcomeUnknownException's documentation, verbatim. */
+  static void documentedExample(State state) {
+    Consumer<Transaction> countDeploy = tx -> {
+      ResourceState c = tx.getResource("counter:deploys").orElseThrow();
+      tx.addResource("counter:deploys", c.withData("count", ((Number) c.data().get("count")).longValue() + 1));
+    };
+    try {
+      state.update(AuditEntry.of("count a deploy"), countDeploy);
+    } catch (CommitOutcomeUnknownException e) {
+      // later, once storage answers again: counts once, whether or not the first write was stored
+      state.update(AuditEntry.of("count a deploy").retrying(e), countDeploy);
+    }
+  }
+
+  @Test
+  void theDocumentedExampleCountsOnceWhetherOrNotTheFirstWriteWasStored() {
+    for (boolean stored : new boolean[] {true, false}) {
+      LossyBackend b = new LossyBackend();
+      try (State s = State.load(b)) {
+        s.addResource("counter:deploys", ResourceState.builder("counter", "deploys").data("count", 0).build());
+        b.loseNext = stored;
+        documentedExample(s);
+        assertThat(b.loseNext).as("the fault was used").isNull();
+        assertThat(((Number) s.getResource("counter:deploys").orElseThrow().data().get("count")).longValue())
+            .as("stored: " + stored).isEqualTo(1);
+        assertThat(s.metadata().serial()).isEqualTo(2);
+      }
+    }
+  }
+
   @Test
   void aRetryOfAStoredWriteIsANoOp() {
     LossyBackend b = new LossyBackend();
