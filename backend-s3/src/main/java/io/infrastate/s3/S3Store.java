@@ -145,8 +145,8 @@ final class S3Store {
   private boolean probeConditionalWrites() {
     String key = probePrefix + "conditional-write-probe-" + java.util.UUID.randomUUID();
     byte[] body = "{\"probe\": \"If-None-Match\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    put(key, body, Map.of()); // if this fails, nothing was created
     try {
-      put(key, body, Map.of());
       boolean accepted = putConditional(key, body, Map.of(), "*", null).isPresent();
       if (accepted) {
         LOG.error("The S3 server {} accepted a create-only PUT of the existing object {}: it ignores"
