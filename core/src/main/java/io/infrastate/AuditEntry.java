@@ -18,19 +18,38 @@ import java.util.Objects;
  * @param operator who made the change, such as {@code alice@build-7}
  * @param operation what was done, such as {@code deploy api v2.1.0}
  * @param reason why, free text
+ * @param retryOf empty, or the {@link CommitOutcomeUnknownException#retryToken()} of an earlier
+ *     write of the same change whose outcome was unknown: this write is then a no-op if that one
+ *     was stored (see {@link #retrying})
  */
-public record AuditEntry(String operator, String operation, String reason) {
+public record AuditEntry(String operator, String operation, String reason, String retryOf) {
 
   /** An entry with every field empty: all defaults apply. */
   public static final AuditEntry DEFAULT = new AuditEntry("", "", "");
 
   /**
    * Creates an entry; {@code null} fields become empty.
+   *
+   * @throws IllegalArgumentException if a field has a line break or control character, or {@code
+   *     retryOf} is not a retry token
    */
   public AuditEntry {
     operator = clean(operator, "operator");
     operation = clean(operation, "operation");
     reason = clean(reason, "reason");
+    retryOf = retryOf == null ? "" : RetriedWrite.check(retryOf);
+  }
+
+  /**
+   * Creates an entry that retries nothing; {@code null} fields become empty.
+   *
+   * @param operator who made the change
+   * @param operation what was done
+   * @param reason why
+   * @throws IllegalArgumentException if a field has a line break or control character
+   */
+  public AuditEntry(String operator, String operation, String reason) {
+    this(operator, operation, reason, "");
   }
 
   /**
@@ -50,7 +69,7 @@ public record AuditEntry(String operator, String operation, String reason) {
    * @return a new entry
    */
   public AuditEntry withOperator(String newOperator) {
-    return new AuditEntry(newOperator, operation, reason);
+    return new AuditEntry(newOperator, operation, reason, retryOf);
   }
 
   /**
@@ -60,7 +79,7 @@ public record AuditEntry(String operator, String operation, String reason) {
    * @return a new entry
    */
   public AuditEntry withOperation(String newOperation) {
-    return new AuditEntry(operator, newOperation, reason);
+    return new AuditEntry(operator, newOperation, reason, retryOf);
   }
 
   /**
@@ -70,7 +89,31 @@ public record AuditEntry(String operator, String operation, String reason) {
    * @return a new entry
    */
   public AuditEntry withReason(String newReason) {
-    return new AuditEntry(operator, operation, newReason);
+    return new AuditEntry(operator, operation, newReason, retryOf);
+  }
+
+  /**
+   * Returns a copy that retries a write whose outcome was unknown: if that write was stored, this
+   * one stores nothing and returns the stored state; otherwise it applies its change as usual.
+   * Give it the same change as the write that failed.
+   *
+   * @param unknown what the earlier write threw
+   * @return a new entry
+   */
+  public AuditEntry retrying(CommitOutcomeUnknownException unknown) {
+    return withRetryOf(unknown.retryToken());
+  }
+
+  /**
+   * Returns a copy that retries the write with this {@link CommitOutcomeUnknownException#retryToken()
+   * token}, as {@link #retrying} does (for a retry in another process, which has only the token).
+   *
+   * @param token {@code SERIAL:WRITEID}, or empty for none
+   * @return a new entry
+   * @throws IllegalArgumentException if the token is not of that form
+   */
+  public AuditEntry withRetryOf(String token) {
+    return new AuditEntry(operator, operation, reason, token);
   }
 
   /**

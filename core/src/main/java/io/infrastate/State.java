@@ -1065,6 +1065,7 @@ public final class State implements AutoCloseable {
     boolean tookLease = false;
     try {
       int maxAttempts = options.maxAttempts();
+      String writeId = SaveRequest.newWriteId(); // one per write: backends record it to resolve lost replies
       if (lease == null && contended && System.nanoTime() - contendedUntil < 0 && backend instanceof WriteLeases w) {
         // Writers met contention a moment ago: queue for the lease now rather than lose a race first.
         lease = takeLease(w);
@@ -1074,7 +1075,7 @@ public final class State implements AutoCloseable {
         }
       }
       for (int attempt = 1; ; attempt++) {
-        if (attempt(batch, attempt, maxAttempts)) {
+        if (attempt(batch, attempt, maxAttempts, writeId)) {
           return;
         }
         markContended();
@@ -1186,7 +1187,7 @@ public final class State implements AutoCloseable {
    *
    * @throws ConflictException if this was the last attempt allowed
    */
-  private boolean attempt(List<Request<?>> batch, int attempt, int maxAttempts) {
+  private boolean attempt(List<Request<?>> batch, int attempt, int maxAttempts, String writeId) {
     long started = System.nanoTime();
     StoredState base = current;
     Instant now = options.clock().instant();
@@ -1200,6 +1201,10 @@ public final class State implements AutoCloseable {
       int mark = tx.mark();
       tx.reopen();
       try {
+        if (RetriedWrite.alreadyStored(backend, base, r.audit)) { // a retry after an unknown outcome
+          r.succeed(base.snapshot());
+          continue;
+        }
         r.apply(tx);
         applied.add(r);
         force |= r.force;
@@ -1235,7 +1240,7 @@ public final class State implements AutoCloseable {
       return true;
     }
     AuditEntry resolved = resolve(applied, tx, base.snapshot());
-    SaveResult saved = backend.save(new SaveRequest(base.token(), next, tx.changes(), resolved));
+    SaveResult saved = backend.save(new SaveRequest(base.token(), next, tx.changes(), resolved, writeId));
     long took = System.nanoTime() - started;
     attemptNanos = attemptNanos == 0 ? took : (3 * attemptNanos + took) / 4;
     if (saved instanceof SaveResult.Saved s) {

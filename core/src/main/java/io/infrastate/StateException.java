@@ -8,6 +8,7 @@ package io.infrastate;
  * state is damaged; nothing was overwritten), {@link LineageMismatchException}, {@link
  * InvalidStateException} (a write was vetoed by validation), {@link
  * UnsupportedFormatVersionException}, {@link BackendException} (storage I/O), {@link
+ * CommitOutcomeUnknownException} (a write whose outcome cannot be known), {@link
  * UnknownBackendException} (no backend for a URI), and the lock exceptions in {@code
  * io.infrastate.lock}. Messages say what happened, to what, and what to do; they never contain
  * secret values.

@@ -20,6 +20,7 @@ import org.eclipse.jgit.revwalk.RevCommit;
  * Infrastate-Serial: 7
  * Infrastate-Operation: add host web01
  * Infrastate-Reason: ticket OPS-42
+ * Infrastate-Write: 3f2a9c1e-5b7d-4c1a-9e0f-2d8b6a4c3e71
  * </pre>
  *
  * <p>Stateless and thread-safe.
@@ -28,6 +29,8 @@ final class CommitFormat {
   static final String SERIAL = "Infrastate-Serial";
   static final String OPERATION = "Infrastate-Operation";
   static final String REASON = "Infrastate-Reason";
+  /** The id of the write that made the commit ({@link io.infrastate.spi.SaveRequest#writeId()}). */
+  static final String WRITE = "Infrastate-Write";
 
   private static final Pattern NAME_EMAIL = Pattern.compile("^(.*?)\\s*<([^<>]*)>$");
   private static final String FALLBACK_OPERATOR = "infrastate";
@@ -69,6 +72,11 @@ final class CommitFormat {
   }
 
   /** The commit message: the capitalised one-line message, a blank line, then trailers. */
+  static String message(AuditEntry audit, long serial, String writeId) {
+    return message(audit, serial) + WRITE + ": " + writeId + '\n';
+  }
+
+  /** The commit message without a write id. */
   static String message(AuditEntry audit, long serial) {
     String subject = audit.message().isBlank() ? "Save state" : capitalize(audit.message().strip());
     StringBuilder sb = new StringBuilder(subject.length() + 120);
@@ -101,6 +109,12 @@ final class CommitFormat {
   static String operation(RevCommit commit) {
     List<String> values = commit.getFooterLines(OPERATION);
     return values.isEmpty() ? commit.getShortMessage() : values.get(0).strip();
+  }
+
+  /** The write id from the trailer, or empty. */
+  static String writeId(RevCommit commit) {
+    List<String> values = commit.getFooterLines(WRITE);
+    return values.size() == 1 ? values.get(0).strip() : "";
   }
 
   /** The reason from the trailer, or empty. */

@@ -1,6 +1,7 @@
 package io.infrastate.git;
 
 import io.infrastate.BackendException;
+import io.infrastate.CommitOutcomeUnknownException;
 import io.infrastate.CorruptStateException;
 import io.infrastate.Snapshot;
 import io.infrastate.StateException;
@@ -14,6 +15,7 @@ import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
+import io.infrastate.spi.WriteHistory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -74,6 +76,13 @@ import org.slf4j.LoggerFactory;
  *       refuses for another reason (a hook, branch protection) is a {@link BackendException}.
  * </ul>
  *
+ * <p>When the reply to a push is lost (the connection broke after the push was sent), the backend
+ * asks the remote where the branch is before returning, and so reports the write stored, not
+ * stored (pushing it again), or a conflict. Only if the remote cannot be reached then either does
+ * the write fail with {@link io.infrastate.CommitOutcomeUnknownException}; a retry that passes it
+ * back ({@link io.infrastate.AuditEntry#retrying}) finds the commit by its {@code Infrastate-Write}
+ * trailer ({@link #committedBy}) and is then a no-op.
+ *
  * <p>A path remote in clone mode is served by JGit's in-process {@code receive-pack}, which stores
  * each push as a pack. infrastate never lets such a push start JGit's automatic gc on the remote:
  * that gc deletes each pack index whose pack its listing of the pack directory missed, so a pack
@@ -119,8 +128,8 @@ import org.slf4j.LoggerFactory;
  *
  * {@link #history(int)} lists the commits that changed the state file, newest first ({@code git log
  * -- state.json}); {@link #at(long)} reads the file at the newest such commit with that serial.
- * Each commit carries {@code Infrastate-Serial}, {@code Infrastate-Operation} and (when given)
- * {@code Infrastate-Reason} trailers; for a person's commit without them, the serial is read from
+ * Each commit carries {@code Infrastate-Serial}, {@code Infrastate-Operation}, (when given) {@code
+ * Infrastate-Reason} and {@code Infrastate-Write} (the write's id) trailers; for a person's commit without them, the serial is read from
  * the file and the operation is the commit's subject line.
  *
  * <h2>Maintenance</h2>
@@ -140,7 +149,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Instances are thread-safe: operations on one instance are serialized.
  */
-public final class GitBackend implements HistoryBackend, WriteLeases {
+public final class GitBackend implements HistoryBackend, WriteLeases, WriteHistory {
   /*
    * Design notes: how this stays correct under concurrency and crashes.
    *
@@ -173,6 +182,18 @@ public final class GitBackend implements HistoryBackend, WriteLeases {
    * not invalidate a writer's version: the next write is built on that new tip and keeps the other
    * files. The ABA case (the file changed and changed back) is harmless because the content, and
    * so the state, is then identical.
+   *
+   * Lost push replies. A push whose connection breaks after it was sent (RefStore's
+   * PushOutcomeUnknown) may or may not have moved the remote's branch. save resolves it before
+   * returning by asking the remote where the branch is: at this commit, or at a commit whose
+   * history holds it, the write is stored; still at the expected old tip, it is not, and the same
+   * commit is pushed again with the same expected old value (if the first push lands meanwhile the
+   * remote reports it up to date); anywhere else, another writer's version is there and this
+   * commit can never land: a conflict. Only when the remote cannot be asked does save throw
+   * CommitOutcomeUnknownException. Every commit carries its write's id in an Infrastate-Write
+   * trailer, and committedBy(serial, id) walks the file's history back from the tip to the
+   * commits of that serial, so that State can make a retry of that write a no-op when it was
+   * stored. Local mode has no reply to lose: the ref update is a local rename.
    *
    * The clone directory holds no state of its own: its remote-tracking ref is a cache of the last
    * fetched tip, and commits whose push was rejected are left unreachable there. Several
@@ -338,11 +359,12 @@ public final class GitBackend implements HistoryBackend, WriteLeases {
    * forced) with the fetched tip as expected old value.
    *
    * <p>On {@link SaveResult.Conflict} nothing is published; in clone mode, the commit stays
-   * unreachable in the clone directory. On {@link BackendException} during a push, the remote may
-   * or may not have received the commit (the connection broke while it answered); the next
-   * compare-and-swap finds out.
+   * unreachable in the clone directory. When the reply to the push is lost, the remote is asked
+   * whether the commit arrived (see the class documentation).
    *
    * @throws CorruptStateException if the state file at the tip is damaged or was deleted
+   * @throws CommitOutcomeUnknownException if the reply to the push was lost and the remote could
+   *     not be asked afterwards whether the commit arrived
    * @throws BackendException if the branch is checked out in a work tree, the path is blocked (a
    *     file where a directory is needed), the remote refused the push for another reason than a
    *     concurrent write, or the repository or remote cannot be reached
@@ -365,7 +387,7 @@ public final class GitBackend implements HistoryBackend, WriteLeases {
       Snapshot next = request.snapshot();
       byte[] content = StateCodec.encode(next);
       PersonIdent who = CommitFormat.ident(request.audit().operator(), next.metadata().updatedAt());
-      String message = CommitFormat.message(request.audit(), next.metadata().serial());
+      String message = CommitFormat.message(request.audit(), next.metadata().serial(), request.writeId());
       ObjectId blob;
       ObjectId commit;
       try (ObjectInserter ins = store.newInserter();
@@ -391,14 +413,14 @@ public final class GitBackend implements HistoryBackend, WriteLeases {
             null,
             false);
       }
-      boolean published = store.compareAndSet(
-          branchRef,
-          tip.commit() == null ? null : tip.commit().getId(),
-          commit,
-          who,
-          "infrastate: " + CommitFormat.subject(message),
-          trackingRef,
-          "branch " + branch + " of " + location);
+      ObjectId old = tip.commit() == null ? null : tip.commit().getId();
+      String reflog = "infrastate: " + CommitFormat.subject(message);
+      boolean published;
+      try {
+        published = store.compareAndSet(branchRef, old, commit, who, reflog, trackingRef, "branch " + branch + " of " + location);
+      } catch (RefStore.PushOutcomeUnknown e) {
+        published = resolveLostPush(old, commit, who, reflog, next.metadata().serial(), request.writeId(), e);
+      }
       if (!published) {
         LOG.debug("Compare-and-swap on {} lost the race at {}; reporting a conflict", location, tip.commit());
         // Hand the winner's version to the State, which saves it a reload (a round trip in clone
@@ -431,6 +453,96 @@ public final class GitBackend implements HistoryBackend, WriteLeases {
   public LockProvider writeLeases(LockOptions options) {
     checkOpen();
     return new GitLockProvider(store, options, false);
+  }
+
+  /**
+   * Decides a push whose reply was lost: asks the remote where the branch is now. At this commit,
+   * or at a descendant of it: stored. Still at the old tip: not stored, so the same commit is
+   * pushed again with the same expected old value (if the first push lands meanwhile, the remote
+   * is already there and the push reports it up to date). Anywhere else: another writer's
+   * version, so this commit can never land (a conflict).
+   *
+   * @return whether this commit is on the branch
+   * @throws CommitOutcomeUnknownException if the remote cannot be asked
+   */
+  private boolean resolveLostPush(
+      ObjectId old, ObjectId commit, PersonIdent who, String reflog, long serial, String writeId,
+      RefStore.PushOutcomeUnknown lost) {
+    LOG.warn("The reply to the push of version {} to {} was lost ({}); asking the remote whether it arrived", serial,
+        location, lost.detail);
+    String context = "branch " + branch + " of " + location;
+    try {
+      ObjectId now = store.read(branchRef, true, trackingRef, context, id -> id);
+      if (commit.equals(now) || (now != null && !now.equals(old) && reaches(now, commit))) {
+        store.track(trackingRef, commit.equals(now) ? commit : now);
+        return true;
+      }
+      if (Objects.equals(now, old)) {
+        return store.compareAndSet(branchRef, old, commit, who, reflog, trackingRef, context);
+      }
+      return false;
+    } catch (IOException | BackendException e) {
+      e.addSuppressed(lost);
+      throw new CommitOutcomeUnknownException(location, serial, writeId, "the reply to the push of commit "
+          + CommitFormat.abbrev(commit) + " to " + store.display + " was lost (" + lost.detail + ") and asking the"
+          + " remote where " + branchRef + " is failed (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /** Whether {@code commit} is among the newest commits of the history of {@code tip}. */
+  private boolean reaches(ObjectId tip, ObjectId commit) throws IOException {
+    try (RevWalk rw = new RevWalk(repo)) {
+      rw.markStart(rw.parseCommit(tip));
+      int seen = 0;
+      for (RevCommit c : rw) {
+        if (c.equals(commit)) {
+          return true;
+        }
+        if (++seen >= RECOVERY_SCAN_LIMIT) {
+          return false;
+        }
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Whether version {@code serial} was committed by the write with this id: a commit of the
+   * branch's history of the state file with that serial carries it in its {@code Infrastate-Write}
+   * trailer. Walks back from the tip (in clone mode, the remote's) until the serials are older.
+   *
+   * @throws BackendException if the repository or remote cannot be read
+   */
+  @Override
+  public boolean committedBy(long serial, String writeId) {
+    lock.lock();
+    try {
+      checkOpen();
+      Tip tip = readTip();
+      if (tip.commit() == null) {
+        return false;
+      }
+      try (RevWalk rw = fileHistory(tip.commit())) {
+        int seen = 0;
+        for (RevCommit c : rw) {
+          OptionalLong recorded = CommitFormat.serial(c);
+          if (recorded.isPresent() && recorded.getAsLong() < serial) {
+            return false;
+          }
+          if (recorded.isPresent() && recorded.getAsLong() == serial && writeId.equals(CommitFormat.writeId(c))) {
+            return true;
+          }
+          if (++seen >= RECOVERY_SCAN_LIMIT) {
+            return false;
+          }
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      throw store.failure("read the history of " + location, e);
+    } finally {
+      lock.unlock();
+    }
   }
 
   private boolean holds(Tip tip, VersionToken expected) throws IOException {

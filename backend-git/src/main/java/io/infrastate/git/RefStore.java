@@ -535,13 +535,18 @@ final class RefStore implements AutoCloseable {
       update = new RemoteRefUpdate(repo, (String) null, newId, ref, false, null,
           expectedOld == null ? ObjectId.zeroId() : expectedOld);
       tn.push(NullProgressMonitor.INSTANCE, List.of(update));
-    } catch (TransportException e) {
+    } catch (NoRemoteRepositoryException e) {
       throw new BackendException(
-          "Could not push " + context + " to " + remote.display() + ": " + redact(e.getMessage())
-              + sshNote(remote.uri()) + ". The remote may or may not have received it; nothing changed in memory and the next"
-              + " compare-and-swap finds out. Check the network and retry.",
+          "No Git repository at " + remote.display() + " (for " + context + "): " + redact(e.getMessage())
+              + ". Nothing was written; check the URL, that the repository exists, and the credentials' access"
+              + " to it.",
           null,
           true);
+    } catch (TransportException e) {
+      throw new PushOutcomeUnknown(redact(e.getMessage()),
+          "Could not push " + context + " to " + remote.display() + ": " + redact(e.getMessage())
+              + sshNote(remote.uri()) + ". The remote may or may not have received it; nothing changed in memory and the next"
+              + " compare-and-swap finds out. Check the network and retry.");
     }
     switch (update.getStatus()) {
       case OK:
@@ -586,6 +591,22 @@ final class RefStore implements AutoCloseable {
                 + (update.getMessage() == null ? "" : " (" + redact(update.getMessage()) + ")") + ". Retry later.",
             null,
             true);
+    }
+  }
+
+  /**
+   * A push whose connection broke after it may have reached the remote: the ref may or may not
+   * have moved. Callers that can find out (the state's own commit) do; others report it as is.
+   */
+  static final class PushOutcomeUnknown extends BackendException {
+    private static final long serialVersionUID = 1L;
+
+    /** What the transport said, without advice. */
+    final String detail;
+
+    PushOutcomeUnknown(String detail, String message) {
+      super(message, null, true);
+      this.detail = detail;
     }
   }
 

@@ -57,8 +57,11 @@ class GitBackendLocalTest {
         "Jane Doe|jane@example.com|Jane Doe|jane@example.com|Deploy garza-home-mcp v2.1.0 (ticket OPS-42)",
         "alice@build-7|alice@build-7|alice@build-7|alice@build-7|Add host web01");
     String trailers = Cli.git(repo, "log", "-1", "--format=%(trailers:only,unfold)", "main");
-    assertThat(trailers.strip().split("\n")).containsExactly(
+    String[] lines = trailers.strip().split("\n");
+    assertThat(lines).hasSize(4);
+    assertThat(java.util.Arrays.copyOf(lines, 3)).containsExactly(
         "Infrastate-Serial: 2", "Infrastate-Operation: deploy garza-home-mcp v2.1.0", "Infrastate-Reason: ticket OPS-42");
+    assertThat(lines[3]).matches("Infrastate-Write: [0-9a-f]{8}-[0-9a-f-]{27}"); // the write's id
     assertThat(Cli.git(repo, "show", "--format=", "--name-only", "main").strip()).isEqualTo("state.json");
     assertThat(Cli.git(repo, "show", "main:state.json")).isEqualTo(new String(StateCodec.encode(last), StandardCharsets.UTF_8));
     assertThat(Cli.git(repo, "rev-list", "--count", "main").strip()).isEqualTo("2");

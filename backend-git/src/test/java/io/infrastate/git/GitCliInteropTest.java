@@ -72,11 +72,12 @@ class GitCliInteropTest {
           "bot@ci <bot@ci>|Add host web02",
           "Pat Person <pat@example.com>|Move web01 to 10.0.0.8:2222 by hand",
           "bot@ci <bot@ci>|Add host web01");
+      String write = "Infrastate-Write: [0-9a-f]{8}-[0-9a-f-]{27}\n";
       assertThat(Cli.git(person, "show", "-s", "--format=%B", "HEAD"))
-          .isEqualTo("Add host web02\n\nInfrastate-Serial: 3\nInfrastate-Operation: add host web02\n\n");
+          .matches("Add host web02\n\nInfrastate-Serial: 3\nInfrastate-Operation: add host web02\n" + write + "\n");
       byte[] message = Cli.gitBytes(person, new byte[0], "show", "-s", "--format=%B", "HEAD");
       assertThat(new String(Cli.gitBytes(person, message, "interpret-trailers", "--parse"), StandardCharsets.UTF_8))
-          .isEqualTo("Infrastate-Serial: 3\nInfrastate-Operation: add host web02\n");
+          .matches("Infrastate-Serial: 3\nInfrastate-Operation: add host web02\n" + write);
     }
     Cli.git(remote, "fsck", "--strict", "--no-dangling");
   }

@@ -23,10 +23,10 @@ class GitRemoteTest {
   @TempDir Path tmp;
 
   /** Makes JGit run the real `git receive-pack` for file remotes, so that the remote's hooks run. */
-  private static final TransportConfigCallback REAL_RECEIVE_PACK =
+  static final TransportConfigCallback REAL_RECEIVE_PACK =
       t -> t.setOptionReceivePack(gitBinary() + " receive-pack");
 
-  private static String gitBinary() {
+  static String gitBinary() {
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
       if (Files.isExecutable(Path.of(dir, "git"))) {
         return Path.of(dir, "git").toString();

@@ -39,7 +39,9 @@ import tools.jackson.core.json.JsonFactory;
  * { state.json document: metadata of version 12, and the hosts and resources it put }
  * </pre>
  *
- * The header is one line. The payload is a state.json document (Go-FTL2 format, read and validated
+ * The header is one line; {@code commit} is the id of the write that made the version ({@link
+ * io.infrastate.spi.SaveRequest#writeId()}), by which a writer whose reply was lost recognises its
+ * own commit. The payload is a state.json document (Go-FTL2 format, read and validated
  * by {@link StateCodec}): for {@code full}, the complete state; for {@code delta}, the new metadata
  * plus every host and resource added or replaced by this version (its final value); removals are
  * listed in the header. Applying a delta = remove the listed keys, put the payload's entries, take

@@ -3,6 +3,7 @@ package io.infrastate.s3;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.infrastate.BackendException;
+import io.infrastate.CommitOutcomeUnknownException;
 import io.infrastate.CorruptStateException;
 import io.infrastate.HostState;
 import io.infrastate.LineageMismatchException;
@@ -19,6 +20,7 @@ import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
+import io.infrastate.spi.WriteHistory;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,7 +29,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,24 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * A cold {@link #load()} is two LISTs, one HEAD, and GETs of one checkpoint plus the records after
  * it (at most K, and decoded objects are cached by key with Caffeine, since they never change).
  *
+ * <h2>Lost replies</h2>
+ *
+ * When the reply to a commit is lost, the backend reads the record back before returning: it
+ * carries the write's id ({@link SaveRequest#writeId()}), so the write either finds itself stored,
+ * finds another writer's version there (a conflict: the change is re-applied), or finds nothing
+ * and sends the same create-only PUT again. Only when the server cannot be read either does a
+ * write fail with {@link io.infrastate.CommitOutcomeUnknownException}; a retry that passes it back
+ * ({@link io.infrastate.AuditEntry#retrying}) is a no-op if the write was stored ({@link
+ * #committedBy}).
+ *
+ * <h2>Servers that ignore conditional writes</h2>
+ *
+ * Before its first write, a backend checks once that the server refuses a create-only PUT of an
+ * existing object (three requests on a probe object that is deleted again). A server that accepts
+ * it ignores {@code If-None-Match}, which would let two writers commit the same version: every
+ * write and lock is then refused with {@link ConditionalWritesUnsupportedException}, naming the
+ * endpoint. Reads keep working.
+ *
  * <h2>URI</h2>
  *
  * {@code s3://BUCKET/KEY?region=R&endpoint=URL&pathStyle=true&profile=P&sse=AES256|aws:kms
@@ -94,7 +113,7 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  *
  * <p>Instances are thread-safe; several {@link io.infrastate.State} handles may share one.
  */
-public final class S3Backend implements HistoryBackend, WriteLeases {
+public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistory {
   /*
    * Design notes: how this stays correct under concurrency and crashes.
    *
@@ -114,11 +133,31 @@ public final class S3Backend implements HistoryBackend, WriteLeases {
    * A record with a lineage other than the one a writer holds means the state was replaced: that
    * writer stops with LineageMismatchException.
    *
-   * AMBIGUOUS COMMITS. Every record carries a random commit id. If the PUT's response is lost
-   * (connection reset, server restart) the SDK retries; a retry that meets 412 reads log/N and,
-   * finding its own commit id, reports success: one PUT, never two versions for one change. If the
-   * outcome stays unknown (the endpoint is gone) save throws a retryable BackendException saying
-   * so; the next load shows whether log/N holds the change, and State's next write starts there.
+   * AMBIGUOUS COMMITS. Every record carries its write's id (SaveRequest.writeId, the header's
+   * "commit"), the same for every attempt of one write. If the PUT's reply is lost (connection
+   * reset, server restart) the SDK retries; a retry that meets 412 reads log/N and, finding its own
+   * id, reports success: one PUT, never two versions for one change. When the PUT fails for good,
+   * save resolves the outcome before returning: a request that never reached the server
+   * (connection refused) stored nothing; otherwise it reads log/N back. This write's id: stored.
+   * Another id: it can never be stored (the key is create-only), so a conflict. No record: it was
+   * not stored, and the same bytes are PUT once more with If-None-Match, so an original that
+   * arrives late is refused rather than making a second version. Only when the server cannot be
+   * read either does save throw CommitOutcomeUnknownException with the write id and serial N. A
+   * retry that passes it back (AuditEntry.retrying) is a no-op once State holds version N and
+   * committedBy(N, id) finds the id in log/N; while State holds less, the retry is an ordinary
+   * compare-and-swap on N, which either stores the retry as N (so the lost write can never be
+   * stored) or conflicts because N exists, after which the check runs. A retry is therefore
+   * applied at most once. Pruning log/N removes the evidence: retry before pruning reaches it.
+   *
+   * SERVERS THAT IGNORE THE CONDITION. Some S3-compatible servers accept If-None-Match and
+   * ignore it, so every PUT "wins" and two writers could both commit serial N. Before its first
+   * conditional write, each S3Store (one per backend; a lock provider from lockProvider() shares
+   * it, one made by S3LockProvider.create has its own) creates a probe object under
+   * KEY.infrastate/, creates it again with If-None-Match: *, and deletes it. A server that accepts
+   * the second PUT is refused for every write and lock (ConditionalWritesUnsupportedException,
+   * naming the endpoint) before anything of the state is written; loads do not probe and keep
+   * working. The answer is cached for the store's life; a probe that fails with an I/O error is
+   * not an answer and runs again next time. Cost: three requests, once per instance.
    *
    * THE FIRST COMMIT. A state that does not exist yet, or that exists only as a state.json at the
    * user's key (uploaded by hand or written by Go-FTL2: imported as the base, with its own serial,
@@ -196,7 +235,7 @@ public final class S3Backend implements HistoryBackend, WriteLeases {
   }
 
   private S3Backend(Builder b, S3Client client, boolean ownsClient) {
-    this.store = new S3Store(client, b.bucket, new S3Store.Sse(b.sse, b.kmsKeyId));
+    this.store = new S3Store(client, b.bucket, new S3Store.Sse(b.sse, b.kmsKeyId), b.key + ".infrastate/");
     this.ownsClient = ownsClient;
     this.key = b.key;
     this.dir = b.key + ".infrastate/";
@@ -648,13 +687,16 @@ public final class S3Backend implements HistoryBackend, WriteLeases {
    * writer created that serial first. After the commit, writes the readable copy and (every K
    * versions) a checkpoint; their failure is logged, not thrown, since the version is durable.
    *
-   * @throws BackendException if the request fails; when the commit's outcome is unknown (the
-   *     connection broke after sending it) the message says so, and the next load finds out
+   * @throws ConditionalWritesUnsupportedException if the server ignores {@code If-None-Match}
+   * @throws CommitOutcomeUnknownException if the reply to the commit was lost and reading the record
+   *     back failed too, so that whether this write is stored cannot be known
+   * @throws BackendException if the request fails; nothing was stored
    */
   @Override
   public SaveResult save(SaveRequest request) {
     checkOpen();
     Objects.requireNonNull(request, "request");
+    store.requireConditionalWrites(); // once per backend: a server that ignores If-None-Match is refused
     VersionToken expected = request.expected();
     Snapshot next = request.snapshot();
     long serial = next.metadata().serial();
@@ -672,23 +714,18 @@ public final class S3Backend implements HistoryBackend, WriteLeases {
         return refused.get();
       }
     }
-    String commit = UUID.randomUUID().toString();
+    String commit = request.writeId();
     LogRecord.Encoded enc = encode(request, commit, first);
     String k = logKey(serial);
-    Optional<String> created;
+    boolean mine;
     try {
-      created = store.putIfAbsent(k, enc.bytes(), Map.of());
+      mine = store.putIfAbsent(k, enc.bytes(), Map.of()).isPresent() || isOwnCommit(k, commit, serial, null);
+    } catch (ConditionalWritesUnsupportedException e) {
+      throw e;
     } catch (BackendException e) {
-      Optional<LogRecord> mine = ownCommit(k, commit);
-      if (mine.isEmpty()) {
-        throw new BackendException(
-            "Could not commit version " + serial + " of " + location + ": " + e.getMessage() + " The commit"
-                + " may or may not have been stored; loading the state again shows whether it was (its"
-                + " record is " + store.uri(k) + ").", e, true);
-      }
-      created = Optional.of("");
+      mine = resolveLostReply(k, enc, serial, e);
     }
-    if (created.isEmpty() && ownCommit(k, commit).isEmpty()) {
+    if (!mine) {
       LOG.debug("Conflict committing serial {} of {}", serial, location);
       return new SaveResult.Conflict(Optional.of(currentAfter(expected)));
     }
@@ -698,19 +735,109 @@ public final class S3Backend implements HistoryBackend, WriteLeases {
     return new SaveResult.Saved(saved.token());
   }
 
-  /** Reads a record back to see whether this writer's commit is the one stored (after a lost reply). */
-  private Optional<LogRecord> ownCommit(String k, String commit) {
+  /**
+   * Decides a commit whose PUT failed: the request may have been stored with its reply lost. A
+   * request that never reached the server (connection refused) stored nothing. Otherwise the
+   * record at its serial is read back: this write's id there means it was stored; another write's
+   * means it can never be (the key is create-only); no record means it was not, and the same PUT is
+   * sent once more (create-only, so an original that arrives late cannot make a second version).
+   *
+   * @return whether the version is this write's; false: another writer's, a conflict
+   * @throws CommitOutcomeUnknownException if the server cannot tell
+   * @throws BackendException if the request never reached the server: nothing was stored
+   */
+  private boolean resolveLostReply(String k, LogRecord.Encoded enc, long serial, BackendException failure) {
+    if (neverSent(failure)) {
+      throw new BackendException("Could not commit version " + serial + " of " + location + ": "
+          + failure.getMessage() + " The server was not reached, so nothing was stored.", failure, true);
+    }
+    String commit = enc.record().commit();
+    LOG.warn("The reply to the commit of version {} of {} was lost ({}); reading {} back to see whether it is"
+        + " stored", serial, location, failure.getMessage(), store.uri(k));
     try {
-      Optional<S3Store.Blob> b = store.get(k);
-      if (b.isEmpty()) {
-        return Optional.empty();
+      Optional<S3Store.Blob> stored = store.get(k);
+      if (stored.isPresent()) {
+        return isOwnCommit(k, commit, serial, stored.get());
       }
-      LogRecord r = LogRecord.decode(b.get().content(), store.uri(k), "");
-      return commit.equals(r.commit()) ? Optional.of(r) : Optional.empty();
+      return store.putIfAbsent(k, enc.bytes(), Map.of()).isPresent() || isOwnCommit(k, commit, serial, null);
+    } catch (CommitOutcomeUnknownException e) {
+      throw e;
     } catch (BackendException e) {
-      return Optional.empty();
+      e.addSuppressed(failure);
+      throw new CommitOutcomeUnknownException(location, serial, commit, "the reply to PUT " + store.uri(k)
+          + " was lost (" + failure.getMessage() + ") and reading it back failed (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /**
+   * Whether a failure happened before the request reached the server: the last attempt could not
+   * connect, and every earlier attempt of the SDK's own retries (recorded as suppressed
+   * exceptions, by message only) could not either. Anything else may have reached it.
+   */
+  static boolean neverSent(Throwable e) {
+    boolean refused = false;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      refused |= t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException;
+      for (Throwable earlier : t.getSuppressed()) {
+        if (!couldNotConnect(String.valueOf(earlier.getMessage()))) {
+          return false;
+        }
+      }
+    }
+    return refused;
+  }
+
+  private static boolean couldNotConnect(String message) {
+    String m = message.toLowerCase(java.util.Locale.ROOT);
+    return m.contains("connection refused") || m.contains("connect timed out") || m.contains("unknownhost")
+        || m.contains("unknown host") || m.contains("name or service not known");
+  }
+
+  /**
+   * Whether the record at {@code k} is this write's commit (the server refused the PUT because it
+   * exists: maybe the SDK's own retry of a request whose reply was lost, or a late original).
+   *
+   * @param stored the record if already read, or null to read it
+   * @throws CommitOutcomeUnknownException if it cannot be read
+   */
+  private boolean isOwnCommit(String k, String commit, long serial, S3Store.Blob stored) {
+    S3Store.Blob b = stored;
+    if (b == null) {
+      try {
+        Optional<S3Store.Blob> got = store.get(k);
+        if (got.isEmpty()) {
+          return false; // deleted meanwhile (pruned): certainly not a new commit of ours
+        }
+        b = got.get();
+      } catch (BackendException e) {
+        throw new CommitOutcomeUnknownException(location, serial, commit, "the server refused to create " + store.uri(k)
+            + " because it exists, and reading it back to see whether it is this write's (after a lost reply)"
+            + " failed (" + e.getMessage() + ")", e);
+      }
+    }
+    try {
+      return commit.equals(LogRecord.decode(b.content(), store.uri(k), "").commit());
     } catch (io.infrastate.StateException e) {
-      return Optional.empty(); // damaged: certainly not ours; the conflict path reports it
+      return false; // damaged: certainly not ours; the conflict path reports it
+    }
+  }
+
+  /**
+   * Whether version {@code serial} was committed by the write with this id: its log record names
+   * the id. One GET (none if the record is cached).
+   *
+   * @throws BackendException if the record cannot be read
+   */
+  @Override
+  public boolean committedBy(long serial, String writeId) {
+    checkOpen();
+    if (serial < 1) {
+      return false;
+    }
+    try {
+      return writeId.equals(record(serial).commit());
+    } catch (Vanished v) {
+      return false;
     }
   }
 

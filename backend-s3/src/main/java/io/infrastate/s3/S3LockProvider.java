@@ -83,7 +83,7 @@ public final class S3LockProvider extends AbstractLockProvider {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(bucket, "bucket");
     Objects.requireNonNull(prefix, "prefix");
-    return new S3LockProvider(new S3Store(client, bucket, S3Store.Sse.NONE), prefix, options);
+    return new S3LockProvider(new S3Store(client, bucket, S3Store.Sse.NONE, prefix), prefix, options);
   }
 
   private String key(String name) {

@@ -31,6 +31,8 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * <p>Instances are immutable and thread-safe (the {@link S3Client} is).
  */
 final class S3Store {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(S3Store.class);
+
   /** An object's content and what identifies that content. */
   record Blob(byte[] content, String etag, Map<String, String> metadata) {}
 
@@ -43,16 +45,25 @@ final class S3Store {
   private final S3Client client;
   private final String bucket;
   private final Sse sse;
+  /** Where the conditional-write probe creates its short-lived objects (a unique name is appended). */
+  private final String probePrefix;
+  /** Whether the server refused a create-only PUT of an existing key; null until checked. */
+  private volatile Boolean conditionalWrites;
 
   /** Server-side encryption for every object written. */
   record Sse(ServerSideEncryption algorithm, String kmsKeyId) {
     static final Sse NONE = new Sse(null, null);
   }
 
-  S3Store(S3Client client, String bucket, Sse sse) {
+  /**
+   * @param probePrefix the key prefix of the objects the conditional-write probe creates and
+   *     deletes again, beside what this store is used for
+   */
+  S3Store(S3Client client, String bucket, Sse sse, String probePrefix) {
     this.client = client;
     this.bucket = bucket;
     this.sse = sse;
+    this.probePrefix = probePrefix;
   }
 
   S3Client client() {
@@ -102,7 +113,60 @@ final class S3Store {
    * @return the new ETag, or empty if an object already exists
    */
   Optional<String> putIfAbsent(String key, byte[] content, Map<String, String> metadata) {
+    requireConditionalWrites();
     return putConditional(key, content, metadata, "*", null);
+  }
+
+  /**
+   * Checks once per store that the server refuses a create-only PUT ({@code If-None-Match: *}) of
+   * an object that already exists: a probe object is created, created again under that
+   * condition, and deleted. The answer is kept (a failed request is not an answer: the next call
+   * probes again).
+   *
+   * @throws ConditionalWritesUnsupportedException if the server accepted the second PUT
+   * @throws BackendException if a probe request failed
+   */
+  void requireConditionalWrites() {
+    Boolean known = conditionalWrites;
+    if (known == null) {
+      synchronized (this) {
+        known = conditionalWrites;
+        if (known == null) {
+          known = probeConditionalWrites();
+          conditionalWrites = known;
+        }
+      }
+    }
+    if (!known) {
+      throw new ConditionalWritesUnsupportedException(server(), bucket);
+    }
+  }
+
+  private boolean probeConditionalWrites() {
+    String key = probePrefix + "conditional-write-probe-" + java.util.UUID.randomUUID();
+    byte[] body = "{\"probe\": \"If-None-Match\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    put(key, body, Map.of()); // if this fails, nothing was created
+    try {
+      boolean accepted = putConditional(key, body, Map.of(), "*", null).isPresent();
+      if (accepted) {
+        LOG.error("The S3 server {} accepted a create-only PUT of the existing object {}: it ignores"
+            + " If-None-Match, so infrastate will not write to it", server(), uri(key));
+      }
+      return !accepted;
+    } finally {
+      try {
+        delete(key);
+      } catch (BackendException e) {
+        LOG.warn("Could not delete the probe object {}: {}; delete it by hand", uri(key), e.getMessage());
+      }
+    }
+  }
+
+  /** The server this store talks to, for messages: the endpoint, or AWS S3 and its region. */
+  String server() {
+    var config = client.serviceClientConfiguration();
+    return config.endpointOverride().map(java.net.URI::toString)
+        .orElseGet(() -> "AWS S3" + (config.region() == null ? "" : " (" + config.region().id() + ")"));
   }
 
   /**

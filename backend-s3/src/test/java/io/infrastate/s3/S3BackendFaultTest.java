@@ -2,18 +2,24 @@ package io.infrastate.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.infrastate.AuditEntry;
 import io.infrastate.BackendException;
+import io.infrastate.CommitOutcomeUnknownException;
 import io.infrastate.CorruptStateException;
 import io.infrastate.HostState;
+import io.infrastate.ResourceState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
+import io.infrastate.Transaction;
 import io.infrastate.testkit.JvmProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -91,8 +97,9 @@ class S3BackendFaultTest {
       server.stop();
       assertThatThrownBy(() -> state.addHost(host("web02")))
           .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.retryable()).isTrue())
+          .isNotInstanceOf(CommitOutcomeUnknownException.class)
           .hasMessageContaining("log/00000000000000000002.json")
-          .hasMessageContaining("may or may not");
+          .hasMessageContaining("nothing was stored");
       assertThat(state.hasHost("web02")).isFalse();
       server.restart();
       assertThat(logSerials()).containsExactly(1L);
@@ -129,17 +136,22 @@ class S3BackendFaultTest {
         server.stop();
         throw SdkClientException.create("connection reset", new java.io.IOException("Connection reset"));
       });
-      assertThatThrownBy(() -> state.addHost(host("web03")))
-          .isInstanceOfSatisfying(BackendException.class, e -> assertThat(e.retryable()).isTrue())
-          .hasMessageContaining("may or may not have been stored")
-          .hasMessageContaining("log/00000000000000000003.json");
+      CommitOutcomeUnknownException unknown = catchThrowableOfType(
+          () -> state.addHost(host("web03")), CommitOutcomeUnknownException.class);
+      assertThat(unknown).isNotNull();
+      assertThat(unknown.retryable()).isTrue();
+      assertThat(unknown.serial()).isEqualTo(3);
+      assertThat(unknown.location()).isEqualTo(b.location());
+      assertThat(unknown).hasMessageContaining("is unknown").hasMessageContaining("may or may not be stored")
+          .hasMessageContaining("log/00000000000000000003.json").hasMessageContaining(unknown.writeId());
       assertThat(state.hasHost("web03")).isFalse(); // not published: the outcome was unknown
 
       server.restart();
       assertThat(logSerials()).containsExactly(1L, 2L, 3L);
       assertThat(copySerial()).isEqualTo("2"); // the copy lags the commit that lost its reply
-      // the caller retries: the handle reloads, finds web03 stored, and commits no duplicate
-      state.refresh();
+      assertThat(b.committedBy(3, unknown.writeId())).isTrue(); // the record names the write
+      // the caller retries with the exception: the handle finds web03 stored and commits no duplicate
+      state.addHost(host("web03"), AuditEntry.DEFAULT.retrying(unknown));
       assertThat(state.getHost("web03")).isPresent();
       try (S3Backend fresh = backend(raw); State check = State.load(fresh, options())) {
         assertThat(check.allHosts()).extracting(HostState::name).containsExactly("web01", "web02", "web03");
@@ -165,6 +177,102 @@ class S3BackendFaultTest {
       try (S3Backend fresh = backend(raw)) {
         assertThat(fresh.load().orElseThrow().snapshot()).isEqualTo(state.snapshot());
       }
+    }
+  }
+
+  static final String COUNTER = "counter:deploys";
+
+  /** Increments a counter: a change that must never be applied twice. */
+  static final Consumer<Transaction> COUNT_DEPLOY = tx -> {
+    ResourceState c = tx.getResource(COUNTER).orElseThrow();
+    tx.addResource(COUNTER, c.withData("count", ((Number) c.data().get("count")).longValue() + 1));
+  };
+
+  static long count(State state) {
+    return ((Number) state.getResource(COUNTER).orElseThrow().data().get("count")).longValue();
+  }
+
+  /** The snippet of CommitOutcomeUnknownException's documentation, as written there. */
+  static void countADeploy(State state, Runnable storageComesBack) {
+    Consumer<Transaction> countDeploy = COUNT_DEPLOY;
+    try {
+      state.update(AuditEntry.of("count a deploy"), countDeploy);
+    } catch (CommitOutcomeUnknownException e) {
+      storageComesBack.run();
+      // later, once storage answers again: counts once, whether or not the first write was stored
+      state.update(AuditEntry.of("count a deploy").retrying(e), countDeploy);
+    }
+  }
+
+  void startCounter(State state) {
+    state.addResource(COUNTER, ResourceState.builder("counter", "deploys").data("count", 0).build());
+  }
+
+  boolean restarted;
+
+  Runnable restart() {
+    return () -> {
+      restarted = true;
+      try {
+        server.restart();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+  }
+
+  @Test
+  void aRetryAfterAnUnknownOutcomeThatWasStoredCountsOnce() throws Exception {
+    FaultInterceptor fault = new FaultInterceptor();
+    try (S3Client client = server.client(fault); S3Backend b = backend(client); State state = State.load(b, options())) {
+      startCounter(state);
+      fault.arm("PUT", "/log/", () -> { // stored, then the server goes away before the reply arrives
+        server.stop();
+        throw SdkClientException.create("connection reset", new java.io.IOException("Connection reset"));
+      });
+      countADeploy(state, restart());
+      assertThat(restarted).as("the first write's outcome was unknown").isTrue();
+      assertThat(count(state)).isEqualTo(1);
+      assertThat(logSerials()).containsExactly(1L, 2L); // the retry stored nothing
+    }
+    try (S3Backend fresh = backend(raw); State check = State.load(fresh, options())) {
+      assertThat(count(check)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aRetryAfterAnUnknownOutcomeThatWasNotStoredCountsOnce() throws Exception {
+    FaultInterceptor fault = new FaultInterceptor();
+    try (S3Client client = server.client(fault); S3Backend b = backend(client); State state = State.load(b, options())) {
+      startCounter(state);
+      fault.armBeforeSending("PUT", "/log/", () -> { // the request never arrives, and the server goes away
+        server.stop();
+        throw SdkClientException.create("read timed out", new java.net.SocketTimeoutException("Read timed out"));
+      });
+      countADeploy(state, restart());
+      assertThat(restarted).as("the first write's outcome was unknown").isTrue();
+      assertThat(count(state)).isEqualTo(1);
+      assertThat(logSerials()).containsExactly(1L, 2L);
+    }
+    try (S3Backend fresh = backend(raw); State check = State.load(fresh, options())) {
+      assertThat(count(check)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aLostReplyWhileAnotherWriterTookTheSerialIsAConflictAndTheChangeIsAppliedOnce() throws Exception {
+    FaultInterceptor fault = new FaultInterceptor();
+    try (S3Client client = server.client(fault); S3Backend b = backend(client); State state = State.load(b, options())) {
+      startCounter(state);
+      fault.armBeforeSending("PUT", "/log/", () -> { // another machine commits serial 2 meanwhile
+        try (S3Backend other = backend(raw); State them = State.load(other, options())) {
+          them.update(AuditEntry.of("count a deploy"), COUNT_DEPLOY);
+        }
+        throw SdkClientException.create("read timed out", new java.net.SocketTimeoutException("Read timed out"));
+      });
+      state.update(AuditEntry.of("count a deploy"), COUNT_DEPLOY); // resolved: not ours, so re-applied on 2
+      assertThat(count(state)).isEqualTo(2);
+      assertThat(logSerials()).containsExactly(1L, 2L, 3L);
     }
   }
 

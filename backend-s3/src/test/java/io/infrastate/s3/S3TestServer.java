@@ -27,11 +27,13 @@ final class S3TestServer implements AutoCloseable {
   static final String REGION = "us-east-1";
 
   private final BlobStore store;
+  private final AuthenticationType authentication;
   private S3Proxy proxy;
   private int port;
 
-  private S3TestServer(BlobStore store) {
+  private S3TestServer(BlobStore store, AuthenticationType authentication) {
     this.store = store;
+    this.authentication = authentication;
   }
 
   /**
@@ -40,7 +42,19 @@ final class S3TestServer implements AutoCloseable {
    * @return the running server
    */
   static S3TestServer start() throws Exception {
-    S3TestServer s = new S3TestServer(BlobStores.create("transient", new Properties()));
+    S3TestServer s = new S3TestServer(BlobStores.create("transient", new Properties()), AuthenticationType.AWS_V2_OR_V4);
+    s.startOn(0);
+    return s;
+  }
+
+  /**
+   * Starts a server that checks no signatures, for tests that put a proxy in front of it which
+   * changes signed headers (as a server that ignores them would).
+   *
+   * @return the running server
+   */
+  static S3TestServer startWithoutAuthentication() throws Exception {
+    S3TestServer s = new S3TestServer(BlobStores.create("transient", new Properties()), AuthenticationType.NONE);
     s.startOn(0);
     return s;
   }
@@ -49,7 +63,7 @@ final class S3TestServer implements AutoCloseable {
     S3Proxy p = S3Proxy.builder()
         .blobStore(store)
         .endpoint(URI.create("http://127.0.0.1:" + wantedPort))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+        .awsAuthentication(authentication, ACCESS_KEY, SECRET_KEY)
         .build();
     p.start();
     while (!"STARTED".equals(p.getState())) {

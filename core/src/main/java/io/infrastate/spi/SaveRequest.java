@@ -4,6 +4,7 @@ import io.infrastate.AuditEntry;
 import io.infrastate.Snapshot;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 
 /**
  * What {@link Backend#save(SaveRequest)} is asked to store.
@@ -13,18 +14,78 @@ import java.util.Objects;
  * @param snapshot the complete new version; its serial is the expected serial plus one
  * @param changes the changes from the expected version to this one, in order
  * @param audit who, what and why, with every default already filled in
+ * @param writeId this write's own id, the same for every attempt of one write and unique across
+ *     writes ({@link #newWriteId()}); a backend whose reply to a commit can be lost records it with
+ *     the version (S3: in the log record; Git: an {@code Infrastate-Write} trailer), so that it can
+ *     tell afterwards whether the version stored is this write's (see {@link WriteHistory})
  */
 public record SaveRequest(
-    VersionToken expected, Snapshot snapshot, List<Change> changes, AuditEntry audit) {
+    VersionToken expected, Snapshot snapshot, List<Change> changes, AuditEntry audit, String writeId) {
+  /** The longest write id accepted. */
+  public static final int MAX_WRITE_ID_LENGTH = 100;
+
   /**
    * Creates a request.
    *
    * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the write id is empty, longer than {@value
+   *     #MAX_WRITE_ID_LENGTH} characters, or holds other characters than ASCII letters, digits and
+   *     {@code - _ . :}
    */
   public SaveRequest {
     Objects.requireNonNull(expected, "expected");
     Objects.requireNonNull(snapshot, "snapshot");
     changes = List.copyOf(changes);
     Objects.requireNonNull(audit, "audit");
+    checkWriteId(writeId);
+  }
+
+  /**
+   * Creates a request with a fresh write id.
+   *
+   * @param expected the version the writer started from
+   * @param snapshot the complete new version
+   * @param changes the changes from the expected version to this one
+   * @param audit who, what and why
+   * @throws NullPointerException if an argument is null
+   */
+  public SaveRequest(VersionToken expected, Snapshot snapshot, List<Change> changes, AuditEntry audit) {
+    this(expected, snapshot, changes, audit, newWriteId());
+  }
+
+  /**
+   * A new, random write id.
+   *
+   * @return an id such as {@code 3f2a9c1e-…} (a random UUID)
+   */
+  public static String newWriteId() {
+    return UUID.randomUUID().toString();
+  }
+
+  /**
+   * Checks that a text can be a write id: it is stored in log records and commit trailers.
+   *
+   * @param writeId the id
+   * @return the id
+   * @throws NullPointerException if it is null
+   * @throws IllegalArgumentException if it is empty, too long or holds other characters than ASCII
+   *     letters, digits and {@code - _ . :}
+   */
+  public static String checkWriteId(String writeId) {
+    Objects.requireNonNull(writeId, "writeId");
+    if (writeId.isEmpty() || writeId.length() > MAX_WRITE_ID_LENGTH) {
+      throw new IllegalArgumentException("a write id must have 1 to " + MAX_WRITE_ID_LENGTH + " characters: '"
+          + (writeId.length() > MAX_WRITE_ID_LENGTH ? writeId.substring(0, MAX_WRITE_ID_LENGTH) + "…" : writeId) + "'");
+    }
+    for (int i = 0; i < writeId.length(); i++) {
+      char c = writeId.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '_' || c == '.' || c == ':';
+      if (!ok) {
+        throw new IllegalArgumentException("a write id may hold only ASCII letters, digits and - _ . : but has '"
+            + (c < 0x20 ? "\\u" + String.format("%04x", (int) c) : String.valueOf(c)) + "' at " + i);
+      }
+    }
+    return writeId;
   }
 }

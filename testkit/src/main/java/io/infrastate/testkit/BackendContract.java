@@ -24,6 +24,7 @@ import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
+import io.infrastate.spi.WriteHistory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,7 +49,9 @@ import org.junit.jupiter.api.Test;
  * two handles that stand for two processes (no lost update, conflict after the attempts run out);
  * persist-then-publish with a backend that fails (memory unchanged, storage unchanged); stop on
  * damage (unparsable, empty and foreign-lineage content is never overwritten and stays byte
- * identical); validation before write; serial increments; history when the backend keeps it; and
+ * identical); validation before write; serial increments; history when the backend keeps it;
+ * write ids when it keeps them ({@link WriteHistory}: each version names the write that made it,
+ * and a retry of that write is a no-op; otherwise a retry cannot be checked and is refused); and
  * concurrent writers through separate handles.
  *
  * <p>Each test gets fresh storage from {@link #newStorage()}; handles opened through {@link
@@ -294,6 +297,37 @@ public abstract class BackendContract<S> {
     SaveResult create = raw.save(new SaveRequest(VersionToken.absent(), stale, List.of(), new AuditEntry("t@t", "create", "")));
     assertThat(create).isInstanceOf(SaveResult.Conflict.class);
     assertThat(open(storage).metadata().serial()).isEqualTo(2);
+  }
+
+  @Test
+  void writeIdsRoundTripOrARetryIsRefusedWhereTheyAreNotKept() throws Exception {
+    S storage = newStorage();
+    State a = open(storage);
+    a.addHost(host("web01"));
+    Backend raw = track(openBackend(storage));
+    if (!(raw instanceof WriteHistory history)) {
+      // without write ids a retry after an unknown outcome cannot be checked: refused, nothing written
+      assertThatThrownBy(() -> a.addHost(host("web02"), AuditEntry.of("retry").withRetryOf("1:some-write")))
+          .isInstanceOf(BackendException.class)
+          .hasMessageContaining("keeps no write ids");
+      assertThat(open(storage).metadata().serial()).isEqualTo(1);
+      return;
+    }
+    StoredState loaded = raw.load().orElseThrow();
+    Snapshot next = loaded.snapshot().withMetadata(loaded.snapshot().metadata().withSerial(2, Instant.now()));
+    String id = SaveRequest.newWriteId();
+    assertThat(raw.save(new SaveRequest(loaded.token(), next, List.of(), new AuditEntry("t@t", "direct", ""), id)))
+        .isInstanceOf(SaveResult.Saved.class);
+    assertThat(history.committedBy(2, id)).isTrue();
+    assertThat(history.committedBy(1, id)).isFalse();
+    assertThat(history.committedBy(2, SaveRequest.newWriteId())).isFalse();
+    assertThat(history.committedBy(3, id)).isFalse(); // not stored (yet)
+    WriteHistory elsewhere = (WriteHistory) track(openBackend(storage)); // as another process sees it
+    assertThat(elsewhere.committedBy(2, id)).isTrue();
+    // a retry of that write through a handle is a no-op
+    a.addHost(host("web02"), AuditEntry.of("retry").withRetryOf("2:" + id));
+    assertThat(a.hasHost("web02")).isFalse();
+    assertThat(a.metadata().serial()).isEqualTo(2);
   }
 
   @Test
