@@ -64,7 +64,7 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * KEY                                      readable copy: the state.json of a recent version
  * KEY.infrastate/log/00000000000000000001.json         one create-only record per version
  * KEY.infrastate/log/00000000000000000002.json         (serial zero-padded to 20 digits)
- * KEY.infrastate/checkpoints/00000000000000000032.json the state.json of every K-th version
+ * KEY.infrastate/checkpoints/00000000000000000032.json the state.json of a version, every so much log
  * KEY.infrastate/locks/NAME.lock                       locks of {@link S3LockProvider}
  * KEY.infrastate/locks/NAME.lock.claims/ETAG           short-lived: one change of a lock version
  * </pre>
@@ -78,13 +78,17 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  *
  * <h2>Requests</h2>
  *
- * A write is one create-only PUT of the next record (a few hundred bytes plus the change), plus a
- * plain PUT of the readable copy while the state is at most {@link
- * Builder#readableCopyMaxBytes(long)}, plus a checkpoint every {@link
- * Builder#checkpointInterval(int)} versions. It reads nothing when nobody else wrote in between:
- * the version token names the serial this process last saw. {@link #loadIfChanged} is one LIST.
- * A cold {@link #load()} is two LISTs, one HEAD, and GETs of one checkpoint plus the records after
- * it (at most K, and decoded objects are cached by key with Caffeine, since they never change).
+ * A write is one create-only PUT of the next record (a few hundred bytes plus the change). It reads
+ * nothing when nobody else wrote in between: the version token names the serial this process last
+ * saw. The derived objects are written after the write returns, by a background thread of the
+ * backend that {@link #close()} and {@link #flushDerived()} wait for: a plain PUT of the readable
+ * copy while the state is at most {@link Builder#readableCopyMaxBytes(long)}, and a checkpoint
+ * (with the copy) once the log since the newest checkpoint is long enough ({@link
+ * Builder#checkpointBytes(long)}: a quarter of the state by default). So no write pays for the
+ * whole state, and the checkpoints' cost follows the bytes of log written. {@link #loadIfChanged}
+ * is one LIST. A cold {@link #load()} is two LISTs and GETs of one checkpoint plus the records after
+ * it (decoded objects are cached by key with Caffeine, since they never change), plus one HEAD of
+ * the copy in the background.
  *
  * <h2>Lost replies</h2>
  *
@@ -168,14 +172,25 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
    * creation leads to two "first" records; the next load reports the gap as damage rather than
    * losing either.)
    *
-   * DERIVED OBJECTS, AFTER THE COMMIT. Checkpoints (every K versions, created with
-   * If-None-Match) and the readable copy at the user's key (plain PUT, tagged with the serial in
-   * user metadata x-amz-meta-infrastate-serial) are derived from the log and written only after
-   * the commit succeeded. A failure there does not fail the write (it is durable) and is logged
-   * at WARN. A writer that dies between the commit and these steps leaves a torn sequence: log/N
-   * without checkpoint N or with a stale copy. Loading never depends on them: it uses the newest
-   * checkpoint that exists and replays a longer tail. The next full load repairs both: it creates
-   * the missing checkpoint from the replayed versions and rewrites a copy whose serial is behind.
+   * DERIVED OBJECTS, AFTER THE COMMIT, OFF THE CALLER'S PATH. Checkpoints (created with
+   * If-None-Match, named by the serial they hold) and the readable copy at the user's key (plain
+   * PUT, tagged with the serial in user metadata x-amz-meta-infrastate-serial) are derived from
+   * the log and written only after the commit succeeded, by the backend's DerivedWriter: one
+   * background thread, jobs in submission order, a copy-only job replaced by a newer one while it
+   * waits, close() waiting for all. A failure there does not fail the write (it is durable) and is
+   * logged at WARN. A checkpoint is due when the records since the newest checkpoint that this
+   * process has seen (its own writes, the records it replayed, or the tail listed by a full load
+   * with their sizes) weigh at least max(checkpointBytes, state size / 4), a record weighing its
+   * size plus 4 KiB for its GET; the count restarts when one is queued. Since checkpoints are
+   * create-only and derived, two processes that both decide on one (at different serials) only
+   * add a redundant object. A writer that dies (or exits without close) between the commit and
+   * these steps leaves a torn sequence: log/N without its checkpoint or with a stale copy. Loading
+   * never depends on them: it uses the newest checkpoint that exists and replays a longer tail. The
+   * next full load repairs both, in the background too: it queues a checkpoint of the loaded
+   * version when its listed tail is long enough and rewrites a copy whose serial (of the same
+   * lineage) is behind the loaded version (small states) or the newest checkpoint (large ones).
+   * A checkpoint that cannot be decoded or names another serial than its key stops the load with
+   * CorruptStateException naming it (it is never trusted); deleting it lets the log rebuild it.
    * Concurrent writers may also finish their copy PUTs out of order, so the copy can lag by a
    * version or two until the next write or load; it never shows an uncommitted version. A copy
    * without the tag at the user's key while a log exists was written by another tool: it is
@@ -204,12 +219,21 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
   private final String dir;
   private final String location;
   private final int checkpointInterval;
+  private final long checkpointBytes;
   private final long readableCopyMaxBytes;
   private final int retainCheckpoints;
   private final Cache<String, LogRecord> records;
   private final Cache<String, Snapshot> checkpoints;
   private final Cache<VersionKey, Snapshot> versions;
   private final AtomicBoolean warnedForeignCopy = new AtomicBoolean();
+  private final DerivedWriter derived;
+  private final Object tailLock = new Object();
+  /** The log this process has seen since the newest checkpoint: weight, records, last serial. */
+  private long tailWeight;
+  private int tailRecords;
+  private long tailThrough = -1;
+  /** The newest readable copy this backend wrote (touched by the derived writer's thread only). */
+  private VersionKey lastCopy;
   private volatile long stateBytes = -1;
   private volatile boolean closed;
 
@@ -241,6 +265,7 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     this.dir = b.key + ".infrastate/";
     this.location = "s3://" + b.bucket + "/" + b.key;
     this.checkpointInterval = b.checkpointInterval;
+    this.checkpointBytes = b.checkpointBytes;
     this.readableCopyMaxBytes = b.readableCopyMaxBytes;
     this.retainCheckpoints = b.retainCheckpoints;
     long half = Math.max(1, b.cacheMaxBytes / 2);
@@ -253,6 +278,7 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
         .weigher((String k, Snapshot s) -> weight(s))
         .build();
     this.versions = Caffeine.newBuilder().maximumSize(8).build();
+    this.derived = new DerivedWriter(location);
   }
 
   /**
@@ -333,14 +359,26 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     return "0".repeat(Math.max(0, 20 - s.length())) + s;
   }
 
+  /** A listed log record or checkpoint: its serial and size in bytes (-1 if unknown). */
+  private record Numbered(long serial, long size) {}
+
   /** The serials of the objects under a prefix, in order, skipping keys of another shape. */
   private List<Long> serials(String prefix, String startAfter, int limit) {
     List<Long> out = new ArrayList<>();
+    for (Numbered n : numbered(prefix, startAfter, limit)) {
+      out.add(n.serial());
+    }
+    return out;
+  }
+
+  /** The objects under a prefix with their serials and sizes, in order, skipping keys of another shape. */
+  private List<Numbered> numbered(String prefix, String startAfter, int limit) {
+    List<Numbered> out = new ArrayList<>();
     for (S3Store.Listed l : store.list(prefix, startAfter, limit)) {
       String name = l.key().substring(prefix.length());
       if (name.length() == 25 && name.endsWith(".json")) {
         try {
-          out.add(Long.parseLong(name.substring(0, 20)));
+          out.add(new Numbered(Long.parseLong(name.substring(0, 20)), l.size()));
           continue;
         } catch (NumberFormatException e) {
           // not ours; fall through
@@ -382,7 +420,8 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
    * the known record is no longer listed (pruned, deleted, replaced), a full load decides.
    */
   private Optional<StoredState> changedSince(S3Token known) {
-    List<Long> after = serials(logPrefix(), logKey(known.serial() - 1), Integer.MAX_VALUE);
+    List<Numbered> listed = numbered(logPrefix(), logKey(known.serial() - 1), Integer.MAX_VALUE);
+    List<Long> after = listed.stream().map(Numbered::serial).toList();
     if (after.isEmpty() || after.get(0) != known.serial()) {
       // The known record is gone (log pruned past it, deleted, or replaced): decide from scratch.
       return HistoryBackend.super.loadIfChanged(known);
@@ -400,7 +439,14 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
         tail.add(new Entry(after.get(i), record(after.get(i))));
       }
       checkContiguous(known.serial(), after);
-      Snapshot latest = replay(base, tail, null);
+      Snapshot latest = replay(base, tail);
+      boolean due = false;
+      for (Numbered n : listed.subList(1, listed.size())) {
+        due |= countLog(n.serial(), n.size());
+      }
+      if (due) {
+        derived.submit(new Derive(latest, true, false));
+      }
       return Optional.of(remember(latest));
     } catch (Vanished v) {
       return HistoryBackend.super.loadIfChanged(known);
@@ -426,7 +472,8 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
   private Optional<StoredState> loadOnce() {
     List<Long> cps = serials(checkpointPrefix(), null, Integer.MAX_VALUE);
     Long cp = cps.isEmpty() ? null : cps.get(cps.size() - 1);
-    List<Long> tail = serials(logPrefix(), cp == null ? null : logKey(cp), Integer.MAX_VALUE);
+    List<Numbered> listed = numbered(logPrefix(), cp == null ? null : logKey(cp), Integer.MAX_VALUE);
+    List<Long> tail = listed.stream().map(Numbered::serial).toList();
     if (cp == null && tail.isEmpty()) {
       return importCopy();
     }
@@ -441,7 +488,9 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     checkContiguous(firstSerial, prepend(firstSerial, tail));
     Reconstruction r = reconstruct(cp, tail, location);
     long head = r.snapshot.metadata().serial();
-    repairAfterLoad(cp, r);
+    boolean due = restartCount(head, listed);
+    // repairs off the caller's path: a checkpoint a dead writer owed, a readable copy behind
+    derived.submit(new Derive(r.snapshot, due, true));
     LOG.debug("Loaded {} at serial {} ({} records replayed)", location, head, r.replayed);
     return Optional.of(remember(r.snapshot));
   }
@@ -467,7 +516,6 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
   private static final class Reconstruction {
     Snapshot snapshot;
     int replayed;
-    Snapshot dueCheckpoint;
   }
 
   /**
@@ -504,36 +552,19 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
       base = checkpoint(cp);
     }
     Collections.reverse(walked);
-    long due = dueCheckpoint(tail.get(tail.size() - 1));
-    out.snapshot = replay(base, walked, due > (cp == null ? 0 : cp) ? out : null);
+    out.snapshot = replay(base, walked);
     out.replayed = walked.size();
     return out;
   }
 
-  /** The newest serial at or below {@code head} that should have a checkpoint, or 0. */
-  private long dueCheckpoint(long head) {
-    return head - head % checkpointInterval;
-  }
-
-  /**
-   * Applies records in order to a base version.
-   *
-   * @param capture where to keep the version at the due checkpoint serial, or null
-   */
-  private Snapshot replay(Snapshot base, List<Entry> tail, Reconstruction capture) {
+  /** Applies records in order to a base version. */
+  private Snapshot replay(Snapshot base, List<Entry> tail) {
     if (tail.isEmpty()) {
-      if (capture != null && base.metadata().serial() == dueCheckpoint(base.metadata().serial())) {
-        capture.dueCheckpoint = base;
-      }
       return base;
     }
     TreeMap<String, HostState> hosts = new TreeMap<>(base.hosts());
     TreeMap<String, ResourceState> resources = new TreeMap<>(base.resources());
     Metadata meta = base.metadata();
-    long due = capture == null ? -1 : dueCheckpoint(tail.get(tail.size() - 1).serial());
-    if (capture != null && meta.serial() == due) {
-      capture.dueCheckpoint = base;
-    }
     for (Entry e : tail) {
       LogRecord r = e.record();
       if (meta.hasLineage() && !r.lineage().equals(meta.lineage())) {
@@ -545,9 +576,6 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
       }
       r.applyTo(hosts, resources);
       meta = r.payload().metadata();
-      if (meta.serial() == due) {
-        capture.dueCheckpoint = Snapshot.of(meta, hosts, resources);
-      }
     }
     return Snapshot.of(meta, hosts, resources);
   }
@@ -586,51 +614,192 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     return new StoredState(s, new S3Token(s.metadata().serial(), s.metadata().lineage(), false, ""));
   }
 
-  /** Creates a checkpoint a dead writer owed and rewrites a readable copy that is behind. */
-  private void repairAfterLoad(Long cp, Reconstruction r) {
-    try {
-      Snapshot due = r.dueCheckpoint;
-      if (due != null && due.metadata().serial() > 0 && (cp == null || due.metadata().serial() > cp)) {
-        byte[] bytes = StateCodec.encode(due);
-        if (store.putIfAbsent(checkpointKey(due.metadata().serial()), bytes, Map.of()).isPresent()) {
-          LOG.info("Created missing checkpoint {} of {} (its writer stopped before writing it)",
-              due.metadata().serial(), location);
-        }
-        stateBytes = bytes.length;
+  // ------------------------------------------------------------------ derived objects
+
+  /** What a log record weighs beyond its bytes when deciding on a checkpoint: the request that reads it. */
+  static final long RECORD_WEIGHT = 4096;
+
+  /**
+   * Counts a log record this process has seen (written, or replayed in a refresh) towards the next
+   * checkpoint.
+   *
+   * @return whether a checkpoint is now due (the count then restarts)
+   */
+  private boolean countLog(long serial, long size) {
+    synchronized (tailLock) {
+      if (serial <= tailThrough) {
+        return false;
       }
-      long head = r.snapshot.metadata().serial();
-      Optional<S3Store.Head> copy = store.head(key);
-      String tagged = copy.map(h -> h.metadata().get(COPY_SERIAL)).orElse(null);
-      if (copy.isPresent() && tagged == null) {
-        if (warnedForeignCopy.compareAndSet(false, true)) {
-          LOG.warn("{} was written by another tool (it has no infrastate metadata) while the state is kept in"
-              + " the log under {}; it is not the state and will be replaced by the next readable copy."
-              + " To make a file the state, use State.replace.", location, logPrefix());
+      tailThrough = serial;
+      tailWeight += Math.max(0, size) + RECORD_WEIGHT;
+      tailRecords++;
+      return checkpointDue();
+    }
+  }
+
+  /**
+   * Restarts the count from a full load: {@code listed} are the records after the newest checkpoint.
+   *
+   * @return whether a checkpoint is due for the loaded version
+   */
+  private boolean restartCount(long head, List<Numbered> listed) {
+    synchronized (tailLock) {
+      tailThrough = head;
+      tailWeight = 0;
+      for (Numbered n : listed) {
+        tailWeight += Math.max(0, n.size()) + RECORD_WEIGHT;
+      }
+      tailRecords = listed.size();
+      return checkpointDue();
+    }
+  }
+
+  /** Whether the log since the newest checkpoint is long enough; if so, restarts the count. */
+  private boolean checkpointDue() {
+    long size = stateBytes;
+    long threshold = Math.max(checkpointBytes, size < 0 ? 0 : size / 4);
+    boolean due = tailRecords > 0
+        && (tailWeight >= threshold || (checkpointInterval > 0 && tailRecords >= checkpointInterval));
+    if (due) {
+      tailWeight = 0;
+      tailRecords = 0;
+    }
+    return due;
+  }
+
+  /**
+   * The derived objects owed for a version, written by {@link #derived} off the caller's path: a
+   * checkpoint, and the readable copy (checked against the stored one after a load).
+   */
+  private final class Derive implements DerivedWriter.Job {
+    private final Snapshot snapshot;
+    private final boolean checkpoint;
+    private final boolean verifyCopy;
+
+    Derive(Snapshot snapshot, boolean checkpoint, boolean verifyCopy) {
+      this.snapshot = snapshot;
+      this.checkpoint = checkpoint;
+      this.verifyCopy = verifyCopy;
+    }
+
+    @Override
+    public boolean coalescible() {
+      return !checkpoint;
+    }
+
+    @Override
+    public void run() {
+      writeDerived(this);
+    }
+  }
+
+  private void writeDerived(Derive d) {
+    Snapshot s = d.snapshot;
+    long serial = s.metadata().serial();
+    byte[] bytes = null;
+    boolean checkpointed = false;
+    if (d.checkpoint && serial > 0) {
+      try {
+        bytes = encodeState(s);
+        if (store.putIfAbsent(checkpointKey(serial), bytes, Map.of()).isPresent()) {
+          LOG.debug("Wrote checkpoint {} of {}", serial, location);
         }
+        checkpointed = true;
+        if (retainCheckpoints > 0) {
+          prune();
+        }
+      } catch (BackendException e) {
+        LOG.warn("Version {} of {} is committed, but its checkpoint could not be written: {}. The next load"
+            + " creates it.", serial, location, e.getMessage());
+      }
+    }
+    try {
+      if (d.verifyCopy) {
+        repairCopy(s, bytes, checkpointed);
         return;
       }
-      long copySerial = tagged == null ? -1 : parseSerial(tagged);
-      byte[] bytes = null;
-      if (stateBytes < 0) {
-        if (copy.isPresent() && copy.get().size() >= 0) {
-          stateBytes = copy.get().size(); // the size of a recent version: good enough to decide
-        } else {
-          bytes = StateCodec.encode(r.snapshot);
-          stateBytes = bytes.length;
-        }
+      if (stateBytes < 0 && bytes == null) {
+        bytes = encodeState(s);
       }
-      long target = isSmall() ? head : dueCheckpoint(head);
-      if (copySerial < target) {
-        if (bytes == null) {
-          bytes = StateCodec.encode(r.snapshot);
-          stateBytes = bytes.length;
-        }
-        store.put(key, bytes, copyMetadata(r.snapshot));
-        LOG.info("Rewrote the readable copy {} from serial {} to {}", location, copySerial, head);
+      if (checkpointed || isSmall()) {
+        writeCopy(s, bytes);
       }
     } catch (BackendException e) {
-      LOG.warn("Could not repair derived objects of {} after loading it: {}", location, e.getMessage());
+      LOG.warn("Version {} of {} is committed, but its readable copy could not be written: {}. The next"
+          + " write or load rewrites it.", serial, location, e.getMessage());
     }
+  }
+
+  /**
+   * After a load: rewrites a readable copy that is behind the loaded version (small states) or
+   * behind the newest checkpoint (large states; {@code checkpointed}: the loaded version has one).
+   */
+  private void repairCopy(Snapshot s, byte[] encoded, boolean checkpointed) {
+    byte[] bytes = encoded;
+    long head = s.metadata().serial();
+    Optional<S3Store.Head> copy = store.head(key);
+    String tagged = copy.map(h -> h.metadata().get(COPY_SERIAL)).orElse(null);
+    if (copy.isPresent() && tagged == null) {
+      if (warnedForeignCopy.compareAndSet(false, true)) {
+        LOG.warn("{} was written by another tool (it has no infrastate metadata) while the state is kept in"
+            + " the log under {}; it is not the state and will be replaced by the next readable copy."
+            + " To make a file the state, use State.replace.", location, logPrefix());
+      }
+      return;
+    }
+    boolean sameLineage = copy.isPresent()
+        && s.metadata().lineage().equals(copy.get().metadata().getOrDefault(COPY_LINEAGE, s.metadata().lineage()));
+    long copySerial = tagged == null || !sameLineage ? -1 : parseSerial(tagged);
+    if (stateBytes < 0) {
+      if (copy.isPresent() && copy.get().size() >= 0) {
+        stateBytes = copy.get().size(); // the size of a recent version: good enough to decide
+      } else {
+        bytes = encodeState(s);
+      }
+    }
+    long target = isSmall() || checkpointed ? head : newestCheckpointAtOrBefore(head);
+    if (copySerial < target) {
+      writeCopy(s, bytes);
+      LOG.info("Rewrote the readable copy {} from serial {} to {}", location, copySerial, head);
+    }
+  }
+
+  private long newestCheckpointAtOrBefore(long serial) {
+    long newest = -1;
+    for (long c : serials(checkpointPrefix(), null, Integer.MAX_VALUE)) {
+      if (c <= serial) {
+        newest = c;
+      }
+    }
+    return newest;
+  }
+
+  /** Writes the readable copy unless this backend already wrote a newer one of the same lineage. */
+  private void writeCopy(Snapshot s, byte[] encoded) {
+    VersionKey v = new VersionKey(s.metadata().lineage(), s.metadata().serial());
+    VersionKey last = lastCopy;
+    if (last != null && last.lineage().equals(v.lineage()) && last.serial() > v.serial()) {
+      return;
+    }
+    store.put(key, encoded != null ? encoded : encodeState(s), copyMetadata(s));
+    lastCopy = v;
+  }
+
+  private byte[] encodeState(Snapshot s) {
+    byte[] bytes = StateCodec.encode(s);
+    stateBytes = bytes.length;
+    return bytes;
+  }
+
+  /**
+   * Waits until the checkpoints and readable copies owed for the versions this backend has written
+   * or loaded so far are written (or have failed, which is logged at WARN). {@link #close()} does
+   * this too; call it to hand the bucket to another tool while the backend stays open.
+   *
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public void flushDerived() throws InterruptedException {
+    derived.await();
   }
 
   private static long parseSerial(String s) {
@@ -876,35 +1045,18 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     return enc;
   }
 
+  /**
+   * Queues the derived objects a committed version owes: its readable copy while the state is small,
+   * and a checkpoint once the log since the newest checkpoint is long enough.
+   */
   private void afterCommit(Snapshot next, LogRecord.Encoded enc) {
     long serial = next.metadata().serial();
-    boolean checkpointDue = serial % checkpointInterval == 0;
     if (enc.record().kind() == LogRecord.Kind.DELTA && stateBytes >= 0) {
       stateBytes += enc.bytes().length; // an upper bound of the growth, until the next full encoding
     }
-    byte[] full = null;
-    try {
-      if (stateBytes < 0 || isSmall() || checkpointDue) {
-        full = StateCodec.encode(next);
-        stateBytes = full.length;
-      }
-      if (full != null && (isSmall() || checkpointDue)) {
-        store.put(key, full, copyMetadata(next));
-      }
-    } catch (BackendException e) {
-      LOG.warn("Version {} of {} is committed, but its readable copy could not be written: {}. The next"
-          + " write or load rewrites it.", serial, location, e.getMessage());
-    }
-    if (checkpointDue) {
-      try {
-        store.putIfAbsent(checkpointKey(serial), full, Map.of());
-        if (retainCheckpoints > 0) {
-          prune();
-        }
-      } catch (BackendException e) {
-        LOG.warn("Version {} of {} is committed, but its checkpoint could not be written: {}. The next load"
-            + " creates it.", serial, location, e.getMessage());
-      }
+    boolean due = countLog(serial, enc.bytes().length);
+    if (due || stateBytes < 0 || isSmall()) {
+      derived.submit(new Derive(next, due, false));
     }
   }
 
@@ -1030,6 +1182,7 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
       return;
     }
     closed = true;
+    derived.close();
     if (ownsClient) {
       store.client().close();
     }
@@ -1070,7 +1223,8 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     private String profile;
     private ServerSideEncryption sse;
     private String kmsKeyId;
-    private int checkpointInterval = 32;
+    private int checkpointInterval;
+    private long checkpointBytes = 64 * 1024;
     private long readableCopyMaxBytes = 256 * 1024;
     private int retainCheckpoints;
     private long cacheMaxBytes = 64L * 1024 * 1024;
@@ -1205,8 +1359,9 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     }
 
     /**
-     * Every how many versions a checkpoint (the whole state.json) is written, so that a load reads
-     * one checkpoint and at most this many records. Default 32.
+     * The most versions between two checkpoints, in addition to the size rule of {@link
+     * #checkpointBytes(long)}, for callers who want cold loads to read at most this many records.
+     * By default there is no such limit: checkpoints follow the size of the log.
      *
      * @param versions at least 1
      * @return this builder
@@ -1216,6 +1371,24 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
         throw new IllegalArgumentException("checkpointInterval must be at least 1: " + versions);
       }
       this.checkpointInterval = versions;
+      return this;
+    }
+
+    /**
+     * How much log makes a checkpoint due, at least: a checkpoint (the whole state.json) is written
+     * once the records since the newest one weigh this much or a quarter of the state, whichever is
+     * more, each record weighing its size plus 4 KiB for the request
+     * that reads it. The cost of checkpoints thus stays proportional to the log written, and a cold
+     * load reads at most about 1.25 times the state. Default 64 KiB (about 14 small records).
+     *
+     * @param bytes at least 1
+     * @return this builder
+     */
+    public Builder checkpointBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("checkpointBytes must be at least 1: " + bytes);
+      }
+      this.checkpointBytes = bytes;
       return this;
     }
 

@@ -27,7 +27,9 @@ import java.util.Set;
  *   profile=NAME                      credentials from this profile (default: the SDK's chain)
  *   sse=AES256|aws:kms                server-side encryption for every object written
  *   kmsKeyId=ID                       KMS key for sse=aws:kms (default: the bucket's AWS-managed key)
- *   checkpointInterval=32             versions between checkpoints
+ *   checkpointBytes=65536             log (bytes, 4 KiB per record) that makes a checkpoint due,
+ *                                     or a quarter of the state if that is more
+ *   checkpointInterval=N              at most N versions between checkpoints (default: no limit)
  *   readableCopyMaxBytes=262144       rewrite the readable copy on every write up to this size
  *   retainCheckpoints=0               prune history, keeping this many checkpoints (0: keep all)
  * </pre>
@@ -41,7 +43,7 @@ import java.util.Set;
  */
 public final class S3BackendProvider implements BackendProvider {
   private static final Set<String> PARAMS = Set.of(
-      "region", "endpoint", "pathstyle", "profile", "sse", "kmskeyid", "checkpointinterval",
+      "region", "endpoint", "pathstyle", "profile", "sse", "kmskeyid", "checkpointinterval", "checkpointbytes",
       "readablecopymaxbytes", "retaincheckpoints");
 
   /** Creates the provider (for {@link java.util.ServiceLoader}). */
@@ -101,6 +103,7 @@ public final class S3BackendProvider implements BackendProvider {
           case "sse" -> sse = value;
           case "kmskeyid" -> kms = value;
           case "checkpointinterval" -> b.checkpointInterval(Integer.parseInt(value));
+          case "checkpointbytes" -> b.checkpointBytes(Long.parseLong(value));
           case "readablecopymaxbytes" -> b.readableCopyMaxBytes(Long.parseLong(value));
           case "retaincheckpoints" -> b.retainCheckpoints(Integer.parseInt(value));
           default -> throw new UnknownBackendException("Unknown parameter '" + name + "' in " + shown

@@ -9,14 +9,14 @@
  * <pre>
  * s3://BUCKET/KEY                                   readable copy (state.json of a recent version)
  * s3://BUCKET/KEY.infrastate/log/SERIAL.json        one record per version (20-digit serial)
- * s3://BUCKET/KEY.infrastate/checkpoints/SERIAL.json state.json of every K-th version
+ * s3://BUCKET/KEY.infrastate/checkpoints/SERIAL.json state.json of a version, every so much log
  * s3://BUCKET/KEY.infrastate/locks/NAME.lock        locks (LockInfo JSON)
  * </pre>
  *
  * <h2>URI</h2>
  *
  * {@code s3://BUCKET/KEY?region=…&endpoint=…&pathStyle=true&profile=…&sse=AES256|aws:kms&kmsKeyId=…
- * &checkpointInterval=32&readableCopyMaxBytes=262144&retainCheckpoints=0}; see {@link
+ * &checkpointBytes=65536&readableCopyMaxBytes=262144&retainCheckpoints=0}; see {@link
  * io.infrastate.s3.S3BackendProvider}. Design notes on concurrency and crashes are at the top of
  * {@link io.infrastate.s3.S3Backend}'s source.
  */

@@ -33,6 +33,7 @@ class S3BackendContractTest extends BackendContract<S3BackendContractTest.Storag
   static S3TestServer server;
   static S3Client client;
   static String bucket;
+  final java.util.List<S3Backend> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -54,11 +55,14 @@ class S3BackendContractTest extends BackendContract<S3BackendContractTest.Storag
 
   @Override
   protected Backend openBackend(Storage storage) {
-    return S3Backend.builder().client(client).bucket(storage.bucket()).key(storage.key()).build();
+    S3Backend b = S3Backend.builder().client(client).bucket(storage.bucket()).key(storage.key()).build();
+    opened.add(b);
+    return b;
   }
 
   @Override
   protected void writeRaw(Storage storage, byte[] content) {
+    flushDerived(); // what is written by hand comes after the derived objects of earlier writes
     String logPrefix = storage.key() + ".infrastate/log/";
     List<S3Object> log = client.listObjectsV2(ListObjectsV2Request.builder().bucket(storage.bucket()).prefix(logPrefix).build()).contents();
     if (!log.isEmpty()) {
@@ -71,8 +75,21 @@ class S3BackendContractTest extends BackendContract<S3BackendContractTest.Storag
     client.putObject(PutObjectRequest.builder().bucket(storage.bucket()).key(storage.key()).build(), RequestBody.fromBytes(content));
   }
 
+  /** Waits for the readable copies and checkpoints the opened backends write in the background. */
+  private void flushDerived() {
+    try {
+      for (S3Backend b : opened) {
+        b.flushDerived();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Override
   protected Optional<byte[]> readRaw(Storage storage) {
+    flushDerived();
     try {
       return Optional.of(client.getObjectAsBytes(GetObjectRequest.builder().bucket(storage.bucket()).key(storage.key()).build()).asByteArray());
     } catch (NoSuchKeyException e) {

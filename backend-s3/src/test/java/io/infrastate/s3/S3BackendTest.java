@@ -24,6 +24,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,6 +124,7 @@ class S3BackendTest {
           "\"reason\":\"OPS-7\"", "\"web02\"", "\"linode:1\"").doesNotContain("\"web01\"");
       assertThat(third).contains("\"removed_hosts\":[\"web01\"]").doesNotContain("\"web02\"");
 
+      b.flushDerived(); // the copy is written in the background
       ResponseBytes<GetObjectResponse> copy = get(key);
       assertThat(copy.asByteArray()).isEqualTo(StateCodec.encode(state.snapshot()));
       assertThat(copy.response().metadata()).containsEntry("infrastate-serial", "3")
@@ -137,8 +140,10 @@ class S3BackendTest {
           tx.addHost(host(String.format("host%03d", i)));
         }
       });
+      b.flushDerived();
       counter.clear();
       state.addHost(host("web-new"));
+      b.flushDerived(); // the copy is written in the background, after the commit
       List<CountingInterceptor.Sent> sent = counter.take();
       assertThat(sent).extracting(CountingInterceptor.Sent::method).containsExactly("PUT", "PUT");
       CountingInterceptor.Sent commit = sent.get(0);
@@ -158,14 +163,81 @@ class S3BackendTest {
       for (int i = 1; i <= 3; i++) {
         state.addHost(host("seed" + i));
       }
+      b.flushDerived();
       counter.clear();
       state.addHost(host("x4")); // serial 4: checkpoint and copy
+      b.flushDerived();
       assertThat(counter.take()).extracting(s -> s.method() + " " + s.path().substring(s.path().lastIndexOf('/') + 1))
-          .containsExactly("PUT 00000000000000000004.json", "PUT state.json", "PUT 00000000000000000004.json");
+          .containsExactly("PUT 00000000000000000004.json", "PUT 00000000000000000004.json", "PUT state.json");
       state.addHost(host("x5")); // serial 5: the commit alone
+      b.flushDerived();
       assertThat(counter.take()).hasSize(1);
       assertThat(get(key).response().metadata()).containsEntry("infrastate-serial", "4");
       assertThat(keys("checkpoints")).containsExactly("00000000000000000004.json");
+    }
+  }
+
+  @Test
+  void derivedObjectsAreWrittenAfterTheWriteReturnsAndCloseWaitsForThem() throws Exception {
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
+    software.amazon.awssdk.core.interceptor.ExecutionInterceptor holdFirstCopy =
+        new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+          @Override
+          public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
+              software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            var r = context.httpRequest();
+            if (r.method().name().equals("PUT") && r.encodedPath().endsWith("/" + key) && armed.compareAndSet(true, false)) {
+              held.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        };
+    try (S3Client client = server.client(holdFirstCopy)) {
+      try (S3Backend b = S3Backend.builder().client(client).bucket(bucket).key(key).checkpointInterval(2).build();
+          State state = State.load(b, options())) {
+        try {
+          state.addHost(host("h1")); // serial 1: committed; the PUT of its copy is held in the background
+          assertThat(held.await(60, TimeUnit.SECONDS)).isTrue();
+          state.addHost(host("h2")); // serial 2: returns although the copy of 1 is still held
+          state.addHost(host("h3"));
+          assertThat(keys("log")).hasSize(3);
+          assertThat(keys("checkpoints")).isEmpty(); // checkpoint 2 waits behind the held copy
+          assertThat(raw.listObjectsV2(r -> r.bucket(bucket).prefix(key)).contents())
+              .extracting(S3Object::key).doesNotContain(key);
+        } finally {
+          release.countDown();
+        }
+      } // close() waits for the queued derived objects
+    }
+    assertThat(keys("checkpoints")).containsExactly("00000000000000000002.json");
+    assertThat(get(key).response().metadata()).containsEntry("infrastate-serial", "3");
+  }
+
+  @Test
+  void checkpointsFollowTheBytesOfLogNotTheNumberOfVersions() throws Exception {
+    try (S3Backend b = backend(x -> x.checkpointBytes(40_000)); State state = State.load(b, options())) {
+      for (int i = 1; i <= 3; i++) {
+        state.addHost(host("small" + i)); // about 5 KB each with the weight of its request
+      }
+      b.flushDerived();
+      assertThat(keys("checkpoints")).isEmpty();
+      state.addHost(HostState.builder("big").address("10.9.9.9").var("blob", "x".repeat(40_000)).build());
+      b.flushDerived();
+      assertThat(keys("checkpoints")).containsExactly("00000000000000000004.json"); // one record, 40 KB
+      for (int i = 5; i <= 7; i++) {
+        state.addHost(host("small" + i));
+      }
+      b.flushDerived();
+      assertThat(keys("checkpoints")).containsExactly("00000000000000000004.json");
+      try (S3Backend cold = backend()) {
+        assertThat(cold.load().orElseThrow().snapshot()).isEqualTo(state.snapshot());
+      }
     }
   }
 
@@ -178,12 +250,16 @@ class S3BackendTest {
         S3Backend reader = backend()) {
       a.addHost(host("web01"));
       StoredState loaded = reader.load().orElseThrow();
+      writer.flushDerived();
+      reader.flushDerived();
       counter.clear();
       assertThat(reader.loadIfChanged(loaded.token())).isEmpty();
       assertThat(counter.take()).extracting(CountingInterceptor.Sent::method).containsExactly("GET");
 
       a.addHost(host("web02"));
       a.addHost(host("web03"));
+      writer.flushDerived();
+      counter.take();
       StoredState changed = reader.loadIfChanged(loaded.token()).orElseThrow();
       assertThat(changed.snapshot()).isEqualTo(a.snapshot());
       List<CountingInterceptor.Sent> sent = counter.take();
@@ -203,6 +279,7 @@ class S3BackendTest {
       for (int i = 1; i <= 10; i++) {
         state.addHost(host("h" + i));
       }
+      b.flushDerived();
       assertThat(keys("checkpoints")).containsExactly("00000000000000000004.json", "00000000000000000008.json");
       counter.clear();
       try (S3Backend cold = backend(x -> x.checkpointInterval(4))) {
@@ -267,6 +344,7 @@ class S3BackendTest {
       for (int i = 1; i <= 10; i++) {
         state.addHost(host("h" + i));
       }
+      b.flushDerived();
       assertThat(keys("checkpoints")).containsExactly("00000000000000000009.json");
       assertThat(keys("log")).containsExactly("00000000000000000009.json", "00000000000000000010.json");
       try (S3Backend cold = backend()) {
