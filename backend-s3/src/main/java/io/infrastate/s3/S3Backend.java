@@ -111,7 +111,7 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * <h2>URI</h2>
  *
  * {@code s3://BUCKET/KEY?region=R&endpoint=URL&pathStyle=true&profile=P&sse=AES256|aws:kms
- * &kmsKeyId=ID&checkpointInterval=K&readableCopyMaxBytes=N&retainCheckpoints=N}; see {@link
+ * &kmsKeyId=ID&checkpointBytes=N&checkpointInterval=K&readableCopyMaxBytes=N&retainCheckpoints=N}; see {@link
  * S3BackendProvider}. Credentials come from the AWS SDK's default chain (or the named profile),
  * never from the URI, and are never logged.
  *
@@ -853,8 +853,9 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
   /**
    * Commits a version by creating its log record with {@code If-None-Match: *}; see the class
    * documentation. Returns {@link SaveResult.Conflict} with the newer stored version when another
-   * writer created that serial first. After the commit, writes the readable copy and (every K
-   * versions) a checkpoint; their failure is logged, not thrown, since the version is durable.
+   * writer created that serial first. After the commit, queues the readable copy and (when the log
+   * since the newest checkpoint is long enough) a checkpoint for the background writer; their
+   * failure is logged, not thrown, since the version is durable.
    *
    * @throws ConditionalWritesUnsupportedException if the server ignores {@code If-None-Match}
    * @throws CommitOutcomeUnknownException if the reply to the commit was lost and reading the record
