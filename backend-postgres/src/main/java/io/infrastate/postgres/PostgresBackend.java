@@ -484,7 +484,16 @@ public final class PostgresBackend implements HistoryBackend {
       try {
         schema.writable(c);
         maybeSent = true;
-        if (write(c, req, delta, writeId) == 1) {
+        int rows;
+        try {
+          rows = write(c, req, delta, writeId);
+        } catch (SQLException e) {
+          if (!serializationFailure(e)) {
+            throw e;
+          }
+          rows = 0; // under SERIALIZABLE or REPEATABLE READ a moved head fails the statement instead
+        }
+        if (rows == 1) {
           connections.giveBack(c);
           return saved(req, delta);
         }
@@ -575,7 +584,9 @@ public final class PostgresBackend implements HistoryBackend {
   private SaveResult conflict(Connection c, SaveRequest req, String writeId, Delta delta) throws SQLException {
     c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
-      st.execute("SET LOCAL idle_in_transaction_session_timeout = '" + TURN_SERVER_TIMEOUT + "'");
+      // READ COMMITTED whatever the server's default: the turn must see the head it locked
+      st.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL idle_in_transaction_session_timeout = '"
+          + TURN_SERVER_TIMEOUT + "'");
     }
     Head head = null;
     try (PreparedStatement ps = c.prepareStatement(sqlHead)) {
@@ -760,6 +771,10 @@ public final class PostgresBackend implements HistoryBackend {
       }
     }
     return i;
+  }
+
+  private static boolean serializationFailure(SQLException e) {
+    return "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
   }
 
   private static void restoreAutoCommit(Connection c) throws SQLException {

@@ -150,6 +150,7 @@ final class Schema {
   private void createTables(Connection c) throws SQLException {
     c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
+      st.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"); // see the tables a creator before us made
       st.execute("SELECT pg_advisory_xact_lock(hashtext('infrastate schema " + name + "'))");
       for (String sql : statements(name)) {
         st.execute(sql);
