@@ -28,13 +28,13 @@ import java.util.stream.Stream;
  * (which the package creates) through {@code setpriv}. Role {@code infra} connects without a
  * password (trust); role {@link #SECRET_USER} needs {@link #SECRET_PASSWORD} (SCRAM), for the
  * credential tests. Tests skip, with a message saying what to install, only where the server
- * binaries are absent.
+ * binaries are absent. Other modules' tests use it through this module's test jar.
  */
-final class PostgresServer {
-  static final String USER = "infra";
-  static final String DATABASE = "infra";
-  static final String SECRET_USER = "guarded";
-  static final String SECRET_PASSWORD = "s3cret-pw";
+public final class PostgresServer {
+  public static final String USER = "infra";
+  public static final String DATABASE = "infra";
+  public static final String SECRET_USER = "guarded";
+  public static final String SECRET_PASSWORD = "s3cret-pw";
 
   private static PostgresServer instance;
 
@@ -53,7 +53,7 @@ final class PostgresServer {
   /**
    * The shared server, started on first call; skips the calling test if PostgreSQL is not installed.
    */
-  static synchronized PostgresServer get() {
+  public static synchronized PostgresServer get() {
     Path bin = findBin();
     assumeTrue(bin != null, "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin:"
         + " install the Debian package 'postgresql' to run the PostgreSQL backend's tests");
@@ -138,19 +138,14 @@ final class PostgresServer {
   }
 
   /** Stops the server (fast shutdown: open connections are terminated) and starts it again. */
-  synchronized void restart() throws IOException, InterruptedException {
+  public synchronized void restart() throws IOException, InterruptedException {
     pg(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-m", "fast", "stop"));
     startServer();
   }
 
-  /** Stops the server; {@link #startAgain()} brings it back. */
-  synchronized void stop() throws IOException, InterruptedException {
+  /** Stops the server (fast shutdown). */
+  public synchronized void stop() throws IOException, InterruptedException {
     pg(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-m", "fast", "stop"));
-  }
-
-  /** Starts a server stopped by {@link #stop()}. */
-  synchronized void startAgain() throws IOException, InterruptedException {
-    startServer();
   }
 
   private void stopQuietly() {
@@ -166,31 +161,31 @@ final class PostgresServer {
     }
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  Path bin() {
+  public Path bin() {
     return bin;
   }
 
   /** A JDBC URL for a database, without user or password. */
-  String jdbcUrl(String database) {
+  public String jdbcUrl(String database) {
     return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
   }
 
   /** A state URI for this server with a fresh schema of its own. */
-  String uri(String schema, String state) {
+  public String uri(String schema, String state) {
     return "postgresql://" + USER + "@127.0.0.1:" + port + "/" + DATABASE + "?schema=" + schema + "&state=" + state;
   }
 
   /** A new connection as the trusted role, for inspecting what the backend stored. */
-  Connection connect() throws SQLException {
+  public Connection connect() throws SQLException {
     return DriverManager.getConnection(jdbcUrl(DATABASE) + "?user=" + USER);
   }
 
   /** A unique schema name for one test. */
-  static String freshSchema() {
+  public static String freshSchema() {
     return "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
   }
 
