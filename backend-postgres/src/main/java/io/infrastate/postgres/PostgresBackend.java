@@ -90,8 +90,12 @@ public final class PostgresBackend implements HistoryBackend {
    * (refused, authentication) stores nothing and says so.
    *
    * CHECKPOINTS, OFF THE WRITER'S PATH. After version N commits, if N is a multiple of the
-   * checkpoint interval K, a background thread inserts its whole state.json as a checkpoint (ON
-   * CONFLICT DO NOTHING: it is derived, so any copy is the same). A writer that dies before that
+   * checkpoint interval K (larger for large states, see interval()), a background thread inserts
+   * its whole state.json as a checkpoint (ON CONFLICT DO NOTHING: it is derived, so any copy is
+   * the same), then deletes the interval checkpoints older than the one before it: the two newest
+   * serve loads, and the checkpoints of full versions, which are never deleted, serve at(serial)
+   * for older versions with a longer replay. So a state's rows grow with its changes, not with
+   * its size times its versions. A writer that dies before that
    * leaves only a longer tail: a load reads the newest checkpoint at or below the head and every
    * version after it, in one statement (one snapshot of the database, so always consistent), and
    * writes the missing checkpoint itself when the tail has grown past 2K. Damage (a gap in the
@@ -100,7 +104,8 @@ public final class PostgresBackend implements HistoryBackend {
    *
    * RETENTION (off by default: history is never rewritten unless asked). With retainVersions(R),
    * after writing a checkpoint the background thread deletes, in one statement, the checkpoints
-   * and versions older than the newest checkpoint that keeps the last R versions loadable.
+   * and versions older than the newest checkpoint that keeps the last R versions loadable; the
+   * thinning above spares that checkpoint.
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(PostgresBackend.class);
@@ -134,6 +139,7 @@ public final class PostgresBackend implements HistoryBackend {
   private final String sqlHistory;
   private final String sqlCheckpoint;
   private final String sqlPrune;
+  private final String sqlThin;
 
   /** Identifies a version across lineages. */
   private record VersionKey(String lineage, long serial) {}
@@ -179,6 +185,10 @@ public final class PostgresBackend implements HistoryBackend {
         + " WHERE state = ? ORDER BY serial DESC LIMIT ?";
     this.sqlCheckpoint = "INSERT INTO " + cps + " (state, serial, lineage, content) VALUES (?, ?, ?, ?)"
         + " ON CONFLICT DO NOTHING";
+    this.sqlThin = "DELETE FROM " + cps + " k WHERE k.state = ? AND k.serial < (SELECT max(serial) FROM " + cps
+        + " WHERE state = ? AND serial < ?) AND k.serial > coalesce((SELECT max(serial) FROM " + cps
+        + " WHERE state = ? AND serial <= ?), -1) AND NOT EXISTS (SELECT 1 FROM " + vers
+        + " v WHERE v.state = k.state AND v.serial = k.serial AND v.kind = 'full')";
     this.sqlPrune = "WITH cut AS (SELECT max(serial) AS serial FROM " + cps + " WHERE state = ? AND serial <= ?),"
         + " dv AS (DELETE FROM " + vers + " v USING cut WHERE v.state = ? AND v.serial < cut.serial)"
         + " DELETE FROM " + cps + " k USING cut WHERE k.state = ? AND k.serial < cut.serial";
@@ -259,7 +269,7 @@ public final class PostgresBackend implements HistoryBackend {
       return HistoryBackend.super.loadIfChanged(known);
     }
     Snapshot base = versions.getIfPresent(new VersionKey(known.lineage(), known.serial()));
-    long limit = known.serial() + 2L * checkpointInterval;
+    long limit = known.serial() + 2L * (base == null ? checkpointInterval : interval(base));
     Optional<Optional<StoredState>> quick = connections.run("check state '" + state + "' for changes", c -> {
       if (!schema.readable(c)) {
         return Optional.empty();
@@ -392,11 +402,22 @@ public final class PostgresBackend implements HistoryBackend {
     if (wanted >= 0 && out.snapshot().metadata().serial() != wanted) {
       return Optional.empty();
     }
-    if (wanted < 0 && tail.size() > 2 * checkpointInterval) {
+    if (wanted < 0 && tail.size() > 2L * interval(out.snapshot())) {
       Snapshot s = out.snapshot();
       background(() -> writeCheckpoint(s));
     }
     return Optional.of(out);
+  }
+
+  /**
+   * Versions between checkpoints of a state this size: the configured interval, or for a large
+   * state every (hosts + resources) / 128 versions rounded down to a power of two (so that every
+   * writer and loader agrees on the serials due), which keeps the checkpoints' share of each write
+   * near 64 KB however large the state grows.
+   */
+  long interval(Snapshot s) {
+    long bySize = Long.highestOneBit(Math.max(1, (s.hosts().size() + (long) s.resources().size()) / 128));
+    return Math.max(checkpointInterval, bySize);
   }
 
   private StoredState remember(Snapshot s) {
@@ -570,7 +591,7 @@ public final class PostgresBackend implements HistoryBackend {
     Snapshot next = req.snapshot();
     StoredState stored = remember(next);
     long serial = next.metadata().serial();
-    if (!delta.full() && serial % checkpointInterval == 0) {
+    if (!delta.full() && serial % interval(next) == 0) {
       background(() -> writeCheckpoint(next));
     }
     return new SaveResult.Saved(stored.token());
@@ -638,7 +659,7 @@ public final class PostgresBackend implements HistoryBackend {
   private StoredState currentWith(Connection c, Head head, VersionToken expected) throws SQLException {
     Snapshot base = expected.exists() ? versions.getIfPresent(new VersionKey(expected.lineage(), expected.serial())) : null;
     if (base != null && head.lineage.equals(expected.lineage()) && head.serial > expected.serial()
-        && head.serial - expected.serial() <= 2L * checkpointInterval) {
+        && head.serial - expected.serial() <= 2L * interval(base)) {
       List<Delta.Decoded> tail = new ArrayList<>();
       boolean deltas = true;
       try (PreparedStatement ps = c.prepareStatement(sqlTail)) {
@@ -716,14 +737,24 @@ public final class PostgresBackend implements HistoryBackend {
           ps.setBytes(4, Delta.text(s));
           ps.executeUpdate();
         }
+        long bound = retainVersions > 0 ? serial - retainVersions + 1 : -1;
         if (retainVersions > 0) {
           try (PreparedStatement ps = c.prepareStatement(sqlPrune)) {
             ps.setString(1, state);
-            ps.setLong(2, serial - retainVersions + 1);
+            ps.setLong(2, bound);
             ps.setString(3, state);
             ps.setString(4, state);
             ps.executeUpdate();
           }
+        }
+        // the checkpoint that retention keeps as its base (if any) survives the thinning
+        try (PreparedStatement ps = c.prepareStatement(sqlThin)) {
+          ps.setString(1, state);
+          ps.setString(2, state);
+          ps.setLong(3, serial);
+          ps.setString(4, state);
+          ps.setLong(5, bound);
+          ps.executeUpdate();
         }
         return null;
       });
@@ -996,8 +1027,11 @@ public final class PostgresBackend implements HistoryBackend {
     }
 
     /**
-     * Every how many versions a full checkpoint is written after the commit (default 64). A load
-     * reads at most this many versions after the newest checkpoint.
+     * Every how many versions a full checkpoint is written after the commit (default 64); a state
+     * of more than 128 × K hosts and resources is checkpointed every (hosts + resources) / 128
+     * versions (a power of two) instead. A load reads the newest checkpoint and the versions after
+     * it. Only the two newest checkpoints and those of full versions (the first, rollbacks,
+     * replacements) are kept.
      *
      * @param interval at least 1
      * @return this builder

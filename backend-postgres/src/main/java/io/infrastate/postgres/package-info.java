@@ -9,7 +9,7 @@
  * <pre>
  * SCHEMA.states          the head of each state: its latest serial and lineage
  * SCHEMA.versions        one row per version: audit entry, kind, change (state.json payload)
- * SCHEMA.checkpoints     the whole state.json of full versions and of every K-th version
+ * SCHEMA.checkpoints     the whole state.json of full versions and of the newest K-th versions
  * SCHEMA.locks           locks of {@link io.infrastate.postgres.PostgresLockProvider} (LockInfo JSON)
  * SCHEMA.schema_version  the schema version (1)
  * </pre>

@@ -45,8 +45,9 @@ CREATE TABLE IF NOT EXISTS :"schema".versions (
   PRIMARY KEY (state, serial)
 );
 
--- The complete state.json of every full version and of every K-th version (written after the
--- commit, off the writer's path). A load reads the newest checkpoint and the versions after it.
+-- The complete state.json of every full version and of the two newest K-th versions (written
+-- after the commit, off the writer's path). A load reads the newest checkpoint and the versions
+-- after it.
 CREATE TABLE IF NOT EXISTS :"schema".checkpoints (
   state   text NOT NULL,
   serial  bigint NOT NULL,
