@@ -122,6 +122,30 @@ class PostgresBackendTest {
   }
 
   @Test
+  void aConflictedWriterWhoseRetryFailsLetsTheOthersWriteAgain() throws Exception {
+    String schema = PostgresServer.freshSchema();
+    try (PostgresBackend a = builder(schema).build(); State first = State.load(a);
+        PostgresBackend b = builder(schema).build(); State second = State.load(b)) {
+      first.addHost(host("web01"));
+      second.refresh();
+      int[] runs = {0};
+      assertThatThrownBy(() -> first.update(tx -> {
+        if (runs[0]++ == 0) {
+          second.addHost(host("web02")); // another writer wins this version: the first conflicts
+          tx.addHost(host("web03"));
+        } else {
+          throw new IllegalStateException("the change no longer applies");
+        }
+      })).isInstanceOf(IllegalStateException.class);
+      assertThat(runs[0]).isEqualTo(2);
+      // the first writer held the head row for its retry; its turn ends and others write on
+      second.addHost(host("web04"));
+      first.addHost(host("web05"));
+      assertThat(first.allHosts()).extracting(HostState::name).containsExactly("web01", "web02", "web04", "web05");
+    }
+  }
+
+  @Test
   void retentionKeepsTheNewestVersionsLoadableAndDeletesOlderRows() throws Exception {
     String schema = PostgresServer.freshSchema();
     try (PostgresBackend backend = builder(schema).checkpointInterval(10).retainVersions(15).build();
