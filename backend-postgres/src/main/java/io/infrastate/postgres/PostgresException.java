@@ -37,7 +37,10 @@ public final class PostgresException extends BackendException {
     OTHER
   }
 
+  /** The kind of failure. */
   private final Problem problem;
+
+  /** The SQLSTATE, or empty. */
   private final String sqlState;
 
   /**
