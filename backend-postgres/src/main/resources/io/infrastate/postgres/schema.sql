@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS :"schema".states (
   written_at timestamptz NOT NULL
 );
 
--- One row per version: who, what and why, and the change. A delta's payload is a state.json
+-- One row per version: who, what and why (and the locks it was written under, with their
+-- fencing tokens, when the library records them), and the change. A delta's payload is a state.json
 -- document with the version's metadata and the hosts and resources it added or replaced; the
 -- keys it removed are in removed_hosts and removed_resources. A full version (the first one, a
 -- rollback, a replacement) has no payload: its whole content is its checkpoint row.
@@ -41,6 +42,8 @@ CREATE TABLE IF NOT EXISTS :"schema".versions (
   write_id          text NOT NULL,
   removed_hosts     text[] NOT NULL,
   removed_resources text[] NOT NULL,
+  lock_names        text[] NOT NULL DEFAULT '{}',
+  lock_tokens       bigint[] NOT NULL DEFAULT '{}',
   payload           bytea,
   PRIMARY KEY (state, serial)
 );
