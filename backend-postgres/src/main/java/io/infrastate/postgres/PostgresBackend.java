@@ -1,11 +1,7 @@
 package io.infrastate.postgres;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import io.infrastate.CorruptStateException;
 import io.infrastate.Snapshot;
 import io.infrastate.VersionInfo;
-import io.infrastate.codec.StateCodec;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.postgres.PostgresException.Problem;
 import io.infrastate.spi.HistoryBackend;
@@ -24,8 +20,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,10 +89,11 @@ public final class PostgresBackend implements HistoryBackend {
    * the same), then deletes the interval checkpoints older than the one before it: the two newest
    * serve loads, and the checkpoints of full versions, which are never deleted, serve at(serial)
    * for older versions with a longer replay. So a state's rows grow with its changes, not with
-   * its size times its versions. A writer that dies before that
-   * leaves only a longer tail: a load reads the newest checkpoint at or below the head and every
-   * version after it, in one statement (one snapshot of the database, so always consistent), and
-   * writes the missing checkpoint itself when the tail has grown past 2K. Damage (a gap in the
+   * its size times its versions. A writer that dies before writing its checkpoint leaves only a
+   * longer tail: a load reads the newest checkpoint at or below the head and every version after
+   * it, in one statement (one snapshot of the database, so always consistent), and writes the
+   * missing checkpoint itself when the tail has grown past 2K. Reading and rebuilding versions is
+   * VersionRows' job; checkpoints, thinning and retention are Checkpoints'. Damage (a gap in the
    * serials, a delta with no checkpoint before it, a payload that does not parse) stops with
    * CorruptStateException naming the row; nothing is written over it.
    *
@@ -121,34 +116,16 @@ public final class PostgresBackend implements HistoryBackend {
   private final Schema schema;
   private final String state;
   private final String location;
-  private final int checkpointInterval;
-  private final int retainVersions;
-  private final Cache<VersionKey, Snapshot> versions;
+  private final VersionRows rows;
+  private final Checkpoints checkpoints;
   private final Object turnLock = new Object();
   private Turn turn;
-  private final Object backgroundLock = new Object();
-  private ScheduledThreadPoolExecutor background;
   private volatile boolean closed;
-
   private final String sqlHead;
-  private final String sqlLoad;
-  private final String sqlAt;
-  private final String sqlChangedSince;
-  private final String sqlTail;
   private final String sqlWriteId;
-  private final String sqlHistory;
-  private final String sqlCheckpoint;
-  private final String sqlPrune;
-  private final String sqlThin;
-
-  /** Identifies a version across lineages. */
-  private record VersionKey(String lineage, long serial) {}
 
   /** A conflicted writer's held transaction, with the head row locked. */
   private record Turn(Connection connection, VersionToken token, Thread owner) {}
-
-  /** The head row. */
-  private record Head(long serial, String lineage) {}
 
   private PostgresBackend(Builder b, Connections connections, boolean ownsConnections) {
     this.connections = connections;
@@ -156,42 +133,10 @@ public final class PostgresBackend implements HistoryBackend {
     this.schema = new Schema(b.schema, b.createSchema, connections);
     this.state = b.state;
     this.location = b.location();
-    this.checkpointInterval = b.checkpointInterval;
-    this.retainVersions = b.retainVersions;
-    this.versions = Caffeine.newBuilder().maximumSize(8).build();
-    String states = schema.table("states");
-    String vers = schema.table("versions");
-    String cps = schema.table("checkpoints");
-    String rowCols = "v.serial, v.lineage, v.kind, v.removed_hosts, v.removed_resources, v.payload";
-    this.sqlHead = "SELECT serial, lineage FROM " + states + " WHERE state = ? FOR UPDATE";
-    String body = " c AS (SELECT max(k.serial) AS serial FROM " + cps + " k, h WHERE k.state = ? AND k.serial <= h.serial)"
-        + " SELECT 0 AS part, h.serial, h.lineage, NULL::text AS kind, NULL::text[] AS removed_hosts,"
-        + " NULL::text[] AS removed_resources, NULL::bytea AS payload FROM h"
-        + " UNION ALL SELECT 1, k.serial, k.lineage, 'checkpoint', NULL, NULL, k.content FROM " + cps
-        + " k, c WHERE k.state = ? AND k.serial = c.serial"
-        + " UNION ALL SELECT 2, " + rowCols + " FROM " + vers + " v, c, h WHERE v.state = ? AND v.serial > c.serial"
-        + " AND v.serial <= h.serial ORDER BY 1, 2";
-    this.sqlLoad = "WITH h AS (SELECT serial, lineage FROM " + states + " WHERE state = ?)," + body;
-    this.sqlAt = "WITH h AS (SELECT ?::bigint AS serial, ''::text AS lineage WHERE EXISTS (SELECT 1 FROM " + vers
-        + " WHERE state = ? AND serial = ?) OR EXISTS (SELECT 1 FROM " + cps + " WHERE state = ? AND serial = ?)),"
-        + body;
-    this.sqlChangedSince = "SELECT h.serial, h.lineage, " + rowCols + " FROM " + states + " h LEFT JOIN " + vers
-        + " v ON v.state = h.state AND ? AND v.serial > ? AND v.serial <= h.serial AND v.serial <= ?"
-        + " WHERE h.state = ? ORDER BY v.serial";
-    this.sqlTail = "SELECT " + rowCols + " FROM " + vers + " v WHERE v.state = ? AND v.serial > ? AND v.serial <= ?"
-        + " ORDER BY v.serial";
-    this.sqlWriteId = "SELECT write_id FROM " + vers + " WHERE state = ? AND serial = ?";
-    this.sqlHistory = "SELECT serial, written_at, operator, operation, reason FROM " + vers
-        + " WHERE state = ? ORDER BY serial DESC LIMIT ?";
-    this.sqlCheckpoint = "INSERT INTO " + cps + " (state, serial, lineage, content) VALUES (?, ?, ?, ?)"
-        + " ON CONFLICT DO NOTHING";
-    this.sqlThin = "DELETE FROM " + cps + " k WHERE k.state = ? AND k.serial < (SELECT max(serial) FROM " + cps
-        + " WHERE state = ? AND serial < ?) AND k.serial > coalesce((SELECT max(serial) FROM " + cps
-        + " WHERE state = ? AND serial <= ?), -1) AND NOT EXISTS (SELECT 1 FROM " + vers
-        + " v WHERE v.state = k.state AND v.serial = k.serial AND v.kind = 'full')";
-    this.sqlPrune = "WITH cut AS (SELECT max(serial) AS serial FROM " + cps + " WHERE state = ? AND serial <= ?),"
-        + " dv AS (DELETE FROM " + vers + " v USING cut WHERE v.state = ? AND v.serial < cut.serial)"
-        + " DELETE FROM " + cps + " k USING cut WHERE k.state = ? AND k.serial < cut.serial";
+    this.checkpoints = new Checkpoints(connections, schema, state, location, b.retainVersions);
+    this.rows = new VersionRows(schema, state, location, b.checkpointInterval, checkpoints::write);
+    this.sqlHead = "SELECT serial, lineage FROM " + schema.table("states") + " WHERE state = ? FOR UPDATE";
+    this.sqlWriteId = "SELECT write_id FROM " + schema.table("versions") + " WHERE state = ? AND serial = ?";
   }
 
   /**
@@ -243,186 +188,39 @@ public final class PostgresBackend implements HistoryBackend {
   @Override
   public Optional<StoredState> load() {
     checkOpen();
-    return connections.run("load state '" + state + "'", c -> {
-      if (!schema.readable(c)) {
-        return Optional.empty();
-      }
-      return loadWith(c, sqlLoad, List.of(state, state, state, state), -1);
-    });
+    return connections.run("load state '" + state + "'", c -> schema.readable(c) ? rows.load(c) : Optional.empty());
   }
 
   @Override
   public Optional<StoredState> at(long serial) {
     checkOpen();
-    return connections.run("load version " + serial + " of state '" + state + "'", c -> {
-      if (!schema.readable(c)) {
-        return Optional.empty();
-      }
-      return loadWith(c, sqlAt, List.of(serial, state, serial, state, serial, state, state, state), serial);
-    });
+    return connections.run("load version " + serial + " of state '" + state + "'",
+        c -> schema.readable(c) ? rows.at(c, serial) : Optional.empty());
   }
 
+  /**
+   * One indexed statement: the head row joined to the rows after {@code known}, replayed onto the
+   * version this backend holds; a full load only when that cannot tell.
+   */
   @Override
   public Optional<StoredState> loadIfChanged(VersionToken known) {
     checkOpen();
     if (!known.exists()) {
       return HistoryBackend.super.loadIfChanged(known);
     }
-    Snapshot base = versions.getIfPresent(new VersionKey(known.lineage(), known.serial()));
-    long limit = known.serial() + 2L * (base == null ? checkpointInterval : interval(base));
-    Optional<Optional<StoredState>> quick = connections.run("check state '" + state + "' for changes", c -> {
-      if (!schema.readable(c)) {
-        return Optional.empty();
-      }
-      try (PreparedStatement ps = c.prepareStatement(sqlChangedSince)) {
-        ps.setBoolean(1, base != null);
-        ps.setLong(2, known.serial());
-        ps.setLong(3, limit);
-        ps.setString(4, state);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            return Optional.empty(); // no head: the default decides (disappeared)
-          }
-          Head head = new Head(rs.getLong(1), rs.getString(2));
-          if (head.serial == known.serial() && head.lineage.equals(known.lineage())) {
-            return Optional.of(Optional.<StoredState>empty());
-          }
-          if (base == null || !head.lineage.equals(known.lineage()) || head.serial < known.serial()
-              || head.serial > limit) {
-            return Optional.empty();
-          }
-          List<Delta.Decoded> tail = new ArrayList<>();
-          do {
-            if (rs.getObject(3) == null) {
-              return Optional.empty();
-            }
-            Delta.Decoded d = decodeRow(rs, 2);
-            if (d == null) {
-              return Optional.empty(); // a full version: load from its checkpoint
-            }
-            tail.add(d);
-          } while (rs.next());
-          return Optional.of(Optional.of(replayOnto(base, tail, head)));
-        }
-      }
-    });
-    if (quick.isPresent()) {
-      return quick.get();
-    }
-    return HistoryBackend.super.loadIfChanged(known);
-  }
-
-  /** Decodes a versions row starting at column {@code first}; null for a full version. */
-  private Delta.Decoded decodeRow(ResultSet rs, int first) throws SQLException {
-    long serial = rs.getLong(first + 1);
-    String lineage = rs.getString(first + 2);
-    String kind = rs.getString(first + 3);
-    if ("full".equals(kind)) {
-      return null;
-    }
-    byte[] payload = rs.getBytes(first + 6);
-    if (payload == null) {
-      throw corrupt(serial, "$", "the delta row has no payload");
-    }
-    Snapshot p = StateCodec.decode(payload, rowName(serial), "");
-    if (p.metadata().serial() != serial || !p.metadata().lineage().equals(lineage)) {
-      throw corrupt(serial, "$.metadata", "the payload holds serial " + p.metadata().serial() + " of lineage '"
-          + p.metadata().lineage() + "', not serial " + serial + " of lineage '" + lineage + "'");
-    }
-    return new Delta.Decoded(serial, lineage, p, Delta.list(rs.getArray(first + 4).getArray()),
-        Delta.list(rs.getArray(first + 5).getArray()));
-  }
-
-  /** Applies a contiguous tail of deltas to a base; checks serials, lineage and the head. */
-  private StoredState replayOnto(Snapshot base, List<Delta.Decoded> tail, Head head) {
-    long expect = base.metadata().serial() + 1;
-    for (Delta.Decoded d : tail) {
-      if (d.serial() != expect) {
-        throw corrupt(expect, "$", "the versions are missing serial " + expect + " (the next row is " + d.serial() + ")");
-      }
-      if (!d.lineage().equals(base.metadata().lineage())) {
-        throw corrupt(d.serial(), "$.metadata.lineage", "the row has lineage '" + d.lineage()
-            + "' but the version before it has '" + base.metadata().lineage() + "'");
-      }
-      expect++;
-    }
-    Snapshot latest = Delta.applyAll(base, tail);
-    if (head != null && (latest.metadata().serial() != head.serial
-        || (!head.lineage.isEmpty() && !latest.metadata().lineage().equals(head.lineage)))) {
-      throw corrupt(head.serial, "$", "the head of the state says serial " + head.serial + " of lineage '"
-          + head.lineage + "' but its versions end at serial " + latest.metadata().serial());
-    }
-    return remember(latest);
+    Optional<Optional<StoredState>> quick = connections.run("check state '" + state + "' for changes",
+        c -> schema.readable(c) ? rows.changedSince(c, known) : Optional.empty());
+    return quick.isPresent() ? quick.get() : HistoryBackend.super.loadIfChanged(known);
   }
 
   /**
-   * Runs the load statement and rebuilds the version it names.
+   * Versions between checkpoints for a state this size (for tests).
    *
-   * @param wanted the serial asked for by {@link #at}, or -1 for the latest
-   */
-  private Optional<StoredState> loadWith(Connection c, String sql, List<Object> params, long wanted)
-      throws SQLException {
-    Head head = null;
-    Snapshot checkpoint = null;
-    long checkpointSerial = -1;
-    List<Delta.Decoded> tail = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      bind(ps, params);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          int part = rs.getInt(1);
-          if (part == 0) {
-            head = new Head(rs.getLong(2), rs.getString(3));
-          } else if (part == 1) {
-            checkpointSerial = rs.getLong(2);
-            checkpoint = StateCodec.decode(rs.getBytes(7),
-                location + " (checkpoint " + checkpointSerial + ")", "");
-          } else {
-            Delta.Decoded d = decodeRow(rs, 1);
-            if (d == null) {
-              throw corrupt(rs.getLong(2), "$", "version " + rs.getLong(2) + " is a full version without its checkpoint row");
-            }
-            tail.add(d);
-          }
-        }
-      }
-    }
-    if (head == null) {
-      return Optional.empty();
-    }
-    if (checkpoint == null) {
-      throw corrupt(head.serial, "$", "there is no checkpoint at or before serial " + head.serial
-          + " to apply the versions to (checkpoints were deleted)");
-    }
-    if (checkpoint.metadata().serial() != checkpointSerial) {
-      throw new CorruptStateException(location, "$.metadata.serial", "Checkpoint " + checkpointSerial + " of " + location
-          + " holds serial " + checkpoint.metadata().serial() + ". It was not modified; restore it from a backup.", null);
-    }
-    StoredState out = replayOnto(checkpoint, tail, wanted < 0 ? head : null);
-    if (wanted >= 0 && out.snapshot().metadata().serial() != wanted) {
-      return Optional.empty();
-    }
-    if (wanted < 0 && tail.size() > 2L * interval(out.snapshot())) {
-      Snapshot s = out.snapshot();
-      background(() -> writeCheckpoint(s));
-    }
-    return Optional.of(out);
-  }
-
-  /**
-   * Versions between checkpoints of a state this size: the configured interval, or for a large
-   * state every (hosts + resources) / 128 versions rounded down to a power of two (so that every
-   * writer and loader agrees on the serials due), which keeps the checkpoints' share of each write
-   * near 64 KB however large the state grows.
+   * @param s a version
+   * @return the interval
    */
   long interval(Snapshot s) {
-    long bySize = Long.highestOneBit(Math.max(1, (s.hosts().size() + (long) s.resources().size()) / 128));
-    return Math.max(checkpointInterval, bySize);
-  }
-
-  private StoredState remember(Snapshot s) {
-    versions.put(new VersionKey(s.metadata().lineage(), s.metadata().serial()), s);
-    return new StoredState(s, VersionToken.of(s.metadata().serial(), s.metadata().lineage()));
+    return rows.interval(s);
   }
 
   // ------------------------------------------------------------------ history
@@ -433,23 +231,8 @@ public final class PostgresBackend implements HistoryBackend {
     if (limit <= 0) {
       return List.of();
     }
-    return connections.run("read the history of state '" + state + "'", c -> {
-      if (!schema.readable(c)) {
-        return List.of();
-      }
-      List<VersionInfo> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(sqlHistory)) {
-        ps.setString(1, state);
-        ps.setInt(2, limit);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(new VersionInfo(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3),
-                rs.getString(4), rs.getString(5)));
-          }
-        }
-      }
-      return List.copyOf(out);
-    });
+    return connections.run("read the history of state '" + state + "'",
+        c -> schema.readable(c) ? rows.history(c, limit) : List.<VersionInfo>of());
   }
 
   // ------------------------------------------------------------------ save
@@ -589,10 +372,10 @@ public final class PostgresBackend implements HistoryBackend {
 
   private SaveResult saved(SaveRequest req, Delta delta) {
     Snapshot next = req.snapshot();
-    StoredState stored = remember(next);
+    StoredState stored = rows.remember(next);
     long serial = next.metadata().serial();
-    if (!delta.full() && serial % interval(next) == 0) {
-      background(() -> writeCheckpoint(next));
+    if (!delta.full() && serial % rows.interval(next) == 0) {
+      checkpoints.write(next);
     }
     return new SaveResult.Saved(stored.token());
   }
@@ -609,17 +392,17 @@ public final class PostgresBackend implements HistoryBackend {
       st.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SET LOCAL idle_in_transaction_session_timeout = '"
           + TURN_SERVER_TIMEOUT + "'");
     }
-    Head head = null;
+    VersionRows.Head head = null;
     try (PreparedStatement ps = c.prepareStatement(sqlHead)) {
       ps.setString(1, state);
       try (ResultSet rs = ps.executeQuery()) {
         if (rs.next()) {
-          head = new Head(rs.getLong(1), rs.getString(2));
+          head = new VersionRows.Head(rs.getLong(1), rs.getString(2));
         }
       }
     }
     long serial = req.snapshot().metadata().serial();
-    if (head != null && head.serial >= serial && ownWrite(c, serial, writeId)) {
+    if (head != null && head.serial() >= serial && ownWrite(c, serial, writeId)) {
       c.rollback();
       restoreAutoCommit(c);
       connections.giveBack(c);
@@ -631,7 +414,7 @@ public final class PostgresBackend implements HistoryBackend {
       connections.giveBack(c);
       return new SaveResult.Conflict(Optional.empty());
     }
-    StoredState current = currentWith(c, head, req.expected());
+    StoredState current = rows.current(c, head, req.expected());
     Turn t = new Turn(c, current.token(), Thread.currentThread());
     Turn previous;
     synchronized (turnLock) {
@@ -641,7 +424,7 @@ public final class PostgresBackend implements HistoryBackend {
     if (previous != null) {
       release(previous);
     }
-    background(() -> expire(t), TURN_HOLD_MILLIS);
+    checkpoints.schedule(() -> expire(t), TURN_HOLD_MILLIS);
     return new SaveResult.Conflict(Optional.of(current));
   }
 
@@ -653,36 +436,6 @@ public final class PostgresBackend implements HistoryBackend {
         return rs.next() && writeId.equals(rs.getString(1));
       }
     }
-  }
-
-  /** The version the head names, from the cached expected version plus its tail when possible. */
-  private StoredState currentWith(Connection c, Head head, VersionToken expected) throws SQLException {
-    Snapshot base = expected.exists() ? versions.getIfPresent(new VersionKey(expected.lineage(), expected.serial())) : null;
-    if (base != null && head.lineage.equals(expected.lineage()) && head.serial > expected.serial()
-        && head.serial - expected.serial() <= 2L * interval(base)) {
-      List<Delta.Decoded> tail = new ArrayList<>();
-      boolean deltas = true;
-      try (PreparedStatement ps = c.prepareStatement(sqlTail)) {
-        ps.setString(1, state);
-        ps.setLong(2, expected.serial());
-        ps.setLong(3, head.serial);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            Delta.Decoded d = decodeRow(rs, 0);
-            if (d == null) {
-              deltas = false;
-              break;
-            }
-            tail.add(d);
-          }
-        }
-      }
-      if (deltas) {
-        return replayOnto(base, tail, head);
-      }
-    }
-    return loadWith(c, sqlLoad, List.of(state, state, state, state), -1)
-        .orElseThrow(() -> corrupt(head.serial, "$", "the head row exists but the state could not be loaded"));
   }
 
   /** This thread's turn if it holds one for exactly {@code expected}; any other turn of it ends. */
@@ -724,68 +477,6 @@ public final class PostgresBackend implements HistoryBackend {
     }
   }
 
-  // ------------------------------------------------------------------ background
-
-  private void writeCheckpoint(Snapshot s) {
-    long serial = s.metadata().serial();
-    try {
-      connections.run("write checkpoint " + serial + " of state '" + state + "'", c -> {
-        try (PreparedStatement ps = c.prepareStatement(sqlCheckpoint)) {
-          ps.setString(1, state);
-          ps.setLong(2, serial);
-          ps.setString(3, s.metadata().lineage());
-          ps.setBytes(4, Delta.text(s));
-          ps.executeUpdate();
-        }
-        long bound = retainVersions > 0 ? serial - retainVersions + 1 : -1;
-        if (retainVersions > 0) {
-          try (PreparedStatement ps = c.prepareStatement(sqlPrune)) {
-            ps.setString(1, state);
-            ps.setLong(2, bound);
-            ps.setString(3, state);
-            ps.setString(4, state);
-            ps.executeUpdate();
-          }
-        }
-        // the checkpoint that retention keeps as its base (if any) survives the thinning
-        try (PreparedStatement ps = c.prepareStatement(sqlThin)) {
-          ps.setString(1, state);
-          ps.setString(2, state);
-          ps.setLong(3, serial);
-          ps.setString(4, state);
-          ps.setLong(5, bound);
-          ps.executeUpdate();
-        }
-        return null;
-      });
-    } catch (RuntimeException e) {
-      LOG.warn("Could not write checkpoint {} of {}; loads read a longer tail until the next one: {}",
-          serial, location, e.toString());
-    }
-  }
-
-  private void background(Runnable task) {
-    background(task, 0);
-  }
-
-  private void background(Runnable task, long delayMillis) {
-    synchronized (backgroundLock) {
-      if (closed) {
-        return;
-      }
-      if (background == null) {
-        background = new ScheduledThreadPoolExecutor(1, r -> {
-          Thread t = new Thread(r, "infrastate-postgres-" + state);
-          t.setDaemon(true);
-          return t;
-        });
-        background.setRemoveOnCancelPolicy(true);
-        background.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-      }
-      background.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-    }
-  }
-
   // ------------------------------------------------------------------ helpers
 
   private static int bind(PreparedStatement ps, List<Object> params) throws SQLException {
@@ -822,15 +513,6 @@ public final class PostgresBackend implements HistoryBackend {
     }
   }
 
-  private String rowName(long serial) {
-    return location + " (version " + serial + ")";
-  }
-
-  private CorruptStateException corrupt(long serial, String path, String what) {
-    return new CorruptStateException(rowName(serial), path, "State '" + state + "' at " + location + " is damaged at"
-        + " version " + serial + ": " + what + ". Nothing was written; restore the schema's tables from a backup.", null);
-  }
-
   private void checkOpen() {
     if (closed) {
       throw new IllegalStateException("The PostgreSQL backend for " + location + " is closed");
@@ -844,29 +526,18 @@ public final class PostgresBackend implements HistoryBackend {
   @Override
   public void close() {
     Turn t;
-    ScheduledThreadPoolExecutor bg;
-    synchronized (backgroundLock) {
+    synchronized (turnLock) {
       if (closed) {
         return;
       }
       closed = true;
-      bg = background;
-    }
-    synchronized (turnLock) {
       t = turn;
       turn = null;
     }
     if (t != null) {
       release(t);
     }
-    if (bg != null) {
-      bg.shutdown();
-      try {
-        bg.awaitTermination(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    checkpoints.close();
     if (ownsConnections) {
       connections.close();
     }
