@@ -52,6 +52,12 @@ class CliPostgresTest {
         + "&state=prod&user=" + PostgresServer.USER;
     assertThat(ok(cli(jdbc, "--json", "host", "list")).json().size()).isEqualTo(2);
 
+    // a server that is not there: one line on stderr saying what to check, no stack trace
+    Result refused = cli("postgresql://infra@127.0.0.1:1/infra?state=prod", "host", "list");
+    assertThat(refused.code()).as(refused.toString()).isEqualTo(InfrastateCli.ERROR);
+    assertThat(refused.err().lines().count()).as(refused.err()).isEqualTo(1);
+    assertThat(refused.err()).contains("127.0.0.1:1").contains("Check that the server is running");
+
     Result badParam = cli(state + "&colour=blue", "state", "list");
     assertThat(badParam.code()).isEqualTo(InfrastateCli.USAGE);
     assertThat(badParam.err()).contains("unknown parameter 'colour'");
