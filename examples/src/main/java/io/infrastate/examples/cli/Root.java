@@ -11,6 +11,8 @@ import io.infrastate.lock.LockListener;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.lock.LockRequest;
+import io.infrastate.postgres.PostgresBackend;
+import io.infrastate.postgres.PostgresBackendProvider;
 import io.infrastate.s3.S3Backend;
 import io.infrastate.s3.S3BackendProvider;
 import java.io.IOException;
@@ -61,8 +63,9 @@ import picocli.CommandLine.Spec;
     footer = {
       "The state is --state URI or $INFRASTATE_STATE: a path (state.json) or a URI such as"
           + " file:///srv/state.json, git+file:///srv/infra.git#main:state.json or"
-          + " s3://bucket/state.json?region=eu-west-1. Locks live beside the state: <state file>.locks/,"
-          + " KEY.infrastate/locks/ in the bucket, or refs/infrastate/locks/ in the repository.",
+          + " s3://bucket/state.json?region=eu-west-1 or postgresql://host/db?state=prod. Locks live beside"
+          + " the state: <state file>.locks/, KEY.infrastate/locks/ in the bucket, refs/infrastate/locks/ in"
+          + " the repository, or the schema's locks table.",
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -150,6 +153,7 @@ final class Root implements Callable<Integer> {
   /**
    * The lock provider that belongs to the state: for a file state the directory {@code <state
    * file>.locks/}, for {@code s3://} objects beside the state ({@code KEY.infrastate/locks/}), for
+   * {@code postgresql://} rows of the schema's {@code locks} table, for
    * {@code git+} refs under {@code refs/infrastate/locks/} of its repository. Takeovers of stale
    * locks and force-unlocks are recorded in the state's history (when the state exists) and noted
    * on standard error.
@@ -179,9 +183,13 @@ final class Root implements Callable<Integer> {
     if (scheme.startsWith("git+")) {
       return gitLocks(parsed, scheme.substring(4), options);
     }
+    if (scheme.equals("postgresql") || scheme.equals("postgres") || scheme.equals("jdbc")) {
+      PostgresBackend backend = new PostgresBackendProvider().parse(parsed).build();
+      return new Closing(backend.lockProvider(options), backend);
+    }
     throw CliException.usage(
-        "Locks are not available for the state '" + uri + "' in this CLI: it keeps locks for file, s3:// and"
-            + " git+ states. Use the lock provider of that backend through the SDK.");
+        "Locks are not available for the state '" + uri + "' in this CLI: it keeps locks for file, s3://,"
+            + " postgresql:// and git+ states. Use the lock provider of that backend through the SDK.");
   }
 
   /**
