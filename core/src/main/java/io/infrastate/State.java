@@ -1,6 +1,7 @@
 package io.infrastate;
 
 import io.infrastate.internal.StructuralRules;
+import io.infrastate.lock.Lock;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendRegistry;
 import io.infrastate.spi.Change;
@@ -555,6 +556,39 @@ public final class State implements AutoCloseable {
     Objects.requireNonNull(fn, "fn");
     return write(audit, tx -> {
       fn.accept(tx);
+      return null;
+    }, false).snapshot;
+  }
+
+  /**
+   * Applies many changes as one write made under a lock, as {@link #update(AuditEntry, Consumer)}
+   * does, and fences it: the write records the lock's fencing token ({@link Lock#token()}) in the
+   * new version's {@link Metadata#fences()}, and is refused if the stored state already records a
+   * larger token for that lock (a later holder wrote) or the lock is no longer held by its id.
+   * The token check is made on the very version the write replaces, so it is atomic with the
+   * write; the held check asks the lock provider after {@code fn} ran, right before the save.
+   *
+   * <pre>{@code
+   * try (Lock lock = locks.acquire("deploy", LockRequest.of("deploy api"), Duration.ofMinutes(5))) {
+   *   // ... long work ...
+   *   state.update(lock, AuditEntry.of("deploy api"), tx -> tx.addHost(web));
+   * }
+   * }</pre>
+   *
+   * @param lock the lock the write is made under, held by the caller
+   * @param audit who, what, why; the operation defaults to a summary of the changes
+   * @param fn the changes
+   * @return the version written (or the current one if nothing changed)
+   * @throws LockLostException if the lock no longer protects the write; nothing was written
+   * @throws InvalidStateException if the result breaks a rule (nothing is written)
+   * @throws ConflictException if other writers kept winning
+   * @throws BackendException if storage (of the state or of the lock) fails
+   */
+  public Snapshot update(Lock lock, AuditEntry audit, Consumer<Transaction> fn) {
+    Objects.requireNonNull(fn, "fn");
+    Fencing fence = Fencing.of(lock, location());
+    return write(fence.audit(audit), tx -> {
+      fence.apply(tx, fn);
       return null;
     }, false).snapshot;
   }

@@ -256,6 +256,37 @@ public abstract class AbstractLockProvider implements LockProvider {
   }
 
   /**
+   * A handle on a lock acquired earlier, possibly by another process, given its id: what a
+   * command-line tool needs when a script acquired the lock with one command and passes its id to
+   * the next ones. The handle renews and releases the lock as its holder would, and can fence
+   * writes ({@link io.infrastate.State#update(Lock, io.infrastate.AuditEntry,
+   * java.util.function.Consumer)}); it never renews automatically.
+   *
+   * @param name the lock name
+   * @param lockId the id the holder was given
+   * @return the lock, or empty if no lock with that id is held under the name (released,
+   *     force-unlocked or taken over); a lock whose lease ended but that nobody took over is
+   *     returned, and {@link Lock#isHeld()} then says {@code false}
+   * @throws IllegalArgumentException if the name breaks a naming rule
+   * @throws io.infrastate.BackendException if the storage fails
+   */
+  public final Optional<Lock> attach(String name, String lockId) {
+    LockNames.validate(name);
+    Objects.requireNonNull(lockId, "lockId");
+    checkOpen();
+    return readLock(name)
+        .map(LockRecord::info)
+        .filter(i -> !i.released() && i.id().equals(lockId))
+        .map(i -> new HeldLock(i, LockRequest.builder()
+            .operator(i.operator())
+            .operation(i.operation())
+            .reason(i.reason())
+            .lease(Duration.between(i.createdAt(), i.expiresAt()).isZero()
+                ? Duration.ofNanos(1) : Duration.between(i.createdAt(), i.expiresAt()))
+            .build()));
+  }
+
+  /**
    * The fencing token the next acquisition of a name would get if nobody acquired it first: the
    * stored token plus one, or a fresh start if nothing is stored. For monitoring and tests; a lock
    * acquired later may carry a larger token.
