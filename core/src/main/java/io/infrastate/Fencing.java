@@ -43,16 +43,6 @@ final class Fencing {
   }
 
   /**
-   * The audit entry a fenced write is stored with: the caller's, naming the lock and token.
-   *
-   * @param audit the caller's entry
-   * @return the entry to store
-   */
-  AuditEntry audit(AuditEntry audit) {
-    return Objects.requireNonNull(audit, "audit");
-  }
-
-  /**
    * Runs the caller's function on the transaction, between the two checks, and records the
    * lock's token in the version the transaction will become.
    *
@@ -80,6 +70,6 @@ final class Fencing {
               + " written. Acquire the lock again and re-read the state before deciding what to write.",
           name, token, recorded);
     }
-    tx.fence(name, token);
+    tx.fence(name, token); // recorded in the new version's fences and its audit entry's locks
   }
 }

@@ -587,7 +587,7 @@ public final class State implements AutoCloseable {
   public Snapshot update(Lock lock, AuditEntry audit, Consumer<Transaction> fn) {
     Objects.requireNonNull(fn, "fn");
     Fencing fence = Fencing.of(lock, location());
-    return write(fence.audit(audit), tx -> {
+    return write(audit, tx -> {
       fence.apply(tx, fn);
       return null;
     }, false).snapshot;
@@ -685,6 +685,21 @@ public final class State implements AutoCloseable {
    * @throws StateException if the version is not kept, or belongs to another lineage
    */
   public Snapshot rollback(long serial, AuditEntry audit) {
+    return rollback(null, serial, audit);
+  }
+
+  /**
+   * Rolls back as {@link #rollback(long, AuditEntry)} does, as a write made under a lock and
+   * fenced as {@link #update(Lock, AuditEntry, Consumer)} fences it.
+   *
+   * @param lock the lock the write is made under, held by the caller
+   * @param serial the version to return to
+   * @param audit who, what, why
+   * @return the new version
+   * @throws LockLostException if the lock no longer protects the write; nothing was written
+   * @throws StateException if the version is not in the history
+   */
+  public Snapshot rollback(Lock lock, long serial, AuditEntry audit) {
     Snapshot old =
         at(serial)
             .orElseThrow(
@@ -697,7 +712,7 @@ public final class State implements AutoCloseable {
       throw new LineageMismatchException(location(), lineage, old.metadata().lineage());
     }
     AuditEntry a = audit.operation().isEmpty() ? audit.withOperation("rollback to version " + serial) : audit;
-    return replace(old, a);
+    return replace(old, a, lock == null ? null : Fencing.of(lock, location()));
   }
 
   /**
@@ -710,10 +725,18 @@ public final class State implements AutoCloseable {
    * @return the new version
    */
   public Snapshot replace(Snapshot content, AuditEntry audit) {
+    return replace(content, audit, null);
+  }
+
+  private Snapshot replace(Snapshot content, AuditEntry audit, Fencing fence) {
     Objects.requireNonNull(content, "content");
     AuditEntry a = audit.operation().isEmpty() ? audit.withOperation("replace content") : audit;
     return write(a, tx -> {
-      tx.replaceAll(content);
+      if (fence == null) {
+        tx.replaceAll(content);
+      } else {
+        fence.apply(tx, t -> tx.replaceAll(content));
+      }
       return null;
     }, true).snapshot;
   }
@@ -1174,7 +1197,7 @@ public final class State implements AutoCloseable {
         reasons.add(a.reason());
       }
     }
-    return new AuditEntry(String.join(", ", operators), join(operations), String.join("; ", reasons));
+    return new AuditEntry(String.join(", ", operators), join(operations), String.join("; ", reasons), tx.locks());
   }
 
   private static String join(java.util.Collection<String> parts) {

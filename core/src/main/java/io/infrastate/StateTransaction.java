@@ -37,7 +37,7 @@ final class StateTransaction implements Transaction {
   private Object edit = new Object();
 
   /** Fencing tokens recorded by writes made under a lock (see Fencing), or null if none. */
-  private java.util.Map<String, Long> fences;
+  private Map<String, Long> fences;
 
   private record Roots(
       PersistentMap<HostState> hosts,
@@ -225,14 +225,21 @@ final class StateTransaction implements Transaction {
     return pending == null ? recorded : Math.max(recorded, pending);
   }
 
-  /** Records a lock's fencing token in the version this transaction becomes (see Fencing). */
+  /**
+   * Records that a write of this transaction was made under a lock, and the lock's fencing token
+   * in the version this transaction becomes (see Fencing); the caller checked that no larger
+   * token is recorded.
+   */
   void fence(String lock, long token) {
-    if (token > fence(lock)) {
-      if (fences == null) {
-        fences = new java.util.TreeMap<>();
-      }
-      fences.put(lock, token);
+    if (fences == null) {
+      fences = new java.util.TreeMap<>();
     }
+    fences.merge(lock, token, Math::max);
+  }
+
+  /** The locks the writes of this transaction were made under, with their tokens. */
+  Map<String, Long> locks() {
+    return fences == null ? Map.of() : fences;
   }
 
   /** Ends the transaction and builds the new snapshot with the given metadata. */
@@ -240,8 +247,10 @@ final class StateTransaction implements Transaction {
     closed = true;
     edit = new Object(); // the snapshot's maps must not change if the transaction is reopened
     if (fences != null) {
-      for (java.util.Map.Entry<String, Long> f : fences.entrySet()) {
-        metadata = metadata.withFence(f.getKey(), f.getValue());
+      for (Map.Entry<String, Long> f : fences.entrySet()) {
+        if (f.getValue() > metadata.fence(f.getKey())) {
+          metadata = metadata.withFence(f.getKey(), f.getValue());
+        }
       }
     }
     return base.derive(metadata, hosts, resources, byType);

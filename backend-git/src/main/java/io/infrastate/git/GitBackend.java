@@ -464,7 +464,8 @@ public final class GitBackend implements HistoryBackend {
                 author.getWhenAsInstant(),
                 CommitFormat.operator(author),
                 CommitFormat.operation(c),
-                CommitFormat.reason(c)));
+                CommitFormat.reason(c),
+                CommitFormat.locks(c)));
             if (out.size() >= limit) {
               break;
             }
