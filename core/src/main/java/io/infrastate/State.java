@@ -685,7 +685,7 @@ public final class State implements AutoCloseable {
    * @throws StateException if the version is not kept, or belongs to another lineage
    */
   public Snapshot rollback(long serial, AuditEntry audit) {
-    return rollback(null, serial, audit);
+    return rollback(serial, audit, null);
   }
 
   /**
@@ -700,6 +700,10 @@ public final class State implements AutoCloseable {
    * @throws StateException if the version is not in the history
    */
   public Snapshot rollback(Lock lock, long serial, AuditEntry audit) {
+    return rollback(serial, audit, Fencing.of(lock, location()));
+  }
+
+  private Snapshot rollback(long serial, AuditEntry audit, Fencing fence) {
     Snapshot old =
         at(serial)
             .orElseThrow(
@@ -712,7 +716,7 @@ public final class State implements AutoCloseable {
       throw new LineageMismatchException(location(), lineage, old.metadata().lineage());
     }
     AuditEntry a = audit.operation().isEmpty() ? audit.withOperation("rollback to version " + serial) : audit;
-    return replace(old, a, lock == null ? null : Fencing.of(lock, location()));
+    return replace(old, a, fence);
   }
 
   /**

@@ -217,6 +217,24 @@ class FencingTest {
   }
 
   @Test
+  void aRollbackUnderALockIsFencedAsAnUpdateIs() {
+    try (State state = State.load(backend)) {
+      state.addHost(host("web01"));
+      state.addHost(host("web02"));
+      Lock lock = alices.tryAcquire("deploy", lease(Duration.ofSeconds(1))).orElseThrow();
+      Snapshot back = state.rollback(lock, 1, AuditEntry.DEFAULT);
+      assertThat(back.allHosts()).extracting(HostState::name).containsExactly("web01");
+      assertThat(back.metadata().fence("deploy")).isEqualTo(lock.token());
+      assertThat(state.history(1).get(0).locks()).containsExactly(java.util.Map.entry("deploy", lock.token()));
+      clock.advance(Duration.ofSeconds(1));
+      long serial = state.metadata().serial();
+      assertThatThrownBy(() -> state.rollback(lock, 2, AuditEntry.DEFAULT)).isInstanceOf(LockLostException.class);
+      assertThat(state.metadata().serial()).isEqualTo(serial);
+      assertThatThrownBy(() -> state.rollback(null, 2, AuditEntry.DEFAULT)).isInstanceOf(NullPointerException.class);
+    }
+  }
+
+  @Test
   void tokensOfDifferentLocksAreRecordedApart() {
     try (State state = State.load(backend)) {
       Lock deploy = alices.tryAcquire("deploy", lease(Duration.ofMinutes(5))).orElseThrow();
