@@ -34,7 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Locks as files in a directory, one file per lock: {@code <dir>/<name>.lock}, holding the lock's
  * JSON ({@link LockInfoCodec}: id, name, operator, timestamp, operation, reason, created_at,
- * expires_at, pid, hostname), readable with {@code cat} and compatible with the GARZA lock-file
+ * expires_at, pid, hostname, token, released), readable with {@code cat} and compatible with the GARZA lock-file
  * fields. Shared safely by threads, processes, and machines that see the directory through a file
  * system with working POSIX locks.
  *
@@ -45,8 +45,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * }
  * }</pre>
  *
- * <p>Files in the directory: {@code <name>.lock} (the lock, mode 0600, present only while held or
- * stale), {@code .<name>.lock.guard} (an empty file whose OS lock guards changes to the lock; it
+ * <p>Files in the directory: {@code <name>.lock} (the lock, mode 0600; after a release it stays as
+ * a released record that carries the fencing token on to the next acquisition), {@code .<name>.lock.guard} (an empty file whose OS lock guards changes to the lock; it
  * stays), and briefly {@code .<name>.lock.<random>.new} (a lock being written). Nothing is created
  * outside the directory: names are validated before any file is touched, and no path is followed
  * through a symbolic link.

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
@@ -61,6 +62,7 @@ final class HistoryFiles {
       g.writeStringProperty("operator", request.audit().operator());
       g.writeStringProperty("operation", request.audit().operation());
       g.writeStringProperty("reason", request.audit().reason());
+      writeLocks(g, request.audit().locks());
       g.writeEndObject();
     }
     out.write('\n');
@@ -79,6 +81,7 @@ final class HistoryFiles {
     String operator = "";
     String operation = "";
     String reason = "";
+    Map<String, Long> locks = Map.of();
     try (JsonParser parser = JSON.createParser(ObjectReadContext.empty(), bytes)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return Optional.empty();
@@ -91,12 +94,49 @@ final class HistoryFiles {
           case "operator": operator = parser.getString(); break;
           case "operation": operation = parser.getString(); break;
           case "reason": reason = parser.getString(); break;
+          case "locks": locks = readLocks(parser); break;
           default: parser.skipChildren();
         }
       }
-    } catch (JacksonException | java.time.format.DateTimeParseException e) {
+    } catch (JacksonException | IllegalArgumentException e) {
       return Optional.empty();
     }
-    return time == null ? Optional.empty() : Optional.of(new VersionInfo(serial, time, operator, operation, reason));
+    return time == null ? Optional.empty() : Optional.of(new VersionInfo(serial, time, operator, operation, reason, locks));
+  }
+
+  /**
+   * Writes the locks a version was written under, {@code "locks": {"deploy": 7}}, if there are any
+   * (shared with the journal's records).
+   */
+  static void writeLocks(JsonGenerator g, Map<String, Long> locks) {
+    if (!locks.isEmpty()) {
+      g.writeName("locks");
+      g.writeStartObject();
+      for (Map.Entry<String, Long> e : locks.entrySet()) {
+        g.writeNumberProperty(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+    }
+  }
+
+  /**
+   * Reads what {@link #writeLocks} wrote, the parser at its START_OBJECT.
+   *
+   * @throws IllegalArgumentException if it is not an object of names to non-negative whole numbers
+   */
+  static Map<String, Long> readLocks(JsonParser p) {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new IllegalArgumentException("locks: expected an object of lock names to fencing tokens");
+    }
+    Map<String, Long> locks = new java.util.TreeMap<>();
+    String name;
+    while ((name = p.nextName()) != null) {
+      if (p.nextToken() != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+          || p.getLongValue() < 0) {
+        throw new IllegalArgumentException("locks." + name + ": expected a fencing token (a whole number, 0 or more)");
+      }
+      locks.put(name, p.getLongValue());
+    }
+    return locks;
   }
 }

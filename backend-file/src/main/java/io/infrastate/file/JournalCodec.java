@@ -99,9 +99,18 @@ final class JournalCodec {
       g.writeStringProperty("version", m.version());
       g.writeStringProperty("created_at", StateCodec.formatTime(m.createdAt()));
       g.writeStringProperty("updated_at", StateCodec.formatTime(m.updatedAt()));
+      if (!m.fences().isEmpty()) {
+        g.writeName("fences");
+        g.writeStartObject();
+        for (Map.Entry<String, Long> f : m.fences().entrySet()) {
+          g.writeNumberProperty(f.getKey(), f.getValue());
+        }
+        g.writeEndObject();
+      }
       g.writeStringProperty("operator", request.audit().operator());
       g.writeStringProperty("operation", request.audit().operation());
       g.writeStringProperty("reason", request.audit().reason());
+      HistoryFiles.writeLocks(g, request.audit().locks());
       g.writeName("changes");
       g.writeStartArray();
       for (Change c : request.changes()) {
@@ -363,6 +372,8 @@ final class JournalCodec {
     String operator = "";
     String operation = "";
     String reason = "";
+    Map<String, Long> fences = Map.of();
+    Map<String, Long> locks = Map.of();
     List<Change> changes = auditOnly ? null : new ArrayList<>();
     try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), data, off, len)) {
       expect(p.nextToken(), JsonToken.START_OBJECT, "a record object");
@@ -378,6 +389,8 @@ final class JournalCodec {
           case "operator": operator = readString(p, t); break;
           case "operation": operation = readString(p, t); break;
           case "reason": reason = readString(p, t); break;
+          case "fences": fences = readTokens(p); break;
+          case "locks": locks = readTokens(p); break;
           case "changes":
             expect(t, JsonToken.START_ARRAY, "an array of changes");
             if (auditOnly) {
@@ -401,11 +414,20 @@ final class JournalCodec {
     }
     Metadata m;
     try {
-      m = new Metadata(version, serial, lineage, created, updated);
+      m = new Metadata(version, serial, lineage, created, updated, fences);
     } catch (IllegalArgumentException e) {
       throw new Bad(e.getMessage());
     }
-    return new Entry(m, new AuditEntry(operator, operation, reason), changes == null ? null : List.copyOf(changes), end);
+    return new Entry(m, new AuditEntry(operator, operation, reason, locks), changes == null ? null : List.copyOf(changes), end);
+  }
+
+  /** Reads a record's fences or locks: an object of lock names to fencing tokens. */
+  private static Map<String, Long> readTokens(JsonParser p) {
+    try {
+      return HistoryFiles.readLocks(p);
+    } catch (IllegalArgumentException e) {
+      throw new Bad(e.getMessage());
+    }
   }
 
   private static Change readChange(JsonParser p) {

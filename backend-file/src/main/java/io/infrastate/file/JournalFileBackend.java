@@ -1305,7 +1305,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
         }
         for (JournalCodec.Entry e : JournalCodec.scan(bytes, 0, true).entries) {
           Metadata m = e.metadata();
-          all.put(m.serial(), new VersionInfo(m.serial(), m.updatedAt(), e.audit().operator(), e.audit().operation(), e.audit().reason()));
+          all.put(m.serial(), new VersionInfo(m.serial(), m.updatedAt(), e.audit().operator(), e.audit().operation(), e.audit().reason(), e.audit().locks()));
         }
       }
       List<VersionInfo> out = new ArrayList<>();

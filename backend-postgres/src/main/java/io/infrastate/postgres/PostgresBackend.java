@@ -17,6 +17,7 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -345,8 +346,8 @@ public final class PostgresBackend implements HistoryBackend {
       params.addAll(List.of(state, serial, lineage, now));
     }
     String version = "INSERT INTO " + schema.table("versions") + " (state, serial, lineage, kind, written_at, operator,"
-        + " operation, reason, write_id, removed_hosts, removed_resources, payload) SELECT h.state, ?, ?, ?, ?, ?, ?, ?,"
-        + " ?, ?, ?, ? FROM h";
+        + " operation, reason, write_id, lock_names, lock_tokens, removed_hosts, removed_resources, payload)"
+        + " SELECT h.state, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM h";
     params.addAll(List.of(serial, lineage, delta.full() ? "full" : "delta", now, req.audit().operator(),
         req.audit().operation(), req.audit().reason(), writeId));
     String sql;
@@ -358,6 +359,9 @@ public final class PostgresBackend implements HistoryBackend {
     }
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       int i = bind(ps, params);
+      Map<String, Long> locks = req.audit().locks();
+      ps.setArray(i++, c.createArrayOf("text", locks.keySet().toArray()));
+      ps.setArray(i++, c.createArrayOf("bigint", locks.values().toArray()));
       ps.setArray(i++, c.createArrayOf("text", delta.removedHosts()));
       ps.setArray(i++, c.createArrayOf("text", delta.removedResources()));
       ps.setBytes(i++, delta.full() ? null : delta.document());

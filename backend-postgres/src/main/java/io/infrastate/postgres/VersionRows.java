@@ -14,7 +14,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -82,7 +84,7 @@ final class VersionRows {
         + " WHERE h.state = ? ORDER BY v.serial";
     this.sqlTail = "SELECT " + rowCols + " FROM " + vers + " v WHERE v.state = ? AND v.serial > ? AND v.serial <= ?"
         + " ORDER BY v.serial";
-    this.sqlHistory = "SELECT serial, written_at, operator, operation, reason FROM " + vers
+    this.sqlHistory = "SELECT serial, written_at, operator, operation, reason, lock_names, lock_tokens FROM " + vers
         + " WHERE state = ? ORDER BY serial DESC LIMIT ?";
   }
 
@@ -190,8 +192,14 @@ final class VersionRows {
       ps.setInt(2, limit);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
+          String[] names = (String[]) rs.getArray(6).getArray();
+          Long[] tokens = (Long[]) rs.getArray(7).getArray();
+          Map<String, Long> locks = new TreeMap<>();
+          for (int k = 0; k < names.length; k++) {
+            locks.put(names[k], tokens[k]);
+          }
           out.add(new VersionInfo(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3),
-              rs.getString(4), rs.getString(5)));
+              rs.getString(4), rs.getString(5), locks));
         }
       }
     }

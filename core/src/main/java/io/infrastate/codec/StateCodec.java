@@ -29,8 +29,8 @@ import tools.jackson.core.PrettyPrinter;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * Reads and writes {@code state.json}: exactly the Go-FTL2 format, plus {@code serial} and {@code
- * lineage} in {@code metadata}. A file written by Go loads here and a file written here loads in
+ * Reads and writes {@code state.json}: exactly the Go-FTL2 format, plus {@code serial}, {@code
+ * lineage} and (for states written under a lock) {@code fences} in {@code metadata}. A file written by Go loads here and a file written here loads in
  * Go (which ignores the two extra fields).
  *
  * <h2>Writing</h2>
@@ -127,6 +127,14 @@ public final class StateCodec {
       g.writeNumberProperty("serial", m.serial());
       if (m.hasLineage()) {
         g.writeStringProperty("lineage", m.lineage());
+      }
+      if (!m.fences().isEmpty()) {
+        g.writeName("fences");
+        g.writeStartObject();
+        for (Map.Entry<String, Long> f : m.fences().entrySet()) {
+          g.writeNumberProperty(f.getKey(), f.getValue());
+        }
+        g.writeEndObject();
       }
       g.writeEndObject();
 
@@ -621,6 +629,7 @@ public final class StateCodec {
       String lineage = "";
       Instant created = null;
       Instant updated = null;
+      Map<String, Long> fences = Map.of();
       String name;
       int seen = 0;
       while ((name = in.nextName(keys)) != null) {
@@ -628,6 +637,7 @@ public final class StateCodec {
         Token t = next();
         switch (name) {
           case "version": seen = once(seen, 1); version = readString(t); break;
+          case "fences": seen = once(seen, 32); fences = readFences(t); break;
           case "serial":
             seen = once(seen, 2);
             if (t != Token.INT) {
@@ -649,7 +659,40 @@ public final class StateCodec {
         throw damage(path() + ".version", -1, "the format version is missing", null);
       }
       checkVersion(version);
-      return new Metadata(version, serial, lineage, created, updated);
+      return new Metadata(version, serial, lineage, created, updated, fences);
+    }
+
+    /**
+     * Reads {@code metadata.fences}: an object of lock names to fencing tokens (whole numbers,
+     * 0 or more), or {@code null} for none. Self-contained: it needs only the reader, the path
+     * and the damage helpers.
+     */
+    Map<String, Long> readFences(Token t) {
+      if (t == Token.NULL) {
+        return Map.of();
+      }
+      expect(t, Token.START_OBJECT, "an object of lock names to fencing tokens");
+      java.util.TreeMap<String, Long> fences = new java.util.TreeMap<>();
+      String lock;
+      while ((lock = in.nextName(null)) != null) {
+        push(lock);
+        Token v = next();
+        if (v != Token.INT) {
+          throw damage("expected a whole number (a fencing token), found " + describe(v));
+        }
+        long token = in.longValue(-1);
+        if (token < 0) {
+          throw damage("fencing token " + in.numberText() + (in.numberText().startsWith("-") ? " is negative" : " is larger than " + Long.MAX_VALUE));
+        }
+        if (lock.isEmpty()) {
+          throw damage("a fence's lock name must not be empty");
+        }
+        if (fences.put(lock, token) != null) {
+          throw duplicateKey();
+        }
+        pop();
+      }
+      return fences;
     }
 
     void checkVersion(String version) {

@@ -143,6 +143,46 @@ class StateCodecTest {
   }
 
   @Test
+  void fencesAreWrittenSortedInsideMetadataConformToTheSchemaAndRoundTrip() throws Exception {
+    Metadata m = new Metadata("1.0", 9, "5f0c6a3e-0000-4000-8000-000000000001", Instant.parse("2026-01-01T00:00:00Z"),
+        Instant.parse("2026-01-02T00:00:00Z"), java.util.Map.of("deploy", 7L, "backup", 1796653168955L));
+    Snapshot s = StateCodec.decode(fixture(), "fixture", "").withMetadata(m);
+    String json = new String(StateCodec.encode(s), StandardCharsets.UTF_8);
+    assertThat(json).contains("    \"lineage\": \"5f0c6a3e-0000-4000-8000-000000000001\",\n"
+        + "    \"fences\": {\n      \"backup\": 1796653168955,\n      \"deploy\": 7\n    }\n  },");
+    assertThat(schema().validate(json, InputFormat.JSON)).isEmpty();
+    Snapshot back = StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "again", "");
+    assertThat(back).isEqualTo(s);
+    assertThat(back.metadata().fence("deploy")).isEqualTo(7);
+    assertThat(back.metadata().fence("other")).isZero();
+    // no fences: nothing written
+    assertThat(new String(StateCodec.encode(s.withMetadata(m.withSerial(10, m.updatedAt()).withLineage("x")
+        .withFence("a", 1))), StandardCharsets.UTF_8)).contains("\"fences\"");
+    assertThat(new String(StateCodec.encode(StateCodec.decode(fixture(), "fixture", "")), StandardCharsets.UTF_8))
+        .doesNotContain("fences");
+    // the schema refuses a negative token
+    assertThat(schema().validate("{\"metadata\": {\"version\": \"1.0\", \"fences\": {\"deploy\": -1}}}", InputFormat.JSON))
+        .isNotEmpty();
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "{\"deploy\": -1}|$.metadata.fences.deploy|negative",
+      "{\"deploy\": \"7\"}|$.metadata.fences.deploy|whole number",
+      "{\"deploy\": 1.5}|$.metadata.fences.deploy|whole number",
+      "{\"deploy\": 99999999999999999999}|$.metadata.fences.deploy|larger than",
+      "{\"deploy\": 1, \"deploy\": 2}|$.metadata.fences.deploy|duplicate",
+      "{\"\": 1}|$.metadata.fences|empty",
+      "[1]|$.metadata.fences|object"})
+  void damagedFencesAreRefusedAtTheirPath(String fences, String path, String what) {
+    String doc = "{\"metadata\": {\"version\": \"1.0\", \"fences\": " + fences + "}}";
+    assertThatThrownBy(() -> StateCodec.decode(doc.getBytes(StandardCharsets.UTF_8), "state.json", ""))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining(path)
+        .hasMessageContaining(what);
+  }
+
+  @Test
   void damageMessageNamesSourcePathLineAndRecovery() {
     String json = "{\n  \"metadata\": {\"version\": \"1.0\"},\n  \"hosts\": {\"web01\": {\"name\": \"web01\", \"port\": \"22\"}}\n}";
     assertThatThrownBy(() -> StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "/srv/state.json", "the previous version is in /srv/state.json.backup"))

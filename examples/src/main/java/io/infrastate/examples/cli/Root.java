@@ -1,10 +1,13 @@
 package io.infrastate.examples.cli;
 
 import io.infrastate.AuditEntry;
+import io.infrastate.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.file.FileLockProvider;
 import io.infrastate.git.GitLockProvider;
+import io.infrastate.Transaction;
+import io.infrastate.lock.AbstractLockProvider;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockListener;
@@ -26,6 +29,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -73,7 +78,7 @@ import picocli.CommandLine.Spec;
       "1:the operation failed (unknown key, validation veto, storage error)",
       "2:bad command line (unknown option, malformed KEY=VALUE, unknown URI scheme)",
       "3:conflict (other writers kept winning; state push refused an older serial or another lineage)",
-      "4:the lock is held by somebody else",
+      "4:the lock is held by somebody else, or a write under --lock was refused because the lock was lost",
       "5:the stored state is damaged, of another lineage or of a newer format (nothing was written)",
     })
 final class Root implements Callable<Integer> {
@@ -103,6 +108,15 @@ final class Root implements Callable<Integer> {
       scope = ScopeType.INHERIT,
       description = "Why, recorded with every write and lock.")
   String reason;
+
+  @Option(
+      names = "--lock",
+      paramLabel = "NAME=ID",
+      scope = ScopeType.INHERIT,
+      description = "Make the write under this lock (ID is what 'lock acquire' printed). It records the lock's"
+          + " fencing token in the state, and is refused with exit 4, writing nothing, if the lock is no longer"
+          + " held by ID or a later holder of it wrote.")
+  String lock;
 
   @Option(
       names = "--json",
@@ -143,6 +157,53 @@ final class Root implements Callable<Integer> {
   /** The audit entry for a write: operator and reason from the options, the operation given. */
   AuditEntry audit(String operation) {
     return new AuditEntry(operator, operation, reason);
+  }
+
+  /**
+   * Writes through {@link State#update(AuditEntry, Consumer)}, or under the {@code --lock} lock
+   * through {@link State#update(Lock, AuditEntry, Consumer)} when one was given.
+   */
+  Snapshot update(State state, AuditEntry audit, Consumer<Transaction> fn) {
+    return lock == null ? state.update(audit, fn) : underLock(l -> state.update(l, audit, fn));
+  }
+
+  /** Rolls back, under the {@code --lock} lock when one was given. */
+  Snapshot rollback(State state, long version, AuditEntry audit) {
+    return lock == null ? state.rollback(version, audit) : underLock(l -> state.rollback(l, version, audit));
+  }
+
+  /**
+   * Runs a write under the lock {@code --lock NAME=ID} names: a handle on the lock a previous
+   * command acquired, by its id.
+   */
+  private Snapshot underLock(Function<Lock, Snapshot> write) {
+    int eq = lock.lastIndexOf('=');
+    if (eq <= 0 || eq == lock.length() - 1) {
+      throw CliException.usage("--lock '" + lock + "' is not NAME=ID, such as --lock deploy=lock_3f2a…;"
+          + " ID is what 'infrastate lock acquire NAME' printed");
+    }
+    String name = lock.substring(0, eq);
+    String id = lock.substring(eq + 1);
+    try (LockProvider locks = locks(false)) {
+      Optional<Lock> held = attach(locks, name, id);
+      if (held.isEmpty()) {
+        throw new CliException(InfrastateCli.LOCK_HELD, "Lock '" + name + "' is not held by lock id " + id + " at "
+            + locks.location() + " (" + locks.inspect(name).map(h -> "it is held by " + h.describe()).orElse("it is free")
+            + "); nothing was written. Acquire it again with 'infrastate lock acquire " + name + "' and check the"
+            + " state before writing");
+      }
+      return write.apply(held.get());
+    }
+  }
+
+  private static Optional<Lock> attach(LockProvider locks, String name, String id) {
+    if (locks instanceof Closing c) {
+      return attach(c.locks, name, id);
+    }
+    if (locks instanceof AbstractLockProvider a) {
+      return a.attach(name, id);
+    }
+    throw CliException.usage("--lock is not available for the locks at " + locks.location());
   }
 
   /** The reason given, or empty. */
