@@ -104,7 +104,10 @@ public final class FileBackend implements HistoryBackend {
   }
 
   private static final int LOAD_ATTEMPTS = 8;
+  /** Loads that lost the race this often without a shared lock to take give up (retryable). */
+  private static final int MAX_LOAD_ATTEMPTS = 200;
 
+  private final StateParts parts;
   private final Path file;
   private final Path dir;
   private final String name;
@@ -117,34 +120,25 @@ public final class FileBackend implements HistoryBackend {
   private volatile boolean closed;
 
   private FileBackend(Builder b) throws IOException {
-    Path p = b.path.toAbsolutePath().normalize();
-    for (int hops = 0; Files.isSymbolicLink(p); hops++) {
-      if (hops == 40) {
-        throw new IOException(b.path + " is a chain of more than 40 symbolic links");
-      }
-      p = p.resolveSibling(Files.readSymbolicLink(p)).toAbsolutePath().normalize();
-    }
-    this.file = p;
-    this.dir = p.getParent();
-    this.name = p.getFileName().toString();
-    this.backup = dir.resolve(name + ".backup");
-    this.historyDir = dir.resolve(name + ".history");
-    this.journal = dir.resolve(name + ".journal");
+    this.parts = StateParts.of(b.path, b.create, b.maxStateSize);
+    this.file = parts.file;
+    this.dir = parts.dir;
+    this.name = parts.name;
+    this.backup = parts.backup;
+    this.historyDir = parts.historyDir;
+    this.journal = parts.journal;
     this.retention = b.retention;
-    if (Files.isDirectory(file)) {
-      throw new IOException(file + " is a directory; give the path of the state file");
-    }
-    Files.createDirectories(dir);
-    this.sidecar = Sidecar.acquire(dir.resolve(name + ".writelock"));
+    this.sidecar = Sidecar.acquire(parts.writelock);
   }
 
   /**
-   * A backend for the state file at {@code path} with default settings. The file need not exist;
-   * missing parent directories are created.
+   * A backend for the state file at {@code path} with default settings. The file need not exist,
+   * but its directory must (see {@link Builder#createDirectories(boolean)}). Building reads and
+   * creates nothing.
    *
    * @param path the state file, such as {@code state.json}
    * @return a new backend; close it when done
-   * @throws BackendException if the directory or the sidecar cannot be created
+   * @throws BackendException if the path is a directory or a chain of too many links
    */
   public static FileBackend at(Path path) {
     return builder(path).build();
@@ -198,31 +192,62 @@ public final class FileBackend implements HistoryBackend {
   public Optional<StoredState> load() {
     checkOpen();
     try {
-      for (int attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
+      if (!parts.directoryReady()) {
+        return Optional.empty();
+      }
+      for (int attempt = 0; attempt < MAX_LOAD_ATTEMPTS; attempt++) {
+        if (attempt == LOAD_ATTEMPTS) {
+          // Writers kept replacing the file while we read it: read under a shared lock, if the
+          // sidecar exists and may be read; else keep trying, a little slower each time.
+          try (Sidecar.Held held = sidecar.lockShared()) {
+            if (held != null) {
+              return Optional.ofNullable(readLocked());
+            }
+          }
+        }
+        if (attempt > LOAD_ATTEMPTS) {
+          pause(attempt - LOAD_ATTEMPTS);
+        }
+        Sidecar.Mark mark = sidecar.mark();
         long gen1 = sidecar.generation();
         FileStamp s1 = FileStamp.of(file);
         if (s1 == null) {
-          checkNotLost();
+          checkNotLost(mark);
           return Optional.empty();
         }
-        byte[] bytes;
+        Snapshot s;
         try {
-          bytes = Files.readAllBytes(file);
+          s = parts.decode(file, parts::recoveryHint);
         } catch (NoSuchFileException e) {
           continue;
         }
+        // Before the second stamp: a writer renames the state file before it links the history,
+        // so a newer version seen in the history while the file stayed the same is a real one.
+        Runnable older = olderThan(s, mark);
         FileStamp s2 = FileStamp.of(file);
         long gen2 = sidecar.generation();
         if (s1.equals(s2) && gen1 == gen2) {
-          return Optional.of(decode(bytes, s1, gen1));
+          checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
+          older.run();
+          return Optional.of(stored(s, s1, gen1));
         }
       }
-      // Writers kept replacing the file while we read it: read once under the lock.
-      try (Sidecar.Held held = sidecar.lock()) {
-        return Optional.ofNullable(readLocked());
-      }
+      throw new BackendException(
+          "State file " + file + " was replaced by other writers every time it was read (" + MAX_LOAD_ATTEMPTS
+              + " attempts). Retry when writes are less frequent.",
+          null,
+          true);
     } catch (IOException e) {
       throw io("read", e);
+    }
+  }
+
+  private static void pause(int round) {
+    try {
+      Thread.sleep(Math.min(round, 20));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException("Interrupted while reading a state file", e, true);
     }
   }
 
@@ -248,20 +273,56 @@ public final class FileBackend implements HistoryBackend {
     return VersionToken.sameVersion(latest.get().token(), known) ? Optional.empty() : latest;
   }
 
-  /** Reads and parses the file; the caller holds the lock. Returns null if there is none. */
+  /** Reads and parses the file; the caller holds the lock (shared or not). Returns null if there is none. */
   private StoredState readLocked() throws IOException {
+    Sidecar.Mark mark = sidecar.mark();
     FileStamp stamp = FileStamp.of(file);
     if (stamp == null) {
-      checkNotLost();
+      checkNotLost(mark);
       return null;
     }
-    return decode(Files.readAllBytes(file), stamp, sidecar.generation());
+    return decode(stamp, sidecar.generation(), mark);
   }
 
-  private StoredState decode(byte[] bytes, FileStamp stamp, long generation) throws IOException {
-    Snapshot s = StateCodec.decode(bytes, location(), recoveryHint());
+  /** Reads, parses and checks the file; the caller holds the lock. */
+  private StoredState decode(FileStamp stamp, long generation, Sidecar.Mark mark) throws IOException {
+    Snapshot s = parts.decode(file, parts::recoveryHint);
     checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
+    olderThan(s, mark).run();
+    return stored(s, stamp, generation);
+  }
+
+  private static StoredState stored(Snapshot s, FileStamp stamp, long generation) {
     return new StoredState(s, new FileVersion(s.metadata().serial(), s.metadata().lineage(), stamp, generation));
+  }
+
+  /**
+   * What to throw if versions later than {@code s} were written (recorded in the write lock
+   * sidecar, or kept in the history): the state file was deleted and restored, or replaced by an
+   * older copy, and a write would reuse their serials. A no-op if none were.
+   */
+  private Runnable olderThan(Snapshot s, Sidecar.Mark mark) throws IOException {
+    long serial = s.metadata().serial();
+    String lineage = s.metadata().lineage();
+    if (mark != null && mark.after(serial, lineage)) {
+      CorruptStateException e = parts.older(serial, mark.serial(), parts.writelock + " records it", restoreHint());
+      return () -> {
+        throw e;
+      };
+    }
+    if (serial < Long.MAX_VALUE && historyHolds(serial + 1)) {
+      CorruptStateException e = parts.older(serial, serial + 1, historyDir + " holds it", restoreHint());
+      return () -> {
+        throw e;
+      };
+    }
+    return () -> {};
+  }
+
+  /** Whether the history holds a version with this serial (of this lineage or another). */
+  private boolean historyHolds(long serial) {
+    String base = HistoryFiles.baseName(serial);
+    return StateParts.exists(historyDir.resolve(base + ".json")) || StateParts.exists(historyDir.resolve(base + ".audit.json"));
   }
 
   /**
@@ -275,7 +336,7 @@ public final class FileBackend implements HistoryBackend {
     }
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(journal);
+      bytes = StateFiles.read(journal, parts.maxSize);
     } catch (NoSuchFileException e) {
       return;
     }
@@ -299,24 +360,29 @@ public final class FileBackend implements HistoryBackend {
     }
   }
 
-  private String recoveryHint() {
-    return "the previous version is in " + backup + " and earlier ones in " + historyDir;
+  /** How to restore the state file: from the newest version kept. */
+  private String restoreHint() throws IOException {
+    long newest = parts.newestInHistory();
+    if (newest >= 0 && StateParts.exists(historyDir.resolve(HistoryFiles.baseName(newest) + ".json"))) {
+      return "Restore the newest version kept (cp " + historyDir.resolve(HistoryFiles.baseName(newest) + ".json") + " " + file + ").";
+    }
+    if (StateParts.exists(backup)) {
+      return "Restore the previous version (cp " + backup + " " + file + ").";
+    }
+    return "Restore the state file from a copy.";
   }
 
-  private void checkNotLost() {
-    if (Files.exists(backup, LinkOption.NOFOLLOW_LINKS)) {
-      throw lost();
-    }
+  private void checkNotLost(Sidecar.Mark mark) throws IOException {
+    parts.checkNothingSurvives(mark, restoreHint());
   }
 
   private CorruptStateException lost() {
-    return new CorruptStateException(
-        location(),
-        null,
-        "State file " + file + " is missing but its backup " + backup + " exists: the state was"
-            + " deleted or lost, so nothing was written. Restore it (cp " + backup + " " + file
-            + "), or delete the backup and " + historyDir + " to start a new state.",
-        null);
+    try {
+      java.util.List<String> survivors = parts.survivors(sidecar.mark());
+      return parts.lost(survivors.isEmpty() ? java.util.List.of("nothing else") : survivors, restoreHint());
+    } catch (IOException e) {
+      return parts.lost(java.util.List.of("(could not list what survives: " + e + ")"), "");
+    }
   }
 
   // ------------------------------------------------------------------ save
@@ -326,6 +392,12 @@ public final class FileBackend implements HistoryBackend {
     checkOpen();
     Snapshot next = request.snapshot();
     EncodedState bytes = EncodedState.of(next);
+    StateFiles.checkWriteSize(file, bytes.size(), parts.maxSize);
+    try {
+      parts.prepareWrite();
+    } catch (IOException e) {
+      throw io("write", e);
+    }
     try (Sidecar.Held held = sidecar.lock()) {
       long generation = sidecar.generation();
       FileStamp current = FileStamp.of(file);
@@ -334,7 +406,7 @@ public final class FileBackend implements HistoryBackend {
         if (current != null) {
           return new SaveResult.Conflict(Optional.of(decodeCurrent(current, generation)));
         }
-        checkNotLost();
+        checkNotLost(sidecar.mark());
         checkNotJournaled(-1, "");
       } else if (current == null) {
         throw lost();
@@ -346,6 +418,10 @@ public final class FileBackend implements HistoryBackend {
         if (!VersionToken.sameVersion(stored.token(), expected)) {
           return new SaveResult.Conflict(Optional.of(stored));
         }
+      }
+      if (historyHolds(next.metadata().serial())) {
+        // a version kept from another lineage, or one a deleted state file left: never replaced
+        throw parts.older(expected.serial(), next.metadata().serial(), historyDir + " holds it", restoreHint());
       }
       if (!cleanedTemps) {
         removeStaleTemps();
@@ -367,7 +443,7 @@ public final class FileBackend implements HistoryBackend {
         fsyncDir(historyDir);
       }
       long newGeneration = generation + 1;
-      sidecar.setGeneration(newGeneration);
+      sidecar.setGeneration(newGeneration, next.metadata().serial(), next.metadata().lineage());
       FileStamp stamp = FileStamp.of(file);
       return new SaveResult.Saved(new FileVersion(next.metadata().serial(), next.metadata().lineage(), stamp, newGeneration));
     } catch (IOException e) {
@@ -376,7 +452,7 @@ public final class FileBackend implements HistoryBackend {
   }
 
   private StoredState decodeCurrent(FileStamp stamp, long generation) throws IOException {
-    return decode(Files.readAllBytes(file), stamp, generation);
+    return decode(stamp, generation, sidecar.mark());
   }
 
   /** Makes {@code link} another name of {@code target}'s current version, atomically replacing it. */
@@ -399,7 +475,7 @@ public final class FileBackend implements HistoryBackend {
     if (retention == 0) {
       return false;
     }
-    Files.createDirectories(historyDir);
+    StateParts.sidecarDirectory(historyDir);
     long serial = request.snapshot().metadata().serial();
     String base = HistoryFiles.baseName(serial);
     linkReplacing(file, historyDir.resolve(base + ".json"));
@@ -413,7 +489,7 @@ public final class FileBackend implements HistoryBackend {
   private void prune(long newest) throws IOException {
     List<Long> serials = HistoryFiles.serials(historyDir);
     for (long s : serials) {
-      if (s <= newest - retention || s > newest) {
+      if (s <= newest - retention) {
         String base = HistoryFiles.baseName(s);
         Files.deleteIfExists(historyDir.resolve(base + ".audit.json"));
         Files.deleteIfExists(historyDir.resolve(base + ".json"));
@@ -423,7 +499,7 @@ public final class FileBackend implements HistoryBackend {
 
   private void removeStaleTemps() throws IOException {
     for (Path d : new Path[] {dir, historyDir}) {
-      if (!Files.isDirectory(d)) {
+      if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
       try (DirectoryStream<Path> stream = Files.newDirectoryStream(d, ".*.tmp")) {
@@ -455,6 +531,7 @@ public final class FileBackend implements HistoryBackend {
   public List<VersionInfo> history(int limit) {
     checkOpen();
     try {
+      StateParts.checkSidecarDirectory(historyDir);
       List<Long> serials = HistoryFiles.serials(historyDir);
       serials.sort(Comparator.reverseOrder());
       List<VersionInfo> out = new ArrayList<>();
@@ -462,7 +539,7 @@ public final class FileBackend implements HistoryBackend {
         if (out.size() >= limit) {
           break;
         }
-        HistoryFiles.readAudit(historyDir.resolve(HistoryFiles.baseName(s) + ".audit.json"), s).ifPresent(out::add);
+        HistoryFiles.readAudit(historyDir.resolve(HistoryFiles.baseName(s) + ".audit.json"), s, parts.maxSize).ifPresent(out::add);
       }
       return out;
     } catch (IOException e) {
@@ -475,8 +552,8 @@ public final class FileBackend implements HistoryBackend {
     checkOpen();
     Path p = historyDir.resolve(HistoryFiles.baseName(serial) + ".json");
     try {
-      byte[] bytes = Files.readAllBytes(p);
-      Snapshot s = StateCodec.decode(bytes, p.toString(), "");
+      StateParts.checkSidecarDirectory(historyDir);
+      Snapshot s = parts.decode(p, () -> "");
       return Optional.of(new StoredState(s, VersionToken.of(s.metadata().serial(), s.metadata().lineage())));
     } catch (NoSuchFileException e) {
       return Optional.empty();
@@ -519,9 +596,41 @@ public final class FileBackend implements HistoryBackend {
   public static final class Builder {
     private final Path path;
     private int retention = 20;
+    private boolean create;
+    private long maxStateSize = StateFiles.DEFAULT_MAX_SIZE;
 
     private Builder(Path path) {
       this.path = Objects.requireNonNull(path, "path");
+    }
+
+    /**
+     * Whether the first write may create the state file's missing directories (default {@code
+     * false}). Without it, a missing directory (a share that is not mounted, a typo) fails loads
+     * and writes instead of passing for an empty state. Loads never create anything.
+     *
+     * @param create {@code true} to create missing directories on the first write
+     * @return this builder
+     */
+    public Builder createDirectories(boolean create) {
+      this.create = create;
+      return this;
+    }
+
+    /**
+     * The largest state file (and journal) accepted, in bytes; default 1 GiB. Larger files are
+     * refused before they are read, and a write that would make the state file larger is refused
+     * before anything is written.
+     *
+     * @param bytes 1..2147483639
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxStateSize(long bytes) {
+      if (bytes < 1 || bytes > StateFiles.LARGEST_MAX_SIZE) {
+        throw new IllegalArgumentException("maxStateSize must be within 1.." + StateFiles.LARGEST_MAX_SIZE + ": " + bytes);
+      }
+      this.maxStateSize = bytes;
+      return this;
     }
 
     /**
@@ -539,10 +648,10 @@ public final class FileBackend implements HistoryBackend {
     }
 
     /**
-     * Builds the backend.
+     * Builds the backend. Reads nothing but a symbolic link at the path, and creates nothing.
      *
      * @return a new backend; close it when done
-     * @throws BackendException if the directory or sidecar cannot be created
+     * @throws BackendException if the path is a directory or a chain of too many links
      */
     public FileBackend build() {
       try {

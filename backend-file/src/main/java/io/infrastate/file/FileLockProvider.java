@@ -105,11 +105,12 @@ public final class FileLockProvider extends AbstractLockProvider {
 
   /**
    * A provider for the lock directory with default options; the directory is created (mode 0700)
-   * if it does not exist.
+   * by the first lock taken if it does not exist (reading locks creates nothing). A symbolic link
+   * in its place is refused: lock files are never written where a link leads.
    *
    * @param dir the lock directory
    * @return a new provider
-   * @throws BackendException if the directory cannot be created or is not a directory
+   * @throws BackendException if the directory is a symbolic link or not a directory
    */
   public static FileLockProvider in(Path dir) {
     return in(dir, LockOptions.defaults());
@@ -121,27 +122,29 @@ public final class FileLockProvider extends AbstractLockProvider {
    * @param dir the lock directory
    * @param options clock, operator, listener, poll intervals
    * @return a new provider
-   * @throws BackendException if the directory cannot be created or is not a directory
+   * @throws BackendException if the directory is a symbolic link or not a directory
    */
   public static FileLockProvider in(Path dir, LockOptions options) {
     Objects.requireNonNull(dir, "dir");
     Objects.requireNonNull(options, "options");
     Path abs = dir.toAbsolutePath().normalize();
-    try {
-      if (!Files.isDirectory(abs)) {
-        Files.createDirectories(abs, DurableFiles.OWNER_ONLY_DIRECTORY);
-      }
-    } catch (IOException e) {
+    if (Files.isSymbolicLink(abs)) {
       throw new BackendException(
-          "Could not create lock directory " + abs + ": " + e + ". Check that its parent exists and is writable.",
-          e, false);
+          "Lock directory " + abs + " is a symbolic link; infrastate does not follow a link out of the directory"
+              + " it was given. Remove the link, or name the directory it points to.",
+          null, false);
     }
-    if (!Files.isDirectory(abs)) {
+    if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
       throw new BackendException("Lock directory " + abs + " is not a directory", null, false);
     }
     try {
       // One canonical path per directory, so that every provider in this JVM shares its guards.
-      abs = abs.toRealPath();
+      Path parent = abs.getParent();
+      if (Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
+        abs = abs.toRealPath();
+      } else if (parent != null && Files.isDirectory(parent)) {
+        abs = parent.toRealPath().resolve(abs.getFileName());
+      }
     } catch (IOException e) {
       throw new BackendException("Could not resolve lock directory " + abs + ": " + e, e, false);
     }
@@ -275,6 +278,10 @@ public final class FileLockProvider extends AbstractLockProvider {
 
   private Optional<LockInfo> read(Path file) throws IOException {
     byte[] bytes;
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+      // checked before opening: opening a FIFO would wait for a writer
+      throw new IOException(file + " is not a regular file; infrastate reads only regular lock files. Remove it.");
+    }
     try (SeekableByteChannel ch = Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
       long size = ch.size();
       if (size > LockInfoCodec.MAX_SIZE) {
@@ -349,6 +356,12 @@ public final class FileLockProvider extends AbstractLockProvider {
   }
 
   private <T> T guarded(String name, GuardedIo<T> work) throws IOException {
+    if (Files.isSymbolicLink(dir)) {
+      throw new IOException(dir + " is a symbolic link; infrastate does not follow a link out of the directory it was given. Remove it.");
+    }
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(dir, DurableFiles.OWNER_ONLY_DIRECTORY);
+    }
     Path guard = inside("." + name + SUFFIX + ".guard");
     ReentrantLock jvm = JVM_GUARDS.computeIfAbsent(guard, g -> new ReentrantLock());
     jvm.lock();

@@ -35,7 +35,7 @@ final class HistoryFiles {
   /** The serials kept in a history directory, unsorted; empty if it does not exist. */
   static List<Long> serials(Path dir) throws IOException {
     List<Long> out = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return out;
     }
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.audit.json")) {
@@ -67,11 +67,14 @@ final class HistoryFiles {
     return out.toByteArray();
   }
 
-  /** Reads an audit record; empty if it vanished (pruned) or is unreadable (logged by caller). */
-  static Optional<VersionInfo> readAudit(Path p, long serial) throws IOException {
+  /**
+   * Reads an audit record (through {@link StateFiles}: no links, regular files only, at most {@code
+   * limit} bytes); empty if it vanished (pruned) or is unreadable (logged by caller).
+   */
+  static Optional<VersionInfo> readAudit(Path p, long serial, long limit) throws IOException {
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(p);
+      bytes = StateFiles.read(p, limit);
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
