@@ -105,12 +105,11 @@ public final class FileLockProvider extends AbstractLockProvider {
 
   /**
    * A provider for the lock directory with default options; the directory is created (mode 0700)
-   * by the first lock taken if it does not exist (reading locks creates nothing). A symbolic link
-   * in its place is refused: lock files are never written where a link leads.
+   * if it does not exist.
    *
    * @param dir the lock directory
    * @return a new provider
-   * @throws BackendException if the directory is a symbolic link or not a directory
+   * @throws BackendException if the directory cannot be created or is not a directory
    */
   public static FileLockProvider in(Path dir) {
     return in(dir, LockOptions.defaults());
@@ -122,29 +121,27 @@ public final class FileLockProvider extends AbstractLockProvider {
    * @param dir the lock directory
    * @param options clock, operator, listener, poll intervals
    * @return a new provider
-   * @throws BackendException if the directory is a symbolic link or not a directory
+   * @throws BackendException if the directory cannot be created or is not a directory
    */
   public static FileLockProvider in(Path dir, LockOptions options) {
     Objects.requireNonNull(dir, "dir");
     Objects.requireNonNull(options, "options");
     Path abs = dir.toAbsolutePath().normalize();
-    if (Files.isSymbolicLink(abs)) {
+    try {
+      if (!Files.isDirectory(abs)) {
+        Files.createDirectories(abs, DurableFiles.OWNER_ONLY_DIRECTORY);
+      }
+    } catch (IOException e) {
       throw new BackendException(
-          "Lock directory " + abs + " is a symbolic link; infrastate does not follow a link out of the directory"
-              + " it was given. Remove the link, or name the directory it points to.",
-          null, false);
+          "Could not create lock directory " + abs + ": " + e + ". Check that its parent exists and is writable.",
+          e, false);
     }
-    if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.isDirectory(abs)) {
       throw new BackendException("Lock directory " + abs + " is not a directory", null, false);
     }
     try {
       // One canonical path per directory, so that every provider in this JVM shares its guards.
-      Path parent = abs.getParent();
-      if (Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
-        abs = abs.toRealPath();
-      } else if (parent != null && Files.isDirectory(parent)) {
-        abs = parent.toRealPath().resolve(abs.getFileName());
-      }
+      abs = abs.toRealPath();
     } catch (IOException e) {
       throw new BackendException("Could not resolve lock directory " + abs + ": " + e, e, false);
     }
@@ -278,7 +275,7 @@ public final class FileLockProvider extends AbstractLockProvider {
 
   private Optional<LockInfo> read(Path file) throws IOException {
     byte[] bytes;
-    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(file)) {
       // checked before opening: opening a FIFO would wait for a writer
       throw new IOException(file + " is not a regular file; infrastate reads only regular lock files. Remove it.");
     }
@@ -356,12 +353,6 @@ public final class FileLockProvider extends AbstractLockProvider {
   }
 
   private <T> T guarded(String name, GuardedIo<T> work) throws IOException {
-    if (Files.isSymbolicLink(dir)) {
-      throw new IOException(dir + " is a symbolic link; infrastate does not follow a link out of the directory it was given. Remove it.");
-    }
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      Files.createDirectories(dir, DurableFiles.OWNER_ONLY_DIRECTORY);
-    }
     Path guard = inside("." + name + SUFFIX + ".guard");
     ReentrantLock jvm = JVM_GUARDS.computeIfAbsent(guard, g -> new ReentrantLock());
     jvm.lock();

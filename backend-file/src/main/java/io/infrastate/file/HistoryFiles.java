@@ -23,7 +23,10 @@ import tools.jackson.core.json.JsonFactory;
 
 /** Names and audit records of the file backend's history directory. */
 final class HistoryFiles {
-  private static final JsonFactory JSON = new JsonFactory();
+  /** Created on first use: a load that only asks for a version's file name never loads Jackson. */
+  private static final class Json {
+    static final JsonFactory JSON = new JsonFactory();
+  }
 
   private HistoryFiles() {}
 
@@ -53,7 +56,7 @@ final class HistoryFiles {
   /** The audit record of a save: serial, lineage, time, operator, operation, reason. */
   static byte[] encodeAudit(SaveRequest request) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+    try (JsonGenerator g = Json.JSON.createGenerator(ObjectWriteContext.empty(), out)) {
       g.writeStartObject();
       g.writeNumberProperty("serial", request.snapshot().metadata().serial());
       g.writeStringProperty("lineage", request.snapshot().metadata().lineage());
@@ -82,7 +85,7 @@ final class HistoryFiles {
     String operator = "";
     String operation = "";
     String reason = "";
-    try (JsonParser parser = JSON.createParser(ObjectReadContext.empty(), bytes)) {
+    try (JsonParser parser = Json.JSON.createParser(ObjectReadContext.empty(), bytes)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return Optional.empty();
       }

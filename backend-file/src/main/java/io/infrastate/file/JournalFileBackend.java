@@ -1376,8 +1376,13 @@ public final class JournalFileBackend implements HistoryBackend {
       Thread.currentThread().interrupt();
     }
     try {
-      try (Sidecar.Held held = sidecar.lock()) {
-        closeChannel();
+      try {
+        if (sidecar.writable()) {
+          // the journal's channel is opened under the write lock only: never taken, nothing to close
+          try (Sidecar.Held held = sidecar.lock()) {
+            closeChannel();
+          }
+        }
       } finally {
         sidecar.release();
       }

@@ -85,8 +85,13 @@ final class Sidecar {
     }
   }
 
+  /** Whether a writer in this JVM opened the sidecar (took or is about to take the write lock). */
+  boolean writable() {
+    return channel != null;
+  }
+
   /** The channel for writers, creating the file (mode 0600, never through a link). */
-  private FileChannel writable() throws IOException {
+  private FileChannel openWritable() throws IOException {
     FileChannel ch = channel;
     if (ch != null) {
       return ch;
@@ -148,7 +153,7 @@ final class Sidecar {
 
   /** Takes the JVM lock, then the OS lock; returns a handle that releases both. */
   Held lock() throws IOException {
-    FileChannel ch = writable();
+    FileChannel ch = openWritable();
     jvmLock.lock();
     try {
       return new Held(ch.lock());
@@ -247,7 +252,7 @@ final class Sidecar {
   }
 
   private void write(ByteBuffer buf) throws IOException {
-    FileChannel ch = writable();
+    FileChannel ch = openWritable();
     int n = 0;
     while (buf.hasRemaining()) {
       n += ch.write(buf, n);

@@ -140,7 +140,8 @@ final class StateFiles {
   private static void sameFile(Path file, BasicFileAttributes before) throws IOException {
     BasicFileAttributes now = regular(file);
     if (before.fileKey() != null && !before.fileKey().equals(now.fileKey())) {
-      throw new IOException(file + " was replaced while it was being opened; retry");
+      // the file checked is gone: callers treat it as vanished (a reader retries)
+      throw new NoSuchFileException(file.toString(), null, "replaced while it was being opened");
     }
   }
 

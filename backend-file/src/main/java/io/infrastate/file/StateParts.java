@@ -94,10 +94,26 @@ final class StateParts {
     if (Files.isDirectory(dir)) {
       return true;
     }
+    checkNotDangling();
     if (create) {
       return false;
     }
     throw missingDirectory();
+  }
+
+  /** Refuses a state path that is a link to a file that does not exist (it is not a new state). */
+  private void checkNotDangling() {
+    String link = danglingLink();
+    if (link != null) {
+      throw lost(List.of(link), "Restore what it points to, or mount the file system it is on.");
+    }
+  }
+
+  private String danglingLink() {
+    if (!file.equals(given) && Files.isSymbolicLink(given) && !exists(file)) {
+      return "the symbolic link " + given + " (it points to " + file + ", which does not exist)";
+    }
+    return null;
   }
 
   private BackendException missingDirectory() {
@@ -126,8 +142,9 @@ final class StateParts {
   /** What exists of the state besides the state file. */
   List<String> survivors(Sidecar.Mark mark) throws IOException {
     List<String> out = new ArrayList<>();
-    if (!file.equals(given) && Files.isSymbolicLink(given)) {
-      out.add("the symbolic link " + given + " (it points to " + file + ", which does not exist)");
+    String link = danglingLink();
+    if (link != null) {
+      out.add(link);
     }
     if (exists(backup)) {
       out.add("the backup " + backup);
@@ -232,16 +249,27 @@ final class StateParts {
   // ------------------------------------------------------------------ writes
 
   /**
-   * Before a write: the directory exists (created if the caller asked), and the state file is not
-   * a dangling link.
+   * Before a write, and before its sidecar is created: the directory exists (created if the caller
+   * asked), the state file is a regular file if it exists (nothing is created next to a device or
+   * FIFO that a link led to), and the history directory is not a link out of the directory.
    */
   void prepareWrite() throws IOException {
     if (!Files.isDirectory(dir)) {
       if (!create) {
         throw missingDirectory();
       }
+      checkNotDangling();
       Files.createDirectories(dir);
     }
+    try {
+      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!a.isRegularFile()) {
+        throw StateFiles.notRegular(file, a);
+      }
+    } catch (NoSuchFileException e) {
+      // a new state, or a lost one: the write finds out under the lock
+    }
+    checkSidecarDirectory(historyDir);
   }
 
   /**
