@@ -348,13 +348,22 @@ public final class FileBackend implements HistoryBackend {
         last = Math.max(last, e.serial());
       }
     }
-    if (scan.damage != null || last > baseSerial) {
+    String journalMode = ", and FileBackend reads " + name + " alone. Open it in journal mode (JournalFileBackend, or the URI "
+        + file.toUri() + "?journal=true), or fold the journal in with JournalFileBackend.compact() first."
+        + " Nothing was read or written.";
+    if (scan.damage != null) {
+      throw new CorruptStateException(journal.toString(), null,
+          "State " + file + " is in journal mode: " + journal + " is damaged (" + scan.damage + ")" + journalMode, null);
+    }
+    if (last > baseSerial) {
+      Sidecar.Mark mark = sidecar.mark();
+      if (mark != null && mark.after(last, lineage.isEmpty() ? scan.entries.get(scan.entries.size() - 1).metadata().lineage() : lineage)) {
+        throw parts.older(last, mark.serial(), parts.writelock + " records it; the journal " + journal + " ends at version " + last,
+            restoreHint());
+      }
       throw new BackendException(
-          "State " + file + " is in journal mode: " + journal
-              + (scan.damage != null ? " is damaged (" + scan.damage + ")" : " holds versions up to " + last + " that " + name + " does not contain")
-              + ", and FileBackend reads " + name + " alone. Open it in journal mode (JournalFileBackend, or the URI "
-              + file.toUri() + "?journal=true), or fold the journal in with JournalFileBackend.compact() first."
-              + " Nothing was read or written.",
+          "State " + file + " is in journal mode: " + journal + " holds versions up to " + last + " that " + name
+              + " does not contain" + journalMode,
           null,
           false);
     }

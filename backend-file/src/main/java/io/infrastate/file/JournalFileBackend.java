@@ -645,6 +645,9 @@ public final class JournalFileBackend implements HistoryBackend {
     }
     long b = snapshot.metadata().serial();
     String lb = snapshot.metadata().lineage();
+    if (jbytes == null) {
+      checkJournalNotLost(b, lb);
+    }
     if (jbytes == null || jbytes.length == 0) {
       checkNotOlder(b, lb, mark, false, jbytes == null ? "the journal " + journal + " is missing" : "the journal " + journal + " is empty");
       JournalVersion token = new JournalVersion(b, lb, s1, j1, 0);
@@ -805,8 +808,8 @@ public final class JournalFileBackend implements HistoryBackend {
   }
 
   private String restoreHint() {
-    return "Restore the lost files if a copy exists (the history " + historyDir + " keeps earlier bases and"
-        + " journals).";
+    return "Restore the lost files if a copy exists"
+        + (Files.isDirectory(historyDir, LinkOption.NOFOLLOW_LINKS) ? " (the history " + historyDir + " keeps earlier bases and journals)." : ".");
   }
 
   private void checkNotLost(Sidecar.Mark mark) throws IOException {
@@ -814,8 +817,19 @@ public final class JournalFileBackend implements HistoryBackend {
   }
 
   private String lostHint() {
-    String from = StateParts.exists(backup) ? backup.toString() : historyDir + "/<newest>.json";
-    return "Restore it (cp " + from + " " + file + ", keeping the journal if it exists).";
+    if (StateParts.exists(backup)) {
+      return "Restore it (cp " + backup + " " + file + ", keeping the journal if it exists).";
+    }
+    try {
+      long newest = parts.newestInHistory();
+      Path base = historyDir.resolve(HistoryFiles.baseName(newest) + ".json");
+      if (newest >= 0 && StateParts.exists(base)) {
+        return "Restore it (cp " + base + " " + file + ", keeping the journal if it exists).";
+      }
+    } catch (IOException e) {
+      // no hint then
+    }
+    return "Restore it from a copy, keeping the journal if it exists.";
   }
 
   private CorruptStateException lost() {
@@ -917,6 +931,7 @@ public final class JournalFileBackend implements HistoryBackend {
     byte[] journalBytes = withSpaceAhead(header, audit);
     moveInto(DurableFiles.writeTemp(dir, "." + name + ".", journalBytes), journal);
     fsyncDir(dir);
+    keepInHistory(m.serial());
     long gen = sidecar.generation() + 1;
     sidecar.setGeneration(gen, m.serial(), m.lineage());
     FileStamp s = FileStamp.of(file);
@@ -943,6 +958,7 @@ public final class JournalFileBackend implements HistoryBackend {
       byte[] bytes = withSpaceAhead(header);
       moveInto(DurableFiles.writeTemp(dir, "." + name + ".", bytes), journal);
       fsyncDir(dir);
+      keepInHistory(disk.serial());
       journalStamp = FileStamp.of(journal);
       key = journalStamp.key();
       quietDir = null;
@@ -1017,6 +1033,47 @@ public final class JournalFileBackend implements HistoryBackend {
       pos += ch.write(buf, pos);
     }
     return n;
+  }
+
+  /**
+   * Links a new journal into the history as {@code <base>.journal}: one file under two names, so
+   * that appends show in both and a journal deleted or replaced from outside leaves its records
+   * there (a load then stops, naming the copy). It counts as a segment of the history once the
+   * compaction that ends it links its base beside it.
+   */
+  private void keepInHistory(long base) throws IOException {
+    if (retention > 0) {
+      StateParts.sidecarDirectory(historyDir);
+      linkReplacing(journal, historyDir.resolve(HistoryFiles.baseName(base) + ".journal"));
+      fsyncDir(historyDir);
+    }
+  }
+
+  /**
+   * Refuses a state whose journal is missing while the history's link to it holds versions after
+   * state.json: the journal was deleted (with the write lock sidecar, or the mark would have told).
+   */
+  private void checkJournalNotLost(long base, String lineage) throws IOException {
+    Path kept = historyDir.resolve(HistoryFiles.baseName(base) + ".journal");
+    if (!StateParts.exists(kept)) {
+      return;
+    }
+    byte[] bytes;
+    try {
+      bytes = StateFiles.read(kept, parts.maxSize);
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    long last = -1;
+    for (JournalCodec.Entry e : JournalCodec.scan(bytes, 0, true).entries) {
+      if (e.serial() > base && (lineage.isEmpty() || lineage.equals(e.metadata().lineage()))) {
+        last = Math.max(last, e.serial());
+      }
+    }
+    if (last > base) {
+      throw parts.older(base, last, kept + " holds it; the journal " + journal + " is missing",
+          "Restore the journal from that copy (cp " + kept + " " + journal + ").");
+    }
   }
 
   /** Keeps a journal that no longer continues state.json in the history, named by its header. */
@@ -1189,6 +1246,7 @@ public final class JournalFileBackend implements HistoryBackend {
     byte[] journalBytes = withSpaceAhead(header, tail);
     moveInto(DurableFiles.writeTemp(dir, "." + name + ".", journalBytes), journal);
     fsyncDir(dir);
+    keepInHistory(s);
     closeChannel();
     long gen = sidecar.bumpGeneration();
     if (retention > 0) {
