@@ -977,7 +977,8 @@ public final class JournalFileBackend implements HistoryBackend {
       ch.force(false);
     }
     long recordEnd = end + record.length;
-    StateFiles.checkWriteSize(journal, recordEnd + JournalCodec.FRAME_HEADER, parts.maxSize);
+    // what a load reads: the base and the journal's records (compaction folds them into one file)
+    StateFiles.checkWriteSize(file + " with its journal", t.base().size() + recordEnd, parts.maxSize);
     DurableFiles.writeAll(ch, record, end);
     if (recordEnd + JournalCodec.FRAME_HEADER > size) {
       // Out of space: fresh zeros after the record, made durable by the same sync. At least a

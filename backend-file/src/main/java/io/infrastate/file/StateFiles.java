@@ -182,9 +182,19 @@ final class StateFiles {
    * @throws BackendException if {@code size} exceeds {@code limit}
    */
   static void checkWriteSize(Path file, long size, long limit) {
+    checkWriteSize(file.toString(), size, limit);
+  }
+
+  /**
+   * Refuses a write that would make what a load reads larger than the limit.
+   *
+   * @param what the file or files, in words
+   * @throws BackendException if {@code size} exceeds {@code limit}
+   */
+  static void checkWriteSize(String what, long size, long limit) {
     if (size > limit) {
       throw new BackendException(
-          "Refusing to write " + size + " bytes to " + file + ": more than the maximum state size of " + limit
+          "Refusing a write that would make " + what + " " + size + " bytes: more than the maximum state size of " + limit
               + " bytes. Nothing was written. Raise the limit with " + OPTION + ", or remove hosts and resources.",
           null,
           false);
