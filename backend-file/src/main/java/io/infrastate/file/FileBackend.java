@@ -57,7 +57,14 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>A symbolic link at the state file's path is followed once, when the backend is built: the
- * state is written where it points and the link is kept. Temporary files are never followed.
+ * state is written where it points and the link is kept; a link to a file that does not exist is
+ * loss, not a new state. Nothing else beside the state is read or written through a link, and only
+ * regular files are read (see {@link StateParts} and {@link StateFiles}).
+ *
+ * <p>Reading is harmless: building the backend and loading create nothing (no directory, no
+ * {@code .writelock}) and take no write lock, so a user with read permission only, or a read-only
+ * file system, can read the state. The first write creates the sidecar; a missing directory is
+ * created only if {@link Builder#createDirectories(boolean)} asks for it.
  *
  * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
  * file. Close the backend when done (it releases the sidecar's channel).
@@ -87,12 +94,16 @@ public final class FileBackend implements HistoryBackend {
    *      returns. Then bump the sidecar's generation and stamp the new file for the token.
    *
    * A crash at any point leaves the old version or the new one in state.json, and at most a stray
-   * temporary file, which the next writer removes under the lock. Loads take no lock: they read the
-   * generation and stamp, the bytes, then the stamp and generation again, and retry if anything
-   * moved, so a load never pairs one version's bytes with another's stamp.
+   * temporary file, which the next writer removes under the lock. Loads take no write lock: they
+   * read the generation and stamp, the bytes, then the stamp and generation again, and retry if
+   * anything moved, so a load never pairs one version's bytes with another's stamp; after 8 lost
+   * races they read under a shared lock on the sidecar (if it exists and may be read).
    *
-   * Stop on damage: an unparsable or empty state.json, or one that vanished while its backup
-   * remains, raises CorruptStateException on load and save, and is never overwritten.
+   * Stop on damage and loss: an unparsable or empty state.json, one that vanished while any other
+   * part of the state survives, or one older than the version the sidecar records as written (or
+   * than a version in the history), raises CorruptStateException on load and save, and is never
+   * overwritten. The sidecar's record is written after the new version is durable, and read before
+   * the state file, so a load never mistakes a write in progress for loss.
    */
 
   /**
@@ -208,8 +219,9 @@ public final class FileBackend implements HistoryBackend {
         if (attempt > LOAD_ATTEMPTS) {
           pause(attempt - LOAD_ATTEMPTS);
         }
-        Sidecar.Mark mark = sidecar.mark();
-        long gen1 = sidecar.generation();
+        Sidecar.Reading before = sidecar.read();
+        Sidecar.Mark mark = before.mark();
+        long gen1 = before.generation();
         FileStamp s1 = FileStamp.of(file);
         if (s1 == null) {
           checkNotLost(mark);

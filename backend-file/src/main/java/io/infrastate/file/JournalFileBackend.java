@@ -156,10 +156,17 @@ public final class JournalFileBackend implements HistoryBackend {
    * over the journal, fsync the directory. A crash at any step leaves a pair (state.json, journal) that loads as the same latest version.
    * The lock is held for two renames, a copy of the few newest records and three syncs.
    *
-   * Readers take no lock: they stat state.json and the journal, read, and stat again; if
+   * Readers take no write lock: they stat state.json and the journal, read, and stat again; if
    * state.json changed or the journal was replaced meanwhile, or what they read does not parse
    * (a torn tail being truncated and rewritten under them), they retry, and after 8 attempts
-   * read under the lock. An append while reading is harmless: only complete records with valid
+   * read under a shared lock on the sidecar (if it exists and may be read; else they keep trying).
+   *
+   * Loss. The sidecar records the last version written (with the generation, before the sync:
+   * a machine crash can leave it one ahead of a torn record, which a load allows); a load that
+   * finds an older latest version (the journal deleted, truncated or replaced by an older copy)
+   * stops with CorruptStateException instead of writing those serials again. Each new journal is
+   * also hard-linked into the history as <base>.journal, so a journal deleted together with the
+   * sidecar still leaves its records there, and a load names that copy. An append while reading is harmless: only complete records with valid
    * checksums count, and records before the end never change. A complete, valid record is a
    * committed version for everyone: a writer that crashed after writing it but before returning
    * may have had it stored, which the contract allows ("may or may not have been stored").
@@ -463,8 +470,9 @@ public final class JournalFileBackend implements HistoryBackend {
   private Known readDisk(Known cached, boolean locked) throws IOException {
     // The generation first: writers bump it after writing, so whatever a writer wrote before this
     // read is seen by the reads below, and a write after it changes it for the next check.
-    Sidecar.Mark mark = sidecar.mark();
-    long gen = sidecar.generation();
+    Sidecar.Reading sidecarNow = sidecar.read();
+    Sidecar.Mark mark = sidecarNow.mark();
+    long gen = sidecarNow.generation();
     FileStamp d = FileStamp.of(dir);
     FileStamp s1 = FileStamp.of(file);
     if (s1 == null) {

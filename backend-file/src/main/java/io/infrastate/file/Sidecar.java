@@ -201,6 +201,23 @@ final class Sidecar {
     return buf;
   }
 
+  /**
+   * The generation and the mark, read together (one read).
+   *
+   * @param generation the write generation, as {@link #generation()}
+   * @param mark the last version recorded, as {@link #mark()}
+   */
+  record Reading(long generation, Mark mark) {}
+
+  /** Reads the generation and the mark with one read. */
+  Reading read() throws IOException {
+    ByteBuffer buf = readLayout();
+    long generation = buf.getLong();
+    long serialPlusOne = buf.getLong();
+    long lineage = buf.getLong();
+    return new Reading(generation, serialPlusOne == 0 ? null : new Mark(serialPlusOne - 1, lineage));
+  }
+
   /** The current write generation (0 if never written, or if the sidecar cannot be read). */
   long generation() throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(8);

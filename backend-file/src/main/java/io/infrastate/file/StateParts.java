@@ -254,20 +254,20 @@ final class StateParts {
    * FIFO that a link led to), and the history directory is not a link out of the directory.
    */
   void prepareWrite() throws IOException {
-    if (!Files.isDirectory(dir)) {
-      if (!create) {
-        throw missingDirectory();
-      }
-      checkNotDangling();
-      Files.createDirectories(dir);
-    }
     try {
       BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (!a.isRegularFile()) {
         throw StateFiles.notRegular(file, a);
       }
     } catch (NoSuchFileException e) {
-      // a new state, or a lost one: the write finds out under the lock
+      // a new state, or a lost one (the write finds out under the lock); or no directory
+      if (!Files.isDirectory(dir)) {
+        if (!create) {
+          throw missingDirectory();
+        }
+        checkNotDangling();
+        Files.createDirectories(dir);
+      }
     }
     checkSidecarDirectory(historyDir);
   }
