@@ -224,7 +224,9 @@ public final class FileBackend implements HistoryBackend {
         long gen1 = before.generation();
         FileStamp s1 = FileStamp.of(file);
         if (s1 == null) {
-          checkNotLost(mark);
+          if (checkNotLost(mark)) {
+            continue; // a writer created it meanwhile
+          }
           return Optional.empty();
         }
         Snapshot s;
@@ -290,7 +292,9 @@ public final class FileBackend implements HistoryBackend {
     Sidecar.Mark mark = sidecar.mark();
     FileStamp stamp = FileStamp.of(file);
     if (stamp == null) {
-      checkNotLost(mark);
+      if (checkNotLost(mark)) {
+        throw parts.appeared();
+      }
       return null;
     }
     return decode(stamp, sidecar.generation(), mark);
@@ -393,8 +397,9 @@ public final class FileBackend implements HistoryBackend {
     return "Restore the state file from a copy.";
   }
 
-  private void checkNotLost(Sidecar.Mark mark) throws IOException {
-    parts.checkNothingSurvives(mark, restoreHint());
+  /** Whether the state file exists again (read again); throws if parts of a lost state survive. */
+  private boolean checkNotLost(Sidecar.Mark mark) throws IOException {
+    return parts.checkNothingSurvives(mark, restoreHint());
   }
 
   private CorruptStateException lost() {
@@ -427,7 +432,9 @@ public final class FileBackend implements HistoryBackend {
         if (current != null) {
           return new SaveResult.Conflict(Optional.of(decodeCurrent(current, generation)));
         }
-        checkNotLost(sidecar.mark());
+        if (checkNotLost(sidecar.mark())) {
+          throw parts.appeared();
+        }
         checkNotJournaled(-1, "");
       } else if (current == null) {
         throw lost();
@@ -490,6 +497,8 @@ public final class FileBackend implements HistoryBackend {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
     }
+    // rename(2) does nothing when both names are already links to one file: drop the spare name
+    Files.deleteIfExists(tmp);
   }
 
   private boolean writeHistory(SaveRequest request) throws IOException {

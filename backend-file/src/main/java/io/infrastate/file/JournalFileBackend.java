@@ -476,7 +476,12 @@ public final class JournalFileBackend implements HistoryBackend {
     FileStamp d = FileStamp.of(dir);
     FileStamp s1 = FileStamp.of(file);
     if (s1 == null) {
-      checkNotLost(mark);
+      if (checkNotLost(mark)) {
+        if (locked) {
+          throw parts.appeared();
+        }
+        return null; // a writer created it meanwhile: read again
+      }
       return Known.ABSENT;
     }
     if (cached != null && cached.state != null && quiet(cached, gen, d, s1, locked)) {
@@ -820,8 +825,9 @@ public final class JournalFileBackend implements HistoryBackend {
         + (Files.isDirectory(historyDir, LinkOption.NOFOLLOW_LINKS) ? " (the history " + historyDir + " keeps earlier bases and journals)." : ".");
   }
 
-  private void checkNotLost(Sidecar.Mark mark) throws IOException {
-    parts.checkNothingSurvives(mark, lostHint());
+  /** Whether the state file exists again (read again); throws if parts of a lost state survive. */
+  private boolean checkNotLost(Sidecar.Mark mark) throws IOException {
+    return parts.checkNothingSurvives(mark, lostHint());
   }
 
   private String lostHint() {
@@ -1503,6 +1509,8 @@ public final class JournalFileBackend implements HistoryBackend {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
     }
+    // rename(2) does nothing when both names are already links to one file: drop the spare name
+    Files.deleteIfExists(tmp);
   }
 
   /** Removes temporary files left by writers that crashed; under the lock, once per instance. */

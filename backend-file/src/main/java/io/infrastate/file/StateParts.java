@@ -126,17 +126,31 @@ final class StateParts {
   }
 
   /**
-   * Checks, for a state file that does not exist, that nothing else of the state survives.
+   * Checks, for a state file that was found missing, that nothing else of the state survives. A
+   * writer creating a state renames the state file into place before it creates any other part,
+   * so parts found while the state file is still missing are survivors of a loss; if the state
+   * file exists again, a writer created it meanwhile and the caller reads again.
    *
    * @param mark the version the write lock sidecar records, or null
    * @param restore how to restore the state from the survivors
+   * @return true if the state file exists now (read again); false if nothing of the state exists
    * @throws CorruptStateException if anything survives: the state was lost
    */
-  void checkNothingSurvives(Sidecar.Mark mark, String restore) throws IOException {
+  boolean checkNothingSurvives(Sidecar.Mark mark, String restore) throws IOException {
     List<String> survivors = survivors(mark);
-    if (!survivors.isEmpty()) {
-      throw lost(survivors, restore);
+    if (survivors.isEmpty()) {
+      return false;
     }
+    if (exists(file)) {
+      return true;
+    }
+    throw lost(survivors, restore);
+  }
+
+  /** The error for a state file that appeared while a writer held the lock: someone ignores it. */
+  BackendException appeared() {
+    return new BackendException("State file " + file + " appeared while the write lock was held (is a process writing it"
+        + " without the lock?); nothing was written. Retry.", null, true);
   }
 
   /** What exists of the state besides the state file. */
