@@ -52,8 +52,9 @@ import org.slf4j.LoggerFactory;
  *       terraform.tfstate.backup}).
  *   <li>{@code state.json.history/} — the last {@link Builder#historyRetention(int)} versions (20 by
  *       default): {@code <serial>.json} and {@code <serial>.audit.json} (who, what, why, when).
- *   <li>{@code state.json.writelock} — the sidecar whose OS lock serializes writers; never delete
- *       it while processes use the state.
+ *   <li>{@code state.json.writelock} — the sidecar whose OS lock serializes writers, created by
+ *       the first write; it also records the last version written, so that a state file deleted
+ *       or replaced by an older copy is noticed. Never delete it while processes use the state.
  * </ul>
  *
  * <p>A symbolic link at the state file's path is followed once, when the backend is built: the

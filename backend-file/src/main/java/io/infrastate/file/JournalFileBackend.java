@@ -70,9 +70,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code state.json.backup} — the base before the last compaction.
  *   <li>{@code state.json.history/} — earlier bases and their journals ({@code <serial>.json},
  *       {@code <serial>.journal}), kept while they hold one of the last {@link
- *       Builder#historyRetention(int)} versions.
+ *       Builder#historyRetention(int)} versions, and a second name of the live journal ({@code
+ *       <base>.journal}), so that a journal deleted from outside leaves its records there.
  *   <li>{@code state.json.writelock} — the sidecar whose OS lock serializes writers, shared with
- *       {@link FileBackend}.
+ *       {@link FileBackend} and created by the first write; it also records the last version
+ *       written, so that a deleted or truncated journal is noticed instead of its serials being
+ *       written again.
  * </ul>
  *
  * <p><b>One mode per state.</b> {@link FileBackend} reads {@code state.json} only, so while the
