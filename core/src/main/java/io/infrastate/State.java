@@ -1282,6 +1282,12 @@ public final class State implements AutoCloseable {
       return true;
     }
     Metadata bm = base.snapshot().metadata();
+    if (bm.serial() == Long.MAX_VALUE) {
+      InvalidStateException e = new InvalidStateException(location(), List.of(new Violation("$.metadata.serial",
+          "is " + Long.MAX_VALUE + ", the largest serial, so no later version can be written; start a new state from a copy of this one")));
+      applied.forEach(r -> r.fail(e));
+      return true;
+    }
     Metadata meta = bm.withSerial(bm.serial() + 1, now);
     if (!meta.hasLineage()) {
       meta = meta.withLineage(UUID.randomUUID().toString());

@@ -275,6 +275,10 @@ public final class FileLockProvider extends AbstractLockProvider {
 
   private Optional<LockInfo> read(Path file) throws IOException {
     byte[] bytes;
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(file)) {
+      // checked before opening: opening a FIFO would wait for a writer
+      throw new IOException(file + " is not a regular file; infrastate reads only regular lock files. Remove it.");
+    }
     try (SeekableByteChannel ch = Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
       long size = ch.size();
       if (size > LockInfoCodec.MAX_SIZE) {

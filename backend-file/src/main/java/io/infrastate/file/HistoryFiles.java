@@ -24,7 +24,10 @@ import tools.jackson.core.json.JsonFactory;
 
 /** Names and audit records of the file backend's history directory. */
 final class HistoryFiles {
-  private static final JsonFactory JSON = new JsonFactory();
+  /** Created on first use: a load that only asks for a version's file name never loads Jackson. */
+  private static final class Json {
+    static final JsonFactory JSON = new JsonFactory();
+  }
 
   private HistoryFiles() {}
 
@@ -36,7 +39,7 @@ final class HistoryFiles {
   /** The serials kept in a history directory, unsorted; empty if it does not exist. */
   static List<Long> serials(Path dir) throws IOException {
     List<Long> out = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return out;
     }
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.audit.json")) {
@@ -54,7 +57,7 @@ final class HistoryFiles {
   /** The audit record of a save: serial, lineage, time, operator, operation, reason. */
   static byte[] encodeAudit(SaveRequest request) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+    try (JsonGenerator g = Json.JSON.createGenerator(ObjectWriteContext.empty(), out)) {
       g.writeStartObject();
       g.writeNumberProperty("serial", request.snapshot().metadata().serial());
       g.writeStringProperty("lineage", request.snapshot().metadata().lineage());
@@ -69,11 +72,14 @@ final class HistoryFiles {
     return out.toByteArray();
   }
 
-  /** Reads an audit record; empty if it vanished (pruned) or is unreadable (logged by caller). */
-  static Optional<VersionInfo> readAudit(Path p, long serial) throws IOException {
+  /**
+   * Reads an audit record (through {@link StateFiles}: no links, regular files only, at most {@code
+   * limit} bytes); empty if it vanished (pruned) or is unreadable (logged by caller).
+   */
+  static Optional<VersionInfo> readAudit(Path p, long serial, long limit) throws IOException {
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(p);
+      bytes = StateFiles.read(p, limit);
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
@@ -82,7 +88,7 @@ final class HistoryFiles {
     String operation = "";
     String reason = "";
     Map<String, Long> locks = Map.of();
-    try (JsonParser parser = JSON.createParser(ObjectReadContext.empty(), bytes)) {
+    try (JsonParser parser = Json.JSON.createParser(ObjectReadContext.empty(), bytes)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return Optional.empty();
       }

@@ -1219,7 +1219,7 @@ public final class Compare {
     }
     Path g = d.resolve("go.json");
     GoFtl2.State.create(g, false, s);
-    Path tinyF = d.resolve("tiny").resolve("state.json");
+    Path tinyF = Files.createDirectories(d.resolve("tiny")).resolve("state.json");
     try (FileBackend b = FileBackend.at(tinyF)) {
       create(b, Data.snapshot(10));
     }

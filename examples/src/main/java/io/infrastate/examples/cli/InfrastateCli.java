@@ -151,7 +151,18 @@ public final class InfrastateCli {
   public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
     Objects.requireNonNull(args, "args");
     CommandLine cmd = commandLine(out, err, env);
-    int code = cmd.execute(args);
+    int code;
+    try {
+      code = cmd.execute(args);
+    } catch (OutOfMemoryError e) {
+      // escapes picocli's handler (an Error): still one line, never a stack trace
+      err.println("infrastate: out of memory (" + oneLine(e.getMessage()) + "): the state is larger than this JVM's"
+          + " heap allows; run java with a larger -Xmx");
+      code = ERROR;
+    } catch (RuntimeException | Error e) {
+      err.println("infrastate: internal error: " + oneLine(String.valueOf(e)));
+      code = ERROR;
+    }
     out.flush();
     err.flush();
     return code;

@@ -1,6 +1,7 @@
 package io.infrastate.examples.cli;
 
 import io.infrastate.AuditEntry;
+import io.infrastate.CorruptStateException;
 import io.infrastate.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
@@ -22,6 +23,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -233,7 +235,12 @@ final class Root implements Callable<Integer> {
     LockOptions options = builder.build();
     Path file = filePath(uri);
     if (file != null) {
-      return FileLockProvider.in(file.resolveSibling(file.getFileName() + ".locks"), options);
+      Path dir = file.resolveSibling(file.getFileName() + ".locks");
+      if (Files.isSymbolicLink(dir)) {
+        throw new CorruptStateException(dir.toString(), null, dir + " is a symbolic link: the state's locks live in"
+            + " its own directory and infrastate follows no link out of it. Nothing was locked or written. Remove the link.", null);
+      }
+      return FileLockProvider.in(dir, options);
     }
     URI parsed = URI.create(uri);
     String scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
