@@ -169,9 +169,9 @@ final class StateParts {
     long newest = newestInHistory();
     if (newest >= 0) {
       out.add("the history " + historyDir + " (newest version " + newest + ")");
-    } else if (exists(historyDir)) {
-      out.add("the history directory " + historyDir);
     }
+    // an empty history directory holds nothing to lose: a first write that failed before its
+    // rename leaves one behind (it prepares the history entry before publishing)
     if (mark != null) {
       out.add("the write lock " + writelock + ", which records that version " + mark.serial() + " was written");
     }
