@@ -1,0 +1,702 @@
+package io.infrastate.codec;
+
+import io.infrastate.BackendException;
+import io.infrastate.CorruptStateException;
+import io.infrastate.HostState;
+import io.infrastate.Metadata;
+import io.infrastate.ResourceState;
+import io.infrastate.Snapshot;
+import io.infrastate.UnsupportedFormatVersionException;
+import io.infrastate.Violation;
+import io.infrastate.internal.Json;
+import io.infrastate.internal.JsonPaths;
+import io.infrastate.internal.PersistentMap;
+import io.infrastate.internal.StructuralRules;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.TokenStreamContext;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.json.JsonFactory;
+
+/*
+ * How a state file is read
+ * ------------------------
+ * Jackson's streaming parser reads the JSON, configured to refuse what is not RFC 8259 JSON and
+ * to enforce the limits (nesting depth, string, name and number length) and duplicate names; it
+ * reads characters from a DocumentReader, which decodes the bytes strictly and counts them against
+ * the document's limit. The decoder above it builds the snapshot directly from the tokens: the
+ * format's fields by name, unknown ones refused, and vars, data and tags into frozen maps.
+ *
+ * Memory. The document is read from a stream in small buffers, so a load holds the decoded state
+ * and never the file's bytes. Values that repeat in every host or resource (users, groups, types,
+ * the keys and small values of vars, data and tags) are held once through two bounded pools looked
+ * up from the parser's characters, which allocate nothing for a value already held; an entity's
+ * two equal timestamps share one Instant. Objects and arrays are read into one buffer per depth and
+ * copied once at their exact size.
+ *
+ * Errors. Every refusal is a CorruptStateException naming the source, the JSON path, the line and
+ * column where the parser stood, and what is wrong. The path is the decoder's own (member names and
+ * indices of the values being read), completed with a member name the parser read ahead.
+ *
+ * Not thread-safe: one per decode.
+ */
+
+/** Reads one state.json document into a snapshot, for {@link StateCodec#decode}. */
+final class StateDecoder {
+  /** Jackson's factory, built once: its limits are the codec's and the same for every decode. */
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(StateCodec.MAX_DEPTH)
+                  .maxStringLength(StateCodec.MAX_STRING_LENGTH)
+                  .maxNameLength(StateCodec.MAX_STRING_LENGTH)
+                  .maxNumberLength(StateCodec.MAX_NUMBER_LENGTH)
+                  .build())
+          .build();
+
+  /**
+   * The format's field names, put in the pool of member names first, so that each name read is the
+   * constant its {@code switch} compares with.
+   */
+  private static final String[] FIELDS = {"metadata", "hosts", "resources", "version", "serial", "lineage", "created_at",
+      "updated_at", "name", "address", "port", "user", "vars", "group", "type", "id", "data", "tags"};
+
+  private final String source;
+  private final String hint;
+  private JsonParser parser;
+  /**
+   * The path to the value being read: member names, and for array elements {@code null} here and
+   * the index in {@link #indices}. The parser refuses deeper nesting than {@link StateCodec#MAX_DEPTH}.
+   */
+  private final String[] names = new String[StateCodec.MAX_DEPTH + 1];
+  private final int[] indices = new int[StateCodec.MAX_DEPTH + 1];
+  private int depth;
+  /** Per path depth, the buffer of {@link #scratch(int)}. */
+  private final Object[][] scratch = new Object[StateCodec.MAX_DEPTH + 1][];
+  private final Pool values = new Pool();
+  /** Member names: the fields of each host and resource, and the keys of vars, data and tags. */
+  private final Pool keys = new Pool();
+  /** The last timestamp read and its text: an entity's two timestamps are often equal. */
+  private String lastTimeText;
+  private Instant lastTime;
+
+  private StateDecoder(String source, String hint) {
+    this.source = source;
+    this.hint = hint;
+    for (String field : FIELDS) {
+      keys.share(field);
+    }
+  }
+
+  /**
+   * Decodes the document in {@code in}, which is read up to its end (or the limit) and not closed.
+   *
+   * @see StateCodec#decode(InputStream, String, String, long)
+   */
+  static Snapshot decode(InputStream in, String source, String hint, long maxLength) {
+    StateDecoder d = new StateDecoder(source, hint);
+    DocumentReader reader = new DocumentReader(in, maxLength);
+    try {
+      if (!reader.start()) {
+        throw d.damage("$", null, "the file is empty (0 bytes); an empty file is damage, not an empty state", null);
+      }
+      try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), reader)) {
+        d.parser = p;
+        return d.readDocument();
+      }
+    } catch (DocumentReader.Failure e) {
+      throw d.refused(e, null);
+    } catch (JacksonException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof DocumentReader.Failure f) {
+        throw d.refused(f, e);
+      }
+      if (cause instanceof IOException io) {
+        throw d.unreadable(io);
+      }
+      throw d.damage(d.pathAtError(), e instanceof StreamConstraintsException ? null : e.getLocation(), describe(e), e);
+    } catch (IOException e) {
+      throw d.unreadable(e);
+    }
+  }
+
+  /** The reader refused the bytes: not in their encoding (at the parser's place), or too many. */
+  private CorruptStateException refused(DocumentReader.Failure f, JacksonException wrapper) {
+    if (f.tooLong) {
+      return damage("$", null, f.getMessage() + "; a state file this large is refused before it is read whole", f);
+    }
+    return damage(pathAtError(), parser == null ? null : parser.currentLocation(), f.getMessage(), wrapper != null ? wrapper : f);
+  }
+
+  private BackendException unreadable(IOException e) {
+    return new BackendException("Could not read state " + source + ": " + e.getMessage(), e, false);
+  }
+
+  private static String describe(JacksonException e) {
+    String msg = e.getOriginalMessage();
+    if (msg != null && msg.contains("end-of-input")) {
+      return "the JSON is truncated (" + firstLine(msg) + ")";
+    }
+    if (msg != null && msg.startsWith("Duplicate Object property")) {
+      return "duplicate name " + msg.substring("Duplicate Object property ".length()).replace('"', '\'') + "; a JSON object must not repeat a name";
+    }
+    return "not valid JSON: " + firstLine(msg);
+  }
+
+  private static String firstLine(String msg) {
+    if (msg == null) {
+      return "unknown parse error";
+    }
+    int nl = msg.indexOf('\n');
+    return nl < 0 ? msg : msg.substring(0, nl);
+  }
+
+  // ------------------------------------------------------------------ the path and damage
+
+  String path() {
+    String path = "$";
+    for (int i = 0; i < depth; i++) {
+      path = names[i] == null ? path + "[" + indices[i] + "]" : JsonPaths.member(path, names[i]);
+    }
+    return path;
+  }
+
+  /** Enters a member of the object being read. */
+  void push(String name) {
+    names[depth++] = name;
+  }
+
+  /** Enters an element of the array being read. */
+  void push(int index) {
+    names[depth] = null;
+    indices[depth++] = index;
+  }
+
+  /** Leaves the member or element entered last. */
+  void pop() {
+    depth--;
+  }
+
+  /** The path when the parser failed: it may have read a member name the decoder never saw. */
+  String pathAtError() {
+    String path = path();
+    if (parser == null) {
+      return path;
+    }
+    TokenStreamContext context = parser.streamReadContext();
+    String name = context == null || !context.inObject() ? null : context.currentName();
+    String last = depth == 0 ? null : names[depth - 1];
+    if (name != null && !name.equals(last)) {
+      path = JsonPaths.member(path, name);
+    }
+    return path;
+  }
+
+  CorruptStateException damage(String path, TokenStreamLocation loc, String what, Throwable cause) {
+    StringBuilder sb = new StringBuilder("State ").append(source).append(" is damaged at ").append(path);
+    if (loc != null && loc.getLineNr() > 0) {
+      sb.append(" (line ").append(loc.getLineNr()).append(", column ").append(loc.getColumnNr()).append(')');
+    }
+    sb.append(": ").append(what).append(". It was not modified");
+    if (hint != null && !hint.isEmpty()) {
+      sb.append("; ").append(hint);
+    }
+    sb.append('.');
+    return new CorruptStateException(source, path, sb.toString(), cause);
+  }
+
+  CorruptStateException damage(String what) {
+    return damage(path(), parser == null ? null : parser.currentTokenLocation(), what, null);
+  }
+
+  JsonToken next() {
+    return parser.nextToken();
+  }
+
+  /** The next member name of the object being read, shared through the pool of names; null at its end. */
+  String nextName() {
+    if (parser.nextToken() != JsonToken.PROPERTY_NAME) {
+      return null;
+    }
+    return name();
+  }
+
+  /** The member name just read, shared through the pool of names. */
+  private String name() {
+    char[] chars = parser.getStringCharacters();
+    return keys.share(chars, parser.getStringOffset(), parser.getStringLength());
+  }
+
+  void expect(JsonToken actual, JsonToken expected, String what) {
+    if (actual != expected) {
+      throw damage("expected " + what + ", found " + describe(actual));
+    }
+  }
+
+  static String describe(JsonToken t) {
+    if (t == null) {
+      return "end of input";
+    }
+    switch (t) {
+      case START_OBJECT: return "an object";
+      case START_ARRAY: return "an array";
+      case VALUE_STRING: return "a string";
+      case VALUE_NUMBER_INT: case VALUE_NUMBER_FLOAT: return "a number";
+      case VALUE_TRUE: case VALUE_FALSE: return "a boolean";
+      case VALUE_NULL: return "null";
+      default: return t.toString();
+    }
+  }
+
+  CorruptStateException unknownField(String name) {
+    return damage(
+        "unknown field '" + name + "'; infrastate refuses to load it because it would be lost on"
+            + " the next write. Remove it, or use the infrastate version that wrote it");
+  }
+
+  // ------------------------------------------------------------------ the document
+
+  Snapshot readDocument() {
+    expect(next(), JsonToken.START_OBJECT, "a JSON object at the top level");
+    Metadata metadata = null;
+    PersistentMap<HostState> hosts = PersistentMap.empty();
+    PersistentMap<ResourceState> resources = PersistentMap.empty();
+    String name;
+    while ((name = nextName()) != null) {
+      push(name);
+      JsonToken t = next();
+      switch (name) {
+        case "metadata":
+          expect(t, JsonToken.START_OBJECT, "an object");
+          metadata = readMetadata();
+          break;
+        case "hosts":
+          if (t != JsonToken.VALUE_NULL) {
+            expect(t, JsonToken.START_OBJECT, "an object of hosts");
+            hosts = readHosts();
+          }
+          break;
+        case "resources":
+          if (t != JsonToken.VALUE_NULL) {
+            expect(t, JsonToken.START_OBJECT, "an object of resources");
+            resources = readResources();
+          }
+          break;
+        default:
+          throw unknownField(name);
+      }
+      pop();
+    }
+    JsonToken trailing = next();
+    if (trailing != null) {
+      throw damage("$", parser.currentTokenLocation(), "unexpected content after the JSON document: " + describe(trailing), null);
+    }
+    if (metadata == null) {
+      throw damage("$.metadata", null, "the metadata object is missing", null);
+    }
+    List<Violation> violations = new ArrayList<>();
+    StructuralRules.checkMetadata(metadata, violations);
+    // loops, not lambdas: a lambda costs a fresh JVM its bootstrap, and every first load runs this
+    for (Map.Entry<String, HostState> e : hosts.entrySet()) {
+      StructuralRules.checkHost(e.getKey(), e.getValue(), violations);
+    }
+    for (Map.Entry<String, ResourceState> e : resources.entrySet()) {
+      StructuralRules.checkResource(e.getKey(), e.getValue(), violations);
+    }
+    if (!violations.isEmpty()) {
+      Violation first = violations.get(0);
+      String more = violations.size() > 1 ? " (and " + (violations.size() - 1) + " more: " + violations.subList(1, Math.min(violations.size(), 4)) + ")" : "";
+      throw damage(first.path(), null, first.message() + more, null);
+    }
+    return Snapshot.of(metadata, hosts, resources);
+  }
+
+  Metadata readMetadata() {
+    String version = null;
+    long serial = 0;
+    String lineage = "";
+    Instant created = null;
+    Instant updated = null;
+    String name;
+    while ((name = nextName()) != null) {
+      push(name);
+      JsonToken t = next();
+      switch (name) {
+        case "version": version = readString(t); break;
+        case "serial": serial = readSerial(t); break;
+        case "lineage": lineage = readString(t); break;
+        case "created_at": created = readTime(t); break;
+        case "updated_at": updated = readTime(t); break;
+        default: throw unknownField(name);
+      }
+      pop();
+    }
+    if (version == null) {
+      throw damage(path() + ".version", null, "the format version is missing", null);
+    }
+    checkVersion(version);
+    return new Metadata(version, serial, lineage, created, updated);
+  }
+
+  long readSerial(JsonToken t) {
+    if (t != JsonToken.VALUE_NUMBER_INT) {
+      throw damage("expected a whole number, found " + describe(t));
+    }
+    if (parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+      throw damage("serial " + parser.getString() + (parser.getString().startsWith("-") ? " is negative" : " is larger than " + Long.MAX_VALUE));
+    }
+    long serial = parser.getLongValue();
+    if (serial < 0) {
+      throw damage("serial " + serial + " is negative");
+    }
+    return serial;
+  }
+
+  void checkVersion(String version) {
+    String[] parts = version.split("\\.", -1);
+    try {
+      int major = Integer.parseInt(parts[0]);
+      int minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+      if (major > 1 || (major == 1 && minor > 0)) {
+        throw new UnsupportedFormatVersionException(source, version, Metadata.FORMAT_VERSION);
+      }
+      if (major < 1) {
+        throw damage(path() + ".version", null, "format version '" + version + "' is not valid", null);
+      }
+    } catch (NumberFormatException e) {
+      throw damage(path() + ".version", null, "format version '" + version + "' is not of the form MAJOR.MINOR", e);
+    }
+  }
+
+  PersistentMap<HostState> readHosts() {
+    PersistentMap.Builder<HostState> hosts = PersistentMap.builder();
+    while (next() == JsonToken.PROPERTY_NAME) {
+      String key = parser.currentName(); // unique: not pooled
+      push(key);
+      expect(next(), JsonToken.START_OBJECT, "a host object");
+      hosts.add(key, readHost(key)); // the parser refuses a name twice in an object
+      pop();
+    }
+    return hosts.build();
+  }
+
+  HostState readHost(String key) {
+    String name = null;
+    String address = "";
+    int port = 0;
+    String user = "";
+    Map<String, Object> vars = Map.of();
+    String group = "";
+    Instant created = null;
+    Instant updated = null;
+    String field;
+    while ((field = nextName()) != null) {
+      push(field);
+      JsonToken t = next();
+      switch (field) {
+        case "name":
+          expectString(t);
+          char[] chars = parser.getStringCharacters();
+          int offset = parser.getStringOffset();
+          int length = parser.getStringLength();
+          name = same(key, chars, offset, length) ? key : new String(chars, offset, length); // one string for both
+          break;
+        case "address": address = readString(t); break;
+        case "port": port = readPort(t); break;
+        case "user": user = readPooled(t); break;
+        case "vars": vars = readObjectOrNull(t); break;
+        case "group": group = readPooled(t); break;
+        case "created_at": created = readTime(t); break;
+        case "updated_at": updated = readTime(t); break;
+        default: throw unknownField(field);
+      }
+      pop();
+    }
+    if (name == null) {
+      throw damage(path() + ".name", null, "the host name is missing", null);
+    }
+    return new HostState(name, address, port, user, vars, group, created, updated);
+  }
+
+  PersistentMap<ResourceState> readResources() {
+    PersistentMap.Builder<ResourceState> resources = PersistentMap.builder();
+    while (next() == JsonToken.PROPERTY_NAME) {
+      String key = parser.currentName(); // unique: not pooled
+      push(key);
+      expect(next(), JsonToken.START_OBJECT, "a resource object");
+      resources.add(key, readResource()); // the parser refuses a name twice in an object
+      pop();
+    }
+    return resources.build();
+  }
+
+  ResourceState readResource() {
+    String type = null;
+    String id = null;
+    String name = "";
+    Map<String, Object> data = Map.of();
+    Map<String, Object> tags = Map.of();
+    Instant created = null;
+    Instant updated = null;
+    String field;
+    while ((field = nextName()) != null) {
+      push(field);
+      JsonToken t = next();
+      switch (field) {
+        case "type": type = readPooled(t); break;
+        case "id": id = readString(t); break;
+        case "name": name = readString(t); break;
+        case "data": data = readObjectOrNull(t); break;
+        case "tags": tags = readTags(t); break;
+        case "created_at": created = readTime(t); break;
+        case "updated_at": updated = readTime(t); break;
+        default: throw unknownField(field);
+      }
+      pop();
+    }
+    if (type == null) {
+      throw damage(path() + ".type", null, "the resource type is missing", null);
+    }
+    if (id == null) {
+      throw damage(path() + ".id", null, "the resource id is missing", null);
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, String> stringTags = (Map<String, String>) (Map<String, ?>) tags;
+    return new ResourceState(type, id, name, data, stringTags, created, updated);
+  }
+
+  // ------------------------------------------------------------------ values
+
+  Map<String, Object> readTags(JsonToken t) {
+    if (t == JsonToken.VALUE_NULL) {
+      return Map.of();
+    }
+    expect(t, JsonToken.START_OBJECT, "an object of string tags");
+    return readEntries(true);
+  }
+
+  String readString(JsonToken t) {
+    expectString(t);
+    return parser.getString();
+  }
+
+  void expectString(JsonToken t) {
+    if (t != JsonToken.VALUE_STRING) {
+      throw damage("expected a string, found " + describe(t));
+    }
+  }
+
+  int readPort(JsonToken t) {
+    if (t != JsonToken.VALUE_NUMBER_INT) {
+      throw damage("expected a whole number, found " + describe(t));
+    }
+    long port = parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? -1 : parser.getLongValue();
+    if (port < 0 || port > 65535) {
+      throw damage("port " + parser.getString() + " is outside 0..65535");
+    }
+    return (int) port;
+  }
+
+  Instant readTime(JsonToken t) {
+    expectString(t);
+    char[] chars = parser.getStringCharacters();
+    int offset = parser.getStringOffset();
+    int length = parser.getStringLength();
+    if (same(lastTimeText, chars, offset, length)) {
+      return lastTime;
+    }
+    Instant parsed = StateCodec.utc(chars, offset, length);
+    String text = new String(chars, offset, length);
+    if (parsed == null) {
+      try {
+        parsed = StateCodec.parseTime(text);
+      } catch (DateTimeParseException e) {
+        throw damage("'" + text + "' is not an RFC 3339 timestamp");
+      }
+    }
+    lastTimeText = text;
+    lastTime = parsed;
+    return parsed;
+  }
+
+  /** Reads a string value that tends to repeat (a user, a group, a type): see {@link #pooled}. */
+  String readPooled(JsonToken t) {
+    expectString(t);
+    return pooled();
+  }
+
+  /**
+   * The string value just read, as one instance for equal short strings that tend to repeat (users,
+   * groups, types, values): they would otherwise be held once per host or resource. It is looked up
+   * from the parser's characters, so a repeated value allocates nothing.
+   */
+  String pooled() {
+    int length = parser.getStringLength();
+    return length > 32 ? parser.getString() : values.share(parser.getStringCharacters(), parser.getStringOffset(), length);
+  }
+
+  Map<String, Object> readObjectOrNull(JsonToken t) {
+    if (t == JsonToken.VALUE_NULL) {
+      return Map.of();
+    }
+    expect(t, JsonToken.START_OBJECT, "an object");
+    return readEntries(false);
+  }
+
+  /** Reads the members of an object into a frozen map; {@code tags}: values must be strings. */
+  Map<String, Object> readEntries(boolean tags) {
+    int level = depth;
+    Object[] kv = scratch(level);
+    int n = 0;
+    String key;
+    while ((key = nextName()) != null) { // the parser refuses a name twice in an object
+      push(key);
+      JsonToken v = next();
+      Object value;
+      if (tags) {
+        if (v != JsonToken.VALUE_STRING) {
+          throw damage("tag values must be strings, found " + describe(v));
+        }
+        value = pooled();
+      } else {
+        value = readValue(v);
+      }
+      if (2 * n + 2 > kv.length) {
+        kv = grown(level);
+      }
+      kv[2 * n] = key;
+      kv[2 * n + 1] = value;
+      n++;
+      pop();
+    }
+    return Json.ofDistinctEntries(Arrays.copyOf(kv, 2 * n), n);
+  }
+
+  /**
+   * The buffer for the members or elements of the object or array being read at a path depth: each
+   * is read into its level's buffer, then copied once at its exact size.
+   */
+  Object[] scratch(int level) {
+    Object[] buffer = scratch[level];
+    return buffer != null ? buffer : (scratch[level] = new Object[16]);
+  }
+
+  /** A level's buffer made twice as long, keeping what it holds. */
+  Object[] grown(int level) {
+    return scratch[level] = Arrays.copyOf(scratch[level], scratch[level].length * 2);
+  }
+
+  Object readValue(JsonToken t) {
+    if (t == null) {
+      throw damage("the JSON is truncated");
+    }
+    switch (t) {
+      case VALUE_STRING: return pooled();
+      case VALUE_TRUE: return Boolean.TRUE;
+      case VALUE_FALSE: return Boolean.FALSE;
+      case VALUE_NULL: return null;
+      case VALUE_NUMBER_INT:
+        switch (parser.getNumberType()) {
+          case INT: return parser.getIntValue();
+          case LONG: return parser.getLongValue();
+          default: return parser.getBigIntegerValue();
+        }
+      case VALUE_NUMBER_FLOAT:
+        double d = parser.getDoubleValue();
+        if (Double.isInfinite(d)) {
+          throw damage("number " + parser.getString() + " is out of the range of a double");
+        }
+        return d;
+      case START_OBJECT: return readEntries(false);
+      case START_ARRAY:
+        int level = depth;
+        Object[] elements = scratch(level);
+        JsonToken e;
+        int i = 0;
+        while ((e = next()) != JsonToken.END_ARRAY) {
+          push(i);
+          Object element = readValue(e);
+          if (i == elements.length) {
+            elements = grown(level);
+          }
+          elements[i++] = element;
+          pop();
+        }
+        return Json.ofElements(Arrays.copyOf(elements, i));
+      default:
+        throw damage("unexpected " + describe(t));
+    }
+  }
+
+  // ------------------------------------------------------------------ sharing
+
+  /**
+   * One instance for equal strings of one decode, so that values repeated in every host or resource
+   * (users, groups, types, a var's few values, member names) are held once. Bounded: 1,024 slots,
+   * each string having two (from two parts of its hash). A lookup hashes the characters and
+   * compares them with at most two strings; a new string takes the first of its slots that is free,
+   * else replaces its first slot's string. Frequent strings stay (two whose first slots are the same
+   * both find room) while unique ones pass through. Not thread-safe: one per decode.
+   */
+  static final class Pool {
+    private static final int MASK = 1023;
+    private final String[] slots = new String[MASK + 1];
+
+    /** The pool's instance equal to {@code text}, which becomes it if there is none. */
+    String share(String text) {
+      return share(text.toCharArray(), 0, text.length(), text);
+    }
+
+    /** The pool's instance holding these characters, created if there is none. */
+    String share(char[] chars, int offset, int length) {
+      return share(chars, offset, length, null);
+    }
+
+    private String share(char[] chars, int offset, int length, String text) {
+      int h = 0;
+      for (int i = offset; i < offset + length; i++) {
+        h = 31 * h + chars[i];
+      }
+      h ^= h >>> 16;
+      String first = slots[h & MASK];
+      if (same(first, chars, offset, length)) {
+        return first;
+      }
+      String second = slots[(h >>> 10) & MASK];
+      if (same(second, chars, offset, length)) {
+        return second;
+      }
+      String made = text != null ? text : new String(chars, offset, length);
+      slots[first != null && second == null ? (h >>> 10) & MASK : h & MASK] = made;
+      return made;
+    }
+  }
+
+  /** Whether {@code known} (may be null) holds these characters; compares from the end. */
+  static boolean same(String known, char[] chars, int offset, int length) {
+    if (known == null || known.length() != length) {
+      return false;
+    }
+    for (int i = length - 1; i >= 0; i--) {
+      if (known.charAt(i) != chars[offset + i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
