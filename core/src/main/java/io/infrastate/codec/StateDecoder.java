@@ -25,7 +25,6 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.StreamReadConstraints;
-import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.TokenStreamContext;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamConstraintsException;
@@ -35,10 +34,14 @@ import tools.jackson.core.json.JsonFactory;
  * How a state file is read
  * ------------------------
  * Jackson's streaming parser reads the JSON, configured to refuse what is not RFC 8259 JSON and
- * to enforce the limits (nesting depth, string, name and number length) and duplicate names; it
- * reads characters from a DocumentReader, which decodes the bytes strictly and counts them against
- * the document's limit. The decoder above it builds the snapshot directly from the tokens: the
- * format's fields by name, unknown ones refused, and vars, data and tags into frozen maps.
+ * to enforce the limits (nesting depth, string, name and number length); it reads characters from
+ * a DocumentReader, which decodes the bytes strictly and counts them against the document's limit.
+ * The decoder above it builds the snapshot directly from the tokens: the format's fields by name,
+ * unknown ones refused, and vars, data and tags into frozen maps. It refuses a name repeated in an
+ * object itself, as it builds each object anyway (a bit per field of the format, the sorted
+ * builder for hosts and resources, a scan of the few members before for vars, data and tags):
+ * Jackson's strict detection would make a set of every object's names, of every key of the hosts
+ * and resources too.
  *
  * Memory. The document is read from a stream in small buffers, so a load holds the decoded state
  * and never the file's bytes. Values that repeat in every host or resource (users, groups, types,
@@ -59,7 +62,8 @@ final class StateDecoder {
   /** Jackson's factory, built once: its limits are the codec's and the same for every decode. */
   private static final JsonFactory FACTORY =
       JsonFactory.builder()
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          // duplicate names are refused by the decoder, which builds each object anyway: Jackson's
+          // detection would make a set of every object's names, the hosts' and resources' included
           .streamReadConstraints(
               StreamReadConstraints.builder()
                   .maxNestingDepth(StateCodec.MAX_DEPTH)
@@ -151,9 +155,6 @@ final class StateDecoder {
     String msg = e.getOriginalMessage();
     if (msg != null && msg.contains("end-of-input")) {
       return "the JSON is truncated (" + firstLine(msg) + ")";
-    }
-    if (msg != null && msg.startsWith("Duplicate Object property")) {
-      return "duplicate name " + msg.substring("Duplicate Object property ".length()).replace('"', '\'') + "; a JSON object must not repeat a name";
     }
     return "not valid JSON: " + firstLine(msg);
   }
@@ -263,6 +264,19 @@ final class StateDecoder {
     }
   }
 
+  /** Marks a field as seen; a field seen twice is damage (which value is meant is ambiguous). */
+  int once(int seen, int bit) {
+    if ((seen & bit) != 0) {
+      throw duplicateKey();
+    }
+    return seen | bit;
+  }
+
+  /** The name just read (the last path segment) was already read in this object. */
+  CorruptStateException duplicateKey() {
+    return damage("duplicate name '" + names[depth - 1] + "'; a JSON object must not repeat a name");
+  }
+
   CorruptStateException unknownField(String name) {
     return damage(
         "unknown field '" + name + "'; infrastate refuses to load it because it would be lost on"
@@ -277,21 +291,25 @@ final class StateDecoder {
     PersistentMap<HostState> hosts = PersistentMap.empty();
     PersistentMap<ResourceState> resources = PersistentMap.empty();
     String name;
+    int seen = 0;
     while ((name = nextName()) != null) {
       push(name);
       JsonToken t = next();
       switch (name) {
         case "metadata":
+          seen = once(seen, 1);
           expect(t, JsonToken.START_OBJECT, "an object");
           metadata = readMetadata();
           break;
         case "hosts":
+          seen = once(seen, 2);
           if (t != JsonToken.VALUE_NULL) {
             expect(t, JsonToken.START_OBJECT, "an object of hosts");
             hosts = readHosts();
           }
           break;
         case "resources":
+          seen = once(seen, 4);
           if (t != JsonToken.VALUE_NULL) {
             expect(t, JsonToken.START_OBJECT, "an object of resources");
             resources = readResources();
@@ -333,15 +351,16 @@ final class StateDecoder {
     Instant created = null;
     Instant updated = null;
     String name;
+    int seen = 0;
     while ((name = nextName()) != null) {
       push(name);
       JsonToken t = next();
       switch (name) {
-        case "version": version = readString(t); break;
-        case "serial": serial = readSerial(t); break;
-        case "lineage": lineage = readString(t); break;
-        case "created_at": created = readTime(t); break;
-        case "updated_at": updated = readTime(t); break;
+        case "version": seen = once(seen, 1); version = readString(t); break;
+        case "serial": seen = once(seen, 2); serial = readSerial(t); break;
+        case "lineage": seen = once(seen, 4); lineage = readString(t); break;
+        case "created_at": seen = once(seen, 8); created = readTime(t); break;
+        case "updated_at": seen = once(seen, 16); updated = readTime(t); break;
         default: throw unknownField(name);
       }
       pop();
@@ -389,7 +408,9 @@ final class StateDecoder {
       String key = parser.currentName(); // unique: not pooled
       push(key);
       expect(next(), JsonToken.START_OBJECT, "a host object");
-      hosts.add(key, readHost(key)); // the parser refuses a name twice in an object
+      if (!hosts.add(key, readHost(key))) {
+        throw duplicateKey();
+      }
       pop();
     }
     return hosts.build();
@@ -405,24 +426,26 @@ final class StateDecoder {
     Instant created = null;
     Instant updated = null;
     String field;
+    int seen = 0;
     while ((field = nextName()) != null) {
       push(field);
       JsonToken t = next();
       switch (field) {
         case "name":
+          seen = once(seen, 1);
           expectString(t);
           char[] chars = parser.getStringCharacters();
           int offset = parser.getStringOffset();
           int length = parser.getStringLength();
           name = same(key, chars, offset, length) ? key : new String(chars, offset, length); // one string for both
           break;
-        case "address": address = readString(t); break;
-        case "port": port = readPort(t); break;
-        case "user": user = readPooled(t); break;
-        case "vars": vars = readObjectOrNull(t); break;
-        case "group": group = readPooled(t); break;
-        case "created_at": created = readTime(t); break;
-        case "updated_at": updated = readTime(t); break;
+        case "address": seen = once(seen, 2); address = readString(t); break;
+        case "port": seen = once(seen, 4); port = readPort(t); break;
+        case "user": seen = once(seen, 8); user = readPooled(t); break;
+        case "vars": seen = once(seen, 16); vars = readObjectOrNull(t); break;
+        case "group": seen = once(seen, 32); group = readPooled(t); break;
+        case "created_at": seen = once(seen, 64); created = readTime(t); break;
+        case "updated_at": seen = once(seen, 128); updated = readTime(t); break;
         default: throw unknownField(field);
       }
       pop();
@@ -439,7 +462,9 @@ final class StateDecoder {
       String key = parser.currentName(); // unique: not pooled
       push(key);
       expect(next(), JsonToken.START_OBJECT, "a resource object");
-      resources.add(key, readResource()); // the parser refuses a name twice in an object
+      if (!resources.add(key, readResource())) {
+        throw duplicateKey();
+      }
       pop();
     }
     return resources.build();
@@ -454,17 +479,18 @@ final class StateDecoder {
     Instant created = null;
     Instant updated = null;
     String field;
+    int seen = 0;
     while ((field = nextName()) != null) {
       push(field);
       JsonToken t = next();
       switch (field) {
-        case "type": type = readPooled(t); break;
-        case "id": id = readString(t); break;
-        case "name": name = readString(t); break;
-        case "data": data = readObjectOrNull(t); break;
-        case "tags": tags = readTags(t); break;
-        case "created_at": created = readTime(t); break;
-        case "updated_at": updated = readTime(t); break;
+        case "type": seen = once(seen, 1); type = readPooled(t); break;
+        case "id": seen = once(seen, 2); id = readString(t); break;
+        case "name": seen = once(seen, 4); name = readString(t); break;
+        case "data": seen = once(seen, 8); data = readObjectOrNull(t); break;
+        case "tags": seen = once(seen, 16); tags = readTags(t); break;
+        case "created_at": seen = once(seen, 32); created = readTime(t); break;
+        case "updated_at": seen = once(seen, 64); updated = readTime(t); break;
         default: throw unknownField(field);
       }
       pop();
@@ -563,9 +589,27 @@ final class StateDecoder {
     int level = depth;
     Object[] kv = scratch(level);
     int n = 0;
+    java.util.HashSet<String> seen = null;
     String key;
-    while ((key = nextName()) != null) { // the parser refuses a name twice in an object
+    while ((key = nextName()) != null) {
       push(key);
+      if (n < 8) {
+        for (int i = 0; i < 2 * n; i += 2) {
+          if (key.equals(kv[i])) {
+            throw duplicateKey();
+          }
+        }
+      } else {
+        if (seen == null) {
+          seen = new java.util.HashSet<>();
+          for (int i = 0; i < 2 * n; i += 2) {
+            seen.add((String) kv[i]);
+          }
+        }
+        if (!seen.add(key)) {
+          throw duplicateKey();
+        }
+      }
       JsonToken v = next();
       Object value;
       if (tags) {
