@@ -95,8 +95,12 @@ final class StateDecoder {
   private final Pool values = new Pool();
   /** Member names: the fields of each host and resource, and the keys of vars, data and tags. */
   private final Pool keys = new Pool();
-  /** The last timestamp read and its text: an entity's two timestamps are often equal. */
-  private String lastTimeText;
+  /**
+   * The last timestamp read and its text (its length -1: none): an entity's two timestamps are
+   * often equal.
+   */
+  private final char[] lastTimeText = new char[32];
+  private int lastTimeLength = -1;
   private Instant lastTime;
 
   private StateDecoder(String source, String hint) {
@@ -237,10 +241,12 @@ final class StateDecoder {
     return name();
   }
 
-  /** The member name just read, shared through the pool of names. */
+  /**
+   * The member name just read, shared through the pool of names: the parser's own string (its
+   * table of names makes each name once per parse, but only while it holds few enough of them).
+   */
   private String name() {
-    char[] chars = parser.getStringCharacters();
-    return keys.share(chars, parser.getStringOffset(), parser.getStringLength());
+    return keys.share(parser.currentName());
   }
 
   void expect(JsonToken actual, JsonToken expected, String what) {
@@ -543,20 +549,23 @@ final class StateDecoder {
     char[] chars = parser.getStringCharacters();
     int offset = parser.getStringOffset();
     int length = parser.getStringLength();
-    if (same(lastTimeText, chars, offset, length)) {
+    if (length == lastTimeLength && Arrays.equals(chars, offset, offset + length, lastTimeText, 0, length)) {
       return lastTime;
     }
     Instant parsed = StateCodec.utc(chars, offset, length);
-    String text = new String(chars, offset, length);
     if (parsed == null) {
+      String text = new String(chars, offset, length);
       try {
         parsed = StateCodec.parseTime(text);
       } catch (DateTimeParseException e) {
         throw damage("'" + text + "' is not an RFC 3339 timestamp");
       }
     }
-    lastTimeText = text;
-    lastTime = parsed;
+    if (length <= lastTimeText.length) {
+      System.arraycopy(chars, offset, lastTimeText, 0, length);
+      lastTimeLength = length;
+      lastTime = parsed;
+    }
     return parsed;
   }
 
@@ -703,15 +712,24 @@ final class StateDecoder {
 
     /** The pool's instance equal to {@code text}, which becomes it if there is none. */
     String share(String text) {
-      return share(text.toCharArray(), 0, text.length(), text);
+      int h = text.hashCode();
+      h ^= h >>> 16;
+      String first = slots[h & MASK];
+      if (text.equals(first)) {
+        return first;
+      }
+      String second = slots[(h >>> 10) & MASK];
+      if (text.equals(second)) {
+        return second;
+      }
+      return put(h, first, second, text);
     }
 
-    /** The pool's instance holding these characters, created if there is none. */
+    /**
+     * The pool's instance holding these characters, created if there is none: the same slots as
+     * {@link #share(String)} finds for the equal string (the hash is {@link String#hashCode()}'s).
+     */
     String share(char[] chars, int offset, int length) {
-      return share(chars, offset, length, null);
-    }
-
-    private String share(char[] chars, int offset, int length, String text) {
       int h = 0;
       for (int i = offset; i < offset + length; i++) {
         h = 31 * h + chars[i];
@@ -725,9 +743,12 @@ final class StateDecoder {
       if (same(second, chars, offset, length)) {
         return second;
       }
-      String made = text != null ? text : new String(chars, offset, length);
-      slots[first != null && second == null ? (h >>> 10) & MASK : h & MASK] = made;
-      return made;
+      return put(h, first, second, new String(chars, offset, length));
+    }
+
+    private String put(int h, String first, String second, String text) {
+      slots[first != null && second == null ? (h >>> 10) & MASK : h & MASK] = text;
+      return text;
     }
   }
 
