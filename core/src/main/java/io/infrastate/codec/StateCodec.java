@@ -65,8 +65,8 @@ public final class StateCodec {
 
   /**
    * Jackson's generator and the Go layout, which only writing needs: held apart so that a run that
-   * only loads (a command-line tool's first load) never loads Jackson's generators or this layout
-   * (QuietStartTest checks it).
+   * only loads (a command-line tool's first load) never builds the writer's factory or loads this
+   * layout (QuietStartTest checks it).
    */
   private static final class Writing {
     static final JsonFactory FACTORY = JsonFactory.builder().build();
