@@ -190,7 +190,7 @@ final class DocumentReader extends Reader {
         why.append("a character is cut off");
       }
     } else {
-      why.append("the document looks like ").append(name);
+      why.append(length).append(length == 1 ? " byte does" : " bytes do").append(" not form a character");
     }
     return new Failure("the bytes are not valid " + name + " (" + why + ") at byte offset " + (base + at), false);
   }

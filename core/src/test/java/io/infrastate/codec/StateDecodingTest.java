@@ -118,6 +118,20 @@ class StateDecodingTest {
   }
 
   @Test
+  void utf16ThatIsNotUtf16IsDamageWhereItIs() {
+    String text = HEAD + "\"xy\"" + TAIL;
+    byte[] doc = text.getBytes(StandardCharsets.UTF_16BE);
+    int at = 2 * text.indexOf("xy");
+    doc[at] = (byte) 0xD8; // half a surrogate pair, then 'y'
+    doc[at + 1] = 0;
+    assertThatThrownBy(() -> var(doc))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining("damaged at $.hosts.a.vars.v (line 1, column " + (text.indexOf("xy") + 1) + ")")
+        .hasMessageContaining("the bytes are not valid UTF-16BE (")
+        .hasMessageContaining("at byte offset " + at);
+  }
+
+  @Test
   void aStreamIsReadInSmallBuffersToItsEndAndNotClosed() throws Exception {
     Snapshot expected = StateCodec.decode(StateCodecTest.fixture(), "fixture", "");
     byte[] doc = StateCodec.encode(expected);
