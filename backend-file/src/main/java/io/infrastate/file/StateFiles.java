@@ -6,6 +6,7 @@ import io.infrastate.Snapshot;
 import io.infrastate.codec.StateCodec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -76,7 +77,8 @@ final class StateFiles {
   }
 
   /**
-   * Reads and decodes a state file (the state, its backup or a version in the history).
+   * Reads and decodes a state file (the state, its backup or a version in the history), from a
+   * stream: the file's bytes are never held whole beside the state decoded from them.
    *
    * @param file the file
    * @param limit the most bytes accepted
@@ -88,7 +90,18 @@ final class StateFiles {
    * @throws IOException on other I/O errors
    */
   static Snapshot decode(Path file, long limit, String hint) throws IOException {
-    return StateCodec.decode(read(file, limit), file.toString(), hint);
+    BasicFileAttributes before = regular(file);
+    if (before.size() > limit) {
+      throw tooLarge(file, before.size(), limit);
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+      sameFile(file, before);
+      long size = ch.size();
+      if (size > limit) {
+        throw tooLarge(file, size, limit);
+      }
+      return StateCodec.decode(Channels.newInputStream(ch), file.toString(), hint, limit);
+    }
   }
 
   /**

@@ -517,15 +517,31 @@ class StateCodecTest {
   }
 
   @Test
-  void stringsWithHalfASurrogatePairRoundTripInKeysAndValues() {
-    // the API takes any Java string; the writer escapes a lone surrogate, and the reader must read it back
-    HostState h = HostState.builder("a").vars(Map.of("k\ud800", "x\udc00y", "pair", "\ud83d\ude00")).build();
+  void valuesWithHalfASurrogatePairRoundTripAndKeysWithOneAreRefusedBeforeTheyAreWritten() {
+    // the API takes any Java string as a value; the writer escapes a lone surrogate, and the reader reads it back
+    HostState h = HostState.builder("a").vars(Map.of("k", "x\udc00y", "lone", "\ud800", "pair", "\ud83d\ude00")).build();
     Snapshot s = Snapshot.of(new Metadata("1.0", 1, "", Instant.EPOCH, Instant.EPOCH), Map.of("a", h), Map.of());
     byte[] bytes = StateCodec.encode(s);
-    assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"k\\uD800\": \"x\\uDC00y\"");
+    assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"k\": \"x\\uDC00y\"");
     Snapshot back = StateCodec.decode(bytes, "s", "");
     assertThat(back).isEqualTo(s);
-    assertThat(back.hosts().get("a").vars()).containsEntry("k\ud800", "x\udc00y").containsEntry("pair", "\ud83d\ude00");
+    assertThat(back.hosts().get("a").vars()).containsEntry("k", "x\udc00y").containsEntry("lone", "\ud800").containsEntry("pair", "\ud83d\ude00");
     assertThat(StateCodec.encode(back)).isEqualTo(bytes);
+    // a JSON parser refuses half a pair in a name, so such a key is refused where it is made, not written
+    assertThatThrownBy(() -> HostState.builder("a").vars(Map.of("k\ud800", 1)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("vars: key 'k\\uD800' holds half a surrogate pair");
+    assertThatThrownBy(() -> ResourceState.builder("t", "1").tags(Map.of("x", "1", "\udc00", "2")).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tags: key '\\uDC00' holds half a surrogate pair");
+    java.util.List<io.infrastate.Violation> violations = new java.util.ArrayList<>();
+    io.infrastate.internal.StructuralRules.checkHost("h\ud800", HostState.builder("h\ud800").build(), violations);
+    assertThat(violations).singleElement().satisfies(v -> assertThat(v.message()).contains("half a surrogate pair"));
+    // and a file holding one (an earlier version wrote them) is damage at its path, not a crash
+    String json = "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\", \"vars\": {\"k\\ud800\": 1}}}}";
+    assertThatThrownBy(() -> StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "s", ""))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining("damaged at $.hosts.a.vars (line 1, column ")
+        .hasMessageContaining("surrogate");
   }
 }
