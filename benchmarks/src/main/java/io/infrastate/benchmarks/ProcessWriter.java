@@ -19,6 +19,12 @@ import java.nio.file.Path;
 final class ProcessWriter {
   private ProcessWriter() {}
 
+  /**
+   * Runs one writer.
+   *
+   * @param args mode, state file, start time, window in seconds, writer id
+   * @throws Exception if the state cannot be opened or a write fails other than by a conflict
+   */
   public static void main(String[] args) throws Exception {
     Path file = Path.of(args[1]);
     long startAt = Long.parseLong(args[2]);
