@@ -181,7 +181,7 @@ public final class State implements AutoCloseable {
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   /** Conflicts after which a writer on a {@link WriteLeases} backend takes the write lease. */
   private static final int LEASE_AFTER_CONFLICTS = 2;
-  private static final Duration MIN_LEASE = Duration.ofSeconds(5);
+  private static final Duration MIN_LEASE = Duration.ofSeconds(15);
   private static final Duration MAX_LEASE = Duration.ofMinutes(2);
   private static final Duration MIN_LEASE_WAIT = Duration.ofSeconds(30);
   private static final Duration MAX_LEASE_WAIT = Duration.ofMinutes(10);
@@ -1225,7 +1225,7 @@ public final class State implements AutoCloseable {
       markContended(); // another writer holds it: contention goes on
       return provider.acquire(WriteLeases.LEASE_NAME, request, wait);
     } catch (LockTimeoutException e) {
-      Log.LOG.debug("Writing {} without the write lease: {}", location(), e.getMessage());
+      Log.LOG.info("Writing {} without the write lease, which other writers held all along: {}", location(), e.getMessage());
       return null;
     } catch (RuntimeException e) {
       if (Thread.currentThread().isInterrupted()) {
