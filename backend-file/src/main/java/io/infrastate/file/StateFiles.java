@@ -55,16 +55,8 @@ final class StateFiles {
    * @throws IOException on other I/O errors
    */
   static byte[] read(Path file, long limit) throws IOException {
-    BasicFileAttributes before = regular(file);
-    if (before.size() > limit) {
-      throw tooLarge(file, before.size(), limit);
-    }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      sameFile(file, before);
+    try (FileChannel ch = open(file, limit)) {
       long size = ch.size();
-      if (size > limit) {
-        throw tooLarge(file, size, limit);
-      }
       ByteBuffer buf = ByteBuffer.allocate((int) size);
       while (buf.hasRemaining()) {
         if (ch.read(buf, buf.position()) < 0) {
@@ -90,17 +82,31 @@ final class StateFiles {
    * @throws IOException on other I/O errors
    */
   static Snapshot decode(Path file, long limit, String hint) throws IOException {
+    try (FileChannel ch = open(file, limit)) {
+      return StateCodec.decode(Channels.newInputStream(ch), file.toString(), hint, limit);
+    }
+  }
+
+  /**
+   * Opens a file of a state for reading, after the checks every read makes: a regular file reached
+   * without a link, the same file once opened, and no larger than {@code limit}.
+   */
+  private static FileChannel open(Path file, long limit) throws IOException {
     BasicFileAttributes before = regular(file);
     if (before.size() > limit) {
       throw tooLarge(file, before.size(), limit);
     }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    try {
       sameFile(file, before);
       long size = ch.size();
       if (size > limit) {
         throw tooLarge(file, size, limit);
       }
-      return StateCodec.decode(Channels.newInputStream(ch), file.toString(), hint, limit);
+      return ch;
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
     }
   }
 
