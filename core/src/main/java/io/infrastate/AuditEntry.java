@@ -1,6 +1,9 @@
 package io.infrastate;
 
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * Who wrote a version, what they did, and why. Every write carries one; backends record it where
@@ -18,11 +21,15 @@ import java.util.Objects;
  * @param operator who made the change, such as {@code alice@build-7}
  * @param operation what was done, such as {@code deploy api v2.1.0}
  * @param reason why, free text
+ * @param locks the locks the write was made under and their fencing tokens, sorted by name; filled
+ *     in by {@link State#update(io.infrastate.lock.Lock, AuditEntry, java.util.function.Consumer)},
+ *     empty for a write made under no lock
  * @param retryOf empty, or the {@link CommitOutcomeUnknownException#retryToken()} of an earlier
  *     write of the same change whose outcome was unknown: this write is then a no-op if that one
  *     was stored (see {@link #retrying})
  */
-public record AuditEntry(String operator, String operation, String reason, String retryOf) {
+public record AuditEntry(
+    String operator, String operation, String reason, Map<String, Long> locks, String retryOf) {
 
   /** An entry with every field empty: all defaults apply. */
   public static final AuditEntry DEFAULT = new AuditEntry("", "", "");
@@ -30,13 +37,14 @@ public record AuditEntry(String operator, String operation, String reason, Strin
   /**
    * Creates an entry; {@code null} fields become empty.
    *
-   * @throws IllegalArgumentException if a field has a line break or control character, or {@code
-   *     retryOf} is not a retry token
+   * @throws IllegalArgumentException if a field has a control character, a lock name is empty or
+   *     its token negative, or {@code retryOf} is not a retry token
    */
   public AuditEntry {
     operator = clean(operator, "operator");
     operation = clean(operation, "operation");
     reason = clean(reason, "reason");
+    locks = sortedLocks(locks);
     retryOf = retryOf == null ? "" : RetriedWrite.check(retryOf);
   }
 
@@ -46,10 +54,87 @@ public record AuditEntry(String operator, String operation, String reason, Strin
    * @param operator who made the change
    * @param operation what was done
    * @param reason why
-   * @throws IllegalArgumentException if a field has a line break or control character
+   * @param locks the locks the write was made under and their fencing tokens
+   * @throws IllegalArgumentException if a field has a control character, or a lock name is empty
+   *     or its token negative
+   */
+  public AuditEntry(String operator, String operation, String reason, Map<String, Long> locks) {
+    this(operator, operation, reason, locks, "");
+  }
+
+  /**
+   * Creates an entry made under no lock; {@code null} fields become empty.
+   *
+   * @param operator who made the change
+   * @param operation what was done
+   * @param reason why
+   * @param retryOf empty, or the retry token of an earlier write whose outcome was unknown
+   * @throws IllegalArgumentException if a field has a control character, or {@code retryOf} is
+   *     not a retry token
+   */
+  public AuditEntry(String operator, String operation, String reason, String retryOf) {
+    this(operator, operation, reason, Map.of(), retryOf);
+  }
+
+  /**
+   * Creates an entry made under no lock; {@code null} fields become empty.
+   *
+   * @param operator who made the change
+   * @param operation what was done
+   * @param reason why
+   * @throws IllegalArgumentException if a field has a control character
    */
   public AuditEntry(String operator, String operation, String reason) {
-    this(operator, operation, reason, "");
+    this(operator, operation, reason, Map.of(), "");
+  }
+
+  /**
+   * Returns a copy that names the locks the write was made under.
+   *
+   * @param newLocks lock names and fencing tokens
+   * @return a new entry
+   */
+  public AuditEntry withLocks(Map<String, Long> newLocks) {
+    return new AuditEntry(operator, operation, reason, newLocks, retryOf);
+  }
+
+  /**
+   * The locks as one line for logs and commit trailers.
+   *
+   * @return such as {@code "deploy 7, backup 3"}, empty if none
+   */
+  public String locksText() {
+    return locksText(locks);
+  }
+
+  static String locksText(Map<String, Long> locks) {
+    StringBuilder sb = new StringBuilder();
+    locks.forEach((name, token) -> {
+      if (sb.length() > 0) {
+        sb.append(", ");
+      }
+      sb.append(name).append(' ').append(token);
+    });
+    return sb.toString();
+  }
+
+  /** A sorted, unmodifiable copy of a lock map; empty for null; checks names and tokens. */
+  static Map<String, Long> sortedLocks(Map<String, Long> locks) {
+    if (locks == null || locks.isEmpty()) {
+      return Map.of();
+    }
+    TreeMap<String, Long> sorted = new TreeMap<>();
+    locks.forEach((name, token) -> {
+      if (name == null || name.isEmpty()) {
+        throw new IllegalArgumentException("audit lock name must not be empty");
+      }
+      clean(name, "lock name");
+      if (token == null || token < 0) {
+        throw new IllegalArgumentException("the fencing token of lock " + name + " must not be negative: " + token);
+      }
+      sorted.put(name, token);
+    });
+    return Collections.unmodifiableMap(sorted);
   }
 
   /**
@@ -69,7 +154,7 @@ public record AuditEntry(String operator, String operation, String reason, Strin
    * @return a new entry
    */
   public AuditEntry withOperator(String newOperator) {
-    return new AuditEntry(newOperator, operation, reason, retryOf);
+    return new AuditEntry(newOperator, operation, reason, locks, retryOf);
   }
 
   /**
@@ -79,7 +164,7 @@ public record AuditEntry(String operator, String operation, String reason, Strin
    * @return a new entry
    */
   public AuditEntry withOperation(String newOperation) {
-    return new AuditEntry(operator, newOperation, reason, retryOf);
+    return new AuditEntry(operator, newOperation, reason, locks, retryOf);
   }
 
   /**
@@ -89,7 +174,7 @@ public record AuditEntry(String operator, String operation, String reason, Strin
    * @return a new entry
    */
   public AuditEntry withReason(String newReason) {
-    return new AuditEntry(operator, operation, newReason, retryOf);
+    return new AuditEntry(operator, operation, newReason, locks, retryOf);
   }
 
   /**
@@ -113,7 +198,7 @@ public record AuditEntry(String operator, String operation, String reason, Strin
    * @throws IllegalArgumentException if the token is not of that form
    */
   public AuditEntry withRetryOf(String token) {
-    return new AuditEntry(operator, operation, reason, token);
+    return new AuditEntry(operator, operation, reason, locks, token);
   }
 
   /**

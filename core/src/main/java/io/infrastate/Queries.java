@@ -1,7 +1,5 @@
 package io.infrastate;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -26,28 +24,21 @@ import java.util.TreeSet;
  * System.out.println(q.summary());
  * }</pre>
  *
- * <p>Indexes are cached per snapshot instance (weakly: an index lives as long as its snapshot is
- * reachable), so calling {@code Queries.of(snapshot)} repeatedly is cheap. Answers are unmodifiable
+ * <p>Indexes are built once per snapshot instance, on first use, and kept with it (an index lives
+ * as long as its snapshot), so calling {@code Queries.of(snapshot)} repeatedly is cheap. Answers are unmodifiable
  * lists in key order (resource key, host name).
  *
  * <p>Instances are immutable and thread-safe.
  */
 public final class Queries {
-  /*
-   * The cache uses weak keys, which Caffeine compares by identity: two equal snapshots get their
-   * own index, and hashing a snapshot (which would be linear in its size) never happens. The
-   * index holds the snapshot's values, never the snapshot itself, so that the weak key can be
-   * collected.
-   */
-  private static final Cache<Snapshot, Queries> CACHE = Caffeine.newBuilder().weakKeys().build();
-
   private final Map<String, List<ResourceState>> byType;
   private final Map<String, Map<String, List<ResourceState>>> byTag;
   private final Map<String, List<ResourceState>> withTag;
   private final Map<String, List<HostState>> byGroup;
   private final Summary summary;
 
-  private Queries(Snapshot s) {
+  /** Builds the indexes of a snapshot; {@link Snapshot} keeps the result (see {@link #of}). */
+  Queries(Snapshot s) {
     Map<String, List<ResourceState>> types = new HashMap<>();
     Map<String, Map<String, List<ResourceState>>> tags = new HashMap<>();
     Map<String, List<ResourceState>> tagged = new HashMap<>();
@@ -90,7 +81,7 @@ public final class Queries {
    */
   public static Queries of(Snapshot snapshot) {
     Objects.requireNonNull(snapshot, "snapshot");
-    return CACHE.get(snapshot, Queries::new);
+    return snapshot.queries();
   }
 
   /**

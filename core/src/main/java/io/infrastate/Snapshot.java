@@ -25,6 +25,11 @@ public final class Snapshot {
   private final PersistentMap<HostState> hosts;
   private final PersistentMap<ResourceState> resources;
   private final PersistentMap<PersistentMap<ResourceState>> byType;
+  /**
+   * The query indexes, built on first use. Two threads may both build them; either result is
+   * equal and immutable (final fields), and the volatile write publishes it whole.
+   */
+  private volatile Queries queries;
 
   private Snapshot(
       Metadata metadata,
@@ -276,5 +281,15 @@ public final class Snapshot {
 
   PersistentMap<PersistentMap<ResourceState>> typeIndex() {
     return byType;
+  }
+
+  /** The query indexes of this snapshot, built once on first use ({@link Queries#of}). */
+  Queries queries() {
+    Queries q = queries;
+    if (q == null) {
+      q = new Queries(this);
+      queries = q;
+    }
+    return q;
   }
 }

@@ -181,7 +181,7 @@ public final class State implements AutoCloseable {
   private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
   /** Conflicts after which a writer on a {@link WriteLeases} backend takes the write lease. */
   private static final int LEASE_AFTER_CONFLICTS = 2;
-  private static final Duration MIN_LEASE = Duration.ofSeconds(5);
+  private static final Duration MIN_LEASE = Duration.ofSeconds(15);
   private static final Duration MAX_LEASE = Duration.ofMinutes(2);
   private static final Duration MIN_LEASE_WAIT = Duration.ofSeconds(30);
   private static final Duration MAX_LEASE_WAIT = Duration.ofMinutes(10);
@@ -621,6 +621,39 @@ public final class State implements AutoCloseable {
   }
 
   /**
+   * Applies many changes as one write made under a lock, as {@link #update(AuditEntry, Consumer)}
+   * does, and fences it: the write records the lock's fencing token ({@link Lock#token()}) in the
+   * new version's {@link Metadata#fences()}, and is refused if the stored state already records a
+   * larger token for that lock (a later holder wrote) or the lock is no longer held by its id.
+   * The token check is made on the very version the write replaces, so it is atomic with the
+   * write; the held check asks the lock provider after {@code fn} ran, right before the save.
+   *
+   * <pre>{@code
+   * try (Lock lock = locks.acquire("deploy", LockRequest.of("deploy api"), Duration.ofMinutes(5))) {
+   *   // ... long work ...
+   *   state.update(lock, AuditEntry.of("deploy api"), tx -> tx.addHost(web));
+   * }
+   * }</pre>
+   *
+   * @param lock the lock the write is made under, held by the caller
+   * @param audit who, what, why; the operation defaults to a summary of the changes
+   * @param fn the changes
+   * @return the version written (or the current one if nothing changed)
+   * @throws LockLostException if the lock no longer protects the write; nothing was written
+   * @throws InvalidStateException if the result breaks a rule (nothing is written)
+   * @throws ConflictException if other writers kept winning
+   * @throws BackendException if storage (of the state or of the lock) fails
+   */
+  public Snapshot update(Lock lock, AuditEntry audit, Consumer<Transaction> fn) {
+    Objects.requireNonNull(fn, "fn");
+    Fencing fence = Fencing.of(lock, location());
+    return write(audit, tx -> {
+      fence.apply(tx, fn);
+      return null;
+    }, false).snapshot;
+  }
+
+  /**
    * Writes the current content as a new version, creating the stored state if there is none yet
    * (Go's {@code Save}). Since every other write persists immediately, this is needed only to
    * create an empty state or to record an explicit checkpoint in the history.
@@ -712,6 +745,25 @@ public final class State implements AutoCloseable {
    * @throws StateException if the version is not kept, or belongs to another lineage
    */
   public Snapshot rollback(long serial, AuditEntry audit) {
+    return rollback(serial, audit, null);
+  }
+
+  /**
+   * Rolls back as {@link #rollback(long, AuditEntry)} does, as a write made under a lock and
+   * fenced as {@link #update(Lock, AuditEntry, Consumer)} fences it.
+   *
+   * @param lock the lock the write is made under, held by the caller
+   * @param serial the version to return to
+   * @param audit who, what, why
+   * @return the new version
+   * @throws LockLostException if the lock no longer protects the write; nothing was written
+   * @throws StateException if the version is not in the history
+   */
+  public Snapshot rollback(Lock lock, long serial, AuditEntry audit) {
+    return rollback(serial, audit, Fencing.of(lock, location()));
+  }
+
+  private Snapshot rollback(long serial, AuditEntry audit, Fencing fence) {
     Snapshot old =
         at(serial)
             .orElseThrow(
@@ -724,7 +776,7 @@ public final class State implements AutoCloseable {
       throw new LineageMismatchException(location(), lineage, old.metadata().lineage());
     }
     AuditEntry a = audit.operation().isEmpty() ? audit.withOperation("rollback to version " + serial) : audit;
-    return replace(old, a);
+    return replace(old, a, fence);
   }
 
   /**
@@ -737,10 +789,18 @@ public final class State implements AutoCloseable {
    * @return the new version
    */
   public Snapshot replace(Snapshot content, AuditEntry audit) {
+    return replace(content, audit, null);
+  }
+
+  private Snapshot replace(Snapshot content, AuditEntry audit, Fencing fence) {
     Objects.requireNonNull(content, "content");
     AuditEntry a = audit.operation().isEmpty() ? audit.withOperation("replace content") : audit;
     return write(a, tx -> {
-      tx.replaceAll(content);
+      if (fence == null) {
+        tx.replaceAll(content);
+      } else {
+        fence.apply(tx, t -> tx.replaceAll(content));
+      }
       return null;
     }, true).snapshot;
   }
@@ -1165,7 +1225,7 @@ public final class State implements AutoCloseable {
       markContended(); // another writer holds it: contention goes on
       return provider.acquire(WriteLeases.LEASE_NAME, request, wait);
     } catch (LockTimeoutException e) {
-      Log.LOG.debug("Writing {} without the write lease: {}", location(), e.getMessage());
+      Log.LOG.info("Writing {} without the write lease, which other writers held all along: {}", location(), e.getMessage());
       return null;
     } catch (RuntimeException e) {
       if (Thread.currentThread().isInterrupted()) {
@@ -1222,6 +1282,12 @@ public final class State implements AutoCloseable {
       return true;
     }
     Metadata bm = base.snapshot().metadata();
+    if (bm.serial() == Long.MAX_VALUE) {
+      InvalidStateException e = new InvalidStateException(location(), List.of(new Violation("$.metadata.serial",
+          "is " + Long.MAX_VALUE + ", the largest serial, so no later version can be written; start a new state from a copy of this one")));
+      applied.forEach(r -> r.fail(e));
+      return true;
+    }
     Metadata meta = bm.withSerial(bm.serial() + 1, now);
     if (!meta.hasLineage()) {
       meta = meta.withLineage(UUID.randomUUID().toString());
@@ -1342,7 +1408,7 @@ public final class State implements AutoCloseable {
         reasons.add(a.reason());
       }
     }
-    return new AuditEntry(String.join(", ", operators), join(operations), String.join("; ", reasons));
+    return new AuditEntry(String.join(", ", operators), join(operations), String.join("; ", reasons), tx.locks());
   }
 
   private static String join(java.util.Collection<String> parts) {

@@ -36,6 +36,9 @@ final class StateTransaction implements Transaction {
    */
   private Object edit = new Object();
 
+  /** Fencing tokens recorded by writes made under a lock (see Fencing), or null if none. */
+  private Map<String, Long> fences;
+
   private record Roots(
       PersistentMap<HostState> hosts,
       PersistentMap<ResourceState> resources,
@@ -212,10 +215,44 @@ final class StateTransaction implements Transaction {
     return changes;
   }
 
+  /**
+   * The fencing token the new version will record for a lock so far: the base version's, or a
+   * larger one recorded by {@link #fence(String, long)}.
+   */
+  long fence(String lock) {
+    long recorded = base.metadata().fence(lock);
+    Long pending = fences == null ? null : fences.get(lock);
+    return pending == null ? recorded : Math.max(recorded, pending);
+  }
+
+  /**
+   * Records that a write of this transaction was made under a lock, and the lock's fencing token
+   * in the version this transaction becomes (see Fencing); the caller checked that no larger
+   * token is recorded.
+   */
+  void fence(String lock, long token) {
+    if (fences == null) {
+      fences = new java.util.TreeMap<>();
+    }
+    fences.merge(lock, token, Math::max);
+  }
+
+  /** The locks the writes of this transaction were made under, with their tokens. */
+  Map<String, Long> locks() {
+    return fences == null ? Map.of() : fences;
+  }
+
   /** Ends the transaction and builds the new snapshot with the given metadata. */
   Snapshot finish(Metadata metadata) {
     closed = true;
     edit = new Object(); // the snapshot's maps must not change if the transaction is reopened
+    if (fences != null) {
+      for (Map.Entry<String, Long> f : fences.entrySet()) {
+        if (f.getValue() > metadata.fence(f.getKey())) {
+          metadata = metadata.withFence(f.getKey(), f.getValue());
+        }
+      }
+    }
     return base.derive(metadata, hosts, resources, byType);
   }
 

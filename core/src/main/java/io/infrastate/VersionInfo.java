@@ -1,6 +1,7 @@
 package io.infrastate;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -11,8 +12,11 @@ import java.util.Objects;
  * @param operator who wrote it
  * @param operation what was done
  * @param reason why, empty if not given
+ * @param locks the locks the version was written under and their fencing tokens (see {@link
+ *     AuditEntry#locks()}), empty if none
  */
-public record VersionInfo(long serial, Instant time, String operator, String operation, String reason) {
+public record VersionInfo(
+    long serial, Instant time, String operator, String operation, String reason, Map<String, Long> locks) {
   /**
    * Creates a history entry.
    *
@@ -23,6 +27,21 @@ public record VersionInfo(long serial, Instant time, String operator, String ope
     operator = Objects.requireNonNullElse(operator, "");
     operation = Objects.requireNonNullElse(operation, "");
     reason = Objects.requireNonNullElse(reason, "");
+    locks = AuditEntry.sortedLocks(locks);
+  }
+
+  /**
+   * Creates a history entry of a version written under no lock.
+   *
+   * @param serial the version's serial
+   * @param time when it was written
+   * @param operator who wrote it
+   * @param operation what was done
+   * @param reason why
+   * @throws NullPointerException if {@code time} is null
+   */
+  public VersionInfo(long serial, Instant time, String operator, String operation, String reason) {
+    this(serial, time, operator, operation, reason, Map.of());
   }
 
   /**

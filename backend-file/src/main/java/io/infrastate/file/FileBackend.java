@@ -53,12 +53,20 @@ import org.slf4j.LoggerFactory;
  *       terraform.tfstate.backup}).
  *   <li>{@code state.json.history/} — the last {@link Builder#historyRetention(int)} versions (20 by
  *       default): {@code <serial>.json} and {@code <serial>.audit.json} (who, what, why, when).
- *   <li>{@code state.json.writelock} — the sidecar whose OS lock serializes writers; never delete
- *       it while processes use the state.
+ *   <li>{@code state.json.writelock} — the sidecar whose OS lock serializes writers, created by
+ *       the first write; it also records the last version written, so that a state file deleted
+ *       or replaced by an older copy is noticed. Never delete it while processes use the state.
  * </ul>
  *
  * <p>A symbolic link at the state file's path is followed once, when the backend is built: the
- * state is written where it points and the link is kept. Temporary files are never followed.
+ * state is written where it points and the link is kept; a link to a file that does not exist is
+ * loss, not a new state. Nothing else beside the state is read or written through a link, and only
+ * regular files are read (see {@link StateParts} and {@link StateFiles}).
+ *
+ * <p>Reading is harmless: building the backend and loading create nothing (no directory, no
+ * {@code .writelock}) and take no write lock, so a user with read permission only, or a read-only
+ * file system, can read the state. The first write creates the sidecar; a missing directory is
+ * created only if {@link Builder#createDirectories(boolean)} asks for it.
  *
  * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
  * file. Close the backend when done (it releases the sidecar's channel).
@@ -99,12 +107,16 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * re-application and save; the lock is re-entrant for its holder, so this save takes it again.
    *
    * A crash at any point leaves the old version or the new one in state.json, and at most a stray
-   * temporary file, which the next writer removes under the lock. Loads take no lock: they read the
-   * generation and stamp, the bytes, then the stamp and generation again, and retry if anything
-   * moved, so a load never pairs one version's bytes with another's stamp.
+   * temporary file, which the next writer removes under the lock. Loads take no write lock: they
+   * read the generation and stamp, the bytes, then the stamp and generation again, and retry if
+   * anything moved, so a load never pairs one version's bytes with another's stamp; after 8 lost
+   * races they read under a shared lock on the sidecar (if it exists and may be read).
    *
-   * Stop on damage: an unparsable or empty state.json, or one that vanished while its backup
-   * remains, raises CorruptStateException on load and save, and is never overwritten.
+   * Stop on damage and loss: an unparsable or empty state.json, one that vanished while any other
+   * part of the state survives, or one older than the version the sidecar records as written (or
+   * than a version in the history), raises CorruptStateException on load and save, and is never
+   * overwritten. The sidecar's record is written after the new version is durable, and read before
+   * the state file, so a load never mistakes a write in progress for loss.
    */
 
   /**
@@ -116,7 +128,10 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
   }
 
   private static final int LOAD_ATTEMPTS = 8;
+  /** Loads that lost the race this often without a shared lock to take give up (retryable). */
+  private static final int MAX_LOAD_ATTEMPTS = 200;
 
+  private final StateParts parts;
   private final Path file;
   private final Path dir;
   private final String name;
@@ -131,34 +146,25 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
   private volatile boolean closed;
 
   private FileBackend(Builder b) throws IOException {
-    Path p = b.path.toAbsolutePath().normalize();
-    for (int hops = 0; Files.isSymbolicLink(p); hops++) {
-      if (hops == 40) {
-        throw new IOException(b.path + " is a chain of more than 40 symbolic links");
-      }
-      p = p.resolveSibling(Files.readSymbolicLink(p)).toAbsolutePath().normalize();
-    }
-    this.file = p;
-    this.dir = p.getParent();
-    this.name = p.getFileName().toString();
-    this.backup = dir.resolve(name + ".backup");
-    this.historyDir = dir.resolve(name + ".history");
-    this.journal = dir.resolve(name + ".journal");
+    this.parts = StateParts.of(b.path, b.create, b.maxStateSize);
+    this.file = parts.file;
+    this.dir = parts.dir;
+    this.name = parts.name;
+    this.backup = parts.backup;
+    this.historyDir = parts.historyDir;
+    this.journal = parts.journal;
     this.retention = b.retention;
-    if (Files.isDirectory(file)) {
-      throw new IOException(file + " is a directory; give the path of the state file");
-    }
-    Files.createDirectories(dir);
-    this.sidecar = Sidecar.acquire(dir.resolve(name + ".writelock"));
+    this.sidecar = Sidecar.acquire(parts.writelock);
   }
 
   /**
-   * A backend for the state file at {@code path} with default settings. The file need not exist;
-   * missing parent directories are created.
+   * A backend for the state file at {@code path} with default settings. The file need not exist,
+   * but its directory must (see {@link Builder#createDirectories(boolean)}). Building reads and
+   * creates nothing.
    *
    * @param path the state file, such as {@code state.json}
    * @return a new backend; close it when done
-   * @throws BackendException if the directory or the sidecar cannot be created
+   * @throws BackendException if the path is a directory or a chain of too many links
    */
   public static FileBackend at(Path path) {
     return builder(path).build();
@@ -212,31 +218,65 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
   public Optional<StoredState> load() {
     checkOpen();
     try {
-      for (int attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
-        long gen1 = sidecar.generation();
+      if (!parts.directoryReady()) {
+        return Optional.empty();
+      }
+      for (int attempt = 0; attempt < MAX_LOAD_ATTEMPTS; attempt++) {
+        if (attempt == LOAD_ATTEMPTS) {
+          // Writers kept replacing the file while we read it: read under a shared lock, if the
+          // sidecar exists and may be read; else keep trying, a little slower each time.
+          try (Sidecar.Held held = sidecar.lockShared()) {
+            if (held != null) {
+              return Optional.ofNullable(readLocked());
+            }
+          }
+        }
+        if (attempt > LOAD_ATTEMPTS) {
+          pause(attempt - LOAD_ATTEMPTS);
+        }
+        Sidecar.Reading before = sidecar.read();
+        Sidecar.Mark mark = before.mark();
+        long gen1 = before.generation();
         FileStamp s1 = FileStamp.of(file);
         if (s1 == null) {
-          checkNotLost();
+          if (checkNotLost(mark)) {
+            continue; // a writer created it meanwhile
+          }
           return Optional.empty();
         }
-        byte[] bytes;
+        Snapshot s;
         try {
-          bytes = Files.readAllBytes(file);
+          s = parts.decode(file, parts::recoveryHint);
         } catch (NoSuchFileException e) {
           continue;
         }
+        // Before the second stamp: a writer renames the state file before it links the history,
+        // so a newer version seen in the history while the file stayed the same is a real one.
+        Runnable older = olderThan(s, mark);
         FileStamp s2 = FileStamp.of(file);
         long gen2 = sidecar.generation();
         if (s1.equals(s2) && gen1 == gen2) {
-          return Optional.of(decode(bytes, s1, gen1));
+          checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
+          older.run();
+          return Optional.of(stored(s, s1, gen1));
         }
       }
-      // Writers kept replacing the file while we read it: read once under the lock.
-      try (Sidecar.Held held = sidecar.lock()) {
-        return Optional.ofNullable(readLocked());
-      }
+      throw new BackendException(
+          "State file " + file + " was replaced by other writers every time it was read (" + MAX_LOAD_ATTEMPTS
+              + " attempts). Retry when writes are less frequent.",
+          null,
+          true);
     } catch (IOException e) {
       throw io("read", e);
+    }
+  }
+
+  private static void pause(int round) {
+    try {
+      Thread.sleep(Math.min(round, 20));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException("Interrupted while reading a state file", e, true);
     }
   }
 
@@ -262,20 +302,58 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     return VersionToken.sameVersion(latest.get().token(), known) ? Optional.empty() : latest;
   }
 
-  /** Reads and parses the file; the caller holds the lock. Returns null if there is none. */
+  /** Reads and parses the file; the caller holds the lock (shared or not). Returns null if there is none. */
   private StoredState readLocked() throws IOException {
+    Sidecar.Mark mark = sidecar.mark();
     FileStamp stamp = FileStamp.of(file);
     if (stamp == null) {
-      checkNotLost();
+      if (checkNotLost(mark)) {
+        throw parts.appeared();
+      }
       return null;
     }
-    return decode(Files.readAllBytes(file), stamp, sidecar.generation());
+    return decode(stamp, sidecar.generation(), mark);
   }
 
-  private StoredState decode(byte[] bytes, FileStamp stamp, long generation) throws IOException {
-    Snapshot s = StateCodec.decode(bytes, location(), recoveryHint());
+  /** Reads, parses and checks the file; the caller holds the lock. */
+  private StoredState decode(FileStamp stamp, long generation, Sidecar.Mark mark) throws IOException {
+    Snapshot s = parts.decode(file, parts::recoveryHint);
     checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
+    olderThan(s, mark).run();
+    return stored(s, stamp, generation);
+  }
+
+  private static StoredState stored(Snapshot s, FileStamp stamp, long generation) {
     return new StoredState(s, new FileVersion(s.metadata().serial(), s.metadata().lineage(), stamp, generation));
+  }
+
+  /**
+   * What to throw if versions later than {@code s} were written (recorded in the write lock
+   * sidecar, or kept in the history): the state file was deleted and restored, or replaced by an
+   * older copy, and a write would reuse their serials. A no-op if none were.
+   */
+  private Runnable olderThan(Snapshot s, Sidecar.Mark mark) throws IOException {
+    long serial = s.metadata().serial();
+    String lineage = s.metadata().lineage();
+    if (mark != null && mark.after(serial, lineage)) {
+      CorruptStateException e = parts.older(serial, mark.serial(), parts.writelock + " records it", restoreHint());
+      return () -> {
+        throw e;
+      };
+    }
+    if (serial < Long.MAX_VALUE && historyHolds(serial + 1)) {
+      CorruptStateException e = parts.older(serial, serial + 1, historyDir + " holds it", restoreHint());
+      return () -> {
+        throw e;
+      };
+    }
+    return () -> {};
+  }
+
+  /** Whether the history holds a version with this serial (of this lineage or another). */
+  private boolean historyHolds(long serial) {
+    String base = HistoryFiles.baseName(serial);
+    return StateParts.exists(historyDir.resolve(base + ".json")) || StateParts.exists(historyDir.resolve(base + ".audit.json"));
   }
 
   /**
@@ -289,7 +367,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     }
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(journal);
+      bytes = StateFiles.read(journal, parts.maxSize);
     } catch (NoSuchFileException e) {
       return;
     }
@@ -301,36 +379,51 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         last = Math.max(last, e.serial());
       }
     }
-    if (scan.damage != null || last > baseSerial) {
+    String journalMode = ", and FileBackend reads " + name + " alone. Open it in journal mode (JournalFileBackend, or the URI "
+        + file.toUri() + "?journal=true), or fold the journal in with JournalFileBackend.compact() first."
+        + " Nothing was read or written.";
+    if (scan.damage != null) {
+      throw new CorruptStateException(journal.toString(), null,
+          "State " + file + " is in journal mode: " + journal + " is damaged (" + scan.damage + ")" + journalMode, null);
+    }
+    if (last > baseSerial) {
+      Sidecar.Mark mark = sidecar.mark();
+      if (mark != null && mark.after(last, lineage.isEmpty() ? scan.entries.get(scan.entries.size() - 1).metadata().lineage() : lineage)) {
+        throw parts.older(last, mark.serial(), parts.writelock + " records it; the journal " + journal + " ends at version " + last,
+            restoreHint());
+      }
       throw new BackendException(
-          "State " + file + " is in journal mode: " + journal
-              + (scan.damage != null ? " is damaged (" + scan.damage + ")" : " holds versions up to " + last + " that " + name + " does not contain")
-              + ", and FileBackend reads " + name + " alone. Open it in journal mode (JournalFileBackend, or the URI "
-              + file.toUri() + "?journal=true), or fold the journal in with JournalFileBackend.compact() first."
-              + " Nothing was read or written.",
+          "State " + file + " is in journal mode: " + journal + " holds versions up to " + last + " that " + name
+              + " does not contain" + journalMode,
           null,
           false);
     }
   }
 
-  private String recoveryHint() {
-    return "the previous version is in " + backup + " and earlier ones in " + historyDir;
+  /** How to restore the state file: from the newest version kept. */
+  private String restoreHint() throws IOException {
+    long newest = parts.newestInHistory();
+    if (newest >= 0 && StateParts.exists(historyDir.resolve(HistoryFiles.baseName(newest) + ".json"))) {
+      return "Restore the newest version kept (cp " + historyDir.resolve(HistoryFiles.baseName(newest) + ".json") + " " + file + ").";
+    }
+    if (StateParts.exists(backup)) {
+      return "Restore the previous version (cp " + backup + " " + file + ").";
+    }
+    return "Restore the state file from a copy.";
   }
 
-  private void checkNotLost() {
-    if (Files.exists(backup, LinkOption.NOFOLLOW_LINKS)) {
-      throw lost();
-    }
+  /** Whether the state file exists again (read again); throws if parts of a lost state survive. */
+  private boolean checkNotLost(Sidecar.Mark mark) throws IOException {
+    return parts.checkNothingSurvives(mark, restoreHint());
   }
 
   private CorruptStateException lost() {
-    return new CorruptStateException(
-        location(),
-        null,
-        "State file " + file + " is missing but its backup " + backup + " exists: the state was"
-            + " deleted or lost, so nothing was written. Restore it (cp " + backup + " " + file
-            + "), or delete the backup and " + historyDir + " to start a new state.",
-        null);
+    try {
+      java.util.List<String> survivors = parts.survivors(sidecar.mark());
+      return parts.lost(survivors.isEmpty() ? java.util.List.of("nothing else") : survivors, restoreHint());
+    } catch (IOException e) {
+      return parts.lost(java.util.List.of("(could not list what survives: " + e + ")"), "");
+    }
   }
 
   // ------------------------------------------------------------------ save
@@ -340,6 +433,12 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     checkOpen();
     Snapshot next = request.snapshot();
     EncodedState bytes = EncodedState.of(next);
+    StateFiles.checkWriteSize(file, bytes.size(), parts.maxSize);
+    try {
+      parts.prepareWrite();
+    } catch (IOException e) {
+      throw io("write", e);
+    }
     SaveResult.Saved saved = null;
     try (Sidecar.Held held = sidecar.lock()) {
       long generation = sidecar.generation();
@@ -349,7 +448,9 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         if (current != null) {
           return new SaveResult.Conflict(Optional.of(decodeCurrent(current, generation)));
         }
-        checkNotLost();
+        if (checkNotLost(sidecar.mark())) {
+          throw parts.appeared();
+        }
         checkNotJournaled(-1, "");
       } else if (current == null) {
         throw lost();
@@ -362,6 +463,10 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
           return new SaveResult.Conflict(Optional.of(stored));
         }
       }
+      if (historyHolds(next.metadata().serial())) {
+        // a version kept from another lineage, or one a deleted state file left: never replaced
+        throw parts.older(expected.serial(), next.metadata().serial(), historyDir + " holds it", restoreHint());
+      }
       if (!cleanedTemps) {
         removeStaleTemps();
         cleanedTemps = true;
@@ -372,7 +477,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
       Path auditTmp = null;
       try {
         if (retention > 0) {
-          Files.createDirectories(historyDir);
+          StateParts.sidecarDirectory(historyDir);
           String base = HistoryFiles.baseName(serial);
           historyTmp = linkTemp(tmp, historyDir.resolve(base + ".json"));
           auditTmp = DurableFiles.writeTemp(historyDir, "." + base + ".", HistoryFiles.encodeAudit(request));
@@ -389,7 +494,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         throw e;
       }
       // Published: from here on, a failure is a warning (see the design notes).
-      FileStamp stamp = afterPublishing(serial, historyTmp, auditTmp, generation + 1);
+      FileStamp stamp = afterPublishing(serial, next.metadata().lineage(), historyTmp, auditTmp, generation + 1);
       saved = new SaveResult.Saved(new FileVersion(serial, next.metadata().lineage(), stamp, generation + 1));
     } catch (IOException e) {
       if (saved == null) {
@@ -405,7 +510,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * bumps the sidecar's generation and stamps the new file. Failures are logged, never thrown: the
    * version is stored. Returns the stamp, or null if the file could not be stamped.
    */
-  private FileStamp afterPublishing(long serial, Path historyTmp, Path auditTmp, long newGeneration) {
+  private FileStamp afterPublishing(long serial, String lineage, Path historyTmp, Path auditTmp, long newGeneration) {
     try {
       faults.at(SaveFaults.Step.AFTER_PUBLISH);
       if (historyTmp != null) {
@@ -428,7 +533,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
       Log.LOG.warn("Version {} of {} is stored, but syncing its directory failed: {}", serial, file, e.toString());
     }
     try {
-      sidecar.setGeneration(newGeneration);
+      sidecar.setGeneration(newGeneration, serial, lineage);
       return FileStamp.of(file);
     } catch (IOException | RuntimeException e) {
       Log.LOG.warn("Version {} of {} is stored, but the file could not be stamped: {}", serial, file, e.toString());
@@ -483,7 +588,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
   }
 
   private StoredState decodeCurrent(FileStamp stamp, long generation) throws IOException {
-    return decode(Files.readAllBytes(file), stamp, generation);
+    return decode(stamp, generation, sidecar.mark());
   }
 
   /** Makes {@code link} another name of {@code target}'s current version, atomically replacing it. */
@@ -500,12 +605,14 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
     }
+    // rename(2) does nothing when both names are already links to one file: drop the spare name
+    Files.deleteIfExists(tmp);
   }
 
   private void prune(long newest) throws IOException {
     List<Long> serials = HistoryFiles.serials(historyDir);
     for (long s : serials) {
-      if (s <= newest - retention || s > newest) {
+      if (s <= newest - retention) {
         String base = HistoryFiles.baseName(s);
         Files.deleteIfExists(historyDir.resolve(base + ".audit.json"));
         Files.deleteIfExists(historyDir.resolve(base + ".json"));
@@ -515,7 +622,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
 
   private void removeStaleTemps() throws IOException {
     for (Path d : new Path[] {dir, historyDir}) {
-      if (!Files.isDirectory(d)) {
+      if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
       try (DirectoryStream<Path> stream = Files.newDirectoryStream(d, ".*.tmp")) {
@@ -547,6 +654,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
   public List<VersionInfo> history(int limit) {
     checkOpen();
     try {
+      StateParts.checkSidecarDirectory(historyDir);
       List<Long> serials = HistoryFiles.serials(historyDir);
       serials.sort(Comparator.reverseOrder());
       List<VersionInfo> out = new ArrayList<>();
@@ -554,7 +662,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         if (out.size() >= limit) {
           break;
         }
-        HistoryFiles.readAudit(historyDir.resolve(HistoryFiles.baseName(s) + ".audit.json"), s).ifPresent(out::add);
+        HistoryFiles.readAudit(historyDir.resolve(HistoryFiles.baseName(s) + ".audit.json"), s, parts.maxSize).ifPresent(out::add);
       }
       return out;
     } catch (IOException e) {
@@ -567,8 +675,8 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     checkOpen();
     Path p = historyDir.resolve(HistoryFiles.baseName(serial) + ".json");
     try {
-      byte[] bytes = Files.readAllBytes(p);
-      Snapshot s = StateCodec.decode(bytes, p.toString(), "");
+      StateParts.checkSidecarDirectory(historyDir);
+      Snapshot s = parts.decode(p, () -> "");
       return Optional.of(new StoredState(s, VersionToken.of(s.metadata().serial(), s.metadata().lineage())));
     } catch (NoSuchFileException e) {
       return Optional.empty();
@@ -611,9 +719,41 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
   public static final class Builder {
     private final Path path;
     private int retention = 20;
+    private boolean create;
+    private long maxStateSize = StateFiles.DEFAULT_MAX_SIZE;
 
     private Builder(Path path) {
       this.path = Objects.requireNonNull(path, "path");
+    }
+
+    /**
+     * Whether the first write may create the state file's missing directories (default {@code
+     * false}). Without it, a missing directory (a share that is not mounted, a typo) fails loads
+     * and writes instead of passing for an empty state. Loads never create anything.
+     *
+     * @param create {@code true} to create missing directories on the first write
+     * @return this builder
+     */
+    public Builder createDirectories(boolean create) {
+      this.create = create;
+      return this;
+    }
+
+    /**
+     * The largest state file (and journal) accepted, in bytes; default 1 GiB. Larger files are
+     * refused before they are read, and a write that would make the state file larger is refused
+     * before anything is written.
+     *
+     * @param bytes 1..2147483639
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxStateSize(long bytes) {
+      if (bytes < 1 || bytes > StateFiles.LARGEST_MAX_SIZE) {
+        throw new IllegalArgumentException("maxStateSize must be within 1.." + StateFiles.LARGEST_MAX_SIZE + ": " + bytes);
+      }
+      this.maxStateSize = bytes;
+      return this;
     }
 
     /**
@@ -631,10 +771,10 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     }
 
     /**
-     * Builds the backend.
+     * Builds the backend. Reads nothing but a symbolic link at the path, and creates nothing.
      *
      * @return a new backend; close it when done
-     * @throws BackendException if the directory or sidecar cannot be created
+     * @throws BackendException if the path is a directory or a chain of too many links
      */
     public FileBackend build() {
       try {

@@ -12,7 +12,9 @@ import java.util.Set;
  * routes bare paths here. Optional query parameters: {@code history=N} sets the history retention;
  * {@code journal=true} opens the state in journal mode ({@link JournalFileBackend}: a write appends
  * its change instead of rewriting the file), {@code journal=false} (the default) with {@link
- * FileBackend}.
+ * FileBackend}; {@code create=true} lets the first write create missing directories (by default a
+ * missing directory is an error, never an empty state); {@code maxStateSize=BYTES} sets the largest
+ * state file accepted (1 GiB by default).
  *
  * <p>Instances are thread-safe.
  */
@@ -33,6 +35,8 @@ public final class FileBackendProvider implements BackendProvider {
     Path path = Path.of(URI.create("file://" + uri.getRawPath()));
     Integer history = null;
     boolean journal = false;
+    boolean create = false;
+    Long maxStateSize = null;
     String query = uri.getQuery();
     if (query != null) {
       for (String part : query.split("&")) {
@@ -49,18 +53,40 @@ public final class FileBackendProvider implements BackendProvider {
             throw new UnknownBackendException("File URI '" + uri + "': journal must be true or false, got '" + value + "'");
           }
           journal = value.equals("true");
+        } else if (kv[0].equals("create")) {
+          if (!value.equals("true") && !value.equals("false")) {
+            throw new UnknownBackendException("File URI '" + uri + "': create must be true or false, got '" + value + "'");
+          }
+          create = value.equals("true");
+        } else if (kv[0].equals("maxStateSize")) {
+          try {
+            maxStateSize = Long.parseLong(value);
+          } catch (NumberFormatException e) {
+            maxStateSize = -1L;
+          }
+          if (maxStateSize < 1 || maxStateSize > StateFiles.LARGEST_MAX_SIZE) {
+            throw new UnknownBackendException("File URI '" + uri + "': maxStateSize must be a number of bytes 1.."
+                + StateFiles.LARGEST_MAX_SIZE + ", got '" + value + "'");
+          }
         } else {
-          throw new UnknownBackendException("File URI '" + uri + "': unknown parameter '" + kv[0] + "'; the parameters are history=N and journal=true|false");
+          throw new UnknownBackendException("File URI '" + uri + "': unknown parameter '" + kv[0]
+              + "'; the parameters are history=N, journal=true|false, create=true|false and maxStateSize=BYTES");
         }
       }
     }
     if (journal) {
-      JournalFileBackend.Builder b = JournalFileBackend.builder(path);
+      JournalFileBackend.Builder b = JournalFileBackend.builder(path).createDirectories(create);
       retention(uri, history, b::historyRetention);
+      if (maxStateSize != null) {
+        b.maxStateSize(maxStateSize);
+      }
       return b.build();
     }
-    FileBackend.Builder b = FileBackend.builder(path);
+    FileBackend.Builder b = FileBackend.builder(path).createDirectories(create);
     retention(uri, history, b::historyRetention);
+    if (maxStateSize != null) {
+      b.maxStateSize(maxStateSize);
+    }
     return b.build();
   }
 

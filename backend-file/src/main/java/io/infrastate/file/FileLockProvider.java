@@ -34,7 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Locks as files in a directory, one file per lock: {@code <dir>/<name>.lock}, holding the lock's
  * JSON ({@link LockInfoCodec}: id, name, operator, timestamp, operation, reason, created_at,
- * expires_at, pid, hostname), readable with {@code cat} and compatible with the GARZA lock-file
+ * expires_at, pid, hostname, token, released), readable with {@code cat} and compatible with the GARZA lock-file
  * fields. Shared safely by threads, processes, and machines that see the directory through a file
  * system with working POSIX locks.
  *
@@ -45,8 +45,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * }
  * }</pre>
  *
- * <p>Files in the directory: {@code <name>.lock} (the lock, mode 0600, present only while held or
- * stale), {@code .<name>.lock.guard} (an empty file whose OS lock guards changes to the lock; it
+ * <p>Files in the directory: {@code <name>.lock} (the lock, mode 0600; after a release it stays as
+ * a released record that carries the fencing token on to the next acquisition), {@code .<name>.lock.guard} (an empty file whose OS lock guards changes to the lock; it
  * stays), and briefly {@code .<name>.lock.<random>.new} (a lock being written). Nothing is created
  * outside the directory: names are validated before any file is touched, and no path is followed
  * through a symbolic link.
@@ -275,6 +275,10 @@ public final class FileLockProvider extends AbstractLockProvider {
 
   private Optional<LockInfo> read(Path file) throws IOException {
     byte[] bytes;
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(file)) {
+      // checked before opening: opening a FIFO would wait for a writer
+      throw new IOException(file + " is not a regular file; infrastate reads only regular lock files. Remove it.");
+    }
     try (SeekableByteChannel ch = Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
       long size = ch.size();
       if (size > LockInfoCodec.MAX_SIZE) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
@@ -23,7 +24,10 @@ import tools.jackson.core.json.JsonFactory;
 
 /** Names and audit records of the file backend's history directory. */
 final class HistoryFiles {
-  private static final JsonFactory JSON = new JsonFactory();
+  /** Created on first use: a load that only asks for a version's file name never loads Jackson. */
+  private static final class Json {
+    static final JsonFactory JSON = new JsonFactory();
+  }
 
   private HistoryFiles() {}
 
@@ -35,7 +39,7 @@ final class HistoryFiles {
   /** The serials kept in a history directory, unsorted; empty if it does not exist. */
   static List<Long> serials(Path dir) throws IOException {
     List<Long> out = new ArrayList<>();
-    if (!Files.isDirectory(dir)) {
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return out;
     }
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.audit.json")) {
@@ -53,7 +57,7 @@ final class HistoryFiles {
   /** The audit record of a save: serial, lineage, time, operator, operation, reason. */
   static byte[] encodeAudit(SaveRequest request) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
+    try (JsonGenerator g = Json.JSON.createGenerator(ObjectWriteContext.empty(), out)) {
       g.writeStartObject();
       g.writeNumberProperty("serial", request.snapshot().metadata().serial());
       g.writeStringProperty("lineage", request.snapshot().metadata().lineage());
@@ -61,17 +65,21 @@ final class HistoryFiles {
       g.writeStringProperty("operator", request.audit().operator());
       g.writeStringProperty("operation", request.audit().operation());
       g.writeStringProperty("reason", request.audit().reason());
+      writeLocks(g, request.audit().locks());
       g.writeEndObject();
     }
     out.write('\n');
     return out.toByteArray();
   }
 
-  /** Reads an audit record; empty if it vanished (pruned) or is unreadable (logged by caller). */
-  static Optional<VersionInfo> readAudit(Path p, long serial) throws IOException {
+  /**
+   * Reads an audit record (through {@link StateFiles}: no links, regular files only, at most {@code
+   * limit} bytes); empty if it vanished (pruned) or is unreadable (logged by caller).
+   */
+  static Optional<VersionInfo> readAudit(Path p, long serial, long limit) throws IOException {
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(p);
+      bytes = StateFiles.read(p, limit);
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
@@ -79,7 +87,8 @@ final class HistoryFiles {
     String operator = "";
     String operation = "";
     String reason = "";
-    try (JsonParser parser = JSON.createParser(ObjectReadContext.empty(), bytes)) {
+    Map<String, Long> locks = Map.of();
+    try (JsonParser parser = Json.JSON.createParser(ObjectReadContext.empty(), bytes)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return Optional.empty();
       }
@@ -91,12 +100,49 @@ final class HistoryFiles {
           case "operator": operator = parser.getString(); break;
           case "operation": operation = parser.getString(); break;
           case "reason": reason = parser.getString(); break;
+          case "locks": locks = readLocks(parser); break;
           default: parser.skipChildren();
         }
       }
-    } catch (JacksonException | java.time.format.DateTimeParseException e) {
+    } catch (JacksonException | IllegalArgumentException e) {
       return Optional.empty();
     }
-    return time == null ? Optional.empty() : Optional.of(new VersionInfo(serial, time, operator, operation, reason));
+    return time == null ? Optional.empty() : Optional.of(new VersionInfo(serial, time, operator, operation, reason, locks));
+  }
+
+  /**
+   * Writes the locks a version was written under, {@code "locks": {"deploy": 7}}, if there are any
+   * (shared with the journal's records).
+   */
+  static void writeLocks(JsonGenerator g, Map<String, Long> locks) {
+    if (!locks.isEmpty()) {
+      g.writeName("locks");
+      g.writeStartObject();
+      for (Map.Entry<String, Long> e : locks.entrySet()) {
+        g.writeNumberProperty(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+    }
+  }
+
+  /**
+   * Reads what {@link #writeLocks} wrote, the parser at its START_OBJECT.
+   *
+   * @throws IllegalArgumentException if it is not an object of names to non-negative whole numbers
+   */
+  static Map<String, Long> readLocks(JsonParser p) {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new IllegalArgumentException("locks: expected an object of lock names to fencing tokens");
+    }
+    Map<String, Long> locks = new java.util.TreeMap<>();
+    String name;
+    while ((name = p.nextName()) != null) {
+      if (p.nextToken() != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+          || p.getLongValue() < 0) {
+        throw new IllegalArgumentException("locks." + name + ": expected a fencing token (a whole number, 0 or more)");
+      }
+      locks.put(name, p.getLongValue());
+    }
+    return locks;
   }
 }

@@ -41,11 +41,12 @@ import tools.jackson.core.json.JsonFactory;
  * save's changes ({@code put_host}, {@code remove_host}, {@code put_resource}, {@code
  * remove_resource}, {@code replace_all}), hosts and resources in the field names of state.json.
  *
- * <p>Reading tells a torn tail from damage: an incomplete frame at the end of the file, a frame
- * whose payload checksum fails and that ends exactly at the end of the file, or a region of zero
- * bytes up to the end (a crash after the file grew but before its data reached the disk) is a torn
- * tail — a write that never returned — and is ignored. A checksum failure followed by more data,
- * or a frame whose checksums hold but whose content does not parse, is damage.
+ * <p>Reading tells a torn tail from damage: a frame that runs past the end of the file, a frame
+ * whose payload checksum fails and that only zeros follow, or a region of zero bytes up to the end
+ * (a crash after the file grew but before its data reached the disk) is a torn tail — a write that
+ * never returned — and is ignored, provided no valid frame follows it. A length or checksum failure
+ * followed by a valid frame, a payload checksum failure followed by anything but zeros, an
+ * impossible length, or a frame whose checksums hold but whose content does not parse, is damage.
  *
  * <p>This class is stateless and thread-safe.
  */
@@ -99,9 +100,18 @@ final class JournalCodec {
       g.writeStringProperty("version", m.version());
       g.writeStringProperty("created_at", StateCodec.formatTime(m.createdAt()));
       g.writeStringProperty("updated_at", StateCodec.formatTime(m.updatedAt()));
+      if (!m.fences().isEmpty()) {
+        g.writeName("fences");
+        g.writeStartObject();
+        for (Map.Entry<String, Long> f : m.fences().entrySet()) {
+          g.writeNumberProperty(f.getKey(), f.getValue());
+        }
+        g.writeEndObject();
+      }
       g.writeStringProperty("operator", request.audit().operator());
       g.writeStringProperty("operation", request.audit().operation());
       g.writeStringProperty("reason", request.audit().reason());
+      HistoryFiles.writeLocks(g, request.audit().locks());
       g.writeName("changes");
       g.writeStartArray();
       for (Change c : request.changes()) {
@@ -268,12 +278,22 @@ final class JournalCodec {
         break;
       }
       if ((long) FRAME_HEADER + len > remaining) {
+        // Torn only if nothing valid follows: a length that runs past the end in the middle of
+        // the journal would otherwise hide every record after it.
+        if (validFrameAfter(data, p + 1)) {
+          scan.damage = "the frame at offset " + (fileOffset + p) + " declares " + len + " bytes, past the end of the"
+              + " journal, and a valid record follows it";
+        }
         break;
       }
       int start = p + FRAME_HEADER;
       if (crc(data, start, len) != payloadCrc) {
+        // A torn append leaves its frame followed by the zeros kept ahead: anything else after it
+        // was written later, so this record is damaged, not torn.
         if (validFrameAfter(data, p + 1)) {
           scan.damage = "the record at offset " + (fileOffset + p) + " fails its checksum and a valid record follows it";
+        } else if (!zerosFrom(data, start + len)) {
+          scan.damage = "the record at offset " + (fileOffset + p) + " fails its checksum and more data follows it";
         }
         break;
       }
@@ -302,6 +322,15 @@ final class JournalCodec {
     scan.dirtyEnd = fileOffset + last + 1;
     scan.torn = scan.dirtyEnd > scan.validEnd;
     return scan;
+  }
+
+  private static boolean zerosFrom(byte[] data, int from) {
+    for (int i = from; i < data.length; i++) {
+      if (data[i] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether a complete frame with valid checksums starts anywhere at or after {@code from}. */
@@ -363,6 +392,8 @@ final class JournalCodec {
     String operator = "";
     String operation = "";
     String reason = "";
+    Map<String, Long> fences = Map.of();
+    Map<String, Long> locks = Map.of();
     List<Change> changes = auditOnly ? null : new ArrayList<>();
     try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), data, off, len)) {
       expect(p.nextToken(), JsonToken.START_OBJECT, "a record object");
@@ -378,6 +409,8 @@ final class JournalCodec {
           case "operator": operator = readString(p, t); break;
           case "operation": operation = readString(p, t); break;
           case "reason": reason = readString(p, t); break;
+          case "fences": fences = readTokens(p); break;
+          case "locks": locks = readTokens(p); break;
           case "changes":
             expect(t, JsonToken.START_ARRAY, "an array of changes");
             if (auditOnly) {
@@ -401,11 +434,20 @@ final class JournalCodec {
     }
     Metadata m;
     try {
-      m = new Metadata(version, serial, lineage, created, updated);
+      m = new Metadata(version, serial, lineage, created, updated, fences);
     } catch (IllegalArgumentException e) {
       throw new Bad(e.getMessage());
     }
-    return new Entry(m, new AuditEntry(operator, operation, reason), changes == null ? null : List.copyOf(changes), end);
+    return new Entry(m, new AuditEntry(operator, operation, reason, locks), changes == null ? null : List.copyOf(changes), end);
+  }
+
+  /** Reads a record's fences or locks: an object of lock names to fencing tokens. */
+  private static Map<String, Long> readTokens(JsonParser p) {
+    try {
+      return HistoryFiles.readLocks(p);
+    } catch (IllegalArgumentException e) {
+      throw new Bad(e.getMessage());
+    }
   }
 
   private static Change readChange(JsonParser p) {

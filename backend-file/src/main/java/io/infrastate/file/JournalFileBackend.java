@@ -71,9 +71,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code state.json.backup} — the base before the last compaction.
  *   <li>{@code state.json.history/} — earlier bases and their journals ({@code <serial>.json},
  *       {@code <serial>.journal}), kept while they hold one of the last {@link
- *       Builder#historyRetention(int)} versions.
+ *       Builder#historyRetention(int)} versions, and a second name of the live journal ({@code
+ *       <base>.journal}), so that a journal deleted from outside leaves its records there.
  *   <li>{@code state.json.writelock} — the sidecar whose OS lock serializes writers, shared with
- *       {@link FileBackend}.
+ *       {@link FileBackend} and created by the first write; it also records the last version
+ *       written, so that a deleted or truncated journal is noticed instead of its serials being
+ *       written again.
  * </ul>
  *
  * <p><b>One mode per state.</b> {@link FileBackend} reads {@code state.json} only, so while the
@@ -169,10 +172,17 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
    * over the journal, fsync the directory. A crash at any step leaves a pair (state.json, journal) that loads as the same latest version.
    * The lock is held for two renames, a copy of the few newest records and three syncs.
    *
-   * Readers take no lock: they stat state.json and the journal, read, and stat again; if
+   * Readers take no write lock: they stat state.json and the journal, read, and stat again; if
    * state.json changed or the journal was replaced meanwhile, or what they read does not parse
    * (a torn tail being truncated and rewritten under them), they retry, and after 8 attempts
-   * read under the lock. An append while reading is harmless: only complete records with valid
+   * read under a shared lock on the sidecar (if it exists and may be read; else they keep trying).
+   *
+   * Loss. The sidecar records the last version written (with the generation, before the sync:
+   * a machine crash can leave it one ahead of a torn record, which a load allows); a load that
+   * finds an older latest version (the journal deleted, truncated or replaced by an older copy)
+   * stops with CorruptStateException instead of writing those serials again. Each new journal is
+   * also hard-linked into the history as <base>.journal, so a journal deleted together with the
+   * sidecar still leaves its records there, and a load names that copy. An append while reading is harmless: only complete records with valid
    * checksums count, and records before the end never change. A complete, valid record is a
    * committed version for everyone: a writer that crashed after writing it but before returning
    * may have had it stored, which the contract allows ("may or may not have been stored").
@@ -197,6 +207,8 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
   }
 
   private static final int LOAD_ATTEMPTS = 8;
+  /** Loads that lost the race this often without a shared lock to take give up (retryable). */
+  private static final int MAX_LOAD_ATTEMPTS = 200;
   private static final long MIN_COMPACT_BYTES = 1 << 20;
   private static final int MAX_COMPACT_RECORDS = 100_000_000;
   private static final long COMPACTION_RETRY_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -288,6 +300,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     }
   }
 
+  private final StateParts parts;
   private final Path file;
   private final Path dir;
   private final String name;
@@ -311,27 +324,17 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
   private boolean cleanedTemps;
 
   private JournalFileBackend(Builder b) throws IOException {
-    Path p = b.path.toAbsolutePath().normalize();
-    for (int hops = 0; Files.isSymbolicLink(p); hops++) {
-      if (hops == 40) {
-        throw new IOException(b.path + " is a chain of more than 40 symbolic links");
-      }
-      p = p.resolveSibling(Files.readSymbolicLink(p)).toAbsolutePath().normalize();
-    }
-    this.file = p;
-    this.dir = p.getParent();
-    this.name = p.getFileName().toString();
-    this.journal = dir.resolve(name + ".journal");
-    this.backup = dir.resolve(name + ".backup");
-    this.historyDir = dir.resolve(name + ".history");
+    this.parts = StateParts.of(b.path, b.create, b.maxStateSize);
+    this.file = parts.file;
+    this.dir = parts.dir;
+    this.name = parts.name;
+    this.journal = parts.journal;
+    this.backup = parts.backup;
+    this.historyDir = parts.historyDir;
     this.retention = b.retention;
     this.compactRecords = b.compactRecords;
     this.compactBytes = b.compactBytes;
-    if (Files.isDirectory(file)) {
-      throw new IOException(file + " is a directory; give the path of the state file");
-    }
-    Files.createDirectories(dir);
-    this.sidecar = Sidecar.acquire(dir.resolve(name + ".writelock"));
+    this.sidecar = Sidecar.acquire(parts.writelock);
     this.compactor = b.background
         ? Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "infrastate-compactor-" + name);
@@ -344,12 +347,12 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
   /**
    * A journaled backend for the state file at {@code path} with default settings: compaction in
    * the background once the journal holds a quarter of {@code state.json}'s bytes (at least 1
-   * MiB), and 20 versions of history. The file need not exist; missing parent directories are
-   * created.
+   * MiB), and 20 versions of history. The file need not exist, but its directory must (see {@link
+   * Builder#createDirectories(boolean)}). Building reads and creates nothing.
    *
    * @param path the state file, such as {@code state.json}
    * @return a new backend; close it when done
-   * @throws BackendException if the directory or the sidecar cannot be created
+   * @throws BackendException if the path is a directory or a chain of too many links
    */
   public static JournalFileBackend at(Path path) {
     return builder(path).build();
@@ -412,18 +415,38 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
   public Optional<StoredState> load() {
     checkOpen();
     try {
-      for (int attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
+      if (!parts.directoryReady()) {
+        return Optional.empty();
+      }
+      for (int attempt = 0; attempt < MAX_LOAD_ATTEMPTS; attempt++) {
+        if (attempt == LOAD_ATTEMPTS) {
+          // Writers kept changing the files while we read them: read under a shared lock, if the
+          // sidecar exists and may be read; else keep trying, a little slower each time.
+          try (Sidecar.Held held = sidecar.lockShared()) {
+            if (held != null) {
+              Known k = readDisk(known, true);
+              remember(k);
+              return Optional.ofNullable(k.state);
+            }
+          }
+        }
+        if (attempt > LOAD_ATTEMPTS) {
+          Thread.sleep(Math.min(attempt - LOAD_ATTEMPTS, 20));
+        }
         Known k = readDisk(known, false);
         if (k != null) {
           remember(k);
           return Optional.ofNullable(k.state);
         }
       }
-      try (Sidecar.Held held = sidecar.lock()) {
-        Known k = readDisk(known, true);
-        remember(k);
-        return Optional.ofNullable(k.state);
-      }
+      throw new BackendException(
+          "State " + file + " and its journal changed every time they were read (" + MAX_LOAD_ATTEMPTS
+              + " attempts). Retry when writes are less frequent.",
+          null,
+          true);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException("Interrupted while reading state " + file, e, true);
     } catch (IOException e) {
       throw io("read", e);
     }
@@ -465,11 +488,18 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
   private Known readDisk(Known cached, boolean locked) throws IOException {
     // The generation first: writers bump it after writing, so whatever a writer wrote before this
     // read is seen by the reads below, and a write after it changes it for the next check.
-    long gen = sidecar.generation();
+    Sidecar.Reading sidecarNow = sidecar.read();
+    Sidecar.Mark mark = sidecarNow.mark();
+    long gen = sidecarNow.generation();
     FileStamp d = FileStamp.of(dir);
     FileStamp s1 = FileStamp.of(file);
     if (s1 == null) {
-      checkNotLost();
+      if (checkNotLost(mark)) {
+        if (locked) {
+          throw parts.appeared();
+        }
+        return null; // a writer created it meanwhile: read again
+      }
       return Known.ABSENT;
     }
     if (cached != null && cached.state != null && quiet(cached, gen, d, s1, locked)) {
@@ -498,7 +528,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
         }
       }
     }
-    Known full = readFull(s1, j1, locked, Long.MAX_VALUE);
+    Known full = readFull(s1, j1, locked, Long.MAX_VALUE, mark);
     return full == null ? null : full.seen(gen, quietDir);
   }
 
@@ -622,13 +652,13 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
    * Reads state.json and the whole journal and applies the records up to {@code upTo}. Null if
    * something moved while reading without the lock.
    */
-  private Known readFull(FileStamp s1, FileStamp j1, boolean locked, long upTo) throws IOException {
-    byte[] base;
+  private Known readFull(FileStamp s1, FileStamp j1, boolean locked, long upTo, Sidecar.Mark mark) throws IOException {
+    Snapshot snapshot;
     byte[] jbytes = null;
     try {
-      base = Files.readAllBytes(file);
+      snapshot = parts.decode(file, parts::recoveryHint);
       if (j1 != null) {
-        jbytes = Files.readAllBytes(journal);
+        jbytes = StateFiles.read(journal, parts.maxSize);
       }
     } catch (NoSuchFileException e) {
       if (locked) {
@@ -644,10 +674,13 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       // appended to after the stat: keep what the stamp describes (earlier bytes never change)
       jbytes = Arrays.copyOf(jbytes, (int) j1.size());
     }
-    Snapshot snapshot = StateCodec.decode(base, location(), recoveryHint());
     long b = snapshot.metadata().serial();
     String lb = snapshot.metadata().lineage();
+    if (jbytes == null) {
+      checkJournalNotLost(b, lb);
+    }
     if (jbytes == null || jbytes.length == 0) {
+      checkNotOlder(b, lb, mark, false, jbytes == null ? "the journal " + journal + " is missing" : "the journal " + journal + " is empty");
       JournalVersion token = new JournalVersion(b, lb, s1, j1, 0);
       return new Known(new StoredState(snapshot, token), b, 0, -1, 0, 0, jbytes != null);
     }
@@ -675,6 +708,8 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     }
     long last = expect - 1;
     boolean foreign = !lb.isEmpty() && !jl.isEmpty() && !lb.equals(jl);
+    checkNotOlder(Math.max(last, b), foreign ? lb : jl, mark, scan.torn,
+        "the journal " + journal + " ends at version " + last + (last < b ? ", before the state file's" : ""));
     if (foreign || last < b) {
       // The journal does not continue this state.json (replaced by a person): ignore it; the next
       // write sets it aside.
@@ -687,8 +722,10 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
           null,
           "State " + file + " holds version " + b + " but its journal " + journal + " continues version "
               + h.baseSerial() + ": state.json was replaced by an older copy, so the journal's versions"
-              + " cannot be applied to it. Nothing was written. Restore state.json from " + historyDir
-              + " (" + HistoryFiles.baseName(h.baseSerial()) + ".json) or " + backup
+              + " cannot be applied to it. Nothing was written. Restore state.json from "
+              + (StateParts.exists(historyDir.resolve(HistoryFiles.baseName(h.baseSerial()) + ".json"))
+                  ? historyDir.resolve(HistoryFiles.baseName(h.baseSerial()) + ".json").toString()
+                  : "a copy of version " + h.baseSerial())
               + ", or move the journal away to keep the older state.",
           null);
     }
@@ -786,24 +823,54 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     }
   }
 
-  private String recoveryHint() {
-    return "the previous base is in " + backup + " and earlier ones in " + historyDir;
+  /**
+   * Refuses a state whose latest version on disk ({@code serial}) is older than the version the
+   * write lock sidecar records as written: the journal was deleted or truncated, or state.json
+   * replaced by an older copy; a write would reuse the lost versions' serials. A torn record right
+   * after the last one is the exception: a writer records its version just before it syncs the
+   * record, so after a crash of the machine the mark may be one ahead of a record that never
+   * reached the disk.
+   */
+  private void checkNotOlder(long serial, String lineage, Sidecar.Mark mark, boolean torn, String what) {
+    if (mark == null || !mark.after(serial, lineage) || (torn && mark.serial() == serial + 1)) {
+      return;
+    }
+    throw parts.older(serial, mark.serial(), parts.writelock + " records it; " + what, restoreHint());
   }
 
-  private void checkNotLost() {
-    if (Files.exists(journal, LinkOption.NOFOLLOW_LINKS) || Files.exists(backup, LinkOption.NOFOLLOW_LINKS)) {
-      throw lost();
+  private String restoreHint() {
+    return "Restore the lost files if a copy exists"
+        + (Files.isDirectory(historyDir, LinkOption.NOFOLLOW_LINKS) ? " (the history " + historyDir + " keeps earlier bases and journals)." : ".");
+  }
+
+  /** Whether the state file exists again (read again); throws if parts of a lost state survive. */
+  private boolean checkNotLost(Sidecar.Mark mark) throws IOException {
+    return parts.checkNothingSurvives(mark, lostHint());
+  }
+
+  private String lostHint() {
+    if (StateParts.exists(backup)) {
+      return "Restore it (cp " + backup + " " + file + ", keeping the journal if it exists).";
     }
+    try {
+      long newest = parts.newestInHistory();
+      Path base = historyDir.resolve(HistoryFiles.baseName(newest) + ".json");
+      if (newest >= 0 && StateParts.exists(base)) {
+        return "Restore it (cp " + base + " " + file + ", keeping the journal if it exists).";
+      }
+    } catch (IOException e) {
+      // no hint then
+    }
+    return "Restore it from a copy, keeping the journal if it exists.";
   }
 
   private CorruptStateException lost() {
-    return new CorruptStateException(
-        location(),
-        null,
-        "State file " + file + " is missing but its journal or backup exists: the state was deleted or"
-            + " lost, so nothing was written. Restore it (cp " + backup + " " + file + ", keeping "
-            + journal + "), or delete the journal, the backup and " + historyDir + " to start a new state.",
-        null);
+    try {
+      List<String> survivors = parts.survivors(sidecar.mark());
+      return parts.lost(survivors.isEmpty() ? List.of("nothing else") : survivors, lostHint());
+    } catch (IOException e) {
+      return parts.lost(List.of("(could not list what survives: " + e + ")"), "");
+    }
   }
 
   private CorruptStateException journalDamage(String what) {
@@ -811,8 +878,8 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
         journal.toString(),
         null,
         "Journal " + journal + " of state " + file + " is damaged: " + what + ". It was not modified and"
-            + " nothing was written. The base is in " + file + " (and " + backup + "); move the journal"
-            + " away to fall back to that base, losing the versions written since.",
+            + " nothing was written. The base is in " + file + (StateParts.exists(backup) ? " (and " + backup + ")" : "")
+            + "; move the journal away to fall back to that base, losing the versions written since.",
         null);
   }
 
@@ -824,6 +891,11 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     Snapshot next = request.snapshot();
     byte[] record = request.expected().exists() ? JournalCodec.record(request) : null;
     Known after = null;
+    try {
+      parts.prepareWrite();
+    } catch (IOException e) {
+      throw io("write", e);
+    }
     try (Sidecar.Held held = sidecar.lock()) {
       checkOpen();
       Known disk = readDisk(known, true);
@@ -885,13 +957,15 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     removeStaleTemps();
     Snapshot next = request.snapshot();
     Metadata m = next.metadata();
+    EncodedState encoded = EncodedState.of(next);
+    StateFiles.checkWriteSize(file, encoded.size(), parts.maxSize);
     // The creation record is for the history only (state.json holds the content): no changes.
     byte[] header = JournalCodec.header(m.serial() == 0 ? 0 : m.serial() - 1, m.lineage());
     byte[] audit = m.serial() == 0
         ? new byte[0]
         : JournalCodec.record(new SaveRequest(request.expected(), next, List.of(), request.audit()));
     byte[] journalBytes = withSpaceAhead(header, audit);
-    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", EncodedState.of(next));
+    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", encoded);
     Path journalTmp = null;
     try {
       journalTmp = DurableFiles.writeTemp(dir, "." + name + ".", journalBytes);
@@ -907,7 +981,9 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       fsyncDir(dir);
       moveInto(journalTmp, journal);
       fsyncDir(dir);
-      long gen = sidecar.bumpGeneration();
+      keepInHistory(m.serial());
+      long gen = sidecar.generation() + 1;
+      sidecar.setGeneration(gen, m.serial(), m.lineage());
       FileStamp s = FileStamp.of(file);
       FileStamp j = FileStamp.of(journal);
       long end = header.length + audit.length;
@@ -950,6 +1026,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       byte[] bytes = withSpaceAhead(header);
       moveInto(DurableFiles.writeTemp(dir, "." + name + ".", bytes), journal);
       fsyncDir(dir);
+      keepInHistory(disk.serial());
       journalStamp = FileStamp.of(journal);
       key = journalStamp.key();
       quietDir = null;
@@ -968,6 +1045,8 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       ch.force(false);
     }
     long recordEnd = end + record.length;
+    // what a load reads: the base and the journal's records (compaction folds them into one file)
+    StateFiles.checkWriteSize(file + " with its journal", t.base().size() + recordEnd, parts.maxSize);
     if (recordEnd + JournalCodec.FRAME_HEADER > size) {
       // Out of space: fresh zeros at the end, written before the record (which then overwrites
       // blocks already allocated), so that a full disk fails here, with nothing published; the
@@ -983,17 +1062,17 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     DurableFiles.writeAll(ch, record, end);
     // Published: from here on, a failure is a warning (see the design notes).
     long gen = disk.generation + 1; // readDisk read it under this lock, at the start of this save
+    Metadata m = next.metadata();
     try {
       faults.at(SaveFaults.Step.AFTER_PUBLISH);
       // The generation goes before the sync, which changes nothing others see: measured, the same
       // call costs twice as much right after a sync. No stat of the journal: see the design notes.
-      sidecar.setGeneration(gen);
+      sidecar.setGeneration(gen, m.serial(), m.lineage());
       ch.force(false);
     } catch (IOException | RuntimeException e) {
       Log.LOG.warn("Version {} of {} is stored in {}, but a step after writing its record failed: {}",
           next.metadata().serial(), file, journal, e.toString());
     }
-    Metadata m = next.metadata();
     JournalVersion token = new JournalVersion(m.serial(), m.lineage(), t.base(), journalStamp, recordEnd);
     return new Known(new StoredState(next, token), disk.baseSerial, disk.records + 1, m.serial(), size, recordEnd, false)
         .seen(gen, quietDir)
@@ -1036,6 +1115,47 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     return n;
   }
 
+  /**
+   * Links a new journal into the history as {@code <base>.journal}: one file under two names, so
+   * that appends show in both and a journal deleted or replaced from outside leaves its records
+   * there (a load then stops, naming the copy). It counts as a segment of the history once the
+   * compaction that ends it links its base beside it.
+   */
+  private void keepInHistory(long base) throws IOException {
+    if (retention > 0) {
+      StateParts.sidecarDirectory(historyDir);
+      linkReplacing(journal, historyDir.resolve(HistoryFiles.baseName(base) + ".journal"));
+      fsyncDir(historyDir);
+    }
+  }
+
+  /**
+   * Refuses a state whose journal is missing while the history's link to it holds versions after
+   * state.json: the journal was deleted (with the write lock sidecar, or the mark would have told).
+   */
+  private void checkJournalNotLost(long base, String lineage) throws IOException {
+    Path kept = historyDir.resolve(HistoryFiles.baseName(base) + ".journal");
+    if (!StateParts.exists(kept)) {
+      return;
+    }
+    byte[] bytes;
+    try {
+      bytes = StateFiles.read(kept, parts.maxSize);
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    long last = -1;
+    for (JournalCodec.Entry e : JournalCodec.scan(bytes, 0, true).entries) {
+      if (e.serial() > base && (lineage.isEmpty() || lineage.equals(e.metadata().lineage()))) {
+        last = Math.max(last, e.serial());
+      }
+    }
+    if (last > base) {
+      throw parts.older(base, last, kept + " holds it; the journal " + journal + " is missing",
+          "Restore the journal from that copy (cp " + kept + " " + journal + ").");
+    }
+  }
+
   /** Keeps a journal that no longer continues state.json in the history, named by its header. */
   private void setAside(Known disk) throws IOException {
     if (!disk.stale || disk.journalSize == 0 || !Files.exists(journal, LinkOption.NOFOLLOW_LINKS)) {
@@ -1043,7 +1163,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     }
     Log.LOG.warn("Journal {} does not continue {} (replaced from outside); keeping it in {} and starting a new one", journal, file, historyDir);
     if (retention > 0) {
-      Files.createDirectories(historyDir);
+      StateParts.sidecarDirectory(historyDir);
       linkReplacing(journal, historyDir.resolve("stale-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".journal"));
     }
   }
@@ -1141,7 +1261,9 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
 
   private Known compactLocked(Known disk) throws IOException {
     removeStaleTemps();
-    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", EncodedState.of(disk.state.snapshot()));
+    EncodedState encoded = EncodedState.of(disk.state.snapshot());
+    StateFiles.checkWriteSize(file, encoded.size(), parts.maxSize);
+    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", encoded);
     try {
       return install(tmp, disk, disk);
     } finally {
@@ -1157,6 +1279,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
         return;
       }
       EncodedState bytes = EncodedState.of(k.state.snapshot());
+      StateFiles.checkWriteSize(file, bytes.size(), parts.maxSize);
       tmp = Files.createTempFile(dir, "." + name + ".compact.", ".tmp", DurableFiles.OWNER_ONLY);
       // The OS lock on the temporary file tells cleaners in other processes that its writer lives.
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
@@ -1212,7 +1335,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     }
     boolean hasJournal = Files.exists(journal, LinkOption.NOFOLLOW_LINKS);
     if (retention > 0) {
-      Files.createDirectories(historyDir);
+      StateParts.sidecarDirectory(historyDir);
       String base = HistoryFiles.baseName(disk.baseSerial);
       linkReplacing(file, historyDir.resolve(base + ".json"));
       if (hasJournal && !disk.stale) {
@@ -1227,6 +1350,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     byte[] journalBytes = withSpaceAhead(header, tail);
     moveInto(DurableFiles.writeTemp(dir, "." + name + ".", journalBytes), journal);
     fsyncDir(dir);
+    keepInHistory(s);
     closeChannel();
     long gen = sidecar.bumpGeneration();
     if (retention > 0) {
@@ -1258,7 +1382,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
 
   private List<Long> segmentBases() throws IOException {
     List<Long> out = new ArrayList<>();
-    if (!Files.isDirectory(historyDir)) {
+    if (!Files.isDirectory(historyDir, LinkOption.NOFOLLOW_LINKS)) {
       return out;
     }
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(historyDir, "*.json")) {
@@ -1286,7 +1410,8 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     try {
       TreeMap<Long, VersionInfo> all = new TreeMap<>(Comparator.reverseOrder());
       List<Path> journals = new ArrayList<>();
-      if (Files.isDirectory(historyDir)) {
+      StateParts.checkSidecarDirectory(historyDir);
+      if (Files.isDirectory(historyDir, LinkOption.NOFOLLOW_LINKS)) {
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(historyDir, "*.journal")) {
           for (Path p : stream) {
             if (!p.getFileName().toString().startsWith("stale-")) {
@@ -1299,13 +1424,13 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       for (Path p : journals) {
         byte[] bytes;
         try {
-          bytes = Files.readAllBytes(p);
+          bytes = StateFiles.read(p, parts.maxSize);
         } catch (NoSuchFileException e) {
           continue;
         }
         for (JournalCodec.Entry e : JournalCodec.scan(bytes, 0, true).entries) {
           Metadata m = e.metadata();
-          all.put(m.serial(), new VersionInfo(m.serial(), m.updatedAt(), e.audit().operator(), e.audit().operation(), e.audit().reason()));
+          all.put(m.serial(), new VersionInfo(m.serial(), m.updatedAt(), e.audit().operator(), e.audit().operation(), e.audit().reason(), e.audit().locks()));
         }
       }
       List<VersionInfo> out = new ArrayList<>();
@@ -1332,9 +1457,19 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       return latest;
     }
     try {
-      Known current;
-      try (Sidecar.Held held = sidecar.lock()) {
-        current = readFull(FileStamp.of(file), FileStamp.of(journal), true, serial);
+      StateParts.checkSidecarDirectory(historyDir);
+      Known current = null;
+      try (Sidecar.Held held = sidecar.lockShared()) {
+        for (int attempt = 0; current == null && attempt < MAX_LOAD_ATTEMPTS; attempt++) {
+          FileStamp s1 = FileStamp.of(file);
+          if (s1 == null) {
+            return Optional.empty();
+          }
+          current = readFull(s1, FileStamp.of(journal), held != null, serial, null);
+        }
+      }
+      if (current == null) {
+        throw new BackendException("State " + file + " changed every time version " + serial + " was read; retry.", null, true);
       }
       if (current.state != null && current.serial() == serial) {
         return Optional.of(plain(current.state.snapshot()));
@@ -1348,13 +1483,13 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
         Path baseFile = historyDir.resolve(HistoryFiles.baseName(b) + ".json");
         Snapshot s;
         try {
-          s = StateCodec.decode(Files.readAllBytes(baseFile), baseFile.toString(), "");
+          s = parts.decode(baseFile, () -> "");
         } catch (NoSuchFileException e) {
           continue;
         }
         List<JournalCodec.Entry> live = new ArrayList<>();
         try {
-          byte[] j = Files.readAllBytes(historyDir.resolve(HistoryFiles.baseName(b) + ".journal"));
+          byte[] j = StateFiles.read(historyDir.resolve(HistoryFiles.baseName(b) + ".journal"), parts.maxSize);
           for (JournalCodec.Entry e : JournalCodec.scan(j, 0, false).entries) {
             if (e.serial() > s.metadata().serial() && e.serial() <= serial) {
               live.add(e);
@@ -1403,8 +1538,13 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       Thread.currentThread().interrupt();
     }
     try {
-      try (Sidecar.Held held = sidecar.lock()) {
-        closeChannel();
+      try {
+        if (sidecar.writable()) {
+          // the journal's channel is opened under the write lock only: never taken, nothing to close
+          try (Sidecar.Held held = sidecar.lock()) {
+            closeChannel();
+          }
+        }
       } finally {
         sidecar.release();
       }
@@ -1431,21 +1571,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
 
   /** Reads bytes [from, to) of a file; null if it vanished or is shorter. */
   private static byte[] readRange(Path p, long from, long to) throws IOException {
-    int n = Math.toIntExact(to - from);
-    ByteBuffer buf = ByteBuffer.allocate(n);
-    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-      long pos = from;
-      while (buf.hasRemaining()) {
-        int r = ch.read(buf, pos);
-        if (r < 0) {
-          return null;
-        }
-        pos += r;
-      }
-    } catch (NoSuchFileException e) {
-      return null;
-    }
-    return buf.array();
+    return StateFiles.readRange(p, from, to);
   }
 
   private static void moveInto(Path tmp, Path target) throws IOException {
@@ -1471,6 +1597,8 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
     }
+    // rename(2) does nothing when both names are already links to one file: drop the spare name
+    Files.deleteIfExists(tmp);
   }
 
   /** Removes temporary files left by writers that crashed; under the lock, once per instance. */
@@ -1480,7 +1608,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     }
     cleanedTemps = true;
     for (Path d : new Path[] {dir, historyDir}) {
-      if (!Files.isDirectory(d)) {
+      if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
       try (DirectoryStream<Path> stream = Files.newDirectoryStream(d, ".*.tmp")) {
@@ -1532,9 +1660,41 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     private int compactRecords = MAX_COMPACT_RECORDS;
     private long compactBytes;
     private boolean background = true;
+    private boolean create;
+    private long maxStateSize = StateFiles.DEFAULT_MAX_SIZE;
 
     private Builder(Path path) {
       this.path = Objects.requireNonNull(path, "path");
+    }
+
+    /**
+     * Whether the first write may create the state file's missing directories (default {@code
+     * false}). Without it, a missing directory (a share that is not mounted, a typo) fails loads
+     * and writes instead of passing for an empty state. Loads never create anything.
+     *
+     * @param create {@code true} to create missing directories on the first write
+     * @return this builder
+     */
+    public Builder createDirectories(boolean create) {
+      this.create = create;
+      return this;
+    }
+
+    /**
+     * The largest state file and journal accepted, in bytes; default 1 GiB. Larger files are
+     * refused before they are read, and a write or compaction that would make either larger is
+     * refused before anything is written.
+     *
+     * @param bytes 1..2147483639
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxStateSize(long bytes) {
+      if (bytes < 1 || bytes > StateFiles.LARGEST_MAX_SIZE) {
+        throw new IllegalArgumentException("maxStateSize must be within 1.." + StateFiles.LARGEST_MAX_SIZE + ": " + bytes);
+      }
+      this.maxStateSize = bytes;
+      return this;
     }
 
     /**
@@ -1601,10 +1761,10 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     }
 
     /**
-     * Builds the backend.
+     * Builds the backend. Reads nothing but a symbolic link at the path, and creates nothing.
      *
      * @return a new backend; close it when done
-     * @throws BackendException if the directory or sidecar cannot be created
+     * @throws BackendException if the path is a directory or a chain of too many links
      */
     public JournalFileBackend build() {
       try {

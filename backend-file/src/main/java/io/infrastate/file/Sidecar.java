@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -33,45 +32,126 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Instances are thread-safe.
  */
 final class Sidecar {
+  /*
+   * Reading is harmless: building a backend and loading open nothing here. The file is created
+   * when a writer first takes the lock (lock()); readers read the generation and the mark through
+   * a read-only channel if the file exists and may be read, and otherwise go without (generation
+   * 0, no mark): both only save work or add a check, correctness never rests on them.
+   *
+   * Both channels stay open until the last user releases the sidecar: closing any descriptor of
+   * the file would drop the OS lock this process holds on it.
+   *
+   * Layout: bytes 0-7 the write generation; 8-15 one more than the serial of the last version
+   * written (0: none recorded); 16-23 a fingerprint of that version's lineage. The mark lets a load
+   * tell a state that lost versions (a journal or state file deleted, truncated or replaced by an
+   * older copy) from one that never had them.
+   */
   private static final Map<Path, Sidecar> OPEN = new HashMap<>();
+  private static final int LAYOUT = 24;
 
   private final Path path;
-  private final FileChannel channel;
   private final ReentrantLock jvmLock = new ReentrantLock();
   private int users;
+  private volatile FileChannel channel;
+  private volatile FileChannel readChannel;
 
-  private Sidecar(Path path, FileChannel channel) {
+  private Sidecar(Path path) {
     this.path = path;
-    this.channel = channel;
   }
 
-  /** Opens (or shares) the sidecar at a path, creating it with mode 0600. */
-  static Sidecar acquire(Path path) throws IOException {
+  /** Shares the sidecar at a path; opens and creates nothing (see {@link #lock()}). */
+  static Sidecar acquire(Path path) {
     Path key = path.toAbsolutePath().normalize();
     synchronized (OPEN) {
-      Sidecar s = OPEN.get(key);
-      if (s == null) {
-        FileChannel ch = FileChannel.open(
-            key, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE), DurableFiles.OWNER_ONLY);
-        if (Files.isSymbolicLink(key) || !Files.isRegularFile(key, LinkOption.NOFOLLOW_LINKS)) {
-          ch.close();
-          throw new IOException(key + " is not a regular file; remove it so that infrastate can create its write lock there");
-        }
-        s = new Sidecar(key, ch);
-        OPEN.put(key, s);
-      }
+      Sidecar s = OPEN.computeIfAbsent(key, Sidecar::new);
       s.users++;
       return s;
     }
   }
 
-  /** Drops one user; the channel closes with the last. */
+  /** Drops one user; the channels close with the last. */
   void release() throws IOException {
     synchronized (OPEN) {
       if (--users == 0) {
         OPEN.remove(path);
-        channel.close();
+        try {
+          close(channel);
+        } finally {
+          close(readChannel);
+        }
       }
+    }
+  }
+
+  private static void close(FileChannel ch) throws IOException {
+    if (ch != null) {
+      ch.close();
+    }
+  }
+
+  /** Whether a writer in this JVM opened the sidecar (took or is about to take the write lock). */
+  boolean writable() {
+    return channel != null;
+  }
+
+  /** The channel for writers, creating the file (mode 0600, never through a link). */
+  private FileChannel openWritable() throws IOException {
+    FileChannel ch = channel;
+    if (ch != null) {
+      return ch;
+    }
+    synchronized (this) {
+      if (channel == null) {
+        try {
+          ch = FileChannel.open(
+              path,
+              java.util.Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE, LinkOption.NOFOLLOW_LINKS),
+              DurableFiles.OWNER_ONLY);
+        } catch (java.nio.file.FileSystemException e) {
+          if (Files.isSymbolicLink(path) || (Files.exists(path, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS))) {
+            throw notRegular(e);
+          }
+          throw e;
+        }
+        if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+          ch.close();
+          throw notRegular(null);
+        }
+        channel = ch;
+      }
+      return channel;
+    }
+  }
+
+  private IOException notRegular(Throwable cause) {
+    return new IOException(path + " is not a regular file; remove it so that infrastate can create its write lock there", cause);
+  }
+
+  /** A channel to read through: the writers' one, else a read-only one; null if none can be had. */
+  private FileChannel readable() {
+    FileChannel ch = channel;
+    if (ch != null) {
+      return ch;
+    }
+    ch = readChannel;
+    if (ch != null) {
+      return ch;
+    }
+    synchronized (this) {
+      if (channel != null) {
+        return channel;
+      }
+      if (readChannel == null) {
+        try {
+          if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+          }
+          readChannel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | SecurityException e) {
+          return null; // absent, or not ours to read: go without
+        }
+      }
+      return readChannel;
     }
   }
 
@@ -80,24 +160,87 @@ final class Sidecar {
    * that holds it already gets a handle that releases only its own hold.
    */
   Held lock() throws IOException {
+    FileChannel ch = openWritable();
     jvmLock.lock();
     if (jvmLock.getHoldCount() > 1) {
       return new Held(null);
     }
     try {
-      return new Held(channel.lock());
+      return new Held(ch.lock());
     } catch (IOException | RuntimeException e) {
       jvmLock.unlock();
       throw e;
     }
   }
 
-  /** The current write generation (0 if never written). */
+  /**
+   * Takes the JVM lock, then a shared OS lock, for a reader that writers kept outrunning: it waits
+   * for the writer of the moment and keeps the next one out while it reads. Creates nothing.
+   *
+   * @return the held locks, or null if the sidecar does not exist or may not be read
+   */
+  Held lockShared() throws IOException {
+    FileChannel ch = readable();
+    if (ch == null) {
+      return null;
+    }
+    jvmLock.lock();
+    if (jvmLock.getHoldCount() > 1) {
+      return new Held(null); // this thread holds the write lock already: it excludes every writer
+    }
+    try {
+      return new Held(ch.lock(0, Long.MAX_VALUE, true));
+    } catch (IOException | RuntimeException e) {
+      jvmLock.unlock();
+      throw e;
+    }
+  }
+
+  /** Reads the layout; zeros where the file is shorter, absent or unreadable. */
+  private ByteBuffer readLayout() throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(LAYOUT);
+    FileChannel ch = readable();
+    if (ch != null) {
+      int n = 0;
+      while (buf.hasRemaining()) {
+        int r = ch.read(buf, n);
+        if (r < 0) {
+          break;
+        }
+        n += r;
+      }
+    }
+    buf.clear();
+    return buf;
+  }
+
+  /**
+   * The generation and the mark, read together (one read).
+   *
+   * @param generation the write generation, as {@link #generation()}
+   * @param mark the last version recorded, as {@link #mark()}
+   */
+  record Reading(long generation, Mark mark) {}
+
+  /** Reads the generation and the mark with one read. */
+  Reading read() throws IOException {
+    ByteBuffer buf = readLayout();
+    long generation = buf.getLong();
+    long serialPlusOne = buf.getLong();
+    long lineage = buf.getLong();
+    return new Reading(generation, serialPlusOne == 0 ? null : new Mark(serialPlusOne - 1, lineage));
+  }
+
+  /** The current write generation (0 if never written, or if the sidecar cannot be read). */
   long generation() throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(8);
+    FileChannel ch = readable();
+    if (ch == null) {
+      return 0;
+    }
     int n = 0;
     while (buf.hasRemaining()) {
-      int r = channel.read(buf, n);
+      int r = ch.read(buf, n);
       if (r < 0) {
         return 0;
       }
@@ -107,13 +250,42 @@ final class Sidecar {
     return buf.getLong();
   }
 
+  /**
+   * The last version recorded as written, read before the state's files so that they hold it or a
+   * later one.
+   *
+   * @return the mark, or null if none is recorded or it cannot be read
+   */
+  Mark mark() throws IOException {
+    ByteBuffer buf = readLayout();
+    buf.getLong();
+    long serialPlusOne = buf.getLong();
+    long lineage = buf.getLong();
+    return serialPlusOne == 0 ? null : new Mark(serialPlusOne - 1, lineage);
+  }
+
   /** Sets the write generation; call only while holding the lock. */
   void setGeneration(long generation) throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(8).putLong(generation);
     buf.flip();
+    write(buf);
+  }
+
+  /**
+   * Sets the write generation and records the version just written; call only while holding the
+   * lock. One write.
+   */
+  void setGeneration(long generation, long serial, String lineage) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(LAYOUT).putLong(generation).putLong(serial + 1).putLong(fingerprint(lineage));
+    buf.flip();
+    write(buf);
+  }
+
+  private void write(ByteBuffer buf) throws IOException {
+    FileChannel ch = openWritable();
     int n = 0;
     while (buf.hasRemaining()) {
-      n += channel.write(buf, n);
+      n += ch.write(buf, n);
     }
   }
 
@@ -126,6 +298,34 @@ final class Sidecar {
     long next = generation() + 1;
     setGeneration(next);
     return next;
+  }
+
+  /** A fingerprint of a lineage (FNV-1a over its characters); 0 for none. */
+  static long fingerprint(String lineage) {
+    if (lineage.isEmpty()) {
+      return 0;
+    }
+    long h = 0xcbf29ce484222325L;
+    for (int i = 0; i < lineage.length(); i++) {
+      h = (h ^ lineage.charAt(i)) * 0x100000001b3L;
+    }
+    return h == 0 ? 1 : h;
+  }
+
+  /**
+   * The last version a writer recorded.
+   *
+   * @param serial its serial
+   * @param lineage the fingerprint of its lineage
+   */
+  record Mark(long serial, long lineage) {
+    /**
+     * Whether it is a version of this lineage later than {@code serial}: versions were lost. A
+     * state of another lineage (replaced on purpose) is not compared.
+     */
+    boolean after(long serial, String lineage) {
+      return this.serial > serial && this.lineage != 0 && this.lineage == fingerprint(lineage);
+    }
   }
 
   /** Both locks, released together. */

@@ -13,7 +13,16 @@ class FileBackendContractTest extends BackendContract<Path> {
 
   @Override
   protected Path newStorage() {
-    return tmp.resolve("s" + (counter++)).resolve("state.json");
+    return directory(tmp.resolve("s" + (counter++))).resolve("state.json");
+  }
+
+  /** Creates a state's directory, as a user does before naming a state in it. */
+  static Path directory(Path dir) {
+    try {
+      return Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.infrastate.AuditEntry;
+import io.infrastate.BackendException;
 import io.infrastate.CorruptStateException;
 import io.infrastate.HostState;
 import io.infrastate.State;
@@ -16,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,8 +95,9 @@ class FileBackendTest {
     try (FileBackend b = FileBackend.at(file)) {
       assertThatThrownBy(() -> State.load(b))
           .isInstanceOf(CorruptStateException.class)
-          .hasMessageContaining("is missing but its backup")
-          .hasMessageContaining("cp ");
+          .hasMessageContaining("is missing, but the backup " + b.backupPath())
+          .hasMessageContaining("the history " + b.historyPath() + " (newest version 2)")
+          .hasMessageContaining("cp " + b.historyPath().resolve("00000000000000000002.json") + " " + file);
     }
     assertThat(file).doesNotExist();
   }
@@ -121,22 +124,48 @@ class FileBackendTest {
   @Test
   void symlinkedStateFileIsFollowedOnceAndKept() throws Exception {
     Path real = Files.createDirectories(tmp.resolve("real")).resolve("state.json");
+    try (State s = State.open(real.toString())) {
+      s.addHost(host("web00"));
+    }
     Path link = tmp.resolve("state.json");
     Files.createSymbolicLink(link, real);
     try (State s = State.open(link.toString())) {
       s.addHost(host("web01"));
     }
     assertThat(Files.isSymbolicLink(link)).isTrue();
-    assertThat(real).exists();
+    assertThat(real.resolveSibling("state.json.backup")).exists();
+    assertThat(tmp.resolve("state.json.backup")).doesNotExist();
     try (State s = State.open(real.toString())) {
       assertThat(s.hasHost("web01")).isTrue();
     }
   }
 
   @Test
+  void aDanglingLinkAtTheStatePathIsLossNotANewState() throws Exception {
+    Path link = tmp.resolve("state.json");
+    Files.createSymbolicLink(link, tmp.resolve("unmounted/state.json"));
+    for (String uri : List.of(link.toString(), link.toUri() + "?journal=true", link.toUri() + "?create=true")) {
+      assertThatThrownBy(() -> State.open(uri))
+          .as(uri)
+          .isInstanceOf(CorruptStateException.class)
+          .hasMessageContaining("the symbolic link " + link + " (it points to " + tmp.resolve("unmounted/state.json") + ", which does not exist)");
+    }
+    try (Stream<Path> files = Files.list(tmp)) {
+      assertThat(files).containsExactly(link);
+    }
+  }
+
+  @Test
   void openByBarePathAndFileUri() throws Exception {
     Path file = tmp.resolve("nested/dir/state.json");
-    try (State s = State.open(file.toString())) {
+    // a missing directory is an unmounted share or a typo, not an empty state
+    assertThatThrownBy(() -> State.open(file.toString()))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("The directory " + file.getParent() + " of state file " + file + " does not exist")
+        .hasMessageContaining("?create=true");
+    assertThat(tmp.resolve("nested")).doesNotExist();
+    try (State s = State.open(file.toUri() + "?create=true")) {
+      assertThat(tmp.resolve("nested")).doesNotExist(); // reading creates nothing
       s.addHost(host("web01"));
     }
     try (State s = State.open(file.toUri().toString() + "?history=2")) {
@@ -155,7 +184,7 @@ class FileBackendTest {
   @Test
   void journalModeIsChosenByUriAndThePlainBackendRefusesAJournaledState() throws Exception {
     Path file = tmp.resolve("j/state.json");
-    try (State s = State.open(file.toUri() + "?journal=true&history=3")) {
+    try (State s = State.open(file.toUri() + "?journal=true&history=3&create=true")) {
       s.addHost(host("web01"));
       s.addHost(host("web02"));
     }

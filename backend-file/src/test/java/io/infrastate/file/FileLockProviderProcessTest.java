@@ -116,7 +116,7 @@ class FileLockProviderProcessTest {
       assertThat(observer.inspect("critical")).isEmpty();
     }
     try (var files = Files.list(dir)) {
-      assertThat(files.map(p -> p.getFileName().toString())).containsExactly(".critical.lock.guard");
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("critical.lock", ".critical.lock.guard");
     }
   }
 }

@@ -64,12 +64,17 @@ class FileLockProviderTest {
           + "  \"created_at\": \"2026-03-01T12:00:00Z\",\n"
           + "  \"expires_at\": \"2026-03-01T12:30:00Z\",\n"
           + "  \"pid\": 4242,\n"
-          + "  \"hostname\": \"build-7\"\n"
+          + "  \"hostname\": \"build-7\",\n"
+          + "  \"token\": " + Instant.parse("2026-03-01T12:00:00Z").toEpochMilli() + ",\n"
+          + "  \"released\": false\n"
           + "}\n");
       assertThat(LockInfoCodec.decode(json.getBytes(StandardCharsets.UTF_8), "x")).isEqualTo(lock.info());
       assertThat(tree(dir)).containsExactly("", ".my-app.lock.guard", "my-app.lock");
     }
-    assertThat(tree(dir)).containsExactly("", ".my-app.lock.guard");
+    // the released record stays, carrying the token on to the next acquisition
+    assertThat(tree(dir)).containsExactly("", ".my-app.lock.guard", "my-app.lock");
+    assertThat(Files.readString(dir.resolve("my-app.lock"), StandardCharsets.UTF_8)).contains("\"released\": true");
+    assertThat(locks.inspect("my-app")).isEmpty();
   }
 
   @Test

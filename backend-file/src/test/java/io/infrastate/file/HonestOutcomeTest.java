@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.infrastate.BackendException;
+import io.infrastate.CorruptStateException;
 import io.infrastate.HostState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
@@ -154,9 +155,11 @@ class HonestOutcomeTest {
       }
       Files.delete(history);
       Files.writeString(history, "in the way");
+      // refused before anything is written: the history's place is checked before the write starts
       assertThatThrownBy(() -> state.addHost(host("web02")))
-          .isInstanceOf(BackendException.class)
-          .hasMessageContaining("the stored state was not changed");
+          .isInstanceOf(CorruptStateException.class)
+          .hasMessageContaining(history.toString())
+          .hasMessageContaining("Nothing was written");
       assertThat(storedHosts(Mode.FILE, file)).containsExactly("web01");
       Files.delete(history);
       state.addHost(host("web02"));

@@ -23,7 +23,7 @@ class JournalFileBackendContractTest extends BackendContract<Path> {
 
   @Override
   protected Path newStorage() {
-    return tmp.resolve("s" + (counter++)).resolve("state.json");
+    return FileBackendContractTest.directory(tmp.resolve("s" + (counter++))).resolve("state.json");
   }
 
   @Override
@@ -75,7 +75,7 @@ class JournalFileBackendContractTest extends BackendContract<Path> {
   class CompactingInline extends BackendContract<Path> {
     @Override
     protected Path newStorage() {
-      return tmp.resolve("i" + (counter++)).resolve("state.json");
+      return FileBackendContractTest.directory(tmp.resolve("i" + (counter++))).resolve("state.json");
     }
 
     @Override
@@ -99,7 +99,7 @@ class JournalFileBackendContractTest extends BackendContract<Path> {
   class CompactingInBackground extends BackendContract<Path> {
     @Override
     protected Path newStorage() {
-      return tmp.resolve("b" + (counter++)).resolve("state.json");
+      return FileBackendContractTest.directory(tmp.resolve("b" + (counter++))).resolve("state.json");
     }
 
     @Override

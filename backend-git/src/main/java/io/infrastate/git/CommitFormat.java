@@ -31,6 +31,8 @@ final class CommitFormat {
   static final String REASON = "Infrastate-Reason";
   /** The id of the write that made the commit ({@link io.infrastate.spi.SaveRequest#writeId()}). */
   static final String WRITE = "Infrastate-Write";
+  /** One trailer per lock the write was made under: its fencing token, a space, its name. */
+  static final String LOCK = "Infrastate-Lock";
 
   private static final Pattern NAME_EMAIL = Pattern.compile("^(.*?)\\s*<([^<>]*)>$");
   private static final String FALLBACK_OPERATOR = "infrastate";
@@ -88,6 +90,7 @@ final class CommitFormat {
     if (!audit.reason().isBlank()) {
       sb.append(REASON).append(": ").append(audit.reason().strip()).append('\n');
     }
+    audit.locks().forEach((name, token) -> sb.append(LOCK).append(": ").append(token).append(' ').append(name).append('\n'));
     return sb.toString();
   }
 
@@ -121,6 +124,26 @@ final class CommitFormat {
   static String reason(RevCommit commit) {
     List<String> values = commit.getFooterLines(REASON);
     return values.isEmpty() ? "" : values.get(0).strip();
+  }
+
+  /** The locks named by the commit's trailers; trailers that do not parse are left out. */
+  static java.util.Map<String, Long> locks(RevCommit commit) {
+    java.util.Map<String, Long> locks = new java.util.TreeMap<>();
+    for (String value : commit.getFooterLines(LOCK)) {
+      String v = value.strip();
+      int space = v.indexOf(' ');
+      if (space > 0 && space < v.length() - 1) {
+        try {
+          long token = Long.parseLong(v.substring(0, space));
+          if (token >= 0) {
+            locks.put(v.substring(space + 1), token);
+          }
+        } catch (NumberFormatException e) {
+          // a person's trailer of another meaning: not ours
+        }
+      }
+    }
+    return locks;
   }
 
   /** The first line of a message. */

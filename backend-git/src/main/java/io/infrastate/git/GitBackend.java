@@ -592,7 +592,8 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
                 author.getWhenAsInstant(),
                 CommitFormat.operator(author),
                 CommitFormat.operation(c),
-                CommitFormat.reason(c)));
+                CommitFormat.reason(c),
+                CommitFormat.locks(c)));
             if (out.size() >= limit) {
               break;
             }

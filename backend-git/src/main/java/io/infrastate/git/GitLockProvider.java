@@ -60,8 +60,10 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  *       id zero);
  *   <li>replace (renew, takeover): a child commit of the current lock commit, and a fast-forward
  *       with the current commit as expected old value;
- *   <li>delete (release, force-unlock): the ref deleted with the current commit as expected old
- *       value.
+ *   <li>release, force-unlock: a child commit holding the released record (it carries the
+ *       fencing token on to the next acquisition), fast-forwarded as a replace is; the next
+ *       acquisition is a child commit of that one. {@code git log} of a lock ref is the lock's
+ *       whole story: every acquisition, renewal, takeover and release.
  * </ul>
  *
  * Nothing is ever force-pushed. The remote must allow creating and deleting refs under {@code
@@ -207,10 +209,18 @@ public final class GitLockProvider extends AbstractLockProvider {
 
   @Override
   protected boolean replaceLock(String name, LockRecord expected, LockInfo next) {
-    String subject = expected.info().id().equals(next.id())
-        ? "Renew lock " + name + " until " + next.expiresAt()
-        : "Take over lock " + name + " from " + expected.info().operator() + ": " + summary(next);
-    return write(name, ObjectId.fromString(expected.version()), next, subject);
+    String subject;
+    if (next.released()) {
+      subject = "Release lock " + name;
+    } else if (expected.info().released()) {
+      subject = "Lock " + name + ": " + summary(next);
+    } else if (expected.info().id().equals(next.id())) {
+      subject = "Renew lock " + name + " until " + next.expiresAt();
+    } else {
+      subject = "Take over lock " + name + " from " + expected.info().operator() + ": " + summary(next);
+    }
+    ObjectId previous = ObjectId.fromString(expected.version());
+    return write(name, previous, next, subject);
   }
 
   @Override
@@ -246,7 +256,8 @@ public final class GitLockProvider extends AbstractLockProvider {
         cb.setAuthor(who);
         cb.setCommitter(who);
         cb.setEncoding(StandardCharsets.UTF_8);
-        cb.setMessage(subject + "\n\nLock-Id: " + info.id() + "\nLock-Expires: " + info.expiresAt() + "\n");
+        cb.setMessage(subject + "\n\nLock-Id: " + info.id() + "\nLock-Token: " + info.token()
+            + (info.released() ? "\nLock-Released: " : "\nLock-Expires: ") + info.expiresAt() + "\n");
         commit = ins.insert(cb);
         ins.flush();
       }

@@ -89,7 +89,8 @@ class GitHttpTest {
       assertThat(other.inspect("deploy")).isEmpty();
     }
     assertThat(Cli.git(remote, "log", "--format=%s", "main").strip()).isEqualTo("Add host web01");
-    assertThat(Cli.git(remote, "for-each-ref", "refs/infrastate")).isEmpty();
+    assertThat(Cli.git(remote, "for-each-ref", "--format=%(refname) %(subject)", "refs/infrastate").strip())
+        .isEqualTo("refs/infrastate/locks/deploy Release lock deploy");
   }
 
   @Test

@@ -69,7 +69,15 @@ class GitLockProviderTest {
 
       assertThat(deploy.release()).isTrue();
       assertThat(resource.release()).isTrue();
-      assertThat(Cli.git(repo, "for-each-ref", "refs/infrastate/locks")).isEmpty();
+      // the refs stay, each at a released record that carries its token on to the next holder
+      assertThat(Cli.git(repo, "log", "-1", "--format=%s%n%b", "refs/infrastate/locks/deploy").strip())
+          .startsWith("Release lock deploy")
+          .contains("Lock-Token: " + deploy.token(), "Lock-Released: ");
+      assertThat(LockInfoCodec.decode(Cli.show(repo, "refs/infrastate/locks/deploy", "lock.json"), "cli").released()).isTrue();
+      assertThat(locks.inspect("deploy")).isEmpty();
+      Lock again = locks.tryAcquire("deploy", LockRequest.of("deploy")).orElseThrow();
+      assertThat(again.token()).isEqualTo(deploy.token() + 1);
+      assertThat(again.release()).isTrue();
     }
     assertThat(Cli.tip(repo, "main")).isEqualTo(mainBefore);
     Cli.git(repo, "fsck", "--strict");
@@ -89,6 +97,7 @@ class GitLockProviderTest {
             .options(as("m" + m + "@host"))
             .build());
       }
+      long lastToken = 0;
       for (int round = 0; round < 5; round++) {
         CountDownLatch start = new CountDownLatch(1);
         List<Future<Optional<Lock>>> tries = new ArrayList<>();
@@ -106,13 +115,17 @@ class GitLockProviderTest {
         assertThat(winners).as("round %d", round).hasSize(1);
         LockInfo stored = providers.get(0).inspect("deploy").orElseThrow();
         assertThat(stored).isEqualTo(winners.get(0).info());
+        assertThat(winners.get(0).token()).as("round %d's token", round).isGreaterThan(lastToken);
+        lastToken = winners.get(0).token();
         assertThat(winners.get(0).release()).isTrue();
       }
     } finally {
       pool.shutdownNow();
       providers.forEach(GitLockProvider::close);
     }
-    assertThat(Cli.git(remote, "for-each-ref", "refs/infrastate/locks")).isEmpty();
+    try (GitLockProvider observer = GitLockProvider.builder().repository(remote).build()) {
+      assertThat(observer.inspect("deploy")).isEmpty();
+    }
     Cli.git(remote, "fsck", "--strict");
   }
 
@@ -131,7 +144,8 @@ class GitLockProviderTest {
       }
     }
     assertThat(Cli.git(remote, "log", "--format=%s", "main").strip()).isEqualTo("Add host web01");
-    assertThat(Cli.git(remote, "for-each-ref", "refs/infrastate/locks")).isEmpty();
+    assertThat(Cli.git(remote, "log", "-1", "--format=%s", "refs/infrastate/locks/state").strip())
+        .isEqualTo("Release lock state");
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
@@ -35,7 +36,8 @@ import tools.jackson.core.json.JsonFactory;
  *
  * <pre>
  * {"infrastate_log":1,"serial":12,"lineage":"…","kind":"delta","time":"…","operator":"…",
- *  "operation":"…","reason":"…","commit":"…","removed_hosts":["db01"],"removed_resources":[]}
+ *  "operation":"…","reason":"…","commit":"…","removed_hosts":["db01"],"removed_resources":[],
+ *  "locks":{"deploy":7}}
  * { state.json document: metadata of version 12, and the hosts and resources it put }
  * </pre>
  *
@@ -64,7 +66,8 @@ record LogRecord(
     Snapshot payload,
     List<String> removedHosts,
     List<String> removedResources,
-    int size) {
+    int size,
+    Map<String, Long> locks) {
 
   /** Whether a record holds the whole state or a change. */
   enum Kind {
@@ -93,6 +96,7 @@ record LogRecord(
   LogRecord {
     removedHosts = List.copyOf(removedHosts);
     removedResources = List.copyOf(removedResources);
+    locks = locks == null ? Map.of() : Map.copyOf(locks);
   }
 
   /** The payload's hosts and resources applied to a base (mutated in place). */
@@ -139,6 +143,14 @@ record LogRecord(
       writeStrings(g, removedHosts);
       g.writeName("removed_resources");
       writeStrings(g, removedResources);
+      if (!audit.locks().isEmpty()) {
+        g.writeName("locks");
+        g.writeStartObject();
+        for (Map.Entry<String, Long> e : audit.locks().entrySet()) {
+          g.writeNumberProperty(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+      }
       g.writeEndObject();
       g.flush();
     } catch (JacksonException e) {
@@ -171,7 +183,7 @@ record LogRecord(
       Snapshot s = StateCodec.decode(content, source, hint);
       return new LogRecord(
           s.metadata().serial(), s.metadata().lineage(), Kind.FULL, s.metadata().updatedAt(),
-          "", "", "", "", s, List.of(), List.of(), content.length);
+          "", "", "", "", s, List.of(), List.of(), content.length, Map.of());
     }
     int nl = indexOf(content, (byte) '\n');
     if (nl < 0) {
@@ -199,7 +211,7 @@ record LogRecord(
       throw damage(source, "$.removed_hosts", "a full record lists removals", hint, null);
     }
     return new LogRecord(h.serial, h.lineage, h.kind, h.time, h.operator, h.operation, h.reason, h.commit,
-        payload, h.removedHosts, h.removedResources, content.length);
+        payload, h.removedHosts, h.removedResources, content.length, h.locks);
   }
 
   /** The header fields as they are read. */
@@ -215,6 +227,7 @@ record LogRecord(
     String commit = "";
     List<String> removedHosts = List.of();
     List<String> removedResources = List.of();
+    Map<String, Long> locks = Map.of();
 
     void read(JsonParser p, String source, String hint) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -250,6 +263,7 @@ record LogRecord(
           case "commit" -> commit = string(p, t, source, path, hint);
           case "removed_hosts" -> removedHosts = strings(p, t, source, path, hint);
           case "removed_resources" -> removedResources = strings(p, t, source, path, hint);
+          case "locks" -> locks = tokens(p, t, source, path, hint);
           default -> throw damage(source, path, "unknown header field '" + field + "'", hint, null);
         }
       }
@@ -283,6 +297,22 @@ record LogRecord(
       throw damage(source, path, "expected a string", hint, null);
     }
     return p.getString();
+  }
+
+  private static Map<String, Long> tokens(JsonParser p, JsonToken t, String source, String path, String hint) {
+    if (t != JsonToken.START_OBJECT) {
+      throw damage(source, path, "expected an object of lock names to fencing tokens", hint, null);
+    }
+    Map<String, Long> out = new TreeMap<>();
+    String name;
+    while ((name = p.nextName()) != null) {
+      long token = number(p, p.nextToken(), source, path + "." + name, hint);
+      if (token < 0) {
+        throw damage(source, path + "." + name, "a fencing token must not be negative", hint, null);
+      }
+      out.put(name, token);
+    }
+    return out;
   }
 
   private static List<String> strings(JsonParser p, JsonToken t, String source, String path, String hint) {
@@ -375,7 +405,7 @@ record LogRecord(
     byte[] bytes = encode(kind, payload, audit, commit, removedHosts, removedResources);
     LogRecord rec = new LogRecord(next.metadata().serial(), next.metadata().lineage(), kind,
         next.metadata().updatedAt(), audit.operator(), audit.operation(), audit.reason(), commit, payload,
-        removedHosts, removedResources, bytes.length);
+        removedHosts, removedResources, bytes.length, audit.locks());
     return new Encoded(bytes, rec);
   }
 

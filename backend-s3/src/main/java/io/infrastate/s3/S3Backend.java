@@ -1111,7 +1111,7 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
       } catch (Vanished v) {
         break; // pruned while listing: older entries are gone too
       }
-      out.add(new VersionInfo(s, r.time(), r.operator(), r.operation(), r.reason()));
+      out.add(new VersionInfo(s, r.time(), r.operator(), r.operation(), r.reason(), r.locks()));
     }
     return out;
   }

@@ -40,10 +40,12 @@ public final class S3LockProvider extends AbstractLockProvider {
    * NAME.lock.claims/<etag of V>, with If-None-Match: * -- exactly one contender wins the claim
    * for V on every server -- and only the winner changes the lock:
    *
-   *   renew    = claim V; PUT If-Match V with the later expiry
-   *   takeover = claim V; DELETE If-Match V; create the new lock (create-only: if a plain
-   *              acquirer created one in the gap, that acquirer wins and the takeover fails)
-   *   release, force-unlock = claim V; DELETE If-Match V
+   *   renew, takeover, release, force-unlock = claim V; PUT If-Match V with the new record
+   *
+   * (a release or force-unlock writes a released record that carries the fencing token). A
+   * takeover is a PUT over V, never a DELETE and a create: in the gap between those a plain
+   * acquirer would find nothing stored and start the token count afresh, below the tokens
+   * already handed out.
    *
    * then deletes the claim. A version never comes back once changed (the ETag covers the lock id
    * and expiry), so a late contender that claims V after the claim is gone finds V replaced and
@@ -108,10 +110,7 @@ public final class S3LockProvider extends AbstractLockProvider {
       return false;
     }
     try {
-      if (expected.info().id().equals(next.id())) {
-        return store.putIfMatch(k, LockInfoCodec.encode(next), Map.of(), expected.version()).isPresent();
-      }
-      return store.deleteIfMatch(k, expected.version()) && createLock(name, next);
+      return store.putIfMatch(k, LockInfoCodec.encode(next), Map.of(), expected.version()).isPresent();
     } finally {
       unclaim(name, expected);
     }

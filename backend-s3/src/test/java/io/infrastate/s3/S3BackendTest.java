@@ -454,7 +454,11 @@ class S3BackendTest {
         assertThat(new String(get(key + ".infrastate/locks/deploy.lock").asByteArray(), StandardCharsets.UTF_8))
             .contains(lock.id(), "ops@ci");
       }
-      assertThat(keys("locks")).isEmpty();
+      // the released record stays (it carries the fencing token on); no claim is left behind
+      assertThat(keys("locks")).containsExactly("deploy.lock");
+      assertThat(new String(get(key + ".infrastate/locks/deploy.lock").asByteArray(), StandardCharsets.UTF_8))
+          .contains("\"released\": true");
+      assertThat(locks.inspect("deploy")).isEmpty();
     }
   }
 }

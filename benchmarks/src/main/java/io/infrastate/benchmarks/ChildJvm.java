@@ -31,17 +31,7 @@ final class ChildJvm {
    * @throws InterruptedException if interrupted
    */
   static String run(Class<?> main, List<String> jvmOptions, String prefix, String... args) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(command(main, jvmOptions, args)).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new IOException(main.getSimpleName() + " failed: " + output);
-    }
-    for (String line : output.split("\n")) {
-      if (line.startsWith(prefix)) {
-        return line;
-      }
-    }
-    throw new IOException(main.getSimpleName() + " printed no result: " + output);
+    return result(start(main, jvmOptions, args), main, prefix);
   }
 
   /**
@@ -70,6 +60,44 @@ final class ChildJvm {
         // this JVM is shutting down: the hook has destroyed the child or is doing so
       }
     }
+  }
+
+  /**
+   * Starts {@code main} in a child JVM with its output captured; read it with {@link
+   * #result(Process, Class, String)}.
+   *
+   * @param main the class whose {@code main} to run
+   * @param jvmOptions options for the child JVM
+   * @param args the arguments of {@code main}
+   * @return the running child
+   * @throws IOException if it cannot be started
+   */
+  static Process start(Class<?> main, List<String> jvmOptions, String... args) throws IOException {
+    return new ProcessBuilder(command(main, jvmOptions, args)).redirectErrorStream(true).start();
+  }
+
+  /**
+   * Waits for a child started with {@link #start} and returns its first output line that starts
+   * with {@code prefix}.
+   *
+   * @param p the child
+   * @param main its main class, for messages
+   * @param prefix the start of the result line
+   * @return the result line, prefix included
+   * @throws IOException if the child fails or prints no result line
+   * @throws InterruptedException if interrupted
+   */
+  static String result(Process p, Class<?> main, String prefix) throws IOException, InterruptedException {
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IOException(main.getSimpleName() + " failed: " + output);
+    }
+    for (String line : output.split("\n")) {
+      if (line.startsWith(prefix)) {
+        return line;
+      }
+    }
+    throw new IOException(main.getSimpleName() + " printed no result: " + output);
   }
 
   private static List<String> command(Class<?> main, List<String> jvmOptions, String... args) {

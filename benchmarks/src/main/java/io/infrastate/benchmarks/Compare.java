@@ -83,7 +83,7 @@ public final class Compare {
    * @param out where the markdown report goes
    * @param quick one iteration per measurement and short windows (smoke test)
    * @param heap whether to measure the heap in child JVMs
-   * @param only the scenarios to run (single, batch, load, reads, writers, heap); empty for all
+   * @param only the scenarios to run (single, batch, load, reads, writers, processes, heap); empty for all
    * @param command the command line, for the report
    * @param log where progress goes
    */
@@ -249,7 +249,7 @@ public final class Compare {
   }
 
   private static StateOptions options() {
-    return StateOptions.builder().operator("bench@localhost").maxAttempts(1000).retryBackoff(Duration.ofMillis(1)).build();
+    return StateOptions.builder().operator("bench@localhost").build();
   }
 
   /**
@@ -342,6 +342,13 @@ public final class Compare {
             + " writes per commit at 8 threads). The floors commit groups of bare 300-byte records with no library code; their"
             + " waiting writers park (woken one by one) or yield the CPU until done: what the wait itself costs on this machine.",
         writerColumns.toArray(new String[0]));
+    table("processes", "Concurrent writer processes",
+        "P separate JVMs (default options, each its own State and backend on one state of N hosts + N resources) add"
+            + " hosts durably, flat out, for the same window. Total durable writes/s, the most writes of other processes"
+            + " stored between two consecutive writes of one process (how long a writer waited for its turn: fairness),"
+            + " and the writes that failed with a conflict. Compare with the threads of the table above, which share one"
+            + " handle.",
+        "P=4 writes/s", "max waited", "failed", "P=8 writes/s", "max waited", "failed");
     if (heap) {
       table("heap", "Memory of a loaded state",
           "Retained heap after loading the state in a fresh JVM (serial GC, used heap after full GC minus before), the peak"
@@ -371,6 +378,10 @@ public final class Compare {
       }
       if (runs("writers")) {
         writers(n, s);
+        gc();
+      }
+      if (runs("processes")) {
+        processes(n, s);
         gc();
       }
       if (heap && runs("heap")) {
@@ -1176,6 +1187,50 @@ public final class Compare {
     }
   }
 
+  private void processes(int n, Snapshot s) throws Exception {
+    double window = quick ? 1.0 : 5.0;
+    for (String kind : new String[] {"file", "journal"}) {
+      List<String> cells = new ArrayList<>();
+      for (int p : new int[] {4, 8}) {
+        Path d = fresh("p-" + kind);
+        Path f = d.resolve("state.json");
+        try (Backend backend = kind.equals("file") ? FileBackend.builder(f).historyRetention(HISTORY).build() : JournalFileBackend.at(f)) {
+          create(backend, s);
+        }
+        long startAt = System.currentTimeMillis() + 3000; // the children's JVMs start meanwhile
+        List<Process> children = new ArrayList<>();
+        for (int i = 0; i < p; i++) {
+          children.add(ChildJvm.start(ProcessWriter.class, List.of("-XX:+UseSerialGC"),
+              kind, f.toString(), Long.toString(startAt), Double.toString(window), Integer.toString(i + 1)));
+        }
+        long writes = 0;
+        long failed = 0;
+        long waited = 0;
+        for (Process c : children) {
+          String line = ChildJvm.result(c, ProcessWriter.class, "result ");
+          for (String part : line.substring("result ".length()).split(" ")) {
+            String[] kv = part.split("=");
+            long v = Long.parseLong(kv[1]);
+            switch (kv[0]) {
+              case "writes" -> writes += v;
+              case "failed" -> failed += v;
+              default -> waited = Math.max(waited, v);
+            }
+          }
+        }
+        double rate = writes / window;
+        cells.add(Stats.rate(rate));
+        cells.add(Long.toString(waited));
+        cells.add(Long.toString(failed));
+        metrics.put("processes/" + kind + "/" + p + "/" + n, rate);
+        progress(String.format(Locale.ROOT, "processes N=%-6s %-58s P=%d: %s writes/s, max waited %d writes, %d failed",
+            label(n), contenderName(kind), p, Stats.rate(rate), waited, failed));
+        deleteTree(d);
+      }
+      tables.get("processes").put(contenderName(kind), n, cells.toArray(new String[0]));
+    }
+  }
+
   /** Returns {writes/s, writes}. */
   static double[] writeLoop(Target t, int threads, double seconds) throws Exception {
     AtomicLong done = new AtomicLong();
@@ -1219,7 +1274,7 @@ public final class Compare {
     }
     Path g = d.resolve("go.json");
     GoFtl2.State.create(g, false, s);
-    Path tinyF = d.resolve("tiny").resolve("state.json");
+    Path tinyF = Files.createDirectories(d.resolve("tiny")).resolve("state.json");
     try (FileBackend b = FileBackend.at(tinyF)) {
       create(b, Data.snapshot(10));
     }

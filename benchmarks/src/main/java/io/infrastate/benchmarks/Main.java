@@ -11,7 +11,7 @@ import java.util.List;
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE]
- *     [--work DIR] [--quick] [--no-heap] [--only single,batch,load,reads,writers,heap]
+ *     [--work DIR] [--quick] [--no-heap] [--only single,batch,load,reads,writers,processes,heap]
  *     [--threads 1,2,4,8]
  * java -jar benchmarks/target/benchmarks.jar jmh [JMH options, such as -f 1 -wi 3 -i 5 Codec]
  * java -jar benchmarks/target/benchmarks.jar probe writers [--size N] [--seconds S]
@@ -39,7 +39,7 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
       System.out.println("usage: java -jar benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE] [--work DIR] [--quick] [--no-heap]");
-      System.out.println("       [--only single,batch,load,reads,writers,heap] [--threads 1,2,4,8]");
+      System.out.println("       [--only single,batch,load,reads,writers,processes,heap] [--threads 1,2,4,8]");
       System.out.println("       java -jar benchmarks.jar jmh [JMH options]");
       System.out.println("       java -jar benchmarks.jar probe writers [--size N] [--seconds S] [--threads 1,8,1,8] [--compact-every K] [--compact-at-mib M] [--reader] [--no-yield] [--work DIR]");
       System.out.println("       java -jar benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R] [--cpus READER,WRITERS] [--work DIR]");

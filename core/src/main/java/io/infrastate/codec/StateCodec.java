@@ -6,21 +6,15 @@ import io.infrastate.Metadata;
 import io.infrastate.ResourceState;
 import io.infrastate.Snapshot;
 import io.infrastate.UnsupportedFormatVersionException;
-import io.infrastate.Violation;
 import io.infrastate.internal.Json;
-import io.infrastate.internal.JsonPaths;
-import io.infrastate.internal.PersistentMap;
-import io.infrastate.internal.StructuralRules;
-import io.infrastate.codec.JsonReader.Token;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
@@ -29,9 +23,9 @@ import tools.jackson.core.PrettyPrinter;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * Reads and writes {@code state.json}: exactly the Go-FTL2 format, plus {@code serial} and {@code
- * lineage} in {@code metadata}. A file written by Go loads here and a file written here loads in
- * Go (which ignores the two extra fields).
+ * Reads and writes {@code state.json}: exactly the Go-FTL2 format, plus {@code serial}, {@code
+ * lineage} and (for states written under a lock) {@code fences} in {@code metadata}. A file written by Go loads here and a file written here loads in
+ * Go (which ignores the extra fields).
  *
  * <h2>Writing</h2>
  *
@@ -45,17 +39,17 @@ import tools.jackson.core.json.JsonFactory;
  *
  * Accepts JSON as RFC 8259 defines it, in UTF-8 (after a byte order mark or not), UTF-16 or
  * UTF-32; Go's timestamps (RFC 3339 with fractional seconds and any offset, normalized to UTC); and
- * {@code null} for any map. Most of a load is this reading, so the bytes are read directly rather
- * than through a general JSON parser, by a reader that a test holds to Jackson's parser on random
- * documents and random damage. Anything else is damage: the decoder throws {@link
- * CorruptStateException} naming the source, the JSON path, line and column, and what is wrong, for
- * input that is empty, not JSON, truncated, not valid UTF-8 (overlong forms and encoded surrogates
- * too), has NUL or other control bytes, wrong types, duplicate
- * keys, unknown fields (they would be lost on the next write), a host whose key differs from its
- * name, a port outside 0..65535, nesting deeper than {@value #MAX_DEPTH}, a string longer than
- * {@value #MAX_STRING_LENGTH} characters or a number longer than {@value #MAX_NUMBER_LENGTH}
- * digits. A format version newer than {@value Metadata#FORMAT_VERSION} raises {@link
- * UnsupportedFormatVersionException}. The input is never modified.
+ * {@code null} for any map. The document is read from a stream by Jackson's streaming parser, in
+ * small buffers, so a load never holds the file's bytes. Anything else is damage: the decoder
+ * throws {@link CorruptStateException} naming the source, the JSON path, line and column, and what
+ * is wrong, for input that is empty, not JSON, truncated, not valid UTF-8 (overlong forms and
+ * encoded surrogates too), has NUL or other control bytes, wrong types, duplicate keys, unknown
+ * fields (they would be lost on the next write), a host whose key differs from its name, a port
+ * outside 0..65535, nesting deeper than {@value #MAX_DEPTH}, a string longer than {@value
+ * #MAX_STRING_LENGTH} characters, a number longer than {@value #MAX_NUMBER_LENGTH} digits, or a
+ * document longer than the limit the caller gives. A format version newer than {@value
+ * Metadata#FORMAT_VERSION} raises {@link UnsupportedFormatVersionException}. The input is never
+ * modified.
  *
  * <p>This class is thread-safe and stateless.
  */
@@ -71,8 +65,8 @@ public final class StateCodec {
 
   /**
    * Jackson's generator and the Go layout, which only writing needs: held apart so that a run that
-   * only loads (a command-line tool's first load) never loads Jackson's factories, generators or
-   * parsers (QuietStartTest checks it).
+   * only loads (a command-line tool's first load) never builds the writer's factory or loads this
+   * layout (QuietStartTest checks it).
    */
   private static final class Writing {
     static final JsonFactory FACTORY = JsonFactory.builder().build();
@@ -127,6 +121,14 @@ public final class StateCodec {
       g.writeNumberProperty("serial", m.serial());
       if (m.hasLineage()) {
         g.writeStringProperty("lineage", m.lineage());
+      }
+      if (!m.fences().isEmpty()) {
+        g.writeName("fences");
+        g.writeStartObject();
+        for (Map.Entry<String, Long> f : m.fences().entrySet()) {
+          g.writeNumberProperty(f.getKey(), f.getValue());
+        }
+        g.writeEndObject();
       }
       g.writeEndObject();
 
@@ -275,7 +277,7 @@ public final class StateCodec {
    */
   public static Instant parseTime(String text) {
     int n = text.length();
-    Instant fast = n <= 30 ? utc(text.getBytes(StandardCharsets.ISO_8859_1), 0, n) : null;
+    Instant fast = n <= 30 ? utc(text.toCharArray(), 0, n) : null;
     return fast != null ? fast : OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
   }
 
@@ -285,7 +287,7 @@ public final class StateCodec {
    * {@code null} for anything else, which java.time's general parser (the costliest part of a load
    * for a state's thousands of timestamps) then reads or refuses.
    */
-  static Instant utc(byte[] b, int at, int n) {
+  static Instant utc(char[] b, int at, int n) {
     if (n < 20 || n == 21 || n > 30 || b[at + 4] != '-' || b[at + 7] != '-' || b[at + 10] != 'T'
         || b[at + 13] != ':' || b[at + 16] != ':' || b[at + n - 1] != 'Z' || (n > 20 && b[at + 19] != '.')) {
       return null;
@@ -312,7 +314,7 @@ public final class StateCodec {
   }
 
   /** The decimal value of b[from, to), or -1 if it holds a non-digit. */
-  private static int digits(byte[] b, int from, int to) {
+  private static int digits(char[] b, int from, int to) {
     int v = 0;
     for (int i = from; i < to; i++) {
       int c = b[i];
@@ -336,618 +338,48 @@ public final class StateCodec {
    * @throws UnsupportedFormatVersionException if its format version is newer than supported
    */
   public static Snapshot decode(byte[] content, String source, String recoveryHint) {
-    Decoder d = new Decoder(source, recoveryHint);
-    if (content.length == 0) {
-      throw d.damage("$", -1, "the file is empty (0 bytes); an empty file is damage, not an empty state", null);
-    }
-    try {
-      d.in = new JsonReader(content, MAX_DEPTH, MAX_STRING_LENGTH, MAX_NUMBER_LENGTH);
-      return d.readDocument();
-    } catch (JsonReader.SyntaxError e) {
-      String what = e.truncated ? "the JSON is truncated (" + e.getMessage() + ")" : "not valid JSON: " + e.getMessage();
-      throw d.damage(d.path(), e.offset, what, e);
-    }
+    return decode(new ByteArrayInputStream(content), source, recoveryHint, Long.MAX_VALUE);
   }
 
   /**
-   * One instance for equal strings of one decode, so that values repeated in every host or
-   * resource (users, groups, types, a var's few values, member names) are held once. Bounded: 1,024
-   * slots, each string having two (from two parts of its hash). A lookup hashes the string and
-   * compares it with at most two others; a new string takes the first of its slots that is free,
-   * else replaces its first slot's string. Frequent strings stay (two whose first slots are the same
-   * both find room) while unique ones pass through. Not thread-safe: one per decode.
+   * Parses state.json from a stream, read in small buffers: the load holds the decoded state, never
+   * the whole file. The stream is read up to the end of the document (and whatever follows it, which
+   * is damage) and not closed.
+   *
+   * @param in the file content
+   * @param source the file, object or commit it came from, for messages
+   * @param recoveryHint where the last good version is (such as {@code "the previous version is in
+   *     state.json.backup"}), appended to damage messages; may be empty
+   * @return the snapshot
+   * @throws CorruptStateException if the content is damaged in any way listed above
+   * @throws UnsupportedFormatVersionException if its format version is newer than supported
+   * @throws io.infrastate.BackendException if reading the stream fails
    */
-  static final class Pool {
-    private static final int MASK = 1023;
-    private final String[] slots = new String[MASK + 1];
-
-    /** The pool's instance equal to {@code text}, which becomes it if there is none. */
-    String share(String text) {
-      int h = text.hashCode();
-      h ^= h >>> 16;
-      String first = slots[h & MASK];
-      if (text.equals(first)) {
-        return first;
-      }
-      String second = slots[(h >>> 10) & MASK];
-      if (text.equals(second)) {
-        return second;
-      }
-      return put(h, first, second, text);
-    }
-
-    /**
-     * The pool's instance holding these ASCII bytes, created if there is none: the same slots as
-     * {@link #share(String)} finds for the equal string (an ASCII string's hash is its bytes').
-     */
-    String share(byte[] ascii, int offset, int length) {
-      int h = 0;
-      for (int i = offset; i < offset + length; i++) {
-        h = 31 * h + ascii[i];
-      }
-      h ^= h >>> 16;
-      String first = slots[h & MASK];
-      if (same(first, ascii, offset, length)) {
-        return first;
-      }
-      String second = slots[(h >>> 10) & MASK];
-      if (same(second, ascii, offset, length)) {
-        return second;
-      }
-      return put(h, first, second, new String(ascii, offset, length, StandardCharsets.ISO_8859_1));
-    }
-
-    private String put(int h, String first, String second, String text) {
-      slots[first != null && second == null ? (h >>> 10) & MASK : h & MASK] = text;
-      return text;
-    }
+  public static Snapshot decode(InputStream in, String source, String recoveryHint) {
+    return decode(in, source, recoveryHint, Long.MAX_VALUE);
   }
 
-  /** Whether {@code known} (may be null) holds these ASCII bytes; compares from the end. */
-  static boolean same(String known, byte[] ascii, int offset, int length) {
-    if (known == null || known.length() != length) {
-      return false;
+  /**
+   * Parses state.json from a stream as {@link #decode(InputStream, String, String)} does, refusing a
+   * document longer than {@code maxLength} bytes as soon as more bytes than that have been read
+   * (a hostile or runaway stream is never read whole).
+   *
+   * @param in the file content
+   * @param source the file, object or commit it came from, for messages
+   * @param recoveryHint where the last good version is, appended to damage messages; may be empty
+   * @param maxLength the most bytes the document may have
+   * @return the snapshot
+   * @throws CorruptStateException if the content is damaged in any way listed above, or longer
+   *     than {@code maxLength} bytes (the message names the limit)
+   * @throws UnsupportedFormatVersionException if its format version is newer than supported
+   * @throws io.infrastate.BackendException if reading the stream fails
+   * @throws IllegalArgumentException if {@code maxLength} is negative
+   */
+  public static Snapshot decode(InputStream in, String source, String recoveryHint, long maxLength) {
+    if (maxLength < 0) {
+      throw new IllegalArgumentException("maxLength must not be negative: " + maxLength);
     }
-    for (int i = length - 1; i >= 0; i--) {
-      if (known.charAt(i) != ascii[offset + i]) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** A hand-written reader over {@link JsonReader}'s tokens, keeping the JSON path for messages. */
-  private static final class Decoder {
-    /**
-     * The format's field names, put in the pool of member names first, so that each name read is
-     * the constant its {@code switch} compares with (equal by identity, at once).
-     */
-    private static final String[] FIELDS = {"metadata", "hosts", "resources", "version", "serial", "lineage", "created_at",
-        "updated_at", "name", "address", "port", "user", "vars", "group", "type", "id", "data", "tags"};
-
-    private final String source;
-    private final String hint;
-    private JsonReader in;
-    /**
-     * The path to the value being read: member names, and for array elements {@code null} here
-     * and the index in {@link #indices}. The reader refuses deeper nesting than {@link #MAX_DEPTH}.
-     */
-    private final String[] names = new String[MAX_DEPTH + 1];
-    private final int[] indices = new int[MAX_DEPTH + 1];
-    private int depth;
-    /** Per path depth, the buffer of {@link #scratch(int)}. */
-    private final Object[][] scratch = new Object[MAX_DEPTH + 1][];
-    private final Pool values = new Pool();
-    /**
-     * Member names: the fields of each host and resource, and the keys of vars, data and tags,
-     * which each object would otherwise hold its own copies of.
-     */
-    private final Pool keys = new Pool();
-    /**
-     * The last timestamp read and where its bytes are (-1: none, or it had escapes): an entity's two
-     * timestamps are often equal.
-     */
-    private int lastTimeAt = -1;
-    private int lastTimeLength;
-    private Instant lastTime;
-
-    Decoder(String source, String hint) {
-      this.source = source;
-      this.hint = hint;
-      for (String field : FIELDS) {
-        keys.share(field);
-      }
-    }
-
-    String path() {
-      String path = "$";
-      for (int i = 0; i < depth; i++) {
-        path = names[i] == null ? path + "[" + indices[i] + "]" : JsonPaths.member(path, names[i]);
-      }
-      return path;
-    }
-
-    /** Enters a member of the object being read. */
-    void push(String name) {
-      names[depth++] = name;
-    }
-
-    /** Enters an element of the array being read. */
-    void push(int index) {
-      names[depth] = null;
-      indices[depth++] = index;
-    }
-
-    /** Leaves the member or element entered last. */
-    void pop() {
-      depth--;
-    }
-
-    /** Damage at a path, and at a byte offset of the document unless it is -1. */
-    CorruptStateException damage(String path, int offset, String what, Throwable cause) {
-      StringBuilder sb = new StringBuilder("State ").append(source).append(" is damaged at ").append(path);
-      if (offset >= 0 && in != null) {
-        byte[] doc = in.document();
-        int line = 1;
-        int column = 1;
-        for (int i = 0; i < offset && i < doc.length; i++) {
-          if (doc[i] == '\n') {
-            line++;
-            column = 1;
-          } else if ((doc[i] & 0xC0) != 0x80) {
-            column++; // a character's first byte: columns count characters
-          }
-        }
-        sb.append(" (line ").append(line).append(", column ").append(column).append(')');
-      }
-      sb.append(": ").append(what).append(". It was not modified");
-      if (hint != null && !hint.isEmpty()) {
-        sb.append("; ").append(hint);
-      }
-      sb.append('.');
-      return new CorruptStateException(source, path, sb.toString(), cause);
-    }
-
-    CorruptStateException damage(String what) {
-      return damage(path(), in == null ? -1 : in.tokenStart(), what, null);
-    }
-
-    Token next() {
-      return in.next();
-    }
-
-    void expect(Token actual, Token expected, String what) {
-      if (actual != expected) {
-        throw damage("expected " + what + ", found " + describe(actual));
-      }
-    }
-
-    static String describe(Token t) {
-      if (t == null) {
-        return "end of input";
-      }
-      switch (t) {
-        case START_OBJECT: return "an object";
-        case START_ARRAY: return "an array";
-        case STRING: return "a string";
-        case INT: case FLOAT: return "a number";
-        case TRUE: case FALSE: return "a boolean";
-        case NULL: return "null";
-        default: return t.toString();
-      }
-    }
-
-    Snapshot readDocument() {
-      expect(next(), Token.START_OBJECT, "a JSON object at the top level");
-      Metadata metadata = null;
-      PersistentMap<HostState> hosts = PersistentMap.empty();
-      PersistentMap<ResourceState> resources = PersistentMap.empty();
-      String name;
-      int seen = 0;
-      while ((name = in.nextName(keys)) != null) {
-        push(name);
-        Token t = next();
-        switch (name) {
-          case "metadata":
-            seen = once(seen, 1);
-            expect(t, Token.START_OBJECT, "an object");
-            metadata = readMetadata();
-            break;
-          case "hosts":
-            seen = once(seen, 2);
-            if (t != Token.NULL) {
-              expect(t, Token.START_OBJECT, "an object of hosts");
-              hosts = readHosts();
-            }
-            break;
-          case "resources":
-            seen = once(seen, 4);
-            if (t != Token.NULL) {
-              expect(t, Token.START_OBJECT, "an object of resources");
-              resources = readResources();
-            }
-            break;
-          default:
-            throw unknownField(name);
-        }
-        pop();
-      }
-      Token trailing = next();
-      if (trailing != null) {
-        throw damage("$", in.tokenStart(), "unexpected content after the JSON document: " + describe(trailing), null);
-      }
-      if (metadata == null) {
-        throw damage("$.metadata", -1, "the metadata object is missing", null);
-      }
-      List<Violation> violations = new ArrayList<>();
-      StructuralRules.checkMetadata(metadata, violations);
-      // loops, not lambdas: a lambda costs a fresh JVM its bootstrap, and every first load runs this
-      for (Map.Entry<String, HostState> e : hosts.entrySet()) {
-        StructuralRules.checkHost(e.getKey(), e.getValue(), violations);
-      }
-      for (Map.Entry<String, ResourceState> e : resources.entrySet()) {
-        StructuralRules.checkResource(e.getKey(), e.getValue(), violations);
-      }
-      if (!violations.isEmpty()) {
-        Violation first = violations.get(0);
-        String more = violations.size() > 1 ? " (and " + (violations.size() - 1) + " more: " + violations.subList(1, Math.min(violations.size(), 4)) + ")" : "";
-        throw damage(first.path(), -1, first.message() + more, null);
-      }
-      return Snapshot.of(metadata, hosts, resources);
-    }
-
-    /** Marks a field as seen; a field seen twice is damage (which value is meant is ambiguous). */
-    int once(int seen, int bit) {
-      if ((seen & bit) != 0) {
-        throw duplicateKey();
-      }
-      return seen | bit;
-    }
-
-    /** The name just read (the last path segment) was already read in this object. */
-    CorruptStateException duplicateKey() {
-      return damage("duplicate name '" + names[depth - 1] + "'; a JSON object must not repeat a name");
-    }
-
-    CorruptStateException unknownField(String name) {
-      return damage(
-          "unknown field '" + name + "'; infrastate refuses to load it because it would be lost on"
-              + " the next write. Remove it, or use the infrastate version that wrote it");
-    }
-
-    Metadata readMetadata() {
-      String version = null;
-      long serial = 0;
-      String lineage = "";
-      Instant created = null;
-      Instant updated = null;
-      String name;
-      int seen = 0;
-      while ((name = in.nextName(keys)) != null) {
-        push(name);
-        Token t = next();
-        switch (name) {
-          case "version": seen = once(seen, 1); version = readString(t); break;
-          case "serial":
-            seen = once(seen, 2);
-            if (t != Token.INT) {
-              throw damage("expected a whole number, found " + describe(t));
-            }
-            serial = in.longValue(-1);
-            if (serial < 0) {
-              throw damage("serial " + in.numberText() + (in.numberText().startsWith("-") ? " is negative" : " is larger than " + Long.MAX_VALUE));
-            }
-            break;
-          case "lineage": seen = once(seen, 4); lineage = readString(t); break;
-          case "created_at": seen = once(seen, 8); created = readTime(t); break;
-          case "updated_at": seen = once(seen, 16); updated = readTime(t); break;
-          default: throw unknownField(name);
-        }
-        pop();
-      }
-      if (version == null) {
-        throw damage(path() + ".version", -1, "the format version is missing", null);
-      }
-      checkVersion(version);
-      return new Metadata(version, serial, lineage, created, updated);
-    }
-
-    void checkVersion(String version) {
-      String[] parts = version.split("\\.", -1);
-      try {
-        int major = Integer.parseInt(parts[0]);
-        int minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
-        if (major > 1 || (major == 1 && minor > 0)) {
-          throw new UnsupportedFormatVersionException(source, version, Metadata.FORMAT_VERSION);
-        }
-        if (major < 1) {
-          throw damage(path() + ".version", -1, "format version '" + version + "' is not valid", null);
-        }
-      } catch (NumberFormatException e) {
-        throw damage(path() + ".version", -1, "format version '" + version + "' is not of the form MAJOR.MINOR", e);
-      }
-    }
-
-    PersistentMap<HostState> readHosts() {
-      PersistentMap.Builder<HostState> hosts = PersistentMap.builder();
-      String key;
-      while ((key = in.nextName(null)) != null) { // unique: not pooled
-        push(key);
-        expect(next(), Token.START_OBJECT, "a host object");
-        if (!hosts.add(key, readHost(key))) {
-          throw duplicateKey();
-        }
-        pop();
-      }
-      return hosts.build();
-    }
-
-    HostState readHost(String key) {
-      String name = null;
-      String address = "";
-      int port = 0;
-      String user = "";
-      Map<String, Object> vars = Map.of();
-      String group = "";
-      Instant created = null;
-      Instant updated = null;
-      String field;
-      int seen = 0;
-      while ((field = in.nextName(keys)) != null) {
-        push(field);
-        Token t = next();
-        switch (field) {
-          case "name":
-            seen = once(seen, 1);
-            expectString(t);
-            name = in.stringEquals(key) ? key : in.string(); // one string for both
-            break;
-          case "address": seen = once(seen, 2); address = readString(t); break;
-          case "port": seen = once(seen, 4); port = readPort(t); break;
-          case "user": seen = once(seen, 8); user = readPooled(t); break;
-          case "vars": seen = once(seen, 16); vars = readObjectOrNull(t); break;
-          case "group": seen = once(seen, 32); group = readPooled(t); break;
-          case "created_at": seen = once(seen, 64); created = readTime(t); break;
-          case "updated_at": seen = once(seen, 128); updated = readTime(t); break;
-          default: throw unknownField(field);
-        }
-        pop();
-      }
-      if (name == null) {
-        throw damage(path() + ".name", -1, "the host name is missing", null);
-      }
-      return new HostState(name, address, port, user, vars, group, created, updated);
-    }
-
-    PersistentMap<ResourceState> readResources() {
-      PersistentMap.Builder<ResourceState> resources = PersistentMap.builder();
-      String key;
-      while ((key = in.nextName(null)) != null) { // unique: not pooled
-        push(key);
-        expect(next(), Token.START_OBJECT, "a resource object");
-        if (!resources.add(key, readResource())) {
-          throw duplicateKey();
-        }
-        pop();
-      }
-      return resources.build();
-    }
-
-    ResourceState readResource() {
-      String type = null;
-      String id = null;
-      String name = "";
-      Map<String, Object> data = Map.of();
-      Map<String, Object> tags = Map.of();
-      Instant created = null;
-      Instant updated = null;
-      String field;
-      int seen = 0;
-      while ((field = in.nextName(keys)) != null) {
-        push(field);
-        Token t = next();
-        switch (field) {
-          case "type": seen = once(seen, 1); type = readPooled(t); break;
-          case "id": seen = once(seen, 2); id = readString(t); break;
-          case "name": seen = once(seen, 4); name = readString(t); break;
-          case "data": seen = once(seen, 8); data = readObjectOrNull(t); break;
-          case "tags": seen = once(seen, 16); tags = readTags(t); break;
-          case "created_at": seen = once(seen, 32); created = readTime(t); break;
-          case "updated_at": seen = once(seen, 64); updated = readTime(t); break;
-          default: throw unknownField(field);
-        }
-        pop();
-      }
-      if (type == null) {
-        throw damage(path() + ".type", -1, "the resource type is missing", null);
-      }
-      if (id == null) {
-        throw damage(path() + ".id", -1, "the resource id is missing", null);
-      }
-      @SuppressWarnings("unchecked")
-      Map<String, String> stringTags = (Map<String, String>) (Map<String, ?>) tags;
-      return new ResourceState(type, id, name, data, stringTags, created, updated);
-    }
-
-    Map<String, Object> readTags(Token t) {
-      if (t == Token.NULL) {
-        return Map.of();
-      }
-      expect(t, Token.START_OBJECT, "an object of string tags");
-      return readEntries(true);
-    }
-
-    String readString(Token t) {
-      expectString(t);
-      return in.string();
-    }
-
-    void expectString(Token t) {
-      if (t != Token.STRING) {
-        throw damage("expected a string, found " + describe(t));
-      }
-    }
-
-    int readPort(Token t) {
-      if (t != Token.INT) {
-        throw damage("expected a whole number, found " + describe(t));
-      }
-      long port = in.longValue(-1);
-      if (port < 0 || port > 65535) {
-        throw damage("port " + in.numberText() + " is outside 0..65535");
-      }
-      return (int) port;
-    }
-
-    Instant readTime(Token t) {
-      expectString(t);
-      int at = in.rawStart();
-      int length = in.stringLength();
-      if (at >= 0 && in.rawEquals(lastTimeAt, lastTimeLength)) {
-        return lastTime;
-      }
-      Instant parsed = at >= 0 ? utc(in.document(), at, length) : null;
-      if (parsed == null) {
-        String text = in.string();
-        try {
-          parsed = parseTime(text);
-        } catch (DateTimeParseException e) {
-          throw damage("'" + text + "' is not an RFC 3339 timestamp");
-        }
-      }
-      if (at >= 0) {
-        lastTimeAt = at;
-        lastTimeLength = length;
-        lastTime = parsed;
-      }
-      return parsed;
-    }
-
-    /** Reads a string value that tends to repeat (a user, a group, a type): see {@link #pooled}. */
-    String readPooled(Token t) {
-      expectString(t);
-      return pooled();
-    }
-
-    /**
-     * The string value just read, as one instance for equal short strings that tend to repeat
-     * (users, groups, types, values): they would otherwise be held once per host or resource. It
-     * is looked up from the document's bytes, so a repeated value allocates nothing.
-     */
-    String pooled() {
-      return in.stringLength() > 32 ? in.string() : in.pooled(values);
-    }
-
-    Map<String, Object> readObjectOrNull(Token t) {
-      if (t == Token.NULL) {
-        return Map.of();
-      }
-      expect(t, Token.START_OBJECT, "an object");
-      return readObject();
-    }
-
-    Map<String, Object> readObject() {
-      return readEntries(false);
-    }
-
-    /** Reads the members of an object into a frozen map; {@code tags}: values must be strings. */
-    Map<String, Object> readEntries(boolean tags) {
-      int level = depth;
-      Object[] kv = scratch(level);
-      int n = 0;
-      java.util.HashSet<String> seen = null;
-      String key;
-      while ((key = in.nextName(keys)) != null) {
-        push(key);
-        if (n < 8) {
-          for (int i = 0; i < 2 * n; i += 2) {
-            if (key.equals(kv[i])) {
-              throw duplicateKey();
-            }
-          }
-        } else {
-          if (seen == null) {
-            seen = new java.util.HashSet<>();
-            for (int i = 0; i < 2 * n; i += 2) {
-              seen.add((String) kv[i]);
-            }
-          }
-          if (!seen.add(key)) {
-            throw duplicateKey();
-          }
-        }
-        Token v = next();
-        Object value;
-        if (tags) {
-          if (v != Token.STRING) {
-            throw damage("tag values must be strings, found " + describe(v));
-          }
-          value = pooled();
-        } else {
-          value = readValue(v);
-        }
-        if (2 * n + 2 > kv.length) {
-          kv = grown(level);
-        }
-        kv[2 * n] = key;
-        kv[2 * n + 1] = value;
-        n++;
-        pop();
-      }
-      return Json.ofDistinctEntries(java.util.Arrays.copyOf(kv, 2 * n), n);
-    }
-
-    /**
-     * The buffer for the members or elements of the object or array being read at a path depth:
-     * each is read into its level's buffer, then copied once at its exact size.
-     */
-    Object[] scratch(int level) {
-      Object[] buffer = scratch[level];
-      return buffer != null ? buffer : (scratch[level] = new Object[16]);
-    }
-
-    /** A level's buffer made twice as long, keeping what it holds. */
-    Object[] grown(int level) {
-      return scratch[level] = java.util.Arrays.copyOf(scratch[level], scratch[level].length * 2);
-    }
-
-    Object readValue(Token t) {
-      if (t == null) {
-        throw damage("the JSON is truncated");
-      }
-      switch (t) {
-        case STRING: return pooled();
-        case TRUE: return Boolean.TRUE;
-        case FALSE: return Boolean.FALSE;
-        case NULL: return null;
-        case INT:
-          return in.integer();
-        case FLOAT:
-          double d = in.doubleValue();
-          if (Double.isInfinite(d)) {
-            throw damage("number " + in.numberText() + " is out of the range of a double");
-          }
-          return d;
-        case START_OBJECT: return readObject();
-        case START_ARRAY:
-          int level = depth;
-          Object[] elements = scratch(level);
-          Token e;
-          int i = 0;
-          while ((e = next()) != Token.END_ARRAY) {
-            push(i);
-            Object element = readValue(e);
-            if (i == elements.length) {
-              elements = grown(level);
-            }
-            elements[i++] = element;
-            pop();
-          }
-          return Json.ofElements(java.util.Arrays.copyOf(elements, i));
-        default:
-          throw damage("unexpected " + describe(t));
-      }
-    }
+    return StateDecoder.decode(in, source, recoveryHint, maxLength);
   }
 
   /** Go's {@code json.MarshalIndent(v, "", "  ")} layout. */

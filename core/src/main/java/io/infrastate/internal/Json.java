@@ -51,6 +51,7 @@ public final class Json {
         throw new IllegalArgumentException(
             path + ": key " + e.getKey() + " is not a String; JSON object keys are strings");
       }
+      checkName(key, path);
       kv[i++] = key;
       kv[i++] = freeze(e.getValue(), path + "." + key);
     }
@@ -80,6 +81,7 @@ public final class Json {
       if (!(e.getKey() instanceof String key)) {
         throw new IllegalArgumentException(path + ": key " + e.getKey() + " is not a String");
       }
+      checkName(key, path);
       if (!(e.getValue() instanceof String value)) {
         throw new IllegalArgumentException(
             path + "." + key + ": tag values must be strings, got " + describe(e.getValue()));
@@ -90,6 +92,39 @@ public final class Json {
     @SuppressWarnings("unchecked")
     Map<String, String> result = (Map<String, String>) (Map<String, ?>) ofDistinctEntries(kv, i / 2);
     return result;
+  }
+
+  /**
+   * The index of the first half of a surrogate pair in {@code s} that lacks its other half, or -1.
+   * Such a string can be a JSON value (escaped, as the writer escapes it) but not a member name: a
+   * JSON parser refuses it there (Jackson does), so a name holding one could be written but never
+   * read back.
+   *
+   * @param s a string
+   * @return the index, or -1 if every character of {@code s} is whole
+   */
+  public static int halfSurrogateAt(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static void checkName(String key, String path) {
+    int at = halfSurrogateAt(key);
+    if (at >= 0) {
+      StringBuilder shown = new StringBuilder();
+      for (char c : key.toCharArray()) {
+        shown.append(Character.isSurrogate(c) ? String.format("\\u%04X", (int) c) : String.valueOf(c));
+      }
+      throw new IllegalArgumentException(path + ": key '" + shown + "' holds half a surrogate pair, which a JSON name cannot"
+          + " hold (the state could not be read back); use whole characters");
+    }
   }
 
   /**

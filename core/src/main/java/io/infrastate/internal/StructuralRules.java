@@ -12,15 +12,21 @@ import java.util.List;
  * never disagree.
  *
  * <ul>
- *   <li>A host's key equals its name; names are not empty and contain no control characters.
+ *   <li>A host's key equals its name; names are not empty and contain no control characters and no
+ *       half of a surrogate pair (a JSON name cannot hold one).
  *   <li>Ports are within 0..65535.
- *   <li>A resource's key, type and id are not empty and contain no control characters.
+ *   <li>A resource's key, type and id are not empty; its key contains no control characters and
+ *       no half of a surrogate pair.
  *   <li>Metadata has a format version and a non-negative serial.
  * </ul>
  *
- * (Vars, data and tags are JSON-compatible by construction: the value types refuse anything else.)
+ * (Vars, data and tags are JSON-compatible by construction: the value types refuse anything else,
+ * such as a key holding half a surrogate pair.)
  */
 public final class StructuralRules {
+  private static final String HALF_PAIR =
+      "key holds half a surrogate pair, which a JSON name cannot hold (the state could not be read back); use whole characters";
+
   private StructuralRules() {}
 
   /**
@@ -35,6 +41,8 @@ public final class StructuralRules {
       out.add(new Violation(hostPath(key), "host name must not be empty"));
     } else if (hasControl(key)) {
       out.add(new Violation(hostPath(key), "host name must not contain control characters"));
+    } else if (Json.halfSurrogateAt(key) >= 0) {
+      out.add(new Violation(hostPath(key), HALF_PAIR));
     }
     if (!key.equals(host.name())) {
       out.add(
@@ -59,6 +67,8 @@ public final class StructuralRules {
       out.add(new Violation(resourcePath(key), "resource key must not be empty"));
     } else if (hasControl(key)) {
       out.add(new Violation(resourcePath(key), "resource key must not contain control characters"));
+    } else if (Json.halfSurrogateAt(key) >= 0) {
+      out.add(new Violation(resourcePath(key), HALF_PAIR));
     }
     if (resource.type().isEmpty()) {
       out.add(new Violation(resourcePath(key) + ".type", "resource type must not be empty"));

@@ -22,13 +22,15 @@ import org.slf4j.LoggerFactory;
  * LockListener} events — on top of four storage primitives that a concrete provider implements:
  *
  * <ul>
- *   <li>{@link #readLock(String)}: the stored lock and its storage version, or empty;
+ *   <li>{@link #readLock(String)}: the stored lock (held, stale or released) and its storage
+ *       version, or empty;
  *   <li>{@link #createLock(String, LockInfo)}: store a lock only if none is stored (an exclusive
  *       create, a conditional {@code If-None-Match: *} PUT, a commit whose push is not rejected);
  *   <li>{@link #replaceLock(String, LockRecord, LockInfo)}: overwrite a lock only if storage still
  *       holds the version read ({@code If-Match}, a compare under a file lock);
  *   <li>{@link #deleteLock(String, LockRecord)}: delete a lock only if storage still holds the
- *       version read.
+ *       version read. The provider itself never calls it: a released lock is replaced by a
+ *       released record that carries its fencing token (see {@link LockInfo#released()}).
  * </ul>
  *
  * <p>Each primitive must be atomic with respect to every other process using the same storage;
@@ -60,12 +62,23 @@ public abstract class AbstractLockProvider implements LockProvider {
    * fails, somebody else changed the lock in between, and the operation re-reads and decides
    * again (a bounded number of times). So:
    *
-   *   acquire   = create-if-absent; else read; if the lease ended (clock.now >= expiresAt),
-   *               replace-if-unchanged with our lock (takeover). Two contenders for a stale lock
-   *               both read version V; only one replace-if-unchanged(V) succeeds.
+   *   acquire   = create-if-absent; else read; if the record is released, or the lease ended
+   *               (clock.now >= expiresAt), replace-if-unchanged with our lock (takeover). Two
+   *               contenders for a stale lock both read version V; only one
+   *               replace-if-unchanged(V) succeeds.
    *   renew     = read; if it still carries our id, replace-if-unchanged with a later expiry.
-   *   release   = read; if it still carries our id, delete-if-unchanged.
-   *   forceUnl. = read; if it carries the given id, delete-if-unchanged.
+   *   release   = read; if it still carries our id, replace-if-unchanged with a released record.
+   *   forceUnl. = read; if it carries the given id, replace-if-unchanged with a released record.
+   *
+   * Fencing tokens: a lock written over a stored record (released or stale) carries the stored
+   * token plus one; that write is conditional on the record read, so no two acquisitions of a
+   * name ever get the same token, and each gets a larger one than every earlier acquisition.
+   * This is why release keeps a released record instead of deleting it: the record carries the
+   * count. A lock created where nothing is stored (the name's first acquisition, or after a
+   * record was deleted by hand or by a version without tokens) starts at the acquisition time
+   * in milliseconds since the epoch, so that a count lost with a deleted record restarts above
+   * the tokens it handed out (each of which took far longer than a millisecond to acquire),
+   * and states that recorded them do not refuse every later holder.
    *
    * Holder identity is the lock id, a random UUID that only the holder's Lock object knows, so a
    * holder whose lock was taken over can neither renew nor release the new holder's lock: it finds
@@ -239,7 +252,54 @@ public abstract class AbstractLockProvider implements LockProvider {
   @Override
   public final Optional<LockInfo> inspect(String name) {
     LockNames.validate(name);
-    return readLock(name).map(LockRecord::info);
+    return readLock(name).map(LockRecord::info).filter(i -> !i.released());
+  }
+
+  /**
+   * A handle on a lock acquired earlier, possibly by another process, given its id: what a
+   * command-line tool needs when a script acquired the lock with one command and passes its id to
+   * the next ones. The handle renews and releases the lock as its holder would, and can fence
+   * writes ({@link io.infrastate.State#update(Lock, io.infrastate.AuditEntry,
+   * java.util.function.Consumer)}); it never renews automatically.
+   *
+   * @param name the lock name
+   * @param lockId the id the holder was given
+   * @return the lock, or empty if no lock with that id is held under the name (released,
+   *     force-unlocked or taken over); a lock whose lease ended but that nobody took over is
+   *     returned, and {@link Lock#isHeld()} then says {@code false}
+   * @throws IllegalArgumentException if the name breaks a naming rule
+   * @throws io.infrastate.BackendException if the storage fails
+   */
+  public final Optional<Lock> attach(String name, String lockId) {
+    LockNames.validate(name);
+    Objects.requireNonNull(lockId, "lockId");
+    checkOpen();
+    return readLock(name)
+        .map(LockRecord::info)
+        .filter(i -> !i.released() && i.id().equals(lockId))
+        .map(i -> new HeldLock(i, LockRequest.builder()
+            .operator(i.operator())
+            .operation(i.operation())
+            .reason(i.reason())
+            .lease(Duration.between(i.createdAt(), i.expiresAt()).isZero()
+                ? Duration.ofNanos(1) : Duration.between(i.createdAt(), i.expiresAt()))
+            .build()));
+  }
+
+  /**
+   * The fencing token the next acquisition of a name would get if nobody acquired it first: the
+   * stored token plus one, or a fresh start if nothing is stored. For monitoring and tests; a lock
+   * acquired later may carry a larger token.
+   *
+   * @param name the lock name
+   * @return the token, at least 1
+   * @throws IllegalArgumentException if the name breaks a naming rule
+   * @throws io.infrastate.BackendException if the storage fails
+   */
+  public final long nextToken(String name) {
+    LockNames.validate(name);
+    Instant now = clock().instant();
+    return readLock(name).map(r -> following(r.info().token(), now)).orElseGet(() -> firstToken(now));
   }
 
   @Override
@@ -248,10 +308,10 @@ public abstract class AbstractLockProvider implements LockProvider {
     Objects.requireNonNull(lockId, "lockId");
     for (int race = 0; race < MAX_RACES; race++) {
       Optional<LockRecord> rec = readLock(name);
-      if (rec.isEmpty() || !rec.get().info().id().equals(lockId)) {
+      if (rec.isEmpty() || rec.get().info().released() || !rec.get().info().id().equals(lockId)) {
         return false;
       }
-      if (deleteLock(name, rec.get())) {
+      if (replaceLock(name, rec.get(), rec.get().info().releasedAt(clock().instant()))) {
         LockInfo removed = rec.get().info();
         Log.LOG.warn("Force-unlocked lock '{}' at {} by {}: removed the lock of {}",
             name, location(), options.operator(), removed.describe());
@@ -301,37 +361,65 @@ public abstract class AbstractLockProvider implements LockProvider {
     LockInfo takeover = null;
     for (int race = 0; race < MAX_RACES; race++) {
       Instant now = clock().instant();
-      LockInfo mine = newInfo(name, request, now);
+      LockInfo mine = newInfo(name, request, now, firstToken(now));
       if (stored(name, mine, () -> createLock(name, mine))) {
         return new Attempt(created(name, mine, request), null);
       }
       Optional<LockRecord> rec = readLock(name);
       if (rec.isEmpty()) {
-        continue; // released in between: try to create again
+        continue; // deleted in between: try to create again
       }
       LockInfo holder = rec.get().info();
-      last = holder;
       // A write of ours that reported "not stored" may have been stored: a storage client that
       // retried it after a lost reply finds our own lock. The lock id tells.
-      if (holder.id().equals(mine.id())) {
+      if (holder.id().equals(mine.id()) && !holder.released()) {
         return new Attempt(created(name, mine, request), null);
       }
-      if (takeover != null && holder.id().equals(takeover.id())) {
-        return new Attempt(tookOver(name, takenFrom, takeover, request), null);
+      if (takeover != null && holder.id().equals(takeover.id()) && !holder.released()) {
+        return new Attempt(takenFrom == null
+            ? created(name, takeover, request)
+            : tookOver(name, takenFrom, takeover, request), null);
       }
+      LockRecord seen = rec.get();
+      LockInfo next = mine.withToken(following(holder.token(), now));
+      if (holder.released()) {
+        // free: the released record only carries the count on
+        if (stored(name, next, () -> replaceLock(name, seen, next))) {
+          return new Attempt(created(name, next, request), null);
+        }
+        takenFrom = null;
+        takeover = next;
+        continue;
+      }
+      last = holder;
       if (!holder.isExpired(now)) {
         return new Attempt(null, holder);
       }
-      LockRecord stale = rec.get();
-      if (stored(name, mine, () -> replaceLock(name, stale, mine))) {
-        return new Attempt(tookOver(name, holder, mine, request), null);
+      if (stored(name, next, () -> replaceLock(name, seen, next))) {
+        return new Attempt(tookOver(name, holder, next, request), null);
       }
       // somebody else renewed, released or took it over in between: decide again (or our
       // takeover was stored and reported otherwise: the next read tells)
       takenFrom = holder;
-      takeover = mine;
+      takeover = next;
     }
     return new Attempt(null, last);
+  }
+
+  /** The token of a lock created where no record is stored; see the design notes. */
+  private static long firstToken(Instant now) {
+    return Math.max(1, now.toEpochMilli());
+  }
+
+  /** The token of a lock written over a record carrying {@code previous}. */
+  private static long following(long previous, Instant now) {
+    if (previous <= 0) {
+      return firstToken(now); // a lock written without tokens
+    }
+    if (previous == Long.MAX_VALUE) {
+      throw new IllegalStateException("lock token overflow: the stored token is " + previous);
+    }
+    return previous + 1;
   }
 
   private HeldLock created(String name, LockInfo mine, LockRequest request) {
@@ -377,7 +465,7 @@ public abstract class AbstractLockProvider implements LockProvider {
     }
   }
 
-  private LockInfo newInfo(String name, LockRequest request, Instant now) {
+  private LockInfo newInfo(String name, LockRequest request, Instant now, long token) {
     String operator = request.operator().isEmpty() ? options.operator() : request.operator();
     return new LockInfo(
         "lock_" + UUID.randomUUID(),
@@ -388,7 +476,9 @@ public abstract class AbstractLockProvider implements LockProvider {
         now,
         plus(now, request.lease()),
         options.pid(),
-        options.hostname());
+        options.hostname(),
+        token,
+        false);
   }
 
   private HeldLock held(LockInfo info, LockRequest request) {
@@ -519,6 +609,11 @@ public abstract class AbstractLockProvider implements LockProvider {
     }
 
     @Override
+    public long token() {
+      return info.token();
+    }
+
+    @Override
     public LockInfo renew() {
       return renew(request.lease());
     }
@@ -536,8 +631,8 @@ public abstract class AbstractLockProvider implements LockProvider {
         }
         for (int race = 0; race < MAX_RACES; race++) {
           Optional<LockRecord> rec = readLock(name);
-          if (rec.isEmpty() || !rec.get().info().id().equals(id)) {
-            LockInfo current = rec.map(LockRecord::info).orElse(null);
+          if (rec.isEmpty() || rec.get().info().released() || !rec.get().info().id().equals(id)) {
+            LockInfo current = rec.map(LockRecord::info).filter(i -> !i.released()).orElse(null);
             lost(current, "renewed");
             throw new LockHeldException(lostMessage(current, "renew"), current);
           }
@@ -563,6 +658,7 @@ public abstract class AbstractLockProvider implements LockProvider {
       Optional<LockRecord> rec = readLock(name);
       return rec.isPresent()
           && rec.get().info().id().equals(id)
+          && !rec.get().info().released()
           && !rec.get().info().isExpired(clock().instant());
     }
 
@@ -600,12 +696,12 @@ public abstract class AbstractLockProvider implements LockProvider {
     private boolean releaseOnce() {
       for (int race = 0; race < MAX_RACES; race++) {
         Optional<LockRecord> rec = readLock(name);
-        if (rec.isEmpty() || !rec.get().info().id().equals(id)) {
+        if (rec.isEmpty() || rec.get().info().released() || !rec.get().info().id().equals(id)) {
           released = true;
-          lost(rec.map(LockRecord::info).orElse(null), "released");
+          lost(rec.map(LockRecord::info).filter(i -> !i.released()).orElse(null), "released");
           return false;
         }
-        if (deleteLock(name, rec.get())) {
+        if (replaceLock(name, rec.get(), rec.get().info().releasedAt(clock().instant()))) {
           released = true;
           LockInfo last = rec.get().info();
           fire(l -> l.onRelease(last), "release", name);
@@ -661,7 +757,7 @@ public abstract class AbstractLockProvider implements LockProvider {
 
     @Override
     public String toString() {
-      return "Lock[" + name + ", " + id + (released ? ", released" : "") + "]";
+      return "Lock[" + name + ", " + id + ", token " + info.token() + (released ? ", released" : "") + "]";
     }
   }
 }

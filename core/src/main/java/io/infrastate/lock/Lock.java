@@ -43,6 +43,18 @@ public interface Lock extends AutoCloseable {
   LockInfo info();
 
   /**
+   * The lock's fencing token: larger than the token of every earlier acquisition of this name,
+   * takeovers included. Pass the lock to {@link io.infrastate.State#update(Lock,
+   * io.infrastate.AuditEntry, java.util.function.Consumer)} so that a write made after the lock was
+   * lost is refused.
+   *
+   * @return {@code info().token()}
+   */
+  default long token() {
+    return info().token();
+  }
+
+  /**
    * Extends the lease by the requested lease, counted from now on the provider's clock. Allowed
    * while the stored lock still carries this lock's id, even if the lease has already ended but
    * nobody took it over yet.

@@ -13,6 +13,16 @@ import java.util.Objects;
  * Lock#renew() renew} it (it crashed, was killed, or lost its network), and another requester may
  * take it over.
  *
+ * <p>Every acquisition of a name carries a <em>fencing token</em> ({@link #token()}) greater than
+ * that of every earlier acquisition of the name, takeovers included. A write made under a lock
+ * records its token in the state ({@link io.infrastate.State#update(Lock, io.infrastate.AuditEntry,
+ * java.util.function.Consumer)}); a holder whose lease ran out and whose lock was taken over holds
+ * a smaller token than the one recorded by the new holder, and its writes are refused.
+ *
+ * <p>A released lock is not deleted: its record stays as a <em>released</em> record ({@link
+ * #released()}) that carries the last token, so that the next acquisition continues the count. A
+ * released record is a free lock: {@link LockProvider#inspect(String)} does not report it.
+ *
  * <p>Instances are immutable and thread-safe.
  *
  * @param id the lock id: unguessable, unique per acquisition; only the holder knows it (and anyone
@@ -25,6 +35,10 @@ import java.util.Objects;
  * @param expiresAt when its lease ends unless renewed
  * @param pid the holder's process id, 0 if unknown
  * @param hostname the holder's machine, empty if unknown
+ * @param token the fencing token: grows with each acquisition of the name; 0 for a lock written by
+ *     a version of infrastate without tokens
+ * @param released whether this is the record a released (or force-unlocked) lock leaves behind;
+ *     its {@code expiresAt} is the release time
  */
 public record LockInfo(
     String id,
@@ -35,13 +49,16 @@ public record LockInfo(
     Instant createdAt,
     Instant expiresAt,
     long pid,
-    String hostname) {
+    String hostname,
+    long token,
+    boolean released) {
 
   /**
    * Creates a lock description.
    *
    * @throws NullPointerException if id, name, createdAt or expiresAt is null
-   * @throws IllegalArgumentException if the id is empty or expiresAt is before createdAt
+   * @throws IllegalArgumentException if the id is empty, expiresAt is before createdAt or the token
+   *     is negative
    */
   public LockInfo {
     Objects.requireNonNull(id, "id");
@@ -55,10 +72,42 @@ public record LockInfo(
       throw new IllegalArgumentException(
           "lock " + name + " expires at " + expiresAt + ", before it was created at " + createdAt);
     }
+    if (token < 0) {
+      throw new IllegalArgumentException("lock " + name + " has a negative token: " + token);
+    }
     operator = operator == null ? "" : operator;
     operation = operation == null ? "" : operation;
     reason = reason == null ? "" : reason;
     hostname = hostname == null ? "" : hostname;
+  }
+
+  /**
+   * Creates a held lock description without a fencing token (token 0), as versions of infrastate
+   * without tokens wrote.
+   *
+   * @param id the lock id
+   * @param name the lock name
+   * @param operator who holds it
+   * @param operation what the holder is doing
+   * @param reason why
+   * @param createdAt when it was acquired
+   * @param expiresAt when its lease ends unless renewed
+   * @param pid the holder's process id, 0 if unknown
+   * @param hostname the holder's machine, empty if unknown
+   * @throws NullPointerException if id, name, createdAt or expiresAt is null
+   * @throws IllegalArgumentException if the id is empty or expiresAt is before createdAt
+   */
+  public LockInfo(
+      String id,
+      String name,
+      String operator,
+      String operation,
+      String reason,
+      Instant createdAt,
+      Instant expiresAt,
+      long pid,
+      String hostname) {
+    this(id, name, operator, operation, reason, createdAt, expiresAt, pid, hostname, 0, false);
   }
 
   /**
@@ -79,7 +128,32 @@ public record LockInfo(
    * @return a new lock description
    */
   public LockInfo withExpiresAt(Instant newExpiresAt) {
-    return new LockInfo(id, name, operator, operation, reason, createdAt, newExpiresAt, pid, hostname);
+    return new LockInfo(id, name, operator, operation, reason, createdAt, newExpiresAt, pid, hostname, token, released);
+  }
+
+  /**
+   * Returns a copy with another fencing token.
+   *
+   * @param newToken the token, not negative
+   * @return a new lock description
+   * @throws IllegalArgumentException if the token is negative
+   */
+  public LockInfo withToken(long newToken) {
+    return new LockInfo(id, name, operator, operation, reason, createdAt, expiresAt, pid, hostname, newToken, released);
+  }
+
+  /**
+   * The record this lock leaves behind when it is released at {@code at}: same id and token, marked
+   * released, its lease ended at the release time (or at its creation time, if the clock reads
+   * earlier). Versions of infrastate without tokens read it as a stale lock, which they may take
+   * over.
+   *
+   * @param at the release time
+   * @return a new, released lock description
+   */
+  public LockInfo releasedAt(Instant at) {
+    Instant end = at.isBefore(createdAt) ? createdAt : at.isAfter(expiresAt) ? expiresAt : at;
+    return new LockInfo(id, name, operator, operation, reason, createdAt, end, pid, hostname, token, true);
   }
 
   /**
@@ -88,7 +162,7 @@ public record LockInfo(
    * String)}; releasing through the holder's {@link Lock} needs no id.
    *
    * @return such as {@code "alice@build-7 (pid 4242 on build-7) for deploy (ticket OPS-1), since
-   *     2026-01-01T10:00:00Z, lease until 2026-01-01T10:30:00Z, lock id lock_…"}
+   *     2026-01-01T10:00:00Z, lease until 2026-01-01T10:30:00Z, lock id lock_…, token 7"}
    */
   public String describe() {
     StringBuilder sb = new StringBuilder(operator.isEmpty() ? "unknown operator" : operator);
@@ -110,6 +184,9 @@ public record LockInfo(
     }
     sb.append(", since ").append(createdAt).append(", lease until ").append(expiresAt);
     sb.append(", lock id ").append(id);
+    if (token > 0) {
+      sb.append(", token ").append(token);
+    }
     return sb.toString();
   }
 }

@@ -35,12 +35,17 @@ import tools.jackson.core.util.Separators;
  *   "created_at": "2026-01-01T10:00:00Z",
  *   "expires_at": "2026-01-01T10:30:00Z",
  *   "pid": 4242,
- *   "hostname": "build-7"
+ *   "hostname": "build-7",
+ *   "token": 7,
+ *   "released": false
  * }
  * }</pre>
  *
  * <p>{@code operator}, {@code timestamp}, {@code operation} and {@code reason} are the fields of
- * the GARZA lock-file format; {@code timestamp} repeats {@code created_at}. Times are RFC 3339
+ * the GARZA lock-file format; {@code timestamp} repeats {@code created_at}. {@code token} is the
+ * fencing token, {@code released} marks the record a released lock leaves behind (its {@code
+ * expires_at} is then the release time); a document without them (written by a version without
+ * tokens) reads as token 0, held. Times are RFC 3339
  * UTC. Decoding ignores unknown fields (a newer version may add some) and accepts a document
  * without {@code created_at} if it has {@code timestamp}.
  *
@@ -100,6 +105,8 @@ public final class LockInfoCodec {
       g.writeStringProperty("expires_at", StateCodec.formatTime(info.expiresAt()));
       g.writeNumberProperty("pid", info.pid());
       g.writeStringProperty("hostname", info.hostname());
+      g.writeNumberProperty("token", info.token());
+      g.writeBooleanProperty("released", info.released());
       g.writeEndObject();
       g.writeRaw('\n');
       g.flush();
@@ -137,6 +144,8 @@ public final class LockInfoCodec {
     Instant expires = null;
     long pid = 0;
     String hostname = "";
+    long token = 0;
+    boolean released = false;
     String field = null;
     try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), content)) {
       try {
@@ -160,6 +169,19 @@ public final class LockInfoCodec {
                 throw damage(source, "$." + field, "expected an integer", null);
               }
               pid = p.getLongValue();
+            }
+            case "token" -> {
+              if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                  || p.getLongValue() < 0) {
+                throw damage(source, "$." + field, "expected a non-negative integer below 2^63", null);
+              }
+              token = p.getLongValue();
+            }
+            case "released" -> {
+              if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
+                throw damage(source, "$." + field, "expected true or false", null);
+              }
+              released = t == JsonToken.VALUE_TRUE;
             }
             default -> p.skipChildren();
           }
@@ -198,7 +220,7 @@ public final class LockInfoCodec {
     if (expires.isBefore(created)) {
       throw damage(source, "$.expires_at", "the lock expires (" + expires + ") before it was created (" + created + ")", null);
     }
-    return new LockInfo(id, name, operator, operation, reason, created, expires, pid, hostname);
+    return new LockInfo(id, name, operator, operation, reason, created, expires, pid, hostname, token, released);
   }
 
   private static String string(JsonParser p, JsonToken t, String source, String field) {

@@ -27,6 +27,11 @@ import java.util.Optional;
  *       touched; nothing is ever created outside the provider's location.
  *   <li>Leases are measured on the provider's {@link java.time.Clock}; acquire timeouts on the
  *       monotonic system timer, since they bound how long this caller waits.
+ *   <li>Every acquisition of a name carries a fencing token ({@link Lock#token()}) larger than
+ *       that of every earlier acquisition of the name, takeovers included; a release leaves a
+ *       released record that carries the count on. Writes made under a lock with {@link
+ *       io.infrastate.State#update(Lock, io.infrastate.AuditEntry, java.util.function.Consumer)}
+ *       are refused once a later holder wrote, or once the lock is no longer held.
  * </ul>
  *
  * <p>Implementations must be thread-safe.

@@ -88,7 +88,8 @@ public final class InMemoryBackend implements HistoryBackend {
                 next.metadata().updatedAt(),
                 request.audit().operator(),
                 request.audit().operation(),
-                request.audit().reason())));
+                request.audit().reason(),
+                request.audit().locks())));
     return new SaveResult.Saved(token);
   }
 

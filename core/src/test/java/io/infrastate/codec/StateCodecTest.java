@@ -143,6 +143,46 @@ class StateCodecTest {
   }
 
   @Test
+  void fencesAreWrittenSortedInsideMetadataConformToTheSchemaAndRoundTrip() throws Exception {
+    Metadata m = new Metadata("1.0", 9, "5f0c6a3e-0000-4000-8000-000000000001", Instant.parse("2026-01-01T00:00:00Z"),
+        Instant.parse("2026-01-02T00:00:00Z"), java.util.Map.of("deploy", 7L, "backup", 1796653168955L));
+    Snapshot s = StateCodec.decode(fixture(), "fixture", "").withMetadata(m);
+    String json = new String(StateCodec.encode(s), StandardCharsets.UTF_8);
+    assertThat(json).contains("    \"lineage\": \"5f0c6a3e-0000-4000-8000-000000000001\",\n"
+        + "    \"fences\": {\n      \"backup\": 1796653168955,\n      \"deploy\": 7\n    }\n  },");
+    assertThat(schema().validate(json, InputFormat.JSON)).isEmpty();
+    Snapshot back = StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "again", "");
+    assertThat(back).isEqualTo(s);
+    assertThat(back.metadata().fence("deploy")).isEqualTo(7);
+    assertThat(back.metadata().fence("other")).isZero();
+    // no fences: nothing written
+    assertThat(new String(StateCodec.encode(s.withMetadata(m.withSerial(10, m.updatedAt()).withLineage("x")
+        .withFence("a", 1))), StandardCharsets.UTF_8)).contains("\"fences\"");
+    assertThat(new String(StateCodec.encode(StateCodec.decode(fixture(), "fixture", "")), StandardCharsets.UTF_8))
+        .doesNotContain("fences");
+    // the schema refuses a negative token
+    assertThat(schema().validate("{\"metadata\": {\"version\": \"1.0\", \"fences\": {\"deploy\": -1}}}", InputFormat.JSON))
+        .isNotEmpty();
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "{\"deploy\": -1}|$.metadata.fences.deploy|negative",
+      "{\"deploy\": \"7\"}|$.metadata.fences.deploy|whole number",
+      "{\"deploy\": 1.5}|$.metadata.fences.deploy|whole number",
+      "{\"deploy\": 99999999999999999999}|$.metadata.fences.deploy|larger than",
+      "{\"deploy\": 1, \"deploy\": 2}|$.metadata.fences.deploy|duplicate",
+      "{\"\": 1}|$.metadata.fences|empty",
+      "[1]|$.metadata.fences|object"})
+  void damagedFencesAreRefusedAtTheirPath(String fences, String path, String what) {
+    String doc = "{\"metadata\": {\"version\": \"1.0\", \"fences\": " + fences + "}}";
+    assertThatThrownBy(() -> StateCodec.decode(doc.getBytes(StandardCharsets.UTF_8), "state.json", ""))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining(path)
+        .hasMessageContaining(what);
+  }
+
+  @Test
   void damageMessageNamesSourcePathLineAndRecovery() {
     String json = "{\n  \"metadata\": {\"version\": \"1.0\"},\n  \"hosts\": {\"web01\": {\"name\": \"web01\", \"port\": \"22\"}}\n}";
     assertThatThrownBy(() -> StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "/srv/state.json", "the previous version is in /srv/state.json.backup"))
@@ -477,15 +517,31 @@ class StateCodecTest {
   }
 
   @Test
-  void stringsWithHalfASurrogatePairRoundTripInKeysAndValues() {
-    // the API takes any Java string; the writer escapes a lone surrogate, and the reader must read it back
-    HostState h = HostState.builder("a").vars(Map.of("k\ud800", "x\udc00y", "pair", "\ud83d\ude00")).build();
+  void valuesWithHalfASurrogatePairRoundTripAndKeysWithOneAreRefusedBeforeTheyAreWritten() {
+    // the API takes any Java string as a value; the writer escapes a lone surrogate, and the reader reads it back
+    HostState h = HostState.builder("a").vars(Map.of("k", "x\udc00y", "lone", "\ud800", "pair", "\ud83d\ude00")).build();
     Snapshot s = Snapshot.of(new Metadata("1.0", 1, "", Instant.EPOCH, Instant.EPOCH), Map.of("a", h), Map.of());
     byte[] bytes = StateCodec.encode(s);
-    assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"k\\uD800\": \"x\\uDC00y\"");
+    assertThat(new String(bytes, StandardCharsets.UTF_8)).contains("\"k\": \"x\\uDC00y\"");
     Snapshot back = StateCodec.decode(bytes, "s", "");
     assertThat(back).isEqualTo(s);
-    assertThat(back.hosts().get("a").vars()).containsEntry("k\ud800", "x\udc00y").containsEntry("pair", "\ud83d\ude00");
+    assertThat(back.hosts().get("a").vars()).containsEntry("k", "x\udc00y").containsEntry("lone", "\ud800").containsEntry("pair", "\ud83d\ude00");
     assertThat(StateCodec.encode(back)).isEqualTo(bytes);
+    // a JSON parser refuses half a pair in a name, so such a key is refused where it is made, not written
+    assertThatThrownBy(() -> HostState.builder("a").vars(Map.of("k\ud800", 1)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("vars: key 'k\\uD800' holds half a surrogate pair");
+    assertThatThrownBy(() -> ResourceState.builder("t", "1").tags(Map.of("x", "1", "\udc00", "2")).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tags: key '\\uDC00' holds half a surrogate pair");
+    java.util.List<io.infrastate.Violation> violations = new java.util.ArrayList<>();
+    io.infrastate.internal.StructuralRules.checkHost("h\ud800", HostState.builder("h\ud800").build(), violations);
+    assertThat(violations).singleElement().satisfies(v -> assertThat(v.message()).contains("half a surrogate pair"));
+    // and a file holding one (an earlier version wrote them) is damage at its path, not a crash
+    String json = "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\", \"vars\": {\"k\\ud800\": 1}}}}";
+    assertThatThrownBy(() -> StateCodec.decode(json.getBytes(StandardCharsets.UTF_8), "s", ""))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining("damaged at $.hosts.a.vars (line 1, column ")
+        .hasMessageContaining("surrogate");
   }
 }

@@ -36,8 +36,37 @@ class LockInfoCodecTest {
         + "  \"created_at\": \"2026-01-28T10:30:00Z\",\n"
         + "  \"expires_at\": \"2026-01-28T11:00:00.123456789Z\",\n"
         + "  \"pid\": 12345,\n"
-        + "  \"hostname\": \"deploy-server.example.com\"\n"
+        + "  \"hostname\": \"deploy-server.example.com\",\n"
+        + "  \"token\": 0,\n"
+        + "  \"released\": false\n"
         + "}\n");
+  }
+
+  @Test
+  void theTokenAndTheReleasedMarkRoundTripAndADocumentWithoutThemIsAHeldLockWithToken0() {
+    LockInfo released = INFO.withToken(42).releasedAt(Instant.parse("2026-01-28T10:45:00Z"));
+    assertThat(released.expiresAt()).isEqualTo(Instant.parse("2026-01-28T10:45:00Z"));
+    String json = new String(LockInfoCodec.encode(released), StandardCharsets.UTF_8);
+    assertThat(json).contains("\"token\": 42,\n", "\"released\": true\n");
+    assertThat(LockInfoCodec.decode(utf8(json), "x")).isEqualTo(released);
+    LockInfo old = LockInfoCodec.decode(utf8("{\"id\": \"l\", \"name\": \"deploy\", \"created_at\": \"2026-01-28T10:30:00Z\","
+        + " \"expires_at\": \"2026-01-28T11:00:00Z\"}"), "x");
+    assertThat(old.token()).isZero();
+    assertThat(old.released()).isFalse();
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "\"token\": -1|$.token",
+      "\"token\": \"7\"|$.token",
+      "\"token\": 99999999999999999999|$.token",
+      "\"released\": \"yes\"|$.released"})
+  void aBadTokenOrReleasedMarkIsDamageAtItsPath(String field, String path) {
+    String doc = "{\"id\": \"l\", \"name\": \"deploy\", \"created_at\": \"2026-01-28T10:30:00Z\","
+        + " \"expires_at\": \"2026-01-28T11:00:00Z\", " + field + "}";
+    assertThatThrownBy(() -> LockInfoCodec.decode(utf8(doc), "lockfile"))
+        .isInstanceOf(CorruptStateException.class)
+        .hasMessageContaining(path);
   }
 
   @Test

@@ -117,8 +117,9 @@ public final class TogatherDeployments {
   public static void main(String[] args) {
     Path dir = Path.of(args.length > 0 ? args[0] : "togather").toAbsolutePath();
     Path file = dir.resolve("deployment-state.json");
-    // History with retention: the backend keeps the last RETENTION versions.
-    try (FileBackend backend = FileBackend.builder(file).historyRetention(RETENTION).build();
+    // History with retention: the backend keeps the last RETENTION versions. The example makes its
+    // own working directory on the first write (by default a missing directory is an error).
+    try (FileBackend backend = FileBackend.builder(file).createDirectories(true).historyRetention(RETENTION).build();
         State state = State.load(backend, StateOptions.builder().operator("ci@togather").validator(SCHEMA).build())) {
       LockListener report = new LockListener() {
         @Override

@@ -35,7 +35,8 @@ class TogatherDeploymentsTest {
       assertThat(s.history()).hasSize(TogatherDeployments.RETENTION);
       assertThat(s.history()).extracting(VersionInfo::serial).containsExactly(5L, 4L, 3L, 2L);
     }
-    assertThat(tmp.resolve("locks/deploy-production.lock")).doesNotExist();
+    // the lock was released: its file stays as the released record that carries its token on
+    assertThat(tmp.resolve("locks/deploy-production.lock")).content().contains("\"released\": true");
 
     // Run again on the same directory: the state and the lock carry on.
     String again = QuickStartTest.capture(() -> TogatherDeployments.main(new String[] {tmp.toString()}));

@@ -10,6 +10,7 @@ import io.infrastate.CorruptStateException;
 import io.infrastate.HostState;
 import io.infrastate.InvalidStateException;
 import io.infrastate.LineageMismatchException;
+import io.infrastate.LockLostException;
 import io.infrastate.Metadata;
 import io.infrastate.ResourceState;
 import io.infrastate.Snapshot;
@@ -18,6 +19,9 @@ import io.infrastate.StateOptions;
 import io.infrastate.VersionInfo;
 import io.infrastate.Violation;
 import io.infrastate.codec.StateCodec;
+import io.infrastate.lock.InMemoryLockProvider;
+import io.infrastate.lock.Lock;
+import io.infrastate.lock.LockRequest;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
@@ -51,8 +55,9 @@ import org.junit.jupiter.api.Test;
  * damage (unparsable, empty and foreign-lineage content is never overwritten and stays byte
  * identical); validation before write; serial increments; history when the backend keeps it;
  * write ids when it keeps them ({@link WriteHistory}: each version names the write that made it,
- * and a retry of that write is a no-op; otherwise a retry cannot be checked and is refused); and
- * concurrent writers through separate handles.
+ * and a retry of that write is a no-op; otherwise a retry cannot be checked and is refused);
+ * concurrent writers through separate handles; and fencing (a write under a lock stores its token,
+ * the history names the lock, a smaller token is refused).
  *
  * <p>Each test gets fresh storage from {@link #newStorage()}; handles opened through {@link
  * #open(Object)} are closed after each test.
@@ -537,6 +542,88 @@ public abstract class BackendContract<S> {
     assertThat(rolledBack.allHosts()).extracting(HostState::name).containsExactly("web01");
     assertThat(state.history(1).get(0).operation()).isEqualTo("rollback to version 1");
     assertThat(open(storage).allHosts()).extracting(HostState::name).containsExactly("web01");
+  }
+
+  @Test
+  void writesUnderALockKeepItsTokenAndTheHistoryNamesTheLock() throws Exception {
+    S storage = newStorage();
+    State state = open(storage);
+    state.addHost(host("base"));
+    try (InMemoryLockProvider locks = InMemoryLockProvider.create()) {
+      Lock deploy = locks.tryAcquire("deploy", LockRequest.of("deploy")).orElseThrow();
+      state.update(deploy, AuditEntry.of("deploy web01"), tx -> tx.addHost(host("web01")));
+      state.update(deploy, AuditEntry.of("deploy web02"), tx -> tx.addHost(host("web02")));
+      state.addHost(host("web03")); // a write under no lock keeps the fences
+      State other = open(storage);
+      assertThat(other.metadata().fences()).containsExactly(java.util.Map.entry("deploy", deploy.token()));
+      // a lower token than the one recorded is refused, and nothing is stored
+      Lock older = new LowerToken(deploy);
+      long serial = other.metadata().serial();
+      assertThatThrownBy(() -> other.update(older, AuditEntry.of("late"), tx -> tx.addHost(host("late"))))
+          .isInstanceOf(LockLostException.class);
+      assertThat(open(storage).metadata().serial()).isEqualTo(serial);
+      assertThat(open(storage).hasHost("late")).isFalse();
+      Backend backend = track(openBackend(storage));
+      if (backend instanceof HistoryBackend history) {
+        List<VersionInfo> versions = history.history(10);
+        assertThat(versions.get(0).locks()).as("a write under no lock").isEmpty();
+        assertThat(versions.get(1).locks()).containsExactly(java.util.Map.entry("deploy", deploy.token()));
+        assertThat(versions.get(1).operation()).isEqualTo("deploy web02");
+        assertThat(versions.get(2).locks()).containsExactly(java.util.Map.entry("deploy", deploy.token()));
+        assertThat(history.at(versions.get(2).serial()).orElseThrow().snapshot().metadata().fence("deploy"))
+            .isEqualTo(deploy.token());
+      }
+      deploy.release();
+    }
+  }
+
+  /** A held lock presenting a smaller token than its own, as an older holder's would be. */
+  private static final class LowerToken implements Lock {
+    private final Lock real;
+
+    LowerToken(Lock real) {
+      this.real = real;
+    }
+
+    @Override
+    public String name() {
+      return real.name();
+    }
+
+    @Override
+    public String id() {
+      return real.id();
+    }
+
+    @Override
+    public io.infrastate.lock.LockInfo info() {
+      return real.info().withToken(real.token() - 1);
+    }
+
+    @Override
+    public io.infrastate.lock.LockInfo renew() {
+      return real.renew();
+    }
+
+    @Override
+    public io.infrastate.lock.LockInfo renew(Duration lease) {
+      return real.renew(lease);
+    }
+
+    @Override
+    public boolean isHeld() {
+      return real.isHeld();
+    }
+
+    @Override
+    public boolean release() {
+      return real.release();
+    }
+
+    @Override
+    public void close() {
+      real.close();
+    }
   }
 
   /**

@@ -32,12 +32,25 @@ public final class JvmProcess implements AutoCloseable {
    * @throws IOException if the JVM cannot be started
    */
   public static JvmProcess start(Class<?> mainClass, Path log, String... args) throws IOException {
+    return start(mainClass, log, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"), args);
+  }
+
+  /**
+   * Starts {@code mainClass.main(args)} in a new JVM with the given options instead of the small,
+   * quick-starting defaults of {@link #start(Class, Path, String...)}: for a child that needs a
+   * given heap or collector (a test of what fits in a heap of a given size).
+   *
+   * @param mainClass the class whose {@code main} runs
+   * @param log where the child's output goes
+   * @param jvmOptions the JVM's options, such as {@code -Xmx1200m}
+   * @param args the arguments
+   * @return the running child
+   * @throws IOException if the JVM cannot be started
+   */
+  public static JvmProcess start(Class<?> mainClass, Path log, List<String> jvmOptions, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx256m");
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-XX:+UseSerialGC");
-    cmd.add("-Xshare:auto");
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass.getName());

@@ -45,7 +45,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * reported with both holders; renewal (manual and automatic) keeps a lock past its first lease;
  * force-unlock needs the right id and is reported; invalid names are refused with the rule named;
  * a waiting acquire gets the lock when it is released or expires; threads contending through two
- * providers never overlap in the critical section.
+ * providers never overlap in the critical section; fencing tokens grow with every acquisition of
+ * a name (after a release, a takeover, a force-unlock, through another provider, and in the order
+ * contending threads enter the critical section).
  *
  * <p>Each test gets fresh storage; providers opened through {@link #provider()} or {@link
  * #provider(LockOptions)} are closed after each test.
@@ -550,6 +552,7 @@ public abstract class LockProviderContract<S> {
     AtomicInteger inside = new AtomicInteger();
     AtomicInteger overlaps = new AtomicInteger();
     AtomicInteger entries = new AtomicInteger();
+    List<Long> tokens = new CopyOnWriteArrayList<>();
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService ex = Executors.newFixedThreadPool(threads);
     try {
@@ -564,6 +567,7 @@ public abstract class LockProviderContract<S> {
                 overlaps.incrementAndGet();
               }
               entries.incrementAndGet();
+              tokens.add(lock.token());
               Thread.yield();
               inside.decrementAndGet();
             }
@@ -579,6 +583,81 @@ public abstract class LockProviderContract<S> {
     assertThat(overlaps).hasValue(0);
     assertThat(entries).hasValue(threads * rounds);
     assertThat(providers[0].inspect("critical")).isEmpty();
+    // the critical sections never overlapped, so this is the order of acquisition
+    assertThat(tokens).hasSize(threads * rounds);
+    for (int i = 1; i < tokens.size(); i++) {
+      assertThat(tokens.get(i)).as("token of entry %d after %d", i, tokens.get(i - 1)).isGreaterThan(tokens.get(i - 1));
+    }
+  }
+
+  // ------------------------------------------------------------------ fencing tokens
+
+  @Test
+  void tokensGrowWithEveryAcquisitionAlsoAfterARelease() throws Exception {
+    LockProvider alice = provider();
+    LockProvider bob = provider(options(BOB));
+    long previous = 0;
+    for (int i = 0; i < 6; i++) {
+      LockProvider p = i % 2 == 0 ? alice : bob;
+      Lock lock = p.tryAcquire("deploy", request("deploy")).orElseThrow();
+      assertThat(lock.token()).isGreaterThan(previous).isEqualTo(lock.info().token());
+      assertThat(p.inspect("deploy").orElseThrow().token()).isEqualTo(lock.token());
+      if (previous > 0) {
+        assertThat(lock.token()).isEqualTo(previous + 1);
+      }
+      previous = lock.token();
+      assertThat(lock.release()).isTrue();
+      assertThat(p.inspect("deploy")).isEmpty();
+    }
+    // a provider opened later (another process) continues the count
+    LockProvider carol = provider(options("carol@host-c"));
+    try (Lock lock = carol.tryAcquire("deploy", request("deploy")).orElseThrow()) {
+      assertThat(lock.token()).isEqualTo(previous + 1);
+    }
+  }
+
+  @Test
+  void aTakeoverGetsALargerTokenThanTheLockItTookOver() throws Exception {
+    LockProvider alice = provider();
+    LockProvider bob = provider(options(BOB));
+    Lock old = alice.tryAcquire("deploy", lease(Duration.ofMinutes(5))).orElseThrow();
+    Lock renewed = old;
+    old.renew();
+    assertThat(renewed.token()).as("a renewal keeps the token").isEqualTo(old.info().token());
+    clock.advance(Duration.ofMinutes(6));
+    Lock taken = bob.tryAcquire("deploy", lease(Duration.ofMinutes(5))).orElseThrow();
+    assertThat(taken.token()).isEqualTo(old.token() + 1);
+    assertThat(bob.inspect("deploy").orElseThrow().token()).isEqualTo(taken.token());
+    assertThat(old.release()).isFalse();
+    assertThat(bob.inspect("deploy").orElseThrow().token()).isEqualTo(taken.token());
+    assertThat(taken.release()).isTrue();
+    Lock again = alice.tryAcquire("deploy", lease(Duration.ofMinutes(5))).orElseThrow();
+    assertThat(again.token()).isEqualTo(taken.token() + 1);
+  }
+
+  @Test
+  void aForceUnlockKeepsTheCount() throws Exception {
+    LockProvider alice = provider();
+    LockProvider bob = provider(options(BOB));
+    Lock old = alice.tryAcquire("deploy", request("deploy")).orElseThrow();
+    assertThat(bob.forceUnlock("deploy", old.id())).isTrue();
+    assertThat(bob.forceUnlock("deploy", old.id())).as("a released lock is not unlocked twice").isFalse();
+    assertThat(old.isHeld()).isFalse();
+    Lock next = bob.tryAcquire("deploy", request("deploy")).orElseThrow();
+    assertThat(next.token()).isEqualTo(old.token() + 1);
+    assertThat(old.release()).isFalse();
+    assertThat(next.isHeld()).isTrue();
+  }
+
+  @Test
+  void namesCountTheirTokensApart() throws Exception {
+    LockProvider p = provider();
+    Lock a = p.tryAcquire("deploy", request("deploy")).orElseThrow();
+    a.release();
+    Lock a2 = p.tryAcquire("deploy", request("deploy")).orElseThrow();
+    Lock b = p.tryAcquire("backup", request("backup")).orElseThrow();
+    assertThat(a2.token()).isEqualTo(a.token() + 1);
+    assertThat(b.token()).as("a first acquisition starts at the clock's milliseconds").isEqualTo(clock.instant().toEpochMilli());
   }
 
   // ------------------------------------------------------------------ lifecycle

@@ -60,7 +60,7 @@ final class HostCommand {
       HostState host = HostState.builder(name)
           .address(address).port(port).user(user).group(group).vars(typed).build();
       boolean existed = state.hasHost(name);
-      HostState stored = state.addHost(host, root.audit(""));
+      HostState stored = root.update(state, root.audit(""), tx -> tx.addHost(host)).getHost(name).orElseThrow();
       long serial = state.metadata().serial();
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -85,7 +85,7 @@ final class HostCommand {
 
     @Override
     int run(State state) {
-      Snapshot after = state.update(root.audit(""), tx -> {
+      Snapshot after = root.update(state, root.audit(""), tx -> {
         for (String n : new LinkedHashSet<>(names)) {
           if (!tx.removeHost(n)) {
             throw CliException.error(

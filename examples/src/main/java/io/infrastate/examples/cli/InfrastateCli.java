@@ -3,6 +3,7 @@ package io.infrastate.examples.cli;
 import io.infrastate.ConflictException;
 import io.infrastate.CorruptStateException;
 import io.infrastate.LineageMismatchException;
+import io.infrastate.LockLostException;
 import io.infrastate.StateException;
 import io.infrastate.UnknownBackendException;
 import io.infrastate.UnsupportedFormatVersionException;
@@ -35,6 +36,23 @@ import picocli.CommandLine;
  * entry of every write; {@code --json} switches tables to stable, machine-readable JSON. Each
  * global option may be given before or after the verb.
  *
+ * <h2>Writes under a lock</h2>
+ *
+ * {@code --lock NAME=ID} makes a writing command ({@code host add}, {@code host rm}, {@code
+ * resource add}, {@code resource rm}, {@code state rm}, {@code state mv}, {@code state push},
+ * {@code state rollback}) a write under the lock that {@code lock acquire NAME} acquired and whose
+ * id it printed. Every acquisition of a lock carries a fencing token larger than all before it
+ * (takeovers included); the write records it in the state's {@code metadata.fences} and its
+ * history. It is refused with exit code {@value #LOCK_HELD} and one line on standard error,
+ * writing nothing, when the lock is no longer held by that id (its lease ended, it was released or
+ * taken over) or when the state already records a larger token for it (a later holder wrote):
+ *
+ * <pre>
+ * ID=$(infrastate --state state.json lock acquire deploy --lease 30m)
+ * infrastate --state state.json --lock deploy=$ID host add web01 --address 10.0.0.5
+ * infrastate --state state.json lock release deploy --id $ID
+ * </pre>
+ *
  * <h2>Exit codes</h2>
  *
  * <table>
@@ -46,7 +64,8 @@ import picocli.CommandLine;
  *       {@code KEY=VALUE}, unknown URI scheme</td></tr>
  *   <tr><td>{@value #CONFLICT}</td><td>other writers kept winning, or {@code state push} refused an
  *       older serial or another lineage</td></tr>
- *   <tr><td>{@value #LOCK_HELD}</td><td>the lock is held by somebody else</td></tr>
+ *   <tr><td>{@value #LOCK_HELD}</td><td>the lock is held by somebody else, or a write under
+ *       {@code --lock} was refused because the lock was lost (nothing was written)</td></tr>
  *   <tr><td>{@value #DAMAGED}</td><td>the stored state is damaged, of another lineage, or of a
  *       newer format: nothing was written</td></tr>
  * </table>
@@ -92,7 +111,7 @@ public final class InfrastateCli {
   public static final int USAGE = 2;
   /** Exit code: a write conflict that retries could not resolve, or a refused {@code state push}. */
   public static final int CONFLICT = 3;
-  /** Exit code: the lock is held by somebody else. */
+  /** Exit code: the lock is held by somebody else, or a write under {@code --lock} lost its lock. */
   public static final int LOCK_HELD = 4;
   /** Exit code: the stored state is damaged, replaced by another lineage, or of a newer format. */
   public static final int DAMAGED = 5;
@@ -132,7 +151,18 @@ public final class InfrastateCli {
   public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
     Objects.requireNonNull(args, "args");
     CommandLine cmd = commandLine(out, err, env);
-    int code = cmd.execute(args);
+    int code;
+    try {
+      code = cmd.execute(args);
+    } catch (OutOfMemoryError e) {
+      // escapes picocli's handler (an Error): still one line, never a stack trace
+      err.println("infrastate: out of memory (" + oneLine(e.getMessage()) + "): the state is larger than this JVM's"
+          + " heap allows; run java with a larger -Xmx");
+      code = ERROR;
+    } catch (RuntimeException | Error e) {
+      err.println("infrastate: internal error: " + oneLine(String.valueOf(e)));
+      code = ERROR;
+    }
     out.flush();
     err.flush();
     return code;
@@ -186,7 +216,7 @@ public final class InfrastateCli {
       return USAGE;
     } else if (e instanceof ConflictException) {
       return CONFLICT;
-    } else if (e instanceof LockHeldException || e instanceof LockTimeoutException) {
+    } else if (e instanceof LockHeldException || e instanceof LockTimeoutException || e instanceof LockLostException) {
       return LOCK_HELD;
     } else if (e instanceof CorruptStateException
         || e instanceof LineageMismatchException

@@ -31,7 +31,10 @@ import picocli.CommandLine.Parameters;
 final class LockCommand {
   private LockCommand() {}
 
-  @Command(name = "acquire", description = "Acquire a lock and print its id (exit 4 if somebody else holds it).")
+  @Command(name = "acquire", description = {
+      "Acquire a lock and print its id (exit 4 if somebody else holds it).",
+      "Pass it to writing commands as --lock NAME=ID: each acquisition carries a fencing token larger than"
+          + " every earlier one (--json shows it), and a write under a lock that was lost is refused."})
   static final class Acquire extends Verb {
     @Parameters(paramLabel = "NAME", description = "The lock name, such as deploy or resource-linode:42.")
     String name;

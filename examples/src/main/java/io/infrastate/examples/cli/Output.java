@@ -132,6 +132,7 @@ final class Output {
     m.put("operator", v.operator());
     m.put("operation", v.operation());
     m.put("reason", v.reason());
+    m.put("locks", new LinkedHashMap<String, Object>(v.locks()));
     return m;
   }
 
@@ -146,6 +147,7 @@ final class Output {
     m.put("expires_at", time(l.expiresAt()));
     m.put("pid", l.pid());
     m.put("hostname", l.hostname());
+    m.put("token", l.token());
     return m;
   }
 

@@ -66,7 +66,7 @@ final class ResourceCommand {
       ResourceState r = ResourceState.builder(t, i)
           .name(name).data(Inputs.typed(data, "--data")).tags(Inputs.strings(tags, "--tag")).build();
       boolean existed = state.hasResource(key);
-      ResourceState stored = state.addResource(key, r, root.audit(""));
+      ResourceState stored = root.update(state, root.audit(""), tx -> tx.addResource(key, r)).getResource(key).orElseThrow();
       long serial = state.metadata().serial();
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -91,7 +91,7 @@ final class ResourceCommand {
 
     @Override
     int run(State state) {
-      Snapshot after = state.update(root.audit(""), tx -> {
+      Snapshot after = root.update(state, root.audit(""), tx -> {
         for (String k : new LinkedHashSet<>(keys)) {
           if (!tx.removeResource(k)) {
             throw CliException.error(

@@ -1,22 +1,29 @@
 package io.infrastate.examples.cli;
 
 import io.infrastate.AuditEntry;
+import io.infrastate.CorruptStateException;
+import io.infrastate.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.file.FileLockProvider;
 import io.infrastate.git.GitLockProvider;
+import io.infrastate.Transaction;
+import io.infrastate.lock.AbstractLockProvider;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockListener;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.lock.LockRequest;
+import io.infrastate.postgres.PostgresBackend;
+import io.infrastate.postgres.PostgresBackendProvider;
 import io.infrastate.s3.S3Backend;
 import io.infrastate.s3.S3BackendProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -24,6 +31,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,8 +70,9 @@ import picocli.CommandLine.Spec;
     footer = {
       "The state is --state URI or $INFRASTATE_STATE: a path (state.json) or a URI such as"
           + " file:///srv/state.json, git+file:///srv/infra.git#main:state.json or"
-          + " s3://bucket/state.json?region=eu-west-1. Locks live beside the state: <state file>.locks/,"
-          + " KEY.infrastate/locks/ in the bucket, or refs/infrastate/locks/ in the repository.",
+          + " s3://bucket/state.json?region=eu-west-1 or postgresql://host/db?state=prod. Locks live beside"
+          + " the state: <state file>.locks/, KEY.infrastate/locks/ in the bucket, refs/infrastate/locks/ in"
+          + " the repository, or the schema's locks table.",
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -70,7 +80,7 @@ import picocli.CommandLine.Spec;
       "1:the operation failed (unknown key, validation veto, storage error)",
       "2:bad command line (unknown option, malformed KEY=VALUE, unknown URI scheme)",
       "3:conflict (other writers kept winning; state push refused an older serial or another lineage)",
-      "4:the lock is held by somebody else",
+      "4:the lock is held by somebody else, or a write under --lock was refused because the lock was lost",
       "5:the stored state is damaged, of another lineage or of a newer format (nothing was written)",
     })
 final class Root implements Callable<Integer> {
@@ -100,6 +110,15 @@ final class Root implements Callable<Integer> {
       scope = ScopeType.INHERIT,
       description = "Why, recorded with every write and lock.")
   String reason;
+
+  @Option(
+      names = "--lock",
+      paramLabel = "NAME=ID",
+      scope = ScopeType.INHERIT,
+      description = "Make the write under this lock (ID is what 'lock acquire' printed). It records the lock's"
+          + " fencing token in the state, and is refused with exit 4, writing nothing, if the lock is no longer"
+          + " held by ID or a later holder of it wrote.")
+  String lock;
 
   @Option(
       names = "--json",
@@ -142,6 +161,53 @@ final class Root implements Callable<Integer> {
     return new AuditEntry(operator, operation, reason);
   }
 
+  /**
+   * Writes through {@link State#update(AuditEntry, Consumer)}, or under the {@code --lock} lock
+   * through {@link State#update(Lock, AuditEntry, Consumer)} when one was given.
+   */
+  Snapshot update(State state, AuditEntry audit, Consumer<Transaction> fn) {
+    return lock == null ? state.update(audit, fn) : underLock(l -> state.update(l, audit, fn));
+  }
+
+  /** Rolls back, under the {@code --lock} lock when one was given. */
+  Snapshot rollback(State state, long version, AuditEntry audit) {
+    return lock == null ? state.rollback(version, audit) : underLock(l -> state.rollback(l, version, audit));
+  }
+
+  /**
+   * Runs a write under the lock {@code --lock NAME=ID} names: a handle on the lock a previous
+   * command acquired, by its id.
+   */
+  private Snapshot underLock(Function<Lock, Snapshot> write) {
+    int eq = lock.lastIndexOf('=');
+    if (eq <= 0 || eq == lock.length() - 1) {
+      throw CliException.usage("--lock '" + lock + "' is not NAME=ID, such as --lock deploy=lock_3f2a…;"
+          + " ID is what 'infrastate lock acquire NAME' printed");
+    }
+    String name = lock.substring(0, eq);
+    String id = lock.substring(eq + 1);
+    try (LockProvider locks = locks(false)) {
+      Optional<Lock> held = attach(locks, name, id);
+      if (held.isEmpty()) {
+        throw new CliException(InfrastateCli.LOCK_HELD, "Lock '" + name + "' is not held by lock id " + id + " at "
+            + locks.location() + " (" + locks.inspect(name).map(h -> "it is held by " + h.describe()).orElse("it is free")
+            + "); nothing was written. Acquire it again with 'infrastate lock acquire " + name + "' and check the"
+            + " state before writing");
+      }
+      return write.apply(held.get());
+    }
+  }
+
+  private static Optional<Lock> attach(LockProvider locks, String name, String id) {
+    if (locks instanceof Closing c) {
+      return attach(c.locks, name, id);
+    }
+    if (locks instanceof AbstractLockProvider a) {
+      return a.attach(name, id);
+    }
+    throw CliException.usage("--lock is not available for the locks at " + locks.location());
+  }
+
   /** The reason given, or empty. */
   String reason() {
     return reason == null ? "" : reason;
@@ -150,6 +216,7 @@ final class Root implements Callable<Integer> {
   /**
    * The lock provider that belongs to the state: for a file state the directory {@code <state
    * file>.locks/}, for {@code s3://} objects beside the state ({@code KEY.infrastate/locks/}), for
+   * {@code postgresql://} rows of the schema's {@code locks} table, for
    * {@code git+} refs under {@code refs/infrastate/locks/} of its repository. Takeovers of stale
    * locks and force-unlocks are recorded in the state's history (when the state exists) and noted
    * on standard error.
@@ -168,7 +235,12 @@ final class Root implements Callable<Integer> {
     LockOptions options = builder.build();
     Path file = filePath(uri);
     if (file != null) {
-      return FileLockProvider.in(file.resolveSibling(file.getFileName() + ".locks"), options);
+      Path dir = file.resolveSibling(file.getFileName() + ".locks");
+      if (Files.isSymbolicLink(dir)) {
+        throw new CorruptStateException(dir.toString(), null, dir + " is a symbolic link: the state's locks live in"
+            + " its own directory and infrastate follows no link out of it. Nothing was locked or written. Remove the link.", null);
+      }
+      return FileLockProvider.in(dir, options);
     }
     URI parsed = URI.create(uri);
     String scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
@@ -179,9 +251,13 @@ final class Root implements Callable<Integer> {
     if (scheme.startsWith("git+")) {
       return gitLocks(parsed, scheme.substring(4), options);
     }
+    if (scheme.equals("postgresql") || scheme.equals("postgres") || scheme.equals("jdbc")) {
+      PostgresBackend backend = new PostgresBackendProvider().parse(parsed).build();
+      return new Closing(backend.lockProvider(options), backend);
+    }
     throw CliException.usage(
-        "Locks are not available for the state '" + uri + "' in this CLI: it keeps locks for file, s3:// and"
-            + " git+ states. Use the lock provider of that backend through the SDK.");
+        "Locks are not available for the state '" + uri + "' in this CLI: it keeps locks for file, s3://,"
+            + " postgresql:// and git+ states. Use the lock provider of that backend through the SDK.");
   }
 
   /**

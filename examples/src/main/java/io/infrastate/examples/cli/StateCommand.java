@@ -138,7 +138,7 @@ final class StateCommand {
     @Override
     int run(State state) {
       List<Address> removed = new ArrayList<>();
-      Snapshot after = state.update(root.audit(""), tx -> {
+      Snapshot after = root.update(state, root.audit(""), tx -> {
         removed.clear();
         for (String k : new LinkedHashSet<>(keys)) {
           Address a = Address.existing(k, tx::hasHost, tx::hasResource, state.location());
@@ -180,7 +180,7 @@ final class StateCommand {
       Snapshot before = state.snapshot();
       Address from0 = Address.existing(src, before::hasHost, before::hasResource, state.location());
       Address to0 = Address.target(from0, dst);
-      Snapshot after = state.update(root.audit("move " + from0 + " to " + to0), tx -> {
+      Snapshot after = root.update(state, root.audit("move " + from0 + " to " + to0), tx -> {
         Address from = Address.existing(src, tx::hasHost, tx::hasResource, state.location());
         Address to = Address.target(from, dst);
         if (from.host()) {
@@ -252,7 +252,7 @@ final class StateCommand {
     int run(State state) {
       Snapshot pushed = read(file);
       int[] changes = new int[1];
-      Snapshot written = state.update(root.audit("push " + file.getFileName()), tx -> {
+      Snapshot written = root.update(state, root.audit("push " + file.getFileName()), tx -> {
         changes[0] = 0;
         Metadata have = tx.metadata();
         boolean exists = have.serial() > 0 || !tx.allHosts().isEmpty() || !tx.allResources().isEmpty();
@@ -337,7 +337,15 @@ final class StateCommand {
     }
   }
 
-  @Command(name = "history", description = "List the stored versions, newest first: serial, time, operator, what and why.")
+  /** The locks a version was written under, as {@code deploy (token 7)}. */
+  static String lockList(VersionInfo v) {
+    List<String> parts = new ArrayList<>();
+    v.locks().forEach((name, token) -> parts.add(name + " (token " + token + ")"));
+    return String.join(", ", parts);
+  }
+
+  @Command(name = "history", description = "List the stored versions, newest first: serial, time, operator, what and"
+      + " why, and the lock a write was made under (--lock).")
   static final class History extends Verb.OnState {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "50", description = "At most N versions (default: ${DEFAULT-VALUE}).")
     int limit;
@@ -359,7 +367,8 @@ final class StateCommand {
       noteIfAbsent(state);
       List<List<String>> rows = new ArrayList<>();
       for (VersionInfo v : versions) {
-        rows.add(List.of(Long.toString(v.serial()), Output.time(v.time()), v.operator(), v.message()));
+        String under = v.locks().isEmpty() ? "" : " [under lock " + lockList(v) + "]";
+        rows.add(List.of(Long.toString(v.serial()), Output.time(v.time()), v.operator(), v.message() + under));
       }
       Output.table(out(), List.of("SERIAL", "TIME", "OPERATOR", "MESSAGE"), rows);
       return InfrastateCli.OK;
@@ -381,7 +390,7 @@ final class StateCommand {
         throw CliException.error(
             "Version " + version + " is not in the history of " + state.location() + "; see 'infrastate state history'");
       }
-      Snapshot s = state.rollback(version, root.audit(""));
+      Snapshot s = root.rollback(state, version, root.audit(""));
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rolled_back_to", version);

@@ -64,7 +64,10 @@ class CliBackendsTest {
     assertThat(cli(state, "lock", "acquire", "deploy").code()).isEqualTo(InfrastateCli.LOCK_HELD);
     assertThat(ok(cli(state, "lock", "status", "deploy")).out()).startsWith("deploy: held by ci");
     ok(cli(state, "lock", "release", "deploy", "--id", id));
-    assertThat(git(tmp, "--git-dir=" + repo, "for-each-ref", "refs/infrastate/locks/").out()).isEmpty();
+    assertThat(ok(cli(state, "lock", "status", "deploy")).out()).isEqualTo("deploy: free\n");
+    // the ref stays, at the released record that carries the fencing token on
+    assertThat(git(tmp, "--git-dir=" + repo, "log", "-1", "--format=%s", "refs/infrastate/locks/deploy").out())
+        .isEqualTo("Release lock deploy\n");
 
     // A person breaks the state file with the git CLI: every verb stops, nothing is committed over it.
     git(tmp, "clone", "-q", repo.toString(), "work");

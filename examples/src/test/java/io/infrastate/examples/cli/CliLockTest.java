@@ -115,6 +115,47 @@ class CliLockTest {
   }
 
   @Test
+  void writesUnderALockRecordItsTokenAndALostLockExitsFourWritingNothing() throws Exception {
+    Result acquired = cli.run("--json", "lock", "acquire", "deploy");
+    assertThat(acquired.code()).as(acquired.toString()).isZero();
+    String id = acquired.json().get("id").asString();
+    long token = acquired.json().get("token").asLong();
+    assertThat(cli.run("lock", "status", "deploy").out()).contains("token " + token);
+
+    Result wrote = cli.run("--lock", "deploy=" + id, "host", "add", "web01");
+    assertThat(wrote.code()).as(wrote.toString()).isZero();
+    assertThat(Files.readString(file)).contains("\"fences\": {\n      \"deploy\": " + token + "\n    }");
+    assertThat(cli.run("state", "history").out()).contains("add host web01 [under lock deploy (token " + token + ")]");
+    JsonNode history = cli.run("--json", "state", "history").json();
+    assertThat(history.get(0).get("locks").get("deploy").asLong()).isEqualTo(token);
+    assertThat(cli.run("lock", "release", "deploy", "--id", id).code()).isZero();
+
+    // a released lock: nothing is written
+    Result released = cli.run("--lock", "deploy=" + id, "host", "add", "web02");
+    assertThat(released.code()).as(released.toString()).isEqualTo(InfrastateCli.LOCK_HELD);
+    assertThat(released.err().lines().count()).isEqualTo(1);
+    assertThat(released.err()).contains("is not held by lock id " + id, "it is free", "nothing was written");
+
+    // a lock whose lease ended while nobody took it over: its id still matches, the write is refused
+    Clock past = Clock.fixed(Instant.now().minus(Duration.ofHours(2)), ZoneOffset.UTC);
+    String staleId;
+    try (FileLockProvider old = FileLockProvider.in(lockDir, LockOptions.builder().clock(past).operator("stalled@host").build())) {
+      staleId = old.acquire("deploy", LockRequest.builder().lease(Duration.ofHours(1)).build(), Duration.ZERO).id();
+    }
+    Result stale = cli.run("--lock", "deploy=" + staleId, "host", "add", "web03");
+    assertThat(stale.code()).as(stale.toString()).isEqualTo(InfrastateCli.LOCK_HELD);
+    assertThat(stale.err().lines().count()).isEqualTo(1);
+    assertThat(stale.err()).startsWith("infrastate: Refused a write to").contains("no longer held", "Nothing was written");
+
+    Result malformed = cli.run("--lock", "deploy", "host", "add", "web04");
+    assertThat(malformed.code()).isEqualTo(InfrastateCli.USAGE);
+    assertThat(malformed.err()).contains("is not NAME=ID");
+    try (State s = State.open(file.toString())) {
+      assertThat(s.allHosts()).extracting(io.infrastate.HostState::name).containsExactly("web01");
+    }
+  }
+
+  @Test
   void lockVerbsAreRefusedForStatesWithoutALockProvider() {
     Result r = CliRunner.raw(java.util.Map.of(), "--state", "git+https://git.example.com/ops/infra.git", "lock", "status", "deploy");
     assertThat(r.code()).isEqualTo(InfrastateCli.USAGE);

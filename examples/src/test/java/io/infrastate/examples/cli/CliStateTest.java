@@ -316,7 +316,9 @@ class CliStateTest {
       List<Future<Processes.Result>> results = new ArrayList<>();
       for (int p = 0; p < processes; p++) {
         String name = "fork" + p;
+        // JVM options as the testkit's child JVMs use them: quick to start, light on a busy machine
         results.add(pool.submit(() -> Processes.run(tmp, Map.of(), List.of(Processes.java(),
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
             "-cp", System.getProperty("java.class.path"), InfrastateCli.class.getName(),
             "--state", file.toString(), "host", "add", name, "--address", "10.2.0.1"))));
       }

@@ -1,0 +1,65 @@
+package io.infrastate.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.infrastate.examples.cli.CliRunner.Result;
+import io.infrastate.postgres.PostgresServer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The CLI on a real PostgreSQL server: only {@code --state} changes, locks are rows of the schema. */
+class CliPostgresTest {
+  static Result ok(Result r) {
+    assertThat(r.code()).as(r.toString()).isZero();
+    return r;
+  }
+
+  static Result cli(String state, String... args) {
+    List<String> all = new ArrayList<>(List.of("--state", state));
+    all.addAll(List.of(args));
+    return CliRunner.raw(Map.of(), all.toArray(String[]::new));
+  }
+
+  @Test
+  void postgresStateAndItsLocksWorkThroughAUri() throws Exception {
+    PostgresServer server = PostgresServer.get();
+    String schema = PostgresServer.freshSchema();
+    String state = server.uri(schema, "prod");
+
+    ok(cli(state, "--reason", "OPS-7", "host", "add", "web01", "--address", "10.0.0.5", "--group", "web"));
+    ok(cli(state, "host", "add", "web02", "--address", "10.0.0.6", "--group", "web"));
+    assertThat(ok(cli(state, "--json", "host", "list")).json().size()).isEqualTo(2);
+    assertThat(ok(cli(state, "state", "history")).out()).contains("add host web01 (OPS-7)");
+    assertThat(ok(cli(state, "inventory", "--list")).json().get("web").get("hosts").size()).isEqualTo(2);
+
+    String id = ok(cli(state, "lock", "acquire", "deploy")).out().strip();
+    assertThat(cli(state, "lock", "acquire", "deploy").code()).isEqualTo(InfrastateCli.LOCK_HELD);
+    try (Connection c = server.connect(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT name FROM " + schema + ".locks WHERE state = 'prod'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("deploy");
+    }
+    ok(cli(state, "lock", "release", "deploy", "--id", id));
+    assertThat(ok(cli(state, "lock", "status", "deploy")).out()).isEqualTo("deploy: free\n");
+
+    // the JDBC form names the same state
+    String jdbc = "jdbc:postgresql://127.0.0.1:" + server.port() + "/" + PostgresServer.DATABASE + "?schema=" + schema
+        + "&state=prod&user=" + PostgresServer.USER;
+    assertThat(ok(cli(jdbc, "--json", "host", "list")).json().size()).isEqualTo(2);
+
+    // a server that is not there: one line on stderr saying what to check, no stack trace
+    Result refused = cli("postgresql://infra@127.0.0.1:1/infra?state=prod", "host", "list");
+    assertThat(refused.code()).as(refused.toString()).isEqualTo(InfrastateCli.ERROR);
+    assertThat(refused.err().lines().count()).as(refused.err()).isEqualTo(1);
+    assertThat(refused.err()).contains("127.0.0.1:1").contains("Check that the server is running");
+
+    Result badParam = cli(state + "&colour=blue", "state", "list");
+    assertThat(badParam.code()).isEqualTo(InfrastateCli.USAGE);
+    assertThat(badParam.err()).contains("unknown parameter 'colour'");
+  }
+}
