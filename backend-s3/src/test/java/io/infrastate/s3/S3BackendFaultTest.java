@@ -118,7 +118,9 @@ class S3BackendFaultTest {
       state.addHost(host("web02")); // durable: succeeds although the copy could not be written
       assertThat(state.metadata().serial()).isEqualTo(2);
       server.restart();
-      assertThat(copySerial()).isEqualTo("1");
+      // the background copy of version 2 failed, or was still being retried by the SDK and landed
+      // once the server was back: either way the commit stands and the copy is repaired below
+      assertThat(copySerial()).isIn("1", "2");
       try (S3Backend fresh = backend(raw); State check = State.load(fresh, options())) {
         assertThat(check.allHosts()).extracting(HostState::name).containsExactly("web01", "web02");
       }
