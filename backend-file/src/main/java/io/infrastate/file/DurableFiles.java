@@ -3,18 +3,25 @@ package io.infrastate.file;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Writing files durably, for both file backends: new files are the owner's alone, and bytes are
+ * Writing files durably, for both file backends and the file lock provider (one way each to
+ * name a file again, replace a name atomically, sync a directory and drop a leftover): new files are the owner's alone, and bytes are
  * written in slices (a whole state file, a compaction, a journal record of a large batch).
  *
  * <p>Why slices. A heap buffer written through a {@link FileChannel} is first copied into a
@@ -157,5 +164,63 @@ final class DurableFiles {
   @FunctionalInterface
   private interface Content {
     void writeTo(FileChannel channel) throws IOException;
+  }
+
+  /** Holds the logger, created on first use. */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(DurableFiles.class);
+  }
+
+  /**
+   * A new name for {@code source} under a temporary name next to {@code target} (a copy where
+   * links fail).
+   */
+  static Path linkTemp(Path source, Path target) throws IOException {
+    Path tmp = target.resolveSibling("." + target.getFileName() + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+    try {
+      Files.createLink(tmp, source);
+    } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
+      Files.deleteIfExists(tmp);
+      Files.copy(source, tmp, StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    return tmp;
+  }
+
+  /** Makes {@code link} another name of {@code target}'s current version, atomically replacing it. */
+  static void linkReplacing(Path target, Path link) throws IOException {
+    Path tmp = linkTemp(target, link);
+    try {
+      Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
+    }
+    // rename(2) does nothing when both names are already links to one file: drop the spare name
+    Files.deleteIfExists(tmp);
+  }
+
+  /** Removes a leftover file if there is one; a failure is logged, since the next writer removes it. */
+  static void deleteQuietly(Path p) {
+    if (p == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      Log.LOG.debug("Could not remove {}; the next writer removes it", p, e);
+    }
+  }
+
+  /**
+   * Makes the entries of a directory durable (its renames, links and removals). Some platforms
+   * cannot open or sync a directory; the renames are still atomic there.
+   */
+  static void fsyncDirectory(Path directory) throws IOException {
+    try (FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows")) {
+        throw e;
+      }
+    }
   }
 }

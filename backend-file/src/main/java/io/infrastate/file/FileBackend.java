@@ -13,22 +13,17 @@ import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -479,18 +474,18 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         if (retention > 0) {
           StateParts.sidecarDirectory(historyDir);
           String base = HistoryFiles.baseName(serial);
-          historyTmp = linkTemp(tmp, historyDir.resolve(base + ".json"));
+          historyTmp = DurableFiles.linkTemp(tmp, historyDir.resolve(base + ".json"));
           auditTmp = DurableFiles.writeTemp(historyDir, "." + base + ".", HistoryFiles.encodeAudit(request));
         }
         if (current != null) {
-          linkReplacing(file, backup);
+          DurableFiles.linkReplacing(file, backup);
         }
         faults.at(SaveFaults.Step.BEFORE_PUBLISH);
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException | RuntimeException e) {
-        deleteQuietly(tmp);
-        deleteQuietly(historyTmp);
-        deleteQuietly(auditTmp);
+        DurableFiles.deleteQuietly(tmp);
+        DurableFiles.deleteQuietly(historyTmp);
+        DurableFiles.deleteQuietly(auditTmp);
         throw e;
       }
       // Published: from here on, a failure is a warning (see the design notes).
@@ -520,14 +515,14 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         prune(serial);
       }
     } catch (IOException | RuntimeException e) {
-      deleteQuietly(historyTmp);
-      deleteQuietly(auditTmp);
+      DurableFiles.deleteQuietly(historyTmp);
+      DurableFiles.deleteQuietly(auditTmp);
       Log.LOG.warn("Version {} of {} is stored, but its history entry in {} could not be completed: {}", serial, file, historyDir, e.toString());
     }
     try {
-      fsyncDir(dir);
+      DurableFiles.fsyncDirectory(dir);
       if (historyTmp != null) {
-        fsyncDir(historyDir);
+        DurableFiles.fsyncDirectory(historyDir);
       }
     } catch (IOException | RuntimeException e) {
       Log.LOG.warn("Version {} of {} is stored, but syncing its directory failed: {}", serial, file, e.toString());
@@ -538,29 +533,6 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     } catch (IOException | RuntimeException e) {
       Log.LOG.warn("Version {} of {} is stored, but the file could not be stamped: {}", serial, file, e.toString());
       return null;
-    }
-  }
-
-  /** A new name for {@code source} under a temporary name next to {@code target} (a copy where links fail). */
-  private static Path linkTemp(Path source, Path target) throws IOException {
-    Path tmp = target.resolveSibling("." + target.getFileName() + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
-    try {
-      Files.createLink(tmp, source);
-    } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
-      Files.deleteIfExists(tmp);
-      Files.copy(source, tmp, StandardCopyOption.COPY_ATTRIBUTES);
-    }
-    return tmp;
-  }
-
-  private static void deleteQuietly(Path p) {
-    if (p == null) {
-      return;
-    }
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      Log.LOG.debug("Could not remove {}; the next writer removes it", p, e);
     }
   }
 
@@ -591,24 +563,6 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     return decode(stamp, generation, sidecar.mark());
   }
 
-  /** Makes {@code link} another name of {@code target}'s current version, atomically replacing it. */
-  private void linkReplacing(Path target, Path link) throws IOException {
-    Path tmp = link.resolveSibling("." + link.getFileName() + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
-    try {
-      Files.createLink(tmp, target);
-    } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
-      Files.deleteIfExists(tmp);
-      Files.copy(target, tmp, StandardCopyOption.COPY_ATTRIBUTES);
-    }
-    try {
-      Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
-    }
-    // rename(2) does nothing when both names are already links to one file: drop the spare name
-    Files.deleteIfExists(tmp);
-  }
-
   private void prune(long newest) throws IOException {
     List<Long> serials = HistoryFiles.serials(historyDir);
     for (long s : serials) {
@@ -633,17 +587,6 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
             Files.deleteIfExists(p);
           }
         }
-      }
-    }
-  }
-
-  private static void fsyncDir(Path directory) throws IOException {
-    try (FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some platforms cannot open or sync a directory; the rename is still atomic there.
-      if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows")) {
-        throw e;
       }
     }
   }

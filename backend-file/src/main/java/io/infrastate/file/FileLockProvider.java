@@ -210,7 +210,7 @@ public final class FileLockProvider extends AbstractLockProvider {
         } finally {
           Files.deleteIfExists(tmp);
         }
-        fsyncDir();
+        DurableFiles.fsyncDirectory(dir);
         return true;
       });
     } catch (IOException e) {
@@ -236,7 +236,7 @@ public final class FileLockProvider extends AbstractLockProvider {
         } finally {
           Files.deleteIfExists(tmp);
         }
-        fsyncDir();
+        DurableFiles.fsyncDirectory(dir);
         return true;
       });
     } catch (IOException e) {
@@ -254,7 +254,7 @@ public final class FileLockProvider extends AbstractLockProvider {
           return false;
         }
         Files.delete(file);
-        fsyncDir();
+        DurableFiles.fsyncDirectory(dir);
         return true;
       });
     } catch (IOException e) {
@@ -326,17 +326,6 @@ public final class FileLockProvider extends AbstractLockProvider {
     })) {
       for (Path p : stream) {
         Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  private void fsyncDir() throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some platforms cannot open or sync a directory; the link and rename are still atomic.
-      if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows")) {
-        throw e;
       }
     }
   }

@@ -21,9 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -34,7 +32,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -972,15 +969,15 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       faults.at(SaveFaults.Step.BEFORE_PUBLISH);
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
-      deleteQuietly(tmp);
-      deleteQuietly(journalTmp);
+      DurableFiles.deleteQuietly(tmp);
+      DurableFiles.deleteQuietly(journalTmp);
       throw e;
     }
     try {
       faults.at(SaveFaults.Step.AFTER_PUBLISH);
-      fsyncDir(dir);
+      DurableFiles.fsyncDirectory(dir);
       moveInto(journalTmp, journal);
-      fsyncDir(dir);
+      DurableFiles.fsyncDirectory(dir);
       keepInHistory(m.serial());
       long gen = sidecar.generation() + 1;
       sidecar.setGeneration(gen, m.serial(), m.lineage());
@@ -990,22 +987,11 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       JournalVersion token = new JournalVersion(m.serial(), m.lineage(), s, j, end);
       return new Known(new StoredState(next, token), m.serial(), 0, m.serial(), j.size(), end, false).seen(gen, null).withTail(journalBytes, 0, null);
     } catch (IOException | RuntimeException e) {
-      deleteQuietly(journalTmp);
+      DurableFiles.deleteQuietly(journalTmp);
       Log.LOG.warn("State {} is created (version {}), but its journal could not be set up: {}; the next write starts one", file, m.serial(), e.toString());
       // A token without stamps: the next read of this instance reads the files again.
       JournalVersion token = new JournalVersion(m.serial(), m.lineage(), null, null, 0);
       return new Known(new StoredState(next, token), m.serial(), 0, -1, 0, 0, false);
-    }
-  }
-
-  private static void deleteQuietly(Path p) {
-    if (p == null) {
-      return;
-    }
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      Log.LOG.debug("Could not remove {}; the next writer removes it", p, e);
     }
   }
 
@@ -1025,7 +1011,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       byte[] header = JournalCodec.header(disk.serial(), disk.lineage());
       byte[] bytes = withSpaceAhead(header);
       moveInto(DurableFiles.writeTemp(dir, "." + name + ".", bytes), journal);
-      fsyncDir(dir);
+      DurableFiles.fsyncDirectory(dir);
       keepInHistory(disk.serial());
       journalStamp = FileStamp.of(journal);
       key = journalStamp.key();
@@ -1124,8 +1110,8 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
   private void keepInHistory(long base) throws IOException {
     if (retention > 0) {
       StateParts.sidecarDirectory(historyDir);
-      linkReplacing(journal, historyDir.resolve(HistoryFiles.baseName(base) + ".journal"));
-      fsyncDir(historyDir);
+      DurableFiles.linkReplacing(journal, historyDir.resolve(HistoryFiles.baseName(base) + ".journal"));
+      DurableFiles.fsyncDirectory(historyDir);
     }
   }
 
@@ -1164,7 +1150,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     Log.LOG.warn("Journal {} does not continue {} (replaced from outside); keeping it in {} and starting a new one", journal, file, historyDir);
     if (retention > 0) {
       StateParts.sidecarDirectory(historyDir);
-      linkReplacing(journal, historyDir.resolve("stale-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".journal"));
+      DurableFiles.linkReplacing(journal, historyDir.resolve("stale-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".journal"));
     }
   }
 
@@ -1337,19 +1323,19 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     if (retention > 0) {
       StateParts.sidecarDirectory(historyDir);
       String base = HistoryFiles.baseName(disk.baseSerial);
-      linkReplacing(file, historyDir.resolve(base + ".json"));
+      DurableFiles.linkReplacing(file, historyDir.resolve(base + ".json"));
       if (hasJournal && !disk.stale) {
-        linkReplacing(journal, historyDir.resolve(base + ".journal"));
+        DurableFiles.linkReplacing(journal, historyDir.resolve(base + ".journal"));
       }
-      fsyncDir(historyDir);
+      DurableFiles.fsyncDirectory(historyDir);
     }
-    linkReplacing(file, backup);
+    DurableFiles.linkReplacing(file, backup);
     moveInto(tmp, file);
-    fsyncDir(dir);
+    DurableFiles.fsyncDirectory(dir);
     byte[] header = JournalCodec.header(s, encoded.lineage());
     byte[] journalBytes = withSpaceAhead(header, tail);
     moveInto(DurableFiles.writeTemp(dir, "." + name + ".", journalBytes), journal);
-    fsyncDir(dir);
+    DurableFiles.fsyncDirectory(dir);
     keepInHistory(s);
     closeChannel();
     long gen = sidecar.bumpGeneration();
@@ -1583,24 +1569,6 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     }
   }
 
-  /** Makes {@code link} another name of {@code target}'s current version, atomically replacing it. */
-  private static void linkReplacing(Path target, Path link) throws IOException {
-    Path tmp = link.resolveSibling("." + link.getFileName() + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
-    try {
-      Files.createLink(tmp, target);
-    } catch (UnsupportedOperationException | FileAlreadyExistsException e) {
-      Files.deleteIfExists(tmp);
-      Files.copy(target, tmp, StandardCopyOption.COPY_ATTRIBUTES);
-    }
-    try {
-      Files.move(tmp, link, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, link, StandardCopyOption.REPLACE_EXISTING);
-    }
-    // rename(2) does nothing when both names are already links to one file: drop the spare name
-    Files.deleteIfExists(tmp);
-  }
-
   /** Removes temporary files left by writers that crashed; under the lock, once per instance. */
   private void removeStaleTemps() throws IOException {
     if (cleanedTemps) {
@@ -1640,16 +1608,6 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       return true;
     } catch (IOException e) {
       return true;
-    }
-  }
-
-  private static void fsyncDir(Path directory) throws IOException {
-    try (FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows")) {
-        throw e;
-      }
     }
   }
 
