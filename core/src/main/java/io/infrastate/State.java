@@ -1,11 +1,10 @@
 package io.infrastate;
 
+import io.infrastate.internal.GroupAudit;
+import io.infrastate.internal.GroupCommit;
 import io.infrastate.internal.StructuralRules;
+import io.infrastate.internal.WriteContention;
 import io.infrastate.lock.Lock;
-import io.infrastate.lock.LockOptions;
-import io.infrastate.lock.LockProvider;
-import io.infrastate.lock.LockRequest;
-import io.infrastate.lock.LockTimeoutException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendRegistry;
 import io.infrastate.spi.Change;
@@ -16,19 +15,13 @@ import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import io.infrastate.spi.WriteLeases;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -99,147 +92,58 @@ public final class State implements AutoCloseable {
   /*
    * Design notes: how this stays correct under concurrency and crashes.
    *
-   * `current` is a volatile reference to an immutable StoredState (snapshot + backend version
-   * token). Readers dereference it once and never lock. Writers take `writeLock`, so that at most
-   * one write per handle is in flight, and run the attempt loop:
+   * READS. `current` is a volatile reference to an immutable StoredState (snapshot and backend
+   * version token). Readers dereference it once and never lock.
    *
-   *   base = current; tx = copy-on-write view of base.snapshot; fn(tx);
+   * THE ATTEMPT LOOP. Every write is a request to GroupCommit, which hands groups of concurrent
+   * requests to commitGroup under `writeLock`, so at most one write per handle is in flight and
+   * a group becomes one version (one durable write). Each attempt:
+   *
+   *   base = current; tx = copy-on-write view of base.snapshot; apply each request;
    *   next = tx.finish(metadata with serial + 1); validate(next);
    *   backend.save(expected = base.token, next)  -- compare-and-swap in the backend
    *     Saved    -> current = (next, newToken)     -- publish only after persisting
-   *     Conflict -> current = reload (lineage checked), back off, try again
+   *     Conflict -> current = reload (lineage checked); WriteContention says how to retry
    *
-   * Group commit (leader and followers, as in LevelDB's write queue): a writer enqueues its request
-   * under the short `groupLock`. If no leader is committing, it becomes the leader: it drains the
-   * queue (its own request included), releases `groupLock`, and commits every drained request as
-   * one version (one durable write) under `writeLock`, each request applied against a savepoint of
-   * the shared transaction so that one that throws is undone and fails alone, and a group whose
-   * combined version breaks a rule is retried request by request. Otherwise it parks, without
-   * `groupLock`, until its request is done or it is its turn to lead: a leader that has committed
-   * its group unparks that group's callers one by one (each then sees from its own request that it
-   * is done and returns without any lock: followers that had to retake `groupLock` would wake one
-   * after another, each only once the previous one had run), and when it steps down with requests
-   * still queued it gives the first of them the turn (under `groupLock`, so that exactly one
-   * queued caller is woken to lead; it parks again if another writer took the lead first). Threads that
-   * arrive while a write is in flight thus share the next write, which is what makes concurrent
-   * durable writes scale. A leader whose previous group had several requests first gathers for a
-   * few tens of microseconds (gather(): until as many are queued as the last group had, while
-   * writers keep arriving, at most half the last commit time): the writers it just released would otherwise arrive a moment after the queue was
-   * drained, and concurrent writers would settle into two alternating halves. While commits are
-   * short (at most 500 us: the journal's append and sync), queued writers first yield the CPU for
-   * up to twice the last commit's time before they park, and the gathering leader yields too:
-   * the CPUs are idle during the sync anyway, and a writer that never parked needs no unpark (on 2
-   * CPUs, parking and unparking the followers took a third of each group's cycle). A yield that
-   * took 20 us (another thread got the CPU) ends the yielding, so busy CPUs are left to the
-   * threads that have work; still, beside a thread that keeps a CPU busy, the writers yield the CPU
-   * to it where parked writers would have been woken ahead of it (measured in RESULTS.md: more
-   * reads, fewer writes; StateOptions.groupCommitYield(false) keeps them parking). A follower never
-   * needs `writeLock` to learn that it is done: if it did, the finished followers would queue
-   * behind the next group's durable write and groups would stay small. `commit` completes every
-   * request it was given (with success or an error) before the leader steps down, so a leader's own
-   * request is done after its group unless the group was cut at MAX_GROUP, in which case it leads
-   * again. Every request still sees the latest version, every version is still a compare-and-swap,
+   * Each request is applied against a savepoint of the shared transaction, so one that throws is
+   * undone and fails alone; a group whose combined version breaks a rule is retried request by
+   * request, so one bad change vetoes only itself. Every request still sees the latest version,
    * and a caller returns only once its change is persisted (or has failed).
-   * StateOptions.groupCommit(false) turns it off.
    *
-   * Progress under contention (commitAttempts). The first attempt is optimistic. After a conflict
-   * the leader takes the backend's exclusive section if it has one (ExclusiveWrites: the file
-   * backends' sidecar lock, re-entrant for its holder, so the saves and loads inside it take it
-   * again without waiting) and keeps it until the group is complete: catch up with what was
-   * written meanwhile, re-apply, save; no other writer of the protocol can move the version in
-   * between. Otherwise it backs off for a random time up to the measured cost of an attempt times
-   * 2^attempt, and after its second conflict takes the write lease (WriteLeases) and retries at
-   * once on every further conflict; while the handle met contention lately (a conflict, or the
-   * lease found taken, within CONTENDED_ATTEMPTS attempts' time) it takes the lease before the
-   * first attempt, so that writers under sustained contention queue instead of racing. Both are held only by the leader, under writeLock, for one
-   * commitAttempts call (an inner call for a group split by a failed validation reuses them), and
-   * released in its finally block, exceptions included. Lock order is always writeLock, then the
-   * backend's lock: refresh() and the backends' loads take them in that order too, and a
-   * follower never waits for either, so the group commit cannot deadlock with it. A failure to
-   * release is logged: the write it ended is stored.
+   * PERSIST, THEN PUBLISH. An exception anywhere before `current` is assigned leaves it
+   * untouched. A conflict publishes the reloaded version, which is a real stored version, so
+   * readers never see an unpersisted state. Crash safety of the stored bytes is the backend's
+   * part of the contract (atomic, durable save; damaged data never overwritten).
    *
-   * An exception anywhere before `current` is assigned leaves `current` untouched, which is
-   * "persist, then publish". A conflict publishes the reloaded version, which is a real stored
-   * version, so readers never see an unpersisted state. Crash safety of the stored bytes is the
-   * backend's part of the contract (atomic, durable save; damaged data never overwritten).
+   * LOCK ORDER. `writeLock`, then the backend's locks (WriteContention's exclusive section or
+   * write lease); refresh() and the backends' loads take them in that order too, and a caller
+   * waiting in the group commit holds neither, so none of them can deadlock. A write started
+   * from inside a write's function would wait for itself: it is refused.
    *
-   * Lineage: a state loaded from storage keeps the stored lineage; a version that has none (a
+   * LINEAGE. A state loaded from storage keeps the stored lineage; a version that has none (a
    * Go-FTL2 file) gets a fresh lineage on its first write. A state created on empty storage has a
    * lineage in memory only; if another writer creates the state first, this handle adopts theirs,
    * since it never persisted its own. After that, a reload that finds another lineage is a
    * replacement by a different state and stops all writes.
    */
 
-  /**
-   * Holds the logger, created on first use: a run that logs nothing never starts SLF4J (about 20 ms
-   * of a command-line tool's first load, and its warning when no provider is installed).
-   */
-  private static final class Log {
-    static final Logger LOG = LoggerFactory.getLogger(State.class);
-  }
-
-  private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-  /** Conflicts after which a writer on a {@link WriteLeases} backend takes the write lease. */
-  private static final int LEASE_AFTER_CONFLICTS = 2;
-  private static final Duration MIN_LEASE = Duration.ofSeconds(15);
-  private static final Duration MAX_LEASE = Duration.ofMinutes(2);
-  private static final Duration MIN_LEASE_WAIT = Duration.ofSeconds(30);
-  private static final Duration MAX_LEASE_WAIT = Duration.ofMinutes(10);
-  /** How many attempts' time a handle that met contention keeps taking the lease first. */
-  private static final int CONTENDED_ATTEMPTS = 32;
-  private static final long MIN_CONTENDED_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
   private final Backend backend;
   private final boolean ownsBackend;
   private final StateOptions options;
-  private static final int MAX_GROUP = 256;
-
   private final ReentrantLock writeLock = new ReentrantLock();
-  private final ReentrantLock groupLock = new ReentrantLock();
-  /** Requests waiting for a leader; guarded by groupLock. */
-  private final ArrayDeque<Request<?>> pending = new ArrayDeque<>();
-  /** Signalled when a request joins the queue, for a leader that gathers; with groupLock. */
-  private final Condition arrived = groupLock.newCondition();
-  /** Whether a leader is committing a group; guarded by groupLock. */
-  private boolean leading;
-  /** The size and commit time of the last group; guarded by groupLock. */
-  private int lastGroupSize;
-  private long lastCommitNanos;
-  /** How long a queued writer yields before it parks: set by each leader, see awaitDoneOrTurn. */
-  private volatile long spinNanos;
-  private static final long GATHER_GAP_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
-  private static final long GATHER_MAX_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
-  /** Commits that take longer than this leave queued writers parked at once. */
-  private static final long SPIN_COMMIT_MAX_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
-  /**
-   * A yield that takes this long gave the CPU to a thread with work to do: the yielding writer
-   * (or gathering leader) then stops yielding and parks (or sleeps), as RocksDB's write thread
-   * does after slow yields.
-   */
-  private static final long SLOW_YIELD_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+  private final GroupCommit<Write<?>> group;
+  /** What a writer does when its compare-and-swap keeps losing; used under writeLock. */
+  private final WriteContention contention;
   private volatile StoredState current;
   private volatile boolean closed;
-  /** The backend's write lock while the leader holds it after a conflict; guarded by writeLock. */
-  private ExclusiveWrites.Section exclusive;
-  /** The write lease while the leader holds it after repeated conflicts; guarded by writeLock. */
-  private Lock lease;
-  /** Created on the first lease; closed with this handle. */
-  private volatile LockProvider leases;
-  /** A moving average of how long an attempt took (apply, validate, save); guarded by writeLock. */
-  private long attemptNanos;
-  /**
-   * Until when (System.nanoTime) writes take the write lease before their first attempt: set when
-   * a write conflicted or found the lease taken, for CONTENDED_ATTEMPTS attempts' time; guarded
-   * by writeLock.
-   */
-  private long contendedUntil;
-  private boolean contended;
 
   private State(Backend backend, boolean ownsBackend, StateOptions options, StoredState initial) {
     this.backend = backend;
     this.ownsBackend = ownsBackend;
     this.options = options;
     this.current = initial;
+    this.group = new GroupCommit<>(writeLock, options.groupCommit(), this::commitGroup);
+    this.contention = new WriteContention(backend, options.operator(), options.retryBackoff());
   }
 
   /**
@@ -826,10 +730,7 @@ public final class State implements AutoCloseable {
       return;
     }
     closed = true;
-    LockProvider l = leases;
-    if (l != null) {
-      l.close();
-    }
+    contention.close();
     if (ownsBackend) {
       backend.close();
     }
@@ -843,34 +744,26 @@ public final class State implements AutoCloseable {
 
   // ---------------------------------------------------------------- the write path
 
-  /** What a write produced: the function's result and the version now current. */
-  private static final class Outcome<R> {
-    final R result;
-    final Snapshot snapshot;
-
-    Outcome(R result, Snapshot snapshot) {
-      this.result = result;
-      this.snapshot = snapshot;
-    }
+  /**
+   * Holds the logger, created on first use: a run that logs nothing never starts SLF4J (about 20 ms
+   * of a command-line tool's first load, and its warning when no provider is installed).
+   */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(State.class);
   }
 
-  /** One caller's write, waiting in the group-commit queue until a leader completes it. */
-  private static final class Request<R> {
+  /** One caller's write: its change and, once done, what the change computed and the version. */
+  private static final class Write<R> extends GroupCommit.Request {
     final AuditEntry audit;
     final Function<StateTransaction, R> fn;
     final boolean force;
     R result;
+    /** The write's changes in the group's transaction: from {@code from} to {@code to}. */
     int from;
     int to;
     Snapshot snapshot;
-    Throwable error;
-    volatile boolean done;
-    /** Set (under groupLock) when the queue has no leader and this request is first in it. */
-    volatile boolean turn;
-    /** The caller's thread, which parks until the request is done or its turn to lead comes. */
-    final Thread waiter = Thread.currentThread();
 
-    Request(AuditEntry audit, Function<StateTransaction, R> fn, boolean force) {
+    Write(AuditEntry audit, Function<StateTransaction, R> fn, boolean force) {
       this.audit = audit;
       this.fn = fn;
       this.force = force;
@@ -884,15 +777,12 @@ public final class State implements AutoCloseable {
 
     void succeed(Snapshot s) {
       snapshot = s;
-      done = true;
+      succeeded();
     }
 
-    void fail(Throwable t) {
-      error = t;
-      done = true;
-    }
-
-    Outcome<R> outcome() {
+    /** Throws what the write failed with, if it failed. */
+    Write<R> outcome() {
+      Throwable error = error();
       if (error instanceof RuntimeException e) {
         throw e;
       }
@@ -902,292 +792,46 @@ public final class State implements AutoCloseable {
       if (error != null) {
         throw new StateException("write failed: " + error, error);
       }
-      return new Outcome<>(result, snapshot);
+      return this;
     }
   }
 
-  private <R> Outcome<R> write(AuditEntry audit, Function<StateTransaction, R> fn, boolean force) {
+  private <R> Write<R> write(AuditEntry audit, Function<StateTransaction, R> fn, boolean force) {
     Objects.requireNonNull(audit, "audit");
     if (writeLock.isHeldByCurrentThread()) {
       throw new IllegalStateException(
           "A write to " + location() + " was started from inside another write's function (or a"
               + " validator); make the change through the transaction that function was given.");
     }
-    Request<R> request = new Request<>(audit, fn, force);
-    if (!options.groupCommit()) {
-      commitGroup(List.of(request));
-      return request.outcome();
-    }
-    groupLock.lock();
-    pending.add(request);
-    arrived.signal();
-    while (true) {
-      // groupLock is held here
-      if (leading) {
-        groupLock.unlock();
-        awaitDoneOrTurn(request);
-        if (request.done) {
-          return request.outcome();
-        }
-        groupLock.lock();
-        request.turn = false;
-        continue;
-      }
-      leading = true;
-      List<Request<?>> batch;
-      try {
-        if (lastGroupSize > 1) {
-          gather();
-        }
-        batch = new ArrayList<>(Math.min(pending.size(), MAX_GROUP));
-        for (Request<?> r; batch.size() < MAX_GROUP && (r = pending.poll()) != null; ) {
-          batch.add(r);
-        }
-      } finally {
-        groupLock.unlock();
-      }
-      long started = System.nanoTime();
-      boolean completed = false;
-      try {
-        commitGroup(batch);
-        completed = true;
-      } finally {
-        long took = System.nanoTime() - started;
-        // Each follower learns from its own request that it is done: woken here, it returns
-        // without taking groupLock (followers that had to take it in turn woke one after another).
-        for (Request<?> r : batch) {
-          if (r != request) {
-            LockSupport.unpark(r.waiter);
-          }
-        }
-        groupLock.lock();
-        lastGroupSize = batch.size();
-        lastCommitNanos = took;
-        spinNanos = options.groupCommitYield() && took <= SPIN_COMMIT_MAX_NANOS ? 2 * took : 0;
-        leading = false;
-        if (request.done || !completed) {
-          Request<?> next = pending.peek();
-          if (next != null) {
-            next.turn = true;
-            LockSupport.unpark(next.waiter);
-          }
-          groupLock.unlock();
-        }
-        // else this leader's own request was cut from its group: it leads again, groupLock held
-      }
-      if (request.done) {
-        return request.outcome();
-      }
-    }
+    Write<R> request = new Write<>(audit, fn, force);
+    group.commit(request);
+    return request.outcome();
   }
 
-  /**
-   * How long a writer that queues now would yield before it parks (0: it parks at once); for tests
-   * of {@link StateOptions#groupCommitYield()}.
-   */
-  long queuedWriterYieldNanos() {
-    return spinNanos;
-  }
-
-  /**
-   * Waits until the caller's queued request is done or it is its turn to lead: when the last
-   * group's commit was short (at most SPIN_COMMIT_MAX_NANOS), first by yielding the CPU for up to
-   * twice its time, then by parking. A commit that short is mostly a sync during which the CPUs
-   * are idle; a writer that yields meanwhile sees its request done without being unparked, and a
-   * leader need not unpark it: on 2 CPUs, unparking 7 writers and gathering them again took about a
-   * third of each cycle of 8 journal writers (see benchmarks/RESULTS.md). A yielding writer gives
-   * the CPU to any other thread that wants it; it stops yielding after that bound, or as soon as
-   * one yield took SLOW_YIELD_NANOS (another thread ran meanwhile: the CPU is wanted).
-   */
-  private void awaitDoneOrTurn(Request<?> request) {
-    long spin = spinNanos;
-    if (spin > 0) {
-      long now = System.nanoTime();
-      long end = now + spin;
-      while (!request.done && !request.turn && now - end < 0) {
-        Thread.yield();
-        long after = System.nanoTime();
-        if (after - now >= SLOW_YIELD_NANOS) {
-          break; // another thread wants this CPU
-        }
-        now = after;
-      }
-    }
-    boolean interrupted = false;
-    while (!request.done && !request.turn) {
-      LockSupport.park(this);
-      interrupted |= Thread.interrupted();
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /**
-   * Lets the writers of the group just persisted join the next one (the caller holds groupLock
-   * and leads). They were released only when that group's write ended, so without this short wait
-   * they would reach the queue just after the new leader drained it, and the writers would split
-   * into two alternating halves, each group half their number. Waits until as many requests are
-   * queued as the last group had (waiting longer for one more would add a whole gap to every
-   * cycle: measured with 8 writers in journal mode, stopping there took the rate from about 12,600
-   * to about 17,000-20,000 durable writes/s, still 7.9 writes per commit), while writers keep
-   * arriving at most GATHER_GAP_NANOS apart, and in all at most half the last group's commit time
-   * (and GATHER_MAX_NANOS); only after a group of several, so a lone writer never waits. After a
-   * short commit (queued writers yield rather than park, see awaitDoneOrTurn) it waits by
-   * yielding the CPU with groupLock released, so that no arrival has to wake it (a condition
-   * signalled per arrival woke it up to 7 times per group); after a long one, or once a yield took
-   * SLOW_YIELD_NANOS, it sleeps on that condition (yielding there gathered fewer writes per commit
-   * in whole-file mode: 7.4-7.6 against 7.6-7.9 with 8 writers at 1k).
-   */
-  private void gather() {
-    long started = System.nanoTime();
-    long deadline = started + Math.min(lastCommitNanos / 2, GATHER_MAX_NANOS);
-    long gapEnd = started + GATHER_GAP_NANOS;
-    boolean yielding = spinNanos > 0;
-    int want = Math.min(lastGroupSize, MAX_GROUP);
-    int seen = pending.size();
-    while (seen < want) {
-      long now = System.nanoTime();
-      long left = Math.min(deadline - now, gapEnd - now);
-      if (left <= 0) {
-        return;
-      }
-      if (yielding) {
-        groupLock.unlock();
-        try {
-          Thread.yield();
-        } finally {
-          groupLock.lock();
-        }
-        if (System.nanoTime() - now >= SLOW_YIELD_NANOS) {
-          yielding = false; // another thread wants this CPU: sleep on the condition instead
-        }
-      } else {
-        try {
-          arrived.awaitNanos(left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-      int queued = pending.size();
-      if (queued != seen) {
-        seen = queued;
-        gapEnd = System.nanoTime() + GATHER_GAP_NANOS;
-      }
-    }
-  }
-
-  /**
-   * Commits one group under {@code writeLock}; completes every request of it (when this State is
-   * closed, with that error).
-   */
-  private void commitGroup(List<Request<?>> batch) {
-    writeLock.lock();
-    try {
-      if (closed) {
-        IllegalStateException e = new IllegalStateException("State for " + location() + " is closed");
-        batch.forEach(r -> r.fail(e));
-      } else {
-        commit(batch);
-      }
-    } finally {
-      writeLock.unlock();
-    }
-  }
-
-  /**
-   * Commits a group of requests as one version (the caller holds {@code writeLock}). Each request
-   * runs against a savepoint, so one that throws is undone and fails alone; if the combined version
-   * breaks a rule, every request is retried on its own so that one bad change vetoes only itself.
-   * Completes every request of the group, successfully or with its error.
-   */
-  private void commit(List<Request<?>> batch) {
-    try {
+  /** Commits one group as one version (GroupCommit calls it with {@code writeLock} held). */
+  private void commitGroup(List<Write<?>> batch) {
+    if (closed) {
+      IllegalStateException e = new IllegalStateException("State for " + location() + " is closed");
+      batch.forEach(r -> r.fail(e));
+    } else {
       commitAttempts(batch);
-    } catch (RuntimeException | Error e) {
-      for (Request<?> r : batch) {
-        if (!r.done) {
-          r.fail(e);
-        }
-      }
     }
   }
 
   /**
-   * Runs the attempt loop for a group (the caller holds {@code writeLock}); takes the backend's
-   * exclusive section or the write lease when the group keeps conflicting, and releases what it
-   * took on every path. An inner call (a group split after a failed validation) reuses what its
-   * caller holds.
+   * Runs the attempt loop for a group (the caller holds {@code writeLock}) until every request is
+   * done; between attempts, {@link WriteContention} takes the exclusive section or the write lease,
+   * or backs off, and releases them when the loop ends. An inner call (a group split after a
+   * failed validation) reuses what its caller holds.
    */
-  private void commitAttempts(List<Request<?>> batch) {
-    boolean tookSection = false;
-    boolean tookLease = false;
-    try {
-      int maxAttempts = options.maxAttempts();
-      String writeId = SaveRequest.newWriteId(); // one per write: backends record it to resolve lost replies
-      if (lease == null && contended && System.nanoTime() - contendedUntil < 0 && backend instanceof WriteLeases w) {
-        // Writers met contention a moment ago: queue for the lease now rather than lose a race first.
-        lease = takeLease(w);
-        if (lease != null) {
-          tookLease = true;
-          catchUp();
-        }
-      }
-      for (int attempt = 1; ; attempt++) {
-        if (attempt(batch, attempt, maxAttempts, writeId)) {
-          return;
-        }
-        markContended();
-        if (exclusive == null && backend instanceof ExclusiveWrites x) {
-          Optional<ExclusiveWrites.Section> section = x.exclusive();
-          if (section.isPresent()) {
-            exclusive = section.get();
-            tookSection = true;
-            catchUp();
-            continue;
-          }
-        }
-        if (exclusive != null) {
-          continue; // a writer outside the protocol moved it; the conflict brought its version
-        }
-        if (lease == null && attempt >= LEASE_AFTER_CONFLICTS && backend instanceof WriteLeases w) {
-          lease = takeLease(w);
-          if (lease != null) {
-            tookLease = true;
-            catchUp();
-            continue;
-          }
-        }
-        if (lease == null) {
-          backoff(attempt);
-        }
-      }
-    } finally {
-      if (tookSection) {
-        ExclusiveWrites.Section s = exclusive;
-        exclusive = null;
-        release(s::close, "the write lock of");
-      }
-      if (tookLease) {
-        Lock l = lease;
-        lease = null;
-        release(l::close, "the write lease of");
+  private void commitAttempts(List<Write<?>> batch) {
+    int maxAttempts = options.maxAttempts();
+    String writeId = SaveRequest.newWriteId(); // one per write: backends record it to resolve lost replies
+    try (WriteContention.Turn turn = contention.begin(this::catchUp)) {
+      for (int attempt = 1; !attempt(batch, attempt, maxAttempts, writeId); attempt++) {
+        turn.conflicted(attempt);
       }
     }
-  }
-
-  private void release(Runnable close, String what) {
-    try {
-      close.run();
-    } catch (RuntimeException e) {
-      Log.LOG.warn("Could not release {} {}; the writes made under it are stored: {}", what, location(), e.toString());
-    }
-  }
-
-  private void markContended() {
-    contended = true;
-    contendedUntil = System.nanoTime() + Math.max(MIN_CONTENDED_NANOS, CONTENDED_ATTEMPTS * attemptNanos);
   }
 
   /** After taking the exclusive section or the lease: picks up what was written since the conflict. */
@@ -1200,62 +844,21 @@ public final class State implements AutoCloseable {
   }
 
   /**
-   * Takes the write lease through the backend's lock provider, with a lease and a wait scaled to
-   * the measured cost of an attempt; null if it could not be had (the writer goes on without it).
-   */
-  private Lock takeLease(WriteLeases w) {
-    long cost = Math.max(attemptNanos, TimeUnit.MILLISECONDS.toNanos(1));
-    Duration leaseFor = clamp(Duration.ofNanos(cost).multipliedBy(20), MIN_LEASE, MAX_LEASE);
-    Duration wait = clamp(Duration.ofNanos(cost).multipliedBy(200), MIN_LEASE_WAIT, MAX_LEASE_WAIT);
-    try {
-      LockProvider provider = leases;
-      if (provider == null) {
-        Duration poll = Duration.ofNanos(Math.max(cost / 2, TimeUnit.MILLISECONDS.toNanos(1)));
-        provider = w.writeLeases(LockOptions.builder().operator(options.operator()).pollInterval(poll, poll.multipliedBy(4)).build());
-        leases = provider;
-        if (closed) {
-          provider.close();
-        }
-      }
-      LockRequest request = LockRequest.builder().operation("write to " + location() + " (writers take turns)").lease(leaseFor).build();
-      Optional<Lock> free = provider.tryAcquire(WriteLeases.LEASE_NAME, request);
-      if (free.isPresent()) {
-        return free.get();
-      }
-      markContended(); // another writer holds it: contention goes on
-      return provider.acquire(WriteLeases.LEASE_NAME, request, wait);
-    } catch (LockTimeoutException e) {
-      Log.LOG.info("Writing {} without the write lease, which other writers held all along: {}", location(), e.getMessage());
-      return null;
-    } catch (RuntimeException e) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw e;
-      }
-      Log.LOG.warn("Could not take the write lease of {}; retrying without it: {}", location(), e.toString());
-      return null;
-    }
-  }
-
-  private static Duration clamp(Duration d, Duration min, Duration max) {
-    return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
-  }
-
-  /**
    * One attempt: applies the group to the current version, validates and saves it. Returns true
    * when the group is complete (stored, unchanged, or every request failed), false after a
    * conflict (then {@code current} holds the version that won).
    *
    * @throws ConflictException if this was the last attempt allowed
    */
-  private boolean attempt(List<Request<?>> batch, int attempt, int maxAttempts, String writeId) {
+  private boolean attempt(List<Write<?>> batch, int attempt, int maxAttempts, String writeId) {
     long started = System.nanoTime();
     StoredState base = current;
     Instant now = options.clock().instant();
     StateTransaction tx = new StateTransaction(base.snapshot(), now);
-    List<Request<?>> applied = new ArrayList<>(batch.size());
+    List<Write<?>> applied = new ArrayList<>(batch.size());
     boolean force = false;
-    for (Request<?> r : batch) {
-      if (r.done) {
+    for (Write<?> r : batch) {
+      if (r.done()) {
         continue;
       }
       int mark = tx.mark();
@@ -1299,16 +902,21 @@ public final class State implements AutoCloseable {
       if (applied.size() == 1) {
         applied.get(0).fail(e);
       } else {
-        for (Request<?> r : applied) {
+        for (Write<?> r : applied) {
           commitAttempts(List.of(r));
         }
       }
       return true;
     }
-    AuditEntry resolved = resolve(applied, tx, base.snapshot());
+    List<AuditEntry> audits = new ArrayList<>(applied.size());
+    List<List<Change>> changes = new ArrayList<>(applied.size());
+    for (Write<?> r : applied) {
+      audits.add(r.audit);
+      changes.add(tx.changesSince(r.from).subList(0, r.to - r.from));
+    }
+    AuditEntry resolved = GroupAudit.resolve(audits, changes, base.snapshot(), options.operator(), tx.locks());
     SaveResult saved = backend.save(new SaveRequest(base.token(), next, tx.changes(), resolved, writeId));
-    long took = System.nanoTime() - started;
-    attemptNanos = attemptNanos == 0 ? took : (3 * attemptNanos + took) / 4;
+    contention.attempted(System.nanoTime() - started);
     if (saved instanceof SaveResult.Saved s) {
       current = new StoredState(next, s.token());
       applied.forEach(r -> r.succeed(next));
@@ -1389,98 +997,6 @@ public final class State implements AutoCloseable {
     }
     if (!violations.isEmpty()) {
       throw new InvalidStateException(location(), violations);
-    }
-  }
-
-  /**
-   * The audit entry of a group: one request's entry with defaults filled in, or for several, the
-   * distinct operators, operations and reasons joined (the history then shows every change).
-   */
-  private AuditEntry resolve(List<Request<?>> applied, StateTransaction tx, Snapshot base) {
-    java.util.LinkedHashSet<String> operators = new java.util.LinkedHashSet<>();
-    java.util.LinkedHashSet<String> operations = new java.util.LinkedHashSet<>();
-    java.util.LinkedHashSet<String> reasons = new java.util.LinkedHashSet<>();
-    for (Request<?> r : applied) {
-      AuditEntry a = r.audit;
-      operators.add(a.operator().isEmpty() ? options.operator() : a.operator());
-      operations.add(a.operation().isEmpty() ? describe(tx.changesSince(r.from).subList(0, r.to - r.from), base) : a.operation());
-      if (!a.reason().isEmpty()) {
-        reasons.add(a.reason());
-      }
-    }
-    return new AuditEntry(String.join(", ", operators), join(operations), String.join("; ", reasons), tx.locks());
-  }
-
-  private static String join(java.util.Collection<String> parts) {
-    StringBuilder sb = new StringBuilder();
-    int i = 0;
-    for (String p : parts) {
-      if (i == 3) {
-        sb.append(" (+").append(parts.size() - 3).append(" more)");
-        break;
-      }
-      if (i++ > 0) {
-        sb.append("; ");
-      }
-      sb.append(p);
-    }
-    return sb.toString();
-  }
-
-  /**
-   * The default operation for a list of changes: "add host web01", or for several, the first
-   * three and a count ("add host a, add host b, remove resource c (+2 more)").
-   */
-  static String describe(List<Change> changes, Snapshot base) {
-    if (changes.isEmpty()) {
-      return "save";
-    }
-    StringBuilder sb = new StringBuilder();
-    int shown = Math.min(3, changes.size());
-    for (int i = 0; i < shown; i++) {
-      if (i > 0) {
-        sb.append(", ");
-      }
-      sb.append(describe(changes.get(i), base));
-    }
-    if (changes.size() > shown) {
-      sb.append(" (+").append(changes.size() - shown).append(" more)");
-    }
-    return sb.toString();
-  }
-
-  private static String describe(Change c, Snapshot base) {
-    if (c instanceof Change.PutHost p) {
-      return (base.hasHost(p.host().name()) ? "update host " : "add host ") + p.host().name();
-    } else if (c instanceof Change.RemoveHost r) {
-      return "remove host " + r.name();
-    } else if (c instanceof Change.PutResource p) {
-      return (base.hasResource(p.key()) ? "update resource " : "add resource ") + p.key();
-    } else if (c instanceof Change.RemoveResource r) {
-      return "remove resource " + r.key();
-    }
-    return "replace content";
-  }
-
-  /**
-   * Sleeps a random time (full jitter) up to {@code unit * 2^attempt}, where the unit is the
-   * configured base or the measured cost of an attempt, whichever is longer: writers whose writes
-   * take long (a push, a PUT) spread out over that time instead of colliding again at once. Capped
-   * at 250 ms or eight attempts' cost.
-   */
-  private void backoff(int attempt) {
-    long base = options.retryBackoff().toNanos();
-    if (base <= 0) {
-      return;
-    }
-    long unit = Math.max(base, attemptNanos);
-    long cap = Math.min(Math.max(MAX_BACKOFF_NANOS, 8 * attemptNanos), unit << Math.min(attempt, 20));
-    long nanos = ThreadLocalRandom.current().nextLong(cap + 1);
-    try {
-      TimeUnit.NANOSECONDS.sleep(nanos);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StateException("Interrupted while retrying a write to " + location(), e);
     }
   }
 }

@@ -38,11 +38,9 @@ public final class StateOptions {
   private final Duration retryBackoff;
   private final List<Validator> validators;
   private final boolean groupCommit;
-  private final boolean groupCommitYield;
 
   private StateOptions(Builder b) {
     this.groupCommit = b.groupCommit == null || b.groupCommit;
-    this.groupCommitYield = b.groupCommitYield == null || b.groupCommitYield;
     this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
     this.operator = b.operator == null ? Environment.defaultOperator() : b.operator;
     this.maxAttempts = b.maxAttempts == 0 ? DEFAULT_MAX_ATTEMPTS : b.maxAttempts;
@@ -132,21 +130,6 @@ public final class StateOptions {
     return groupCommit;
   }
 
-  /**
-   * Whether writers waiting for a group commit yield the CPU before they park, while commits are
-   * short (at most 500 µs, as in the file backend's journal mode). On by default: with 8 journal
-   * writers on 2 CPUs at 1k and 10k hosts it gave 4.06–5.04× the durable writes/s of one writer,
-   * against 3.50–3.79× with writers that park.
-   * Beside threads that keep the CPUs busy, the yielding writers leave the CPU to them (more work
-   * for those threads, fewer durable writes/s); turn it off to keep writers first in that case.
-   * See {@code benchmarks/RESULTS.md}.
-   *
-   * @return {@code true} if waiting writers yield before they park
-   */
-  public boolean groupCommitYield() {
-    return groupCommitYield;
-  }
-
   /** Builds {@link StateOptions}. Each setting may be set once. Not thread-safe. */
   public static final class Builder {
     private Clock clock;
@@ -155,7 +138,6 @@ public final class StateOptions {
     private Duration retryBackoff;
     private final List<Validator> validators = new ArrayList<>();
     private Boolean groupCommit;
-    private Boolean groupCommitYield;
 
     private Builder() {}
 
@@ -171,24 +153,6 @@ public final class StateOptions {
     public Builder groupCommit(boolean enabled) {
       requireUnset(this.groupCommit, "groupCommit");
       this.groupCommit = enabled;
-      return this;
-    }
-
-    /**
-     * Turns yielding while waiting for a group commit on or off (on by default): while commits
-     * are short (at most 500 µs), a writer waiting for its group yields the CPU for up to twice the
-     * last commit's time before it parks, so that it need not be woken, and stops at the first
-     * yield during which another thread ran. Off: waiting writers park at once and are woken by
-     * the leader, which puts them ahead of threads that keep the CPUs busy. See {@link
-     * StateOptions#groupCommitYield()}.
-     *
-     * @param enabled whether waiting writers yield before they park
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder groupCommitYield(boolean enabled) {
-      requireUnset(this.groupCommitYield, "groupCommitYield");
-      this.groupCommitYield = enabled;
       return this;
     }
 

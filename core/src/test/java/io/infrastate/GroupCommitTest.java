@@ -219,16 +219,10 @@ class GroupCommitTest {
   }
 
   @Test
-  void afterShortCommitsQueuedWritersYieldOnlyForABoundedTimeThenPark() throws Exception {
-    for (boolean yielding : new boolean[] {true, false}) {
-      queuedWritersParkBehindAHeldSave(StateOptions.builder().groupCommitYield(yielding).build());
-    }
-  }
-
-  private static void queuedWritersParkBehindAHeldSave(StateOptions options) throws Exception {
+  void afterShortCommitsQueuedWritersStillWaitWithoutSpinning() throws Exception {
     GatesBackend backend = new GatesBackend(201);
-    State state = State.load(backend, options);
-    // short commits (an in-memory save takes microseconds once warm): queued writers now yield first
+    State state = State.load(backend);
+    // short commits (an in-memory save takes microseconds once warm)
     for (int i = 0; i < 200; i++) {
       state.addHost(HostState.builder("warm" + i).build());
     }
@@ -237,7 +231,7 @@ class GroupCommitTest {
     backend.awaitEntered(201); // this save does not end until opened
     List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
     List<Thread> queued = startAdding(state, "q", 4, failures);
-    // they yield for at most twice the last commit's time, then park behind the held save
+    // they park behind the held save rather than spin
     awaitParked(queued);
     assertThat(queued).allMatch(Thread::isAlive);
     backend.open.get(201).countDown();
@@ -323,30 +317,5 @@ class GroupCommitTest {
     assertThat(state.metadata().serial()).isEqualTo(1);
     assertThatThrownBy(() -> StateOptions.builder().groupCommit(true).groupCommit(false))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("groupCommit was already set");
-  }
-
-  @Test
-  void afterShortCommitsQueuedWritersYieldOnlyIfTheOptionIsOn() {
-    State yielding = State.load(InMemoryBackend.create());
-    State parking = State.load(InMemoryBackend.create(), StateOptions.builder().groupCommitYield(false).build());
-    // an in-memory commit takes microseconds once warm; one that took over 500 us turns yielding
-    // off until the next commit, so write until one was short
-    for (int i = 0; i < 10_000 && yielding.queuedWriterYieldNanos() == 0; i++) {
-      yielding.addHost(HostState.builder("y" + i).build());
-    }
-    assertThat(yielding.queuedWriterYieldNanos()).as("after a short commit").isPositive();
-    for (int i = 0; i < 1_000; i++) {
-      parking.addHost(HostState.builder("p" + i).build());
-      assertThat(parking.queuedWriterYieldNanos()).isZero();
-    }
-  }
-
-  @Test
-  void yieldingWhileWaitingIsOnByDefaultAndCanBeTurnedOff() {
-    assertThat(StateOptions.defaults().groupCommitYield()).isTrue();
-    assertThat(StateOptions.builder().groupCommitYield(false).build().groupCommitYield()).isFalse();
-    assertThat(StateOptions.builder().groupCommitYield(false).build().groupCommit()).isTrue();
-    assertThatThrownBy(() -> StateOptions.builder().groupCommitYield(true).groupCommitYield(false))
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("groupCommitYield was already set");
   }
 }

@@ -15,7 +15,7 @@ import java.util.List;
  *     [--threads 1,2,4,8]
  * java -jar benchmarks/target/benchmarks.jar jmh [JMH options, such as -f 1 -wi 3 -i 5 Codec]
  * java -jar benchmarks/target/benchmarks.jar probe writers [--size N] [--seconds S]
- *     [--threads 1,8,1,8,1,8] [--compact-every K] [--compact-at-mib M] [--reader] [--no-yield] [--work DIR]
+ *     [--threads 1,8,1,8,1,8] [--compact-every K] [--compact-at-mib M] [--reader] [--work DIR]
  * java -jar benchmarks/target/benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R]
  *     [--cpus READER,WRITERS] [--work DIR]
  * </pre>
@@ -41,7 +41,7 @@ public final class Main {
       System.out.println("usage: java -jar benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE] [--work DIR] [--quick] [--no-heap]");
       System.out.println("       [--only single,batch,load,reads,writers,processes,heap] [--threads 1,2,4,8]");
       System.out.println("       java -jar benchmarks.jar jmh [JMH options]");
-      System.out.println("       java -jar benchmarks.jar probe writers [--size N] [--seconds S] [--threads 1,8,1,8] [--compact-every K] [--compact-at-mib M] [--reader] [--no-yield] [--work DIR]");
+      System.out.println("       java -jar benchmarks.jar probe writers [--size N] [--seconds S] [--threads 1,8,1,8] [--compact-every K] [--compact-at-mib M] [--reader] [--work DIR]");
       System.out.println("       java -jar benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R] [--cpus READER,WRITERS] [--work DIR]");
       return;
     }
@@ -150,17 +150,12 @@ public final class Main {
     long compactAtMib = 0;
     int rounds = 5;
     boolean reader = false;
-    boolean yielding = true;
     int[] cpus = null;
     Path work = inTarget("probe-work");
     for (int i = 1; i < args.size(); i++) {
       String option = args.get(i);
       if (option.equals("--reader") && kind.equals("writers")) {
         reader = true;
-        continue;
-      }
-      if (option.equals("--no-yield") && kind.equals("writers")) {
-        yielding = false;
         continue;
       }
       if (i + 1 >= args.size()) {
@@ -191,7 +186,7 @@ public final class Main {
     }
     Probe probe = new Probe(work, System.out);
     if (kind.equals("writers")) {
-      probe.writers(size, seconds, threads, compactEvery, compactAtMib << 20, reader, yielding);
+      probe.writers(size, seconds, threads, compactEvery, compactAtMib << 20, reader);
     } else {
       probe.reader(size, seconds, rounds, cpus);
     }

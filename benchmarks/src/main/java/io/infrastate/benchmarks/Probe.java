@@ -43,11 +43,9 @@ final class Probe {
    * @param compactAtBytes the journal's byte limit, or 0 for the default
    * @param reader whether a reader thread calls {@code getHost} flat out beside the writers in
    *     every window (its reads/s are printed too): what the writers and a busy CPU do to each other
-   * @param yielding whether writers waiting for a group commit yield before they park ({@link
-   *     io.infrastate.StateOptions#groupCommitYield()})
    * @throws Exception on failure
    */
-  void writers(int n, double seconds, int[] threads, int compactEvery, long compactAtBytes, boolean reader, boolean yielding)
+  void writers(int n, double seconds, int[] threads, int compactEvery, long compactAtBytes, boolean reader)
       throws Exception {
     Path d = Files.createTempDirectory(Files.createDirectories(work), "probe-writers");
     JournalFileBackend.Builder b = JournalFileBackend.builder(d.resolve("state.json"));
@@ -61,7 +59,7 @@ final class Probe {
     String[] names = reader ? Data.hostNames(n) : null;
     try (JournalFileBackend backend = b.build()) {
       Compare.create(backend, Data.snapshot(n));
-      try (State state = State.load(backend, io.infrastate.StateOptions.builder().groupCommitYield(yielding).build());
+      try (State state = State.load(backend);
           Compare.Target target = adding(state, state)) {
         for (int t : threads) {
           long s0 = state.metadata().serial();

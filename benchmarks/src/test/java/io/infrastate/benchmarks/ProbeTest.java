@@ -19,7 +19,7 @@ class ProbeTest {
   @Test
   void theWritersProbePrintsOneLinePerThreadCount() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    new Probe(tmp, new PrintStream(bytes, true, StandardCharsets.UTF_8)).writers(10, 1, new int[] {1, 2}, 0, 0, false, true);
+    new Probe(tmp, new PrintStream(bytes, true, StandardCharsets.UTF_8)).writers(10, 1, new int[] {1, 2}, 0, 0, false);
     List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
     assertThat(lines).hasSize(2);
     assertThat(lines).noneMatch(l -> l.contains("reader"));
@@ -36,7 +36,7 @@ class ProbeTest {
   @Test
   void theWritersProbeBesideAReaderPrintsTheReadsToo() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    new Probe(tmp, new PrintStream(bytes, true, StandardCharsets.UTF_8)).writers(10, 1, new int[] {2}, 0, 1 << 20, true, false);
+    new Probe(tmp, new PrintStream(bytes, true, StandardCharsets.UTF_8)).writers(10, 1, new int[] {2}, 0, 1 << 20, true);
     List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
     assertThat(lines).hasSize(1);
     java.util.regex.Matcher m = java.util.regex.Pattern.compile(", reader ([\\d,.]+)/s reads$").matcher(lines.get(0));
