@@ -1,17 +1,10 @@
 package io.infrastate;
 
-import io.infrastate.internal.GroupAudit;
-import io.infrastate.internal.GroupCommit;
-import io.infrastate.internal.StructuralRules;
-import io.infrastate.internal.WriteContention;
 import io.infrastate.lock.Lock;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendRegistry;
-import io.infrastate.spi.Change;
 import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.HistoryBackend;
-import io.infrastate.spi.SaveRequest;
-import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import io.infrastate.spi.WriteLeases;
@@ -22,11 +15,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The handle to one infrastructure state: hosts, resources and metadata, stored in a {@link
@@ -54,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *       error.
  *   <li><b>Write-through.</b> {@link #addHost}, {@link #removeHost}, {@link #addResource} and
  *       {@link #removeResource} persist immediately; {@link #update} makes many changes in one
- *       durable write.
+ *       durable write, and {@link #compute} too, returning what its function computed.
  *   <li><b>No lost updates.</b> Every write is a compare-and-swap against the stored version
  *       (serial and lineage). When another handle, process or machine wrote in between, the change
  *       is re-applied to the fresh version.
@@ -89,61 +79,15 @@ import org.slf4j.LoggerFactory;
  * with them.
  */
 public final class State implements AutoCloseable {
-  /*
-   * Design notes: how this stays correct under concurrency and crashes.
-   *
-   * READS. `current` is a volatile reference to an immutable StoredState (snapshot and backend
-   * version token). Readers dereference it once and never lock.
-   *
-   * THE ATTEMPT LOOP. Every write is a request to GroupCommit, which hands groups of concurrent
-   * requests to commitGroup under `writeLock`, so at most one write per handle is in flight and
-   * a group becomes one version (one durable write). Each attempt:
-   *
-   *   base = current; tx = copy-on-write view of base.snapshot; apply each request;
-   *   next = tx.finish(metadata with serial + 1); validate(next);
-   *   backend.save(expected = base.token, next)  -- compare-and-swap in the backend
-   *     Saved    -> current = (next, newToken)     -- publish only after persisting
-   *     Conflict -> current = reload (lineage checked); WriteContention says how to retry
-   *
-   * Each request is applied against a savepoint of the shared transaction, so one that throws is
-   * undone and fails alone; a group whose combined version breaks a rule is retried request by
-   * request, so one bad change vetoes only itself. Every request still sees the latest version,
-   * and a caller returns only once its change is persisted (or has failed).
-   *
-   * PERSIST, THEN PUBLISH. An exception anywhere before `current` is assigned leaves it
-   * untouched. A conflict publishes the reloaded version, which is a real stored version, so
-   * readers never see an unpersisted state. Crash safety of the stored bytes is the backend's
-   * part of the contract (atomic, durable save; damaged data never overwritten).
-   *
-   * LOCK ORDER. `writeLock`, then the backend's locks (WriteContention's exclusive section or
-   * write lease); refresh() and the backends' loads take them in that order too, and a caller
-   * waiting in the group commit holds neither, so none of them can deadlock. A write started
-   * from inside a write's function would wait for itself: it is refused.
-   *
-   * LINEAGE. A state loaded from storage keeps the stored lineage; a version that has none (a
-   * Go-FTL2 file) gets a fresh lineage on its first write. A state created on empty storage has a
-   * lineage in memory only; if another writer creates the state first, this handle adopts theirs,
-   * since it never persisted its own. After that, a reload that finds another lineage is a
-   * replacement by a different state and stops all writes.
-   */
-
+  // The write path (the attempt loop, persist-then-publish, its design notes) is StateWriter's.
   private final Backend backend;
   private final boolean ownsBackend;
-  private final StateOptions options;
-  private final ReentrantLock writeLock = new ReentrantLock();
-  private final GroupCommit<Write<?>> group;
-  /** What a writer does when its compare-and-swap keeps losing; used under writeLock. */
-  private final WriteContention contention;
-  private volatile StoredState current;
-  private volatile boolean closed;
+  private final StateWriter writer;
 
   private State(Backend backend, boolean ownsBackend, StateOptions options, StoredState initial) {
     this.backend = backend;
     this.ownsBackend = ownsBackend;
-    this.options = options;
-    this.current = initial;
-    this.group = new GroupCommit<>(writeLock, options.groupCommit(), this::commitGroup);
-    this.contention = new WriteContention(backend, options.operator(), options.retryBackoff());
+    this.writer = new StateWriter(backend, options, initial);
   }
 
   /**
@@ -223,7 +167,7 @@ public final class State implements AutoCloseable {
    * @return the snapshot
    */
   public Snapshot snapshot() {
-    return current.snapshot();
+    return writer.current().snapshot();
   }
 
   /**
@@ -232,7 +176,7 @@ public final class State implements AutoCloseable {
    * @return the metadata
    */
   public Metadata metadata() {
-    return current.snapshot().metadata();
+    return snapshot().metadata();
   }
 
   /**
@@ -242,7 +186,7 @@ public final class State implements AutoCloseable {
    * @return the host, or empty
    */
   public Optional<HostState> getHost(String name) {
-    return current.snapshot().getHost(name);
+    return snapshot().getHost(name);
   }
 
   /**
@@ -252,7 +196,7 @@ public final class State implements AutoCloseable {
    * @return {@code true} if present
    */
   public boolean hasHost(String name) {
-    return current.snapshot().hasHost(name);
+    return snapshot().hasHost(name);
   }
 
   /**
@@ -261,7 +205,7 @@ public final class State implements AutoCloseable {
    * @return an unmodifiable list
    */
   public List<HostState> allHosts() {
-    return current.snapshot().allHosts();
+    return snapshot().allHosts();
   }
 
   /**
@@ -271,7 +215,7 @@ public final class State implements AutoCloseable {
    * @return the resource, or empty
    */
   public Optional<ResourceState> getResource(String key) {
-    return current.snapshot().getResource(key);
+    return snapshot().getResource(key);
   }
 
   /**
@@ -281,7 +225,7 @@ public final class State implements AutoCloseable {
    * @return {@code true} if present
    */
   public boolean hasResource(String key) {
-    return current.snapshot().hasResource(key);
+    return snapshot().hasResource(key);
   }
 
   /**
@@ -290,7 +234,7 @@ public final class State implements AutoCloseable {
    * @return an unmodifiable map
    */
   public Map<String, ResourceState> allResources() {
-    return current.snapshot().resources();
+    return snapshot().resources();
   }
 
   /**
@@ -301,7 +245,7 @@ public final class State implements AutoCloseable {
    * @return an unmodifiable list
    */
   public List<ResourceState> getResourcesByType(String type) {
-    return current.snapshot().getResourcesByType(type);
+    return snapshot().getResourcesByType(type);
   }
 
   /**
@@ -312,7 +256,7 @@ public final class State implements AutoCloseable {
    * @return an unmodifiable list
    */
   public List<ResourceState> getResourcesByTag(String key, String value) {
-    return current.snapshot().getResourcesByTag(key, value);
+    return snapshot().getResourcesByTag(key, value);
   }
 
   /**
@@ -322,7 +266,7 @@ public final class State implements AutoCloseable {
    * @return an unmodifiable list
    */
   public List<HostState> getHostsByGroup(String group) {
-    return current.snapshot().getHostsByGroup(group);
+    return snapshot().getHostsByGroup(group);
   }
 
   /**
@@ -331,7 +275,7 @@ public final class State implements AutoCloseable {
    * @return the summary
    */
   public Queries.Summary summary() {
-    return current.snapshot().summary();
+    return snapshot().summary();
   }
 
   /**
@@ -341,7 +285,7 @@ public final class State implements AutoCloseable {
    * @return the diff, empty if nothing drifted
    */
   public StateDiff diff(Snapshot observed) {
-    return StateDiff.between(current.snapshot(), observed);
+    return StateDiff.between(snapshot(), observed);
   }
 
   /**
@@ -356,7 +300,7 @@ public final class State implements AutoCloseable {
    * @return the port
    */
   public int allocatePort(String resourceKey, String field, int base, int range) {
-    return Allocator.port(current.snapshot(), resourceKey, field, base, range);
+    return Allocator.port(snapshot(), resourceKey, field, base, range);
   }
 
   /**
@@ -368,7 +312,7 @@ public final class State implements AutoCloseable {
    */
   public void mergeToInventory(InventoryTarget inventory) {
     Objects.requireNonNull(inventory, "inventory");
-    for (HostState h : current.snapshot().hosts().values()) {
+    for (HostState h : snapshot().hosts().values()) {
       try {
         inventory.addHost(h.group().isEmpty() ? "all" : h.group(), h);
       } catch (IllegalArgumentException e) {
@@ -413,7 +357,7 @@ public final class State implements AutoCloseable {
    */
   public HostState addHost(HostState host, AuditEntry audit) {
     Objects.requireNonNull(host, "host");
-    return write(audit, tx -> tx.addHost(host), false).result;
+    return writer.write(audit, tx -> tx.addHost(host), false).result;
   }
 
   /**
@@ -434,7 +378,7 @@ public final class State implements AutoCloseable {
    * @return {@code true} if it existed
    */
   public boolean removeHost(String name, AuditEntry audit) {
-    return write(audit, tx -> tx.removeHost(name), false).result;
+    return writer.write(audit, tx -> tx.removeHost(name), false).result;
   }
 
   /**
@@ -461,7 +405,7 @@ public final class State implements AutoCloseable {
   public ResourceState addResource(String key, ResourceState resource, AuditEntry audit) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(resource, "resource");
-    return write(audit, tx -> tx.addResource(key, resource), false).result;
+    return writer.write(audit, tx -> tx.addResource(key, resource), false).result;
   }
 
   /**
@@ -482,7 +426,7 @@ public final class State implements AutoCloseable {
    * @return {@code true} if it existed
    */
   public boolean removeResource(String key, AuditEntry audit) {
-    return write(audit, tx -> tx.removeResource(key), false).result;
+    return writer.write(audit, tx -> tx.removeResource(key), false).result;
   }
 
   /**
@@ -518,7 +462,7 @@ public final class State implements AutoCloseable {
    */
   public Snapshot update(AuditEntry audit, Consumer<Transaction> fn) {
     Objects.requireNonNull(fn, "fn");
-    return write(audit, tx -> {
+    return writer.write(audit, tx -> {
       fn.accept(tx);
       return null;
     }, false).snapshot;
@@ -551,10 +495,84 @@ public final class State implements AutoCloseable {
   public Snapshot update(Lock lock, AuditEntry audit, Consumer<Transaction> fn) {
     Objects.requireNonNull(fn, "fn");
     Fencing fence = Fencing.of(lock, location());
-    return write(audit, tx -> {
+    return writer.write(audit, tx -> {
       fence.apply(tx, fn);
       return null;
     }, false).snapshot;
+  }
+
+  /**
+   * Applies many changes as one write, as {@link #update(Consumer)} does, and returns what the
+   * function computed (an allocated port, a chosen name). It is named apart from {@code update}
+   * so that a lambda is never ambiguous between the two. The function may run more than once
+   * (see {@link #update(Consumer)}): the value returned is the one computed on the attempt that
+   * completed the write, that is, on the version stored (or on the current one if nothing
+   * changed).
+   *
+   * <pre>{@code
+   * String name = state.compute(tx -> {
+   *   int n = 1;
+   *   while (tx.hasHost("web" + n)) {
+   *     n++;
+   *   }
+   *   tx.addHost(HostState.builder("web" + n).build());
+   *   return "web" + n;
+   * });
+   * }</pre>
+   *
+   * @param <R> the type of the result
+   * @param fn the changes; what it returns is the result
+   * @return what {@code fn} returned; {@code null} if the write was a retry found already stored
+   *     ({@link AuditEntry#retrying}) before {@code fn} ran
+   * @throws InvalidStateException if the result breaks a rule (nothing is written)
+   * @throws ConflictException if other writers kept winning
+   * @throws CorruptStateException if the stored state is damaged
+   * @throws BackendException if storage fails (the in-memory state is unchanged)
+   */
+  public <R> R compute(Function<? super Transaction, ? extends R> fn) {
+    return compute(AuditEntry.DEFAULT, fn);
+  }
+
+  /**
+   * Applies many changes as one write, with an audit entry, and returns what the function
+   * computed; see {@link #compute(Function)}.
+   *
+   * @param <R> the type of the result
+   * @param audit who, what, why; the operation defaults to a summary of the changes
+   * @param fn the changes; what it returns is the result
+   * @return what {@code fn} returned
+   * @throws InvalidStateException if the result breaks a rule (nothing is written)
+   * @throws ConflictException if other writers kept winning
+   * @throws BackendException if storage fails (the in-memory state is unchanged)
+   */
+  public <R> R compute(AuditEntry audit, Function<? super Transaction, ? extends R> fn) {
+    Objects.requireNonNull(fn, "fn");
+    return writer.<R>write(audit, tx -> fn.apply(tx), false).result;
+  }
+
+  /**
+   * Applies many changes as one write made under a lock and fenced, as {@link #update(Lock,
+   * AuditEntry, Consumer)} does, and returns what the function computed; see {@link
+   * #compute(Function)}.
+   *
+   * @param <R> the type of the result
+   * @param lock the lock the write is made under, held by the caller
+   * @param audit who, what, why; the operation defaults to a summary of the changes
+   * @param fn the changes; what it returns is the result
+   * @return what {@code fn} returned
+   * @throws LockLostException if the lock no longer protects the write; nothing was written
+   * @throws InvalidStateException if the result breaks a rule (nothing is written)
+   * @throws ConflictException if other writers kept winning
+   * @throws BackendException if storage (of the state or of the lock) fails
+   */
+  public <R> R compute(Lock lock, AuditEntry audit, Function<? super Transaction, ? extends R> fn) {
+    Objects.requireNonNull(fn, "fn");
+    Fencing fence = Fencing.of(lock, location());
+    return writer.<R>write(audit, tx -> {
+      List<R> result = new ArrayList<>(1);
+      fence.apply(tx, t -> result.add(fn.apply(t)));
+      return result.get(0);
+    }, false).result;
   }
 
   /**
@@ -575,7 +593,7 @@ public final class State implements AutoCloseable {
    * @return the version written
    */
   public Snapshot save(AuditEntry audit) {
-    return write(audit.operation().isEmpty() ? audit.withOperation("save") : audit, tx -> null, true).snapshot;
+    return writer.write(audit.operation().isEmpty() ? audit.withOperation("save") : audit, tx -> null, true).snapshot;
   }
 
   /**
@@ -587,19 +605,7 @@ public final class State implements AutoCloseable {
    * @throws LineageMismatchException if it was replaced by a different state
    */
   public Snapshot refresh() {
-    writeLock.lock();
-    try {
-      checkOpen();
-      StoredState base = current;
-      if (!base.token().exists()) {
-        backend.load().ifPresent(fresh -> current = fresh);
-      } else {
-        backend.loadIfChanged(base.token()).ifPresent(fresh -> current = checkLineage(base, fresh));
-      }
-      return current.snapshot();
-    } finally {
-      writeLock.unlock();
-    }
+    return writer.refresh();
   }
 
   // ---------------------------------------------------------------- history
@@ -699,7 +705,7 @@ public final class State implements AutoCloseable {
   private Snapshot replace(Snapshot content, AuditEntry audit, Fencing fence) {
     Objects.requireNonNull(content, "content");
     AuditEntry a = audit.operation().isEmpty() ? audit.withOperation("replace content") : audit;
-    return write(a, tx -> {
+    return writer.write(a, tx -> {
       if (fence == null) {
         tx.replaceAll(content);
       } else {
@@ -726,277 +732,21 @@ public final class State implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    contention.close();
-    if (ownsBackend) {
+    if (writer.close() && ownsBackend) {
       backend.close();
     }
   }
 
-  private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException("State for " + location() + " is closed");
-    }
-  }
-
-  // ---------------------------------------------------------------- the write path
-
   /**
-   * Holds the logger, created on first use: a run that logs nothing never starts SLF4J (about 20 ms
-   * of a command-line tool's first load, and its warning when no provider is installed).
-   */
-  private static final class Log {
-    static final Logger LOG = LoggerFactory.getLogger(State.class);
-  }
-
-  /** One caller's write: its change and, once done, what the change computed and the version. */
-  private static final class Write<R> extends GroupCommit.Request {
-    final AuditEntry audit;
-    final Function<StateTransaction, R> fn;
-    final boolean force;
-    R result;
-    /** The write's changes in the group's transaction: from {@code from} to {@code to}. */
-    int from;
-    int to;
-    Snapshot snapshot;
-
-    Write(AuditEntry audit, Function<StateTransaction, R> fn, boolean force) {
-      this.audit = audit;
-      this.fn = fn;
-      this.force = force;
-    }
-
-    void apply(StateTransaction tx) {
-      from = tx.mark();
-      result = fn.apply(tx);
-      to = tx.mark();
-    }
-
-    void succeed(Snapshot s) {
-      snapshot = s;
-      succeeded();
-    }
-
-    /** Throws what the write failed with, if it failed. */
-    Write<R> outcome() {
-      Throwable error = error();
-      if (error instanceof RuntimeException e) {
-        throw e;
-      }
-      if (error instanceof Error e) {
-        throw e;
-      }
-      if (error != null) {
-        throw new StateException("write failed: " + error, error);
-      }
-      return this;
-    }
-  }
-
-  private <R> Write<R> write(AuditEntry audit, Function<StateTransaction, R> fn, boolean force) {
-    Objects.requireNonNull(audit, "audit");
-    if (writeLock.isHeldByCurrentThread()) {
-      throw new IllegalStateException(
-          "A write to " + location() + " was started from inside another write's function (or a"
-              + " validator); make the change through the transaction that function was given.");
-    }
-    Write<R> request = new Write<>(audit, fn, force);
-    group.commit(request);
-    return request.outcome();
-  }
-
-  /** Commits one group as one version (GroupCommit calls it with {@code writeLock} held). */
-  private void commitGroup(List<Write<?>> batch) {
-    if (closed) {
-      IllegalStateException e = new IllegalStateException("State for " + location() + " is closed");
-      batch.forEach(r -> r.fail(e));
-    } else {
-      commitAttempts(batch);
-    }
-  }
-
-  /**
-   * Runs the attempt loop for a group (the caller holds {@code writeLock}) until every request is
-   * done; between attempts, {@link WriteContention} takes the exclusive section or the write lease,
-   * or backs off, and releases them when the loop ends. An inner call (a group split after a
-   * failed validation) reuses what its caller holds.
-   */
-  private void commitAttempts(List<Write<?>> batch) {
-    int maxAttempts = options.maxAttempts();
-    String writeId = SaveRequest.newWriteId(); // one per write: backends record it to resolve lost replies
-    try (WriteContention.Turn turn = contention.begin(this::catchUp)) {
-      for (int attempt = 1; !attempt(batch, attempt, maxAttempts, writeId); attempt++) {
-        turn.conflicted(attempt);
-      }
-    }
-  }
-
-  /** After taking the exclusive section or the lease: picks up what was written since the conflict. */
-  private void catchUp() {
-    StoredState base = current;
-    Optional<StoredState> fresh = base.token().exists() ? backend.loadIfChanged(base.token()) : backend.load();
-    if (fresh.isPresent()) {
-      current = checkLineage(base, fresh.get());
-    }
-  }
-
-  /**
-   * One attempt: applies the group to the current version, validates and saves it. Returns true
-   * when the group is complete (stored, unchanged, or every request failed), false after a
-   * conflict (then {@code current} holds the version that won).
+   * Describes this handle for logs and messages: where the state is stored, the serial of the
+   * current version and how many hosts and resources it holds. Never shows a value.
    *
-   * @throws ConflictException if this was the last attempt allowed
+   * @return such as {@code State[file:///srv/state.json, serial 12, 40 hosts, 3 resources]}
    */
-  private boolean attempt(List<Write<?>> batch, int attempt, int maxAttempts, String writeId) {
-    long started = System.nanoTime();
-    StoredState base = current;
-    Instant now = options.clock().instant();
-    StateTransaction tx = new StateTransaction(base.snapshot(), now);
-    List<Write<?>> applied = new ArrayList<>(batch.size());
-    boolean force = false;
-    for (Write<?> r : batch) {
-      if (r.done()) {
-        continue;
-      }
-      int mark = tx.mark();
-      tx.reopen();
-      try {
-        if (RetriedWrite.alreadyStored(backend, base, r.audit)) { // a retry after an unknown outcome
-          r.succeed(base.snapshot());
-          continue;
-        }
-        r.apply(tx);
-        applied.add(r);
-        force |= r.force;
-      } catch (RuntimeException | Error e) {
-        tx.rollbackTo(mark);
-        r.fail(e);
-      }
-    }
-    tx.close();
-    if (applied.isEmpty()) {
-      return true;
-    }
-    if (tx.changes().isEmpty() && !force) {
-      applied.forEach(r -> r.succeed(base.snapshot()));
-      return true;
-    }
-    Metadata bm = base.snapshot().metadata();
-    if (bm.serial() == Long.MAX_VALUE) {
-      InvalidStateException e = new InvalidStateException(location(), List.of(new Violation("$.metadata.serial",
-          "is " + Long.MAX_VALUE + ", the largest serial, so no later version can be written; start a new state from a copy of this one")));
-      applied.forEach(r -> r.fail(e));
-      return true;
-    }
-    Metadata meta = bm.withSerial(bm.serial() + 1, now);
-    if (!meta.hasLineage()) {
-      meta = meta.withLineage(UUID.randomUUID().toString());
-    }
-    Snapshot next = tx.finish(meta);
-    try {
-      validate(tx, next);
-    } catch (InvalidStateException e) {
-      if (applied.size() == 1) {
-        applied.get(0).fail(e);
-      } else {
-        for (Write<?> r : applied) {
-          commitAttempts(List.of(r));
-        }
-      }
-      return true;
-    }
-    List<AuditEntry> audits = new ArrayList<>(applied.size());
-    List<List<Change>> changes = new ArrayList<>(applied.size());
-    for (Write<?> r : applied) {
-      audits.add(r.audit);
-      changes.add(tx.changesSince(r.from).subList(0, r.to - r.from));
-    }
-    AuditEntry resolved = GroupAudit.resolve(audits, changes, base.snapshot(), options.operator(), tx.locks());
-    SaveResult saved = backend.save(new SaveRequest(base.token(), next, tx.changes(), resolved, writeId));
-    contention.attempted(System.nanoTime() - started);
-    if (saved instanceof SaveResult.Saved s) {
-      current = new StoredState(next, s.token());
-      applied.forEach(r -> r.succeed(next));
-      return true;
-    }
-    SaveResult.Conflict conflict = (SaveResult.Conflict) saved;
-    StoredState fresh = conflict.current().isPresent() ? conflict.current().get() : reload(base);
-    current = checkLineage(base, fresh);
-    if (attempt >= maxAttempts) {
-      throw new ConflictException(
-          "Could not write to "
-              + location()
-              + ": other writers changed it during each of "
-              + attempt
-              + " attempts ("
-              + resolved.operation()
-              + "). Nothing of this change was written; retry later, or raise"
-              + " StateOptions.maxAttempts (" + maxAttempts + " here) if this contention is expected.",
-          attempt);
-    }
-    Log.LOG.debug("Conflict writing {} at serial {} (attempt {}), retrying on serial {}",
-        location(), bm.serial(), attempt, fresh.snapshot().metadata().serial());
-    return false;
-  }
-
-  private StoredState reload(StoredState base) {
-    Optional<StoredState> fresh = backend.load();
-    if (fresh.isEmpty()) {
-      if (base.token().exists()) {
-        throw new CorruptStateException(
-            location(),
-            null,
-            "State at " + location() + " has disappeared although version "
-                + base.token().serial() + " was loaded from it; nothing was written. Restore it"
-                + " from its backup or history.",
-            null);
-      }
-      throw new BackendException(
-          "Backend for " + location() + " reported a conflict but holds no state; this is a bug"
-              + " in the backend.", null, false);
-    }
-    return fresh.get();
-  }
-
-  private StoredState checkLineage(StoredState base, StoredState fresh) {
-    String had = base.snapshot().metadata().lineage();
-    String found = fresh.snapshot().metadata().lineage();
-    boolean persisted = base.token().exists();
-    if (persisted && !had.isEmpty() && !had.equals(found)) {
-      throw new LineageMismatchException(location(), had, found);
-    }
-    return fresh;
-  }
-
-  private void validate(StateTransaction tx, Snapshot next) {
-    List<Violation> violations = new ArrayList<>();
-    List<String> hostKeys = new ArrayList<>();
-    List<String> resourceKeys = new ArrayList<>();
-    tx.touched(hostKeys, resourceKeys);
-    StructuralRules.checkMetadata(next.metadata(), violations);
-    for (String k : hostKeys) {
-      HostState h = next.hosts().get(k);
-      if (h != null) {
-        StructuralRules.checkHost(k, h, violations);
-      }
-    }
-    for (String k : resourceKeys) {
-      ResourceState r = next.resources().get(k);
-      if (r != null) {
-        StructuralRules.checkResource(k, r, violations);
-      }
-    }
-    for (Validator v : options.validators()) {
-      List<Violation> found = v.validate(next);
-      if (found != null) {
-        violations.addAll(found);
-      }
-    }
-    if (!violations.isEmpty()) {
-      throw new InvalidStateException(location(), violations);
-    }
+  @Override
+  public String toString() {
+    Snapshot s = snapshot();
+    return "State[" + location() + ", serial " + s.metadata().serial() + ", " + s.hosts().size() + " hosts, "
+        + s.resources().size() + " resources" + (writer.closed() ? ", closed" : "") + "]";
   }
 }
