@@ -126,8 +126,8 @@ final class StateWriter {
   }
 
   /**
-   * Holds the logger, created on first use: a run that logs nothing never starts SLF4J (about 20 ms
-   * of a command-line tool's first load, and its warning when no provider is installed).
+   * Holds the logger, created on first use: a run that logs nothing never starts SLF4J (a part of
+   * a command-line tool's first load, and its warning when no provider is installed).
    */
   private static final class Log {
     static final Logger LOG = LoggerFactory.getLogger(State.class);
