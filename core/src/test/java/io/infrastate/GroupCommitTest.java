@@ -298,7 +298,7 @@ class GroupCommitTest {
    * Waits until every thread is parked (queued behind the write lock), without timing guesses; a
    * thread that has not parked after a minute (one that yields without end) fails the test.
    */
-  private static void awaitParked(List<Thread> threads) throws InterruptedException {
+  static void awaitParked(List<Thread> threads) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
     for (Thread t : threads) {
       while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {

@@ -276,7 +276,7 @@ class StateWritePathTest {
       t.start();
       queued.add(t);
     }
-    awaitWaiting(queued);
+    GroupCommitTest.awaitParked(queued);
     backend.failSecondSave = true;
     backend.releaseFirstSave.countDown();
     first.join(TimeUnit.MINUTES.toMillis(1));
@@ -290,26 +290,14 @@ class StateWritePathTest {
   }
 
   /** Holds the first save until released; fails the second if told to. */
-  static final class GroupCommitTestBackend implements Backend {
-    final InMemoryBackend storage = InMemoryBackend.create();
+  static final class GroupCommitTestBackend extends Intruded {
     final CountDownLatch firstSaveEntered = new CountDownLatch(1);
     final CountDownLatch releaseFirstSave = new CountDownLatch(1);
-    final AtomicInteger saves = new AtomicInteger();
     volatile boolean failSecondSave;
 
     @Override
-    public String location() {
-      return storage.location();
-    }
-
-    @Override
-    public Optional<StoredState> load() {
-      return storage.load();
-    }
-
-    @Override
     public SaveResult save(SaveRequest request) {
-      int n = saves.incrementAndGet();
+      int n = saves.get() + 1;
       if (n == 1) {
         firstSaveEntered.countDown();
         try {
@@ -319,21 +307,9 @@ class StateWritePathTest {
         }
       }
       if (n == 2 && failSecondSave) {
-        throw new BackendException("second save refused", null, true);
+        failNextSave = new BackendException("second save refused", null, true);
       }
-      return storage.save(request);
-    }
-  }
-
-  /** Waits until every thread waits (queued behind the held save); a minute at most. */
-  static void awaitWaiting(List<Thread> threads) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
-    for (Thread t : threads) {
-      while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING) {
-        assertThat(t.isAlive()).as("writer thread ended before queueing").isTrue();
-        assertThat(System.nanoTime() - deadline).as("writer thread still not waiting after a minute").isNegative();
-        Thread.sleep(1);
-      }
+      return super.save(request);
     }
   }
 

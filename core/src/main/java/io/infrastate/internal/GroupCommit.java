@@ -117,11 +117,10 @@ public final class GroupCommit<W extends GroupCommit.Request> {
   /** Leads one group (groupLock held on entry and on return). */
   private void lead(W request) {
     leading = true;
-    List<W> batch;
     if (lastGroupSize > 1) {
       gather();
     }
-    batch = new ArrayList<>(Math.min(pending.size(), MAX_GROUP));
+    List<W> batch = new ArrayList<>(Math.min(pending.size(), MAX_GROUP));
     for (W r; batch.size() < MAX_GROUP && (r = pending.poll()) != null; ) {
       batch.add(r);
     }

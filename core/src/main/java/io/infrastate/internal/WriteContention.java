@@ -138,7 +138,6 @@ public final class WriteContention {
    */
   public final class Turn implements AutoCloseable {
     private final Runnable catchUp;
-    private final String location = backend.location();
     private boolean tookSection;
     private boolean tookLease;
 
@@ -206,7 +205,7 @@ public final class WriteContention {
       try {
         close.run();
       } catch (RuntimeException e) {
-        Log.LOG.warn("Could not release {} {}; the writes made under it are stored: {}", what, location, e.toString());
+        Log.LOG.warn("Could not release {} {}; the writes made under it are stored: {}", what, backend.location(), e.toString());
       }
     }
 
@@ -228,7 +227,7 @@ public final class WriteContention {
             provider.close();
           }
         }
-        LockRequest request = LockRequest.builder().operation("write to " + location + " (writers take turns)").lease(leaseFor).build();
+        LockRequest request = LockRequest.builder().operation("write to " + backend.location() + " (writers take turns)").lease(leaseFor).build();
         Optional<Lock> free = provider.tryAcquire(WriteLeases.LEASE_NAME, request);
         if (free.isPresent()) {
           return free.get();
@@ -236,13 +235,13 @@ public final class WriteContention {
         markContended(); // another writer holds it: contention goes on
         return provider.acquire(WriteLeases.LEASE_NAME, request, wait);
       } catch (LockTimeoutException e) {
-        Log.LOG.info("Writing {} without the write lease, which other writers held all along: {}", location, e.getMessage());
+        Log.LOG.info("Writing {} without the write lease, which other writers held all along: {}", backend.location(), e.getMessage());
         return null;
       } catch (RuntimeException e) {
         if (Thread.currentThread().isInterrupted()) {
           throw e;
         }
-        Log.LOG.warn("Could not take the write lease of {}; retrying without it: {}", location, e.toString());
+        Log.LOG.warn("Could not take the write lease of {}; retrying without it: {}", backend.location(), e.toString());
         return null;
       }
     }
@@ -265,7 +264,7 @@ public final class WriteContention {
         TimeUnit.NANOSECONDS.sleep(nanos);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new StateException("Interrupted while retrying a write to " + location, e);
+        throw new StateException("Interrupted while retrying a write to " + backend.location(), e);
       }
     }
   }
