@@ -63,8 +63,6 @@ public final class Compare {
   private final Map<String, Table> tables = new LinkedHashMap<>();
   private final Map<String, Double> metrics = new TreeMap<>();
   private final List<String> notes = new ArrayList<>();
-  /** Per N of the reads scenario, the device interrupts each CPU took during it (where Linux tells). */
-  private final List<String> readsInterrupts = new ArrayList<>();
   /** Keys of the hosts the writers add, unique within the JVM. */
   private static final AtomicLong SEQ = new AtomicLong();
 
@@ -1003,7 +1001,6 @@ public final class Compare {
     String[] names = Data.hostNames(n);
     double window = window(n) / 2;
     int rounds = rounds();
-    Affinity.Interrupts interrupts = Affinity.deviceInterrupts();
     for (String kind : READS) {
       try (Target t = target(kind, n, s, 2)) {
         readLoop(t, names, window / 2, 0);
@@ -1034,7 +1031,6 @@ public final class Compare {
       }
       gc();
     }
-    Affinity.interruptsBetween(interrupts, Affinity.deviceInterrupts()).ifPresent(i -> readsInterrupts.add("N=" + label(n) + " (" + i + ")"));
   }
 
   /** How many rounds the reads and writers scenarios alternate their measurements in. */
@@ -1321,11 +1317,6 @@ public final class Compare {
     sb.append("- run time: ").append(took.toMinutes()).append(" min ").append(took.toSecondsPart()).append(" s").append(quick ? " (quick mode: 1 sample each — not a measurement)" : "").append('\n');
     for (String note : notes) {
       sb.append("- ").append(note).append('\n');
-    }
-    if (!readsInterrupts.isEmpty()) {
-      sb.append("- Device interrupts per CPU during the reads scenario: ").append(String.join(", ", readsInterrupts))
-          .append(". The disk's completions are most of them; a reader on the CPU that takes them shares it with the kernel's"
-              + " sync work, whoever the writer is.\n");
     }
     sb.append('\n');
     sb.append(targets());
