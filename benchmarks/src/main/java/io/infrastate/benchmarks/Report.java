@@ -31,7 +31,7 @@ final class Report {
     StringBuilder sb = new StringBuilder();
     sb.append("## Run\n\n");
     sb.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
-    sb.append("- c.command: `").append(c.command).append("`\n");
+    sb.append("- command: `").append(c.command).append("`\n");
     sb.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
         .append(memory()).append(", ").append(cpuModel()).append('\n');
     sb.append("- load average (1/5/15 min) at start: ").append(c.loadStart).append(", at end: ").append(c.loadEnd)
@@ -39,17 +39,17 @@ final class Report {
     sb.append("- disk: ").append(Files.getFileStore(c.work.getParent() == null ? c.work : c.work.getParent()).type())
         .append(" at ").append(c.work.toAbsolutePath()).append('\n');
     sb.append("- java: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version"))
-        .append(", c.heap max ").append(Runtime.getRuntime().maxMemory() / (1 << 20)).append(" MiB, GC ")
+        .append(", heap max ").append(Runtime.getRuntime().maxMemory() / (1 << 20)).append(" MiB, GC ")
         .append(ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName()).reduce((a, b) -> a + "/" + b).orElse("?"))
         .append(", JVM options `").append(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())).append("`\n");
-    sb.append("- c.sizes: ");
+    sb.append("- sizes: ");
     for (int i = 0; i < c.sizes.length; i++) {
       double bytes = c.metrics.getOrDefault("size/" + c.sizes[i], Double.NaN);
       sb.append(i > 0 ? ", " : "").append("N=").append(Compare.label(c.sizes[i])).append(" → state.json ")
           .append(Double.isNaN(bytes) ? "size not measured (no scenario that writes it ran)" : Stats.bytes(bytes));
     }
     sb.append('\n');
-    sb.append("- run time: ").append(took.toMinutes()).append(" min ").append(took.toSecondsPart()).append(" s").append(c.quick ? " (c.quick mode: 1 sample each — not a measurement)" : "").append('\n');
+    sb.append("- run time: ").append(took.toMinutes()).append(" min ").append(took.toSecondsPart()).append(" s").append(c.quick ? " (quick mode: 1 sample each — not a measurement)" : "").append('\n');
     for (String note : c.notes) {
       sb.append("- ").append(note).append('\n');
     }
