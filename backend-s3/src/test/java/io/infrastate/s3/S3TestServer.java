@@ -17,14 +17,18 @@ import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 
 /**
  * A real S3-compatible server (S3Proxy, in-memory blob store) on 127.0.0.1, for tests. It can be
- * stopped and started again on the same port with the same content, to inject outages.
+ * stopped and started again on the same port with the same content, to inject outages. The one
+ * S3 server fixture of the project: other modules' tests use it through this module's test jar.
  *
  * <p>Not thread-safe for start/stop; the server itself serves concurrent requests.
  */
-final class S3TestServer implements AutoCloseable {
-  static final String ACCESS_KEY = "infrastate-test-access";
-  static final String SECRET_KEY = "infrastate-test-secret-0123456789";
-  static final String REGION = "us-east-1";
+public final class S3TestServer implements AutoCloseable {
+  /** The access key the server accepts. */
+  public static final String ACCESS_KEY = "infrastate-test-access";
+  /** The secret of {@link #ACCESS_KEY}. */
+  public static final String SECRET_KEY = "infrastate-test-secret-0123456789";
+  /** The region clients sign for. */
+  public static final String REGION = "us-east-1";
 
   private final BlobStore store;
   private final AuthenticationType authentication;
@@ -40,8 +44,9 @@ final class S3TestServer implements AutoCloseable {
    * Starts a server with an empty in-memory store on a free port.
    *
    * @return the running server
+   * @throws Exception if the server does not start
    */
-  static S3TestServer start() throws Exception {
+  public static S3TestServer start() throws Exception {
     S3TestServer s = new S3TestServer(BlobStores.create("transient", new Properties()), AuthenticationType.AWS_V2_OR_V4);
     s.startOn(0);
     return s;
@@ -52,8 +57,9 @@ final class S3TestServer implements AutoCloseable {
    * changes signed headers (as a server that ignores them would).
    *
    * @return the running server
+   * @throws Exception if the server does not start
    */
-  static S3TestServer startWithoutAuthentication() throws Exception {
+  public static S3TestServer startWithoutAuthentication() throws Exception {
     S3TestServer s = new S3TestServer(BlobStores.create("transient", new Properties()), AuthenticationType.NONE);
     s.startOn(0);
     return s;
@@ -73,22 +79,35 @@ final class S3TestServer implements AutoCloseable {
     port = p.getPort();
   }
 
-  /** Stops serving (connections are refused) but keeps the content. */
-  void stop() throws Exception {
+  /**
+   * Stops serving (connections are refused) but keeps the content.
+   *
+   * @throws Exception if the server does not stop
+   */
+  public void stop() throws Exception {
     if (proxy != null) {
       proxy.stop();
       proxy = null;
     }
   }
 
-  /** Serves the same content again on the same port. */
-  void restart() throws Exception {
+  /**
+   * Serves the same content again on the same port.
+   *
+   * @throws Exception if the server does not start
+   */
+  public void restart() throws Exception {
     if (proxy == null) {
       startOn(port);
     }
   }
 
-  URI endpoint() {
+  /**
+   * The server's address.
+   *
+   * @return {@code http://127.0.0.1:PORT}
+   */
+  public URI endpoint() {
     return URI.create("http://127.0.0.1:" + port);
   }
 
@@ -97,7 +116,7 @@ final class S3TestServer implements AutoCloseable {
    *
    * @return its name
    */
-  String newBucket() {
+  public String newBucket() {
     String name = "b-" + UUID.randomUUID().toString().substring(0, 13);
     try (S3Client c = client()) {
       c.createBucket(CreateBucketRequest.builder().bucket(name).build());
@@ -105,16 +124,36 @@ final class S3TestServer implements AutoCloseable {
     return name;
   }
 
-  S3Client client(ExecutionInterceptor... interceptors) {
+  /**
+   * A path-style client with the server's credentials.
+   *
+   * @param interceptors added to the client, to observe or alter its requests
+   * @return a new client; the caller closes it
+   */
+  public S3Client client(ExecutionInterceptor... interceptors) {
     return client(SECRET_KEY, interceptors);
   }
 
-  S3Client client(String secret, ExecutionInterceptor... interceptors) {
+  /**
+   * A path-style client that signs with {@code secret} (a wrong one gets 403).
+   *
+   * @param secret the secret to sign with
+   * @param interceptors added to the client
+   * @return a new client; the caller closes it
+   */
+  public S3Client client(String secret, ExecutionInterceptor... interceptors) {
     return client(endpoint(), secret, interceptors);
   }
 
-  /** A path-style client for an endpoint (also used by child JVMs, which get the endpoint as text). */
-  static S3Client client(URI endpoint, String secret, ExecutionInterceptor... interceptors) {
+  /**
+   * A path-style client for an endpoint (also used by child JVMs, which get the endpoint as text).
+   *
+   * @param endpoint the server's address
+   * @param secret the secret to sign with
+   * @param interceptors added to the client
+   * @return a new client; the caller closes it
+   */
+  public static S3Client client(URI endpoint, String secret, ExecutionInterceptor... interceptors) {
     ClientOverrideConfiguration.Builder o = ClientOverrideConfiguration.builder();
     for (ExecutionInterceptor i : interceptors) {
       o.addExecutionInterceptor(i);
@@ -128,6 +167,11 @@ final class S3TestServer implements AutoCloseable {
         .build();
   }
 
+  /**
+   * Stops the server.
+   *
+   * @throws Exception if the server does not stop
+   */
   @Override
   public void close() throws Exception {
     stop();

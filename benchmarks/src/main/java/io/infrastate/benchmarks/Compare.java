@@ -12,17 +12,12 @@ import io.infrastate.spi.Change;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.VersionToken;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -30,11 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -52,28 +43,27 @@ import java.util.stream.Stream;
  * <p>Not thread-safe; one run per instance.
  */
 public final class Compare {
-  private final int[] sizes;
-  private final Path work;
+  final int[] sizes;
+  final Path work;
   private final Path out;
-  private final boolean quick;
-  private final boolean heap;
+  final boolean quick;
+  final boolean heap;
   private final java.util.Set<String> only;
-  private final String command;
+  final String command;
   private final PrintStream log;
-  private final Map<String, Table> tables = new LinkedHashMap<>();
-  private final Map<String, Double> metrics = new TreeMap<>();
-  private final List<String> notes = new ArrayList<>();
-  /** Per N of the reads scenario, the device interrupts each CPU took during it (where Linux tells). */
-  private final List<String> readsInterrupts = new ArrayList<>();
+  private final Concurrent concurrent = new Concurrent(this);
+  final Map<String, Table> tables = new LinkedHashMap<>();
+  final Map<String, Double> metrics = new TreeMap<>();
+  final List<String> notes = new ArrayList<>();
   /** Keys of the hosts the writers add, unique within the JVM. */
-  private static final AtomicLong SEQ = new AtomicLong();
+  static final AtomicLong SEQ = new AtomicLong();
 
   /** The history the file backend keeps in every scenario that writes: {@link FileBackend}'s default. */
-  private static final int HISTORY = 20;
+  static final int HISTORY = 20;
 
-  private int[] writerThreads = {1, 2, 4, 8};
-  private String loadStart = "?";
-  private String loadEnd = "?";
+  int[] writerThreads = {1, 2, 4, 8};
+  String loadStart = "?";
+  String loadEnd = "?";
 
   /**
    * Creates a harness.
@@ -116,51 +106,7 @@ public final class Compare {
 
   // ------------------------------------------------------------------ tables
 
-  /** One scenario's table: contenders by row, a column group per N. Not thread-safe. */
-  private static final class Table {
-    final String title;
-    final String about;
-    final List<String> subColumns;
-    final Map<String, Map<Integer, List<String>>> rows = new LinkedHashMap<>();
-
-    Table(String title, String about, List<String> subColumns) {
-      this.title = title;
-      this.about = about;
-      this.subColumns = subColumns;
-    }
-
-    void put(String row, int n, String... cells) {
-      rows.computeIfAbsent(row, r -> new LinkedHashMap<>()).put(n, List.of(cells));
-    }
-
-    String render(int[] sizes) {
-      StringBuilder sb = new StringBuilder();
-      sb.append("### ").append(title).append("\n\n").append(about).append("\n\n| contender |");
-      for (int n : sizes) {
-        for (String c : subColumns) {
-          sb.append(" N=").append(label(n)).append(c.isEmpty() ? "" : " " + c).append(" |");
-        }
-      }
-      sb.append("\n|---|");
-      for (int i = 0; i < sizes.length * subColumns.size(); i++) {
-        sb.append("---:|");
-      }
-      sb.append('\n');
-      for (Map.Entry<String, Map<Integer, List<String>>> r : rows.entrySet()) {
-        sb.append("| ").append(r.getKey()).append(" |");
-        for (int n : sizes) {
-          List<String> cells = r.getValue().get(n);
-          for (int i = 0; i < subColumns.size(); i++) {
-            sb.append(' ').append(cells == null || i >= cells.size() ? "–" : cells.get(i)).append(" |");
-          }
-        }
-        sb.append('\n');
-      }
-      return sb.toString();
-    }
-  }
-
-  private Table table(String key, String title, String about, String... subColumns) {
+  Table table(String key, String title, String about, String... subColumns) {
     return tables.computeIfAbsent(key, k -> new Table(title, about, List.of(subColumns)));
   }
 
@@ -237,18 +183,18 @@ public final class Compare {
     return n <= 1_000 ? 30 : n <= 10_000 ? 15 : 11;
   }
 
-  private Path fresh(String name) throws IOException {
+  Path fresh(String name) throws IOException {
     Path d = work.resolve(name + "-" + (SEQ.getAndIncrement()));
     Files.createDirectories(d);
     return d;
   }
 
-  private static void gc() {
+  static void gc() {
     System.gc();
     System.gc();
   }
 
-  private static StateOptions options() {
+  static StateOptions options() {
     return StateOptions.builder().operator("bench@localhost").build();
   }
 
@@ -259,7 +205,7 @@ public final class Compare {
    * 100k), as every save without history deletes the version before the backup and the floor's
    * replace the file it replaces.
    */
-  private static void fillHistory(State state) {
+  static void fillHistory(State state) {
     for (int k = 0; k <= HISTORY; k++) {
       state.addHost(Data.newHost(SEQ.getAndIncrement()));
     }
@@ -272,7 +218,7 @@ public final class Compare {
     }
   }
 
-  private void progress(String what) {
+  void progress(String what) {
     log.printf(Locale.ROOT, "[%tT] %s%n", System.currentTimeMillis(), what);
   }
 
@@ -294,7 +240,7 @@ public final class Compare {
   public void run() throws Exception {
     Files.createDirectories(work);
     long started = System.nanoTime();
-    loadStart = loadAverage();
+    loadStart = Report.loadAverage();
     table("single", "Single durable write",
         "Latency of one write that adds one host to a state of N hosts + N resources and returns once it is durable"
             + " (Go as written: once renamed, not durable). Median and p90 of repeated writes; ratio to the full-file floor:"
@@ -320,35 +266,7 @@ public final class Compare {
             + " JVM and time its one load, class loading and cold code included (not the JVM's own start), against the same"
             + " floors measured the same way.",
         "median", "p90", "×floor");
-    table("reads", "Reads while a writer writes",
-        "One reader thread calls getHost (random names) for a window alone, then while one writer thread adds hosts durably"
-            + " — flat out, then paced at 20 writes/s (or as fast as it can if slower) — in " + rounds() + " rounds. Reads/s"
-            + " alone; for each writer the reads/s ratio to alone in the same round, the reader's p99.9 latency (sampled) and"
-            + " the writes/s achieved: medians over the rounds. On 2 CPUs a flat-out"
-            + " writer takes one CPU (and the GC more), so the flat-out ratio measures CPU sharing as much as blocking. The two"
-            + " floors read from a State that nobody writes while a bare durable writer with no library code runs beside the"
-            + " reader: what they lose is what any durable writer costs a reader on this machine.",
-        "reads/s alone", "ratio flat out", "p99.9", "writes/s", "ratio paced", "p99.9", "writes/s");
-    List<String> writerColumns = new ArrayList<>();
-    for (int t : writerThreads) {
-      writerColumns.add("T=" + t);
-    }
-    writerColumns.add("8/1");
-    table("writers", "Concurrent writers",
-        "T threads each add hosts durably through one shared handle (SQLite: a connection per thread) for a window, every T"
-            + " once per round, in " + rounds() + " rounds. Median durable writes/s for T = "
-            + java.util.Arrays.stream(writerThreads).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(", "))
-            + " and the median of the rounds' 8-thread/1-thread ratios (infrastate and the floors: with group commit, also"
-            + " writes per commit at 8 threads). The floors commit groups of bare 300-byte records with no library code; their"
-            + " waiting writers park (woken one by one) or yield the CPU until done: what the wait itself costs on this machine.",
-        writerColumns.toArray(new String[0]));
-    table("processes", "Concurrent writer processes",
-        "P separate JVMs (default options, each its own State and backend on one state of N hosts + N resources) add"
-            + " hosts durably, flat out, for the same window. Total durable writes/s, the most writes of other processes"
-            + " stored between two consecutive writes of one process (how long a writer waited for its turn: fairness),"
-            + " and the writes that failed with a conflict. Compare with the threads of the table above, which share one"
-            + " handle.",
-        "P=4 writes/s", "max waited", "failed", "P=8 writes/s", "max waited", "failed");
+    concurrent.declareTables();
     if (heap) {
       table("heap", "Memory of a loaded state",
           "Retained heap after loading the state in a fresh JVM (serial GC, used heap after full GC minus before), the peak"
@@ -373,15 +291,15 @@ public final class Compare {
         gc();
       }
       if (runs("reads")) {
-        reads(n, s);
+        concurrent.reads(n, s);
         gc();
       }
       if (runs("writers")) {
-        writers(n, s);
+        concurrent.writers(n, s);
         gc();
       }
       if (runs("processes")) {
-        processes(n, s);
+        concurrent.processes(n, s);
         gc();
       }
       if (heap && runs("heap")) {
@@ -391,8 +309,8 @@ public final class Compare {
       gc();
     }
     Duration took = Duration.ofNanos(System.nanoTime() - started);
-    loadEnd = loadAverage();
-    String report = report(took);
+    loadEnd = Report.loadAverage();
+    String report = new Report(this).render(took);
     if (out.getParent() != null) {
       Files.createDirectories(out.getParent());
     }
@@ -802,470 +720,6 @@ public final class Compare {
     return floor;
   }
 
-  /** A contender for the concurrent scenarios: a read, a durable write, and cleanup. */
-  interface Target extends AutoCloseable {
-    void read(String name) throws Exception;
-
-    void write(long k) throws Exception;
-
-    /** Durable commits so far, if the contender can tell (infrastate: the serial), else -1. */
-    default long commits() {
-      return -1;
-    }
-
-    @Override
-    void close() throws Exception;
-  }
-
-  private Target target(String kind, int n, Snapshot s, int threads) throws Exception {
-    Path d = fresh("c-" + kind);
-    switch (kind) {
-      case "file":
-      case "journal": {
-        Backend backend = kind.equals("file")
-            ? FileBackend.builder(d.resolve("state.json")).historyRetention(HISTORY).build()
-            : JournalFileBackend.at(d.resolve("state.json"));
-        create(backend, s);
-        State state = State.load(backend, options());
-        if (kind.equals("file")) {
-          fillHistory(state);
-        }
-        return new Target() {
-          @Override
-          public void read(String name) {
-            state.getHost(name);
-          }
-
-          @Override
-          public void write(long k) {
-            state.addHost(Data.newHost(k));
-          }
-
-          @Override
-          public long commits() {
-            return state.metadata().serial();
-          }
-
-          @Override
-          public void close() throws Exception {
-            state.close();
-            backend.close();
-            deleteTree(d);
-          }
-        };
-      }
-      case "floor-append":
-      case "floor-whole":
-      case "floor-group-park":
-      case "floor-group-yield": {
-        // the floors: reads from a State nobody writes, while a bare durable writer runs beside it;
-        // for concurrent writers, bare group commit
-        State state = State.load(new NullBackend(s), options());
-        Floors.DurableAppender appender = kind.equals("floor-append") ? new Floors.DurableAppender(d.resolve("append.log"), 300) : null;
-        Floors.GroupAppender group = kind.startsWith("floor-group") ? new Floors.GroupAppender(d.resolve("group.log"), kind.endsWith("yield")) : null;
-        GoFtl2.StateFile plain = kind.equals("floor-whole") ? Floors.plain(s) : null;
-        Path f = d.resolve("state.json");
-        return new Target() {
-          @Override
-          public void read(String name) {
-            state.getHost(name);
-          }
-
-          @Override
-          public void write(long k) throws Exception {
-            if (appender != null) {
-              appender.append();
-            } else if (group != null) {
-              group.append();
-            } else {
-              Floors.durableReplace(f, Floors.serializeStreaming(plain, Floors.Times.FAST));
-            }
-          }
-
-          @Override
-          public long commits() {
-            return group != null ? group.commits() : -1;
-          }
-
-          @Override
-          public void close() throws Exception {
-            state.close();
-            if (appender != null) {
-              appender.close();
-            }
-            if (group != null) {
-              group.close();
-            }
-            deleteTree(d);
-          }
-        };
-      }
-      case "go": {
-        GoFtl2.State go = GoFtl2.State.create(d.resolve("state.json"), true, s);
-        return new Target() {
-          @Override
-          public void read(String name) {
-            go.getHost(name);
-          }
-
-          @Override
-          public void write(long k) throws Exception {
-            go.addHost(GoFtl2.fromHost(Data.newHost(k)));
-          }
-
-          @Override
-          public void close() throws Exception {
-            deleteTree(d);
-          }
-        };
-      }
-      default: {
-        Path f = d.resolve("state.db");
-        try (SqliteStore init = new SqliteStore(f)) {
-          init.putAll(s);
-        }
-        ThreadLocal<SqliteStore> conn = new ThreadLocal<>();
-        List<SqliteStore> all = new ArrayList<>();
-        return new Target() {
-          private SqliteStore db() throws Exception {
-            SqliteStore db = conn.get();
-            if (db == null) {
-              db = new SqliteStore(f);
-              conn.set(db);
-              synchronized (all) {
-                all.add(db);
-              }
-            }
-            return db;
-          }
-
-          @Override
-          public void read(String name) throws Exception {
-            db().getHost(name);
-          }
-
-          @Override
-          public void write(long k) throws Exception {
-            db().putHost(Data.newHost(k));
-          }
-
-          @Override
-          public void close() throws Exception {
-            synchronized (all) {
-              for (SqliteStore db : all) {
-                db.close();
-              }
-            }
-            deleteTree(d);
-          }
-        };
-      }
-    }
-  }
-
-  /**
-   * The concurrent-writers contenders, after two floors: bare group commit of small durable writes
-   * with no library code, its waiting writers parked or yielding (what the wait itself costs on
-   * this machine).
-   */
-  private static final String[] CONCURRENT = {"floor-group-park", "floor-group-yield", "file", "journal", "go", "sqlite"};
-
-  /**
-   * The reads-while-writing contenders: the concurrent ones after two floors, which read from a
-   * State that nobody writes while a bare durable writer (a small write + fdatasync, or a raw
-   * serialize + durable replace of the whole state) runs beside the reader. What a floor's reads
-   * lose is what any durable writer costs a reader on this machine (CPU share, the kernel's sync
-   * work), with no library code in the writer at all.
-   */
-  private static final String[] READS = {"floor-append", "floor-whole", "file", "journal", "go", "sqlite"};
-
-  private static String contenderName(String kind) {
-    switch (kind) {
-      case "floor-append": return "floor: bare durable small write (300 B into synced space + fdatasync)";
-      case "floor-whole": return "floor: raw serialize + durable replace of the whole state";
-      case "floor-group-park": return "floor: bare group commit (300 B per writer, one write + fdatasync per group), waiters park";
-      case "floor-group-yield": return "floor: bare group commit (300 B per writer, one write + fdatasync per group), waiters yield";
-      case "file": return "infrastate file (whole file)";
-      case "journal": return "infrastate journal";
-      case "go": return "Go-FTL2 port + fsync (RW mutex held over the save)";
-      default: return "SQLite WAL FULL";
-    }
-  }
-
-  private double window(int n) {
-    if (quick) {
-      return 0.1;
-    }
-    return n >= 100_000 ? 3.0 : 2.0;
-  }
-
-  private void reads(int n, Snapshot s) throws Exception {
-    String[] names = Data.hostNames(n);
-    double window = window(n) / 2;
-    int rounds = rounds();
-    Affinity.Interrupts interrupts = Affinity.deviceInterrupts();
-    for (String kind : READS) {
-      try (Target t = target(kind, n, s, 2)) {
-        readLoop(t, names, window / 2, 0);
-        // alone, flat out, paced: in rounds, each ratio to the reads alone of its own round, so that
-        // this machine's drift (other tenants, the disk's sync latency) falls on both sides of it
-        double[][] alone = new double[rounds][];
-        double[][] flat = new double[rounds][];
-        double[][] paced = new double[rounds][];
-        double[] flatRatio = new double[rounds];
-        double[] pacedRatio = new double[rounds];
-        for (int r = 0; r < rounds; r++) {
-          alone[r] = readLoop(t, names, window, 0);
-          flat[r] = readLoop(t, names, window, -1);
-          paced[r] = readLoop(t, names, window, PACED_WRITES_PER_SECOND);
-          flatRatio[r] = flat[r][0] / alone[r][0];
-          pacedRatio[r] = paced[r][0] / alone[r][0];
-        }
-        double ratio = Stats.median(flatRatio);
-        double pacedMedian = Stats.median(pacedRatio);
-        double aloneRate = Stats.median(column(alone, 0));
-        metrics.put("reads/" + kind + "/" + n, ratio);
-        metrics.put("reads-paced/" + kind + "/" + n, pacedMedian);
-        tables.get("reads").put(contenderName(kind), n, Stats.rate(aloneRate), Stats.ratio(ratio), Stats.time(Stats.median(column(flat, 1))),
-            Stats.rate(Stats.median(column(flat, 2))), Stats.ratio(pacedMedian), Stats.time(Stats.median(column(paced, 1))),
-            Stats.rate(Stats.median(column(paced, 2))));
-        progress(String.format(Locale.ROOT, "reads    N=%-6s %-58s by round: alone %s; writing flat out %s (writer %s); paced %s (writer %s)", label(n),
-            contenderName(kind), rates(column(alone, 0)), ratios(flatRatio), rates(column(flat, 2)), ratios(pacedRatio), rates(column(paced, 2))));
-      }
-      gc();
-    }
-    Affinity.interruptsBetween(interrupts, Affinity.deviceInterrupts()).ifPresent(i -> readsInterrupts.add("N=" + label(n) + " (" + i + ")"));
-  }
-
-  /** How many rounds the reads and writers scenarios alternate their measurements in. */
-  private int rounds() {
-    return quick ? 1 : 3;
-  }
-
-  private static double[] column(double[][] rows, int i) {
-    double[] out = new double[rows.length];
-    for (int r = 0; r < rows.length; r++) {
-      out[r] = rows[r][i];
-    }
-    return out;
-  }
-
-  private static String rates(double[] values) {
-    return java.util.Arrays.stream(values).mapToObj(Stats::rate).collect(java.util.stream.Collectors.joining(" / "));
-  }
-
-  private static String ratios(double[] values) {
-    return java.util.Arrays.stream(values).mapToObj(v -> String.format(Locale.ROOT, "%.2f", v)).collect(java.util.stream.Collectors.joining(" / "));
-  }
-
-  /** The writer's pace in the second reads-while-writing measurement. */
-  private static final int PACED_WRITES_PER_SECOND = 20;
-
-  /**
-   * Returns {reads/s, p99.9 read latency in ns (sampled), writes/s}; {@code writesPerSecond} 0 for
-   * no writer, -1 for a writer writing flat out, else the writer's pace.
-   */
-  static double[] readLoop(Target t, String[] names, double seconds, int writesPerSecond) throws Exception {
-    boolean withWriter = writesPerSecond != 0;
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong writes = new AtomicLong();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    Thread writer = null;
-    CountDownLatch writerStarted = new CountDownLatch(1);
-    // The writer stops at the window's end by itself too: a writer holding a lock over its saves
-    // (the Go-FTL2 port) can starve the reader, which then sees the window's end only late.
-    long deadline = System.nanoTime() + (long) (seconds * 1e9);
-    if (withWriter) {
-      writer = new Thread(() -> {
-        writerStarted.countDown();
-        try {
-          long next = System.nanoTime();
-          while (!stop.get() && System.nanoTime() - deadline < 0) {
-            t.write(SEQ.getAndIncrement());
-            writes.incrementAndGet();
-            if (writesPerSecond > 0) {
-              next += 1_000_000_000L / writesPerSecond;
-              long wait = next - System.nanoTime();
-              if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-              }
-            }
-          }
-        } catch (Throwable e) {
-          failure.set(e);
-        }
-      }, "bench-writer");
-      writer.start();
-      writerStarted.await();
-    }
-    long[] lat = new long[1 << 16];
-    int latN = 0;
-    long reads = 0;
-    long rnd = 0x9E3779B97F4A7C15L;
-    long t0 = System.nanoTime();
-    long now = t0;
-    while (now - deadline < 0) {
-      for (int i = 0; i < 64; i++) {
-        rnd = xorshift(rnd);
-        String name = names[(int) ((rnd >>> 1) % names.length)];
-        if (i == 0) {
-          long a = System.nanoTime();
-          t.read(name);
-          long b = System.nanoTime();
-          if (latN < lat.length) {
-            lat[latN++] = b - a;
-          }
-        } else {
-          t.read(name);
-        }
-      }
-      reads += 64;
-      now = System.nanoTime();
-    }
-    double elapsed = (now - t0) / 1e9;
-    stop.set(true);
-    if (writer != null) {
-      writer.join();
-    }
-    if (failure.get() != null) {
-      throw new IllegalStateException("writer failed", failure.get());
-    }
-    long[] l = java.util.Arrays.copyOf(lat, latN);
-    return new double[] {reads / elapsed, Stats.percentile(l, 99.9), writes.get() / elapsed};
-  }
-
-  /** The next value of a xorshift sequence: the readers' cheap random choice of a name. */
-  private static long xorshift(long x) {
-    x ^= x << 13;
-    x ^= x >>> 7;
-    x ^= x << 17;
-    return x;
-  }
-
-  private void writers(int n, Snapshot s) throws Exception {
-    double window = window(n) / 2;
-    int rounds = rounds();
-    for (String kind : CONCURRENT) {
-      double[][] rates = new double[writerThreads.length][rounds];
-      double[] eightToOne = new double[rounds];
-      double[] perCommit = new double[rounds];
-      java.util.Arrays.fill(eightToOne, Double.NaN);
-      java.util.Arrays.fill(perCommit, Double.NaN);
-      try (Target t = target(kind, n, s, java.util.Arrays.stream(writerThreads).max().orElse(8))) {
-        writeLoop(t, 1, quick ? 0.05 : 0.5);
-        // every thread count once per round, the ratio taken within each round (see reads)
-        for (int r = 0; r < rounds; r++) {
-          double one = Double.NaN;
-          for (int i = 0; i < writerThreads.length; i++) {
-            int threads = writerThreads[i];
-            long c0 = t.commits();
-            double[] w = writeLoop(t, threads, window);
-            long c1 = t.commits();
-            rates[i][r] = w[0];
-            if (threads == 1) {
-              one = w[0];
-            }
-            if (threads == 8) {
-              eightToOne[r] = w[0] / one;
-              perCommit[r] = c0 >= 0 ? w[1] / Math.max(1, c1 - c0) : Double.NaN;
-            }
-          }
-        }
-      }
-      List<String> cells = new ArrayList<>();
-      for (int i = 0; i < writerThreads.length; i++) {
-        cells.add(Stats.rate(Stats.median(rates[i])));
-        progress(String.format(Locale.ROOT, "writers  N=%-6s %-58s T=%d by round: %s", label(n), contenderName(kind), writerThreads[i], rates(rates[i])));
-      }
-      double ratio = Stats.median(eightToOne);
-      double commits = Stats.median(perCommit);
-      cells.add(Stats.ratio(ratio) + (Double.isNaN(commits) ? "" : String.format(Locale.ROOT, " (%.1f writes/commit)", commits)));
-      progress(String.format(Locale.ROOT, "writers  N=%-6s %-58s 8/1 by round: %s", label(n), contenderName(kind), ratios(eightToOne)));
-      metrics.put("writers/" + kind + "/" + n, ratio);
-      tables.get("writers").put(contenderName(kind), n, cells.toArray(new String[0]));
-      gc();
-    }
-  }
-
-  private void processes(int n, Snapshot s) throws Exception {
-    double window = quick ? 1.0 : 5.0;
-    for (String kind : new String[] {"file", "journal"}) {
-      List<String> cells = new ArrayList<>();
-      for (int p : new int[] {4, 8}) {
-        Path d = fresh("p-" + kind);
-        Path f = d.resolve("state.json");
-        try (Backend backend = kind.equals("file") ? FileBackend.builder(f).historyRetention(HISTORY).build() : JournalFileBackend.at(f)) {
-          create(backend, s);
-        }
-        long startAt = System.currentTimeMillis() + 3000; // the children's JVMs start meanwhile
-        List<Process> children = new ArrayList<>();
-        for (int i = 0; i < p; i++) {
-          children.add(ChildJvm.start(ProcessWriter.class, List.of("-XX:+UseSerialGC"),
-              kind, f.toString(), Long.toString(startAt), Double.toString(window), Integer.toString(i + 1)));
-        }
-        long writes = 0;
-        long failed = 0;
-        long waited = 0;
-        for (Process c : children) {
-          String line = ChildJvm.result(c, ProcessWriter.class, "result ");
-          for (String part : line.substring("result ".length()).split(" ")) {
-            String[] kv = part.split("=");
-            long v = Long.parseLong(kv[1]);
-            switch (kv[0]) {
-              case "writes" -> writes += v;
-              case "failed" -> failed += v;
-              default -> waited = Math.max(waited, v);
-            }
-          }
-        }
-        double rate = writes / window;
-        cells.add(Stats.rate(rate));
-        cells.add(Long.toString(waited));
-        cells.add(Long.toString(failed));
-        metrics.put("processes/" + kind + "/" + p + "/" + n, rate);
-        progress(String.format(Locale.ROOT, "processes N=%-6s %-58s P=%d: %s writes/s, max waited %d writes, %d failed",
-            label(n), contenderName(kind), p, Stats.rate(rate), waited, failed));
-        deleteTree(d);
-      }
-      tables.get("processes").put(contenderName(kind), n, cells.toArray(new String[0]));
-    }
-  }
-
-  /** Returns {writes/s, writes}. */
-  static double[] writeLoop(Target t, int threads, double seconds) throws Exception {
-    AtomicLong done = new AtomicLong();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    CountDownLatch start = new CountDownLatch(1);
-    List<Thread> ts = new ArrayList<>();
-    long[] deadline = new long[1];
-    for (int i = 0; i < threads; i++) {
-      Thread th = new Thread(() -> {
-        try {
-          start.await();
-          while (System.nanoTime() < deadline[0]) {
-            t.write(SEQ.getAndIncrement());
-            done.incrementAndGet();
-          }
-        } catch (Throwable e) {
-          failure.set(e);
-        }
-      }, "bench-writer-" + i);
-      ts.add(th);
-      th.start();
-    }
-    long t0 = System.nanoTime();
-    deadline[0] = t0 + (long) (seconds * 1e9);
-    start.countDown();
-    for (Thread th : ts) {
-      th.join();
-    }
-    double elapsed = (System.nanoTime() - t0) / 1e9;
-    if (failure.get() != null) {
-      throw new IllegalStateException("writer failed", failure.get());
-    }
-    return new double[] {done.get() / elapsed, done.get()};
-  }
-
   private void heap(int n, Snapshot s) throws Exception {
     Path d = fresh("heap");
     Path f = d.resolve("state.json");
@@ -1295,148 +749,6 @@ public final class Compare {
   }
 
   // ------------------------------------------------------------------ report
-
-  private String report(Duration took) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    sb.append("## Run\n\n");
-    sb.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
-    sb.append("- command: `").append(command).append("`\n");
-    sb.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs (nproc), ")
-        .append(memory()).append(", ").append(cpuModel()).append('\n');
-    sb.append("- load average (1/5/15 min) at start: ").append(loadStart).append(", at end: ").append(loadEnd)
-        .append(" (other processes on this machine compete for its CPUs and disk)\n");
-    sb.append("- disk: ").append(Files.getFileStore(work.getParent() == null ? work : work.getParent()).type())
-        .append(" at ").append(work.toAbsolutePath()).append('\n');
-    sb.append("- java: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version"))
-        .append(", heap max ").append(Runtime.getRuntime().maxMemory() / (1 << 20)).append(" MiB, GC ")
-        .append(ManagementFactory.getGarbageCollectorMXBeans().stream().map(b -> b.getName()).reduce((a, b) -> a + "/" + b).orElse("?"))
-        .append(", JVM options `").append(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())).append("`\n");
-    sb.append("- sizes: ");
-    for (int i = 0; i < sizes.length; i++) {
-      double bytes = metrics.getOrDefault("size/" + sizes[i], Double.NaN);
-      sb.append(i > 0 ? ", " : "").append("N=").append(label(sizes[i])).append(" → state.json ")
-          .append(Double.isNaN(bytes) ? "size not measured (no scenario that writes it ran)" : Stats.bytes(bytes));
-    }
-    sb.append('\n');
-    sb.append("- run time: ").append(took.toMinutes()).append(" min ").append(took.toSecondsPart()).append(" s").append(quick ? " (quick mode: 1 sample each — not a measurement)" : "").append('\n');
-    for (String note : notes) {
-      sb.append("- ").append(note).append('\n');
-    }
-    if (!readsInterrupts.isEmpty()) {
-      sb.append("- Device interrupts per CPU during the reads scenario: ").append(String.join(", ", readsInterrupts))
-          .append(". The disk's completions are most of them; a reader on the CPU that takes them shares it with the kernel's"
-              + " sync work, whoever the writer is.\n");
-    }
-    sb.append('\n');
-    sb.append(targets());
-    for (Table t : tables.values()) {
-      sb.append('\n').append(t.render(sizes));
-    }
-    return sb.toString();
-  }
-
-  private String targets() {
-    StringBuilder sb = new StringBuilder("### Targets (from the issue), checked against this run\n\n| target | N | measured | verdict |\n|---|---:|---|---|\n");
-    for (int n : sizes) {
-      double floorW = metrics.getOrDefault("floor-write/" + n, Double.NaN);
-      double file = metrics.getOrDefault("single/infrastate file (whole file, history 20)/" + n, Double.NaN);
-      double fileNoHist = metrics.getOrDefault("single/infrastate file (whole file, no history)/" + n, Double.NaN);
-      target(sb, "whole-file write ≤ 1.3× (raw serialize + durable replace)", n, file / floorW, 1.3, true,
-          Stats.time(file) + " vs floor " + Stats.time(floorW) + "; without history " + Stats.ratio(fileNoHist / floorW));
-      double parse = metrics.getOrDefault("floor-parse/" + n, Double.NaN);
-      double load = metrics.getOrDefault("load/infrastate file/" + n, Double.NaN);
-      target(sb, "load ≤ 1.3× raw parse (steady state)", n, load / parse, 1.3, true, Stats.time(load) + " vs " + Stats.time(parse));
-      double coldParse = metrics.getOrDefault("cold-floor-parse/" + n, Double.NaN);
-      double coldLoad = metrics.getOrDefault("load/first load in a fresh JVM, infrastate file/" + n, Double.NaN);
-      target(sb, "load ≤ 1.3× raw parse (first load in a fresh JVM)", n, coldLoad / coldParse, 1.3, true, Stats.time(coldLoad) + " vs " + Stats.time(coldParse));
-    }
-    int big = sizes[sizes.length - 1];
-    double bfloor = metrics.getOrDefault("batch-floor/" + big, Double.NaN);
-    double bfile = metrics.getOrDefault("batch/infrastate file (one update)/" + big, Double.NaN);
-    double bjournal = metrics.getOrDefault("batch/infrastate journal (one update)/" + big, Double.NaN);
-    target(sb, "batch of N adds ≤ 1.5× floor (file)", big, bfile / bfloor, 1.5, true, Stats.time(bfile) + " vs " + Stats.time(bfloor));
-    target(sb, "batch of N adds ≤ 1.5× floor (journal)", big, bjournal / bfloor, 1.5, true, Stats.time(bjournal) + " vs " + Stats.time(bfloor));
-    for (int n : sizes) {
-      for (String kind : new String[] {"file", "journal"}) {
-        String floorKind = kind.equals("file") ? "floor-whole" : "floor-append";
-        String floorName = kind.equals("file") ? "raw serialize + durable replace" : "bare durable small write";
-        for (String pace : new String[] {"reads", "reads-paced"}) {
-          double r = metrics.getOrDefault(pace + "/" + kind + "/" + n, Double.NaN);
-          double f = metrics.getOrDefault(pace + "/" + floorKind + "/" + n, Double.NaN);
-          target(sb, "reads while writing ≥ 0.9× reads alone (" + kind + ", writer " + (pace.equals("reads") ? "flat out" : "paced 20/s") + ")", n, r, 0.9, false,
-              Stats.ratio(r) + "; with the floor's writer (" + floorName + ") instead: " + Stats.ratio(f));
-        }
-      }
-    }
-    for (int n : sizes) {
-      for (String kind : new String[] {"file", "journal"}) {
-        double r = metrics.getOrDefault("writers/" + kind + "/" + n, Double.NaN);
-        String floors = kind.equals("journal")
-            ? "; bare group commit instead: " + Stats.ratio(metrics.getOrDefault("writers/floor-group-park/" + n, Double.NaN)) + " parking, "
-                + Stats.ratio(metrics.getOrDefault("writers/floor-group-yield/" + n, Double.NaN)) + " yielding"
-            : "";
-        target(sb, "8 writer threads ≥ 4× durable writes/s of 1 (" + kind + ")", n, r, 4, false, Stats.ratio(r) + floors);
-      }
-    }
-    double sqlite = metrics.getOrDefault("single/SQLite WAL synchronous=FULL (one upsert)/" + big, Double.NaN);
-    double jState = metrics.getOrDefault("single/infrastate journal (State.addHost)/" + big, Double.NaN);
-    double jBackend = metrics.getOrDefault("single/infrastate journal (backend.save alone)/" + big, Double.NaN);
-    target(sb, "journal durable write ≤ SQLite upsert (backend.save)", big, jBackend / sqlite, 1.0, true, Stats.time(jBackend) + " vs SQLite " + Stats.time(sqlite));
-    target(sb, "journal durable write ≤ SQLite upsert (through State.addHost)", big, jState / sqlite, 1.0, true, Stats.time(jState) + " vs SQLite " + Stats.time(sqlite));
-    for (int n : sizes) {
-      double aj = metrics.getOrDefault("single/A/B interleaved: infrastate journal (State.addHost)/" + n, Double.NaN);
-      double aq = metrics.getOrDefault("single/A/B interleaved: SQLite WAL FULL (one upsert)/" + n, Double.NaN);
-      target(sb, "journal durable write ≤ SQLite upsert (State.addHost, A/B interleaved)", n, aj / aq, 1.0, true, Stats.time(aj) + " vs SQLite " + Stats.time(aq));
-    }
-    if (heap) {
-      double h = metrics.getOrDefault("heap/infrastate/" + big, Double.NaN);
-      target(sb, "loaded state ≤ 2× its JSON file on the heap", big, h, 2.0, true, Stats.ratio(h) + " of the file");
-    }
-    return sb.toString();
-  }
-
-  private static void target(StringBuilder sb, String what, int n, double value, double limit, boolean atMost, String measured) {
-    String verdict;
-    if (Double.isNaN(value)) {
-      verdict = "not measured";
-    } else if (atMost ? value <= limit : value >= limit) {
-      verdict = "**hit** (" + Stats.ratio(value) + ")";
-    } else {
-      verdict = "**miss** (" + Stats.ratio(value) + ")";
-    }
-    sb.append("| ").append(what).append(" | ").append(label(n)).append(" | ").append(measured).append(" | ").append(verdict).append(" |\n");
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return parts[0] + " / " + parts[1] + " / " + parts[2];
-    } catch (IOException e) {
-      return "unknown";
-    }
-  }
-
-  private static String memory() {
-    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-      return String.format(Locale.ROOT, "%.1f GiB RAM", sun.getTotalMemorySize() / (double) (1L << 30));
-    }
-    return "RAM unknown";
-  }
-
-  private static String cpuModel() {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(Files.newInputStream(Path.of("/proc/cpuinfo")), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        if (line.startsWith("model name")) {
-          return line.substring(line.indexOf(':') + 1).trim();
-        }
-      }
-    } catch (IOException e) {
-      // not Linux
-    }
-    return System.getProperty("os.arch");
-  }
 
   static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p)) {

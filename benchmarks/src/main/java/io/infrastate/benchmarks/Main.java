@@ -13,19 +13,13 @@ import java.util.List;
  * java -jar benchmarks/target/benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE]
  *     [--work DIR] [--quick] [--no-heap] [--only single,batch,load,reads,writers,processes,heap]
  *     [--threads 1,2,4,8]
- * java -jar benchmarks/target/benchmarks.jar jmh [JMH options, such as -f 1 -wi 3 -i 5 Codec]
- * java -jar benchmarks/target/benchmarks.jar probe writers [--size N] [--seconds S]
- *     [--threads 1,8,1,8,1,8] [--compact-every K] [--compact-at-mib M] [--reader] [--work DIR]
- * java -jar benchmarks/target/benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R]
- *     [--cpus READER,WRITERS] [--work DIR]
+ * java -jar benchmarks/target/benchmarks.jar jmh [JMH options, such as -f 1 -wi 3 -i 5 DecodeBench]
  * </pre>
  *
  * <p>{@code compare} runs the comparison harness ({@link Compare}) in a child JVM with a fixed heap
  * touched before it starts (see {@link #measuringJvmOptions}) and writes a markdown report
- * (default {@code benchmarks/target/compare-report.md}); {@code jmh} runs the JMH microbenchmarks;
- * {@code probe} runs one of the small measurements of {@code Probe} (whole seconds; defaults: 1k
- * hosts, 3-s windows, threads 1,8,1,8,1,8, 5 rounds; {@code --cpus 0,1} pins the reader probe's
- * reader to CPU 0 and its writers to CPU 1, on Linux).
+ * (default {@code benchmarks/target/compare-report.md}); {@code jmh} runs the JMH microbenchmarks of
+ * the hot paths (package {@code io.infrastate.benchmarks.jmh}).
  */
 public final class Main {
   private Main() {}
@@ -41,12 +35,6 @@ public final class Main {
       System.out.println("usage: java -jar benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE] [--work DIR] [--quick] [--no-heap]");
       System.out.println("       [--only single,batch,load,reads,writers,processes,heap] [--threads 1,2,4,8]");
       System.out.println("       java -jar benchmarks.jar jmh [JMH options]");
-      System.out.println("       java -jar benchmarks.jar probe writers [--size N] [--seconds S] [--threads 1,8,1,8] [--compact-every K] [--compact-at-mib M] [--reader] [--work DIR]");
-      System.out.println("       java -jar benchmarks.jar probe reader [--size N] [--seconds S] [--rounds R] [--cpus READER,WRITERS] [--work DIR]");
-      return;
-    }
-    if (args[0].equals("probe")) {
-      probe(Arrays.asList(args).subList(1, args.length));
       return;
     }
     if (args[0].equals("jmh")) {
@@ -54,7 +42,7 @@ public final class Main {
       return;
     }
     if (!args[0].equals("compare")) {
-      System.err.println("unknown command " + args[0] + "; use compare, jmh or probe");
+      System.err.println("unknown command " + args[0] + "; use compare or jmh");
       System.exit(2);
     }
     int[] sizes = {1_000, 10_000, 100_000};
@@ -134,88 +122,6 @@ public final class Main {
   private static Path inTarget(String name) {
     Path target = Path.of("benchmarks", "target");
     return Files.isDirectory(target) ? target.resolve(name) : Path.of(name);
-  }
-
-  /** Runs {@code probe writers …} or {@code probe reader …}; exits with 2 on a bad option. */
-  private static void probe(List<String> args) throws Exception {
-    String kind = args.isEmpty() ? "" : args.get(0);
-    if (!kind.equals("writers") && !kind.equals("reader")) {
-      System.err.println("probe needs writers or reader, such as: probe writers --size 100000 --threads 1,8,1,8");
-      System.exit(2);
-    }
-    int size = 1_000;
-    double seconds = 3;
-    int[] threads = {1, 8, 1, 8, 1, 8};
-    int compactEvery = 0;
-    long compactAtMib = 0;
-    int rounds = 5;
-    boolean reader = false;
-    int[] cpus = null;
-    Path work = inTarget("probe-work");
-    for (int i = 1; i < args.size(); i++) {
-      String option = args.get(i);
-      if (option.equals("--reader") && kind.equals("writers")) {
-        reader = true;
-        continue;
-      }
-      if (i + 1 >= args.size()) {
-        System.err.println("option " + option + " needs a value");
-        System.exit(2);
-      }
-      String value = args.get(++i);
-      switch (option) {
-        case "--size" -> size = numbers(option, value)[0];
-        case "--seconds" -> seconds = numbers(option, value)[0];
-        case "--threads" -> threads = numbers(option, value);
-        case "--compact-every" -> compactEvery = numbers(option, value)[0];
-        case "--compact-at-mib" -> compactAtMib = numbers(option, value)[0];
-        case "--rounds" -> rounds = numbers(option, value)[0];
-        case "--cpus" -> {
-          if (!kind.equals("reader")) {
-            System.err.println("option --cpus is for probe reader only");
-            System.exit(2);
-          }
-          cpus = cpus(value);
-        }
-        case "--work" -> work = Path.of(value);
-        default -> {
-          System.err.println("unknown option " + option);
-          System.exit(2);
-        }
-      }
-    }
-    Probe probe = new Probe(work, System.out);
-    if (kind.equals("writers")) {
-      probe.writers(size, seconds, threads, compactEvery, compactAtMib << 20, reader);
-    } else {
-      probe.reader(size, seconds, rounds, cpus);
-    }
-  }
-
-  /**
-   * {@code --cpus}: the reader's CPU and the writers' CPU, each one this process may run on ({@link
-   * Affinity#allowedCpus()}); exits with 2 if the value is not that.
-   */
-  private static int[] cpus(String value) {
-    int[] allowed = Affinity.allowedCpus();
-    if (allowed.length == 0) {
-      System.err.println("option --cpus needs Linux: /proc/self/status does not list the CPUs this process may run on");
-      System.exit(2);
-    }
-    String[] parts = value.split(",");
-    try {
-      int[] out = Arrays.stream(parts).mapToInt(p -> Integer.parseInt(p.trim())).toArray();
-      if (out.length == 2 && Arrays.stream(out).allMatch(c -> Arrays.binarySearch(allowed, c) >= 0)) {
-        return out;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    String list = Arrays.stream(allowed).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(","));
-    System.err.println("option --cpus needs two of the CPUs this process may run on (" + list + "), the reader's and the writers', such as "
-        + allowed[0] + "," + allowed[allowed.length - 1] + "; got '" + value + "'");
-    System.exit(2);
-    return null;
   }
 
   /** A comma-separated list of positive whole numbers ({@code _} allowed as a digit separator); exits with 2 if it is not one. */

@@ -35,7 +35,7 @@ class CompareSmokeTest {
         "first load in a fresh JVM, infrastate file", "floor: bare durable small write", "floor: raw serialize + durable replace of the whole state",
         "waiters park", "waiters yield");
     assertThat(report).doesNotContain("NaN").contains("| 100 |");
-    assertThat(report).containsPattern("- Device interrupts per CPU during the reads scenario: N=100 \\(CPU 0 [\\d,]+(; CPU \\d+ [\\d,]+)*\\)\\. ");
+    assertThat(report).contains("- command: `smoke`", "- sizes: N=100 → state.json ", ", heap max ");
     assertThat(tmp.resolve("work")).doesNotExist();
   }
 

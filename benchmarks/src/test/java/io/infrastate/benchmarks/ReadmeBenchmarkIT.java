@@ -50,32 +50,19 @@ class ReadmeBenchmarkIT {
     List<String> command = new ArrayList<>(List.of(JMH.split(" ")));
     command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-l");
-    assertThat(run(command)).contains("CodecBench.encode", "DurableWriteBench", "StateWriteBench");
+    assertThat(run(command)).contains("EncodeBench.encode", "DecodeBench.decode", "AddHostBench.addHost");
   }
 
   @Test
-  void theProbeCommandsRun() throws Exception {
+  void theJmhExampleRuns() throws Exception {
     String page = Files.readString(REPO.resolve("docs/performance.md"), StandardCharsets.UTF_8);
-    String writers = "java -jar benchmarks/target/benchmarks.jar probe writers --size 100000 --threads 1,8,1,8";
-    assertThat(page).contains(writers).contains("`probe reader --size 10000 --rounds 5`");
-    // as the page shows them, with a tiny state and short windows appended (later options win)
-    List<String> command = new ArrayList<>(List.of(writers.split(" ")));
+    String example = JMH + " -f 1 -wi 3 -i 5 -p n=10000 DecodeBench";
+    assertThat(page).contains(example);
+    // as the page shows it, with a tiny state and one short iteration instead of its warmups and five
+    String quick = example.replace("-wi 3 -i 5 -p n=10000", "-wi 0 -i 1 -r 1 -p n=100");
+    List<String> command = new ArrayList<>(List.of(quick.split(" ")));
     command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("--size", "10", "--seconds", "1", "--threads", "1", "--work", tmp.resolve("probe").toString()));
-    assertThat(run(command)).contains("T=1 ", "writes/commit", "compaction CPU");
-    List<String> reader = new ArrayList<>(command.subList(0, 4));
-    reader.addAll(List.of("reader", "--size", "10000", "--rounds", "5", "--size", "10", "--seconds", "1", "--rounds", "1", "--work", tmp.resolve("probe").toString()));
-    assertThat(run(reader)).contains("round 1: alone ", "median: alone ");
-    assertThat(page).contains("`--cpus 0,1`");
-    List<String> pinned = new ArrayList<>(reader);
-    int[] allowed = Affinity.allowedCpus();
-    pinned.addAll(List.of("--cpus", allowed[0] + "," + allowed[allowed.length - 1]));
-    assertThat(run(pinned)).contains("reader on CPU " + allowed[0] + ", writers on CPU ", "median: alone ", "device interrupts during the probe: CPU ");
-    assertThat(page).contains("`probe writers --size 10000 --threads 8,8,8 --reader`");
-    List<String> beside = new ArrayList<>(command.subList(0, 4));
-    beside.addAll(List.of("writers", "--size", "10000", "--threads", "8,8,8", "--reader", "--size", "10", "--seconds", "1", "--threads", "2",
-        "--work", tmp.resolve("probe").toString()));
-    assertThat(run(beside)).contains("T=2 ", "reads");
+    assertThat(run(command)).contains("DecodeBench.decode", "infrastate", "jackson-streaming", "jackson-databind");
   }
 
   private String run(List<String> command) throws Exception {

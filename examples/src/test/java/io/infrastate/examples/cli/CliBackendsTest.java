@@ -4,23 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.examples.Processes;
 import io.infrastate.examples.cli.CliRunner.Result;
-import java.net.URI;
+import io.infrastate.s3.S3TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.gaul.s3proxy.BlobStores;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 
 /** The same verbs on a Git repository and on an S3-compatible server: only {@code --state} changes. */
 class CliBackendsTest {
@@ -83,29 +74,14 @@ class CliBackendsTest {
 
   @Test
   void s3StateAndItsLocksWorkThroughAUri() throws Exception {
-    String access = "cli-test-access";
-    String secret = "cli-test-secret-0123456789";
-    S3Proxy proxy = S3Proxy.builder()
-        .blobStore(BlobStores.create("transient", new Properties()))
-        .endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, access, secret)
-        .build();
-    proxy.start();
     String oldKey = System.getProperty("aws.accessKeyId");
     String oldSecret = System.getProperty("aws.secretAccessKey");
-    try {
-      while (!"STARTED".equals(proxy.getState())) {
-        Thread.sleep(1);
-      }
-      URI endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
-      try (S3Client c = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-          .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret))).build()) {
-        c.createBucket(CreateBucketRequest.builder().bucket("infra").build());
-      }
+    try (S3TestServer server = S3TestServer.start()) {
+      String bucket = server.newBucket();
       // The CLI takes credentials from the AWS SDK's default chain, never from the URI.
-      System.setProperty("aws.accessKeyId", access);
-      System.setProperty("aws.secretAccessKey", secret);
-      String state = "s3://infra/envs/prod/state.json?endpoint=" + endpoint + "&region=us-east-1&pathStyle=true";
+      System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
+      System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
+      String state = "s3://" + bucket + "/envs/prod/state.json?endpoint=" + server.endpoint() + "&region=us-east-1&pathStyle=true";
 
       ok(cli(state, "host", "add", "web01", "--address", "10.0.0.5", "--group", "web"));
       ok(cli(state, "host", "add", "web02", "--address", "10.0.0.6", "--group", "web"));
@@ -127,7 +103,6 @@ class CliBackendsTest {
     } finally {
       restore("aws.accessKeyId", oldKey);
       restore("aws.secretAccessKey", oldSecret);
-      proxy.stop();
     }
   }
 

@@ -12,32 +12,23 @@ import io.infrastate.examples.cli.CliRunner.Result;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.lock.LockRequest;
+import io.infrastate.s3.S3TestServer;
 import io.infrastate.testkit.JvmProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.gaul.s3proxy.BlobStores;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 
 /**
  * A lock fences, across processes, on every backend, with default options: a holder with a 1 s
@@ -48,21 +39,18 @@ import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
  * and the write would then be refused, rightly, for the same reason.)
  */
 class FencingAcrossProcessesTest {
-  private static final String ACCESS = "fencing-test-access";
-  private static final String SECRET = "fencing-test-secret-0123456789";
-
   @TempDir Path tmp;
 
-  private S3Proxy proxy;
+  private S3TestServer server;
   private String oldKey;
   private String oldSecret;
 
   @AfterEach
   void stopServer() throws Exception {
-    if (proxy != null) {
+    if (server != null) {
       restore("aws.accessKeyId", oldKey);
       restore("aws.secretAccessKey", oldSecret);
-      proxy.stop();
+      server.close();
     }
   }
 
@@ -127,26 +115,14 @@ class FencingAcrossProcessesTest {
         return new Setup(base + tmp.resolve("clone-first") + path, base + tmp.resolve("clone-second") + path, List.of());
       }
       case "s3" -> {
-        proxy = S3Proxy.builder()
-            .blobStore(BlobStores.create("transient", new Properties()))
-            .endpoint(URI.create("http://127.0.0.1:0"))
-            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
-            .build();
-        proxy.start();
-        while (!"STARTED".equals(proxy.getState())) {
-          Thread.sleep(1);
-        }
-        URI endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
-        try (S3Client c = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-            .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS, SECRET))).build()) {
-          c.createBucket(CreateBucketRequest.builder().bucket("infra").build());
-        }
+        server = S3TestServer.start();
+        String bucket = server.newBucket();
         oldKey = System.getProperty("aws.accessKeyId");
         oldSecret = System.getProperty("aws.secretAccessKey");
-        System.setProperty("aws.accessKeyId", ACCESS);
-        System.setProperty("aws.secretAccessKey", SECRET);
-        String uri = "s3://infra/prod/state.json?endpoint=" + endpoint + "&region=us-east-1&pathStyle=true";
-        return new Setup(uri, uri, List.of(ACCESS, SECRET));
+        System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
+        String uri = "s3://" + bucket + "/prod/state.json?endpoint=" + server.endpoint() + "&region=us-east-1&pathStyle=true";
+        return new Setup(uri, uri, List.of(S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY));
       }
       default -> throw new IllegalArgumentException(backend);
     }

@@ -4,11 +4,17 @@ import io.infrastate.AuditEntry;
 import io.infrastate.Snapshot;
 import io.infrastate.State;
 import io.infrastate.benchmarks.Data;
+import io.infrastate.benchmarks.GoFtl2;
+import io.infrastate.benchmarks.NullBackend;
 import io.infrastate.benchmarks.SqliteStore;
+import io.infrastate.file.FileBackend;
 import io.infrastate.file.JournalFileBackend;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.UUID;
@@ -28,12 +34,16 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One durable write of one added host at N hosts (and N resources): {@code State.addHost} on a
- * PostgreSQL state (one statement carrying the change, committed with the server's
- * {@code synchronous_commit}, on by default), on the journal, and SQLite's durable upsert (WAL,
- * synchronous=FULL) as the reference. The PostgreSQL contender needs a server: pass its URI as
- * {@code -Dbench.postgres=postgresql://USER@HOST:PORT/DATABASE} (each trial uses a fresh state
- * in schema {@code bench}). Not thread-safe (JMH state per benchmark).
+ * One write of one added host to a state of N hosts (and N resources), returning once it is
+ * durable. Contenders ({@code store}): {@code State.addHost} on a {@code file} state (whole-file
+ * write, default history), on a {@code journal} state, and on a {@code memory} state (a no-op
+ * backend: the State's own cost per write); SQLite's durable upsert ({@code sqlite}, WAL,
+ * synchronous=FULL); the Go-FTL2 port with fsync ({@code go-ftl2}, a whole-file write); and the
+ * floor {@code floor-append} (300 bytes appended + fdatasync, no library code). {@code postgres}
+ * writes to a PostgreSQL state (one statement, committed with the server's {@code
+ * synchronous_commit}): it needs a server, so it is not run by default; pass {@code -p
+ * store=postgres -Dbench.postgres=postgresql://USER@HOST:PORT/DATABASE} (each trial uses a fresh
+ * state in schema {@code bench}). Not thread-safe (JMH state per benchmark).
  */
 @org.openjdk.jmh.annotations.State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -41,18 +51,21 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
-public class PostgresWriteBench {
+public class AddHostBench {
   /** Hosts (and resources) in the state. */
   @Param({"1000", "100000"})
   public int n;
 
-  /** Who stores the write: {@code postgres}, {@code journal} or {@code sqlite}. */
-  @Param({"postgres", "journal", "sqlite"})
+  /** Who stores the write: {@code memory}, {@code file}, {@code journal}, {@code sqlite}, {@code go-ftl2}, {@code floor-append}, {@code postgres}. */
+  @Param({"memory", "file", "journal", "sqlite", "go-ftl2", "floor-append"})
   public String store;
 
   private Path dir;
   private State state;
   private SqliteStore sqlite;
+  private GoFtl2.State go;
+  private FileChannel append;
+  private final ByteBuffer record = ByteBuffer.allocate(300);
   private long k;
 
   /**
@@ -63,7 +76,7 @@ public class PostgresWriteBench {
    */
   @Setup(Level.Trial)
   public void setup() throws IOException, SQLException {
-    dir = Files.createTempDirectory(Path.of(System.getProperty("bench.dir", System.getProperty("java.io.tmpdir"))), "pgbench");
+    dir = Files.createTempDirectory(Path.of(System.getProperty("bench.dir", System.getProperty("java.io.tmpdir"))), "addhost");
     Snapshot s = Data.snapshot(n);
     switch (store) {
       case "postgres" -> {
@@ -74,9 +87,22 @@ public class PostgresWriteBench {
         state = State.open(server + (server.contains("?") ? "&" : "?") + "schema=bench&state=n" + n + "-" + UUID.randomUUID());
       }
       case "journal" -> state = State.load(JournalFileBackend.at(dir.resolve("state.json")));
+      case "file" -> state = State.load(FileBackend.at(dir.resolve("state.json")));
+      case "memory" -> {
+        state = State.load(new NullBackend(s));
+        return;
+      }
       case "sqlite" -> {
         sqlite = new SqliteStore(dir.resolve("state.db"));
         sqlite.putAll(s);
+        return;
+      }
+      case "go-ftl2" -> {
+        go = GoFtl2.State.create(dir.resolve("state.json"), true, s);
+        return;
+      }
+      case "floor-append" -> {
+        append = FileChannel.open(dir.resolve("append.log"), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         return;
       }
       default -> throw new IllegalArgumentException("unknown store " + store);
@@ -101,6 +127,9 @@ public class PostgresWriteBench {
     if (sqlite != null) {
       sqlite.close();
     }
+    if (append != null) {
+      append.close();
+    }
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
@@ -111,14 +140,20 @@ public class PostgresWriteBench {
   /**
    * One durable write of one new host.
    *
+   * @throws IOException on failure (Go-FTL2 port, floor)
    * @throws SQLException on failure (SQLite)
    */
   @Benchmark
-  public void addHost() throws SQLException {
-    if (sqlite != null) {
-      sqlite.putHost(Data.newHost(k++));
-    } else {
+  public void addHost() throws IOException, SQLException {
+    if (state != null) {
       state.addHost(Data.newHost(k++));
+    } else if (sqlite != null) {
+      sqlite.putHost(Data.newHost(k++));
+    } else if (go != null) {
+      go.addHost(GoFtl2.fromHost(Data.newHost(k++)));
+    } else {
+      append.write(record.clear());
+      append.force(false);
     }
   }
 }
