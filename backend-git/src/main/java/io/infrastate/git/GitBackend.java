@@ -9,6 +9,7 @@ import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
+import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.WriteLeases;
 import io.infrastate.spi.SaveRequest;
@@ -66,6 +67,8 @@ import org.slf4j.LoggerFactory;
  *       into a repository on this machine, bare or not. Several processes may share it: each write
  *       is a compare-and-swap on the branch ref, under the same {@code .lock} file protocol the
  *       {@code git} CLI uses. This is also the mode for a bare repository on a shared file system.
+ *       Saves also take the branch's write lock (an OS file lock in the repository), so that a
+ *       writer that conflicted holds off the others while it retries ({@link #exclusive()}).
  *   <li><b>Clone of a remote</b> ({@link Builder#remote(String)} and {@link
  *       Builder#cloneDirectory(Path)}): the backend keeps a bare clone in a directory of its own,
  *       fetches the branch before every read and write, commits on top of the fetched tip and
@@ -149,7 +152,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Instances are thread-safe: operations on one instance are serialized.
  */
-public final class GitBackend implements HistoryBackend, WriteLeases, WriteHistory {
+public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteLeases, WriteHistory {
   /*
    * Design notes: how this stays correct under concurrency and crashes.
    *
@@ -177,6 +180,16 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
    * Durability: with fsync on (the default), loose objects and the ref lock file are fsynced
    * before the rename that publishes them (JGit's core.fsyncObjectFiles and core.fsyncRefFiles,
    * set in memory only, never written to the repository's config).
+   *
+   * Progress in local mode (ExclusiveWrites). Every save holds the branch's write lock
+   * (BranchWriteLock: an OS lock on infrastate/BRANCH.writelock in the Git directory, re-entrant
+   * for its holding thread) from reading the tip to the ref update, taken before this instance's
+   * own lock. After a conflict, State holds it across the reload, the re-application and the save,
+   * so no infrastate writer of any process can move the ref in between: the retry cannot conflict
+   * unless someone outside the protocol (the git CLI) commits to the branch meanwhile, which is an
+   * ordinary conflict. A losing writer finds out when it reads the tip, before it writes any
+   * object. Clone mode cannot hold other machines off and offers no section; its writers take
+   * turns on the write lease instead.
    *
    * Comparing blob ids rather than commit ids means that a commit touching only other files does
    * not invalidate a writer's version: the next write is built on that new tip and keeps the other
@@ -217,6 +230,8 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
   private final String path;
   private final List<String> segments;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Local mode: the branch's write lock, taken by every save around its ref update; null in clone mode. */
+  private final BranchWriteLock writeLock;
   private volatile boolean closed;
   private Cached cached;
 
@@ -234,6 +249,13 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
     this.path = path;
     this.segments = List.of(path.split("/"));
     this.location = store.location(branch + ":" + path);
+    this.writeLock = store.isRemote() ? null : BranchWriteLock.of(gitDirectory(repo), branch);
+  }
+
+  /** Where refs live: the common directory of a linked work tree, else the Git directory. */
+  private static Path gitDirectory(Repository repo) {
+    java.io.File common = repo.getCommonDirectory();
+    return (common != null ? common : repo.getDirectory()).toPath();
   }
 
   /**
@@ -372,6 +394,66 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
   @Override
   public SaveResult save(SaveRequest request) {
     Objects.requireNonNull(request, "request");
+    if (writeLock == null) {
+      return commitIfUnchanged(request);
+    }
+    BranchWriteLock.Held held = lockBranch();
+    try {
+      return commitIfUnchanged(request);
+    } finally {
+      try {
+        held.close();
+      } catch (IOException e) {
+        LOG.warn("Could not release the write lock {} of {} cleanly: {}", writeLock.file(), location, e.toString());
+      }
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Local mode: takes the branch's write lock (the file {@code infrastate/BRANCH.writelock} in
+   * the Git directory, locked with an OS lock), which every save of this backend takes around its
+   * ref update, in every process. Clone mode: empty, as another machine's push cannot be held off;
+   * writers there take turns on the write lease instead ({@link #writeLeases}).
+   *
+   * @throws BackendException if the lock file cannot be created or locked
+   * @throws IllegalStateException if this backend is closed
+   */
+  @Override
+  public Optional<Section> exclusive() {
+    if (writeLock == null) {
+      checkOpen();
+      return Optional.empty();
+    }
+    BranchWriteLock.Held held = lockBranch();
+    return Optional.of(() -> {
+      try {
+        held.close();
+      } catch (IOException e) {
+        throw new BackendException("Could not release the write lock " + writeLock.file() + " of " + location + ": "
+            + e.getMessage() + ". The writes made under it are stored.", e, false);
+      }
+    });
+  }
+
+  private BranchWriteLock.Held lockBranch() {
+    checkOpen();
+    try {
+      return writeLock.lock();
+    } catch (java.nio.channels.ClosedByInterruptException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException("Interrupted while waiting for the write lock " + writeLock.file() + " of "
+          + location + "; nothing was written.", e, true);
+    } catch (IOException e) {
+      throw new BackendException("Could not take the write lock " + writeLock.file() + " of " + location + ": "
+          + e.getClass().getSimpleName() + ": " + e.getMessage() + ". Nothing was written; check that this user may"
+          + " create and write that file.", e, false);
+    }
+  }
+
+  /** {@link #save} itself, under the branch's write lock in local mode. */
+  private SaveResult commitIfUnchanged(SaveRequest request) {
     lock.lock();
     try {
       checkOpen();
@@ -708,6 +790,9 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
     try {
       if (!closed) {
         closed = true;
+        if (writeLock != null) {
+          writeLock.release();
+        }
         store.close();
       }
     } finally {

@@ -154,6 +154,14 @@ public final class GitLockProvider extends AbstractLockProvider {
    */
   public static String refFor(String name) {
     io.infrastate.lock.LockNames.validate(name);
+    return REF_PREFIX + encode(name);
+  }
+
+  /**
+   * A name as one path component: letters, digits, {@code -} and {@code _} kept, every other byte
+   * of its UTF-8 form as {@code %XX}; {@code h-} and its SHA-256 if that is longer than 200.
+   */
+  static String encode(String name) {
     StringBuilder sb = new StringBuilder(name.length() + 16);
     for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
@@ -164,8 +172,7 @@ public final class GitLockProvider extends AbstractLockProvider {
             .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
       }
     }
-    String encoded = sb.length() <= MAX_ENCODED ? sb.toString() : "h-" + sha256(name);
-    return REF_PREFIX + encoded;
+    return sb.length() <= MAX_ENCODED ? sb.toString() : "h-" + sha256(name);
   }
 
   @Override
