@@ -217,8 +217,23 @@ public final class GitLockProvider extends AbstractLockProvider {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A lock's ref stays after its release (the released record carries the fencing token on),
+   * so after a name's first use every create finds a ref: that is found out with a read, before
+   * any object is written or pushed, which keeps polling waiters cheap.
+   */
   @Override
   protected boolean createLock(String name, LockInfo info) {
+    String ref = refFor(name);
+    try {
+      if (store.read(ref, false, null, "lock '" + name + "' at " + location, id -> id != null)) {
+        return false;
+      }
+    } catch (IOException e) {
+      throw store.failure("read lock '" + name + "' at " + location, e);
+    }
     return write(name, null, info, "Lock " + name + ": " + summary(info));
   }
 
