@@ -9,6 +9,7 @@ import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
+import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.WriteLeases;
 import io.infrastate.spi.SaveRequest;
@@ -66,13 +67,17 @@ import org.slf4j.LoggerFactory;
  *       into a repository on this machine, bare or not. Several processes may share it: each write
  *       is a compare-and-swap on the branch ref, under the same {@code .lock} file protocol the
  *       {@code git} CLI uses. This is also the mode for a bare repository on a shared file system.
+ *       Saves also take the branch's write lock (an OS file lock in the repository), so that a
+ *       writer that conflicted holds off the others while it retries ({@link #exclusive()}).
  *   <li><b>Clone of a remote</b> ({@link Builder#remote(String)} and {@link
  *       Builder#cloneDirectory(Path)}): the backend keeps a bare clone in a directory of its own,
  *       fetches the branch before every read and write, commits on top of the fetched tip and
  *       pushes with the fetched tip as the expected old value. The remote may be an {@code ssh://}
  *       or {@code https://} URL, or a path. A push is never forced: a rejected push (another
  *       machine pushed first) is a conflict, and the {@link io.infrastate.State} re-applies the
- *       change on the new tip, with backoff and jitter, up to its attempt limit. A push the remote
+ *       change on the new tip, with backoff and jitter, up to its attempt limit; writers that keep
+ *       conflicting take turns on the state's write lease, and while one holds it the others'
+ *       saves report conflicts without pushing ({@link #save}). A push the remote
  *       refuses for another reason (a hook, branch protection) is a {@link BackendException}.
  * </ul>
  *
@@ -149,7 +154,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Instances are thread-safe: operations on one instance are serialized.
  */
-public final class GitBackend implements HistoryBackend, WriteLeases, WriteHistory {
+public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteLeases, WriteHistory {
   /*
    * Design notes: how this stays correct under concurrency and crashes.
    *
@@ -177,6 +182,29 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
    * Durability: with fsync on (the default), loose objects and the ref lock file are fsynced
    * before the rename that publishes them (JGit's core.fsyncObjectFiles and core.fsyncRefFiles,
    * set in memory only, never written to the repository's config).
+   *
+   * Progress in local mode (ExclusiveWrites). Every save holds the branch's write lock
+   * (BranchWriteLock: an OS lock on infrastate/BRANCH.writelock in the Git directory, re-entrant
+   * for its holding thread) from reading the tip to the ref update, taken before this instance's
+   * own lock. After a conflict, State holds it across the reload, the re-application and the save,
+   * so no infrastate writer of any process can move the ref in between: the retry cannot conflict
+   * unless someone outside the protocol (the git CLI) commits to the branch meanwhile, which is an
+   * ordinary conflict. A losing writer finds out when it reads the tip, before it writes any
+   * object. Clone mode cannot hold other machines off and offers no section; its writers take
+   * turns on the write lease instead.
+   *
+   * Fairness in clone mode (WriteLeases). Another machine's push cannot be held off, so writers
+   * that keep conflicting take turns on the state's write lease (a lock ref beside the branch,
+   * through GitLockProvider). A save reads the lease ref in the same round trip as the branch
+   * (WriteLeaseGate); while a lease this backend does not hold is live (neither released nor
+   * expired), it reports a conflict without pushing, so that its writer backs off and queues for
+   * the lease instead of winning the compare-and-swap against the holder. Which leases are this
+   * backend's own is known by their lock ids. Worst case for the holder: a writer whose save read
+   * the lease ref before the holder's acquisition was pushed can still push after it, once; its
+   * next save sees the lease. So the holder loses at most once per other writer in flight when it
+   * got the lease. Writers outside the protocol (people with git) are not held back. The lease is
+   * advisory: correctness rests on the compare-and-swap alone, and a holder that vanished holds
+   * the others back only until its lease ends.
    *
    * Comparing blob ids rather than commit ids means that a commit touching only other files does
    * not invalidate a writer's version: the next write is built on that new tip and keeps the other
@@ -217,13 +245,24 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
   private final String path;
   private final List<String> segments;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Clone mode: tells a save whether another writer holds the write lease; null in local mode. */
+  private final WriteLeaseGate leaseGate;
+  /** Local mode: the branch's write lock, taken by every save around its ref update; null in clone mode. */
+  private final BranchWriteLock writeLock;
   private volatile boolean closed;
   private Cached cached;
 
   private record Cached(ObjectId blob, Snapshot snapshot) {}
 
-  /** The branch tip: commit null if the branch does not exist; blob null if the file does not. */
-  private record Tip(RevCommit commit, ObjectId blob) {}
+  /**
+   * The branch tip: commit null if the branch does not exist; blob null if the file does not.
+   * {@code lease}: another writer's live write lease, when read for a save in clone mode, else null.
+   */
+  private record Tip(RevCommit commit, ObjectId blob, io.infrastate.lock.LockInfo lease) {
+    Tip(RevCommit commit, ObjectId blob) {
+      this(commit, blob, null);
+    }
+  }
 
   private GitBackend(RefStore store, String branch, String path) {
     this.store = store;
@@ -234,6 +273,14 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
     this.path = path;
     this.segments = List.of(path.split("/"));
     this.location = store.location(branch + ":" + path);
+    this.writeLock = store.isRemote() ? null : BranchWriteLock.of(gitDirectory(repo), branch);
+    this.leaseGate = store.isRemote() ? new WriteLeaseGate() : null;
+  }
+
+  /** Where refs live: the common directory of a linked work tree, else the Git directory. */
+  private static Path gitDirectory(Repository repo) {
+    java.io.File common = repo.getCommonDirectory();
+    return (common != null ? common : repo.getDirectory()).toPath();
   }
 
   /**
@@ -359,7 +406,9 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
    * forced) with the fetched tip as expected old value.
    *
    * <p>On {@link SaveResult.Conflict} nothing is published; in clone mode, the commit stays
-   * unreachable in the clone directory. When the reply to the push is lost, the remote is asked
+   * unreachable in the clone directory. In clone mode a save also reports a conflict, without
+   * pushing, while another writer holds the state's write lease ({@link #writeLeases}), so that
+   * writers that did not queue for it cannot keep winning against the one that did. When the reply to the push is lost, the remote is asked
    * whether the commit arrived (see the class documentation).
    *
    * @throws CorruptStateException if the state file at the tip is damaged or was deleted
@@ -372,13 +421,79 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
   @Override
   public SaveResult save(SaveRequest request) {
     Objects.requireNonNull(request, "request");
+    if (writeLock == null) {
+      return commitIfUnchanged(request);
+    }
+    BranchWriteLock.Held held = lockBranch();
+    try {
+      return commitIfUnchanged(request);
+    } finally {
+      try {
+        held.close();
+      } catch (IOException e) {
+        LOG.warn("Could not release the write lock {} of {} cleanly: {}", writeLock.file(), location, e.toString());
+      }
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Local mode: takes the branch's write lock (the file {@code infrastate/BRANCH.writelock} in
+   * the Git directory, locked with an OS lock), which every save of this backend takes around its
+   * ref update, in every process. Clone mode: empty, as another machine's push cannot be held off;
+   * writers there take turns on the write lease instead ({@link #writeLeases}).
+   *
+   * @throws BackendException if the lock file cannot be created or locked
+   * @throws IllegalStateException if this backend is closed
+   */
+  @Override
+  public Optional<Section> exclusive() {
+    if (writeLock == null) {
+      checkOpen();
+      return Optional.empty();
+    }
+    BranchWriteLock.Held held = lockBranch();
+    return Optional.of(() -> {
+      try {
+        held.close();
+      } catch (IOException e) {
+        throw new BackendException("Could not release the write lock " + writeLock.file() + " of " + location + ": "
+            + e.getMessage() + ". The writes made under it are stored.", e, false);
+      }
+    });
+  }
+
+  private BranchWriteLock.Held lockBranch() {
+    checkOpen();
+    try {
+      return writeLock.lock();
+    } catch (java.nio.channels.ClosedByInterruptException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException("Interrupted while waiting for the write lock " + writeLock.file() + " of "
+          + location + "; nothing was written.", e, true);
+    } catch (IOException e) {
+      throw new BackendException("Could not take the write lock " + writeLock.file() + " of " + location + ": "
+          + e.getClass().getSimpleName() + ": " + e.getMessage() + ". Nothing was written; check that this user may"
+          + " create and write that file.", e, false);
+    }
+  }
+
+  /** {@link #save} itself, under the branch's write lock in local mode. */
+  private SaveResult commitIfUnchanged(SaveRequest request) {
     lock.lock();
     try {
       checkOpen();
-      Tip tip = readTip();
+      Tip tip = readTip(leaseGate != null);
       VersionToken expected = request.expected();
       if (!holds(tip, expected)) {
         return new SaveResult.Conflict(tip.blob() == null ? Optional.empty() : Optional.of(storedAt(tip)));
+      }
+      if (tip.lease() != null && tip.blob() != null) {
+        // Another writer holds the write lease: let it win. This writer backs off and queues for it.
+        LOG.debug("Not pushing to {}: {} holds the write lease until {}", location, tip.lease().operator(),
+            tip.lease().expiresAt());
+        return new SaveResult.Conflict(Optional.of(storedAt(tip)));
       }
       if (tip.blob() == null) {
         checkNeverDeleted(tip);
@@ -447,12 +562,14 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
    *
    * <p>A {@link GitLockProvider} on this backend's repository (or clone): the write lease is the
    * ref {@code refs/infrastate/locks/infrastate-write-lease}. Closing it leaves the repository to
-   * this backend; it fails once this backend is closed.
+   * this backend; it fails once this backend is closed. In clone mode, while a lease taken through
+   * another backend is live, this backend's saves report conflicts without pushing ({@link
+   * #save}); leases taken through this one do not hold its own saves back.
    */
   @Override
   public LockProvider writeLeases(LockOptions options) {
     checkOpen();
-    return new GitLockProvider(store, options, false);
+    return new GitLockProvider(store, options, false, leaseGate);
   }
 
   /**
@@ -708,6 +825,9 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
     try {
       if (!closed) {
         closed = true;
+        if (writeLock != null) {
+          writeLock.release();
+        }
         store.close();
       }
     } finally {
@@ -724,16 +844,23 @@ public final class GitBackend implements HistoryBackend, WriteLeases, WriteHisto
   // ---------------------------------------------------------------- reading the tip
 
   private Tip readTip() throws IOException {
+    return readTip(false);
+  }
+
+  /** The tip; with {@code lease}, and the write lease in the same round trip (clone mode only). */
+  private Tip readTip(boolean lease) throws IOException {
     // Read later (the blob's bytes, the history), the tip's objects stay reachable from trackingRef.
-    return store.read(branchRef, true, trackingRef, "branch " + branch + " of " + location, id -> {
-      if (id == null) {
-        return new Tip(null, null);
-      }
-      try (RevWalk rw = new RevWalk(repo)) {
-        RevCommit c = rw.parseCommit(id);
-        return new Tip(c, blobIn(rw.getObjectReader(), c, true));
-      }
-    });
+    return store.read(branchRef, lease ? WriteLeaseGate.REF : null, true, trackingRef, "branch " + branch + " of " + location,
+        (id, leaseId) -> {
+          io.infrastate.lock.LockInfo other = lease ? leaseGate.heldByAnother(repo, leaseId, java.time.Instant.now()) : null;
+          if (id == null) {
+            return new Tip(null, null, other);
+          }
+          try (RevWalk rw = new RevWalk(repo)) {
+            RevCommit c = rw.parseCommit(id);
+            return new Tip(c, blobIn(rw.getObjectReader(), c, true), other);
+          }
+        });
   }
 
   /** The state file's blob in a commit, or null if absent. Not a regular file: damage. */

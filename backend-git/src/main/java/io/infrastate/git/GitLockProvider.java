@@ -115,15 +115,23 @@ public final class GitLockProvider extends AbstractLockProvider {
   /** Whether closing this provider closes the store (false when it shares a backend's). */
   private final boolean ownsStore;
 
+  /** The backend's record of its own write leases, or null for a provider of its own. */
+  private final WriteLeaseGate gate;
+
   private GitLockProvider(RefStore store, LockOptions options) {
-    this(store, options, true);
+    this(store, options, true, null);
   }
 
-  GitLockProvider(RefStore store, LockOptions options, boolean ownsStore) {
+  /**
+   * A provider on a store; {@code gate}, if not null, learns which write leases this provider
+   * holds (a clone-mode backend's).
+   */
+  GitLockProvider(RefStore store, LockOptions options, boolean ownsStore, WriteLeaseGate gate) {
     super(options);
     this.store = store;
     this.location = store.location(REF_PREFIX);
     this.ownsStore = ownsStore;
+    this.gate = gate;
   }
 
   /**
@@ -154,6 +162,14 @@ public final class GitLockProvider extends AbstractLockProvider {
    */
   public static String refFor(String name) {
     io.infrastate.lock.LockNames.validate(name);
+    return REF_PREFIX + encode(name);
+  }
+
+  /**
+   * A name as one path component: letters, digits, {@code -} and {@code _} kept, every other byte
+   * of its UTF-8 form as {@code %XX}; {@code h-} and its SHA-256 if that is longer than 200.
+   */
+  static String encode(String name) {
     StringBuilder sb = new StringBuilder(name.length() + 16);
     for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
@@ -164,8 +180,7 @@ public final class GitLockProvider extends AbstractLockProvider {
             .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
       }
     }
-    String encoded = sb.length() <= MAX_ENCODED ? sb.toString() : "h-" + sha256(name);
-    return REF_PREFIX + encoded;
+    return sb.length() <= MAX_ENCODED ? sb.toString() : "h-" + sha256(name);
   }
 
   @Override
@@ -202,8 +217,23 @@ public final class GitLockProvider extends AbstractLockProvider {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A lock's ref stays after its release (the released record carries the fencing token on),
+   * so after a name's first use every create finds a ref: that is found out with a read, before
+   * any object is written or pushed, which keeps polling waiters cheap.
+   */
   @Override
   protected boolean createLock(String name, LockInfo info) {
+    String ref = refFor(name);
+    try {
+      if (store.read(ref, false, null, "lock '" + name + "' at " + location, id -> id != null)) {
+        return false;
+      }
+    } catch (IOException e) {
+      throw store.failure("read lock '" + name + "' at " + location, e);
+    }
     return write(name, null, info, "Lock " + name + ": " + summary(info));
   }
 
@@ -261,8 +291,16 @@ public final class GitLockProvider extends AbstractLockProvider {
         commit = ins.insert(cb);
         ins.flush();
       }
-      return store.compareAndSet(refFor(name), previous, commit, who, "infrastate: " + subject, null,
+      boolean lease = gate != null && name.equals(io.infrastate.spi.WriteLeases.LEASE_NAME);
+      if (lease && !info.released()) {
+        gate.claim(info.id());
+      }
+      boolean stored = store.compareAndSet(refFor(name), previous, commit, who, "infrastate: " + subject, null,
           "lock '" + name + "'");
+      if (lease && info.released() && stored) {
+        gate.forget(info.id());
+      }
+      return stored;
     } catch (IOException e) {
       throw store.failure("write lock '" + name + "' at " + location, e);
     }

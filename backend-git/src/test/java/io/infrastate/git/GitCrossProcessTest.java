@@ -44,6 +44,48 @@ class GitCrossProcessTest {
     eightWriters(true);
   }
 
+  /**
+   * Eight writer processes, fifty writes each, default options, all committing directly into one
+   * local repository: every write succeeds, and none takes more than two attempts, since a writer
+   * that conflicted retries under the branch's write lock, which every other writer's save takes
+   * around its ref update.
+   */
+  @Test
+  void eightProcessesTimesFiftyWritesOnALocalRepositoryAllSucceedInAtMostTwoAttempts() throws Exception {
+    eightLocalWriters(false);
+  }
+
+  /** As above, beside a process that keeps a CPU busy. */
+  @Test
+  void eightProcessesTimesFiftyWritesOnALocalRepositoryBesideABusyCpuTakeAtMostTwoAttempts() throws Exception {
+    eightLocalWriters(true);
+  }
+
+  private void eightLocalWriters(boolean busyCpu) throws Exception {
+    Path repo = Cli.bare(tmp, "infra.git");
+    try (State s = State.open("git+file://" + repo, StateOptions.builder().operator("setup@test").build())) {
+      s.save(AuditEntry.of("create the counter state"));
+    }
+    int processes = 8;
+    int writes = 50;
+    ChildWriters run = ChildWriters.run(CounterWriter.class, tmp, processes, busyCpu,
+        p -> new String[] {"git+file://" + repo + "#main:state.json", "p" + p, Integer.toString(writes)});
+    System.out.println("Git local repository, " + processes + " processes x " + writes
+        + (busyCpu ? " beside a busy CPU" : "") + ": the most attempts one write took: " + run.maxAttempts());
+    assertThat(run.maxAttempts()).as("attempts of the write that took most").isBetween(1, 2);
+    int total = processes * writes;
+    try (State check = State.open("git+file://" + repo)) {
+      Snapshot end = check.snapshot();
+      assertThat(CounterWriter.value(end, "total")).isEqualTo(total);
+      for (int p = 0; p < processes; p++) {
+        assertThat(CounterWriter.value(end, "p" + p)).isEqualTo(writes);
+      }
+      assertThat(end.metadata().serial()).isEqualTo(1 + total);
+    }
+    assertThat(Cli.git(repo, "rev-list", "--count", "main").strip()).isEqualTo(Integer.toString(1 + total));
+    Cli.git(repo, "fsck", "--strict", "--no-dangling");
+  }
+
   private void eightWriters(boolean busyCpu) throws Exception {
     Path remote = Cli.bare(tmp, "infra.git");
     try (State s = State.open("git+file://" + remote + "?clone=" + tmp.resolve("setup"),
