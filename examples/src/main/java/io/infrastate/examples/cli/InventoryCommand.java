@@ -67,8 +67,8 @@ final class InventoryCommand extends Verb {
   }
 
   static Inventory inventory(Root root, GroupNamePolicy policy) {
-    try (State state = root.open()) {
-      return Inventory.from(state.snapshot(), policy);
+    try (Root.Handle handle = root.openHandle()) {
+      return Inventory.from(handle.state().snapshot(), policy);
     } catch (IllegalArgumentException e) {
       throw CliException.error(e.getMessage() + " (or use --group-names transform)");
     }
