@@ -117,4 +117,29 @@ class CliSecretsTest {
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--secret-var").doesNotContain(MARKER);
   }
+
+  @Test
+  void theInventoryRefusesSecretsInClearUnlessAskedAndExportsThemAsVault() throws Exception {
+    ok(Map.of(), "--key-file", key.toString(), "host", "add", "db1", "--address", "127.0.0.1",
+        "--secret-var", "db_password=" + MARKER);
+    Result list = run(Map.of(), "--key-file", key.toString(), "inventory", "--list");
+    assertThat(list.code()).as(list.toString()).isEqualTo(1);
+    assertThat(list.out()).isEmpty();
+    assertThat(list.err()).contains("--show-secrets").doesNotContain(MARKER);
+    assertThat(ok(Map.of(), "--key-file", key.toString(), "--show-secrets", "inventory", "--list").out())
+        .contains("\"db_password\":\"" + MARKER + "\"");
+
+    Path pass = tmp.resolve("vault-pass");
+    Files.writeString(pass, "vault password\n");
+    Result refused = run(Map.of(), "--key-file", key.toString(), "inventory", "export");
+    assertThat(refused.code()).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.err()).contains("--vault-password-file");
+    String yaml = ok(Map.of(), "--key-file", key.toString(), "inventory", "export", "--vault-password-file", pass.toString()).out();
+    assertThat(yaml).contains("db_password: !vault |").contains("$ANSIBLE_VAULT;1.1;AES256").doesNotContain(MARKER);
+    assertThat(io.infrastate.inventory.AnsibleVault.withPassword("vault password")
+        .decrypt(yaml.substring(yaml.indexOf("$ANSIBLE_VAULT")).replaceAll("(?m)^\\s+", ""))).isEqualTo(MARKER);
+    Result noKey = run(Map.of(), "inventory", "export", "--vault-password-file", pass.toString());
+    assertThat(noKey.code()).as(noKey.toString()).isEqualTo(1);
+    assertThat(noKey.err()).contains("INFRASTATE_PASSPHRASE").doesNotContain(MARKER);
+  }
 }
