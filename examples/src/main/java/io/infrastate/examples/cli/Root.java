@@ -10,6 +10,8 @@ import io.infrastate.git.GitLockProvider;
 import io.infrastate.Transaction;
 import io.infrastate.crypto.KeySource;
 import io.infrastate.crypto.Keyring;
+import io.infrastate.crypto.MissingKeyException;
+import io.infrastate.crypto.Secret;
 import io.infrastate.lock.AbstractLockProvider;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockInfo;
@@ -222,6 +224,20 @@ final class Root implements Callable<Integer> {
       sources.add(KeySource.command(Arrays.asList(keyCommand.strip().split("\\s+"))));
     }
     return sources.isEmpty() ? Optional.empty() : Optional.of(Keyring.of(sources));
+  }
+
+  /**
+   * Refuses to move an entry whose secrets this handle cannot open: a sealed value is bound to its
+   * place, so only a handle with the key can seal it anew for the new one.
+   */
+  static void requireKeyToMove(Map<String, Object> values, Object what) {
+    for (Object v : values.values()) {
+      if (v instanceof Secret s && !s.canReveal()) {
+        throw new MissingKeyException("Cannot move " + what + " without the key: its secret values are sealed for"
+            + " their place and must be sealed anew for the new one. Set INFRASTATE_PASSPHRASE or give --key-file"
+            + " PATH; nothing was written.", "");
+      }
+    }
   }
 
   /** Whether {@code --show-secrets} was given. */

@@ -188,6 +188,7 @@ final class StateCommand {
             throw CliException.error("Cannot move " + from + " to " + to + ": " + to + " exists; remove it first");
           }
           HostState h = tx.getHost(from.key()).orElseThrow();
+          Root.requireKeyToMove(h.vars(), from);
           tx.removeHost(from.key());
           tx.addHost(new HostState(to.key(), h.address(), h.port(), h.user(), h.vars(), h.group(), null, null));
         } else {
@@ -195,6 +196,7 @@ final class StateCommand {
             throw CliException.error("Cannot move " + from + " to " + to + ": " + to + " exists; remove it first");
           }
           ResourceState r = tx.getResource(from.key()).orElseThrow();
+          Root.requireKeyToMove(r.data(), from);
           tx.removeResource(from.key());
           tx.addResource(to.key(), r);
         }

@@ -142,4 +142,17 @@ class CliSecretsTest {
     assertThat(noKey.code()).as(noKey.toString()).isEqualTo(1);
     assertThat(noKey.err()).contains("INFRASTATE_PASSPHRASE").doesNotContain(MARKER);
   }
+
+  @Test
+  void movingAHostWithSecretsNeedsTheKeyWhichSealsThemForTheirNewName() throws Exception {
+    ok(Map.of(), "--key-file", key.toString(), "host", "add", "db1", "--secret-var", "db_password=" + MARKER);
+    byte[] before = Files.readAllBytes(state);
+    Result refused = run(Map.of(), "state", "mv", "db1", "db2");
+    assertThat(refused.code()).as(refused.toString()).isEqualTo(1);
+    assertThat(refused.err()).contains("without the key");
+    assertThat(Files.readAllBytes(state)).isEqualTo(before);
+    ok(Map.of(), "--key-file", key.toString(), "state", "mv", "db1", "db2");
+    assertThat(ok(Map.of(), "--key-file", key.toString(), "--show-secrets", "host", "list").out())
+        .contains("db2").contains("db_password=\"" + MARKER + "\"");
+  }
 }
