@@ -211,6 +211,60 @@ class SecretValuesTest {
         .isInstanceOf(UnknownKeyProviderException.class).hasMessageContaining("key-file");
   }
 
+  private Path script(String name, String body) throws Exception {
+    Path p = dir.resolve(name);
+    Files.writeString(p, "#!/bin/sh\n" + body);
+    assertThat(p.toFile().setExecutable(true)).isTrue();
+    return p;
+  }
+
+  @Test
+  void aKeyCommandMayAnswerOpenTofusExternalProtocolOrPrintABareKey() throws Exception {
+    String key = Base64.getEncoder().encodeToString(Crypto.random(32));
+    Path tofu = script("tofu.sh", "cat > /dev/null\n"
+        + "echo '{\"magic\":\"OpenTofu-External-Key-Provider\",\"version\":1}'\n"
+        + "echo '{\"keys\":{\"encryption_key\":\"" + key + "\",\"decryption_key\":\"" + key + "\"},\"meta\":{}}'\n");
+    Path bare = script("bare.sh", "echo " + key + "\n");
+    InMemoryBackend store = InMemoryBackend.create();
+    try (State state = State.load(Keyring.of(KeySource.command(List.of(tofu.toString()))).protect(store))) {
+      state.addHost(HostState.builder("db1").secretVar("db_password", MARKER).build());
+    }
+    try (State state = State.load(Keyring.of(KeySource.command(List.of(bare.toString()))).protect(store))) {
+      assertThat(state.getHost("db1").orElseThrow().secretVar("db_password").orElseThrow().reveal()).isEqualTo(MARKER);
+    }
+    Path failing = script("fail.sh", "exit 3\n");
+    assertThatThrownBy(() -> State.load(Keyring.of(KeySource.command(List.of(failing.toString()))).protect(store)))
+        .isInstanceOf(MissingKeyException.class).hasMessageContaining("exited with status 3");
+  }
+
+  @Test
+  void aKeyringWithSeveralKeysOpensWithAnyOneOfThem() throws Exception {
+    KeySource file = keyFile("k1");
+    KeySource other = keyFile("k2");
+    InMemoryBackend store = InMemoryBackend.create();
+    try (State state = State.load(Keyring.of(file, other).protect(store))) {
+      state.addHost(HostState.builder("db1").secretVar("db_password", MARKER).build());
+    }
+    for (KeySource k : List.of(file, other)) {
+      try (State state = State.load(Keyring.of(k).protect(store))) {
+        assertThat(state.getHost("db1").orElseThrow().secretVar("db_password").orElseThrow().reveal()).isEqualTo(MARKER);
+      }
+    }
+  }
+
+  @Test
+  void aKeyFileThatHoldsNoKeyIsAMissingKeyNamingTheFile() throws Exception {
+    Path f = dir.resolve("short.key");
+    Files.writeString(f, "not a key");
+    InMemoryBackend store = InMemoryBackend.create();
+    assertThatThrownBy(() -> {
+      try (State state = State.load(Keyring.of(KeySource.keyFile(f)).protect(store))) {
+        state.addHost(HostState.builder("db1").secretVar("db_password", MARKER).build());
+      }
+    }).isInstanceOf(MissingKeyException.class).hasMessageContaining(f.toString());
+    assertThat(store.readRaw()).isEmpty();
+  }
+
   /** Reads a var's stored text from state.json text. */
   static final class HostStateText {
     static String valueOf(String file, String var) {

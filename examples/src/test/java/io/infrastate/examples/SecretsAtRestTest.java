@@ -96,6 +96,7 @@ class SecretsAtRestTest {
         }
         s.addHost(s.getHost("db1").orElseThrow().withAddress("10.0.0.10"));
       }
+      closeAll(opened); // a backend finishes its derived copies (S3's readable copy) when closed
       Map<String, byte[]> stored = storage.dump();
       assertThat(stored).isNotEmpty();
       byte[] marker = MARKER.getBytes(StandardCharsets.UTF_8);
@@ -109,13 +110,16 @@ class SecretsAtRestTest {
         assertThat(s.getHost("db1").orElseThrow().address()).isEqualTo("10.0.0.10");
       }
 
+      closeAll(opened);
       assertThatThrownBy(() -> open(uri, keys("wrong.key"), opened)).isInstanceOf(WrongKeyException.class);
+      closeAll(opened);
       assertIdentical(stored, storage.dump());
 
       try (State s = open(uri, null, opened)) {
         assertThatThrownBy(() -> s.getHost("db1").orElseThrow().secretVar("db_password").orElseThrow().reveal())
             .isInstanceOf(MissingKeyException.class);
       }
+      closeAll(opened);
       assertIdentical(stored, storage.dump());
 
       String sealed = latestSealed(stored);
@@ -129,10 +133,16 @@ class SecretsAtRestTest {
           s.getResource("stripe:live").orElseThrow().secretData("api_key").orElseThrow().reveal();
         }
       }).isInstanceOf(CorruptStateException.class); // TamperedSecretException, or damage a checksum caught first
+      closeAll(opened);
       assertIdentical(damaged, storage.dump());
     } finally {
       opened.forEach(Backend::close);
     }
+  }
+
+  private static void closeAll(List<Backend> opened) {
+    opened.forEach(Backend::close);
+    opened.clear();
   }
 
   /** The sealed db_password of the newest unit that holds one. */
