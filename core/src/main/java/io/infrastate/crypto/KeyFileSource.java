@@ -60,5 +60,4 @@ final class KeyFileSource implements KeySource {
   public String toString() {
     return describe();
   }
-
 }
