@@ -1,10 +1,12 @@
 package io.infrastate;
 
+import io.infrastate.crypto.Secret;
 import io.infrastate.internal.Json;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A provisioned host, as Go-FTL2's {@code HostState}: name, connection details, free-form vars and
@@ -165,6 +167,17 @@ public record HostState(
   }
 
   /**
+   * The var {@code key} if it holds a {@link Secret} (set with {@link Builder#secretVar(String,
+   * String)}, or read from storage in its sealed form).
+   *
+   * @param key the var name
+   * @return the secret, or empty if the var is absent or not secret
+   */
+  public Optional<Secret> secretVar(String key) {
+    return vars.get(key) instanceof Secret s ? Optional.of(s) : Optional.empty();
+  }
+
+  /**
    * Returns a copy with other timestamps. The {@link State} sets timestamps on write; this is for
    * importers and tests.
    *
@@ -258,6 +271,21 @@ public record HostState(
     public Builder var(String key, Object value) {
       Objects.requireNonNull(key, "key");
       vars.put(key, Json.freeze(value, "vars." + key));
+      return this;
+    }
+
+    /**
+     * Sets one secret var: stored encrypted in place and printed as {@value Secret#MASK} (see
+     * {@link Secret}). Writing it needs a handle opened with a key ({@link
+     * io.infrastate.crypto.Keyring#protect(io.infrastate.spi.Backend)}).
+     *
+     * @param key the var name
+     * @param value the secret text
+     * @return this builder
+     */
+    public Builder secretVar(String key, String value) {
+      Objects.requireNonNull(key, "key");
+      vars.put(key, Secret.of(value));
       return this;
     }
 

@@ -1,10 +1,12 @@
 package io.infrastate;
 
+import io.infrastate.crypto.Secret;
 import io.infrastate.internal.Json;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A provisioned resource (a cloud instance, an IP, a deployment), as Go-FTL2's {@code
@@ -144,6 +146,17 @@ public record ResourceState(
   }
 
   /**
+   * The data entry {@code key} if it holds a {@link Secret} (set with {@link
+   * Builder#secretData(String, String)}, or read from storage in its sealed form).
+   *
+   * @param key the data key
+   * @return the secret, or empty if the entry is absent or not secret
+   */
+  public Optional<Secret> secretData(String key) {
+    return data.get(key) instanceof Secret s ? Optional.of(s) : Optional.empty();
+  }
+
+  /**
    * Returns a copy with other timestamps (the {@link State} sets them on write).
    *
    * @param created the creation time
@@ -185,6 +198,21 @@ public record ResourceState(
      */
     public Builder name(String name) {
       this.name = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /**
+     * Sets one secret data entry: stored encrypted in place and printed as {@value Secret#MASK}
+     * (see {@link Secret}). Writing it needs a handle opened with a key ({@link
+     * io.infrastate.crypto.Keyring#protect(io.infrastate.spi.Backend)}).
+     *
+     * @param key the data key
+     * @param value the secret text
+     * @return this builder
+     */
+    public Builder secretData(String key, String value) {
+      Objects.requireNonNull(key, "key");
+      data.put(key, Secret.of(value));
       return this;
     }
 

@@ -1,5 +1,7 @@
 package io.infrastate.internal;
 
+import io.infrastate.crypto.MissingKeyException;
+import io.infrastate.crypto.Secret;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.AbstractList;
@@ -16,7 +18,8 @@ import tools.jackson.core.JsonGenerator;
  * Deep-immutable copies of JSON-compatible values, shared by the value types and the codec.
  *
  * <p>Allowed values: {@code null}, {@link String}, {@link Boolean}, finite numbers, {@link List}
- * and {@link Map} with {@link String} keys, nested to any depth. Numbers are normalized so that a
+ * and {@link Map} with {@link String} keys, nested to any depth, and {@link Secret} (written as its
+ * stored form; a string in that form is read back as a sealed secret). Numbers are normalized so that a
  * value survives a trip through state.json unchanged: integral numbers become {@link Integer},
  * {@link Long} or {@link BigInteger} (the smallest that holds them), numbers with a fraction become
  * {@link Double} (JSON numbers with a fraction are doubles, as in Go where all are float64).
@@ -136,7 +139,10 @@ public final class Json {
    * @throws IllegalArgumentException if the value is not JSON-compatible
    */
   public static Object freeze(Object value, String path) {
-    if (value == null || value instanceof String || value instanceof Boolean) {
+    if (value instanceof String s) {
+      return Secret.isStoredForm(s) ? Secret.fromStored(s) : s;
+    }
+    if (value == null || value instanceof Boolean || value instanceof Secret) {
       return value;
     }
     if (value instanceof Number n) {
@@ -183,6 +189,9 @@ public final class Json {
    * @return an immutable list of them
    */
   public static List<Object> ofElements(Object[] values) {
+    for (int i = 0; i < values.length; i++) {
+      values[i] = sealedIfStored(values[i]);
+    }
     return values.length == 0 ? List.of() : new FrozenList(values);
   }
 
@@ -219,6 +228,9 @@ public final class Json {
     for (int i = 2; i < size * 2 && sorted; i += 2) {
       sorted = ((String) kv[i - 2]).compareTo((String) kv[i]) < 0;
     }
+    for (int i = 1; i < size * 2; i += 2) {
+      kv[i] = sealedIfStored(kv[i]);
+    }
     if (size <= SMALL) {
       return new SmallMap(kv.length == size * 2 ? kv : java.util.Arrays.copyOf(kv, size * 2), sorted);
     }
@@ -227,6 +239,14 @@ public final class Json {
       m.put((String) kv[i], kv[i + 1]);
     }
     return new FrozenMap(m, sorted);
+  }
+
+  /**
+   * A decoded value as the value types hold it: the stored form of a secret ({@code
+   * "infrastate:secret:v1:…"}) becomes a sealed {@link Secret}, anything else stays as it is.
+   */
+  private static Object sealedIfStored(Object value) {
+    return value instanceof String s && Secret.isStoredForm(s) ? Secret.fromStored(s) : value;
   }
 
   /**
@@ -262,6 +282,11 @@ public final class Json {
       g.writeNull();
     } else if (value instanceof String s) {
       g.writeString(s);
+    } else if (value instanceof Secret secret) {
+      g.writeString(secret.storedForm().orElseThrow(() -> new MissingKeyException(
+          "A secret value set in clear was about to be written by a handle that holds no key, so it cannot be"
+              + " sealed; nothing was written. Open the state through a Keyring (Keyring.protect(backend)); on the"
+              + " command line set INFRASTATE_PASSPHRASE or give --key-file PATH.", "")));
     } else if (value instanceof Boolean b) {
       g.writeBoolean(b);
     } else if (value instanceof Integer i) {

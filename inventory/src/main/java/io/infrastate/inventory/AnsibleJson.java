@@ -1,5 +1,6 @@
 package io.infrastate.inventory;
 
+import io.infrastate.crypto.Secret;
 import io.infrastate.internal.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -53,8 +54,9 @@ public final class AnsibleJson {
    *
    * @param inventory the inventory
    * @param out where to write UTF-8 JSON; flushed, not closed
-   * @throws InventoryException of kind {@link InventoryException.Kind#IO} if writing fails, or
-   *     {@link InventoryException.Kind#NAME_CONFLICT} for a group named {@code _meta}
+   * @throws InventoryException of kind {@link InventoryException.Kind#IO} if writing fails,
+   *     {@link InventoryException.Kind#NAME_CONFLICT} for a group named {@code _meta}, or {@link
+   *     InventoryException.Kind#SECRET_VALUE} if a var holds a {@link Secret}
    */
   public static void writeList(Inventory inventory, OutputStream out) {
     Objects.requireNonNull(out, "out");
@@ -97,7 +99,8 @@ public final class AnsibleJson {
    * @param inventory the inventory
    * @param hostName the host
    * @param out where to write UTF-8 JSON; flushed, not closed
-   * @throws InventoryException of kind {@link InventoryException.Kind#IO} if writing fails
+   * @throws InventoryException of kind {@link InventoryException.Kind#IO} if writing fails, or
+   *     {@link InventoryException.Kind#SECRET_VALUE} if a var holds a {@link Secret}
    */
   public static void writeHost(Inventory inventory, String hostName, OutputStream out) {
     Objects.requireNonNull(out, "out");
@@ -183,7 +186,7 @@ public final class AnsibleJson {
       g.writeEndArray();
       if (!d.vars.isEmpty()) {
         g.writeName("vars");
-        Json.write(g, d.vars, false);
+        Json.write(g, refuseSecrets(d.vars, "group " + d.name), false);
       }
       if (d.name.equals(Group.ALL)) {
         boolean open = false;
@@ -213,6 +216,40 @@ public final class AnsibleJson {
     g.writeEndObject();
   }
 
+  /**
+   * Returns {@code value}, or refuses it if it holds a secret: a dynamic inventory prints values in
+   * clear, and a secret is printed only where its caller asked with the key in hand (by putting its
+   * clear value into the inventory).
+   */
+  private static Object refuseSecrets(Object value, String where) {
+    if (holdsSecret(value)) {
+      throw new InventoryException(InventoryException.Kind.SECRET_VALUE, null, 0, where + " holds a secret value,"
+          + " which the dynamic inventory would print in clear; nothing was printed. Reveal secrets explicitly"
+          + " (infrastate --show-secrets with the key), or export a YAML inventory with --vault-password-file");
+    }
+    return value;
+  }
+
+  private static boolean holdsSecret(Object v) {
+    if (v instanceof Secret) {
+      return true;
+    }
+    if (v instanceof Map<?, ?> m) {
+      for (Object o : m.values()) {
+        if (holdsSecret(o)) {
+          return true;
+        }
+      }
+    } else if (v instanceof List<?> l) {
+      for (Object o : l) {
+        if (holdsSecret(o)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   private static void writeHostVars(JsonGenerator g, Host h) {
     g.writeStartObject();
     if (!h.address().isEmpty()) {
@@ -229,7 +266,7 @@ public final class AnsibleJson {
     }
     for (Map.Entry<String, Object> e : h.vars().entrySet()) {
       g.writeName(e.getKey());
-      Json.write(g, e.getValue(), false);
+      Json.write(g, refuseSecrets(e.getValue(), "host " + h.name() + " var " + e.getKey()), false);
     }
     g.writeEndObject();
   }

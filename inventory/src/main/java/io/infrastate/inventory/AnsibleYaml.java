@@ -1,5 +1,6 @@
 package io.infrastate.inventory;
 
+import io.infrastate.crypto.Secret;
 import io.infrastate.inventory.InventoryException.Kind;
 import io.infrastate.inventory.internal.HostPatterns;
 import io.infrastate.inventory.internal.PyYamlResolver;
@@ -102,6 +103,7 @@ public final class AnsibleYaml {
   private AnsibleYaml() {}
 
   private static final Tag UNSAFE = new Tag("!unsafe");
+  private static final Tag VAULT = new Tag("!vault");
 
   private static Yaml yaml() {
     LoaderOptions lo = new LoaderOptions();
@@ -581,8 +583,26 @@ public final class AnsibleYaml {
    *     back as a pattern, or {@link Kind#IO}
    */
   public static void write(Inventory inventory, Writer out) {
+    write(inventory, out, null);
+  }
+
+  /**
+   * Writes an inventory as YAML to a writer, which is flushed, not closed, with each secret value
+   * ({@link Secret}) encrypted by {@code vault} as an Ansible Vault 1.1 {@code !vault |} scalar,
+   * which Ansible decrypts with the same password ({@code --vault-password-file}).
+   *
+   * @param inventory the inventory
+   * @param out the writer
+   * @param vault the vault for secret values, or {@code null} to refuse them
+   * @throws InventoryException of kind {@link Kind#SECRET_VALUE} if a value is secret and no vault
+   *     is given, {@link Kind#INVALID_HOST_NAME} if a host name would be read back as a pattern, or
+   *     {@link Kind#IO}
+   * @throws io.infrastate.crypto.SecretKeyException if a secret cannot be revealed (no key, wrong
+   *     key)
+   */
+  public static void write(Inventory inventory, Writer out, AnsibleVault vault) {
     Objects.requireNonNull(out, "out");
-    Node root = inventory.read(() -> new NodeBuilder(inventory).root());
+    Node root = inventory.read(() -> new NodeBuilder(inventory, vault).root());
     try {
       yaml().serialize(root, out);
       out.flush();
@@ -600,18 +620,34 @@ public final class AnsibleYaml {
    *     back as a pattern
    */
   public static String toYaml(Inventory inventory) {
+    return toYaml(inventory, null);
+  }
+
+  /**
+   * Returns an inventory as YAML text, secret values encrypted by {@code vault} (see {@link
+   * #write(Inventory, Writer, AnsibleVault)}).
+   *
+   * @param inventory the inventory
+   * @param vault the vault for secret values, or {@code null} to refuse them
+   * @return the YAML document
+   * @throws InventoryException of kind {@link Kind#SECRET_VALUE} if a value is secret and no vault
+   *     is given, or {@link Kind#INVALID_HOST_NAME}
+   */
+  public static String toYaml(Inventory inventory, AnsibleVault vault) {
     StringWriter w = new StringWriter();
-    write(inventory, w);
+    write(inventory, w, vault);
     return w.toString();
   }
 
   private static final class NodeBuilder {
     private final Inventory inv;
+    private final AnsibleVault vault;
     private final Set<String> groupsWritten = new HashSet<>();
     private final Set<String> hostsWritten = new HashSet<>();
 
-    NodeBuilder(Inventory inv) {
+    NodeBuilder(Inventory inv, AnsibleVault vault) {
       this.inv = inv;
+      this.vault = vault;
     }
 
     Node root() {
@@ -681,7 +717,15 @@ public final class AnsibleYaml {
       return new NodeTuple(str(name), vars.isEmpty() ? emptyMap() : value(vars));
     }
 
-    private static Node value(Object v) {
+    private Node value(Object v) {
+      if (v instanceof Secret secret) {
+        if (vault == null) {
+          throw new InventoryException(Kind.SECRET_VALUE, null, 0, "a host or group var is a secret value, which a"
+              + " YAML inventory would hold in clear; give a vault password (--vault-password-file) to write it as"
+              + " !vault, as ansible-vault encrypt_string does");
+        }
+        return new ScalarNode(VAULT, vault.encrypt(secret.reveal()), null, null, DumperOptions.ScalarStyle.LITERAL);
+      }
       if (v == null) {
         return new ScalarNode(Tag.NULL, "null", null, null, DumperOptions.ScalarStyle.PLAIN);
       } else if (v instanceof String s) {

@@ -41,7 +41,14 @@ public class InventoryException extends StateException {
     /** A key that appears twice in one YAML mapping (Ansible warns and keeps the last). */
     DUPLICATE_KEY,
     /** The file could not be read or written. */
-    IO
+    IO,
+    /** A vault value that cannot be decrypted: a wrong vault password, altered or truncated text. */
+    VAULT,
+    /**
+     * A secret value ({@link io.infrastate.crypto.Secret}) that this output would have to print in
+     * clear: give a vault password ({@link AnsibleVault}), or reveal secrets explicitly.
+     */
+    SECRET_VALUE
   }
 
   private final Kind kind;

@@ -50,6 +50,10 @@ final class HostCommand {
     @Option(names = "--var", paramLabel = "KEY=VALUE", description = "A host variable; repeat for more.")
     List<String> vars;
 
+    @Option(names = "--secret-var", paramLabel = "KEY=VALUE", description = "A secret host variable, stored encrypted"
+        + " and printed as [secret] (needs the key: $INFRASTATE_PASSPHRASE or --key-file); repeat for more.")
+    List<String> secretVars;
+
     Add(Root root) {
       super(root);
     }
@@ -57,15 +61,16 @@ final class HostCommand {
     @Override
     int run(State state) {
       Map<String, Object> typed = Inputs.typed(vars, "--var");
-      HostState host = HostState.builder(name)
-          .address(address).port(port).user(user).group(group).vars(typed).build();
+      HostState.Builder builder = HostState.builder(name).address(address).port(port).user(user).group(group).vars(typed);
+      Inputs.strings(secretVars, "--secret-var").forEach(builder::secretVar);
+      HostState host = builder.build();
       boolean existed = state.hasHost(name);
       HostState stored = root.update(state, root.audit(""), tx -> tx.addHost(host)).getHost(name).orElseThrow();
       long serial = state.metadata().serial();
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("serial", serial);
-        m.put("host", Output.host(stored));
+        m.put("host", Output.host(stored, root.showSecrets()));
         out().println(Output.json(m));
       } else {
         out().println((existed ? "updated" : "added") + " host " + name + " (serial " + serial + ")");
@@ -121,14 +126,14 @@ final class HostCommand {
           .filter(h -> group == null || h.group().equals(group))
           .toList();
       if (json()) {
-        out().println(Output.json(hosts.stream().map(Output::host).toList()));
+        out().println(Output.json(hosts.stream().map(h -> Output.host(h, root.showSecrets())).toList()));
         return InfrastateCli.OK;
       }
       noteIfAbsent(state);
       List<List<String>> rows = new ArrayList<>();
       for (HostState h : hosts) {
         rows.add(List.of(h.name(), h.address(), h.port() == 0 ? "" : Integer.toString(h.port()), h.user(),
-            h.group(), Output.pairs(h.vars())));
+            h.group(), Output.pairs(h.vars(), root.showSecrets())));
       }
       Output.table(out(), List.of("NAME", "ADDRESS", "PORT", "USER", "GROUP", "VARS"), rows);
       return InfrastateCli.OK;

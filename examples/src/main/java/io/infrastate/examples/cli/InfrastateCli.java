@@ -59,7 +59,7 @@ import picocli.CommandLine;
  *   <caption>Exit codes</caption>
  *   <tr><td>{@value #OK}</td><td>success</td></tr>
  *   <tr><td>{@value #ERROR}</td><td>the operation failed: unknown key, validation veto, storage
- *       error</td></tr>
+ *       error, no key or a wrong key for secret values</td></tr>
  *   <tr><td>{@value #USAGE}</td><td>bad command line: unknown option, missing argument, malformed
  *       {@code KEY=VALUE}, unknown URI scheme</td></tr>
  *   <tr><td>{@value #CONFLICT}</td><td>other writers kept winning, or {@code state push} refused an
@@ -67,7 +67,7 @@ import picocli.CommandLine;
  *   <tr><td>{@value #LOCK_HELD}</td><td>the lock is held by somebody else, or a write under
  *       {@code --lock} was refused because the lock was lost (nothing was written)</td></tr>
  *   <tr><td>{@value #DAMAGED}</td><td>the stored state is damaged, of another lineage, or of a
- *       newer format: nothing was written</td></tr>
+ *       newer format, or a secret value was tampered with: nothing was written</td></tr>
  * </table>
  *
  * <p>Errors are one line on standard error, saying what happened and what to do; the state is left

@@ -49,8 +49,9 @@ final class Inputs {
       int eq = pair.indexOf('=');
       if (eq <= 0) {
         throw CliException.usage(
-            "Malformed " + option + " '" + pair + "': expected KEY=VALUE, such as " + option
-                + (option.equals("--var") ? " http_port=80" : " environment=production"));
+            "Malformed " + option + (option.startsWith("--secret") ? "" : " '" + pair + "'") + ": expected KEY=VALUE, such as "
+                + option + (option.equals("--var") ? " http_port=80" : option.startsWith("--secret") ? " db_password=…"
+                : " environment=production"));
       }
       String key = pair.substring(0, eq);
       if (out.put(key, pair.substring(eq + 1)) != null) {

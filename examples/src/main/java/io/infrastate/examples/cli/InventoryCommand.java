@@ -1,7 +1,9 @@
 package io.infrastate.examples.cli;
 
-import io.infrastate.State;
+import io.infrastate.HostState;
+import io.infrastate.Snapshot;
 import io.infrastate.inventory.AnsibleJson;
+import io.infrastate.inventory.AnsibleVault;
 import io.infrastate.inventory.AnsibleYaml;
 import io.infrastate.inventory.GroupNamePolicy;
 import io.infrastate.inventory.Inventory;
@@ -10,6 +12,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -66,9 +70,23 @@ final class InventoryCommand extends Verb {
     return InfrastateCli.OK;
   }
 
+  /**
+   * The state's hosts as an inventory; with {@code --show-secrets}, secret values in clear (which
+   * needs the key), else kept as secrets, which the writers refuse or vault.
+   */
   static Inventory inventory(Root root, GroupNamePolicy policy) {
-    try (State state = root.open()) {
-      return Inventory.from(state.snapshot(), policy);
+    try (Root.Handle handle = root.openHandle()) {
+      Snapshot s = handle.state().snapshot();
+      if (root.showSecrets()) {
+        Map<String, HostState> clear = new LinkedHashMap<>();
+        for (HostState h : s.hosts().values()) {
+          @SuppressWarnings("unchecked")
+          Map<String, Object> vars = (Map<String, Object>) Output.shown(h.vars(), true);
+          clear.put(h.name(), h.withVars(vars));
+        }
+        s = Snapshot.of(s.metadata(), clear, s.resources());
+      }
+      return Inventory.from(s, policy);
     } catch (IllegalArgumentException e) {
       throw CliException.error(e.getMessage() + " (or use --group-names transform)");
     }
@@ -88,6 +106,11 @@ final class InventoryCommand extends Verb {
     @Option(names = "--output", paramLabel = "FILE", description = "Write to FILE instead of standard output.")
     Path output;
 
+    @Option(names = "--vault-password-file", paramLabel = "FILE", description = "Write secret values as Ansible Vault"
+        + " (!vault |, $ANSIBLE_VAULT;1.1;AES256) encrypted with the password in FILE, which Ansible reads with its own"
+        + " --vault-password-file (needs the state's key: $INFRASTATE_PASSPHRASE or --key-file).")
+    Path vaultPasswordFile;
+
     @Option(names = "--group-names", paramLabel = "POLICY", defaultValue = "reject",
         description = "reject or transform group names Ansible warns about (default: ${DEFAULT-VALUE}).")
     GroupNamePolicy groupNames;
@@ -99,7 +122,19 @@ final class InventoryCommand extends Verb {
     @Override
     public Integer call() {
       Inventory inv = inventory(root, groupNames);
-      String text = format == Format.YAML ? AnsibleYaml.toYaml(inv) : AnsibleJson.toList(inv) + "\n";
+      AnsibleVault vault = null;
+      if (vaultPasswordFile != null) {
+        if (format != Format.YAML) {
+          throw CliException.usage("--vault-password-file needs --format yaml: JSON has no vault values");
+        }
+        try {
+          vault = AnsibleVault.withPassword(Files.readString(vaultPasswordFile, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+          throw CliException.error("Cannot read the vault password file " + vaultPasswordFile + ": "
+              + e.getClass().getSimpleName() + " " + e.getMessage());
+        }
+      }
+      String text = format == Format.YAML ? AnsibleYaml.toYaml(inv, vault) : AnsibleJson.toList(inv) + "\n";
       if (output == null) {
         out().print(text);
       } else {

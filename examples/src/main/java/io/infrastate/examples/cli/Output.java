@@ -6,6 +6,7 @@ import io.infrastate.ResourceState;
 import io.infrastate.StateDiff;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
+import io.infrastate.crypto.Secret;
 import io.infrastate.lock.LockInfo;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -78,37 +79,77 @@ final class Output {
     return StateCodec.formatTime(t);
   }
 
-  /** {@code k=v k2=v2}, values as compact JSON (strings quoted), sorted by key. */
+  /** {@code k=v k2=v2}, values as compact JSON (strings quoted), sorted by key; secrets as [secret]. */
   static String pairs(Map<String, ?> map) {
+    return pairs(map, false);
+  }
+
+  /**
+   * {@code k=v k2=v2}, values as compact JSON (strings quoted), sorted by key; secrets as
+   * [secret], or in clear when {@code reveal} (which needs the key).
+   */
+  static String pairs(Map<String, ?> map, boolean reveal) {
     StringBuilder sb = new StringBuilder();
     for (Map.Entry<String, ?> e : new TreeMap<>(map).entrySet()) {
-      sb.append(sb.length() == 0 ? "" : " ").append(e.getKey()).append('=').append(compact(e.getValue()));
+      sb.append(sb.length() == 0 ? "" : " ").append(e.getKey()).append('=');
+      sb.append(e.getValue() instanceof Secret && !reveal ? Secret.MASK : compact(shown(e.getValue(), reveal)));
     }
     return sb.toString();
   }
 
-  /** A host as in state.json. */
+  /**
+   * A value for printing: each {@link Secret} in it becomes {@value Secret#MASK}, or its clear value
+   * when {@code reveal} (throwing the key errors when the key is missing or wrong).
+   */
+  static Object shown(Object value, boolean reveal) {
+    if (value instanceof Secret s) {
+      return reveal ? s.reveal() : Secret.MASK;
+    }
+    if (value instanceof Map<?, ?> m) {
+      Map<String, Object> out = new TreeMap<>();
+      m.forEach((k, v) -> out.put((String) k, shown(v, reveal)));
+      return out;
+    }
+    if (value instanceof List<?> l) {
+      List<Object> out = new ArrayList<>(l.size());
+      l.forEach(v -> out.add(shown(v, reveal)));
+      return out;
+    }
+    return value;
+  }
+
+  /** A host as in state.json, secrets as [secret]. */
   static Map<String, Object> host(HostState h) {
+    return host(h, false);
+  }
+
+  /** A host as in state.json, secrets as [secret] or in clear when {@code reveal}. */
+  static Map<String, Object> host(HostState h, boolean reveal) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("name", h.name());
     m.put("address", h.address());
     m.put("port", h.port());
     m.put("user", h.user());
-    m.put("vars", new TreeMap<>(h.vars()));
+    m.put("vars", shown(h.vars(), reveal));
     m.put("group", h.group());
     m.put("created_at", time(h.createdAt()));
     m.put("updated_at", time(h.updatedAt()));
     return m;
   }
 
-  /** A resource as in state.json, with its key first. */
+  /** A resource as in state.json, with its key first; secrets as [secret]. */
   static Map<String, Object> resource(String key, ResourceState r) {
+    return resource(key, r, false);
+  }
+
+  /** A resource as in state.json, with its key first; secrets as [secret] or in clear when {@code reveal}. */
+  static Map<String, Object> resource(String key, ResourceState r, boolean reveal) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("key", key);
     m.put("type", r.type());
     m.put("id", r.id());
     m.put("name", r.name());
-    m.put("data", new TreeMap<>(r.data()));
+    m.put("data", shown(r.data(), reveal));
     m.put("tags", new TreeMap<>(r.tags()));
     m.put("created_at", time(r.createdAt()));
     m.put("updated_at", time(r.updatedAt()));
@@ -163,8 +204,8 @@ final class Output {
         Map<String, Object> fm = new LinkedHashMap<>();
         fm.put("field", f.field());
         fm.put("kind", kind(f.kind()));
-        fm.put("before", f.before());
-        fm.put("after", f.after());
+        fm.put("before", shown(f.before(), false));
+        fm.put("after", shown(f.after(), false));
         fields.add(fm);
       }
       m.put("fields", fields);

@@ -50,6 +50,10 @@ final class ResourceCommand {
     @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "A tag; repeat for more.")
     List<String> tags;
 
+    @Option(names = "--secret-data", paramLabel = "KEY=VALUE", description = "A secret data field, stored encrypted"
+        + " and printed as [secret] (needs the key: $INFRASTATE_PASSPHRASE or --key-file); repeat for more.")
+    List<String> secretData;
+
     Add(Root root) {
       super(root);
     }
@@ -63,15 +67,17 @@ final class ResourceCommand {
         throw CliException.usage(
             "Resource key '" + key + "' is not TYPE:ID; give --type and --id, such as --type linode --id 12345678");
       }
-      ResourceState r = ResourceState.builder(t, i)
-          .name(name).data(Inputs.typed(data, "--data")).tags(Inputs.strings(tags, "--tag")).build();
+      ResourceState.Builder builder = ResourceState.builder(t, i)
+          .name(name).data(Inputs.typed(data, "--data")).tags(Inputs.strings(tags, "--tag"));
+      Inputs.strings(secretData, "--secret-data").forEach(builder::secretData);
+      ResourceState r = builder.build();
       boolean existed = state.hasResource(key);
       ResourceState stored = root.update(state, root.audit(""), tx -> tx.addResource(key, r)).getResource(key).orElseThrow();
       long serial = state.metadata().serial();
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("serial", serial);
-        m.put("resource", Output.resource(key, stored));
+        m.put("resource", Output.resource(key, stored, root.showSecrets()));
         out().println(Output.json(m));
       } else {
         out().println((existed ? "updated" : "added") + " resource " + key + " (serial " + serial + ")");
@@ -131,7 +137,7 @@ final class ResourceCommand {
       });
       if (json()) {
         List<Object> list = new ArrayList<>();
-        resources.forEach((k, r) -> list.add(Output.resource(k, r)));
+        resources.forEach((k, r) -> list.add(Output.resource(k, r, root.showSecrets())));
         out().println(Output.json(list));
         return InfrastateCli.OK;
       }

@@ -8,6 +8,10 @@ import io.infrastate.StateOptions;
 import io.infrastate.file.FileLockProvider;
 import io.infrastate.git.GitLockProvider;
 import io.infrastate.Transaction;
+import io.infrastate.crypto.KeySource;
+import io.infrastate.crypto.Keyring;
+import io.infrastate.crypto.MissingKeyException;
+import io.infrastate.crypto.Secret;
 import io.infrastate.lock.AbstractLockProvider;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockInfo;
@@ -19,6 +23,8 @@ import io.infrastate.postgres.PostgresBackend;
 import io.infrastate.postgres.PostgresBackendProvider;
 import io.infrastate.s3.S3Backend;
 import io.infrastate.s3.S3BackendProvider;
+import io.infrastate.spi.Backend;
+import io.infrastate.spi.BackendRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -26,6 +32,9 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -77,11 +86,12 @@ import picocli.CommandLine.Spec;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
-      "1:the operation failed (unknown key, validation veto, storage error)",
+      "1:the operation failed (unknown key, validation veto, storage error, no key or a wrong key for secret values)",
       "2:bad command line (unknown option, malformed KEY=VALUE, unknown URI scheme)",
       "3:conflict (other writers kept winning; state push refused an older serial or another lineage)",
       "4:the lock is held by somebody else, or a write under --lock was refused because the lock was lost",
-      "5:the stored state is damaged, of another lineage or of a newer format (nothing was written)",
+      "5:the stored state is damaged, of another lineage or of a newer format, or a secret value was tampered with"
+          + " (nothing was written)",
     })
 final class Root implements Callable<Integer> {
   private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*", Pattern.DOTALL);
@@ -121,6 +131,29 @@ final class Root implements Callable<Integer> {
   String lock;
 
   @Option(
+      names = "--key-file",
+      paramLabel = "PATH",
+      scope = ScopeType.INHERIT,
+      description = "A file holding the state's 256-bit key (32 raw bytes or their base64) for secret values;"
+          + " with $INFRASTATE_PASSPHRASE set, either one opens the state.")
+  Path keyFile;
+
+  @Option(
+      names = "--key-command",
+      paramLabel = "CMD",
+      scope = ScopeType.INHERIT,
+      description = "A command (split at spaces, no shell) that prints the state's key, as OpenTofu's external key"
+          + " provider.")
+  String keyCommand;
+
+  @Option(
+      names = "--show-secrets",
+      scope = ScopeType.INHERIT,
+      description = "Print secret values in clear (needs the key: $INFRASTATE_PASSPHRASE, --key-file or"
+          + " --key-command); without it they print as [secret].")
+  boolean showSecrets;
+
+  @Option(
       names = "--json",
       scope = ScopeType.INHERIT,
       description = "Print stable, machine-readable JSON instead of tables.")
@@ -149,11 +182,81 @@ final class Root implements Callable<Integer> {
 
   /** Opens the state; the caller closes it. */
   State open() {
+    return openHandle().state();
+  }
+
+  /**
+   * Opens the state, through the keyring when a key is given ({@value #PASSPHRASE_ENV}, {@code
+   * --key-file}, {@code --key-command}); closing the handle closes both.
+   */
+  Handle openHandle() {
     StateOptions.Builder options = StateOptions.builder();
     if (operator != null && !operator.isBlank()) {
       options.operator(operator);
     }
-    return State.open(stateUri(), options.build());
+    Optional<Keyring> keys = keyring();
+    if (keys.isEmpty()) {
+      return new Handle(State.open(stateUri(), options.build()), null);
+    }
+    Backend backend = keys.get().protect(BackendRegistry.defaultRegistry().open(stateUri()));
+    try {
+      return new Handle(State.load(backend, options.build()), backend);
+    } catch (RuntimeException e) {
+      backend.close();
+      throw e;
+    }
+  }
+
+  /** The environment variable holding the passphrase of a state's secret values. */
+  static final String PASSPHRASE_ENV = "INFRASTATE_PASSPHRASE";
+
+  /** The keys given: the passphrase from the environment, the key file, the key command. */
+  Optional<Keyring> keyring() {
+    List<KeySource> sources = new ArrayList<>();
+    String passphrase = env.get(PASSPHRASE_ENV);
+    if (passphrase != null && !passphrase.isEmpty()) {
+      sources.add(KeySource.passphrase(passphrase.toCharArray()));
+    }
+    if (keyFile != null) {
+      sources.add(KeySource.keyFile(keyFile));
+    }
+    if (keyCommand != null && !keyCommand.isBlank()) {
+      sources.add(KeySource.command(Arrays.asList(keyCommand.strip().split("\\s+"))));
+    }
+    return sources.isEmpty() ? Optional.empty() : Optional.of(Keyring.of(sources));
+  }
+
+  /**
+   * Refuses to move an entry whose secrets this handle cannot open: a sealed value is bound to its
+   * place, so only a handle with the key can seal it anew for the new one.
+   */
+  static void requireKeyToMove(Map<String, Object> values, Object what) {
+    for (Object v : values.values()) {
+      if (v instanceof Secret s && !s.canReveal()) {
+        throw new MissingKeyException("Cannot move " + what + " without the key: its secret values are sealed for"
+            + " their place and must be sealed anew for the new one. Set INFRASTATE_PASSPHRASE or give --key-file"
+            + " PATH; nothing was written.", "");
+      }
+    }
+  }
+
+  /** Whether {@code --show-secrets} was given. */
+  boolean showSecrets() {
+    return showSecrets;
+  }
+
+  /** An open state and the keyed backend under it, if any: closing closes both. */
+  record Handle(State state, Backend backend) implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        state.close();
+      } finally {
+        if (backend != null) {
+          backend.close();
+        }
+      }
+    }
   }
 
   /** The audit entry for a write: operator and reason from the options, the operation given. */
@@ -373,9 +476,9 @@ final class Root implements Callable<Integer> {
     }
 
     private void record(java.util.function.Consumer<LockListener> event) {
-      try (State s = open()) {
-        if (s.metadata().serial() > 0) {
-          event.accept(LockListener.recordingTo(s));
+      try (Handle h = openHandle()) {
+        if (h.state().metadata().serial() > 0) {
+          event.accept(LockListener.recordingTo(h.state()));
         }
       }
     }

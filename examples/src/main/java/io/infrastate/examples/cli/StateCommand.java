@@ -96,7 +96,7 @@ final class StateCommand {
       if (a.host()) {
         HostState h = s.getHost(a.key()).orElseThrow();
         if (json()) {
-          out().println(Output.json(Output.host(h)));
+          out().println(Output.json(Output.host(h, root.showSecrets())));
           return InfrastateCli.OK;
         }
         out().println(a);
@@ -104,20 +104,20 @@ final class StateCommand {
             List.of("  port", Integer.toString(h.port())),
             List.of("  user", h.user()),
             List.of("  group", h.group()),
-            List.of("  vars", Output.pairs(h.vars())),
+            List.of("  vars", Output.pairs(h.vars(), root.showSecrets())),
             List.of("  created_at", Output.time(h.createdAt())),
             List.of("  updated_at", Output.time(h.updatedAt()))));
       } else {
         ResourceState r = s.getResource(a.key()).orElseThrow();
         if (json()) {
-          out().println(Output.json(Output.resource(a.key(), r)));
+          out().println(Output.json(Output.resource(a.key(), r, root.showSecrets())));
           return InfrastateCli.OK;
         }
         out().println(a);
         Output.table(out(), List.of("  type", r.type()), List.of(
             List.of("  id", r.id()),
             List.of("  name", r.name()),
-            List.of("  data", Output.pairs(r.data())),
+            List.of("  data", Output.pairs(r.data(), root.showSecrets())),
             List.of("  tags", Output.pairs(r.tags())),
             List.of("  created_at", Output.time(r.createdAt())),
             List.of("  updated_at", Output.time(r.updatedAt()))));
@@ -188,6 +188,7 @@ final class StateCommand {
             throw CliException.error("Cannot move " + from + " to " + to + ": " + to + " exists; remove it first");
           }
           HostState h = tx.getHost(from.key()).orElseThrow();
+          Root.requireKeyToMove(h.vars(), from);
           tx.removeHost(from.key());
           tx.addHost(new HostState(to.key(), h.address(), h.port(), h.user(), h.vars(), h.group(), null, null));
         } else {
@@ -195,6 +196,7 @@ final class StateCommand {
             throw CliException.error("Cannot move " + from + " to " + to + ": " + to + " exists; remove it first");
           }
           ResourceState r = tx.getResource(from.key()).orElseThrow();
+          Root.requireKeyToMove(r.data(), from);
           tx.removeResource(from.key());
           tx.addResource(to.key(), r);
         }

@@ -39,8 +39,8 @@ abstract class Verb implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-      try (State state = root.open()) {
-        return run(state);
+      try (Root.Handle handle = root.openHandle()) {
+        return run(handle.state());
       }
     }
 

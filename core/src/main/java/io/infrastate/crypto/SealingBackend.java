@@ -1,0 +1,319 @@
+package io.infrastate.crypto;
+
+import io.infrastate.HostState;
+import io.infrastate.ResourceState;
+import io.infrastate.Snapshot;
+import io.infrastate.internal.PersistentMap;
+import io.infrastate.spi.Backend;
+import io.infrastate.spi.Change;
+import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredState;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The backend a {@link Keyring} wraps: it seals secret values on the way to storage and makes
+ * them openable on the way back, and keeps the state's key record ({@link KeyRecord}) out of the
+ * handle's view.
+ *
+ * <h2>SAME CAPABILITIES AS THE BACKEND IT WRAPS</h2>
+ *
+ * The wrapper is a dynamic proxy implementing exactly the SPI interfaces of the wrapped backend
+ * (history, exclusive writes, write leases, write history), so that a {@code State} sees the same
+ * optional capabilities, each forwarded unchanged, except the four calls that carry states: {@code
+ * load}, {@code loadIfChanged}, {@code at} and {@code save}.
+ *
+ * <h2>A WRITE</h2>
+ *
+ * The save seals every secret of the entries its changes touch (and of entries an earlier save of
+ * this wrapper wrote with clear secrets, which the handle still holds in clear), adds the key
+ * record to the snapshot (and, while storage does not hold it yet, to the changes, so that
+ * backends that store only changes store it too), and forwards one save. A failure before the
+ * forward (no key, a value that does not authenticate) writes nothing. A state whose writes carry
+ * no secret and that has no key record passes through unchanged: no cost without secrets.
+ *
+ * <h2>A READ</h2>
+ *
+ * A loaded version with a key record has its data keys unwrapped at once (a wrong key fails the
+ * load with {@link WrongKeyException}, reading nothing), the record removed from view, and its
+ * sealed values made openable; nothing is decrypted until a caller asks with {@link
+ * Secret#reveal()}.
+ *
+ * <p>Instances are thread-safe: key material is published through a volatile field and replaced
+ * whole; the set of entries holding clear secrets only grows.
+ */
+final class SealingBackend implements InvocationHandler {
+  private final Backend inner;
+  private final List<KeySource> sources;
+  private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+
+  private volatile Keys keys;
+
+  /** The unwrapped keys of one lineage, the record they came from, and whether storage holds it. */
+  private record Keys(String lineage, ResourceState resource, Sealer sealer, boolean stored) {
+    Keys storedNow() {
+      return stored ? this : new Keys(lineage, resource, sealer, true);
+    }
+  }
+
+  private SealingBackend(Backend inner, List<KeySource> sources) {
+    this.inner = inner;
+    this.sources = sources;
+  }
+
+  static Backend wrap(Backend inner, List<KeySource> sources) {
+    Set<Class<?>> interfaces = new LinkedHashSet<>();
+    collect(inner.getClass(), interfaces);
+    interfaces.add(Backend.class);
+    return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), interfaces.toArray(new Class<?>[0]),
+        new SealingBackend(inner, sources));
+  }
+
+  /** The SPI interfaces (io.infrastate.spi) a class implements, directly or not. */
+  private static void collect(Class<?> c, Set<Class<?>> out) {
+    for (Class<?> k = c; k != null; k = k.getSuperclass()) {
+      for (Class<?> i : k.getInterfaces()) {
+        if (i.getPackageName().equals(Backend.class.getPackageName())) {
+          out.add(i);
+        }
+        collect(i, out);
+      }
+    }
+  }
+
+  @Override
+  public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    String name = method.getName();
+    int n = args == null ? 0 : args.length;
+    if (method.getDeclaringClass() == Object.class) {
+      return switch (name) {
+        case "equals" -> proxy == args[0];
+        case "hashCode" -> System.identityHashCode(proxy);
+        default -> "sealing " + inner.location();
+      };
+    }
+    Object result;
+    try {
+      if (name.equals("save") && n == 1 && args[0] instanceof SaveRequest r) {
+        return save(r);
+      }
+      result = method.invoke(inner, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+    if ((name.equals("load") && n == 0) || (name.equals("loadIfChanged") && n == 1) || (name.equals("at") && n == 1)) {
+      @SuppressWarnings("unchecked")
+      Optional<StoredState> loaded = (Optional<StoredState>) result;
+      return loaded.map(this::opened);
+    }
+    return result;
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  private StoredState opened(StoredState stored) {
+    Snapshot s = stored.snapshot();
+    ResourceState record = s.resources().get(KeyRecord.RESOURCE_KEY);
+    if (record == null) {
+      return stored;
+    }
+    Keys k = keysFor(s.metadata().lineage(), record);
+    Sealer sealer = k.sealer();
+    PersistentMap<HostState> hosts = PersistentMap.copyOf(s.hosts());
+    for (HostState h : s.hosts().values()) {
+      if (Sealer.holdsSecret(h.vars())) {
+        hosts = hosts.plus(h.name(), sealer.open(h));
+      }
+    }
+    PersistentMap<ResourceState> resources = PersistentMap.copyOf(s.resources()).minus(KeyRecord.RESOURCE_KEY);
+    for (Map.Entry<String, ResourceState> e : s.resources().entrySet()) {
+      if (!e.getKey().equals(KeyRecord.RESOURCE_KEY) && Sealer.holdsSecret(e.getValue().data())) {
+        resources = resources.plus(e.getKey(), sealer.open(e.getKey(), e.getValue()));
+      }
+    }
+    return new StoredState(Snapshot.of(s.metadata(), hosts, resources), stored.token());
+  }
+
+  /** The keys for a stored record: the cached ones if the record is the same, else unwrapped now. */
+  private Keys keysFor(String lineage, ResourceState record) {
+    Keys k = keys;
+    if (k != null && k.lineage().equals(lineage) && k.resource().data().equals(record.data())) {
+      if (!k.stored()) {
+        keys = k = k.storedNow();
+      }
+      return k;
+    }
+    KeyRecord parsed = KeyRecord.parse(record, inner.location());
+    Map<String, byte[]> dataKeys = parsed.unwrap(lineage, sources, inner.location());
+    k = new Keys(lineage, record, new Sealer(lineage, parsed.current, dataKeys, inner.location()), true);
+    keys = k;
+    return k;
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  private SaveResult save(SaveRequest req) {
+    Snapshot snap = req.snapshot();
+    String lineage = snap.metadata().lineage();
+    Set<String> touched = new LinkedHashSet<>(dirty);
+    boolean all = false;
+    for (Change c : req.changes()) {
+      if (c instanceof Change.PutHost p) {
+        touched.add(hostKey(p.host().name()));
+      } else if (c instanceof Change.PutResource p) {
+        touched.add(resourceKey(p.key()));
+      } else if (c instanceof Change.ReplaceAll) {
+        all = true;
+      }
+    }
+    Keys k = keys;
+    if (k != null && !k.lineage().equals(lineage)) {
+      k = null;
+    }
+    if (k == null && !holdsSecret(snap, touched, all)) {
+      return conflictOpened(inner.save(req));
+    }
+    if (k == null) {
+      k = create(lineage);
+    }
+    Snapshot sealed = seal(snap, touched, all, k);
+    List<Change> changes = new ArrayList<>(req.changes().size() + 1);
+    for (Change c : req.changes()) {
+      if (c instanceof Change.PutHost p) {
+        changes.add(new Change.PutHost(sealed.hosts().get(p.host().name())));
+      } else if (c instanceof Change.PutResource p) {
+        changes.add(p.key().equals(KeyRecord.RESOURCE_KEY) ? c : new Change.PutResource(p.key(), sealed.resources().get(p.key())));
+      } else if (c instanceof Change.RemoveResource r && r.key().equals(KeyRecord.RESOURCE_KEY)) {
+        continue; // the record is not the handle's to remove
+      } else if (c instanceof Change.ReplaceAll r) {
+        changes.add(new Change.ReplaceAll(seal(r.content(), Set.of(), true, k)));
+      } else {
+        changes.add(c);
+      }
+    }
+    if (!k.stored()) {
+      changes.add(new Change.PutResource(KeyRecord.RESOURCE_KEY, k.resource()));
+    }
+    SaveResult result = inner.save(new SaveRequest(req.expected(), sealed, changes, req.audit(), req.writeId()));
+    if (result instanceof SaveResult.Saved) {
+      Keys now = keys;
+      if (now == k || now == null || now.resource().equals(k.resource())) {
+        keys = k.storedNow();
+      }
+      for (String key : touched) {
+        Object v = entry(snap, key);
+        if (v != null && !k.sealer().settled(v, key.startsWith("h:") ? Sealer.hostPath(key.substring(2)) : Sealer.resourcePath(key.substring(2)))) {
+          dirty.add(key);
+        } else {
+          dirty.remove(key);
+        }
+      }
+      return result;
+    }
+    return conflictOpened(result);
+  }
+
+  private synchronized Keys create(String lineage) {
+    Keys k = keys;
+    if (k != null && k.lineage().equals(lineage)) {
+      return k;
+    }
+    Map.Entry<KeyRecord, byte[]> made = KeyRecord.create(lineage, sources);
+    KeyRecord record = made.getKey();
+    ResourceState resource = record.toResource(java.time.Instant.now());
+    k = new Keys(lineage, resource,
+        new Sealer(lineage, record.current, Map.of(record.current, made.getValue()), inner.location()), false);
+    keys = k;
+    return k;
+  }
+
+  private SaveResult conflictOpened(SaveResult result) {
+    if (result instanceof SaveResult.Conflict c && c.current().isPresent()) {
+      return new SaveResult.Conflict(Optional.of(opened(c.current().get())));
+    }
+    return result;
+  }
+
+  private static Snapshot seal(Snapshot snap, Set<String> touched, boolean all, Keys k) {
+    Sealer sealer = k.sealer();
+    PersistentMap<HostState> hosts = PersistentMap.copyOf(snap.hosts());
+    PersistentMap<ResourceState> resources = PersistentMap.copyOf(snap.resources());
+    if (all) {
+      for (HostState h : snap.hosts().values()) {
+        hosts = hosts.plus(h.name(), sealer.seal(h));
+      }
+      for (Map.Entry<String, ResourceState> e : snap.resources().entrySet()) {
+        resources = resources.plus(e.getKey(), sealer.seal(e.getKey(), e.getValue()));
+      }
+    } else {
+      for (String key : touched) {
+        String name = key.substring(2);
+        if (key.startsWith("h:")) {
+          HostState h = snap.hosts().get(name);
+          if (h != null) {
+            hosts = hosts.plus(name, sealer.seal(h));
+          }
+        } else {
+          ResourceState r = snap.resources().get(name);
+          if (r != null && !name.equals(KeyRecord.RESOURCE_KEY)) {
+            resources = resources.plus(name, sealer.seal(name, r));
+          }
+        }
+      }
+    }
+    resources = resources.plus(KeyRecord.RESOURCE_KEY, k.resource());
+    return Snapshot.of(snap.metadata(), hosts, resources);
+  }
+
+  private static boolean holdsSecret(Snapshot snap, Set<String> touched, boolean all) {
+    if (all) {
+      for (HostState h : snap.hosts().values()) {
+        if (Sealer.holdsSecret(h.vars())) {
+          return true;
+        }
+      }
+      for (ResourceState r : snap.resources().values()) {
+        if (Sealer.holdsSecret(r.data())) {
+          return true;
+        }
+      }
+      return false;
+    }
+    for (String key : touched) {
+      Object v = entry(snap, key);
+      if (v != null && Sealer.holdsSecret(v)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The vars or data of an entry by its tracking key, or null. */
+  private static Object entry(Snapshot snap, String key) {
+    String name = key.substring(2);
+    if (key.startsWith("h:")) {
+      HostState h = snap.hosts().get(name);
+      return h == null ? null : h.vars();
+    }
+    ResourceState r = snap.resources().get(name);
+    return r == null ? null : r.data();
+  }
+
+  private static String hostKey(String name) {
+    return "h:" + name;
+  }
+
+  private static String resourceKey(String key) {
+    return "r:" + key;
+  }
+}
