@@ -10,9 +10,9 @@ import java.util.Set;
 /**
  * Opens {@code file:} URIs ({@code file:///var/lib/infra/state.json}); {@code State.open} also
  * routes bare paths here. Optional query parameters: {@code history=N} sets the history retention;
- * {@code journal=true} opens the state in journal mode ({@link JournalFileBackend}: a write appends
- * its change instead of rewriting the file), {@code journal=false} (the default) with {@link
- * FileBackend}; {@code create=true} lets the first write create missing directories (by default a
+ * {@code journal=true} opens the state in journal mode ({@link FileBackend.Builder#journal(boolean)}:
+ * a write appends its change instead of rewriting the file), {@code journal=false} (the default) in
+ * whole-file mode; {@code create=true} lets the first write create missing directories (by default a
  * missing directory is an error, never an empty state); {@code maxStateSize=BYTES} sets the largest
  * state file accepted (1 GiB by default).
  *
@@ -74,15 +74,7 @@ public final class FileBackendProvider implements BackendProvider {
         }
       }
     }
-    if (journal) {
-      JournalFileBackend.Builder b = JournalFileBackend.builder(path).createDirectories(create);
-      retention(uri, history, b::historyRetention);
-      if (maxStateSize != null) {
-        b.maxStateSize(maxStateSize);
-      }
-      return b.build();
-    }
-    FileBackend.Builder b = FileBackend.builder(path).createDirectories(create);
+    FileBackend.Builder b = FileBackend.builder(path).journal(journal).createDirectories(create);
     retention(uri, history, b::historyRetention);
     if (maxStateSize != null) {
       b.maxStateSize(maxStateSize);

@@ -31,7 +31,8 @@ import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * The bytes of the journal file ({@code state.json.journal}) of {@link JournalFileBackend}.
+ * The bytes of the journal file ({@code state.json.journal}) of the file backend in journal mode
+ * ({@link JournalStore}).
  *
  * <p>A journal is a sequence of frames. Each frame is a 12-byte header — payload length (4 bytes,
  * big-endian), CRC32C of those 4 length bytes, CRC32C of the payload — followed by the payload: one
@@ -324,7 +325,8 @@ final class JournalCodec {
     return scan;
   }
 
-  private static boolean zerosFrom(byte[] data, int from) {
+  /** Whether the bytes from {@code from} on are all zeros (what follows the last record). */
+  static boolean zerosFrom(byte[] data, int from) {
     for (int i = from; i < data.length; i++) {
       if (data[i] != 0) {
         return false;

@@ -210,7 +210,7 @@ class FileBackendTest {
     }
     assertThat(Files.readAllBytes(file)).isEqualTo(base);
     // folded in, the state opens in plain mode again with every version
-    try (JournalFileBackend j = JournalFileBackend.at(file)) {
+    try (FileBackend j = FileBackend.builder(file).journal(true).build()) {
       j.compact();
     }
     try (State s = State.open(file.toString())) {

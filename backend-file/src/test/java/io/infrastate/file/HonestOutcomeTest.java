@@ -47,18 +47,18 @@ class HonestOutcomeTest {
 
       @Override
       void inject(Backend backend, SaveFaults faults) {
-        ((FileBackend) backend).faults = faults;
+        ((FileBackend) backend).faults(faults);
       }
     },
     JOURNAL {
       @Override
       Backend open(Path file) {
-        return JournalFileBackend.builder(file).backgroundCompaction(false).build();
+        return FileBackend.builder(file).journal(true).backgroundCompaction(false).build();
       }
 
       @Override
       void inject(Backend backend, SaveFaults faults) {
-        ((JournalFileBackend) backend).faults = faults;
+        ((FileBackend) backend).faults(faults);
       }
     };
 
@@ -218,7 +218,7 @@ class HonestOutcomeTest {
           .clock(Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC))
           .operator("tester@ci")
           .build();
-      try (JournalFileBackend backend = JournalFileBackend.builder(file).backgroundCompaction(false).build();
+      try (FileBackend backend = FileBackend.builder(file).journal(true).backgroundCompaction(false).build();
           State state = State.load(backend, options)) {
         state.addHost(padded("h1", 0));
         long before = recordsEnd(journal);

@@ -18,7 +18,7 @@ public final class JournalCounterWriter {
     Path file = Path.of(args[0]);
     int n = Integer.parseInt(args[1]);
     String who = args[2];
-    try (JournalFileBackend backend = JournalFileBackend.builder(file).compactEvery(25).build();
+    try (FileBackend backend = FileBackend.builder(file).journal(true).compactEvery(25).build();
         State state = State.load(backend, StateOptions.builder().operator(who).build())) {
       int maxRuns = 0;
       for (int i = 0; i < n; i++) {

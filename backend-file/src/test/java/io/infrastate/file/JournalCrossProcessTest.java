@@ -50,7 +50,7 @@ class JournalCrossProcessTest {
     ChildWriters run = ChildWriters.run(JournalCounterWriter.class, tmp, processes, busyCpu,
         p -> new String[] {file.toString(), String.valueOf(increments), "p" + p});
     assertThat(run.maxAttempts()).as("attempts of the write that took most").isBetween(1, 2);
-    try (JournalFileBackend backend = JournalFileBackend.at(file); State state = State.load(backend)) {
+    try (FileBackend backend = FileBackend.builder(file).journal(true).build(); State state = State.load(backend)) {
       assertThat(state.getResource("counter").orElseThrow().data().get("value")).isEqualTo(processes * increments);
       assertThat(state.metadata().serial()).isEqualTo(processes * increments);
       List<VersionInfo> history = state.history();
@@ -99,7 +99,7 @@ class JournalCrossProcessTest {
       while (m.find()) {
         printed = Long.parseLong(m.group(1));
       }
-      try (JournalFileBackend backend = JournalFileBackend.builder(file).backgroundCompaction(false).build(); State state = State.load(backend)) {
+      try (FileBackend backend = FileBackend.builder(file).journal(true).backgroundCompaction(false).build(); State state = State.load(backend)) {
         long serial = state.metadata().serial();
         // every commit the writer reported is stored, and the serial never goes back
         assertThat(serial).isGreaterThanOrEqualTo(printed).isGreaterThanOrEqualTo(lastSerial);
@@ -111,7 +111,7 @@ class JournalCrossProcessTest {
     }
     assertThat(lastSerial).isGreaterThan(kills);
     System.out.println("kills: " + kills + ", writers that found a torn tail: " + tornTails + ", that found stray temps: " + strayTemps + ", last serial: " + lastSerial);
-    try (JournalFileBackend backend = JournalFileBackend.builder(file).backgroundCompaction(false).build(); State state = State.load(backend)) {
+    try (FileBackend backend = FileBackend.builder(file).journal(true).backgroundCompaction(false).build(); State state = State.load(backend)) {
       Snapshot before = state.snapshot();
       state.addHost(io.infrastate.HostState.builder("after-the-kills").build());
       backend.compact();

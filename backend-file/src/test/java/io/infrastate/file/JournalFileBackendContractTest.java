@@ -28,7 +28,7 @@ class JournalFileBackendContractTest extends BackendContract<Path> {
 
   @Override
   protected Backend openBackend(Path storage) {
-    return JournalFileBackend.at(storage);
+    return FileBackend.builder(storage).journal(true).build();
   }
 
   /** An outside tool replaces state.json; the journal stays where it is. */
@@ -57,7 +57,7 @@ class JournalFileBackendContractTest extends BackendContract<Path> {
       return Optional.empty();
     }
     byte[] raw = Files.readAllBytes(storage);
-    try (JournalFileBackend reader = JournalFileBackend.builder(storage).backgroundCompaction(false).build()) {
+    try (FileBackend reader = FileBackend.builder(storage).journal(true).backgroundCompaction(false).build()) {
       Optional<StoredState> latest = reader.load();
       long base = StateCodec.decode(raw, storage.toString(), "").metadata().serial();
       if (latest.isEmpty() || latest.get().snapshot().metadata().serial() == base) {
@@ -80,7 +80,7 @@ class JournalFileBackendContractTest extends BackendContract<Path> {
 
     @Override
     protected Backend openBackend(Path storage) {
-      return JournalFileBackend.builder(storage).compactEvery(2).backgroundCompaction(false).historyRetention(5).build();
+      return FileBackend.builder(storage).journal(true).compactEvery(2).backgroundCompaction(false).historyRetention(5).build();
     }
 
     @Override
@@ -104,7 +104,7 @@ class JournalFileBackendContractTest extends BackendContract<Path> {
 
     @Override
     protected Backend openBackend(Path storage) {
-      return JournalFileBackend.builder(storage).compactEvery(2).build();
+      return FileBackend.builder(storage).journal(true).compactEvery(2).build();
     }
 
     @Override

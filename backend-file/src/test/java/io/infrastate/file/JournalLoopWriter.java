@@ -16,7 +16,7 @@ public final class JournalLoopWriter {
   public static void main(String[] args) {
     Path file = Path.of(args[0]);
     boolean background = args.length > 1 && args[1].equals("background");
-    try (JournalFileBackend backend = JournalFileBackend.builder(file).historyRetention(5).compactEvery(10).backgroundCompaction(background).build();
+    try (FileBackend backend = FileBackend.builder(file).journal(true).historyRetention(5).compactEvery(10).backgroundCompaction(background).build();
         State state = State.load(backend)) {
       for (long i = 0; ; i++) {
         long n = i;

@@ -152,7 +152,7 @@ class LossTest {
   private static Backend backend(Mode mode, Path file) {
     return mode == Mode.FILE
         ? FileBackend.at(file)
-        : JournalFileBackend.builder(file).compactEvery(3).backgroundCompaction(false).build();
+        : FileBackend.builder(file).journal(true).compactEvery(3).backgroundCompaction(false).build();
   }
 
   private static void delete(Path p) throws IOException {

@@ -96,7 +96,7 @@ class QuietStartTest {
       }
       System.setProperty("slf4j.provider", RecordingProvider.class.getName());
       Path file = Path.of(args[0]);
-      try (io.infrastate.spi.Backend backend = args[1].equals("journal") ? JournalFileBackend.at(file.resolveSibling("journal-state.json")) : FileBackend.at(file);
+      try (io.infrastate.spi.Backend backend = args[1].equals("journal") ? FileBackend.builder(file.resolveSibling("journal-state.json")).journal(true).build() : FileBackend.at(file);
           State state = State.load(backend)) {
         state.getHost("web-01");
         state.addHost(HostState.builder("web-01").address("10.0.0.1").build());

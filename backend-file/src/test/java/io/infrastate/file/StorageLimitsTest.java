@@ -170,7 +170,7 @@ class StorageLimitsTest {
   @Test
   void aJournalWithADamagedMiddleIsRefusedByTheBackendAndKept() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (Backend b = JournalFileBackend.builder(file).backgroundCompaction(false).build(); State s = State.load(b)) {
+    try (Backend b = FileBackend.builder(file).journal(true).backgroundCompaction(false).build(); State s = State.load(b)) {
       for (int i = 1; i <= 6; i++) {
         s.addHost(HostState.builder("web" + i).build());
       }

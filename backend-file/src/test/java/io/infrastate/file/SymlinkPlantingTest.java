@@ -92,6 +92,6 @@ class SymlinkPlantingTest {
   private static Backend backend(String mode, Path file) {
     return mode.equals("file")
         ? FileBackend.builder(file).historyRetention(3).build()
-        : JournalFileBackend.builder(file).compactEvery(2).backgroundCompaction(false).historyRetention(3).build();
+        : FileBackend.builder(file).journal(true).compactEvery(2).backgroundCompaction(false).historyRetention(3).build();
   }
 }

@@ -2,7 +2,7 @@ package io.infrastate.benchmarks;
 
 import io.infrastate.Snapshot;
 import io.infrastate.State;
-import io.infrastate.file.JournalFileBackend;
+import io.infrastate.file.FileBackend;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -50,7 +50,7 @@ final class Probe {
   void writers(int n, double seconds, int[] threads, int compactEvery, long compactAtBytes, boolean reader, boolean yielding)
       throws Exception {
     Path d = Files.createTempDirectory(Files.createDirectories(work), "probe-writers");
-    JournalFileBackend.Builder b = JournalFileBackend.builder(d.resolve("state.json"));
+    FileBackend.Builder b = FileBackend.builder(d.resolve("state.json")).journal(true);
     if (compactEvery > 0) {
       b.compactEvery(compactEvery);
     }
@@ -59,7 +59,7 @@ final class Probe {
     }
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     String[] names = reader ? Data.hostNames(n) : null;
-    try (JournalFileBackend backend = b.build()) {
+    try (FileBackend backend = b.build()) {
       Compare.create(backend, Data.snapshot(n));
       try (State state = State.load(backend, io.infrastate.StateOptions.builder().groupCommitYield(yielding).build());
           Compare.Target target = adding(state, state)) {
@@ -120,8 +120,8 @@ final class Probe {
     String[] modes = {"alone", "same state", "other state", "bare append"};
     double[][] rates = new double[modes.length][rounds];
     Affinity.Interrupts interrupts = Affinity.deviceInterrupts();
-    try (JournalFileBackend b1 = JournalFileBackend.at(Files.createDirectories(d.resolve("read")).resolve("state.json"));
-        JournalFileBackend b2 = JournalFileBackend.at(Files.createDirectories(d.resolve("other")).resolve("state.json"));
+    try (FileBackend b1 = FileBackend.builder(Files.createDirectories(d.resolve("read")).resolve("state.json")).journal(true).build();
+        FileBackend b2 = FileBackend.builder(Files.createDirectories(d.resolve("other")).resolve("state.json")).journal(true).build();
         Floors.DurableAppender appender = new Floors.DurableAppender(d.resolve("append.log"), 300)) {
       Compare.create(b1, s);
       Compare.create(b2, s);

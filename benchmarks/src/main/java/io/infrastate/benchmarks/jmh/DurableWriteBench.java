@@ -4,7 +4,7 @@ import io.infrastate.AuditEntry;
 import io.infrastate.Snapshot;
 import io.infrastate.benchmarks.Data;
 import io.infrastate.benchmarks.Floors;
-import io.infrastate.file.JournalFileBackend;
+import io.infrastate.file.FileBackend;
 import io.infrastate.spi.Change;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -52,7 +52,7 @@ public class DurableWriteBench {
   public int n;
 
   private Path dir;
-  private JournalFileBackend backend;
+  private FileBackend backend;
   private StoredState current;
   private FileChannel appendChannel;
   private long k;
@@ -66,7 +66,7 @@ public class DurableWriteBench {
   @Setup(Level.Trial)
   public void setup() throws IOException {
     dir = Files.createTempDirectory(Path.of(System.getProperty("bench.dir", System.getProperty("java.io.tmpdir"))), "durable");
-    backend = JournalFileBackend.at(dir.resolve("state.json"));
+    backend = FileBackend.builder(dir.resolve("state.json")).journal(true).build();
     Snapshot s = Data.snapshot(n);
     SaveResult r = backend.save(new SaveRequest(VersionToken.absent(), s, List.of(new Change.ReplaceAll(s)), new AuditEntry("bench", "create", "")));
     current = new StoredState(s, ((SaveResult.Saved) r).token());

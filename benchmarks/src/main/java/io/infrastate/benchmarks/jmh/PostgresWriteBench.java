@@ -5,7 +5,7 @@ import io.infrastate.Snapshot;
 import io.infrastate.State;
 import io.infrastate.benchmarks.Data;
 import io.infrastate.benchmarks.SqliteStore;
-import io.infrastate.file.JournalFileBackend;
+import io.infrastate.file.FileBackend;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +73,7 @@ public class PostgresWriteBench {
         }
         state = State.open(server + (server.contains("?") ? "&" : "?") + "schema=bench&state=n" + n + "-" + UUID.randomUUID());
       }
-      case "journal" -> state = State.load(JournalFileBackend.at(dir.resolve("state.json")));
+      case "journal" -> state = State.load(FileBackend.builder(dir.resolve("state.json")).journal(true).build());
       case "sqlite" -> {
         sqlite = new SqliteStore(dir.resolve("state.db"));
         sqlite.putAll(s);

@@ -1,0 +1,177 @@
+package io.infrastate.file;
+
+import io.infrastate.BackendException;
+import io.infrastate.CorruptStateException;
+import io.infrastate.VersionInfo;
+import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredState;
+import io.infrastate.spi.VersionToken;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One way of keeping a state in its files, behind {@link FileBackend}: the whole file rewritten at
+ * each save ({@link WholeFileStore}) or the change appended to a journal ({@link JournalStore}).
+ * Holds what both share: the state's files, the write lock sidecar, the fault seam, and the
+ * retrying read without a lock.
+ *
+ * <h2>Reads without the write lock</h2>
+ *
+ * A load takes no write lock: it reads what it needs and checks that nothing moved meanwhile, and
+ * retries if something did. After {@value #LOAD_ATTEMPTS} lost races it reads under a shared lock
+ * on the sidecar, if the sidecar exists and may be read; else it keeps trying, a little slower
+ * each time, and gives up (retryably) after {@value #MAX_LOAD_ATTEMPTS}.
+ *
+ * <p>Instances are thread-safe.
+ */
+abstract class Store {
+  static final int LOAD_ATTEMPTS = 8;
+  /** Loads that lost the race this often without a shared lock to take give up (retryable). */
+  static final int MAX_LOAD_ATTEMPTS = 200;
+
+  final StateParts parts;
+  final Path file;
+  final Path dir;
+  final String name;
+  final Path backup;
+  final Path journal;
+  final Path historyDir;
+  final int retention;
+  final Sidecar sidecar;
+  /** Faults injected by tests; {@link SaveFaults#NONE} otherwise. */
+  volatile SaveFaults faults = SaveFaults.NONE;
+  volatile boolean closed;
+
+  Store(StateParts parts, int retention) {
+    this.parts = parts;
+    this.file = parts.file;
+    this.dir = parts.dir;
+    this.name = parts.name;
+    this.backup = parts.backup;
+    this.journal = parts.journal;
+    this.historyDir = parts.historyDir;
+    this.retention = retention;
+    this.sidecar = Sidecar.acquire(parts.writelock);
+  }
+
+  /** The latest stored version, or empty if none is stored. */
+  abstract Optional<StoredState> load();
+
+  /** Whether the files are provably still at {@code known}, without reading them whole. */
+  abstract boolean unchanged(VersionToken known) throws IOException;
+
+  /** A compare-and-swap save (see {@link io.infrastate.spi.Backend#save}). */
+  abstract SaveResult save(SaveRequest request);
+
+  /** The versions kept, newest first. */
+  abstract List<VersionInfo> history(int limit);
+
+  /** A version kept in the history. */
+  abstract Optional<StoredState> at(long serial);
+
+  /** Folds a journal into the state file (journal mode only). */
+  abstract void compact();
+
+  /** How to restore a state file that is missing while other parts of the state survive. */
+  abstract String lostHint() throws IOException;
+
+  /** What a failure message names: the state file, and the journal in journal mode. */
+  abstract String describe();
+
+  /** Mode-specific cleanup on close, before the sidecar is released. */
+  void closing() throws IOException {}
+
+  /** Closes the store: {@link #closing()}, then the sidecar. Closing twice is harmless. */
+  final void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      try {
+        closing();
+      } finally {
+        sidecar.release();
+      }
+    } catch (IOException e) {
+      throw io("close", e);
+    }
+  }
+
+  final void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("FileBackend for " + file + " is closed");
+    }
+  }
+
+  final BackendException io(String verb, IOException e) {
+    return new BackendException(
+        "Could not " + verb + " " + describe() + ": " + e + ". Check that the directory exists,"
+            + " is writable and has free space; the stored state was not changed.",
+        e,
+        true);
+  }
+
+  /** The error for a state that was stored and now is not: what survives, and how to restore. */
+  final CorruptStateException lost() {
+    try {
+      List<String> survivors = parts.survivors(sidecar.mark());
+      return parts.lost(survivors.isEmpty() ? List.of("nothing else") : survivors, lostHint());
+    } catch (IOException e) {
+      return parts.lost(List.of("(could not list what survives: " + e + ")"), "");
+    }
+  }
+
+  /** Whether the state file exists again (read again); throws if parts of a lost state survive. */
+  final boolean checkNotLost(Sidecar.Mark mark) throws IOException {
+    return parts.checkNothingSurvives(mark, lostHint());
+  }
+
+  /** One read of the files; null when something moved meanwhile and the read must be retried. */
+  @FunctionalInterface
+  interface Attempt<T> {
+    T read() throws IOException;
+  }
+
+  /**
+   * Reads without the write lock until a read sees no writer move anything (see the class
+   * comment).
+   *
+   * @param unlocked a read without any lock; null to retry
+   * @param locked the same read under the shared lock, which nothing moves under
+   * @param what the failure message's start, such as "State file x was replaced by other writers every
+   *     time it was read"
+   */
+  final <T> T readRetrying(Attempt<T> unlocked, Attempt<T> locked, String what) throws IOException {
+    for (int attempt = 0; attempt < MAX_LOAD_ATTEMPTS; attempt++) {
+      if (attempt == LOAD_ATTEMPTS) {
+        try (Sidecar.Held held = sidecar.lockShared()) {
+          if (held != null) {
+            return locked.read();
+          }
+        }
+      }
+      if (attempt > LOAD_ATTEMPTS) {
+        pause(attempt - LOAD_ATTEMPTS);
+      }
+      T t = unlocked.read();
+      if (t != null) {
+        return t;
+      }
+    }
+    throw new BackendException(
+        what + " (" + MAX_LOAD_ATTEMPTS + " attempts). Retry when writes are less frequent.", null, true);
+  }
+
+  private void pause(int round) {
+    try {
+      Thread.sleep(Math.min(round, 20));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BackendException("Interrupted while reading state " + file, e, true);
+    }
+  }
+}
