@@ -38,7 +38,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Journal mode specifics: what is on disk, torn tails, damage, compaction, history, readers. */
-class JournalFileBackendTest {
+class JournalModeTest {
   @TempDir Path tmp;
 
   private static HostState host(String name) {
