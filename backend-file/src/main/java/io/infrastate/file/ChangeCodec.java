@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -50,22 +52,21 @@ final class ChangeCodec {
       g.writeStringProperty("key", r.key());
     } else if (c instanceof Change.ReplaceAll r) {
       g.writeStringProperty("op", "replace_all");
-      g.writeName("hosts");
-      g.writeStartObject();
-      for (Map.Entry<String, HostState> e : r.content().hosts().entrySet()) {
-        g.writeName(e.getKey());
-        writeHost(g, e.getValue());
-      }
-      g.writeEndObject();
-      g.writeName("resources");
-      g.writeStartObject();
-      for (Map.Entry<String, ResourceState> e : r.content().resources().entrySet()) {
-        g.writeName(e.getKey());
-        writeResource(g, e.getValue());
-      }
-      g.writeEndObject();
+      writeAll(g, "hosts", r.content().hosts(), ChangeCodec::writeHost);
+      writeAll(g, "resources", r.content().resources(), ChangeCodec::writeResource);
     } else {
       throw new IllegalArgumentException("unknown change type " + c.getClass().getName());
+    }
+    g.writeEndObject();
+  }
+
+  /** Writes {@code "name": {key: item, ...}}. */
+  private static <T> void writeAll(JsonGenerator g, String name, Map<String, T> items, BiConsumer<JsonGenerator, T> write) {
+    g.writeName(name);
+    g.writeStartObject();
+    for (Map.Entry<String, T> e : items.entrySet()) {
+      g.writeName(e.getKey());
+      write.accept(g, e.getValue());
     }
     g.writeEndObject();
   }
@@ -129,32 +130,10 @@ final class ChangeCodec {
         case "op": op = readString(p, t); break;
         case "name": name = readString(p, t); break;
         case "key": key = readString(p, t); break;
-        case "host":
-          expect(t, JsonToken.START_OBJECT, "a host object");
-          host = readHost(p);
-          break;
-        case "resource":
-          expect(t, JsonToken.START_OBJECT, "a resource object");
-          resource = readResource(p);
-          break;
-        case "hosts":
-          expect(t, JsonToken.START_OBJECT, "an object of hosts");
-          hosts = new TreeMap<>();
-          String hk;
-          while ((hk = p.nextName()) != null) {
-            expect(p.nextToken(), JsonToken.START_OBJECT, "a host object");
-            hosts.put(hk, readHost(p));
-          }
-          break;
-        case "resources":
-          expect(t, JsonToken.START_OBJECT, "an object of resources");
-          resources = new TreeMap<>();
-          String rk;
-          while ((rk = p.nextName()) != null) {
-            expect(p.nextToken(), JsonToken.START_OBJECT, "a resource object");
-            resources.put(rk, readResource(p));
-          }
-          break;
+        case "host": host = readOne(p, t, "host", ChangeCodec::readHost); break;
+        case "resource": resource = readOne(p, t, "resource", ChangeCodec::readResource); break;
+        case "hosts": hosts = readAll(p, t, "host", ChangeCodec::readHost); break;
+        case "resources": resources = readAll(p, t, "resource", ChangeCodec::readResource); break;
         default: throw new Bad("unknown change field '" + field + "'");
       }
     }
@@ -195,6 +174,23 @@ final class ChangeCodec {
       throw new Bad(violations.get(0).path() + ": " + violations.get(0).message());
     }
     return change;
+  }
+
+  /** Reads a host or resource object, the parser at {@code t}. */
+  private static <T> T readOne(JsonParser p, JsonToken t, String what, Function<JsonParser, T> read) {
+    expect(t, JsonToken.START_OBJECT, "a " + what + " object");
+    return read.apply(p);
+  }
+
+  /** Reads an object of hosts or resources by key, the parser at {@code t}. */
+  private static <T> TreeMap<String, T> readAll(JsonParser p, JsonToken t, String what, Function<JsonParser, T> read) {
+    expect(t, JsonToken.START_OBJECT, "an object of " + what + "s");
+    TreeMap<String, T> out = new TreeMap<>();
+    String key;
+    while ((key = p.nextName()) != null) {
+      out.put(key, readOne(p, p.nextToken(), what, read));
+    }
+    return out;
   }
 
   private static <T> T require(T value, String what) {

@@ -62,12 +62,6 @@ final class Compaction {
   private final JournalReader reader;
   private final JournalAppender appender;
   private final StateParts parts;
-  private final Path file;
-  private final Path dir;
-  private final String name;
-  private final Path journal;
-  private final Path backup;
-  private final Path historyDir;
   private final Sidecar sidecar;
   private final int compactRecords;
   private final long compactBytes;
@@ -81,18 +75,12 @@ final class Compaction {
     this.reader = reader;
     this.appender = appender;
     this.parts = store.parts;
-    this.file = store.file;
-    this.dir = store.dir;
-    this.name = store.name;
-    this.journal = store.journal;
-    this.backup = store.backup;
-    this.historyDir = store.historyDir;
     this.sidecar = store.sidecar;
     this.compactRecords = compactRecords;
     this.compactBytes = compactBytes;
     this.compactor = background
         ? Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "infrastate-compactor-" + name);
+            Thread t = new Thread(r, "infrastate-compactor-" + parts.name);
             t.setDaemon(true);
             return t;
           })
@@ -112,7 +100,7 @@ final class Compaction {
     try {
       return compactLocked(after);
     } catch (IOException | RuntimeException e) {
-      Log.LOG.warn("Could not compact the journal of {}; the write is stored, compaction is retried later", file, e);
+      Log.LOG.warn("Could not compact the journal of {}; the write is stored, compaction is retried later", parts.file, e);
       compactionRetryAt = System.nanoTime() + COMPACTION_RETRY_NANOS;
       return after;
     }
@@ -137,7 +125,7 @@ final class Compaction {
     compactor.shutdown();
     try {
       if (!compactor.awaitTermination(1, TimeUnit.MINUTES)) {
-        Log.LOG.warn("A compaction of {} is still running after a minute; closing anyway", file);
+        Log.LOG.warn("A compaction of {} is still running after a minute; closing anyway", parts.file);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -179,8 +167,8 @@ final class Compaction {
   Known compactLocked(Known disk) throws IOException {
     store.removeStaleTemps();
     EncodedState encoded = EncodedState.of(disk.state.snapshot());
-    StateFiles.checkWriteSize(file, encoded.size(), parts.maxSize);
-    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", encoded);
+    StateFiles.checkWriteSize(parts.file, encoded.size(), parts.maxSize);
+    Path tmp = DurableFiles.writeTemp(parts.dir, "." + parts.name + ".", encoded);
     try {
       return install(tmp, disk, disk);
     } finally {
@@ -196,8 +184,8 @@ final class Compaction {
         return;
       }
       EncodedState bytes = EncodedState.of(k.state.snapshot());
-      StateFiles.checkWriteSize(file, bytes.size(), parts.maxSize);
-      tmp = Files.createTempFile(dir, "." + name + ".compact.", ".tmp", DurableFiles.OWNER_ONLY);
+      StateFiles.checkWriteSize(parts.file, bytes.size(), parts.maxSize);
+      tmp = Files.createTempFile(parts.dir, "." + parts.name + ".compact.", ".tmp", DurableFiles.OWNER_ONLY);
       // The OS lock on the temporary file tells cleaners in other processes that its writer lives.
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
           FileLock alive = ch.lock();
@@ -211,13 +199,13 @@ final class Compaction {
         JournalVersion kt = k.token();
         if (dt == null || disk.stale || !dt.base().equals(kt.base()) || !Objects.equals(dt.journalKey(), kt.journalKey())
             || dt.end() < kt.end() || disk.serial() < k.serial()) {
-          Log.LOG.debug("Skipping compaction of {}: another process compacted or replaced it meanwhile", file);
+          Log.LOG.debug("Skipping compaction of {}: another process compacted or replaced it meanwhile", parts.file);
           return;
         }
         install(tmp, k, disk);
       }
     } catch (IOException | RuntimeException e) {
-      Log.LOG.warn("Could not compact the journal of {}; writes are unaffected, compaction is retried later", file, e);
+      Log.LOG.warn("Could not compact the journal of {}; writes are unaffected, compaction is retried later", parts.file, e);
       compactionRetryAt = System.nanoTime() + COMPACTION_RETRY_NANOS;
     } finally {
       if (tmp != null) {
@@ -246,51 +234,51 @@ final class Compaction {
     long s = encoded.serial();
     JournalVersion et = encoded.token();
     JournalVersion dt = disk.token();
-    byte[] tail = dt.end() > et.end() ? StateFiles.readRange(journal, et.end(), dt.end()) : new byte[0];
+    byte[] tail = dt.end() > et.end() ? StateFiles.readRange(parts.journal, et.end(), dt.end()) : new byte[0];
     if (tail == null) {
-      throw new IOException("journal " + journal + " vanished during compaction");
+      throw new IOException("journal " + parts.journal + " vanished during compaction");
     }
-    boolean hasJournal = Files.exists(journal, LinkOption.NOFOLLOW_LINKS);
+    boolean hasJournal = Files.exists(parts.journal, LinkOption.NOFOLLOW_LINKS);
     if (store.retention > 0) {
-      StateParts.sidecarDirectory(historyDir);
-      DurableFiles.linkReplacing(file, HistoryFiles.file(historyDir, disk.baseSerial, ".json"));
+      StateParts.sidecarDirectory(parts.historyDir);
+      DurableFiles.linkReplacing(parts.file, HistoryFiles.file(parts.historyDir, disk.baseSerial, ".json"));
       if (hasJournal && !disk.stale) {
-        DurableFiles.linkReplacing(journal, HistoryFiles.file(historyDir, disk.baseSerial, ".journal"));
+        DurableFiles.linkReplacing(parts.journal, HistoryFiles.file(parts.historyDir, disk.baseSerial, ".journal"));
       }
-      DurableFiles.fsyncDirectory(historyDir);
+      DurableFiles.fsyncDirectory(parts.historyDir);
     }
-    DurableFiles.linkReplacing(file, backup);
-    DurableFiles.moveInto(tmp, file);
-    DurableFiles.fsyncDirectory(dir);
+    DurableFiles.linkReplacing(parts.file, parts.backup);
+    DurableFiles.moveInto(tmp, parts.file);
+    DurableFiles.fsyncDirectory(parts.dir);
     byte[] header = JournalCodec.header(s, encoded.lineage());
     byte[] journalBytes = JournalAppender.withSpaceAhead(header, tail);
-    DurableFiles.moveInto(DurableFiles.writeTemp(dir, "." + name + ".", journalBytes), journal);
-    DurableFiles.fsyncDirectory(dir);
+    DurableFiles.moveInto(DurableFiles.writeTemp(parts.dir, "." + parts.name + ".", journalBytes), parts.journal);
+    DurableFiles.fsyncDirectory(parts.dir);
     appender.keepInHistory(s);
     store.channel.close();
     long gen = store.sidecar.bumpGeneration();
     if (store.retention > 0) {
       prune(disk.serial(), s);
     }
-    FileStamp stamp = FileStamp.of(file);
-    FileStamp j = FileStamp.of(journal);
+    FileStamp stamp = FileStamp.of(parts.file);
+    FileStamp j = FileStamp.of(parts.journal);
     JournalVersion token = new JournalVersion(disk.serial(), disk.lineage(), stamp, j, header.length + tail.length);
     Known installed = new Known(new StoredState(disk.state.snapshot(), token), s, (int) (disk.serial() - s), disk.serial(), j.size(),
         header.length + tail.length, false).seen(gen, null).withTail(journalBytes, 0, null);
     store.known(installed);
-    Log.LOG.debug("Compacted {} at version {} ({} records carried over)", file, s, installed.records);
+    Log.LOG.debug("Compacted {} at version {} ({} records carried over)", parts.file, s, installed.records);
     return installed;
   }
 
   /** Removes archived segments that hold no version among the newest {@code retention}. */
   private void prune(long newest, long currentBase) throws IOException {
-    List<Long> bases = HistoryFiles.serials(historyDir, ".json");
+    List<Long> bases = HistoryFiles.serials(parts.historyDir, ".json");
     bases.sort(Comparator.naturalOrder());
     for (int i = 0; i < bases.size(); i++) {
       long upper = i + 1 < bases.size() ? bases.get(i + 1) : currentBase;
       if (upper <= newest - store.retention) {
-        Files.deleteIfExists(HistoryFiles.file(historyDir, bases.get(i), ".journal"));
-        Files.deleteIfExists(HistoryFiles.file(historyDir, bases.get(i), ".json"));
+        Files.deleteIfExists(HistoryFiles.file(parts.historyDir, bases.get(i), ".journal"));
+        Files.deleteIfExists(HistoryFiles.file(parts.historyDir, bases.get(i), ".json"));
       }
     }
   }

@@ -130,7 +130,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * @return its absolute path
    */
   public Path path() {
-    return store.file;
+    return store.parts.file;
   }
 
   /**
@@ -139,7 +139,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * @return {@code <name>.journal} next to the state file
    */
   public Path journalPath() {
-    return store.journal;
+    return store.parts.journal;
   }
 
   /**
@@ -149,7 +149,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * @return {@code <name>.backup} next to the state file
    */
   public Path backupPath() {
-    return store.backup;
+    return store.parts.backup;
   }
 
   /**
@@ -158,7 +158,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * @return {@code <name>.history} next to the state file
    */
   public Path historyPath() {
-    return store.historyDir;
+    return store.parts.historyDir;
   }
 
   /**
@@ -172,7 +172,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
 
   @Override
   public String location() {
-    return store.file.toString();
+    return store.parts.file.toString();
   }
 
   @Override

@@ -56,22 +56,12 @@ final class JournalAppender {
 
   private final JournalStore store;
   private final StateParts parts;
-  private final Path file;
-  private final Path dir;
-  private final String name;
-  private final Path journal;
-  private final Path historyDir;
   private final Sidecar sidecar;
   private final JournalChannel channel;
 
   JournalAppender(JournalStore store) {
     this.store = store;
     this.parts = store.parts;
-    this.file = store.file;
-    this.dir = store.dir;
-    this.name = store.name;
-    this.journal = store.journal;
-    this.historyDir = store.historyDir;
     this.sidecar = store.sidecar;
     this.channel = store.channel;
   }
@@ -86,19 +76,19 @@ final class JournalAppender {
     Snapshot next = request.snapshot();
     Metadata m = next.metadata();
     EncodedState encoded = EncodedState.of(next);
-    StateFiles.checkWriteSize(file, encoded.size(), parts.maxSize);
+    StateFiles.checkWriteSize(parts.file, encoded.size(), parts.maxSize);
     // The creation record is for the history only (state.json holds the content): no changes.
     byte[] header = JournalCodec.header(m.serial() == 0 ? 0 : m.serial() - 1, m.lineage());
     byte[] audit = m.serial() == 0
         ? new byte[0]
         : JournalCodec.record(new SaveRequest(request.expected(), next, List.of(), request.audit()));
     byte[] journalBytes = withSpaceAhead(header, audit);
-    Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", encoded);
+    Path tmp = DurableFiles.writeTemp(parts.dir, "." + parts.name + ".", encoded);
     Path journalTmp = null;
     try {
-      journalTmp = DurableFiles.writeTemp(dir, "." + name + ".", journalBytes);
+      journalTmp = DurableFiles.writeTemp(parts.dir, "." + parts.name + ".", journalBytes);
       store.faults.at(SaveFaults.Step.BEFORE_PUBLISH);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(tmp, parts.file, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
       DurableFiles.deleteQuietly(tmp);
       DurableFiles.deleteQuietly(journalTmp);
@@ -106,20 +96,20 @@ final class JournalAppender {
     }
     try {
       store.faults.at(SaveFaults.Step.AFTER_PUBLISH);
-      DurableFiles.fsyncDirectory(dir);
-      DurableFiles.moveInto(journalTmp, journal);
-      DurableFiles.fsyncDirectory(dir);
+      DurableFiles.fsyncDirectory(parts.dir);
+      DurableFiles.moveInto(journalTmp, parts.journal);
+      DurableFiles.fsyncDirectory(parts.dir);
       keepInHistory(m.serial());
       long gen = sidecar.generation() + 1;
       sidecar.setGeneration(gen, m.serial(), m.lineage());
-      FileStamp s = FileStamp.of(file);
-      FileStamp j = FileStamp.of(journal);
+      FileStamp s = FileStamp.of(parts.file);
+      FileStamp j = FileStamp.of(parts.journal);
       long end = header.length + audit.length;
       JournalVersion token = new JournalVersion(m.serial(), m.lineage(), s, j, end);
       return new Known(new StoredState(next, token), m.serial(), 0, m.serial(), j.size(), end, false).seen(gen, null).withTail(journalBytes, 0, null);
     } catch (IOException | RuntimeException e) {
       DurableFiles.deleteQuietly(journalTmp);
-      Log.LOG.warn("State {} is created (version {}), but its journal could not be set up: {}; the next write starts one", file, m.serial(), e.toString());
+      Log.LOG.warn("State {} is created (version {}), but its journal could not be set up: {}; the next write starts one", parts.file, m.serial(), e.toString());
       // A token without stamps: the next read of this instance reads the files again.
       JournalVersion token = new JournalVersion(m.serial(), m.lineage(), null, null, 0);
       return new Known(new StoredState(next, token), m.serial(), 0, -1, 0, 0, false);
@@ -141,10 +131,10 @@ final class JournalAppender {
       setAside(disk);
       byte[] header = JournalCodec.header(disk.serial(), disk.lineage());
       byte[] bytes = withSpaceAhead(header);
-      DurableFiles.moveInto(DurableFiles.writeTemp(dir, "." + name + ".", bytes), journal);
-      DurableFiles.fsyncDirectory(dir);
+      DurableFiles.moveInto(DurableFiles.writeTemp(parts.dir, "." + parts.name + ".", bytes), parts.journal);
+      DurableFiles.fsyncDirectory(parts.dir);
       keepInHistory(disk.serial());
-      journalStamp = FileStamp.of(journal);
+      journalStamp = FileStamp.of(parts.journal);
       key = journalStamp.key();
       quietDir = null;
       end = header.length;
@@ -155,7 +145,7 @@ final class JournalAppender {
     if (dirty > end) {
       // Zeros replace the torn bytes, durably, before anything is written after them: a record
       // followed by a torn one's leftovers would read as damage.
-      Log.LOG.info("Clearing {} bytes of a torn record at the end of {} (a writer crashed before it returned)", dirty - end, journal);
+      Log.LOG.info("Clearing {} bytes of a torn record at the end of {} (a writer crashed before it returned)", dirty - end, parts.journal);
       for (long at = end; at < dirty; ) {
         at += writeFully(ch, ByteBuffer.allocate((int) Math.min(SPACE_AHEAD, dirty - at)), at);
       }
@@ -163,7 +153,7 @@ final class JournalAppender {
     }
     long recordEnd = end + record.length;
     // what a load reads: the base and the journal's records (compaction folds them into one file)
-    StateFiles.checkWriteSize(file + " with its journal", t.base().size() + recordEnd, parts.maxSize);
+    StateFiles.checkWriteSize(parts.file + " with its journal", t.base().size() + recordEnd, parts.maxSize);
     if (recordEnd + JournalCodec.FRAME_HEADER > size) {
       // Out of space: fresh zeros at the end, written before the record (which then overwrites
       // blocks already allocated), so that a full disk fails here, with nothing published; the
@@ -188,7 +178,7 @@ final class JournalAppender {
       ch.force(false);
     } catch (IOException | RuntimeException e) {
       Log.LOG.warn("Version {} of {} is stored in {}, but a step after writing its record failed: {}",
-          next.metadata().serial(), file, journal, e.toString());
+          next.metadata().serial(), parts.file, parts.journal, e.toString());
     }
     JournalVersion token = new JournalVersion(m.serial(), m.lineage(), t.base(), journalStamp, recordEnd);
     return new Known(new StoredState(next, token), disk.baseSerial, disk.records + 1, m.serial(), size, recordEnd, false)
@@ -239,21 +229,21 @@ final class JournalAppender {
    */
   void keepInHistory(long base) throws IOException {
     if (store.retention > 0) {
-      StateParts.sidecarDirectory(historyDir);
-      DurableFiles.linkReplacing(journal, HistoryFiles.file(historyDir, base, ".journal"));
-      DurableFiles.fsyncDirectory(historyDir);
+      StateParts.sidecarDirectory(parts.historyDir);
+      DurableFiles.linkReplacing(parts.journal, HistoryFiles.file(parts.historyDir, base, ".journal"));
+      DurableFiles.fsyncDirectory(parts.historyDir);
     }
   }
 
   /** Keeps a journal that no longer continues state.json in the history, named by its header. */
   private void setAside(Known disk) throws IOException {
-    if (!disk.stale || disk.journalSize == 0 || !Files.exists(journal, LinkOption.NOFOLLOW_LINKS)) {
+    if (!disk.stale || disk.journalSize == 0 || !Files.exists(parts.journal, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    Log.LOG.warn("Journal {} does not continue {} (replaced from outside); keeping it in {} and starting a new one", journal, file, historyDir);
+    Log.LOG.warn("Journal {} does not continue {} (replaced from outside); keeping it in {} and starting a new one", parts.journal, parts.file, parts.historyDir);
     if (store.retention > 0) {
-      StateParts.sidecarDirectory(historyDir);
-      DurableFiles.linkReplacing(journal, historyDir.resolve("stale-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".journal"));
+      StateParts.sidecarDirectory(parts.historyDir);
+      DurableFiles.linkReplacing(parts.journal, parts.historyDir.resolve("stale-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".journal"));
     }
   }
 }

@@ -30,17 +30,11 @@ final class JournalHistory {
   private final JournalStore store;
   private final JournalReader reader;
   private final StateParts parts;
-  private final Path file;
-  private final Path journal;
-  private final Path historyDir;
 
   JournalHistory(JournalStore store, JournalReader reader) {
     this.store = store;
     this.reader = reader;
     this.parts = store.parts;
-    this.file = store.file;
-    this.journal = store.journal;
-    this.historyDir = store.historyDir;
   }
 
   /**
@@ -52,9 +46,9 @@ final class JournalHistory {
     try {
       TreeMap<Long, VersionInfo> all = new TreeMap<>(Comparator.reverseOrder());
       List<Path> journals = new ArrayList<>();
-      StateParts.checkSidecarDirectory(historyDir);
-      if (Files.isDirectory(historyDir, LinkOption.NOFOLLOW_LINKS)) {
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(historyDir, "*.journal")) {
+      StateParts.checkSidecarDirectory(parts.historyDir);
+      if (Files.isDirectory(parts.historyDir, LinkOption.NOFOLLOW_LINKS)) {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(parts.historyDir, "*.journal")) {
           for (Path p : stream) {
             if (!p.getFileName().toString().startsWith("stale-")) {
               journals.add(p);
@@ -62,7 +56,7 @@ final class JournalHistory {
           }
         }
       }
-      journals.add(journal);
+      journals.add(parts.journal);
       for (Path p : journals) {
         byte[] bytes;
         try {
@@ -97,30 +91,30 @@ final class JournalHistory {
       return latest;
     }
     try {
-      StateParts.checkSidecarDirectory(historyDir);
+      StateParts.checkSidecarDirectory(parts.historyDir);
       Known current = null;
       try (Sidecar.Held held = store.sidecar.lockShared()) {
         for (int attempt = 0; current == null && attempt < Store.MAX_LOAD_ATTEMPTS; attempt++) {
-          FileStamp s1 = FileStamp.of(file);
+          FileStamp s1 = FileStamp.of(parts.file);
           if (s1 == null) {
             return Optional.empty();
           }
-          current = reader.readFull(s1, FileStamp.of(journal), held != null, serial, null);
+          current = reader.readFull(s1, FileStamp.of(parts.journal), held != null, serial, null);
         }
       }
       if (current == null) {
-        throw new BackendException("State " + file + " changed every time version " + serial + " was read; retry.", null, true);
+        throw new BackendException("State " + parts.file + " changed every time version " + serial + " was read; retry.", null, true);
       }
       if (current.state != null && current.serial() == serial) {
         return Optional.of(plain(current.state.snapshot()));
       }
-      List<Long> bases = HistoryFiles.serials(historyDir, ".json");
+      List<Long> bases = HistoryFiles.serials(parts.historyDir, ".json");
       bases.sort(Comparator.reverseOrder());
       for (long b : bases) {
         if (b > serial) {
           continue;
         }
-        Path baseFile = HistoryFiles.file(historyDir, b, ".json");
+        Path baseFile = HistoryFiles.file(parts.historyDir, b, ".json");
         Snapshot s;
         try {
           s = parts.decode(baseFile, () -> "");
@@ -129,7 +123,7 @@ final class JournalHistory {
         }
         List<JournalCodec.Entry> live = new ArrayList<>();
         try {
-          byte[] j = StateFiles.read(HistoryFiles.file(historyDir, b, ".journal"), parts.maxSize);
+          byte[] j = StateFiles.read(HistoryFiles.file(parts.historyDir, b, ".journal"), parts.maxSize);
           for (JournalCodec.Entry e : JournalCodec.scan(j, 0, false).entries) {
             if (e.serial() > s.metadata().serial() && e.serial() <= serial) {
               live.add(e);

@@ -57,22 +57,12 @@ import java.util.Objects;
 final class JournalReader {
   private final JournalStore store;
   private final StateParts parts;
-  private final Path file;
-  private final Path dir;
-  private final Path journal;
-  private final Path backup;
-  private final Path historyDir;
   private final Sidecar sidecar;
   private final JournalChannel channel;
 
   JournalReader(JournalStore store) {
     this.store = store;
     this.parts = store.parts;
-    this.file = store.file;
-    this.dir = store.dir;
-    this.journal = store.journal;
-    this.backup = store.backup;
-    this.historyDir = store.historyDir;
     this.sidecar = store.sidecar;
     this.channel = store.channel;
   }
@@ -88,8 +78,8 @@ final class JournalReader {
     Sidecar.Reading sidecarNow = sidecar.read();
     Sidecar.Mark mark = sidecarNow.mark();
     long gen = sidecarNow.generation();
-    FileStamp d = FileStamp.of(dir);
-    FileStamp s1 = FileStamp.of(file);
+    FileStamp d = FileStamp.of(parts.dir);
+    FileStamp s1 = FileStamp.of(parts.file);
     if (s1 == null) {
       if (store.checkNotLost(mark)) {
         if (locked) {
@@ -103,7 +93,7 @@ final class JournalReader {
       return cached;
     }
     FileStamp quietDir = Known.settled(d, System.currentTimeMillis() * 1_000_000L);
-    FileStamp j1 = FileStamp.of(journal);
+    FileStamp j1 = FileStamp.of(parts.journal);
     if (cached != null && cached.state != null) {
       JournalVersion t = cached.token();
       // The stamps alone cannot tell: appends into the zeros kept ahead leave the size alone, and
@@ -176,7 +166,7 @@ final class JournalReader {
     }
     JournalVersion t = cached.token();
     long size = j1.size();
-    byte[] tail = StateFiles.readRange(journal, t.end(), size);
+    byte[] tail = StateFiles.readRange(parts.journal, t.end(), size);
     if (tail == null || !stable(s1, j1.key())) {
       return null;
     }
@@ -203,8 +193,8 @@ final class JournalReader {
   }
 
   private boolean stable(FileStamp s1, Object key) throws IOException {
-    FileStamp s2 = FileStamp.of(file);
-    FileStamp j2 = FileStamp.of(journal);
+    FileStamp s2 = FileStamp.of(parts.file);
+    FileStamp j2 = FileStamp.of(parts.journal);
     return s1.equals(s2) && Objects.equals(key, j2 == null ? null : j2.key());
   }
 
@@ -216,9 +206,9 @@ final class JournalReader {
     Snapshot snapshot;
     byte[] jbytes = null;
     try {
-      snapshot = parts.decode(file, parts::recoveryHint);
+      snapshot = parts.decode(parts.file, parts::recoveryHint);
       if (j1 != null) {
-        jbytes = StateFiles.read(journal, parts.maxSize);
+        jbytes = StateFiles.read(parts.journal, parts.maxSize);
       }
     } catch (NoSuchFileException e) {
       if (locked) {
@@ -240,7 +230,7 @@ final class JournalReader {
       checkJournalNotLost(b, lb);
     }
     if (jbytes == null || jbytes.length == 0) {
-      checkNotOlder(b, lb, mark, false, jbytes == null ? "the journal " + journal + " is missing" : "the journal " + journal + " is empty");
+      checkNotOlder(b, lb, mark, false, jbytes == null ? "the journal " + parts.journal + " is missing" : "the journal " + parts.journal + " is empty");
       JournalVersion token = new JournalVersion(b, lb, s1, j1, 0);
       return new Known(new StoredState(snapshot, token), b, 0, -1, 0, 0, jbytes != null);
     }
@@ -269,7 +259,7 @@ final class JournalReader {
     long last = expect - 1;
     boolean foreign = !lb.isEmpty() && !jl.isEmpty() && !lb.equals(jl);
     checkNotOlder(Math.max(last, b), foreign ? lb : jl, mark, scan.torn,
-        "the journal " + journal + " ends at version " + last + (last < b ? ", before the state file's" : ""));
+        "the journal " + parts.journal + " ends at version " + last + (last < b ? ", before the state file's" : ""));
     if (foreign || last < b) {
       // The journal does not continue this state.json (replaced by a person): ignore it; the next
       // write sets it aside.
@@ -278,13 +268,13 @@ final class JournalReader {
     }
     if (h.baseSerial() > b) {
       throw new CorruptStateException(
-          file.toString(),
+          parts.file.toString(),
           null,
-          "State " + file + " holds version " + b + " but its journal " + journal + " continues version "
+          "State " + parts.file + " holds version " + b + " but its journal " + parts.journal + " continues version "
               + h.baseSerial() + ": state.json was replaced by an older copy, so the journal's versions"
               + " cannot be applied to it. Nothing was written. Restore state.json from "
-              + (StateParts.exists(historyDir.resolve(HistoryFiles.baseName(h.baseSerial()) + ".json"))
-                  ? historyDir.resolve(HistoryFiles.baseName(h.baseSerial()) + ".json").toString()
+              + (StateParts.exists(parts.historyDir.resolve(HistoryFiles.baseName(h.baseSerial()) + ".json"))
+                  ? parts.historyDir.resolve(HistoryFiles.baseName(h.baseSerial()) + ".json").toString()
                   : "a copy of version " + h.baseSerial())
               + ", or move the journal away to keep the older state.",
           null);
@@ -320,7 +310,7 @@ final class JournalReader {
 
   private String restoreHint() {
     return "Restore the lost files if a copy exists"
-        + (Files.isDirectory(historyDir, LinkOption.NOFOLLOW_LINKS) ? " (the history " + historyDir + " keeps earlier bases and journals)." : ".");
+        + (Files.isDirectory(parts.historyDir, LinkOption.NOFOLLOW_LINKS) ? " (the history " + parts.historyDir + " keeps earlier bases and journals)." : ".");
   }
 
   /**
@@ -328,7 +318,7 @@ final class JournalReader {
    * state.json: the journal was deleted (with the write lock sidecar, or the mark would have told).
    */
   private void checkJournalNotLost(long base, String lineage) throws IOException {
-    Path kept = historyDir.resolve(HistoryFiles.baseName(base) + ".journal");
+    Path kept = parts.historyDir.resolve(HistoryFiles.baseName(base) + ".journal");
     if (!StateParts.exists(kept)) {
       return;
     }
@@ -345,17 +335,17 @@ final class JournalReader {
       }
     }
     if (last > base) {
-      throw parts.older(base, last, kept + " holds it; the journal " + journal + " is missing",
-          "Restore the journal from that copy (cp " + kept + " " + journal + ").");
+      throw parts.older(base, last, kept + " holds it; the journal " + parts.journal + " is missing",
+          "Restore the journal from that copy (cp " + kept + " " + parts.journal + ").");
     }
   }
 
   CorruptStateException journalDamage(String what) {
     return new CorruptStateException(
-        journal.toString(),
+        parts.journal.toString(),
         null,
-        "Journal " + journal + " of state " + file + " is damaged: " + what + ". It was not modified and"
-            + " nothing was written. The base is in " + file + (StateParts.exists(backup) ? " (and " + backup + ")" : "")
+        "Journal " + parts.journal + " of state " + parts.file + " is damaged: " + what + ". It was not modified and"
+            + " nothing was written. The base is in " + parts.file + (StateParts.exists(parts.backup) ? " (and " + parts.backup + ")" : "")
             + "; move the journal away to fall back to that base, losing the versions written since.",
         null);
   }

@@ -66,7 +66,7 @@ final class JournalStore extends Store {
 
   JournalStore(StateParts parts, int retention, int compactRecords, long compactBytes, boolean background) {
     super(parts, retention);
-    this.channel = new JournalChannel(journal);
+    this.channel = new JournalChannel(parts.journal);
     this.reader = new JournalReader(this);
     this.appender = new JournalAppender(this);
     this.compaction = new Compaction(this, reader, appender, compactRecords, compactBytes, background);
@@ -75,7 +75,7 @@ final class JournalStore extends Store {
 
   @Override
   String describe() {
-    return "state file " + file + " (journal " + journal + ")";
+    return "state file " + parts.file + " (journal " + parts.journal + ")";
   }
 
   Known known() {
@@ -100,19 +100,11 @@ final class JournalStore extends Store {
   // ------------------------------------------------------------------ load
 
   @Override
-  Optional<StoredState> load() {
-    checkOpen();
-    try {
-      if (!parts.directoryReady()) {
-        return Optional.empty();
-      }
-      Known k = readRetrying(() -> reader.readDisk(known, false), () -> reader.readDisk(known, true),
-          "State " + file + " and its journal changed every time they were read");
-      remember(k);
-      return Optional.ofNullable(k.state);
-    } catch (IOException e) {
-      throw io("read", e);
-    }
+  Optional<StoredState> read() throws IOException {
+    Known k = readRetrying(() -> reader.readDisk(known, false), () -> reader.readDisk(known, true),
+        "State " + parts.file + " and its journal changed every time they were read");
+    remember(k);
+    return Optional.ofNullable(k.state);
   }
 
   @Override
@@ -122,23 +114,23 @@ final class JournalStore extends Store {
     }
     Known k = known;
     if (k != null && k.state != null && jv.equals(k.token())
-        && reader.quiet(k, sidecar.generation(), FileStamp.of(dir), FileStamp.of(file), false)) {
+        && reader.quiet(k, sidecar.generation(), FileStamp.of(parts.dir), FileStamp.of(parts.file), false)) {
       return true;
     }
-    FileStamp j = FileStamp.of(journal);
-    return jv.at(FileStamp.of(file), j) && (j == null || reader.nothingAfter(jv.end(), j.size(), j.key(), false));
+    FileStamp j = FileStamp.of(parts.journal);
+    return jv.at(FileStamp.of(parts.file), j) && (j == null || reader.nothingAfter(jv.end(), j.size(), j.key(), false));
   }
 
   @Override
   String lostHint() {
-    if (StateParts.exists(backup)) {
-      return "Restore it (cp " + backup + " " + file + ", keeping the journal if it exists).";
+    if (StateParts.exists(parts.backup)) {
+      return "Restore it (cp " + parts.backup + " " + parts.file + ", keeping the journal if it exists).";
     }
     try {
       long newest = parts.newestInHistory();
-      Path base = HistoryFiles.file(historyDir, newest, ".json");
+      Path base = HistoryFiles.file(parts.historyDir, newest, ".json");
       if (newest >= 0 && StateParts.exists(base)) {
-        return "Restore it (cp " + base + " " + file + ", keeping the journal if it exists).";
+        return "Restore it (cp " + base + " " + parts.file + ", keeping the journal if it exists).";
       }
     } catch (IOException e) {
       // no hint then
@@ -179,7 +171,7 @@ final class JournalStore extends Store {
         }
         if (next.metadata().serial() != disk.serial() + 1) {
           throw new BackendException(
-              "Refusing to write version " + next.metadata().serial() + " of " + file + " on top of version "
+              "Refusing to write version " + next.metadata().serial() + " of " + parts.file + " on top of version "
                   + disk.serial() + ": the journal needs consecutive serials. This is a bug in the caller.",
               null,
               false);
@@ -192,7 +184,7 @@ final class JournalStore extends Store {
       if (after == null) {
         throw io("write", e);
       }
-      Log.LOG.warn("Version {} of {} is stored, but releasing its write lock failed: {}", after.serial(), file, e.toString());
+      Log.LOG.warn("Version {} of {} is stored, but releasing its write lock failed: {}", after.serial(), parts.file, e.toString());
     }
     compaction.scheduleAfterWrite(after);
     return new SaveResult.Saved(after.state.token());
@@ -204,8 +196,8 @@ final class JournalStore extends Store {
       return;
     }
     cleanedTemps = true;
-    DurableFiles.removeStaleTemps(dir, historyDir, name,
-        p -> p.getFileName().toString().startsWith("." + name + ".compact.") && Compaction.compactorAlive(p));
+    DurableFiles.removeStaleTemps(parts.dir, parts.historyDir, parts.name,
+        p -> p.getFileName().toString().startsWith("." + parts.name + ".compact.") && Compaction.compactorAlive(p));
   }
 
   @Override

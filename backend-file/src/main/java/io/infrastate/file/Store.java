@@ -33,12 +33,6 @@ abstract class Store {
   static final int MAX_LOAD_ATTEMPTS = 200;
 
   final StateParts parts;
-  final Path file;
-  final Path dir;
-  final String name;
-  final Path backup;
-  final Path journal;
-  final Path historyDir;
   final int retention;
   final Sidecar sidecar;
   /** Faults injected by tests; {@link SaveFaults#NONE} otherwise. */
@@ -47,18 +41,25 @@ abstract class Store {
 
   Store(StateParts parts, int retention) {
     this.parts = parts;
-    this.file = parts.file;
-    this.dir = parts.dir;
-    this.name = parts.name;
-    this.backup = parts.backup;
-    this.journal = parts.journal;
-    this.historyDir = parts.historyDir;
     this.retention = retention;
     this.sidecar = Sidecar.acquire(parts.writelock);
   }
 
-  /** The latest stored version, or empty if none is stored. */
-  abstract Optional<StoredState> load();
+  /** The latest stored version, or empty if none is stored (or its directory is missing and may be created). */
+  final Optional<StoredState> load() {
+    checkOpen();
+    try {
+      if (!parts.directoryReady()) {
+        return Optional.empty();
+      }
+      return read();
+    } catch (IOException e) {
+      throw io("read", e);
+    }
+  }
+
+  /** Reads the latest stored version; its directory exists. */
+  abstract Optional<StoredState> read() throws IOException;
 
   /** Whether the files are provably still at {@code known}, without reading them whole. */
   abstract boolean unchanged(VersionToken known) throws IOException;
@@ -103,7 +104,7 @@ abstract class Store {
 
   final void checkOpen() {
     if (closed) {
-      throw new IllegalStateException("FileBackend for " + file + " is closed");
+      throw new IllegalStateException("FileBackend for " + parts.file + " is closed");
     }
   }
 
@@ -171,7 +172,7 @@ abstract class Store {
       Thread.sleep(Math.min(round, 20));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new BackendException("Interrupted while reading state " + file, e, true);
+      throw new BackendException("Interrupted while reading state " + parts.file, e, true);
     }
   }
 }

@@ -49,23 +49,15 @@ final class WholeFileStore extends Store {
 
   @Override
   String describe() {
-    return "state file " + file;
+    return "state file " + parts.file;
   }
 
   // ------------------------------------------------------------------ load
 
   @Override
-  Optional<StoredState> load() {
-    checkOpen();
-    try {
-      if (!parts.directoryReady()) {
-        return Optional.empty();
-      }
-      return readRetrying(this::readUnlocked, () -> Optional.ofNullable(readLocked()),
-          "State file " + file + " was replaced by other writers every time it was read");
-    } catch (IOException e) {
-      throw io("read", e);
-    }
+  Optional<StoredState> read() throws IOException {
+    return readRetrying(this::readUnlocked, () -> Optional.ofNullable(readLocked()),
+        "State file " + parts.file + " was replaced by other writers every time it was read");
   }
 
   /** One read without a lock: the latest version, empty if none, null if a writer moved it meanwhile. */
@@ -73,7 +65,7 @@ final class WholeFileStore extends Store {
     Sidecar.Reading before = sidecar.read();
     Sidecar.Mark mark = before.mark();
     long gen1 = before.generation();
-    FileStamp s1 = FileStamp.of(file);
+    FileStamp s1 = FileStamp.of(parts.file);
     if (s1 == null) {
       if (checkNotLost(mark)) {
         return null; // a writer created it meanwhile
@@ -82,14 +74,14 @@ final class WholeFileStore extends Store {
     }
     Snapshot s;
     try {
-      s = parts.decode(file, parts::recoveryHint);
+      s = parts.decode(parts.file, parts::recoveryHint);
     } catch (NoSuchFileException e) {
       return null;
     }
     // Before the second stamp: a writer renames the state file before it links the history, so a
     // newer version seen in the history while the file stayed the same is a real one.
     Runnable older = olderThan(s, mark);
-    FileStamp s2 = FileStamp.of(file);
+    FileStamp s2 = FileStamp.of(parts.file);
     long gen2 = sidecar.generation();
     if (s1.equals(s2) && gen1 == gen2) {
       checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
@@ -101,13 +93,13 @@ final class WholeFileStore extends Store {
 
   @Override
   boolean unchanged(VersionToken known) throws IOException {
-    return known instanceof FileVersion fv && fv.unchanged(FileStamp.of(file), sidecar.generation());
+    return known instanceof FileVersion fv && fv.unchanged(FileStamp.of(parts.file), sidecar.generation());
   }
 
   /** Reads and parses the file; the caller holds the lock (shared or not). Returns null if there is none. */
   private StoredState readLocked() throws IOException {
     Sidecar.Mark mark = sidecar.mark();
-    FileStamp stamp = FileStamp.of(file);
+    FileStamp stamp = FileStamp.of(parts.file);
     if (stamp == null) {
       if (checkNotLost(mark)) {
         throw parts.appeared();
@@ -124,7 +116,7 @@ final class WholeFileStore extends Store {
 
   /** Reads, parses and checks the file; the caller holds the lock. */
   private StoredState decode(FileStamp stamp, long generation, Sidecar.Mark mark) throws IOException {
-    Snapshot s = parts.decode(file, parts::recoveryHint);
+    Snapshot s = parts.decode(parts.file, parts::recoveryHint);
     checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
     olderThan(s, mark).run();
     return stored(s, stamp, generation);
@@ -149,7 +141,7 @@ final class WholeFileStore extends Store {
       };
     }
     if (serial < Long.MAX_VALUE && historyHolds(serial + 1)) {
-      CorruptStateException e = parts.older(serial, serial + 1, historyDir + " holds it", lostHint());
+      CorruptStateException e = parts.older(serial, serial + 1, parts.historyDir + " holds it", lostHint());
       return () -> {
         throw e;
       };
@@ -159,8 +151,8 @@ final class WholeFileStore extends Store {
 
   /** Whether the history holds a version with this serial (of this lineage or another). */
   boolean historyHolds(long serial) {
-    return StateParts.exists(HistoryFiles.file(historyDir, serial, ".json"))
-        || StateParts.exists(HistoryFiles.file(historyDir, serial, ".audit.json"));
+    return StateParts.exists(HistoryFiles.file(parts.historyDir, serial, ".json"))
+        || StateParts.exists(HistoryFiles.file(parts.historyDir, serial, ".audit.json"));
   }
 
   /**
@@ -169,12 +161,12 @@ final class WholeFileStore extends Store {
    * journal's versions.
    */
   void checkNotJournaled(long baseSerial, String lineage) throws IOException {
-    if (!Files.exists(journal, LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.exists(parts.journal, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
     byte[] bytes;
     try {
-      bytes = StateFiles.read(journal, parts.maxSize);
+      bytes = StateFiles.read(parts.journal, parts.maxSize);
     } catch (NoSuchFileException e) {
       return;
     }
@@ -186,21 +178,21 @@ final class WholeFileStore extends Store {
         last = Math.max(last, e.serial());
       }
     }
-    String journalMode = ", and the whole-file mode reads " + name + " alone. Open it in journal mode"
-        + " (FileBackend.builder(path).journal(true), or the URI " + file.toUri() + "?journal=true), or fold the"
+    String journalMode = ", and the whole-file mode reads " + parts.name + " alone. Open it in journal mode"
+        + " (FileBackend.builder(path).journal(true), or the URI " + parts.file.toUri() + "?journal=true), or fold the"
         + " journal in with compact() in journal mode first. Nothing was read or written.";
     if (scan.damage != null) {
-      throw new CorruptStateException(journal.toString(), null,
-          "State " + file + " is in journal mode: " + journal + " is damaged (" + scan.damage + ")" + journalMode, null);
+      throw new CorruptStateException(parts.journal.toString(), null,
+          "State " + parts.file + " is in journal mode: " + parts.journal + " is damaged (" + scan.damage + ")" + journalMode, null);
     }
     if (last > baseSerial) {
       Sidecar.Mark mark = sidecar.mark();
       if (mark != null && mark.after(last, lineage.isEmpty() ? scan.entries.get(scan.entries.size() - 1).metadata().lineage() : lineage)) {
-        throw parts.older(last, mark.serial(), parts.writelock + " records it; the journal " + journal + " ends at version " + last,
+        throw parts.older(last, mark.serial(), parts.writelock + " records it; the journal " + parts.journal + " ends at version " + last,
             lostHint());
       }
       throw new BackendException(
-          "State " + file + " is in journal mode: " + journal + " holds versions up to " + last + " that " + name
+          "State " + parts.file + " is in journal mode: " + parts.journal + " holds versions up to " + last + " that " + parts.name
               + " does not contain" + journalMode,
           null,
           false);
@@ -211,12 +203,12 @@ final class WholeFileStore extends Store {
   @Override
   String lostHint() throws IOException {
     long newest = parts.newestInHistory();
-    Path kept = HistoryFiles.file(historyDir, newest, ".json");
+    Path kept = HistoryFiles.file(parts.historyDir, newest, ".json");
     if (newest >= 0 && StateParts.exists(kept)) {
-      return "Restore the newest version kept (cp " + kept + " " + file + ").";
+      return "Restore the newest version kept (cp " + kept + " " + parts.file + ").";
     }
-    if (StateParts.exists(backup)) {
-      return "Restore the previous version (cp " + backup + " " + file + ").";
+    if (StateParts.exists(parts.backup)) {
+      return "Restore the previous version (cp " + parts.backup + " " + parts.file + ").";
     }
     return "Restore the state file from a copy.";
   }
@@ -231,7 +223,7 @@ final class WholeFileStore extends Store {
 
   @Override
   void compact() {
-    throw new IllegalStateException("compact() folds a journal into " + file + ", and this FileBackend is in"
+    throw new IllegalStateException("compact() folds a journal into " + parts.file + ", and this FileBackend is in"
         + " whole-file mode, which keeps none: build it with journal(true) to compact a journal.");
   }
 
@@ -241,15 +233,15 @@ final class WholeFileStore extends Store {
   List<VersionInfo> history(int limit) {
     checkOpen();
     try {
-      StateParts.checkSidecarDirectory(historyDir);
-      List<Long> serials = HistoryFiles.serials(historyDir);
+      StateParts.checkSidecarDirectory(parts.historyDir);
+      List<Long> serials = HistoryFiles.serials(parts.historyDir);
       serials.sort(Comparator.reverseOrder());
       List<VersionInfo> out = new ArrayList<>();
       for (long s : serials) {
         if (out.size() >= limit) {
           break;
         }
-        HistoryFiles.readAudit(HistoryFiles.file(historyDir, s, ".audit.json"), s, parts.maxSize).ifPresent(out::add);
+        HistoryFiles.readAudit(HistoryFiles.file(parts.historyDir, s, ".audit.json"), s, parts.maxSize).ifPresent(out::add);
       }
       return out;
     } catch (IOException e) {
@@ -260,9 +252,9 @@ final class WholeFileStore extends Store {
   @Override
   Optional<StoredState> at(long serial) {
     checkOpen();
-    Path p = HistoryFiles.file(historyDir, serial, ".json");
+    Path p = HistoryFiles.file(parts.historyDir, serial, ".json");
     try {
-      StateParts.checkSidecarDirectory(historyDir);
+      StateParts.checkSidecarDirectory(parts.historyDir);
       Snapshot s = parts.decode(p, () -> "");
       return Optional.of(new StoredState(s, VersionToken.of(s.metadata().serial(), s.metadata().lineage())));
     } catch (NoSuchFileException e) {

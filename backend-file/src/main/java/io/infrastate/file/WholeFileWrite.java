@@ -66,21 +66,17 @@ final class WholeFileWrite {
 
   private final WholeFileStore store;
   private final StateParts parts;
-  private final Path file;
-  private final Path historyDir;
   private volatile boolean cleanedTemps;
 
   WholeFileWrite(WholeFileStore store) {
     this.store = store;
     this.parts = store.parts;
-    this.file = store.file;
-    this.historyDir = store.historyDir;
   }
 
   SaveResult save(SaveRequest request) {
     Snapshot next = request.snapshot();
     EncodedState bytes = EncodedState.of(next);
-    StateFiles.checkWriteSize(file, bytes.size(), parts.maxSize);
+    StateFiles.checkWriteSize(parts.file, bytes.size(), parts.maxSize);
     try {
       parts.prepareWrite();
     } catch (IOException e) {
@@ -89,7 +85,7 @@ final class WholeFileWrite {
     SaveResult.Saved saved = null;
     try (Sidecar.Held held = store.sidecar.lock()) {
       long generation = store.sidecar.generation();
-      FileStamp current = FileStamp.of(file);
+      FileStamp current = FileStamp.of(parts.file);
       VersionToken expected = request.expected();
       if (!expected.exists()) {
         if (current != null) {
@@ -112,27 +108,27 @@ final class WholeFileWrite {
       }
       if (store.historyHolds(next.metadata().serial())) {
         // a version kept from another lineage, or one a deleted state file left: never replaced
-        throw parts.older(expected.serial(), next.metadata().serial(), historyDir + " holds it", store.lostHint());
+        throw parts.older(expected.serial(), next.metadata().serial(), parts.historyDir + " holds it", store.lostHint());
       }
       if (!cleanedTemps) {
-        DurableFiles.removeStaleTemps(store.dir, historyDir, store.name, p -> false);
+        DurableFiles.removeStaleTemps(parts.dir, parts.historyDir, parts.name, p -> false);
         cleanedTemps = true;
       }
       long serial = next.metadata().serial();
-      Path tmp = DurableFiles.writeTemp(store.dir, "." + store.name + ".", bytes);
+      Path tmp = DurableFiles.writeTemp(parts.dir, "." + parts.name + ".", bytes);
       Path historyTmp = null;
       Path auditTmp = null;
       try {
         if (store.retention > 0) {
-          StateParts.sidecarDirectory(historyDir);
-          historyTmp = DurableFiles.linkTemp(tmp, HistoryFiles.file(historyDir, serial, ".json"));
-          auditTmp = DurableFiles.writeTemp(historyDir, "." + HistoryFiles.baseName(serial) + ".", HistoryFiles.encodeAudit(request));
+          StateParts.sidecarDirectory(parts.historyDir);
+          historyTmp = DurableFiles.linkTemp(tmp, HistoryFiles.file(parts.historyDir, serial, ".json"));
+          auditTmp = DurableFiles.writeTemp(parts.historyDir, "." + HistoryFiles.baseName(serial) + ".", HistoryFiles.encodeAudit(request));
         }
         if (current != null) {
-          DurableFiles.linkReplacing(file, store.backup);
+          DurableFiles.linkReplacing(parts.file, parts.backup);
         }
         store.faults.at(SaveFaults.Step.BEFORE_PUBLISH);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, parts.file, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException | RuntimeException e) {
         DurableFiles.deleteQuietly(tmp);
         DurableFiles.deleteQuietly(historyTmp);
@@ -146,7 +142,7 @@ final class WholeFileWrite {
       if (saved == null) {
         throw store.io("write", e);
       }
-      Log.LOG.warn("Version {} of {} is stored, but releasing its write lock failed: {}", next.metadata().serial(), file, e.toString());
+      Log.LOG.warn("Version {} of {} is stored, but releasing its write lock failed: {}", next.metadata().serial(), parts.file, e.toString());
     }
     return saved;
   }
@@ -160,39 +156,39 @@ final class WholeFileWrite {
     try {
       store.faults.at(SaveFaults.Step.AFTER_PUBLISH);
       if (historyTmp != null) {
-        Files.move(historyTmp, HistoryFiles.file(historyDir, serial, ".json"), StandardCopyOption.ATOMIC_MOVE);
-        Files.move(auditTmp, HistoryFiles.file(historyDir, serial, ".audit.json"), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(historyTmp, HistoryFiles.file(parts.historyDir, serial, ".json"), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(auditTmp, HistoryFiles.file(parts.historyDir, serial, ".audit.json"), StandardCopyOption.ATOMIC_MOVE);
         prune(serial);
       }
     } catch (IOException | RuntimeException e) {
       DurableFiles.deleteQuietly(historyTmp);
       DurableFiles.deleteQuietly(auditTmp);
-      Log.LOG.warn("Version {} of {} is stored, but its history entry in {} could not be completed: {}", serial, file, historyDir, e.toString());
+      Log.LOG.warn("Version {} of {} is stored, but its history entry in {} could not be completed: {}", serial, parts.file, parts.historyDir, e.toString());
     }
     try {
-      DurableFiles.fsyncDirectory(store.dir);
+      DurableFiles.fsyncDirectory(parts.dir);
       if (historyTmp != null) {
-        DurableFiles.fsyncDirectory(historyDir);
+        DurableFiles.fsyncDirectory(parts.historyDir);
       }
     } catch (IOException | RuntimeException e) {
-      Log.LOG.warn("Version {} of {} is stored, but syncing its directory failed: {}", serial, file, e.toString());
+      Log.LOG.warn("Version {} of {} is stored, but syncing its directory failed: {}", serial, parts.file, e.toString());
     }
     try {
       store.sidecar.setGeneration(newGeneration, serial, lineage);
-      return FileStamp.of(file);
+      return FileStamp.of(parts.file);
     } catch (IOException | RuntimeException e) {
-      Log.LOG.warn("Version {} of {} is stored, but the file could not be stamped: {}", serial, file, e.toString());
+      Log.LOG.warn("Version {} of {} is stored, but the file could not be stamped: {}", serial, parts.file, e.toString());
       return null;
     }
   }
 
   /** Removes the versions beyond the retention. */
   private void prune(long newest) throws IOException {
-    List<Long> serials = HistoryFiles.serials(historyDir);
+    List<Long> serials = HistoryFiles.serials(parts.historyDir);
     for (long s : serials) {
       if (s <= newest - store.retention) {
-        Files.deleteIfExists(HistoryFiles.file(historyDir, s, ".audit.json"));
-        Files.deleteIfExists(HistoryFiles.file(historyDir, s, ".json"));
+        Files.deleteIfExists(HistoryFiles.file(parts.historyDir, s, ".audit.json"));
+        Files.deleteIfExists(HistoryFiles.file(parts.historyDir, s, ".json"));
       }
     }
   }
