@@ -89,6 +89,11 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * One lock: every writer of a state, in either mode and in any process, takes the sidecar's lock
    * (a JVM lock, then an OS lock) for the whole compare-and-swap; readers never take it, and retry
    * when a writer moved what they read (Store).
+   *
+   * Where things happen. Load: Store.load, then WholeFileStore.read (readUnlocked, readLocked and
+   * decode check what was read) or JournalStore.read (JournalReader.readDisk). Save:
+   * WholeFileWrite.save (the compare-and-swap, then the rename; afterPublishing records the
+   * version in the sidecar) or JournalStore.save (JournalAppender.create or append).
    */
 
   private final Store store;
