@@ -75,9 +75,9 @@ import java.util.Optional;
  */
 public final class FileBackend implements HistoryBackend, ExclusiveWrites {
   /*
-   * Design notes: the parts.
+   * Design notes: the parts, and how they stay correct under concurrency and crashes.
    *
-   * FileBackend is the API; what it does is one of two Stores, chosen when it is built:
+   * THE PARTS. FileBackend is the API; what it does is one of two Stores, chosen when it is built:
    * WholeFileStore (reads) with WholeFileWrite (the save: temporary file, history entry, backup,
    * rename), or JournalStore with JournalReader (change detection: Known, the quiet and settled
    * checks), JournalAppender (append and creation), Compaction and JournalHistory. Both share
@@ -86,11 +86,11 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * fsyncDirectory) and HistoryFiles (names and audit records). Each part's class comment says how
    * it stays correct under concurrency and crashes.
    *
-   * One lock: every writer of a state, in either mode and in any process, takes the sidecar's lock
+   * ONE LOCK. Every writer of a state, in either mode and in any process, takes the sidecar's lock
    * (a JVM lock, then an OS lock) for the whole compare-and-swap; readers never take it, and retry
    * when a writer moved what they read (Store).
    *
-   * Where things happen. Load: Store.load, then WholeFileStore.read (readUnlocked, readLocked and
+   * WHERE THINGS HAPPEN. Load: Store.load, then WholeFileStore.read (readUnlocked, readLocked and
    * decode check what was read) or JournalStore.read (JournalReader.readDisk). Save:
    * WholeFileWrite.save (the compare-and-swap, then the rename; afterPublishing records the
    * version in the sidecar) or JournalStore.save (JournalAppender.create or append).
