@@ -8,7 +8,6 @@ import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
