@@ -5,7 +5,11 @@ import io.infrastate.CorruptStateException;
 import io.infrastate.Snapshot;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
+import io.infrastate.AuditEntry;
+import io.infrastate.ExternalEdit;
+import io.infrastate.ExternalEditPolicy;
 import io.infrastate.spi.ExclusiveWrites;
+import io.infrastate.spi.ExternalEditBackend;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -66,7 +70,7 @@ import org.slf4j.LoggerFactory;
  * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
  * file. Close the backend when done (it releases the sidecar's channel).
  */
-public final class FileBackend implements HistoryBackend, ExclusiveWrites {
+public final class FileBackend implements HistoryBackend, ExclusiveWrites, ExternalEditBackend {
   /*
    * Design notes: how a save stays atomic, durable and conflict-free.
    *
@@ -135,6 +139,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
   private final Path journal;
   private final int retention;
   private final Sidecar sidecar;
+  private final ExternalEdits external;
   /** Faults injected by tests; {@link SaveFaults#NONE} otherwise. */
   volatile SaveFaults faults = SaveFaults.NONE;
   private volatile boolean cleanedTemps;
@@ -150,6 +155,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     this.journal = parts.journal;
     this.retention = b.retention;
     this.sidecar = Sidecar.acquire(parts.writelock);
+    this.external = new ExternalEdits(parts, b.externalEdits);
   }
 
   /**
@@ -247,13 +253,14 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         }
         // Before the second stamp: a writer renames the state file before it links the history,
         // so a newer version seen in the history while the file stayed the same is a real one.
-        Runnable older = olderThan(s, mark);
+        ExternalEdits.Found edit = external.detect(s, s1, before.base());
+        Runnable older = edit != null ? () -> {} : olderThan(s, mark);
         FileStamp s2 = FileStamp.of(file);
         long gen2 = sidecar.generation();
         if (s1.equals(s2) && gen1 == gen2) {
           checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
           older.run();
-          return Optional.of(stored(s, s1, gen1));
+          return Optional.of(edit != null ? edit.stored(s1, gen1) : stored(s, s1, gen1));
         }
       }
       throw new BackendException(
@@ -294,7 +301,8 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
       }
       return Optional.empty();
     }
-    return VersionToken.sameVersion(latest.get().token(), known) ? Optional.empty() : latest;
+    VersionToken now = latest.get().token();
+    return VersionToken.sameVersion(now, known) && ExternalEdits.sameEdit(now, known) ? Optional.empty() : latest;
   }
 
   /** Reads and parses the file; the caller holds the lock (shared or not). Returns null if there is none. */
@@ -312,8 +320,13 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
 
   /** Reads, parses and checks the file; the caller holds the lock. */
   private StoredState decode(FileStamp stamp, long generation, Sidecar.Mark mark) throws IOException {
+    Sidecar.Base base = sidecar.base();
     Snapshot s = parts.decode(file, parts::recoveryHint);
     checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
+    ExternalEdits.Found edit = external.detect(s, stamp, base);
+    if (edit != null) {
+      return edit.stored(stamp, generation);
+    }
     olderThan(s, mark).run();
     return stored(s, stamp, generation);
   }
@@ -425,6 +438,14 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
 
   @Override
   public SaveResult save(SaveRequest request) {
+    return save(request, null);
+  }
+
+  /**
+   * Saves; {@code accepted} is null for a save, or who accepts an external edit ({@link
+   * #acceptExternalEdit}): the request then stores the edit itself, whatever the policy.
+   */
+  private SaveResult save(SaveRequest request, AuditEntry accepted) {
     checkOpen();
     Snapshot next = request.snapshot();
     EncodedState bytes = EncodedState.of(next);
@@ -439,6 +460,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
       long generation = sidecar.generation();
       FileStamp current = FileStamp.of(file);
       VersionToken expected = request.expected();
+      ExternalEdits.Found edit = null;
       if (!expected.exists()) {
         if (current != null) {
           return new SaveResult.Conflict(Optional.of(decodeCurrent(current, generation)));
@@ -454,17 +476,27 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         checkNotJournaled(expected.serial(), expected.lineage());
       } else {
         StoredState stored = decodeCurrent(current, generation);
-        if (!VersionToken.sameVersion(stored.token(), expected)) {
+        if (stored.token() instanceof ExternalEdits.ExternalVersion ev) {
+          edit = ev.found();
+          if (accepted == null) {
+            external.checkPolicy(edit);
+          }
+        }
+        if (!VersionToken.sameVersion(stored.token(), expected) || !ExternalEdits.sameEdit(stored.token(), expected)) {
           return new SaveResult.Conflict(Optional.of(stored));
         }
       }
-      if (historyHolds(next.metadata().serial())) {
+      boolean acceptingEdit = edit != null && accepted != null; // a failed record may have left its entry
+      if (historyHolds(next.metadata().serial()) && !acceptingEdit) {
         // a version kept from another lineage, or one a deleted state file left: never replaced
         throw parts.older(expected.serial(), next.metadata().serial(), historyDir + " holds it", restoreHint());
       }
       if (!cleanedTemps) {
         removeStaleTemps();
         cleanedTemps = true;
+      }
+      if (edit != null && accepted == null) {
+        external.record(edit, retention, null); // the edit is a version of its own, before this one
       }
       long serial = next.metadata().serial();
       Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", bytes);
@@ -489,7 +521,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         throw e;
       }
       // Published: from here on, a failure is a warning (see the design notes).
-      FileStamp stamp = afterPublishing(serial, next.metadata().lineage(), historyTmp, auditTmp, generation + 1);
+      FileStamp stamp = afterPublishing(serial, next.metadata().lineage(), historyTmp, auditTmp, generation + 1, bytes);
       saved = new SaveResult.Saved(new FileVersion(serial, next.metadata().lineage(), stamp, generation + 1));
     } catch (IOException e) {
       if (saved == null) {
@@ -505,7 +537,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * bumps the sidecar's generation and stamps the new file. Failures are logged, never thrown: the
    * version is stored. Returns the stamp, or null if the file could not be stamped.
    */
-  private FileStamp afterPublishing(long serial, String lineage, Path historyTmp, Path auditTmp, long newGeneration) {
+  private FileStamp afterPublishing(long serial, String lineage, Path historyTmp, Path auditTmp, long newGeneration, EncodedState bytes) {
     try {
       faults.at(SaveFaults.Step.AFTER_PUBLISH);
       if (historyTmp != null) {
@@ -528,8 +560,9 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
       Log.LOG.warn("Version {} of {} is stored, but syncing its directory failed: {}", serial, file, e.toString());
     }
     try {
-      sidecar.setGeneration(newGeneration, serial, lineage);
-      return FileStamp.of(file);
+      FileStamp stamp = FileStamp.of(file);
+      sidecar.setGeneration(newGeneration, serial, lineage, ExternalEdits.base(serial, lineage, stamp, bytes));
+      return stamp;
     } catch (IOException | RuntimeException e) {
       Log.LOG.warn("Version {} of {} is stored, but the file could not be stamped: {}", serial, file, e.toString());
       return null;
@@ -589,6 +622,48 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         }
       }
     }
+  }
+
+  // ------------------------------------------------------------------ external edits
+
+  @Override
+  public ExternalEditPolicy externalEditPolicy() {
+    return external.policy();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A state file is an external edit when it holds the serial and lineage this backend last
+   * wrote with other bytes, or no serial and lineage where a lineage stood (see {@code
+   * docs/external-edits.md}).
+   */
+  @Override
+  public Optional<ExternalEdit> externalEdit() {
+    return load().map(StoredState::token)
+        .filter(t -> t instanceof ExternalEdits.ExternalVersion)
+        .map(t -> external.describe(((ExternalEdits.ExternalVersion) t).found()));
+  }
+
+  @Override
+  public Optional<VersionInfo> acceptExternalEdit(AuditEntry audit) {
+    checkOpen();
+    for (int attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
+      Optional<StoredState> latest = load();
+      if (latest.isEmpty() || !(latest.get().token() instanceof ExternalEdits.ExternalVersion ev)) {
+        return Optional.empty();
+      }
+      ExternalEdits.Found f = ev.found();
+      AuditEntry recorded = external.audit(f, audit);
+      Snapshot content = f.content();
+      SaveResult r = save(new SaveRequest(ev, content, List.of(), recorded), audit);
+      if (r instanceof SaveResult.Saved) {
+        return Optional.of(new VersionInfo(content.metadata().serial(), content.metadata().updatedAt(), recorded.operator(),
+            recorded.operation(), recorded.reason()));
+      }
+    }
+    throw new io.infrastate.ConflictException("Could not accept the external edit of " + file + ": it changed during each of "
+        + LOAD_ATTEMPTS + " attempts. Retry when nothing else writes it.", LOAD_ATTEMPTS);
   }
 
   // ------------------------------------------------------------------ history
@@ -664,6 +739,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     private int retention = 20;
     private boolean create;
     private long maxStateSize = StateFiles.DEFAULT_MAX_SIZE;
+    private ExternalEditPolicy externalEdits = ExternalEditPolicy.RECORD;
 
     private Builder(Path path) {
       this.path = Objects.requireNonNull(path, "path");
@@ -696,6 +772,22 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         throw new IllegalArgumentException("maxStateSize must be within 1.." + StateFiles.LARGEST_MAX_SIZE + ": " + bytes);
       }
       this.maxStateSize = bytes;
+      return this;
+    }
+
+    /**
+     * What to do with a state file that another tool changed (a jq script, a Go-FTL2 program, an
+     * editor): {@link ExternalEditPolicy#RECORD} (the default) records it as a version of its own
+     * before the next write, {@link ExternalEditPolicy#REFUSE} fails writes with {@link
+     * io.infrastate.ExternalEditException} until it is accepted. The URI option is {@code
+     * external=record|refuse}. See {@code docs/external-edits.md}.
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public Builder externalEdits(ExternalEditPolicy policy) {
+      this.externalEdits = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

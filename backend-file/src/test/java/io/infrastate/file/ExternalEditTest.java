@@ -1,0 +1,323 @@
+package io.infrastate.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.infrastate.AuditEntry;
+import io.infrastate.CorruptStateException;
+import io.infrastate.ExternalEdit;
+import io.infrastate.ExternalEditException;
+import io.infrastate.ExternalEditPolicy;
+import io.infrastate.HostState;
+import io.infrastate.Snapshot;
+import io.infrastate.State;
+import io.infrastate.StateDiff;
+import io.infrastate.VersionInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A state file written by another tool (the GARZA OS seed's {@code jq … > tmp && mv tmp
+ * state.json}, a Go-FTL2 program that drops serial and lineage) is never absorbed silently: it
+ * becomes a version of its own, attributed to "external", or, under {@code external=refuse},
+ * stops writes until it is accepted. Uses the real {@code jq}.
+ */
+class ExternalEditTest {
+  @TempDir Path tmp;
+
+  static void assumeJq() {
+    assumeTrue(Shell.onPath("jq"), "jq is not installed (apt-get install jq; .ci/run installs it): the jq workflow is not tested here");
+  }
+
+  /** The seed's workflow: {@code jq FILTER state.json > tmp && mv tmp state.json}. */
+  static void jq(Path file, String filter) throws Exception {
+    Shell.run(file.getParent(), "jq '" + filter + "' " + file.getFileName() + " > tmp && mv tmp " + file.getFileName());
+  }
+
+  private static HostState host(String name, String address) {
+    return HostState.builder(name).address(address).port(22).user("admin").build();
+  }
+
+  /** Two versions written by infrastate: web01, then web02. */
+  private Path twoVersions() {
+    Path file = tmp.resolve("state.json");
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      s.addHost(host("web01", "10.0.0.1"));
+      s.addHost(host("web02", "10.0.0.2"));
+    }
+    return file;
+  }
+
+  @Test
+  void aJqEditIsItsOwnVersionBeforeTheNextChange() throws Exception {
+    assumeJq();
+    Path file = twoVersions();
+    jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\"");
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      // the read sees the edit, as the next version, and writes nothing
+      assertThat(s.getHost("web01").orElseThrow().address()).isEqualTo("10.9.9.9");
+      assertThat(s.metadata().serial()).isEqualTo(3);
+      s.addHost(host("web03", "10.0.0.3"));
+
+      List<VersionInfo> history = s.history(10);
+      assertThat(history).extracting(VersionInfo::serial).containsExactly(4L, 3L, 2L, 1L);
+      VersionInfo edit = history.get(1);
+      assertThat(edit.operator()).isEqualTo(ExternalEdit.OPERATOR);
+      assertThat(edit.operation()).isEqualTo(ExternalEdit.OPERATION);
+      assertThat(edit.reason()).contains("after version 2").contains("1 host changed").contains("~ host web01: address");
+      assertThat(history.get(0).operation()).isEqualTo("add host web03");
+      assertThat(history.get(0).operator()).isNotEqualTo(ExternalEdit.OPERATOR);
+
+      // each version has its own diff: the edit in 2 -> 3, the change in 3 -> 4
+      Snapshot v2 = s.at(2).orElseThrow();
+      Snapshot v3 = s.at(3).orElseThrow();
+      Snapshot v4 = s.at(4).orElseThrow();
+      assertThat(v2.getHost("web01").orElseThrow().address()).isEqualTo("10.0.0.1");
+      StateDiff d23 = StateDiff.between(v2, v3);
+      assertThat(d23.hosts(StateDiff.Kind.CHANGED)).containsExactly("web01");
+      assertThat(d23.entries()).hasSize(1);
+      StateDiff d34 = StateDiff.between(v3, v4);
+      assertThat(d34.hosts(StateDiff.Kind.ADDED)).containsExactly("web03");
+      assertThat(d34.entries()).hasSize(1);
+      assertThat(v3.metadata().lineage()).isEqualTo(v2.metadata().lineage()).isEqualTo(v4.metadata().lineage());
+    }
+    // the state file is infrastate's again: no pending edit
+    try (FileBackend b = FileBackend.at(file)) {
+      assertThat(b.externalEdit()).isEmpty();
+      assertThat(b.load().orElseThrow().snapshot().metadata().serial()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void aHandleOpenedBeforeTheEditRecordsItToo() throws Exception {
+    assumeJq();
+    Path file = tmp.resolve("state.json");
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      s.addHost(host("web01", "10.0.0.1"));
+      s.addHost(host("web02", "10.0.0.2"));
+      jq(file, ".hosts[\"web02\"].port = 2222");
+      s.addHost(host("web03", "10.0.0.3"));
+      assertThat(s.history(10)).extracting(VersionInfo::operator).first().isNotEqualTo(ExternalEdit.OPERATOR);
+      assertThat(s.history(10).get(1).operation()).isEqualTo(ExternalEdit.OPERATION);
+      assertThat(s.getHost("web02").orElseThrow().port()).isEqualTo(2222);
+      assertThat(s.at(2).orElseThrow().getHost("web02").orElseThrow().port()).isEqualTo(22);
+      assertThat(s.at(3).orElseThrow().getHost("web02").orElseThrow().port()).isEqualTo(2222);
+      assertThat(s.at(3).orElseThrow().hasHost("web03")).isFalse();
+    }
+  }
+
+  @Test
+  void aFileWithoutSerialAndLineageContinuesTheLineageAndKeepsTheHistory() throws Exception {
+    assumeJq();
+    Path file = twoVersions();
+    String lineage;
+    try (FileBackend b = FileBackend.at(file)) {
+      lineage = b.load().orElseThrow().snapshot().metadata().lineage();
+    }
+    // what Go-FTL2's writer leaves: the data, without serial and lineage
+    jq(file, "del(.metadata.serial, .metadata.lineage) | .hosts[\"go01\"] = {\"name\":\"go01\",\"address\":\"10.1.1.1\","
+        + "\"port\":22,\"user\":\"root\",\"created_at\":\"2024-01-15T10:30:00Z\",\"updated_at\":\"2024-01-15T10:30:00Z\"}");
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      ExternalEdit edit = b.externalEdit().orElseThrow();
+      assertThat(edit.replacedSerial()).isEqualTo(2);
+      assertThat(edit.lineage()).isEqualTo(lineage);
+      assertThat(edit.notes()).anyMatch(n -> n.contains("no serial and lineage"));
+      assertThat(edit.diff().orElseThrow().hosts(StateDiff.Kind.ADDED)).containsExactly("go01");
+      assertThat(s.metadata().lineage()).isEqualTo(lineage);
+      s.addHost(host("web03", "10.0.0.3"));
+      assertThat(s.metadata().serial()).isEqualTo(4);
+      assertThat(s.metadata().lineage()).isEqualTo(lineage);
+      assertThat(s.history(10)).extracting(VersionInfo::serial).containsExactly(4L, 3L, 2L, 1L);
+      assertThat(s.history(10).get(1).operator()).isEqualTo(ExternalEdit.OPERATOR);
+      assertThat(s.at(1).orElseThrow().metadata().lineage()).isEqualTo(lineage);
+      assertThat(s.at(3).orElseThrow().hasHost("go01")).isTrue();
+      assertThat(s.at(3).orElseThrow().metadata().lineage()).isEqualTo(lineage);
+    }
+  }
+
+  @Test
+  void readsSeeTheEditFlaggedAndWriteNothing() throws Exception {
+    assumeJq();
+    Path file = twoVersions();
+    jq(file, ".hosts[\"web01\"].user = \"ops\"");
+    Map<String, String> before = listing(tmp);
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      assertThat(s.getHost("web01").orElseThrow().user()).isEqualTo("ops");
+      assertThat(b.externalEdit()).isPresent();
+      assertThat(b.externalEdit().orElseThrow().description()).contains("~ host web01: user").doesNotContain("ops");
+      s.refresh();
+      assertThat(s.history(10)).hasSize(2);
+    }
+    assertThat(listing(tmp)).isEqualTo(before);
+  }
+
+  @Test
+  void theSameBytesWithAnotherInodeOrTimeAreNoEdit() throws Exception {
+    Path file = twoVersions();
+    Path copy = tmp.resolve("copy");
+    Files.copy(file, copy);
+    Files.move(copy, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.setLastModifiedTime(file, FileTime.fromMillis(0));
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      assertThat(b.externalEdit()).isEmpty();
+      assertThat(s.metadata().serial()).isEqualTo(2);
+      s.addHost(host("web03", "10.0.0.3"));
+      assertThat(s.history(10)).extracting(VersionInfo::serial).containsExactly(3L, 2L, 1L);
+    }
+  }
+
+  @Test
+  void anEditThatDamagesTheFileStillStopsEverything() throws Exception {
+    Path file = twoVersions();
+    Shell.run(tmp, "head -c 40 state.json > tmp && mv tmp state.json");
+    byte[] damaged = Files.readAllBytes(file);
+    try (FileBackend b = FileBackend.at(file)) {
+      assertThatThrownBy(b::load).isInstanceOf(CorruptStateException.class).hasMessageContaining(file.toString());
+      assertThatThrownBy(b::externalEdit).isInstanceOf(CorruptStateException.class);
+      assertThatThrownBy(() -> b.acceptExternalEdit(AuditEntry.DEFAULT)).isInstanceOf(CorruptStateException.class);
+    }
+    assertThat(Files.readAllBytes(file)).isEqualTo(damaged);
+  }
+
+  @Test
+  void refuseStopsWritesWithTheDiffUntilTheEditIsAccepted() throws Exception {
+    assumeJq();
+    Path file = twoVersions();
+    jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\" | del(.hosts[\"web02\"])");
+    byte[] edited = Files.readAllBytes(file);
+    try (FileBackend b = FileBackend.builder(file).externalEdits(ExternalEditPolicy.REFUSE).build(); State s = State.load(b)) {
+      assertThat(b.externalEditPolicy()).isEqualTo(ExternalEditPolicy.REFUSE);
+      assertThatThrownBy(() -> s.addHost(host("web03", "10.0.0.3")))
+          .isInstanceOf(ExternalEditException.class)
+          .hasMessageContaining("~ host web01: address")
+          .hasMessageContaining("- host web02")
+          .hasMessageContaining("accept-external")
+          .hasMessageContaining("cp " + b.historyPath().resolve(HistoryFiles.baseName(2) + ".json"))
+          .satisfies(e -> assertThat(((ExternalEditException) e).edit().orElseThrow().replacedSerial()).isEqualTo(2));
+      assertThat(Files.readAllBytes(file)).isEqualTo(edited);
+      assertThat(s.history(10)).hasSize(2);
+
+      VersionInfo accepted = b.acceptExternalEdit(new AuditEntry("alice@ops", "", "reviewed")).orElseThrow();
+      assertThat(accepted.serial()).isEqualTo(3);
+      assertThat(accepted.operator()).isEqualTo(ExternalEdit.OPERATOR);
+      assertThat(accepted.reason()).startsWith("accepted by alice@ops (reviewed): ");
+      assertThat(b.acceptExternalEdit(AuditEntry.DEFAULT)).isEmpty();
+
+      s.addHost(host("web03", "10.0.0.3"));
+      assertThat(s.history(10)).extracting(VersionInfo::serial).containsExactly(4L, 3L, 2L, 1L);
+      assertThat(s.at(3).orElseThrow().hasHost("web02")).isFalse();
+      assertThat(s.history(10).get(1).reason()).contains("accepted by alice@ops");
+    }
+  }
+
+  @Test
+  void refusingTheEditThenRestoringTheReplacedVersionLetsWritesGoOn() throws Exception {
+    assumeJq();
+    Path file = twoVersions();
+    jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\"");
+    try (FileBackend b = FileBackend.builder(file).externalEdits(ExternalEditPolicy.REFUSE).build()) {
+      try (State s = State.load(b)) {
+        assertThatThrownBy(() -> s.addHost(host("web03", "10.0.0.3"))).isInstanceOf(ExternalEditException.class);
+      }
+      Files.copy(b.historyPath().resolve(HistoryFiles.baseName(2) + ".json"), file, StandardCopyOption.REPLACE_EXISTING);
+      try (State s = State.load(b)) {
+        s.addHost(host("web03", "10.0.0.3"));
+        assertThat(s.getHost("web01").orElseThrow().address()).isEqualTo("10.0.0.1");
+        assertThat(s.history(10)).extracting(VersionInfo::serial).containsExactly(3L, 2L, 1L);
+      }
+    }
+  }
+
+  @Test
+  void theRefusePolicyIsAUriOption() throws Exception {
+    assumeJq();
+    Path file = twoVersions();
+    jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\"");
+    try (State s = State.open(file.toUri() + "?external=refuse")) {
+      assertThatThrownBy(() -> s.addHost(host("web03", "10.0.0.3"))).isInstanceOf(ExternalEditException.class);
+    }
+    try (State s = State.open(file.toUri() + "?external=record")) {
+      s.addHost(host("web03", "10.0.0.3"));
+      assertThat(s.metadata().serial()).isEqualTo(4);
+    }
+    assertThatThrownBy(() -> State.open(file.toUri() + "?external=ignore"))
+        .isInstanceOf(io.infrastate.UnknownBackendException.class)
+        .hasMessageContaining("external must be record or refuse");
+  }
+
+  @Test
+  void anEditMadeAgainBetweenLoadAndWriteIsNotLost() throws Exception {
+    assumeJq();
+    Path file = twoVersions();
+    jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\"");
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      assertThat(s.metadata().serial()).isEqualTo(3);
+      jq(file, ".hosts[\"web02\"].address = \"10.8.8.8\"");
+      s.addHost(host("web03", "10.0.0.3"));
+      Snapshot v3 = s.at(3).orElseThrow();
+      assertThat(v3.getHost("web01").orElseThrow().address()).isEqualTo("10.9.9.9");
+      assertThat(v3.getHost("web02").orElseThrow().address()).isEqualTo("10.8.8.8");
+      assertThat(s.getHost("web02").orElseThrow().address()).isEqualTo("10.8.8.8");
+      assertThat(s.metadata().serial()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void aWriterThatReadAnOlderVersionIsReportedAsALostUpdate() throws Exception {
+    assumeJq();
+    Path file = twoVersions();
+    Path stale = tmp.resolve("read-by-go.json");
+    Files.copy(file, stale); // what a writer without compare-and-swap read: version 2
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      s.addHost(host("web03", "10.0.0.3")); // version 3, which that writer never sees
+    }
+    // it adds its host to what it read and writes the file back, without serial and lineage
+    Shell.run(tmp, "jq 'del(.metadata.serial, .metadata.lineage) | .hosts[\"go01\"] = .hosts[\"web01\"] "
+        + "| .hosts[\"go01\"].name = \"go01\"' read-by-go.json > tmp && mv tmp state.json");
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      ExternalEdit edit = b.externalEdit().orElseThrow();
+      assertThat(edit.replacedSerial()).isEqualTo(3);
+      assertThat(edit.lostUpdates()).singleElement().asString().contains("host web03").contains("after version 2");
+      s.addHost(host("web04", "10.0.0.4"));
+      VersionInfo recorded = s.history(10).get(1);
+      assertThat(recorded.serial()).isEqualTo(4);
+      assertThat(recorded.reason()).contains("lost update").contains("host web03");
+      // nothing is lost for good: version 3 is kept
+      assertThat(s.at(3).orElseThrow().hasHost("web03")).isTrue();
+    }
+  }
+
+  @Test
+  void aDeliberateEditOnTheLatestVersionIsNoLostUpdate() throws Exception {
+    assumeJq();
+    Path file = twoVersions();
+    jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\"");
+    try (FileBackend b = FileBackend.at(file)) {
+      assertThat(b.externalEdit().orElseThrow().lostUpdates()).isEmpty();
+    }
+  }
+
+  private static Map<String, String> listing(Path dir) throws IOException {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (Files.isRegularFile(p)) {
+          out.put(dir.relativize(p).toString(), Files.getLastModifiedTime(p) + " " + Files.size(p) + " "
+              + new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1).hashCode());
+        }
+      }
+    }
+    return out;
+  }
+}
