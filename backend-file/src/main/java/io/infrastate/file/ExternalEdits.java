@@ -75,10 +75,24 @@ final class ExternalEdits {
 
   private final StateParts parts;
   private final ExternalEditPolicy policy;
+  private final Versions versions;
 
+  /** Reads a kept version: exactly that serial of that lineage, or null. */
+  @FunctionalInterface
+  interface Versions {
+    Snapshot version(long serial, String lineage);
+  }
+
+  /** For the whole-file mode: versions are the history's {@code <serial>.json}. */
   ExternalEdits(StateParts parts, ExternalEditPolicy policy) {
+    this(parts, policy, null);
+  }
+
+  /** With another way to read kept versions (the journal mode's bases and records). */
+  ExternalEdits(StateParts parts, ExternalEditPolicy policy, Versions versions) {
     this.parts = parts;
     this.policy = policy;
+    this.versions = versions != null ? versions : this::history;
   }
 
   ExternalEditPolicy policy() {
@@ -123,12 +137,17 @@ final class ExternalEdits {
    *
    * @param s the state file, decoded
    * @param stamp its stamp, taken before it was read
-   * @param base what the sidecar records as last written, read before the file; may be null
+   * @param base what the sidecar records as the state file, read before the file; may be null
+   * @param mark the last version the sidecar records as written (later than the base where a
+   *     journal holds versions after it); may be null
+   * @param knownLineage the state's lineage where the caller knows it (a journal's header), else null
    */
-  Found detect(Snapshot s, FileStamp stamp, Sidecar.Base base) throws IOException {
+  Found detect(Snapshot s, FileStamp stamp, Sidecar.Base base, Sidecar.Mark mark, java.util.function.Supplier<String> knownLineage)
+      throws IOException {
     if (base == null || base.lineage() == 0) {
       return null;
     }
+    long latest = mark != null && mark.lineage() == base.lineage() && mark.serial() > base.serial() ? mark.serial() : base.serial();
     Metadata m = s.metadata();
     String note;
     if (!m.hasLineage()) {
@@ -141,20 +160,25 @@ final class ExternalEdits {
       if (h[0] == base.hash1() && h[1] == base.hash2()) {
         return null; // the same bytes: touched, or copied back
       }
-      return found(s, base.serial(), m.lineage(), null, h, List.of());
+      return found(s, base.serial(), latest, m.lineage(), null, h, List.of());
     } else {
       return null;
     }
     // No lineage in the file: the lineage and fencing tokens come from the kept replaced version.
+    String lineage = knownLineage.get();
+    if (lineage != null && Sidecar.fingerprint(lineage) == base.lineage()) {
+      return found(s, base.serial(), latest, lineage, null, hash(parts.file), List.of(note));
+    }
     Snapshot replaced = kept(base.serial(), base.lineage());
     if (replaced == null) {
       return null; // nothing tells the lineage: the file loads as Go's files always did
     }
-    return found(s, base.serial(), replaced.metadata().lineage(), replaced.metadata().serial() == base.serial() ? replaced : null,
+    return found(s, base.serial(), latest, replaced.metadata().lineage(), replaced.metadata().serial() == latest ? replaced : null,
         hash(parts.file), List.of(note));
   }
 
-  private Found found(Snapshot file, long replacedSerial, String lineage, Snapshot replaced, long[] hash, List<String> notes)
+  private Found found(Snapshot file, long baseSerial, long replacedSerial, String lineage, Snapshot replaced, long[] hash,
+      List<String> notes)
       throws IOException {
     Metadata fm = file.metadata();
     // A lock's fencing token never goes back, even where the edited file lost it.
@@ -164,7 +188,7 @@ final class ExternalEdits {
     }
     Instant when = Files.getLastModifiedTime(parts.file, LinkOption.NOFOLLOW_LINKS).toInstant();
     Metadata meta = new Metadata(Metadata.FORMAT_VERSION, replacedSerial + 1, lineage, fm.createdAt(), when, fences);
-    return new Found(file.withMetadata(meta), replacedSerial, replaced, hash[0], hash[1], notes);
+    return new Found(file.withMetadata(meta), baseSerial, replacedSerial, replaced, hash[0], hash[1], notes);
   }
 
   /**
@@ -203,14 +227,14 @@ final class ExternalEdits {
   ExternalEdit describe(Found f) {
     String lineage = f.content.metadata().lineage();
     Snapshot replaced = f.replaced != null && f.replaced.metadata().serial() == f.replacedSerial
-        && f.replaced.metadata().lineage().equals(lineage) ? f.replaced : history(f.replacedSerial, lineage);
+        && f.replaced.metadata().lineage().equals(lineage) ? f.replaced : versions.version(f.replacedSerial, lineage);
     StateDiff diff = replaced == null ? null : StateDiff.between(replaced, f.content);
     List<String> lost = new ArrayList<>();
     if (diff != null && !diff.isEmpty()) {
       long best = f.replacedSerial;
       StateDiff bestDiff = diff;
       for (long k = f.replacedSerial - 1; k >= Math.max(1, f.replacedSerial - LOOKBACK); k--) {
-        Snapshot older = history(k, lineage);
+        Snapshot older = versions.version(k, lineage);
         if (older == null) {
           break;
         }
@@ -245,7 +269,10 @@ final class ExternalEdits {
   ExternalEditException refused(Found f) {
     ExternalEdit edit = describe(f);
     Path kept = parts.historyDir.resolve(HistoryFiles.baseName(f.replacedSerial) + ".json");
-    String hint = StateParts.exists(kept) ? "cp " + kept + " " + parts.file : "";
+    // in journal mode, the base the journal's records continue restores the latest version
+    Path base = parts.historyDir.resolve(HistoryFiles.baseName(f.baseSerial) + ".json");
+    String hint = StateParts.exists(kept) ? "cp " + kept + " " + parts.file
+        : StateParts.exists(base) ? "cp " + base + " " + parts.file + ", keeping the journal" : "";
     return new ExternalEditException(edit, hint);
   }
 
@@ -303,13 +330,15 @@ final class ExternalEdits {
    * An external edit as found in the state file.
    *
    * @param content the file's content as the next version (serial, lineage, time, fences set)
-   * @param replacedSerial the version it replaced
+   * @param baseSerial the version the state file held as infrastate last wrote it
+   * @param replacedSerial the version it replaced: the latest (later than the base where a journal
+   *     holds versions after it)
    * @param replaced that version, if it was read (null otherwise: read when described)
    * @param hash1 the file's hash, first half
    * @param hash2 the file's hash, second half
    * @param notes what else is known
    */
-  record Found(Snapshot content, long replacedSerial, Snapshot replaced, long hash1, long hash2, List<String> notes) {
+  record Found(Snapshot content, long baseSerial, long replacedSerial, Snapshot replaced, long hash1, long hash2, List<String> notes) {
     /** The stored state a load returns for it. */
     StoredState stored(FileStamp stamp, long generation) {
       Metadata m = content.metadata();

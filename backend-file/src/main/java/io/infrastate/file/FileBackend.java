@@ -253,7 +253,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites, Exter
         }
         // Before the second stamp: a writer renames the state file before it links the history,
         // so a newer version seen in the history while the file stayed the same is a real one.
-        ExternalEdits.Found edit = external.detect(s, s1, before.base());
+        ExternalEdits.Found edit = external.detect(s, s1, before.base(), mark, () -> null);
         Runnable older = edit != null ? () -> {} : olderThan(s, mark);
         FileStamp s2 = FileStamp.of(file);
         long gen2 = sidecar.generation();
@@ -323,7 +323,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites, Exter
     Sidecar.Base base = sidecar.base();
     Snapshot s = parts.decode(file, parts::recoveryHint);
     checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
-    ExternalEdits.Found edit = external.detect(s, stamp, base);
+    ExternalEdits.Found edit = external.detect(s, stamp, base, mark, () -> null);
     if (edit != null) {
       return edit.stored(stamp, generation);
     }

@@ -86,7 +86,7 @@ public final class FileBackendProvider implements BackendProvider {
       }
     }
     if (journal) {
-      JournalFileBackend.Builder b = JournalFileBackend.builder(path).createDirectories(create);
+      JournalFileBackend.Builder b = JournalFileBackend.builder(path).createDirectories(create).externalEdits(external);
       retention(uri, history, b::historyRetention);
       if (maxStateSize != null) {
         b.maxStateSize(maxStateSize);

@@ -10,7 +10,11 @@ import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.internal.PersistentMap;
 import io.infrastate.spi.Change;
+import io.infrastate.AuditEntry;
+import io.infrastate.ExternalEdit;
+import io.infrastate.ExternalEditPolicy;
 import io.infrastate.spi.ExclusiveWrites;
+import io.infrastate.spi.ExternalEditBackend;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -87,7 +91,7 @@ import org.slf4j.LoggerFactory;
  * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
  * state. Close the backend when done: it waits for a running compaction and releases the sidecar.
  */
-public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites {
+public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites, ExternalEditBackend {
   /*
    * Design notes: how a journaled save stays atomic, durable, conflict-free and cheap.
    *
@@ -248,13 +252,15 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     final FileStamp quietDir;
     /** The last TAIL bytes of the journal before the token's end, null if not known. */
     final byte[] tail;
+    /** An edit of state.json from outside that this version is (see ExternalEdits), or null. */
+    final ExternalEdits.Found external;
 
     Known(StoredState state, long baseSerial, int records, long journalLast, long journalSize, long dirtyEnd, boolean stale) {
-      this(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, UNKNOWN_GENERATION, null, null);
+      this(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, UNKNOWN_GENERATION, null, null, null);
     }
 
     private Known(StoredState state, long baseSerial, int records, long journalLast, long journalSize, long dirtyEnd, boolean stale,
-        long generation, FileStamp quietDir, byte[] tail) {
+        long generation, FileStamp quietDir, byte[] tail, ExternalEdits.Found external) {
       this.state = state;
       this.baseSerial = baseSerial;
       this.records = records;
@@ -265,11 +271,17 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       this.generation = generation;
       this.quietDir = quietDir;
       this.tail = tail;
+      this.external = external;
+    }
+
+    /** This version as an edit from outside. */
+    Known external(ExternalEdits.Found edit) {
+      return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, tail, edit);
     }
 
     /** This version, as confirmed at a generation and with a directory stamp (null if unsettled). */
     Known seen(long generation, FileStamp quietDir) {
-      return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, tail);
+      return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, tail, external);
     }
 
     /**
@@ -281,7 +293,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       byte[] t = end - from >= TAIL && end - from <= bytes.length
           ? Arrays.copyOfRange(bytes, (int) (end - from - TAIL), (int) (end - from))
           : known;
-      return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, t);
+      return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, t, external);
     }
 
     JournalVersion token() {
@@ -308,6 +320,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
   private final int compactRecords;
   private final long compactBytes;
   private final Sidecar sidecar;
+  private final ExternalEdits external;
   private final ExecutorService compactor;
   private final AtomicBoolean compactionPending = new AtomicBoolean();
   private volatile long compactionRetryAt;
@@ -332,6 +345,8 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     this.compactRecords = b.compactRecords;
     this.compactBytes = b.compactBytes;
     this.sidecar = Sidecar.acquire(parts.writelock);
+    this.external = new ExternalEdits(parts, b.externalEdits, (serial, lineage) -> at(serial)
+        .map(StoredState::snapshot).filter(v -> v.metadata().lineage().equals(lineage)).orElse(null));
     this.compactor = b.background
         ? Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "infrastate-compactor-" + name);
@@ -650,6 +665,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
    * something moved while reading without the lock.
    */
   private Known readFull(FileStamp s1, FileStamp j1, boolean locked, long upTo, Sidecar.Mark mark) throws IOException {
+    Sidecar.Base base = sidecar.base();
     Snapshot snapshot;
     byte[] jbytes = null;
     try {
@@ -704,6 +720,14 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       jl = el;
     }
     long last = expect - 1;
+    // only for the latest version: a read of an earlier one (upTo) passes no mark to date the edit
+    ExternalEdits.Found edit = upTo == Long.MAX_VALUE ? external.detect(snapshot, s1, base, mark, h::lineage) : null;
+    if (edit != null) {
+      // state.json was written from outside: it replaces the latest version (see ExternalEdits)
+      Metadata em = edit.content().metadata();
+      JournalVersion token = new JournalVersion(em.serial(), em.lineage(), s1, j1, scan.validEnd);
+      return new Known(new StoredState(edit.content(), token), b, 0, last, jbytes.length, scan.dirtyEnd, false).external(edit);
+    }
     boolean foreign = !lb.isEmpty() && !jl.isEmpty() && !lb.equals(jl);
     checkNotOlder(Math.max(last, b), foreign ? lb : jl, mark, scan.torn,
         "the journal " + journal + " ends at version " + last + (last < b ? ", before the state file's" : ""));
@@ -880,13 +904,67 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
         null);
   }
 
+  // ------------------------------------------------------------------ external edits
+
+  @Override
+  public ExternalEditPolicy externalEditPolicy() {
+    return external.policy();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>In journal mode, {@code state.json} is an external edit when it holds the base this backend
+   * last wrote with other bytes, or no serial and lineage where a lineage stood; it then replaces
+   * the latest version, the journal's included (see {@code docs/external-edits.md}).
+   */
+  @Override
+  public Optional<ExternalEdit> externalEdit() {
+    checkOpen();
+    Optional<StoredState> latest = load();
+    Known k = known; // what load() remembered
+    if (latest.isEmpty() || k == null || k.external == null || k.state != latest.get()) {
+      return Optional.empty();
+    }
+    return Optional.of(external.describe(k.external));
+  }
+
+  @Override
+  public Optional<VersionInfo> acceptExternalEdit(AuditEntry audit) {
+    checkOpen();
+    for (int attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
+      Optional<StoredState> latest = load();
+      Known k = known; // what load() remembered
+      if (latest.isEmpty() || k == null || k.external == null || k.state != latest.get()) {
+        return Optional.empty();
+      }
+      AuditEntry recorded = external.audit(k.external, audit);
+      Snapshot content = k.external.content();
+      SaveResult r = save(new SaveRequest(k.state.token(), content, List.of(), recorded), audit);
+      if (r instanceof SaveResult.Saved) {
+        return Optional.of(new VersionInfo(content.metadata().serial(), content.metadata().updatedAt(), recorded.operator(),
+            recorded.operation(), recorded.reason()));
+      }
+    }
+    throw new io.infrastate.ConflictException("Could not accept the external edit of " + file + ": it changed during each of "
+        + LOAD_ATTEMPTS + " attempts. Retry when nothing else writes it.", LOAD_ATTEMPTS);
+  }
+
   // ------------------------------------------------------------------ save
 
   @Override
   public SaveResult save(SaveRequest request) {
+    return save(request, null);
+  }
+
+  /**
+   * Saves; {@code accepted} is null for a save, or who accepts an external edit ({@link
+   * #acceptExternalEdit}): only the edit is then recorded, whatever the policy.
+   */
+  private SaveResult save(SaveRequest request, AuditEntry accepted) {
     checkOpen();
     Snapshot next = request.snapshot();
-    byte[] record = request.expected().exists() ? JournalCodec.record(request) : null;
+    byte[] record = request.expected().exists() && accepted == null ? JournalCodec.record(request) : null;
     Known after = null;
     try {
       parts.prepareWrite();
@@ -908,8 +986,22 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
           throw lost();
         }
         remember(disk);
-        if (!VersionToken.sameVersion(disk.state.token(), expected)) {
+        if (disk.external != null && accepted == null) {
+          external.checkPolicy(disk.external);
+        }
+        if (!VersionToken.sameVersion(disk.state.token(), expected)
+            || (disk.external != null && !(expected instanceof JournalVersion jv && Objects.equals(jv.base(), disk.token().base())))) {
           return new SaveResult.Conflict(Optional.of(disk.state));
+        }
+        if (disk.external != null) {
+          // the edit becomes a version of its own: a new base, with a journal that records it
+          SaveRequest edit = new SaveRequest(VersionToken.absent(), disk.external.content(), List.of(),
+              external.audit(disk.external, accepted));
+          disk = create(edit);
+          known = disk;
+          if (accepted != null) {
+            return new SaveResult.Saved(disk.state.token());
+          }
         }
         if (next.metadata().serial() != disk.serial() + 1) {
           throw new BackendException(
@@ -979,6 +1071,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
       moveInto(journalTmp, journal);
       DurableFiles.fsyncDirectory(dir);
       keepInHistory(m.serial());
+      keepBase(m.serial(), m.lineage(), encoded);
       long gen = sidecar.generation() + 1;
       sidecar.setGeneration(gen, m.serial(), m.lineage());
       FileStamp s = FileStamp.of(file);
@@ -1217,8 +1310,8 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     checkOpen();
     try (Sidecar.Held held = sidecar.lock()) {
       Known disk = readDisk(known, true);
-      if (disk.state == null || (disk.records == 0 && !disk.stale && disk.token().end() > 0)) {
-        return;
+      if (disk.state == null || disk.external != null || (disk.records == 0 && !disk.stale && disk.token().end() > 0)) {
+        return; // nothing to fold in; an edit from outside is recorded by the next write, not folded in
       }
       remember(disk);
       compactLocked(disk);
@@ -1251,7 +1344,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     StateFiles.checkWriteSize(file, encoded.size(), parts.maxSize);
     Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", encoded);
     try {
-      return install(tmp, disk, disk);
+      return install(tmp, disk, disk, encoded);
     } finally {
       Files.deleteIfExists(tmp);
     }
@@ -1278,12 +1371,12 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
         remember(disk);
         JournalVersion dt = disk.state == null ? null : disk.token();
         JournalVersion kt = k.token();
-        if (dt == null || disk.stale || !dt.base().equals(kt.base()) || !Objects.equals(dt.journalKey(), kt.journalKey())
+        if (dt == null || disk.stale || disk.external != null || k.external != null || !dt.base().equals(kt.base()) || !Objects.equals(dt.journalKey(), kt.journalKey())
             || dt.end() < kt.end() || disk.serial() < k.serial()) {
           Log.LOG.debug("Skipping compaction of {}: another process compacted or replaced it meanwhile", file);
           return;
         }
-        install(tmp, k, disk);
+        install(tmp, k, disk, bytes);
       }
     } catch (IOException | RuntimeException e) {
       Log.LOG.warn("Could not compact the journal of {}; writes are unaffected, compaction is retried later", file, e);
@@ -1311,7 +1404,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
    * starts a journal holding the records {@code disk} has after it. Under the lock; {@code disk}
    * is in the same base and journal as {@code encoded}, at the same or a later serial.
    */
-  private Known install(Path tmp, Known encoded, Known disk) throws IOException {
+  private Known install(Path tmp, Known encoded, Known disk, EncodedState bytes) throws IOException {
     long s = encoded.serial();
     JournalVersion et = encoded.token();
     JournalVersion dt = disk.token();
@@ -1342,6 +1435,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     if (retention > 0) {
       prune(disk.serial(), s);
     }
+    keepBase(s, encoded.lineage(), bytes);
     FileStamp stamp = FileStamp.of(file);
     FileStamp j = FileStamp.of(journal);
     JournalVersion token = new JournalVersion(disk.serial(), disk.lineage(), stamp, j, header.length + tail.length);
@@ -1350,6 +1444,20 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     known = installed;
     Log.LOG.debug("Compacted {} at version {} ({} records carried over)", file, s, installed.records);
     return installed;
+  }
+
+  /**
+   * Links the base just written into the history under its serial (so that its versions stay
+   * readable if state.json is replaced from outside) and records it in the sidecar, stamped after
+   * the link (which changes its times), so that a replacement is told apart (ExternalEdits).
+   */
+  private void keepBase(long serial, String lineage, EncodedState bytes) throws IOException {
+    if (retention > 0) {
+      StateParts.sidecarDirectory(historyDir);
+      DurableFiles.linkReplacing(file, historyDir.resolve(HistoryFiles.baseName(serial) + ".json"));
+      DurableFiles.fsyncDirectory(historyDir);
+    }
+    sidecar.setBase(ExternalEdits.base(serial, lineage, FileStamp.of(file), bytes));
   }
 
   /** Removes archived segments that hold no version among the newest {@code retention}. */
@@ -1442,11 +1550,14 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     if (serial == latest.get().snapshot().metadata().serial()) {
       return latest;
     }
+    Known k = known;
+    // state.json edited from outside holds none of the earlier versions: only the history does
+    boolean edited = k != null && k.external != null && k.state == latest.get();
     try {
       StateParts.checkSidecarDirectory(historyDir);
       Known current = null;
-      try (Sidecar.Held held = sidecar.lockShared()) {
-        for (int attempt = 0; current == null && attempt < MAX_LOAD_ATTEMPTS; attempt++) {
+      try (Sidecar.Held held = edited ? null : sidecar.lockShared()) {
+        for (int attempt = 0; !edited && current == null && attempt < MAX_LOAD_ATTEMPTS; attempt++) {
           FileStamp s1 = FileStamp.of(file);
           if (s1 == null) {
             return Optional.empty();
@@ -1454,10 +1565,10 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
           current = readFull(s1, FileStamp.of(journal), held != null, serial, null);
         }
       }
-      if (current == null) {
+      if (current == null && !edited) {
         throw new BackendException("State " + file + " changed every time version " + serial + " was read; retry.", null, true);
       }
-      if (current.state != null && current.serial() == serial) {
+      if (current != null && current.state != null && current.serial() == serial) {
         return Optional.of(plain(current.state.snapshot()));
       }
       List<Long> bases = segmentBases();
@@ -1620,6 +1731,7 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     private boolean background = true;
     private boolean create;
     private long maxStateSize = StateFiles.DEFAULT_MAX_SIZE;
+    private ExternalEditPolicy externalEdits = ExternalEditPolicy.RECORD;
 
     private Builder(Path path) {
       this.path = Objects.requireNonNull(path, "path");
@@ -1652,6 +1764,22 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
         throw new IllegalArgumentException("maxStateSize must be within 1.." + StateFiles.LARGEST_MAX_SIZE + ": " + bytes);
       }
       this.maxStateSize = bytes;
+      return this;
+    }
+
+    /**
+     * What to do with a {@code state.json} that another tool changed: {@link
+     * ExternalEditPolicy#RECORD} (the default) records it as a version of its own before the next
+     * write (it replaces the latest version, journal included), {@link ExternalEditPolicy#REFUSE}
+     * fails writes with {@link io.infrastate.ExternalEditException} until it is accepted. The URI
+     * option is {@code external=record|refuse}. See {@code docs/external-edits.md}.
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public Builder externalEdits(ExternalEditPolicy policy) {
+      this.externalEdits = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

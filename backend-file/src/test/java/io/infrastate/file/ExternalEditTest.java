@@ -36,6 +36,57 @@ import org.junit.jupiter.api.io.TempDir;
 class ExternalEditTest {
   @TempDir Path tmp;
 
+  /** The backend under test (whole-file mode here; {@link JournalExternalEditTest} runs the journal mode). */
+  AutoCloseableBackend open(Path file, ExternalEditPolicy policy) {
+    FileBackend b = FileBackend.builder(file).externalEdits(policy).build();
+    return new AutoCloseableBackend(b, b, b.historyPath());
+  }
+
+  AutoCloseableBackend open(Path file) {
+    return open(file, ExternalEditPolicy.RECORD);
+  }
+
+  /**
+   * Makes {@code state.json} hold the latest version, as a tool that reads it expects; nothing to do
+   * in whole-file mode.
+   */
+  void settle(Path file) {}
+
+  /** The URI query that selects the mode, with a trailing separator. */
+  String modeQuery() {
+    return "?";
+  }
+
+  /** The kept file that restores version 2 of {@link #twoVersions()} when copied over the state file. */
+  Path restoresVersionTwo(Path history) {
+    return history.resolve(HistoryFiles.baseName(2) + ".json");
+  }
+
+  /** A backend of either mode, with its history directory. */
+  record AutoCloseableBackend(io.infrastate.spi.HistoryBackend backend, io.infrastate.spi.ExternalEditBackend edits, Path historyPath)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      backend.close();
+    }
+
+    java.util.Optional<ExternalEdit> externalEdit() {
+      return edits.externalEdit();
+    }
+
+    java.util.Optional<VersionInfo> acceptExternalEdit(AuditEntry audit) {
+      return edits.acceptExternalEdit(audit);
+    }
+
+    ExternalEditPolicy externalEditPolicy() {
+      return edits.externalEditPolicy();
+    }
+
+    java.util.Optional<io.infrastate.spi.StoredState> load() {
+      return backend.load();
+    }
+  }
+
   static void assumeJq() {
     assumeTrue(Shell.onPath("jq"), "jq is not installed (apt-get install jq; .ci/run installs it): the jq workflow is not tested here");
   }
@@ -52,10 +103,11 @@ class ExternalEditTest {
   /** Two versions written by infrastate: web01, then web02. */
   private Path twoVersions() {
     Path file = tmp.resolve("state.json");
-    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+    try (AutoCloseableBackend b = open(file); State s = State.load(b.backend())) {
       s.addHost(host("web01", "10.0.0.1"));
       s.addHost(host("web02", "10.0.0.2"));
     }
+    settle(file);
     return file;
   }
 
@@ -64,7 +116,7 @@ class ExternalEditTest {
     assumeJq();
     Path file = twoVersions();
     jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\"");
-    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+    try (AutoCloseableBackend b = open(file); State s = State.load(b.backend())) {
       // the read sees the edit, as the next version, and writes nothing
       assertThat(s.getHost("web01").orElseThrow().address()).isEqualTo("10.9.9.9");
       assertThat(s.metadata().serial()).isEqualTo(3);
@@ -93,7 +145,7 @@ class ExternalEditTest {
       assertThat(v3.metadata().lineage()).isEqualTo(v2.metadata().lineage()).isEqualTo(v4.metadata().lineage());
     }
     // the state file is infrastate's again: no pending edit
-    try (FileBackend b = FileBackend.at(file)) {
+    try (AutoCloseableBackend b = open(file)) {
       assertThat(b.externalEdit()).isEmpty();
       assertThat(b.load().orElseThrow().snapshot().metadata().serial()).isEqualTo(4);
     }
@@ -103,9 +155,10 @@ class ExternalEditTest {
   void aHandleOpenedBeforeTheEditRecordsItToo() throws Exception {
     assumeJq();
     Path file = tmp.resolve("state.json");
-    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+    try (AutoCloseableBackend b = open(file); State s = State.load(b.backend())) {
       s.addHost(host("web01", "10.0.0.1"));
       s.addHost(host("web02", "10.0.0.2"));
+      settle(file);
       jq(file, ".hosts[\"web02\"].port = 2222");
       s.addHost(host("web03", "10.0.0.3"));
       assertThat(s.history(10)).extracting(VersionInfo::operator).first().isNotEqualTo(ExternalEdit.OPERATOR);
@@ -122,13 +175,13 @@ class ExternalEditTest {
     assumeJq();
     Path file = twoVersions();
     String lineage;
-    try (FileBackend b = FileBackend.at(file)) {
+    try (AutoCloseableBackend b = open(file)) {
       lineage = b.load().orElseThrow().snapshot().metadata().lineage();
     }
     // what Go-FTL2's writer leaves: the data, without serial and lineage
     jq(file, "del(.metadata.serial, .metadata.lineage) | .hosts[\"go01\"] = {\"name\":\"go01\",\"address\":\"10.1.1.1\","
         + "\"port\":22,\"user\":\"root\",\"created_at\":\"2024-01-15T10:30:00Z\",\"updated_at\":\"2024-01-15T10:30:00Z\"}");
-    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+    try (AutoCloseableBackend b = open(file); State s = State.load(b.backend())) {
       ExternalEdit edit = b.externalEdit().orElseThrow();
       assertThat(edit.replacedSerial()).isEqualTo(2);
       assertThat(edit.lineage()).isEqualTo(lineage);
@@ -152,7 +205,7 @@ class ExternalEditTest {
     Path file = twoVersions();
     jq(file, ".hosts[\"web01\"].user = \"ops\"");
     Map<String, String> before = listing(tmp);
-    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+    try (AutoCloseableBackend b = open(file); State s = State.load(b.backend())) {
       assertThat(s.getHost("web01").orElseThrow().user()).isEqualTo("ops");
       assertThat(b.externalEdit()).isPresent();
       assertThat(b.externalEdit().orElseThrow().description()).contains("~ host web01: user").doesNotContain("ops");
@@ -169,7 +222,7 @@ class ExternalEditTest {
     Files.copy(file, copy);
     Files.move(copy, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     Files.setLastModifiedTime(file, FileTime.fromMillis(0));
-    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+    try (AutoCloseableBackend b = open(file); State s = State.load(b.backend())) {
       assertThat(b.externalEdit()).isEmpty();
       assertThat(s.metadata().serial()).isEqualTo(2);
       s.addHost(host("web03", "10.0.0.3"));
@@ -182,7 +235,7 @@ class ExternalEditTest {
     Path file = twoVersions();
     Shell.run(tmp, "head -c 40 state.json > tmp && mv tmp state.json");
     byte[] damaged = Files.readAllBytes(file);
-    try (FileBackend b = FileBackend.at(file)) {
+    try (AutoCloseableBackend b = open(file)) {
       assertThatThrownBy(b::load).isInstanceOf(CorruptStateException.class).hasMessageContaining(file.toString());
       assertThatThrownBy(b::externalEdit).isInstanceOf(CorruptStateException.class);
       assertThatThrownBy(() -> b.acceptExternalEdit(AuditEntry.DEFAULT)).isInstanceOf(CorruptStateException.class);
@@ -196,14 +249,14 @@ class ExternalEditTest {
     Path file = twoVersions();
     jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\" | del(.hosts[\"web02\"])");
     byte[] edited = Files.readAllBytes(file);
-    try (FileBackend b = FileBackend.builder(file).externalEdits(ExternalEditPolicy.REFUSE).build(); State s = State.load(b)) {
+    try (AutoCloseableBackend b = open(file, ExternalEditPolicy.REFUSE); State s = State.load(b.backend())) {
       assertThat(b.externalEditPolicy()).isEqualTo(ExternalEditPolicy.REFUSE);
       assertThatThrownBy(() -> s.addHost(host("web03", "10.0.0.3")))
           .isInstanceOf(ExternalEditException.class)
           .hasMessageContaining("~ host web01: address")
           .hasMessageContaining("- host web02")
           .hasMessageContaining("accept-external")
-          .hasMessageContaining("cp " + b.historyPath().resolve(HistoryFiles.baseName(2) + ".json"))
+          .hasMessageContaining("cp " + restoresVersionTwo(b.historyPath()))
           .satisfies(e -> assertThat(((ExternalEditException) e).edit().orElseThrow().replacedSerial()).isEqualTo(2));
       assertThat(Files.readAllBytes(file)).isEqualTo(edited);
       assertThat(s.history(10)).hasSize(2);
@@ -226,12 +279,12 @@ class ExternalEditTest {
     assumeJq();
     Path file = twoVersions();
     jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\"");
-    try (FileBackend b = FileBackend.builder(file).externalEdits(ExternalEditPolicy.REFUSE).build()) {
-      try (State s = State.load(b)) {
+    try (AutoCloseableBackend b = open(file, ExternalEditPolicy.REFUSE)) {
+      try (State s = State.load(b.backend())) {
         assertThatThrownBy(() -> s.addHost(host("web03", "10.0.0.3"))).isInstanceOf(ExternalEditException.class);
       }
-      Files.copy(b.historyPath().resolve(HistoryFiles.baseName(2) + ".json"), file, StandardCopyOption.REPLACE_EXISTING);
-      try (State s = State.load(b)) {
+      Files.copy(restoresVersionTwo(b.historyPath()), file, StandardCopyOption.REPLACE_EXISTING);
+      try (State s = State.load(b.backend())) {
         s.addHost(host("web03", "10.0.0.3"));
         assertThat(s.getHost("web01").orElseThrow().address()).isEqualTo("10.0.0.1");
         assertThat(s.history(10)).extracting(VersionInfo::serial).containsExactly(3L, 2L, 1L);
@@ -244,14 +297,14 @@ class ExternalEditTest {
     assumeJq();
     Path file = twoVersions();
     jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\"");
-    try (State s = State.open(file.toUri() + "?external=refuse")) {
+    try (State s = State.open(file.toUri() + modeQuery() + "external=refuse")) {
       assertThatThrownBy(() -> s.addHost(host("web03", "10.0.0.3"))).isInstanceOf(ExternalEditException.class);
     }
-    try (State s = State.open(file.toUri() + "?external=record")) {
+    try (State s = State.open(file.toUri() + modeQuery() + "external=record")) {
       s.addHost(host("web03", "10.0.0.3"));
       assertThat(s.metadata().serial()).isEqualTo(4);
     }
-    assertThatThrownBy(() -> State.open(file.toUri() + "?external=ignore"))
+    assertThatThrownBy(() -> State.open(file.toUri() + modeQuery() + "external=ignore"))
         .isInstanceOf(io.infrastate.UnknownBackendException.class)
         .hasMessageContaining("external must be record or refuse");
   }
@@ -261,7 +314,7 @@ class ExternalEditTest {
     assumeJq();
     Path file = twoVersions();
     jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\"");
-    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+    try (AutoCloseableBackend b = open(file); State s = State.load(b.backend())) {
       assertThat(s.metadata().serial()).isEqualTo(3);
       jq(file, ".hosts[\"web02\"].address = \"10.8.8.8\"");
       s.addHost(host("web03", "10.0.0.3"));
@@ -278,14 +331,15 @@ class ExternalEditTest {
     assumeJq();
     Path file = twoVersions();
     Path stale = tmp.resolve("read-by-go.json");
-    Files.copy(file, stale); // what a writer without compare-and-swap read: version 2
-    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+    try (AutoCloseableBackend b = open(file); State s = State.load(b.backend())) {
+      // what a writer without compare-and-swap read: version 2
+      Files.write(stale, io.infrastate.codec.StateCodec.encode(s.snapshot()));
       s.addHost(host("web03", "10.0.0.3")); // version 3, which that writer never sees
     }
     // it adds its host to what it read and writes the file back, without serial and lineage
     Shell.run(tmp, "jq 'del(.metadata.serial, .metadata.lineage) | .hosts[\"go01\"] = .hosts[\"web01\"] "
         + "| .hosts[\"go01\"].name = \"go01\"' read-by-go.json > tmp && mv tmp state.json");
-    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+    try (AutoCloseableBackend b = open(file); State s = State.load(b.backend())) {
       ExternalEdit edit = b.externalEdit().orElseThrow();
       assertThat(edit.replacedSerial()).isEqualTo(3);
       assertThat(edit.lostUpdates()).singleElement().asString().contains("host web03").contains("after version 2");
@@ -303,7 +357,7 @@ class ExternalEditTest {
     assumeJq();
     Path file = twoVersions();
     jq(file, ".hosts[\"web01\"].address = \"10.9.9.9\"");
-    try (FileBackend b = FileBackend.at(file)) {
+    try (AutoCloseableBackend b = open(file)) {
       assertThat(b.externalEdit().orElseThrow().lostUpdates()).isEmpty();
     }
   }
