@@ -723,6 +723,9 @@ public final class JournalFileBackend implements HistoryBackend, ExclusiveWrites
     // only for the latest version: a read of an earlier one (upTo) passes no mark to date the edit
     ExternalEdits.Found edit = upTo == Long.MAX_VALUE ? external.detect(snapshot, s1, base, mark, h::lineage) : null;
     if (edit != null) {
+      if (!locked && !stable(s1, key)) {
+        return null; // replaced while it was hashed (a compaction): read again
+      }
       // state.json was written from outside: it replaces the latest version (see ExternalEdits)
       Metadata em = edit.content().metadata();
       JournalVersion token = new JournalVersion(em.serial(), em.lineage(), s1, j1, scan.validEnd);
