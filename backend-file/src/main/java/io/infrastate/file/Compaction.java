@@ -136,8 +136,8 @@ final class Compaction {
   void compact() {
     try (Sidecar.Held held = sidecar.lock()) {
       Known disk = reader.readDisk(store.known(), true);
-      if (disk.state == null || (disk.records == 0 && !disk.stale && disk.token().end() > 0)) {
-        return;
+      if (disk.state == null || disk.external != null || (disk.records == 0 && !disk.stale && disk.token().end() > 0)) {
+        return; // nothing to fold in; an edit from outside is recorded by the next write, not folded in
       }
       store.remember(disk);
       compactLocked(disk);
@@ -170,7 +170,7 @@ final class Compaction {
     StateFiles.checkWriteSize(parts.file, encoded.size(), parts.maxSize);
     Path tmp = DurableFiles.writeTemp(parts.dir, "." + parts.name + ".", encoded);
     try {
-      return install(tmp, disk, disk);
+      return install(tmp, disk, disk, encoded);
     } finally {
       Files.deleteIfExists(tmp);
     }
@@ -197,12 +197,12 @@ final class Compaction {
         store.remember(disk);
         JournalVersion dt = disk.state == null ? null : disk.token();
         JournalVersion kt = k.token();
-        if (dt == null || disk.stale || !dt.base().equals(kt.base()) || !Objects.equals(dt.journalKey(), kt.journalKey())
+        if (dt == null || disk.stale || disk.external != null || k.external != null || !dt.base().equals(kt.base()) || !Objects.equals(dt.journalKey(), kt.journalKey())
             || dt.end() < kt.end() || disk.serial() < k.serial()) {
           Log.LOG.debug("Skipping compaction of {}: another process compacted or replaced it meanwhile", parts.file);
           return;
         }
-        install(tmp, k, disk);
+        install(tmp, k, disk, bytes);
       }
     } catch (IOException | RuntimeException e) {
       Log.LOG.warn("Could not compact the journal of {}; writes are unaffected, compaction is retried later", parts.file, e);
@@ -230,7 +230,7 @@ final class Compaction {
    * starts a journal holding the records {@code disk} has after it. Under the lock; {@code disk}
    * is in the same base and journal as {@code encoded}, at the same or a later serial.
    */
-  private Known install(Path tmp, Known encoded, Known disk) throws IOException {
+  private Known install(Path tmp, Known encoded, Known disk, EncodedState bytes) throws IOException {
     long s = encoded.serial();
     JournalVersion et = encoded.token();
     JournalVersion dt = disk.token();
@@ -260,6 +260,7 @@ final class Compaction {
     if (store.retention > 0) {
       prune(disk.serial(), s);
     }
+    appender.keepBase(s, encoded.lineage(), bytes);
     FileStamp stamp = FileStamp.of(parts.file);
     FileStamp j = FileStamp.of(parts.journal);
     JournalVersion token = new JournalVersion(disk.serial(), disk.lineage(), stamp, j, header.length + tail.length);

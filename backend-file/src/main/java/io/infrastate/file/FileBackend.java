@@ -1,10 +1,14 @@
 package io.infrastate.file;
 
+import io.infrastate.AuditEntry;
 import io.infrastate.BackendException;
 import io.infrastate.CorruptStateException;
+import io.infrastate.ExternalEdit;
+import io.infrastate.ExternalEditPolicy;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.ExclusiveWrites;
+import io.infrastate.spi.ExternalEditBackend;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -73,7 +77,7 @@ import java.util.Optional;
  * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
  * state. Close the backend when done: it waits for a running compaction and releases the sidecar.
  */
-public final class FileBackend implements HistoryBackend, ExclusiveWrites {
+public final class FileBackend implements HistoryBackend, ExclusiveWrites, ExternalEditBackend {
   /*
    * Design notes: the parts, and how they stay correct under concurrency and crashes.
    *
@@ -83,8 +87,10 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * checks), JournalAppender (append and creation), Compaction and JournalHistory. Both share
    * StateParts (where the files are, new or lost), Sidecar (the write lock and generation),
    * StateFiles (bounded, regular-file reads), DurableFiles (temporary files, links, renames, one
-   * fsyncDirectory) and HistoryFiles (names and audit records). Each part's class comment says how
-   * it stays correct under concurrency and crashes.
+   * fsyncDirectory) and HistoryFiles (names and audit records); ExternalEdits tells a state file
+   * another tool wrote from one a writer of this backend wrote (the sidecar records a hash of what
+   * was last written as the state file). Each part's class comment says how it stays correct under
+   * concurrency and crashes.
    *
    * ONE LOCK. Every writer of a state, in either mode and in any process, takes the sidecar's lock
    * (a JVM lock, then an OS lock) for the whole compare-and-swap; readers never take it, and retry
@@ -93,7 +99,11 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * WHERE THINGS HAPPEN. Load: Store.load, then WholeFileStore.read (readUnlocked, readLocked and
    * decode check what was read) or JournalStore.read (JournalReader.readDisk). Save:
    * WholeFileWrite.save (the compare-and-swap, then the rename; afterPublishing records the
-   * version in the sidecar) or JournalStore.save (JournalAppender.create or append).
+   * version in the sidecar) or JournalStore.save (JournalAppender.create or append). External
+   * edits: detected where a load decodes state.json (WholeFileStore.readUnlocked and decode,
+   * JournalReader.readFull), recorded by the next save before its own version (WholeFileWrite.save,
+   * JournalStore.save), and the hash recorded wherever state.json is written
+   * (WholeFileWrite.afterPublishing, JournalAppender.create, Compaction.install).
    */
 
   private final Store store;
@@ -101,8 +111,8 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
   private FileBackend(Builder b) throws IOException {
     StateParts parts = StateParts.of(b.path, b.create, b.maxStateSize);
     this.store = b.journal
-        ? new JournalStore(parts, b.retention, b.compactRecords, b.compactBytes, b.background)
-        : new WholeFileStore(parts, b.retention);
+        ? new JournalStore(parts, b.retention, b.externalEdits, b.compactRecords, b.compactBytes, b.background)
+        : new WholeFileStore(parts, b.retention, b.externalEdits);
   }
 
   /**
@@ -202,12 +212,36 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
       }
       return Optional.empty();
     }
-    return VersionToken.sameVersion(latest.get().token(), known) ? Optional.empty() : latest;
+    VersionToken now = latest.get().token();
+    return VersionToken.sameVersion(now, known) && ExternalEdits.sameEdit(now, known) ? Optional.empty() : latest;
   }
 
   @Override
   public SaveResult save(SaveRequest request) {
     return store.save(request);
+  }
+
+  @Override
+  public ExternalEditPolicy externalEditPolicy() {
+    return store.external.policy();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A state file is an external edit when it holds the serial and lineage this backend last
+   * wrote with other bytes, or no serial and lineage where a lineage stood. In journal mode the
+   * edited {@code state.json} replaces the latest version, the journal's included (see {@code
+   * docs/external-edits.md}).
+   */
+  @Override
+  public Optional<ExternalEdit> externalEdit() {
+    return store.externalEdit();
+  }
+
+  @Override
+  public Optional<VersionInfo> acceptExternalEdit(AuditEntry audit) {
+    return store.acceptExternalEdit(audit);
   }
 
   /**
@@ -292,6 +326,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     private int compactRecords = Compaction.MAX_COMPACT_RECORDS;
     private long compactBytes;
     private boolean background = true;
+    private ExternalEditPolicy externalEdits = ExternalEditPolicy.RECORD;
     /** The first journal-mode option set, refused by {@link #build()} in whole-file mode. */
     private String journalOption;
 
@@ -339,6 +374,23 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
         throw new IllegalArgumentException("maxStateSize must be within 1.." + StateFiles.LARGEST_MAX_SIZE + ": " + bytes);
       }
       this.maxStateSize = bytes;
+      return this;
+    }
+
+    /**
+     * What to do with a state file that another tool changed (a jq script, a Go-FTL2 program, an
+     * editor): {@link ExternalEditPolicy#RECORD} (the default) records it as a version of its own
+     * before the next write (in journal mode it replaces the latest version, journal included),
+     * {@link ExternalEditPolicy#REFUSE} fails writes with {@link io.infrastate.ExternalEditException}
+     * until it is accepted. The URI option is {@code external=record|refuse}. See {@code
+     * docs/external-edits.md}.
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public Builder externalEdits(ExternalEditPolicy policy) {
+      this.externalEdits = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * Creating the state writes state.json and the journal as fsynced temporary files; renaming
  * state.json into place publishes the state, then the journal follows (with an fsync of the
  * directory between). Each new journal is also hard-linked into the history as {@code
- * <base>.journal}, so that a journal deleted from outside leaves its records there.
+ * <base>.journal}, so that a journal deleted from outside leaves its records there, and the base
+ * as {@code <base>.json}, recorded in the sidecar with its hash ({@link #keepBase}).
  */
 final class JournalAppender {
   /** Holds the logger, created on first use: a run that logs nothing never starts SLF4J. */
@@ -100,6 +101,7 @@ final class JournalAppender {
       DurableFiles.moveInto(journalTmp, parts.journal);
       DurableFiles.fsyncDirectory(parts.dir);
       keepInHistory(m.serial());
+      keepBase(m.serial(), m.lineage(), encoded);
       long gen = sidecar.generation() + 1;
       sidecar.setGeneration(gen, m.serial(), m.lineage());
       FileStamp s = FileStamp.of(parts.file);
@@ -233,6 +235,20 @@ final class JournalAppender {
       DurableFiles.linkReplacing(parts.journal, HistoryFiles.file(parts.historyDir, base, ".journal"));
       DurableFiles.fsyncDirectory(parts.historyDir);
     }
+  }
+
+  /**
+   * Links the base just written into the history under its serial (so that its versions stay
+   * readable if state.json is replaced from outside) and records it in the sidecar, stamped after
+   * the link (which changes its times), so that a replacement is told apart ({@link ExternalEdits}).
+   */
+  void keepBase(long serial, String lineage, EncodedState bytes) throws IOException {
+    if (store.retention > 0) {
+      StateParts.sidecarDirectory(parts.historyDir);
+      DurableFiles.linkReplacing(parts.file, HistoryFiles.file(parts.historyDir, serial, ".json"));
+      DurableFiles.fsyncDirectory(parts.historyDir);
+    }
+    sidecar.setBase(ExternalEdits.base(serial, lineage, FileStamp.of(parts.file), bytes));
   }
 
   /** Keeps a journal that no longer continues state.json in the history, named by its header. */

@@ -53,6 +53,14 @@ import java.util.Objects;
  * a load allows); a latest version older than that (the journal deleted, truncated or replaced by
  * an older copy) is loss, and so is a missing journal whose link in the history holds later
  * versions.
+ *
+ * <h2>External edits</h2>
+ *
+ * A full read of the latest version also asks {@link ExternalEdits} whether state.json is the base
+ * the sidecar records as last written (its stamp, else its hash): a state.json another tool wrote
+ * replaces the latest version, the journal's included, and is returned as a {@link Known} that
+ * carries the edit ({@link Known#external}); without the lock it is returned only if state.json and
+ * the journal did not move while it was hashed.
  */
 final class JournalReader {
   private final JournalStore store;
@@ -203,6 +211,7 @@ final class JournalReader {
    * something moved while reading without the lock.
    */
   Known readFull(FileStamp s1, FileStamp j1, boolean locked, long upTo, Sidecar.Mark mark) throws IOException {
+    Sidecar.Base base = sidecar.base();
     Snapshot snapshot;
     byte[] jbytes = null;
     try {
@@ -257,6 +266,17 @@ final class JournalReader {
       jl = el;
     }
     long last = expect - 1;
+    // only for the latest version: a read of an earlier one (upTo) passes no mark to date the edit
+    ExternalEdits.Found edit = upTo == Long.MAX_VALUE ? store.external.detect(snapshot, s1, base, mark, h::lineage) : null;
+    if (edit != null) {
+      if (!locked && !stable(s1, key)) {
+        return null; // replaced while it was hashed (a compaction): read again
+      }
+      // state.json was written from outside: it replaces the latest version (see ExternalEdits)
+      Metadata em = edit.content().metadata();
+      JournalVersion token = new JournalVersion(em.serial(), em.lineage(), s1, j1, scan.validEnd);
+      return new Known(new StoredState(edit.content(), token), b, 0, last, jbytes.length, scan.dirtyEnd, false).external(edit);
+    }
     boolean foreign = !lb.isEmpty() && !jl.isEmpty() && !lb.equals(jl);
     checkNotOlder(Math.max(last, b), foreign ? lb : jl, mark, scan.torn,
         "the journal " + parts.journal + " ends at version " + last + (last < b ? ", before the state file's" : ""));

@@ -1,6 +1,8 @@
 package io.infrastate.file;
 
+import io.infrastate.AuditEntry;
 import io.infrastate.BackendException;
+import io.infrastate.ExternalEditPolicy;
 import io.infrastate.Snapshot;
 import io.infrastate.VersionInfo;
 import io.infrastate.spi.SaveRequest;
@@ -10,6 +12,7 @@ import io.infrastate.spi.VersionToken;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +46,14 @@ import org.slf4j.LoggerFactory;
  * latest version. State holds the sidecar lock across a conflicted write's reload, re-application
  * and save ({@code ExclusiveWrites}); the lock is re-entrant for its holder.
  *
+ * <h2>External edits</h2>
+ *
+ * A {@code state.json} another tool wrote ({@link ExternalEdits}, found by {@link
+ * JournalReader#readFull}) replaces the latest version, the journal's included: a save on top of
+ * it first creates a new base from it, with a journal that records it as its own version ({@link
+ * JournalAppender#create}), then appends its own; or it refuses, by the policy. Compaction leaves
+ * such a state alone: the next write records it.
+ *
  * <h2>Concurrency</h2>
  *
  * {@code known} is volatile and only ever replaced by a version of at least the same serial
@@ -64,8 +75,8 @@ final class JournalStore extends Store {
   // Guarded by the sidecar lock:
   private boolean cleanedTemps;
 
-  JournalStore(StateParts parts, int retention, int compactRecords, long compactBytes, boolean background) {
-    super(parts, retention);
+  JournalStore(StateParts parts, int retention, ExternalEditPolicy policy, int compactRecords, long compactBytes, boolean background) {
+    super(parts, retention, policy);
     this.channel = new JournalChannel(parts.journal);
     this.reader = new JournalReader(this);
     this.appender = new JournalAppender(this);
@@ -141,10 +152,16 @@ final class JournalStore extends Store {
   // ------------------------------------------------------------------ save
 
   @Override
-  SaveResult save(SaveRequest request) {
+  ExternalEdits.Found pendingEdit(StoredState latest) {
+    Known k = known; // what load() remembered
+    return k != null && k.external != null && k.state == latest ? k.external : null;
+  }
+
+  @Override
+  SaveResult save(SaveRequest request, AuditEntry accepted) {
     checkOpen();
     Snapshot next = request.snapshot();
-    byte[] record = request.expected().exists() ? JournalCodec.record(request) : null;
+    byte[] record = request.expected().exists() && accepted == null ? JournalCodec.record(request) : null;
     Known after = null;
     try {
       parts.prepareWrite();
@@ -166,8 +183,22 @@ final class JournalStore extends Store {
           throw lost();
         }
         remember(disk);
-        if (!VersionToken.sameVersion(disk.state.token(), expected)) {
+        if (disk.external != null && accepted == null) {
+          external.checkPolicy(disk.external);
+        }
+        if (!VersionToken.sameVersion(disk.state.token(), expected)
+            || (disk.external != null && !(expected instanceof JournalVersion jv && Objects.equals(jv.base(), disk.token().base())))) {
           return new SaveResult.Conflict(Optional.of(disk.state));
+        }
+        if (disk.external != null) {
+          // the edit becomes a version of its own: a new base, with a journal that records it
+          SaveRequest edit = new SaveRequest(VersionToken.absent(), disk.external.content(), List.of(),
+              external.audit(disk.external, accepted));
+          disk = appender.create(edit);
+          known = disk;
+          if (accepted != null) {
+            return new SaveResult.Saved(disk.state.token());
+          }
         }
         if (next.metadata().serial() != disk.serial() + 1) {
           throw new BackendException(

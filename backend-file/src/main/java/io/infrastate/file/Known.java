@@ -67,13 +67,15 @@ final class Known {
   final FileStamp quietDir;
   /** The last TAIL bytes of the journal before the token's end, null if not known. */
   final byte[] tail;
+  /** An edit of state.json from outside that this version is ({@link ExternalEdits}), or null. */
+  final ExternalEdits.Found external;
 
   Known(StoredState state, long baseSerial, int records, long journalLast, long journalSize, long dirtyEnd, boolean stale) {
-    this(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, UNKNOWN_GENERATION, null, null);
+    this(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, UNKNOWN_GENERATION, null, null, null);
   }
 
   private Known(StoredState state, long baseSerial, int records, long journalLast, long journalSize, long dirtyEnd, boolean stale,
-      long generation, FileStamp quietDir, byte[] tail) {
+      long generation, FileStamp quietDir, byte[] tail, ExternalEdits.Found external) {
     this.state = state;
     this.baseSerial = baseSerial;
     this.records = records;
@@ -84,11 +86,17 @@ final class Known {
     this.generation = generation;
     this.quietDir = quietDir;
     this.tail = tail;
+    this.external = external;
+  }
+
+  /** This version as an edit from outside. */
+  Known external(ExternalEdits.Found edit) {
+    return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, tail, edit);
   }
 
   /** This version, as confirmed at a generation and with a directory stamp (null if unsettled). */
   Known seen(long generation, FileStamp quietDir) {
-    return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, tail);
+    return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, tail, external);
   }
 
   /**
@@ -100,7 +108,7 @@ final class Known {
     byte[] t = end - from >= TAIL && end - from <= bytes.length
         ? Arrays.copyOfRange(bytes, (int) (end - from - TAIL), (int) (end - from))
         : known;
-    return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, t);
+    return new Known(state, baseSerial, records, journalLast, journalSize, dirtyEnd, stale, generation, quietDir, t, external);
   }
 
   JournalVersion token() {

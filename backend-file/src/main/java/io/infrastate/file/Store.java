@@ -1,7 +1,13 @@
 package io.infrastate.file;
 
+import io.infrastate.AuditEntry;
 import io.infrastate.BackendException;
+import io.infrastate.ConflictException;
 import io.infrastate.CorruptStateException;
+import io.infrastate.ExternalEdit;
+import io.infrastate.ExternalEditPolicy;
+import io.infrastate.Snapshot;
+import io.infrastate.StateException;
 import io.infrastate.VersionInfo;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -34,14 +40,17 @@ abstract class Store {
   final StateParts parts;
   final int retention;
   final Sidecar sidecar;
+  /** Tells state files written by other tools apart, and records them (see {@link ExternalEdits}). */
+  final ExternalEdits external;
   /** Faults injected by tests; {@link SaveFaults#NONE} otherwise. */
   volatile SaveFaults faults = SaveFaults.NONE;
   volatile boolean closed;
 
-  Store(StateParts parts, int retention) {
+  Store(StateParts parts, int retention, ExternalEditPolicy policy) {
     this.parts = parts;
     this.retention = retention;
     this.sidecar = Sidecar.acquire(parts.writelock);
+    this.external = new ExternalEdits(parts, policy, this::kept);
   }
 
   /** The latest stored version, or empty if none is stored (or its directory is missing and may be created). */
@@ -64,7 +73,58 @@ abstract class Store {
   abstract boolean unchanged(VersionToken known) throws IOException;
 
   /** A compare-and-swap save (see {@link io.infrastate.spi.Backend#save}). */
-  abstract SaveResult save(SaveRequest request);
+  final SaveResult save(SaveRequest request) {
+    return save(request, null);
+  }
+
+  /**
+   * Saves; {@code accepted} is null for a save, or who accepts an external edit ({@link
+   * #acceptExternalEdit}): the request then stores the edit itself, whatever the policy.
+   */
+  abstract SaveResult save(SaveRequest request, AuditEntry accepted);
+
+  /** The external edit {@code latest} (just loaded) is, or null if it is none. */
+  abstract ExternalEdits.Found pendingEdit(StoredState latest);
+
+  /** The external edit the latest version is, if it is one (see {@link FileBackend#externalEdit()}). */
+  final Optional<ExternalEdit> externalEdit() {
+    checkOpen();
+    Optional<StoredState> latest = load();
+    ExternalEdits.Found f = latest.isEmpty() ? null : pendingEdit(latest.get());
+    return f == null ? Optional.empty() : Optional.of(external.describe(f));
+  }
+
+  /** Records the external edit the latest version is, as its own version, whatever the policy. */
+  final Optional<VersionInfo> acceptExternalEdit(AuditEntry audit) {
+    checkOpen();
+    for (int attempt = 0; attempt < LOAD_ATTEMPTS; attempt++) {
+      Optional<StoredState> latest = load();
+      ExternalEdits.Found f = latest.isEmpty() ? null : pendingEdit(latest.get());
+      if (f == null) {
+        return Optional.empty();
+      }
+      AuditEntry recorded = external.audit(f, audit);
+      Snapshot content = f.content();
+      SaveResult r = save(new SaveRequest(latest.get().token(), content, List.of(), recorded), audit);
+      if (r instanceof SaveResult.Saved) {
+        return Optional.of(new VersionInfo(content.metadata().serial(), content.metadata().updatedAt(), recorded.operator(),
+            recorded.operation(), recorded.reason()));
+      }
+    }
+    throw new ConflictException("Could not accept the external edit of " + parts.file + ": it changed during each of "
+        + LOAD_ATTEMPTS + " attempts. Retry when nothing else writes it.", LOAD_ATTEMPTS);
+  }
+
+  /** A kept version of the lineage, exactly; null if not kept or unreadable. */
+  private Snapshot kept(long serial, String lineage) {
+    try {
+      return at(serial).map(StoredState::snapshot)
+          .filter(v -> v.metadata().serial() == serial && v.metadata().lineage().equals(lineage))
+          .orElse(null);
+    } catch (StateException e) {
+      return null;
+    }
+  }
 
   /** The versions kept, newest first. */
   abstract List<VersionInfo> history(int limit);

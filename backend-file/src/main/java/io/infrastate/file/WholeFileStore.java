@@ -1,7 +1,9 @@
 package io.infrastate.file;
 
+import io.infrastate.AuditEntry;
 import io.infrastate.BackendException;
 import io.infrastate.CorruptStateException;
+import io.infrastate.ExternalEditPolicy;
 import io.infrastate.Snapshot;
 import io.infrastate.VersionInfo;
 import io.infrastate.spi.SaveRequest;
@@ -38,12 +40,18 @@ import java.util.Optional;
  * never mistakes a write in progress for loss. A journal next to the file holding versions that
  * state.json lacks (journal mode) is refused, not ignored: reading state.json alone would serve an
  * old version, and a write would lose the journal's.
+ *
+ * <h2>External edits</h2>
+ *
+ * A state file another tool wrote ({@link ExternalEdits}) loads as the next version, with an
+ * {@link ExternalEdits.ExternalVersion} token; nothing is written on load. {@link WholeFileWrite}
+ * records it in the history before the version a save publishes, or refuses the save.
  */
 final class WholeFileStore extends Store {
   private final WholeFileWrite write;
 
-  WholeFileStore(StateParts parts, int retention) {
-    super(parts, retention);
+  WholeFileStore(StateParts parts, int retention, ExternalEditPolicy policy) {
+    super(parts, retention, policy);
     this.write = new WholeFileWrite(this);
   }
 
@@ -80,13 +88,14 @@ final class WholeFileStore extends Store {
     }
     // Before the second stamp: a writer renames the state file before it links the history, so a
     // newer version seen in the history while the file stayed the same is a real one.
-    Runnable older = olderThan(s, mark);
+    ExternalEdits.Found edit = external.detect(s, s1, before.base(), mark, () -> null);
+    Runnable older = edit != null ? () -> {} : olderThan(s, mark);
     FileStamp s2 = FileStamp.of(parts.file);
     long gen2 = sidecar.generation();
     if (s1.equals(s2) && gen1 == gen2) {
       checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
       older.run();
-      return Optional.of(stored(s, s1, gen1));
+      return Optional.of(edit != null ? edit.stored(s1, gen1) : stored(s, s1, gen1));
     }
     return null;
   }
@@ -116,8 +125,13 @@ final class WholeFileStore extends Store {
 
   /** Reads, parses and checks the file; the caller holds the lock. */
   private StoredState decode(FileStamp stamp, long generation, Sidecar.Mark mark) throws IOException {
+    Sidecar.Base base = sidecar.base();
     Snapshot s = parts.decode(parts.file, parts::recoveryHint);
     checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
+    ExternalEdits.Found edit = external.detect(s, stamp, base, mark, () -> null);
+    if (edit != null) {
+      return edit.stored(stamp, generation);
+    }
     olderThan(s, mark).run();
     return stored(s, stamp, generation);
   }
@@ -216,9 +230,14 @@ final class WholeFileStore extends Store {
   // ------------------------------------------------------------------ save
 
   @Override
-  SaveResult save(SaveRequest request) {
+  SaveResult save(SaveRequest request, AuditEntry accepted) {
     checkOpen();
-    return write.save(request);
+    return write.save(request, accepted);
+  }
+
+  @Override
+  ExternalEdits.Found pendingEdit(StoredState latest) {
+    return latest.token() instanceof ExternalEdits.ExternalVersion ev ? ev.found() : null;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.infrastate.file;
 
+import io.infrastate.AuditEntry;
 import io.infrastate.Snapshot;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -28,7 +29,9 @@ import org.slf4j.LoggerFactory;
  *       those in the expected token, so it is unchanged and nothing is read. Otherwise the file is
  *       parsed (damage raises CorruptStateException: stop, nothing written) and its serial and
  *       lineage are compared with the expected ones; a mismatch returns Conflict with the parsed
- *       state, so the caller need not read it again.
+ *       state, so the caller need not read it again. A file another tool wrote ({@link
+ *       ExternalEdits}) must be the same edit the caller read (its hash); it is then refused by
+ *       the policy, or written into the history as a version of its own, fsynced, before step 4.
  *   <li>Write a temporary file in the same directory, created exclusively (never through a link
  *       planted at its random name), mode 0600, and fsync it.
  *   <li>Prepare the history: hard-link the temporary file under a temporary name in history/ and
@@ -39,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *       old or the new version, never a mix. This publishes the version.
  *   <li>Rename the history's temporary files to {@code <serial>.json} and {@code
  *       <serial>.audit.json}, prune versions beyond the retention, fsync the directories, bump the
- *       sidecar's generation and record the version in it, and stamp the new file for the token.
+ *       sidecar's generation and record the version in it with the new file's stamp and hash
+ *       (which tell an external edit apart, {@link ExternalEdits}), and stamp the new file for the
+ *       token.
  * </ol>
  *
  * <h2>An error is the truth</h2>
@@ -73,7 +78,12 @@ final class WholeFileWrite {
     this.parts = store.parts;
   }
 
-  SaveResult save(SaveRequest request) {
+  /**
+   * Saves; {@code accepted} is null for a save, or who accepts an external edit: the request then
+   * stores the edit itself, whatever the policy. A save on top of an external edit records the
+   * edit in the history first (or refuses, by the policy).
+   */
+  SaveResult save(SaveRequest request, AuditEntry accepted) {
     Snapshot next = request.snapshot();
     EncodedState bytes = EncodedState.of(next);
     StateFiles.checkWriteSize(parts.file, bytes.size(), parts.maxSize);
@@ -87,6 +97,7 @@ final class WholeFileWrite {
       long generation = store.sidecar.generation();
       FileStamp current = FileStamp.of(parts.file);
       VersionToken expected = request.expected();
+      ExternalEdits.Found edit = null;
       if (!expected.exists()) {
         if (current != null) {
           return new SaveResult.Conflict(Optional.of(store.decodeCurrent(current, generation)));
@@ -102,17 +113,27 @@ final class WholeFileWrite {
         store.checkNotJournaled(expected.serial(), expected.lineage());
       } else {
         StoredState stored = store.decodeCurrent(current, generation);
-        if (!VersionToken.sameVersion(stored.token(), expected)) {
+        if (stored.token() instanceof ExternalEdits.ExternalVersion ev) {
+          edit = ev.found();
+          if (accepted == null) {
+            store.external.checkPolicy(edit);
+          }
+        }
+        if (!VersionToken.sameVersion(stored.token(), expected) || !ExternalEdits.sameEdit(stored.token(), expected)) {
           return new SaveResult.Conflict(Optional.of(stored));
         }
       }
-      if (store.historyHolds(next.metadata().serial())) {
+      boolean acceptingEdit = edit != null && accepted != null; // a failed record may have left its entry
+      if (store.historyHolds(next.metadata().serial()) && !acceptingEdit) {
         // a version kept from another lineage, or one a deleted state file left: never replaced
         throw parts.older(expected.serial(), next.metadata().serial(), parts.historyDir + " holds it", store.lostHint());
       }
       if (!cleanedTemps) {
         DurableFiles.removeStaleTemps(parts.dir, parts.historyDir, parts.name, p -> false);
         cleanedTemps = true;
+      }
+      if (edit != null && accepted == null) {
+        store.external.record(edit, store.retention, null); // the edit is a version of its own, before this one
       }
       long serial = next.metadata().serial();
       Path tmp = DurableFiles.writeTemp(parts.dir, "." + parts.name + ".", bytes);
@@ -136,7 +157,7 @@ final class WholeFileWrite {
         throw e;
       }
       // Published: from here on, a failure is a warning (see the class comment).
-      FileStamp stamp = afterPublishing(serial, next.metadata().lineage(), historyTmp, auditTmp, generation + 1);
+      FileStamp stamp = afterPublishing(serial, next.metadata().lineage(), historyTmp, auditTmp, generation + 1, bytes);
       saved = new SaveResult.Saved(new FileVersion(serial, next.metadata().lineage(), stamp, generation + 1));
     } catch (IOException e) {
       if (saved == null) {
@@ -152,7 +173,8 @@ final class WholeFileWrite {
    * bumps the sidecar's generation and stamps the new file. Failures are logged, never thrown: the
    * version is stored. Returns the stamp, or null if the file could not be stamped.
    */
-  private FileStamp afterPublishing(long serial, String lineage, Path historyTmp, Path auditTmp, long newGeneration) {
+  private FileStamp afterPublishing(long serial, String lineage, Path historyTmp, Path auditTmp, long newGeneration,
+      EncodedState bytes) {
     try {
       store.faults.at(SaveFaults.Step.AFTER_PUBLISH);
       if (historyTmp != null) {
@@ -174,8 +196,9 @@ final class WholeFileWrite {
       Log.LOG.warn("Version {} of {} is stored, but syncing its directory failed: {}", serial, parts.file, e.toString());
     }
     try {
-      store.sidecar.setGeneration(newGeneration, serial, lineage);
-      return FileStamp.of(parts.file);
+      FileStamp stamp = FileStamp.of(parts.file);
+      store.sidecar.setGeneration(newGeneration, serial, lineage, ExternalEdits.base(serial, lineage, stamp, bytes));
+      return stamp;
     } catch (IOException | RuntimeException e) {
       Log.LOG.warn("Version {} of {} is stored, but the file could not be stamped: {}", serial, parts.file, e.toString());
       return null;
