@@ -54,7 +54,9 @@ import org.slf4j.LoggerFactory;
  *       default): {@code <serial>.json} and {@code <serial>.audit.json} (who, what, why, when).
  *   <li>{@code state.json.writelock} — the sidecar whose OS lock serializes writers, created by
  *       the first write; it also records the last version written, so that a state file deleted
- *       or replaced by an older copy is noticed. Never delete it while processes use the state.
+ *       or replaced by an older copy is noticed, and a hash of the state file written, so that an
+ *       edit by another tool is recorded as a version of its own ({@link Builder#externalEdits}).
+ *       Never delete it while processes use the state.
  * </ul>
  *
  * <p>A symbolic link at the state file's path is followed once, when the backend is built: the
@@ -116,6 +118,11 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites, Exter
    * than a version in the history), raises CorruptStateException on load and save, and is never
    * overwritten. The sidecar's record is written after the new version is durable, and read before
    * the state file, so a load never mistakes a write in progress for loss.
+   *
+   * External edits: the sidecar also records what step 8 left as the state file (serial, lineage,
+   * stamp, SHA-256). A state file written by another tool is loaded as the next version and
+   * recorded in the history before the next save publishes its own (ExternalEdits); loads write
+   * nothing, and the checks of loss and damage above apply to everything else as before.
    */
 
   /**
