@@ -52,8 +52,9 @@ import java.util.Optional;
  *       live journal, so that a journal deleted from outside leaves its records there.
  *   <li>{@code state.json.writelock} — the sidecar whose OS lock serializes writers, created by
  *       the first write; it also records the last version written, so that a state file or journal
- *       deleted, truncated or replaced by an older copy is noticed. Never delete it while processes
- *       use the state.
+ *       deleted, truncated or replaced by an older copy is noticed, and a hash of the state file
+ *       written, so that an edit by another tool is recorded as a version of its own ({@link
+ *       Builder#externalEdits}). Never delete it while processes use the state.
  * </ul>
  *
  * <p>A symbolic link at the state file's path is followed once, when the backend is built: the
@@ -99,11 +100,15 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites, Exter
    * WHERE THINGS HAPPEN. Load: Store.load, then WholeFileStore.read (readUnlocked, readLocked and
    * decode check what was read) or JournalStore.read (JournalReader.readDisk). Save:
    * WholeFileWrite.save (the compare-and-swap, then the rename; afterPublishing records the
-   * version in the sidecar) or JournalStore.save (JournalAppender.create or append). External
-   * edits: detected where a load decodes state.json (WholeFileStore.readUnlocked and decode,
-   * JournalReader.readFull), recorded by the next save before its own version (WholeFileWrite.save,
-   * JournalStore.save), and the hash recorded wherever state.json is written
-   * (WholeFileWrite.afterPublishing, JournalAppender.create, Compaction.install).
+   * version in the sidecar) or JournalStore.save (JournalAppender.create or append).
+   *
+   * EXTERNAL EDITS. The sidecar also records what was last written as state.json (serial, lineage,
+   * stamp, SHA-256). A state.json written by another tool is loaded as the next version
+   * (WholeFileStore.readUnlocked and decode, JournalReader.readFull) and recorded in the history
+   * before the next save publishes its own (WholeFileWrite.save, JournalStore.save); the hash is
+   * recorded wherever state.json is written (WholeFileWrite.afterPublishing, JournalAppender.create,
+   * Compaction.install). Loads write nothing, and the checks of loss and damage apply to everything
+   * else as before.
    */
 
   private final Store store;

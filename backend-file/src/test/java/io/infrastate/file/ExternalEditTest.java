@@ -191,6 +191,28 @@ class ExternalEditTest {
 
   @ParameterizedTest
   @EnumSource(FileMode.class)
+  void withoutAHistoryAFileWithoutLineageStillContinuesTheLineage(FileMode mode) throws Exception {
+    assumeJq();
+    Path file = tmp.resolve("state.json");
+    String uri = file.toUri() + modeQuery(mode) + "history=0";
+    String lineage;
+    try (State s = State.open(uri)) {
+      s.addHost(host("web01", "10.0.0.1"));
+      s.addHost(host("web02", "10.0.0.2"));
+      lineage = s.metadata().lineage();
+    }
+    jq(file, "del(.metadata.serial, .metadata.lineage)");
+    try (State s = State.open(uri)) {
+      assertThat(s.metadata().lineage()).isEqualTo(lineage);
+      assertThat(s.metadata().serial()).isEqualTo(3);
+      s.addHost(host("web03", "10.0.0.3"));
+      assertThat(s.metadata().serial()).isEqualTo(4);
+      assertThat(s.metadata().lineage()).isEqualTo(lineage);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(FileMode.class)
   void readsSeeTheEditFlaggedAndWriteNothing(FileMode mode) throws Exception {
     assumeJq();
     Path file = twoVersions(mode);

@@ -193,9 +193,9 @@ public final class S3Backend implements io.infrastate.spi.ExternalEditBackend, H
    * CorruptStateException naming it (it is never trusted); deleting it lets the log rebuild it.
    * Concurrent writers may also finish their copy PUTs out of order, so the copy can lag by a
    * version or two until the next write or load; it never shows an uncommitted version. A copy
-   * without the tag at the user's key while a log exists was written by another tool: it is
-   * logged at WARN and replaced by the next copy (the log is the state; import a file with
-   * State.replace).
+   * without the tag at the user's key while a log exists was written by another tool: it is never
+   * overwritten (copies are written with If-Match on the copy this backend last wrote or saw), and
+   * the next write records it as a version of its own or refuses, by policy (CopyEdits).
    *
    * PRUNING (optional, off by default: history is never rewritten unless asked). With
    * retainCheckpoints(R), after creating a checkpoint the writer deletes checkpoints older than
@@ -745,8 +745,8 @@ public final class S3Backend implements io.infrastate.spi.ExternalEditBackend, H
     if (copy.isPresent() && tagged == null) {
       if (!copyEdits.pending() && warnedForeignCopy.compareAndSet(false, true)) {
         LOG.warn("{} was written by another tool (it has no infrastate metadata) while the state is kept in"
-            + " the log under {}; it is not the state and will be replaced by the next readable copy."
-            + " To make a file the state, use State.replace.", location, logPrefix());
+            + " the log under {}; it could not be read as an edit of the state and is left as it is.",
+            location, logPrefix());
       }
       return;
     }
@@ -941,7 +941,12 @@ public final class S3Backend implements io.infrastate.spi.ExternalEditBackend, H
               + " to record the upload at its readable copy; retry.", null, true));
     }
     if (!CopyEdits.edits(found.get(), replaced)) {
-      return Optional.empty(); // another state's file: not an edit of this one (logged by the copy check)
+      // another state's file (another lineage): not an edit of this one; the copy replaces it, as before
+      LOG.warn("{} holds a state of another lineage ({}), written by another tool; it is not this state and is"
+          + " replaced by its readable copy. To make a file the state, use State.replace.", location,
+          found.get().file().metadata().lineage());
+      copyEdits.recorded(found.get(), encodeState(replaced), copyMetadata(replaced));
+      return Optional.empty();
     }
     if (accepted == null && copyEdits.policy() == io.infrastate.ExternalEditPolicy.REFUSE) {
       throw copyEdits.refused(found.get(), replaced);
