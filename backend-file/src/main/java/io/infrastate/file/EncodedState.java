@@ -97,6 +97,18 @@ final class EncodedState extends OutputStream {
   }
 
   /**
+   * Feeds the encoding to a digest, chunk by chunk.
+   *
+   * @param md the digest
+   */
+  void digest(java.security.MessageDigest md) {
+    for (byte[] chunk : full) {
+      md.update(chunk, 0, chunk.length);
+    }
+    md.update(current, 0, used);
+  }
+
+  /**
    * Writes the encoding at the start of a channel, a chunk per call; the channel's own position
    * does not move.
    *

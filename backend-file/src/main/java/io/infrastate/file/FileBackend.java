@@ -1,35 +1,30 @@
 package io.infrastate.file;
 
+import io.infrastate.AuditEntry;
 import io.infrastate.BackendException;
 import io.infrastate.CorruptStateException;
-import io.infrastate.Snapshot;
+import io.infrastate.ExternalEdit;
+import io.infrastate.ExternalEditPolicy;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.ExclusiveWrites;
+import io.infrastate.spi.ExternalEditBackend;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Stores a state in a local file, atomically and durably, with a backup and a bounded history, and
- * with compare-and-swap across threads and processes.
+ * with compare-and-swap across threads and processes. In the default whole-file mode each save
+ * writes the whole file anew; in journal mode ({@link Builder#journal(boolean)}) a save appends
+ * only its change to a journal beside the file, so that its cost does not grow with the state.
  *
  * <pre>{@code
  * try (FileBackend backend = FileBackend.at(Path.of("state.json"));
@@ -43,119 +38,92 @@ import org.slf4j.LoggerFactory;
  * Next to {@code state.json} (any name):
  *
  * <ul>
- *   <li>{@code state.json} — the state, in the Go-FTL2 format ({@link StateCodec}), mode 0600.
+ *   <li>{@code state.json} — the state, in the Go-FTL2 format ({@link StateCodec}), mode 0600. In
+ *       journal mode it is the base version: after a compaction it holds the latest version; in
+ *       between, the latest version is {@code state.json} plus the journal.
+ *   <li>{@code state.json.journal} — journal mode only: the versions written since the base, as
+ *       checksummed records of their changes, mode 0600.
  *   <li>{@code state.json.backup} — the previous version (as Terraform keeps {@code
- *       terraform.tfstate.backup}).
+ *       terraform.tfstate.backup}); in journal mode, the base before the last compaction.
  *   <li>{@code state.json.history/} — the last {@link Builder#historyRetention(int)} versions (20 by
- *       default): {@code <serial>.json} and {@code <serial>.audit.json} (who, what, why, when).
+ *       default): {@code <serial>.json} and {@code <serial>.audit.json} (who, what, why, when). In
+ *       journal mode, earlier bases and their journals ({@code <serial>.json}, {@code
+ *       <serial>.journal}), kept while they hold one of the last versions, and a second name of the
+ *       live journal, so that a journal deleted from outside leaves its records there.
  *   <li>{@code state.json.writelock} — the sidecar whose OS lock serializes writers, created by
- *       the first write; it also records the last version written, so that a state file deleted
- *       or replaced by an older copy is noticed. Never delete it while processes use the state.
+ *       the first write; it also records the last version written, so that a state file or journal
+ *       deleted, truncated or replaced by an older copy is noticed, and a hash of the state file
+ *       written, so that an edit by another tool is recorded as a version of its own ({@link
+ *       Builder#externalEdits}). Never delete it while processes use the state.
  * </ul>
  *
  * <p>A symbolic link at the state file's path is followed once, when the backend is built: the
  * state is written where it points and the link is kept; a link to a file that does not exist is
  * loss, not a new state. Nothing else beside the state is read or written through a link, and only
- * regular files are read (see {@link StateParts} and {@link StateFiles}).
+ * regular files are read.
  *
  * <p>Reading is harmless: building the backend and loading create nothing (no directory, no
  * {@code .writelock}) and take no write lock, so a user with read permission only, or a read-only
  * file system, can read the state. The first write creates the sidecar; a missing directory is
  * created only if {@link Builder#createDirectories(boolean)} asks for it.
  *
+ * <p><b>One mode per state.</b> The whole-file mode reads {@code state.json} only, so while the
+ * journal holds versions that {@code state.json} does not, it refuses the state (loads and writes
+ * fail with a {@link BackendException} that says so) instead of serving an old version or losing
+ * the journal's: every process must open the state in journal mode ({@code journal(true)}, or
+ * {@code State.open("file:///…/state.json?journal=true")}). {@link #compact()} folds the journal
+ * into {@code state.json}; after it (and with no writer left in journal mode) the state can be
+ * opened in whole-file mode again.
+ *
  * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
- * file. Close the backend when done (it releases the sidecar's channel).
+ * state. Close the backend when done: it waits for a running compaction and releases the sidecar.
  */
-public final class FileBackend implements HistoryBackend, ExclusiveWrites {
+public final class FileBackend implements HistoryBackend, ExclusiveWrites, ExternalEditBackend {
   /*
-   * Design notes: how a save stays atomic, durable and conflict-free.
+   * Design notes: the parts, and how they stay correct under concurrency and crashes.
    *
-   * save(expected, snapshot):
-   *   1. Encode the snapshot, in chunks (EncodedState), outside any lock: CPU only.
-   *   2. Take the sidecar lock: a per-JVM ReentrantLock, then an OS lock (fcntl) on the sidecar.
-   *      Every writer of this file, in any process, holds it for steps 3-8; readers never take it.
-   *   3. Compare-and-swap check. Fast path: the file's stamp (inode, size, mtime, ctime) and the
-   *      sidecar's write generation equal those in the expected token -> unchanged, nothing is
-   *      read. Otherwise the file is parsed (damage raises CorruptStateException: stop, nothing
-   *      written) and its serial and lineage are compared with the expected ones; a mismatch
-   *      returns Conflict with the parsed state, so the caller need not read it again.
-   *   4. Write a temporary file in the same directory, created exclusively (O_CREAT|O_EXCL: never
-   *      follows a symlink planted at its random name) with mode 0600, and fsync it.
-   *   5. Prepare the history: hard-link the temporary file under a temporary name in history/ and
-   *      write the audit record to another (fsynced).
-   *   6. Hard-link the current file as the backup (via a temporary name and a rename), so the
-   *      backup costs no copy: versions are never modified in place, only replaced.
-   *   7. rename(2) the temporary file over the state file: atomic, so a reader or a crash sees the
-   *      old or the new version, never a mix. This publishes the version.
-   *   8. Rename the history's temporary files to <serial>.json and <serial>.audit.json, prune
-   *      versions beyond the retention, fsync the directory (and the history directory), bump the
-   *      sidecar's generation and stamp the new file for the token.
+   * THE PARTS. FileBackend is the API; what it does is one of two Stores, chosen when it is built:
+   * WholeFileStore (reads) with WholeFileWrite (the save: temporary file, history entry, backup,
+   * rename), or JournalStore with JournalReader (change detection: Known, the quiet and settled
+   * checks), JournalAppender (append and creation), Compaction and JournalHistory. Both share
+   * StateParts (where the files are, new or lost), Sidecar (the write lock and generation),
+   * StateFiles (bounded, regular-file reads), DurableFiles (temporary files, links, renames, one
+   * fsyncDirectory) and HistoryFiles (names and audit records); ExternalEdits tells a state file
+   * another tool wrote from one a writer of this backend wrote (the sidecar records a hash of what
+   * was last written as the state file). Each part's class comment says how it stays correct under
+   * concurrency and crashes.
    *
-   * An error is the truth: everything that can fail for want of space, permissions or a sane
-   * directory (steps 4-6) comes before the rename, and an error there removes the temporary files
-   * and reports that nothing was stored. After the rename the version is stored and visible, so a
-   * failure of step 8 is logged as a warning and the save reports success (the history is
-   * secondary; a token without a stamp or a generation the sidecar lacks only costs the next
-   * write a read: correctness rests on the file's serial and lineage).
+   * ONE LOCK. Every writer of a state, in either mode and in any process, takes the sidecar's lock
+   * (a JVM lock, then an OS lock) for the whole compare-and-swap; readers never take it, and retry
+   * when a writer moved what they read (Store).
    *
-   * Progress (ExclusiveWrites): State holds the sidecar lock across a conflicted write's reload,
-   * re-application and save; the lock is re-entrant for its holder, so this save takes it again.
+   * WHERE THINGS HAPPEN. Load: Store.load, then WholeFileStore.read (readUnlocked, readLocked and
+   * decode check what was read) or JournalStore.read (JournalReader.readDisk). Save:
+   * WholeFileWrite.save (the compare-and-swap, then the rename; afterPublishing records the
+   * version in the sidecar) or JournalStore.save (JournalAppender.create or append).
    *
-   * A crash at any point leaves the old version or the new one in state.json, and at most a stray
-   * temporary file, which the next writer removes under the lock. Loads take no write lock: they
-   * read the generation and stamp, the bytes, then the stamp and generation again, and retry if
-   * anything moved, so a load never pairs one version's bytes with another's stamp; after 8 lost
-   * races they read under a shared lock on the sidecar (if it exists and may be read).
-   *
-   * Stop on damage and loss: an unparsable or empty state.json, one that vanished while any other
-   * part of the state survives, or one older than the version the sidecar records as written (or
-   * than a version in the history), raises CorruptStateException on load and save, and is never
-   * overwritten. The sidecar's record is written after the new version is durable, and read before
-   * the state file, so a load never mistakes a write in progress for loss.
+   * EXTERNAL EDITS. The sidecar also records what was last written as state.json (serial, lineage,
+   * stamp, SHA-256). A state.json written by another tool is loaded as the next version
+   * (WholeFileStore.readUnlocked and decode, JournalReader.readFull) and recorded in the history
+   * before the next save publishes its own (WholeFileWrite.save, JournalStore.save); the hash is
+   * recorded wherever state.json is written (WholeFileWrite.afterPublishing, JournalAppender.create,
+   * Compaction.install). Loads write nothing, and the checks of loss and damage apply to everything
+   * else as before.
    */
 
-  /**
-   * Holds the logger, created on first use: a run that logs nothing never starts SLF4J (about 20 ms
-   * of a command-line tool's first load, and its warning when no provider is installed).
-   */
-  private static final class Log {
-    static final Logger LOG = LoggerFactory.getLogger(FileBackend.class);
-  }
-
-  private static final int LOAD_ATTEMPTS = 8;
-  /** Loads that lost the race this often without a shared lock to take give up (retryable). */
-  private static final int MAX_LOAD_ATTEMPTS = 200;
-
-  private final StateParts parts;
-  private final Path file;
-  private final Path dir;
-  private final String name;
-  private final Path backup;
-  private final Path historyDir;
-  private final Path journal;
-  private final int retention;
-  private final Sidecar sidecar;
-  /** Faults injected by tests; {@link SaveFaults#NONE} otherwise. */
-  volatile SaveFaults faults = SaveFaults.NONE;
-  private volatile boolean cleanedTemps;
-  private volatile boolean closed;
+  private final Store store;
 
   private FileBackend(Builder b) throws IOException {
-    this.parts = StateParts.of(b.path, b.create, b.maxStateSize);
-    this.file = parts.file;
-    this.dir = parts.dir;
-    this.name = parts.name;
-    this.backup = parts.backup;
-    this.historyDir = parts.historyDir;
-    this.journal = parts.journal;
-    this.retention = b.retention;
-    this.sidecar = Sidecar.acquire(parts.writelock);
+    StateParts parts = StateParts.of(b.path, b.create, b.maxStateSize);
+    this.store = b.journal
+        ? new JournalStore(parts, b.retention, b.externalEdits, b.compactRecords, b.compactBytes, b.background)
+        : new WholeFileStore(parts, b.retention, b.externalEdits);
   }
 
   /**
-   * A backend for the state file at {@code path} with default settings. The file need not exist,
-   * but its directory must (see {@link Builder#createDirectories(boolean)}). Building reads and
-   * creates nothing.
+   * A backend for the state file at {@code path} with default settings: whole-file mode, 20
+   * versions of history. The file need not exist, but its directory must (see {@link
+   * Builder#createDirectories(boolean)}). Building reads and creates nothing.
    *
    * @param path the state file, such as {@code state.json}
    * @return a new backend; close it when done
@@ -170,27 +138,38 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    *
    * @param path the state file
    * @return a new builder
+   * @throws NullPointerException if {@code path} is null
    */
   public static Builder builder(Path path) {
     return new Builder(path);
   }
 
   /**
-   * The state file.
+   * The state file (in journal mode, the base version).
    *
    * @return its absolute path
    */
   public Path path() {
-    return file;
+    return store.parts.file;
   }
 
   /**
-   * The backup file holding the previous version.
+   * The journal file, which only journal mode writes.
+   *
+   * @return {@code <name>.journal} next to the state file
+   */
+  public Path journalPath() {
+    return store.parts.journal;
+  }
+
+  /**
+   * The backup file holding the previous version (in journal mode, the base before the last
+   * compaction).
    *
    * @return {@code <name>.backup} next to the state file
    */
   public Path backupPath() {
-    return backup;
+    return store.parts.backup;
   }
 
   /**
@@ -199,474 +178,178 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
    * @return {@code <name>.history} next to the state file
    */
   public Path historyPath() {
-    return historyDir;
+    return store.parts.historyDir;
+  }
+
+  /**
+   * Whether this backend is in journal mode.
+   *
+   * @return {@code true} if saves append to the journal
+   */
+  public boolean journal() {
+    return store instanceof JournalStore;
   }
 
   @Override
   public String location() {
-    return file.toString();
+    return store.parts.file.toString();
   }
-
-  // ------------------------------------------------------------------ load
 
   @Override
   public Optional<StoredState> load() {
-    checkOpen();
-    try {
-      if (!parts.directoryReady()) {
-        return Optional.empty();
-      }
-      for (int attempt = 0; attempt < MAX_LOAD_ATTEMPTS; attempt++) {
-        if (attempt == LOAD_ATTEMPTS) {
-          // Writers kept replacing the file while we read it: read under a shared lock, if the
-          // sidecar exists and may be read; else keep trying, a little slower each time.
-          try (Sidecar.Held held = sidecar.lockShared()) {
-            if (held != null) {
-              return Optional.ofNullable(readLocked());
-            }
-          }
-        }
-        if (attempt > LOAD_ATTEMPTS) {
-          pause(attempt - LOAD_ATTEMPTS);
-        }
-        Sidecar.Reading before = sidecar.read();
-        Sidecar.Mark mark = before.mark();
-        long gen1 = before.generation();
-        FileStamp s1 = FileStamp.of(file);
-        if (s1 == null) {
-          if (checkNotLost(mark)) {
-            continue; // a writer created it meanwhile
-          }
-          return Optional.empty();
-        }
-        Snapshot s;
-        try {
-          s = parts.decode(file, parts::recoveryHint);
-        } catch (NoSuchFileException e) {
-          continue;
-        }
-        // Before the second stamp: a writer renames the state file before it links the history,
-        // so a newer version seen in the history while the file stayed the same is a real one.
-        Runnable older = olderThan(s, mark);
-        FileStamp s2 = FileStamp.of(file);
-        long gen2 = sidecar.generation();
-        if (s1.equals(s2) && gen1 == gen2) {
-          checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
-          older.run();
-          return Optional.of(stored(s, s1, gen1));
-        }
-      }
-      throw new BackendException(
-          "State file " + file + " was replaced by other writers every time it was read (" + MAX_LOAD_ATTEMPTS
-              + " attempts). Retry when writes are less frequent.",
-          null,
-          true);
-    } catch (IOException e) {
-      throw io("read", e);
-    }
-  }
-
-  private static void pause(int round) {
-    try {
-      Thread.sleep(Math.min(round, 20));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BackendException("Interrupted while reading a state file", e, true);
-    }
+    return store.load();
   }
 
   @Override
   public Optional<StoredState> loadIfChanged(VersionToken known) {
-    checkOpen();
-    if (known instanceof FileVersion fv) {
-      try {
-        if (fv.unchanged(FileStamp.of(file), sidecar.generation())) {
-          return Optional.empty();
-        }
-      } catch (IOException e) {
-        throw io("read", e);
+    store.checkOpen();
+    try {
+      if (store.unchanged(known)) {
+        return Optional.empty();
       }
+    } catch (IOException e) {
+      throw store.io("read", e);
     }
-    Optional<StoredState> latest = load();
+    Optional<StoredState> latest = store.load();
     if (latest.isEmpty()) {
       if (known.exists()) {
-        throw lost();
+        throw store.lost();
       }
       return Optional.empty();
     }
-    return VersionToken.sameVersion(latest.get().token(), known) ? Optional.empty() : latest;
+    VersionToken now = latest.get().token();
+    return VersionToken.sameVersion(now, known) && ExternalEdits.sameEdit(now, known) ? Optional.empty() : latest;
   }
-
-  /** Reads and parses the file; the caller holds the lock (shared or not). Returns null if there is none. */
-  private StoredState readLocked() throws IOException {
-    Sidecar.Mark mark = sidecar.mark();
-    FileStamp stamp = FileStamp.of(file);
-    if (stamp == null) {
-      if (checkNotLost(mark)) {
-        throw parts.appeared();
-      }
-      return null;
-    }
-    return decode(stamp, sidecar.generation(), mark);
-  }
-
-  /** Reads, parses and checks the file; the caller holds the lock. */
-  private StoredState decode(FileStamp stamp, long generation, Sidecar.Mark mark) throws IOException {
-    Snapshot s = parts.decode(file, parts::recoveryHint);
-    checkNotJournaled(s.metadata().serial(), s.metadata().lineage());
-    olderThan(s, mark).run();
-    return stored(s, stamp, generation);
-  }
-
-  private static StoredState stored(Snapshot s, FileStamp stamp, long generation) {
-    return new StoredState(s, new FileVersion(s.metadata().serial(), s.metadata().lineage(), stamp, generation));
-  }
-
-  /**
-   * What to throw if versions later than {@code s} were written (recorded in the write lock
-   * sidecar, or kept in the history): the state file was deleted and restored, or replaced by an
-   * older copy, and a write would reuse their serials. A no-op if none were.
-   */
-  private Runnable olderThan(Snapshot s, Sidecar.Mark mark) throws IOException {
-    long serial = s.metadata().serial();
-    String lineage = s.metadata().lineage();
-    if (mark != null && mark.after(serial, lineage)) {
-      CorruptStateException e = parts.older(serial, mark.serial(), parts.writelock + " records it", restoreHint());
-      return () -> {
-        throw e;
-      };
-    }
-    if (serial < Long.MAX_VALUE && historyHolds(serial + 1)) {
-      CorruptStateException e = parts.older(serial, serial + 1, historyDir + " holds it", restoreHint());
-      return () -> {
-        throw e;
-      };
-    }
-    return () -> {};
-  }
-
-  /** Whether the history holds a version with this serial (of this lineage or another). */
-  private boolean historyHolds(long serial) {
-    String base = HistoryFiles.baseName(serial);
-    return StateParts.exists(historyDir.resolve(base + ".json")) || StateParts.exists(historyDir.resolve(base + ".audit.json"));
-  }
-
-  /**
-   * Refuses a state whose latest versions are in a journal next to it (written by {@link
-   * JournalFileBackend}): this class reads state.json alone, so it would serve an old version and
-   * a write would lose the journal's versions.
-   */
-  private void checkNotJournaled(long baseSerial, String lineage) throws IOException {
-    if (!Files.exists(journal, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    byte[] bytes;
-    try {
-      bytes = StateFiles.read(journal, parts.maxSize);
-    } catch (NoSuchFileException e) {
-      return;
-    }
-    JournalCodec.Scan scan = JournalCodec.scan(bytes, 0, true);
-    long last = -1;
-    for (JournalCodec.Entry e : scan.entries) {
-      String l = e.metadata().lineage();
-      if (lineage.isEmpty() || l.isEmpty() || l.equals(lineage)) {
-        last = Math.max(last, e.serial());
-      }
-    }
-    String journalMode = ", and FileBackend reads " + name + " alone. Open it in journal mode (JournalFileBackend, or the URI "
-        + file.toUri() + "?journal=true), or fold the journal in with JournalFileBackend.compact() first."
-        + " Nothing was read or written.";
-    if (scan.damage != null) {
-      throw new CorruptStateException(journal.toString(), null,
-          "State " + file + " is in journal mode: " + journal + " is damaged (" + scan.damage + ")" + journalMode, null);
-    }
-    if (last > baseSerial) {
-      Sidecar.Mark mark = sidecar.mark();
-      if (mark != null && mark.after(last, lineage.isEmpty() ? scan.entries.get(scan.entries.size() - 1).metadata().lineage() : lineage)) {
-        throw parts.older(last, mark.serial(), parts.writelock + " records it; the journal " + journal + " ends at version " + last,
-            restoreHint());
-      }
-      throw new BackendException(
-          "State " + file + " is in journal mode: " + journal + " holds versions up to " + last + " that " + name
-              + " does not contain" + journalMode,
-          null,
-          false);
-    }
-  }
-
-  /** How to restore the state file: from the newest version kept. */
-  private String restoreHint() throws IOException {
-    long newest = parts.newestInHistory();
-    if (newest >= 0 && StateParts.exists(historyDir.resolve(HistoryFiles.baseName(newest) + ".json"))) {
-      return "Restore the newest version kept (cp " + historyDir.resolve(HistoryFiles.baseName(newest) + ".json") + " " + file + ").";
-    }
-    if (StateParts.exists(backup)) {
-      return "Restore the previous version (cp " + backup + " " + file + ").";
-    }
-    return "Restore the state file from a copy.";
-  }
-
-  /** Whether the state file exists again (read again); throws if parts of a lost state survive. */
-  private boolean checkNotLost(Sidecar.Mark mark) throws IOException {
-    return parts.checkNothingSurvives(mark, restoreHint());
-  }
-
-  private CorruptStateException lost() {
-    try {
-      java.util.List<String> survivors = parts.survivors(sidecar.mark());
-      return parts.lost(survivors.isEmpty() ? java.util.List.of("nothing else") : survivors, restoreHint());
-    } catch (IOException e) {
-      return parts.lost(java.util.List.of("(could not list what survives: " + e + ")"), "");
-    }
-  }
-
-  // ------------------------------------------------------------------ save
 
   @Override
   public SaveResult save(SaveRequest request) {
-    checkOpen();
-    Snapshot next = request.snapshot();
-    EncodedState bytes = EncodedState.of(next);
-    StateFiles.checkWriteSize(file, bytes.size(), parts.maxSize);
-    try {
-      parts.prepareWrite();
-    } catch (IOException e) {
-      throw io("write", e);
-    }
-    SaveResult.Saved saved = null;
-    try (Sidecar.Held held = sidecar.lock()) {
-      long generation = sidecar.generation();
-      FileStamp current = FileStamp.of(file);
-      VersionToken expected = request.expected();
-      if (!expected.exists()) {
-        if (current != null) {
-          return new SaveResult.Conflict(Optional.of(decodeCurrent(current, generation)));
-        }
-        if (checkNotLost(sidecar.mark())) {
-          throw parts.appeared();
-        }
-        checkNotJournaled(-1, "");
-      } else if (current == null) {
-        throw lost();
-      } else if (expected instanceof FileVersion fv && fv.unchanged(current, generation)) {
-        // unchanged, so not decoded (decoding checks the journal): check it here
-        checkNotJournaled(expected.serial(), expected.lineage());
-      } else {
-        StoredState stored = decodeCurrent(current, generation);
-        if (!VersionToken.sameVersion(stored.token(), expected)) {
-          return new SaveResult.Conflict(Optional.of(stored));
-        }
-      }
-      if (historyHolds(next.metadata().serial())) {
-        // a version kept from another lineage, or one a deleted state file left: never replaced
-        throw parts.older(expected.serial(), next.metadata().serial(), historyDir + " holds it", restoreHint());
-      }
-      if (!cleanedTemps) {
-        removeStaleTemps();
-        cleanedTemps = true;
-      }
-      long serial = next.metadata().serial();
-      Path tmp = DurableFiles.writeTemp(dir, "." + name + ".", bytes);
-      Path historyTmp = null;
-      Path auditTmp = null;
-      try {
-        if (retention > 0) {
-          StateParts.sidecarDirectory(historyDir);
-          String base = HistoryFiles.baseName(serial);
-          historyTmp = DurableFiles.linkTemp(tmp, historyDir.resolve(base + ".json"));
-          auditTmp = DurableFiles.writeTemp(historyDir, "." + base + ".", HistoryFiles.encodeAudit(request));
-        }
-        if (current != null) {
-          DurableFiles.linkReplacing(file, backup);
-        }
-        faults.at(SaveFaults.Step.BEFORE_PUBLISH);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException | RuntimeException e) {
-        DurableFiles.deleteQuietly(tmp);
-        DurableFiles.deleteQuietly(historyTmp);
-        DurableFiles.deleteQuietly(auditTmp);
-        throw e;
-      }
-      // Published: from here on, a failure is a warning (see the design notes).
-      FileStamp stamp = afterPublishing(serial, next.metadata().lineage(), historyTmp, auditTmp, generation + 1);
-      saved = new SaveResult.Saved(new FileVersion(serial, next.metadata().lineage(), stamp, generation + 1));
-    } catch (IOException e) {
-      if (saved == null) {
-        throw io("write", e);
-      }
-      Log.LOG.warn("Version {} of {} is stored, but releasing its write lock failed: {}", next.metadata().serial(), file, e.toString());
-    }
-    return saved;
+    return store.save(request);
   }
 
-  /**
-   * The steps after the rename: completes the history entry, prunes, makes the renames durable and
-   * bumps the sidecar's generation and stamps the new file. Failures are logged, never thrown: the
-   * version is stored. Returns the stamp, or null if the file could not be stamped.
-   */
-  private FileStamp afterPublishing(long serial, String lineage, Path historyTmp, Path auditTmp, long newGeneration) {
-    try {
-      faults.at(SaveFaults.Step.AFTER_PUBLISH);
-      if (historyTmp != null) {
-        String base = HistoryFiles.baseName(serial);
-        Files.move(historyTmp, historyDir.resolve(base + ".json"), StandardCopyOption.ATOMIC_MOVE);
-        Files.move(auditTmp, historyDir.resolve(base + ".audit.json"), StandardCopyOption.ATOMIC_MOVE);
-        prune(serial);
-      }
-    } catch (IOException | RuntimeException e) {
-      DurableFiles.deleteQuietly(historyTmp);
-      DurableFiles.deleteQuietly(auditTmp);
-      Log.LOG.warn("Version {} of {} is stored, but its history entry in {} could not be completed: {}", serial, file, historyDir, e.toString());
-    }
-    try {
-      DurableFiles.fsyncDirectory(dir);
-      if (historyTmp != null) {
-        DurableFiles.fsyncDirectory(historyDir);
-      }
-    } catch (IOException | RuntimeException e) {
-      Log.LOG.warn("Version {} of {} is stored, but syncing its directory failed: {}", serial, file, e.toString());
-    }
-    try {
-      sidecar.setGeneration(newGeneration, serial, lineage);
-      return FileStamp.of(file);
-    } catch (IOException | RuntimeException e) {
-      Log.LOG.warn("Version {} of {} is stored, but the file could not be stamped: {}", serial, file, e.toString());
-      return null;
-    }
+  @Override
+  public ExternalEditPolicy externalEditPolicy() {
+    return store.external.policy();
   }
 
   /**
    * {@inheritDoc}
    *
-   * <p>Takes the sidecar's lock (the one every save takes) for the calling thread.
+   * <p>A state file is an external edit when it holds the serial and lineage this backend last
+   * wrote with other bytes, or no serial and lineage where a lineage stood. In journal mode the
+   * edited {@code state.json} replaces the latest version, the journal's included (see {@code
+   * docs/external-edits.md}).
+   */
+  @Override
+  public Optional<ExternalEdit> externalEdit() {
+    return store.externalEdit();
+  }
+
+  @Override
+  public Optional<VersionInfo> acceptExternalEdit(AuditEntry audit) {
+    return store.acceptExternalEdit(audit);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Takes the sidecar's lock (the one every save takes) for the calling thread; a compaction
+   * waits meanwhile.
    */
   @Override
   public Optional<Section> exclusive() {
-    checkOpen();
+    store.checkOpen();
     Sidecar.Held held;
     try {
-      held = sidecar.lock();
+      held = store.sidecar.lock();
     } catch (IOException e) {
-      throw io("lock", e);
+      throw store.io("lock", e);
     }
     return Optional.of(() -> {
       try {
         held.close();
       } catch (IOException e) {
-        throw io("unlock", e);
+        throw store.io("unlock", e);
       }
     });
   }
 
-  private StoredState decodeCurrent(FileStamp stamp, long generation) throws IOException {
-    return decode(stamp, generation, sidecar.mark());
+  /**
+   * Folds the journal into {@code state.json} now, on the calling thread: afterwards {@code
+   * state.json} holds the latest version in the plain format and the journal holds no records.
+   * Writers wait while the new {@code state.json} is written. Does nothing if no state is stored.
+   *
+   * @throws IllegalStateException if this backend is in whole-file mode, which keeps no journal, or
+   *     is closed
+   * @throws CorruptStateException if the state or journal is damaged (nothing is changed)
+   * @throws BackendException on storage failure; the stored state stays loadable as before
+   */
+  public void compact() {
+    store.compact();
   }
 
-  private void prune(long newest) throws IOException {
-    List<Long> serials = HistoryFiles.serials(historyDir);
-    for (long s : serials) {
-      if (s <= newest - retention) {
-        String base = HistoryFiles.baseName(s);
-        Files.deleteIfExists(historyDir.resolve(base + ".audit.json"));
-        Files.deleteIfExists(historyDir.resolve(base + ".json"));
-      }
-    }
-  }
-
-  private void removeStaleTemps() throws IOException {
-    for (Path d : new Path[] {dir, historyDir}) {
-      if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-        continue;
-      }
-      try (DirectoryStream<Path> stream = Files.newDirectoryStream(d, ".*.tmp")) {
-        for (Path p : stream) {
-          String n = p.getFileName().toString();
-          if (n.startsWith("." + name + ".") || d.equals(historyDir)) {
-            Log.LOG.info("Removing {} left by a writer that crashed", p);
-            Files.deleteIfExists(p);
-          }
-        }
-      }
-    }
-  }
-
-  // ------------------------------------------------------------------ history
-
+  /**
+   * {@inheritDoc}
+   *
+   * <p>In journal mode: the versions in the journal and in the journals of earlier bases. At least
+   * the last {@link Builder#historyRetention(int)} versions are kept (more, until the journal
+   * holding them is pruned).
+   */
   @Override
   public List<VersionInfo> history(int limit) {
-    checkOpen();
-    try {
-      StateParts.checkSidecarDirectory(historyDir);
-      List<Long> serials = HistoryFiles.serials(historyDir);
-      serials.sort(Comparator.reverseOrder());
-      List<VersionInfo> out = new ArrayList<>();
-      for (long s : serials) {
-        if (out.size() >= limit) {
-          break;
-        }
-        HistoryFiles.readAudit(historyDir.resolve(HistoryFiles.baseName(s) + ".audit.json"), s, parts.maxSize).ifPresent(out::add);
-      }
-      return out;
-    } catch (IOException e) {
-      throw io("read the history of", e);
-    }
+    return store.history(limit);
   }
 
   @Override
   public Optional<StoredState> at(long serial) {
-    checkOpen();
-    Path p = historyDir.resolve(HistoryFiles.baseName(serial) + ".json");
-    try {
-      StateParts.checkSidecarDirectory(historyDir);
-      Snapshot s = parts.decode(p, () -> "");
-      return Optional.of(new StoredState(s, VersionToken.of(s.metadata().serial(), s.metadata().lineage())));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw io("read the history of", e);
-    }
+    return store.at(serial);
   }
 
-  // ------------------------------------------------------------------ lifecycle
-
-  /** Releases the sidecar. Closing twice is harmless. */
+  /**
+   * Waits for a running compaction (at most a minute), closes the journal and releases the
+   * sidecar. Closing twice is harmless. Does not compact: the journal stays, and the next backend
+   * in journal mode continues it.
+   *
+   * @throws BackendException if closing the files fails
+   */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      sidecar.release();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    store.close();
   }
 
-  private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException("FileBackend for " + file + " is closed");
-    }
-  }
-
-  private BackendException io(String verb, IOException e) {
-    return new BackendException(
-        "Could not " + verb + " state file " + file + ": " + e + ". Check that the directory exists,"
-            + " is writable and has free space; the stored state was not changed.",
-        e,
-        true);
+  /** Injects faults into saves (tests only). */
+  void faults(SaveFaults faults) {
+    store.faults = faults;
   }
 
   /** Builds a {@link FileBackend}. Not thread-safe. */
   public static final class Builder {
     private final Path path;
+    private boolean journal;
     private int retention = 20;
     private boolean create;
     private long maxStateSize = StateFiles.DEFAULT_MAX_SIZE;
+    private int compactRecords = Compaction.MAX_COMPACT_RECORDS;
+    private long compactBytes;
+    private boolean background = true;
+    private ExternalEditPolicy externalEdits = ExternalEditPolicy.RECORD;
+    /** The first journal-mode option set, refused by {@link #build()} in whole-file mode. */
+    private String journalOption;
 
     private Builder(Path path) {
       this.path = Objects.requireNonNull(path, "path");
+    }
+
+    /**
+     * Whether saves append their change to a journal beside the state file (default {@code
+     * false}: each save writes the whole file). Equivalent to {@code ?journal=true} on the file
+     * URI. Every process sharing a state must use the same mode (see the class comment).
+     *
+     * @param journal {@code true} for journal mode
+     * @return this builder
+     */
+    public Builder journal(boolean journal) {
+      this.journal = journal;
+      return this;
     }
 
     /**
@@ -684,8 +367,8 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
 
     /**
      * The largest state file (and journal) accepted, in bytes; default 1 GiB. Larger files are
-     * refused before they are read, and a write that would make the state file larger is refused
-     * before anything is written.
+     * refused before they are read, and a write or compaction that would make either larger is
+     * refused before anything is written.
      *
      * @param bytes 1..2147483639
      * @return this builder
@@ -700,10 +383,29 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     }
 
     /**
-     * How many versions the history keeps; 0 keeps none (the backup is always kept).
+     * What to do with a state file that another tool changed (a jq script, a Go-FTL2 program, an
+     * editor): {@link ExternalEditPolicy#RECORD} (the default) records it as a version of its own
+     * before the next write (in journal mode it replaces the latest version, journal included),
+     * {@link ExternalEditPolicy#REFUSE} fails writes with {@link io.infrastate.ExternalEditException}
+     * until it is accepted. The URI option is {@code external=record|refuse}. See {@code
+     * docs/external-edits.md}.
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public Builder externalEdits(ExternalEditPolicy policy) {
+      this.externalEdits = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * How many versions the history keeps; 0 keeps none (the backup is always kept). In journal
+     * mode, at least this many: a journal of an earlier base is kept while it holds one of them.
      *
      * @param versions 0..100000
      * @return this builder
+     * @throws IllegalArgumentException if out of range
      */
     public Builder historyRetention(int versions) {
       if (versions < 0 || versions > 100_000) {
@@ -714,12 +416,77 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites {
     }
 
     /**
+     * Journal mode only: compacts once the journal holds this many records, or earlier by {@link
+     * #compactAtBytes(long)}. By default there is no limit on the count (100,000,000): the
+     * journal's bytes decide.
+     *
+     * @param records 1..100000000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range (and, at {@link #build()}, if the backend is
+     *     not in journal mode)
+     */
+    public Builder compactEvery(int records) {
+      if (records < 1 || records > Compaction.MAX_COMPACT_RECORDS) {
+        throw new IllegalArgumentException("compactEvery must be within 1.." + Compaction.MAX_COMPACT_RECORDS + ": " + records);
+      }
+      this.compactRecords = records;
+      return journalOnly("compactEvery");
+    }
+
+    /**
+     * Journal mode only: compacts once the journal holds this many bytes. By default (0) the
+     * journal may grow to a quarter of {@code state.json}'s size, and at least to 1 MiB: a record
+     * then pays a share of the whole-state write that folds it in that does not grow with the
+     * state (about four times its own bytes), and a load parses about a quarter more than {@code
+     * state.json} at most (plus what was appended while a background compaction ran). A fixed
+     * count of records would make that share grow with the state.
+     *
+     * @param bytes 0 for the default, else at least 4096
+     * @return this builder
+     * @throws IllegalArgumentException if out of range (and, at {@link #build()}, if the backend is
+     *     not in journal mode)
+     */
+    public Builder compactAtBytes(long bytes) {
+      if (bytes != 0 && bytes < 4096) {
+        throw new IllegalArgumentException("compactAtBytes must be 0 (adaptive) or at least 4096: " + bytes);
+      }
+      this.compactBytes = bytes;
+      return journalOnly("compactAtBytes");
+    }
+
+    /**
+     * Journal mode only: whether compaction runs on a background thread (default) or on the
+     * writing thread, inside the write that crosses the threshold (which then costs a whole-state
+     * write).
+     *
+     * @param enabled {@code true} for a background thread
+     * @return this builder
+     */
+    public Builder backgroundCompaction(boolean enabled) {
+      this.background = enabled;
+      return journalOnly("backgroundCompaction");
+    }
+
+    private Builder journalOnly(String option) {
+      if (journalOption == null) {
+        journalOption = option;
+      }
+      return this;
+    }
+
+    /**
      * Builds the backend. Reads nothing but a symbolic link at the path, and creates nothing.
      *
      * @return a new backend; close it when done
+     * @throws IllegalArgumentException if a journal-mode option ({@code compactEvery}, {@code
+     *     compactAtBytes}, {@code backgroundCompaction}) was set without {@code journal(true)}
      * @throws BackendException if the path is a directory or a chain of too many links
      */
     public FileBackend build() {
+      if (!journal && journalOption != null) {
+        throw new IllegalArgumentException(journalOption + " applies to journal mode only, and this backend for " + path
+            + " is in whole-file mode: add journal(true), or leave " + journalOption + " out.");
+      }
       try {
         return new FileBackend(this);
       } catch (IOException e) {

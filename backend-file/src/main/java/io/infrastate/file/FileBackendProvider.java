@@ -1,5 +1,6 @@
 package io.infrastate.file;
 
+import io.infrastate.ExternalEditPolicy;
 import io.infrastate.UnknownBackendException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendProvider;
@@ -10,11 +11,13 @@ import java.util.Set;
 /**
  * Opens {@code file:} URIs ({@code file:///var/lib/infra/state.json}); {@code State.open} also
  * routes bare paths here. Optional query parameters: {@code history=N} sets the history retention;
- * {@code journal=true} opens the state in journal mode ({@link JournalFileBackend}: a write appends
- * its change instead of rewriting the file), {@code journal=false} (the default) with {@link
- * FileBackend}; {@code create=true} lets the first write create missing directories (by default a
+ * {@code journal=true} opens the state in journal mode ({@link FileBackend.Builder#journal(boolean)}:
+ * a write appends its change instead of rewriting the file), {@code journal=false} (the default) in
+ * whole-file mode; {@code create=true} lets the first write create missing directories (by default a
  * missing directory is an error, never an empty state); {@code maxStateSize=BYTES} sets the largest
- * state file accepted (1 GiB by default).
+ * state file accepted (1 GiB by default); {@code external=record} (the default) or {@code
+ * external=refuse} says what to do with a state file another tool changed ({@link
+ * io.infrastate.ExternalEditPolicy}).
  *
  * <p>Instances are thread-safe.
  */
@@ -37,6 +40,7 @@ public final class FileBackendProvider implements BackendProvider {
     boolean journal = false;
     boolean create = false;
     Long maxStateSize = null;
+    ExternalEditPolicy external = ExternalEditPolicy.RECORD;
     String query = uri.getQuery();
     if (query != null) {
       for (String part : query.split("&")) {
@@ -68,21 +72,20 @@ public final class FileBackendProvider implements BackendProvider {
             throw new UnknownBackendException("File URI '" + uri + "': maxStateSize must be a number of bytes 1.."
                 + StateFiles.LARGEST_MAX_SIZE + ", got '" + value + "'");
           }
+        } else if (kv[0].equals("external")) {
+          try {
+            external = ExternalEditPolicy.parse(value);
+          } catch (IllegalArgumentException e) {
+            throw new UnknownBackendException("File URI '" + uri + "': " + e.getMessage());
+          }
         } else {
           throw new UnknownBackendException("File URI '" + uri + "': unknown parameter '" + kv[0]
-              + "'; the parameters are history=N, journal=true|false, create=true|false and maxStateSize=BYTES");
+              + "'; the parameters are history=N, journal=true|false, create=true|false, maxStateSize=BYTES"
+              + " and external=record|refuse");
         }
       }
     }
-    if (journal) {
-      JournalFileBackend.Builder b = JournalFileBackend.builder(path).createDirectories(create);
-      retention(uri, history, b::historyRetention);
-      if (maxStateSize != null) {
-        b.maxStateSize(maxStateSize);
-      }
-      return b.build();
-    }
-    FileBackend.Builder b = FileBackend.builder(path).createDirectories(create);
+    FileBackend.Builder b = FileBackend.builder(path).journal(journal).createDirectories(create).externalEdits(external);
     retention(uri, history, b::historyRetention);
     if (maxStateSize != null) {
       b.maxStateSize(maxStateSize);

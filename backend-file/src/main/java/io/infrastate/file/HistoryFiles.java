@@ -36,22 +36,35 @@ final class HistoryFiles {
     return String.format("%020d", serial);
   }
 
-  /** The serials kept in a history directory, unsorted; empty if it does not exist. */
+  /** The serials kept in a history directory (those of its audit records), unsorted; empty if it does not exist. */
   static List<Long> serials(Path dir) throws IOException {
+    return serials(dir, ".audit.json");
+  }
+
+  /**
+   * The serials of the files {@code <serial><suffix>} in a history directory, unsorted; empty if
+   * it does not exist.
+   */
+  static List<Long> serials(Path dir, String suffix) throws IOException {
     List<Long> out = new ArrayList<>();
     if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return out;
     }
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*.audit.json")) {
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "*" + suffix)) {
       for (Path p : stream) {
         String n = p.getFileName().toString();
-        String digits = n.substring(0, n.length() - ".audit.json".length());
+        String digits = n.substring(0, n.length() - suffix.length());
         if (digits.length() == 20 && digits.chars().allMatch(Character::isDigit)) {
           out.add(Long.parseLong(digits));
         }
       }
     }
     return out;
+  }
+
+  /** The file {@code <serial><suffix>} in a history directory. */
+  static Path file(Path dir, long serial, String suffix) {
+    return dir.resolve(baseName(serial) + suffix);
   }
 
   /** The audit record of a save: serial, lineage, time, operator, operation, reason. */

@@ -1,25 +1,25 @@
 package io.infrastate.file;
 
+import static io.infrastate.file.ChangeCodec.expect;
+import static io.infrastate.file.ChangeCodec.readChange;
+import static io.infrastate.file.ChangeCodec.readLong;
+import static io.infrastate.file.ChangeCodec.readString;
+import static io.infrastate.file.ChangeCodec.readTime;
+import static io.infrastate.file.ChangeCodec.readTokens;
+import static io.infrastate.file.ChangeCodec.writeChange;
+
 import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
 import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
-import io.infrastate.Violation;
 import io.infrastate.codec.StateCodec;
-import io.infrastate.internal.Json;
-import io.infrastate.internal.StructuralRules;
+import io.infrastate.file.ChangeCodec.Bad;
 import io.infrastate.spi.Change;
 import io.infrastate.spi.SaveRequest;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.zip.CRC32C;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
@@ -31,7 +31,8 @@ import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
 
 /**
- * The bytes of the journal file ({@code state.json.journal}) of {@link JournalFileBackend}.
+ * The bytes of the journal file ({@code state.json.journal}) of the file backend in journal mode
+ * ({@link JournalStore}).
  *
  * <p>A journal is a sequence of frames. Each frame is a 12-byte header — payload length (4 bytes,
  * big-endian), CRC32C of those 4 length bytes, CRC32C of the payload — followed by the payload: one
@@ -39,7 +40,8 @@ import tools.jackson.core.json.JsonFactory;
  * readably. The first frame is the journal header {@code {"infrastate_journal":1,"base_serial":N,
  * "lineage":"…"}}; every further frame is one saved version: its metadata, its audit entry and the
  * save's changes ({@code put_host}, {@code remove_host}, {@code put_resource}, {@code
- * remove_resource}, {@code replace_all}), hosts and resources in the field names of state.json.
+ * remove_resource}, {@code replace_all}; {@link ChangeCodec}), hosts and resources in the field names
+ * of state.json.
  *
  * <p>Reading tells a torn tail from damage: a frame that runs past the end of the file, a frame
  * whose payload checksum fails and that only zeros follow, or a region of zero bytes up to the end
@@ -137,73 +139,6 @@ final class JournalCodec {
     CRC32C c = new CRC32C();
     c.update(data, off, len);
     return (int) c.getValue();
-  }
-
-  private static void writeChange(JsonGenerator g, Change c) {
-    g.writeStartObject();
-    if (c instanceof Change.PutHost p) {
-      g.writeStringProperty("op", "put_host");
-      g.writeName("host");
-      writeHost(g, p.host());
-    } else if (c instanceof Change.RemoveHost r) {
-      g.writeStringProperty("op", "remove_host");
-      g.writeStringProperty("name", r.name());
-    } else if (c instanceof Change.PutResource p) {
-      g.writeStringProperty("op", "put_resource");
-      g.writeStringProperty("key", p.key());
-      g.writeName("resource");
-      writeResource(g, p.resource());
-    } else if (c instanceof Change.RemoveResource r) {
-      g.writeStringProperty("op", "remove_resource");
-      g.writeStringProperty("key", r.key());
-    } else if (c instanceof Change.ReplaceAll r) {
-      g.writeStringProperty("op", "replace_all");
-      g.writeName("hosts");
-      g.writeStartObject();
-      for (Map.Entry<String, HostState> e : r.content().hosts().entrySet()) {
-        g.writeName(e.getKey());
-        writeHost(g, e.getValue());
-      }
-      g.writeEndObject();
-      g.writeName("resources");
-      g.writeStartObject();
-      for (Map.Entry<String, ResourceState> e : r.content().resources().entrySet()) {
-        g.writeName(e.getKey());
-        writeResource(g, e.getValue());
-      }
-      g.writeEndObject();
-    } else {
-      throw new IllegalArgumentException("unknown change type " + c.getClass().getName());
-    }
-    g.writeEndObject();
-  }
-
-  private static void writeHost(JsonGenerator g, HostState h) {
-    g.writeStartObject();
-    g.writeStringProperty("name", h.name());
-    g.writeStringProperty("address", h.address());
-    g.writeNumberProperty("port", h.port());
-    g.writeStringProperty("user", h.user());
-    g.writeName("vars");
-    Json.write(g, h.vars(), false);
-    g.writeStringProperty("group", h.group());
-    g.writeStringProperty("created_at", StateCodec.formatTime(h.createdAt()));
-    g.writeStringProperty("updated_at", StateCodec.formatTime(h.updatedAt()));
-    g.writeEndObject();
-  }
-
-  private static void writeResource(JsonGenerator g, ResourceState r) {
-    g.writeStartObject();
-    g.writeStringProperty("type", r.type());
-    g.writeStringProperty("id", r.id());
-    g.writeStringProperty("name", r.name());
-    g.writeName("data");
-    Json.write(g, r.data(), false);
-    g.writeName("tags");
-    Json.write(g, r.tags(), false);
-    g.writeStringProperty("created_at", StateCodec.formatTime(r.createdAt()));
-    g.writeStringProperty("updated_at", StateCodec.formatTime(r.updatedAt()));
-    g.writeEndObject();
   }
 
   // ------------------------------------------------------------------ reading
@@ -324,7 +259,8 @@ final class JournalCodec {
     return scan;
   }
 
-  private static boolean zerosFrom(byte[] data, int from) {
+  /** Whether the bytes from {@code from} on are all zeros (what follows the last record). */
+  static boolean zerosFrom(byte[] data, int from) {
     for (int i = from; i < data.length; i++) {
       if (data[i] != 0) {
         return false;
@@ -346,13 +282,6 @@ final class JournalCodec {
       }
     }
     return false;
-  }
-
-  /** Content that is checksummed but not understood. */
-  private static final class Bad extends RuntimeException {
-    Bad(String message) {
-      super(message, null, false, false);
-    }
   }
 
   private static Header parseHeader(byte[] data, int off, int len) {
@@ -439,237 +368,5 @@ final class JournalCodec {
       throw new Bad(e.getMessage());
     }
     return new Entry(m, new AuditEntry(operator, operation, reason, locks), changes == null ? null : List.copyOf(changes), end);
-  }
-
-  /** Reads a record's fences or locks: an object of lock names to fencing tokens. */
-  private static Map<String, Long> readTokens(JsonParser p) {
-    try {
-      return HistoryFiles.readLocks(p);
-    } catch (IllegalArgumentException e) {
-      throw new Bad(e.getMessage());
-    }
-  }
-
-  private static Change readChange(JsonParser p) {
-    String op = null;
-    String name = null;
-    String key = null;
-    HostState host = null;
-    ResourceState resource = null;
-    TreeMap<String, HostState> hosts = null;
-    TreeMap<String, ResourceState> resources = null;
-    String field;
-    while ((field = p.nextName()) != null) {
-      JsonToken t = p.nextToken();
-      switch (field) {
-        case "op": op = readString(p, t); break;
-        case "name": name = readString(p, t); break;
-        case "key": key = readString(p, t); break;
-        case "host":
-          expect(t, JsonToken.START_OBJECT, "a host object");
-          host = readHost(p);
-          break;
-        case "resource":
-          expect(t, JsonToken.START_OBJECT, "a resource object");
-          resource = readResource(p);
-          break;
-        case "hosts":
-          expect(t, JsonToken.START_OBJECT, "an object of hosts");
-          hosts = new TreeMap<>();
-          String hk;
-          while ((hk = p.nextName()) != null) {
-            expect(p.nextToken(), JsonToken.START_OBJECT, "a host object");
-            hosts.put(hk, readHost(p));
-          }
-          break;
-        case "resources":
-          expect(t, JsonToken.START_OBJECT, "an object of resources");
-          resources = new TreeMap<>();
-          String rk;
-          while ((rk = p.nextName()) != null) {
-            expect(p.nextToken(), JsonToken.START_OBJECT, "a resource object");
-            resources.put(rk, readResource(p));
-          }
-          break;
-        default: throw new Bad("unknown change field '" + field + "'");
-      }
-    }
-    if (op == null) {
-      throw new Bad("a change has no op");
-    }
-    List<Violation> violations = new ArrayList<>();
-    Change change;
-    switch (op) {
-      case "put_host":
-        require(host, "put_host without host");
-        StructuralRules.checkHost(host.name(), host, violations);
-        change = new Change.PutHost(host);
-        break;
-      case "remove_host":
-        change = new Change.RemoveHost(require(name, "remove_host without name"));
-        break;
-      case "put_resource":
-        require(key, "put_resource without key");
-        require(resource, "put_resource without resource");
-        StructuralRules.checkResource(key, resource, violations);
-        change = new Change.PutResource(key, resource);
-        break;
-      case "remove_resource":
-        change = new Change.RemoveResource(require(key, "remove_resource without key"));
-        break;
-      case "replace_all":
-        TreeMap<String, HostState> h = hosts == null ? new TreeMap<>() : hosts;
-        TreeMap<String, ResourceState> r = resources == null ? new TreeMap<>() : resources;
-        h.forEach((k, v) -> StructuralRules.checkHost(k, v, violations));
-        r.forEach((k, v) -> StructuralRules.checkResource(k, v, violations));
-        change = new Change.ReplaceAll(Snapshot.of(new Metadata(Metadata.FORMAT_VERSION, 0, "", null, null), h, r));
-        break;
-      default:
-        throw new Bad("unknown change op '" + op + "'");
-    }
-    if (!violations.isEmpty()) {
-      throw new Bad(violations.get(0).path() + ": " + violations.get(0).message());
-    }
-    return change;
-  }
-
-  private static <T> T require(T value, String what) {
-    if (value == null) {
-      throw new Bad(what);
-    }
-    return value;
-  }
-
-  private static HostState readHost(JsonParser p) {
-    String name = null;
-    String address = "";
-    int port = 0;
-    String user = "";
-    Map<String, Object> vars = Map.of();
-    String group = "";
-    Instant created = null;
-    Instant updated = null;
-    String field;
-    while ((field = p.nextName()) != null) {
-      JsonToken t = p.nextToken();
-      switch (field) {
-        case "name": name = readString(p, t); break;
-        case "address": address = readString(p, t); break;
-        case "port":
-          long v = readLong(p, t);
-          if (v < 0 || v > 65535) {
-            throw new Bad("port " + v + " is outside 0..65535");
-          }
-          port = (int) v;
-          break;
-        case "user": user = readString(p, t); break;
-        case "vars": vars = readObject(p, t); break;
-        case "group": group = readString(p, t); break;
-        case "created_at": created = readTime(p, t); break;
-        case "updated_at": updated = readTime(p, t); break;
-        default: throw new Bad("unknown host field '" + field + "'");
-      }
-    }
-    return new HostState(require(name, "a host without name"), address, port, user, vars, group, created, updated);
-  }
-
-  private static ResourceState readResource(JsonParser p) {
-    String type = null;
-    String id = null;
-    String name = "";
-    Map<String, Object> data = Map.of();
-    Map<String, String> tags = Map.of();
-    Instant created = null;
-    Instant updated = null;
-    String field;
-    while ((field = p.nextName()) != null) {
-      JsonToken t = p.nextToken();
-      switch (field) {
-        case "type": type = readString(p, t); break;
-        case "id": id = readString(p, t); break;
-        case "name": name = readString(p, t); break;
-        case "data": data = readObject(p, t); break;
-        case "tags":
-          expect(t, JsonToken.START_OBJECT, "an object of tags");
-          LinkedHashMap<String, String> m = new LinkedHashMap<>();
-          String k;
-          while ((k = p.nextName()) != null) {
-            m.put(k, readString(p, p.nextToken()));
-          }
-          tags = m;
-          break;
-        case "created_at": created = readTime(p, t); break;
-        case "updated_at": updated = readTime(p, t); break;
-        default: throw new Bad("unknown resource field '" + field + "'");
-      }
-    }
-    return new ResourceState(require(type, "a resource without type"), require(id, "a resource without id"), name, data, tags, created, updated);
-  }
-
-  private static Map<String, Object> readObject(JsonParser p, JsonToken t) {
-    expect(t, JsonToken.START_OBJECT, "an object");
-    LinkedHashMap<String, Object> map = new LinkedHashMap<>();
-    String k;
-    while ((k = p.nextName()) != null) {
-      map.put(k, readValue(p, p.nextToken()));
-    }
-    return Json.adoptObject(map);
-  }
-
-  private static Object readValue(JsonParser p, JsonToken t) {
-    if (t == null) {
-      throw new Bad("truncated value");
-    }
-    switch (t) {
-      case VALUE_STRING: return p.getString();
-      case VALUE_TRUE: return Boolean.TRUE;
-      case VALUE_FALSE: return Boolean.FALSE;
-      case VALUE_NULL: return null;
-      case VALUE_NUMBER_INT:
-        switch (p.getNumberType()) {
-          case INT: return p.getIntValue();
-          case LONG: return p.getLongValue();
-          default: return p.getBigIntegerValue();
-        }
-      case VALUE_NUMBER_FLOAT: return p.getDoubleValue();
-      case START_OBJECT: return readObject(p, t);
-      case START_ARRAY:
-        ArrayList<Object> list = new ArrayList<>();
-        JsonToken e;
-        while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
-          list.add(readValue(p, e));
-        }
-        return Json.adoptList(list);
-      default:
-        throw new Bad("unexpected " + t);
-    }
-  }
-
-  private static void expect(JsonToken actual, JsonToken expected, String what) {
-    if (actual != expected) {
-      throw new Bad("expected " + what + ", found " + actual);
-    }
-  }
-
-  private static String readString(JsonParser p, JsonToken t) {
-    expect(t, JsonToken.VALUE_STRING, "a string");
-    return p.getString();
-  }
-
-  private static long readLong(JsonParser p, JsonToken t) {
-    expect(t, JsonToken.VALUE_NUMBER_INT, "a whole number");
-    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-      throw new Bad("number " + p.getString() + " is too large");
-    }
-    return p.getLongValue();
-  }
-
-  private static Instant readTime(JsonParser p, JsonToken t) {
-    String text = readString(p, t);
-    try {
-      return StateCodec.parseTime(text);
-    } catch (DateTimeParseException e) {
-      throw new Bad("'" + text + "' is not an RFC 3339 timestamp");
-    }
   }
 }

@@ -44,10 +44,13 @@ final class Sidecar {
    * Layout: bytes 0-7 the write generation; 8-15 one more than the serial of the last version
    * written (0: none recorded); 16-23 a fingerprint of that version's lineage. The mark lets a load
    * tell a state that lost versions (a journal or state file deleted, truncated or replaced by an
-   * older copy) from one that never had them.
+   * older copy) from one that never had them. 24-87 the base: what was last written as the state
+   * file itself (see Base), so that an edit from outside is told apart (ExternalEdits). A sidecar
+   * of 24 bytes (written before the base existed) reads as no base.
    */
   private static final Map<Path, Sidecar> OPEN = new HashMap<>();
-  private static final int LAYOUT = 24;
+  private static final int MARK_LAYOUT = 24;
+  private static final int LAYOUT = 88;
 
   private final Path path;
   private final ReentrantLock jvmLock = new ReentrantLock();
@@ -220,15 +223,26 @@ final class Sidecar {
    * @param generation the write generation, as {@link #generation()}
    * @param mark the last version recorded, as {@link #mark()}
    */
-  record Reading(long generation, Mark mark) {}
+  record Reading(long generation, Mark mark, Base base) {}
 
-  /** Reads the generation and the mark with one read. */
+  /** Reads the generation, the mark and the base with one read. */
   Reading read() throws IOException {
     ByteBuffer buf = readLayout();
     long generation = buf.getLong();
     long serialPlusOne = buf.getLong();
     long lineage = buf.getLong();
-    return new Reading(generation, serialPlusOne == 0 ? null : new Mark(serialPlusOne - 1, lineage));
+    return new Reading(generation, serialPlusOne == 0 ? null : new Mark(serialPlusOne - 1, lineage), Base.read(buf));
+  }
+
+  /**
+   * What was last written as the state file, read as {@link #mark()} is.
+   *
+   * @return the base, or null if none is recorded or the sidecar cannot be read
+   */
+  Base base() throws IOException {
+    ByteBuffer buf = readLayout();
+    buf.position(MARK_LAYOUT);
+    return Base.read(buf);
   }
 
   /** The current write generation (0 if never written, or if the sidecar cannot be read). */
@@ -276,9 +290,35 @@ final class Sidecar {
    * lock. One write.
    */
   void setGeneration(long generation, long serial, String lineage) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(LAYOUT).putLong(generation).putLong(serial + 1).putLong(fingerprint(lineage));
+    ByteBuffer buf = ByteBuffer.allocate(MARK_LAYOUT).putLong(generation).putLong(serial + 1).putLong(fingerprint(lineage));
     buf.flip();
     write(buf);
+  }
+
+  /**
+   * Sets the write generation, records the version just written and what the state file now holds;
+   * call only while holding the lock. One write.
+   */
+  void setGeneration(long generation, long serial, String lineage, Base base) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(LAYOUT).putLong(generation).putLong(serial + 1).putLong(fingerprint(lineage));
+    base.write(buf);
+    buf.flip();
+    write(buf);
+  }
+
+  /**
+   * Records what the state file now holds, leaving the generation and mark alone; call only while
+   * holding the lock.
+   */
+  void setBase(Base base) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(LAYOUT - MARK_LAYOUT);
+    base.write(buf);
+    buf.flip();
+    FileChannel ch = openWritable();
+    int n = 0;
+    while (buf.hasRemaining()) {
+      n += ch.write(buf, MARK_LAYOUT + n);
+    }
   }
 
   private void write(ByteBuffer buf) throws IOException {
@@ -325,6 +365,48 @@ final class Sidecar {
      */
     boolean after(long serial, String lineage) {
       return this.serial > serial && this.lineage != 0 && this.lineage == fingerprint(lineage);
+    }
+  }
+
+  /**
+   * What infrastate last wrote as the state file: the version's serial and lineage, the file's
+   * stamp right after it was written, and a hash of its bytes. A state file with that serial and
+   * lineage but another stamp and other bytes, or one without serial and lineage where this
+   * lineage stood, was written by another tool (see {@link ExternalEdits}).
+   *
+   * @param serial the serial of the version the state file holds
+   * @param lineage the fingerprint of its lineage ({@link #fingerprint})
+   * @param stamp the file's stamp after the write; its inode is kept only where it is a number
+   * @param hash1 the first 8 bytes of the SHA-256 of the file's bytes
+   * @param hash2 the next 8 bytes
+   */
+  record Base(long serial, long lineage, FileStamp stamp, long hash1, long hash2) {
+    /** Reads a base at the buffer's position; null if none is recorded (all zeros). */
+    static Base read(ByteBuffer buf) {
+      long serialPlusOne = buf.getLong();
+      long lineage = buf.getLong();
+      long ino = buf.getLong();
+      long size = buf.getLong();
+      long mtime = buf.getLong();
+      long ctime = buf.getLong();
+      long h1 = buf.getLong();
+      long h2 = buf.getLong();
+      if (serialPlusOne == 0) {
+        return null;
+      }
+      return new Base(serialPlusOne - 1, lineage, new FileStamp(ino == 0 ? null : ino, size, mtime, ctime), h1, h2);
+    }
+
+    void write(ByteBuffer buf) {
+      long ino = stamp != null && stamp.key() instanceof Long l ? l : 0;
+      buf.putLong(serial + 1).putLong(lineage).putLong(ino)
+          .putLong(stamp == null ? -1 : stamp.size()).putLong(stamp == null ? 0 : stamp.mtimeNanos())
+          .putLong(stamp == null ? 0 : stamp.ctimeNanos()).putLong(hash1).putLong(hash2);
+    }
+
+    /** Whether a file with this stamp is certainly the one recorded (same inode and times). */
+    boolean sameFile(FileStamp current) {
+      return current != null && stamp.key() != null && stamp.equals(current);
     }
   }
 

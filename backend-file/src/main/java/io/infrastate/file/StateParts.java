@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * The files that make up one state in a directory, shared by both file backends: where they are,
+ * The files that make up one state in a directory, shared by both modes of the file backend: where they are,
  * whether a state is new or lost, and the checks that keep reads harmless and writes inside the
  * state's directory.
  *

@@ -6,7 +6,11 @@ import io.infrastate.State;
 import io.infrastate.StateOptions;
 import java.nio.file.Path;
 
-/** Child JVM: increments the counter resource N times through its own State handle. */
+/**
+ * Child JVM: increments the counter resource N times through its own State handle. Usage: {@code
+ * CounterWriter FILE N NAME MODE}; in journal mode the backend compacts in the background every 25
+ * records, so that processes append while others compact.
+ */
 public final class CounterWriter {
   private CounterWriter() {}
 
@@ -14,7 +18,8 @@ public final class CounterWriter {
     Path file = Path.of(args[0]);
     int n = Integer.parseInt(args[1]);
     String who = args[2];
-    try (FileBackend backend = FileBackend.at(file);
+    FileMode mode = FileMode.valueOf(args[3]);
+    try (FileBackend backend = mode.journal ? mode.builder(file).compactEvery(25).build() : mode.open(file);
         State state = State.load(backend, StateOptions.builder().operator(who).build())) {
       int maxRuns = 0;
       for (int i = 0; i < n; i++) {

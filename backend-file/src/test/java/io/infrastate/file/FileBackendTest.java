@@ -20,6 +20,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** What the file backend adds to the contract: files, modes, backup, history, URIs. */
 class FileBackendTest {
@@ -29,19 +31,27 @@ class FileBackendTest {
     return HostState.builder(name).address("10.0.0.1").port(22).build();
   }
 
-  @Test
-  void stateBackupAndHistoryAreOwnerOnly() throws Exception {
+  @ParameterizedTest
+  @EnumSource(FileMode.class)
+  void everyFileOfTheStateIsOwnerOnly(FileMode mode) throws Exception {
     Path file = tmp.resolve("state.json");
-    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+    try (FileBackend b = mode.openInline(file); State s = State.load(b)) {
       s.addHost(host("web01"));
       s.addHost(host("web02"));
+      if (mode.journal) {
+        b.compact(); // links the base as the backup
+        s.addHost(host("web03"));
+      }
     }
     Set<PosixFilePermission> ownerRw = PosixFilePermissions.fromString("rw-------");
     assertThat(Files.getPosixFilePermissions(file)).isEqualTo(ownerRw);
     assertThat(Files.getPosixFilePermissions(tmp.resolve("state.json.backup"))).isEqualTo(ownerRw);
     assertThat(Files.getPosixFilePermissions(tmp.resolve("state.json.writelock"))).isEqualTo(ownerRw);
+    if (mode.journal) {
+      assertThat(Files.getPosixFilePermissions(tmp.resolve("state.json.journal"))).isEqualTo(ownerRw);
+    }
     try (var files = Files.list(tmp.resolve("state.json.history"))) {
-      files.forEach(p -> assertThat(uncheckedPerms(p)).as(p.toString()).isEqualTo(ownerRw));
+      assertThat(files.peek(p -> assertThat(uncheckedPerms(p)).as(p.toString()).isEqualTo(ownerRw)).count()).isPositive();
     }
   }
 
@@ -210,7 +220,7 @@ class FileBackendTest {
     }
     assertThat(Files.readAllBytes(file)).isEqualTo(base);
     // folded in, the state opens in plain mode again with every version
-    try (JournalFileBackend j = JournalFileBackend.at(file)) {
+    try (FileBackend j = FileBackend.builder(file).journal(true).build()) {
       j.compact();
     }
     try (State s = State.open(file.toString())) {
@@ -227,14 +237,42 @@ class FileBackendTest {
     }
   }
 
-  @Test
-  void strayTempFilesFromACrashAreRemovedByTheNextWriter() throws Exception {
+  @ParameterizedTest
+  @EnumSource(FileMode.class)
+  void strayTempFilesFromACrashAreRemovedByTheNextWriter(FileMode mode) throws Exception {
     Path file = tmp.resolve("state.json");
     Path stray = tmp.resolve(".state.json.12345.tmp");
     Files.writeString(stray, "half a state");
-    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+    try (FileBackend b = mode.open(file); State s = State.load(b)) {
       s.addHost(host("web01"));
     }
     assertThat(stray).doesNotExist();
+  }
+
+  @Test
+  void journalOptionsAreRefusedInWholeFileModeAndCompactNeedsJournalMode() throws Exception {
+    Path file = tmp.resolve("state.json");
+    List<java.util.function.UnaryOperator<FileBackend.Builder>> journalOnly = List.of(
+        b -> b.compactEvery(10), b -> b.compactAtBytes(1 << 20), b -> b.backgroundCompaction(false));
+    for (var option : journalOnly) {
+      assertThatThrownBy(() -> option.apply(FileBackend.builder(file)).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("applies to journal mode only")
+          .hasMessageContaining("journal(true)");
+      try (FileBackend b = option.apply(FileBackend.builder(file).journal(true)).build()) {
+        assertThat(b.journal()).isTrue();
+      }
+    }
+    try (FileBackend b = FileBackend.at(file); State s = State.load(b)) {
+      s.addHost(host("web01"));
+      assertThat(b.journal()).isFalse();
+      assertThatThrownBy(b::compact)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("whole-file mode")
+          .hasMessageContaining("journal(true)");
+    }
+    try (Stream<Path> files = Files.list(tmp)) {
+      assertThat(files.map(p -> p.getFileName().toString())).doesNotContain("state.json.journal");
+    }
   }
 }

@@ -37,34 +37,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class HonestOutcomeTest {
   @TempDir Path tmp;
 
-  /** The two file modes, with their fault seam. */
-  enum Mode {
-    FILE {
-      @Override
-      Backend open(Path file) {
-        return FileBackend.at(file);
-      }
-
-      @Override
-      void inject(Backend backend, SaveFaults faults) {
-        ((FileBackend) backend).faults = faults;
-      }
-    },
-    JOURNAL {
-      @Override
-      Backend open(Path file) {
-        return JournalFileBackend.builder(file).backgroundCompaction(false).build();
-      }
-
-      @Override
-      void inject(Backend backend, SaveFaults faults) {
-        ((JournalFileBackend) backend).faults = faults;
-      }
-    };
-
-    abstract Backend open(Path file);
-
-    abstract void inject(Backend backend, SaveFaults faults);
+  private static void inject(Backend backend, SaveFaults faults) {
+    ((FileBackend) backend).faults(faults);
   }
 
   private static HostState host(String name) {
@@ -80,8 +54,8 @@ class HonestOutcomeTest {
   }
 
   /** What a fresh backend (as another process would) loads: the host names and the serial. */
-  private static List<String> storedHosts(Mode mode, Path file) {
-    try (Backend b = mode.open(file); State s = State.load(b)) {
+  private static List<String> storedHosts(FileMode mode, Path file) {
+    try (Backend b = mode.openInline(file); State s = State.load(b)) {
       return s.allHosts().stream().map(HostState::name).toList();
     }
   }
@@ -93,24 +67,24 @@ class HonestOutcomeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void aWriteThatFailsBeforePublishingIsNotStoredAndLeavesNoTemporaryFiles(Mode mode) throws Exception {
+  @EnumSource(FileMode.class)
+  void aWriteThatFailsBeforePublishingIsNotStoredAndLeavesNoTemporaryFiles(FileMode mode) throws Exception {
     Path file = tmp.resolve("state.json");
-    try (Backend backend = mode.open(file); State state = State.load(backend)) {
-      mode.inject(backend, failAt(SaveFaults.Step.BEFORE_PUBLISH));
+    try (Backend backend = mode.openInline(file); State state = State.load(backend)) {
+      inject(backend, failAt(SaveFaults.Step.BEFORE_PUBLISH));
       assertThatThrownBy(() -> state.addHost(host("web00")))
           .isInstanceOf(BackendException.class)
           .hasMessageContaining("injected fault")
           .hasMessageContaining("the stored state was not changed");
       assertThat(Files.exists(file)).as("a state whose creation failed").isFalse();
-      mode.inject(backend, SaveFaults.NONE);
+      inject(backend, SaveFaults.NONE);
       state.addHost(host("web01"));
-      mode.inject(backend, failAt(SaveFaults.Step.BEFORE_PUBLISH));
+      inject(backend, failAt(SaveFaults.Step.BEFORE_PUBLISH));
       assertThatThrownBy(() -> state.addHost(host("web02"))).isInstanceOf(BackendException.class);
       assertThat(state.hasHost("web02")).isFalse();
       assertThat(storedHosts(mode, file)).containsExactly("web01");
       assertThat(temporaryFiles(tmp)).isEmpty();
-      mode.inject(backend, SaveFaults.NONE);
+      inject(backend, SaveFaults.NONE);
       state.addHost(host("web03"));
       assertThat(state.metadata().serial()).isEqualTo(2);
     }
@@ -118,19 +92,19 @@ class HonestOutcomeTest {
   }
 
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void aWriteThatFailsAfterPublishingIsASuccessAndStored(Mode mode) throws Exception {
+  @EnumSource(FileMode.class)
+  void aWriteThatFailsAfterPublishingIsASuccessAndStored(FileMode mode) throws Exception {
     Path file = tmp.resolve("state.json");
-    try (Backend backend = mode.open(file); State state = State.load(backend)) {
-      mode.inject(backend, failAt(SaveFaults.Step.AFTER_PUBLISH));
+    try (Backend backend = mode.openInline(file); State state = State.load(backend)) {
+      inject(backend, failAt(SaveFaults.Step.AFTER_PUBLISH));
       state.addHost(host("web01")); // creates the state
       state.addHost(host("web02"));
       assertThat(storedHosts(mode, file)).containsExactly("web01", "web02");
-      mode.inject(backend, SaveFaults.NONE);
+      inject(backend, SaveFaults.NONE);
       state.addHost(host("web03"));
       assertThat(state.metadata().serial()).isEqualTo(3);
     }
-    try (Backend b = mode.open(file); State s = State.load(b)) {
+    try (Backend b = mode.openInline(file); State s = State.load(b)) {
       assertThat(s.allHosts()).extracting(HostState::name).containsExactly("web01", "web02", "web03");
       assertThat(s.metadata().serial()).isEqualTo(3);
       s.addHost(host("web04"));
@@ -160,11 +134,11 @@ class HonestOutcomeTest {
           .isInstanceOf(CorruptStateException.class)
           .hasMessageContaining(history.toString())
           .hasMessageContaining("Nothing was written");
-      assertThat(storedHosts(Mode.FILE, file)).containsExactly("web01");
+      assertThat(storedHosts(FileMode.FILE, file)).containsExactly("web01");
       Files.delete(history);
       state.addHost(host("web02"));
     }
-    assertThat(storedHosts(Mode.FILE, file)).containsExactly("web01", "web02");
+    assertThat(storedHosts(FileMode.FILE, file)).containsExactly("web01", "web02");
   }
 
   /**
@@ -172,15 +146,15 @@ class HonestOutcomeTest {
    * after them, every write that reported success is stored and none that reported failure is.
    */
   @ParameterizedTest
-  @EnumSource(Mode.class)
-  void onAFullDiskEveryReportedFailureIsAbsentAndEverySuccessStored(Mode mode) throws Exception {
+  @EnumSource(FileMode.class)
+  void onAFullDiskEveryReportedFailureIsAbsentAndEverySuccessStored(FileMode mode) throws Exception {
     Path mount = mountSmallTmpfs();
     try {
       Path file = mount.resolve("state.json");
       String pad = "x".repeat(3000);
       List<String> succeeded = new ArrayList<>();
       List<String> failed = new ArrayList<>();
-      try (Backend backend = mode.open(file); State state = State.load(backend)) {
+      try (Backend backend = mode.openInline(file); State state = State.load(backend)) {
         for (int i = 0; i < 1000 && failed.size() < 12; i++) {
           String name = String.format("h%04d", i);
           try {
@@ -218,7 +192,7 @@ class HonestOutcomeTest {
           .clock(Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC))
           .operator("tester@ci")
           .build();
-      try (JournalFileBackend backend = JournalFileBackend.builder(file).backgroundCompaction(false).build();
+      try (FileBackend backend = FileBackend.builder(file).journal(true).backgroundCompaction(false).build();
           State state = State.load(backend, options)) {
         state.addHost(padded("h1", 0));
         long before = recordsEnd(journal);
@@ -240,11 +214,11 @@ class HonestOutcomeTest {
         assertThatThrownBy(() -> state.addHost(padded("h3", pad)))
             .isInstanceOf(BackendException.class)
             .hasMessageContaining("No space left on device");
-        assertThat(storedHosts(Mode.JOURNAL, file)).containsExactly("h1", "h2");
+        assertThat(storedHosts(FileMode.JOURNAL, file)).containsExactly("h1", "h2");
         Files.delete(mount.resolve("ballast"));
         state.addHost(padded("h3", pad));
       }
-      assertThat(storedHosts(Mode.JOURNAL, file)).containsExactly("h1", "h2", "h3");
+      assertThat(storedHosts(FileMode.JOURNAL, file)).containsExactly("h1", "h2", "h3");
     } finally {
       unmount(mount);
     }

@@ -39,8 +39,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class LossTest {
   @TempDir Path tmp;
 
-  enum Mode { FILE, JOURNAL }
-
   enum Part {
     STATE(""), BACKUP(".backup"), JOURNAL(".journal"), HISTORY(".history"), WRITELOCK(".writelock");
 
@@ -57,9 +55,9 @@ class LossTest {
 
   static Stream<Arguments> deletions() {
     List<Arguments> out = new ArrayList<>();
-    for (Mode mode : Mode.values()) {
+    for (FileMode mode : FileMode.values()) {
       List<Part> parts = new ArrayList<>(List.of(Part.values()));
-      if (mode == Mode.FILE) {
+      if (mode == FileMode.FILE) {
         parts.remove(Part.JOURNAL);
       }
       for (int mask = 1; mask < (1 << parts.size()); mask++) {
@@ -77,7 +75,7 @@ class LossTest {
 
   @ParameterizedTest(name = "{0}: delete {1}")
   @MethodSource("deletions")
-  void loadsAndWritesTellLossFromANewState(Mode mode, Set<Part> deleted) throws Exception {
+  void loadsAndWritesTellLossFromANewState(FileMode mode, Set<Part> deleted) throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("s"));
     Path file = dir.resolve("state.json");
     try (Backend b = backend(mode, file); State s = State.load(b)) {
@@ -86,7 +84,7 @@ class LossTest {
       }
     }
     for (Part p : Part.values()) {
-      if (!(mode == Mode.FILE && p == Part.JOURNAL)) {
+      if (!(mode == FileMode.FILE && p == Part.JOURNAL)) {
         assertThat(p.in(dir)).as("%s exists before the deletion", p).exists();
       }
     }
@@ -106,11 +104,11 @@ class LossTest {
     boolean stateLost = deleted.contains(Part.STATE);
     // The journal holds versions 5 (journal mode); with it gone, the write lock's record or the
     // history's link to the journal tells. Without either, nothing on disk remembers them.
-    boolean journalLost = mode == Mode.JOURNAL && deleted.contains(Part.JOURNAL)
+    boolean journalLost = mode == FileMode.JOURNAL && deleted.contains(Part.JOURNAL)
         && !(deleted.contains(Part.WRITELOCK) && deleted.contains(Part.HISTORY));
     if (!stateLost && !journalLost) {
       try (Backend b = backend(mode, file); State s = State.load(b)) {
-        if (!(mode == Mode.JOURNAL && deleted.contains(Part.JOURNAL))) {
+        if (!(mode == FileMode.JOURNAL && deleted.contains(Part.JOURNAL))) {
           assertThat(s.metadata().serial()).isEqualTo(5);
           assertThat(s.allHosts()).hasSize(5);
         }
@@ -149,10 +147,8 @@ class LossTest {
     assertThat(after).as("nothing was written, pruned or created").isEqualTo(before);
   }
 
-  private static Backend backend(Mode mode, Path file) {
-    return mode == Mode.FILE
-        ? FileBackend.at(file)
-        : JournalFileBackend.builder(file).compactEvery(3).backgroundCompaction(false).build();
+  private static Backend backend(FileMode mode, Path file) {
+    return mode.journal ? mode.builder(file).compactEvery(3).backgroundCompaction(false).build() : mode.open(file);
   }
 
   private static void delete(Path p) throws IOException {

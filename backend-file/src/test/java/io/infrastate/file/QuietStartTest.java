@@ -96,7 +96,8 @@ class QuietStartTest {
       }
       System.setProperty("slf4j.provider", RecordingProvider.class.getName());
       Path file = Path.of(args[0]);
-      try (io.infrastate.spi.Backend backend = args[1].equals("journal") ? JournalFileBackend.at(file.resolveSibling("journal-state.json")) : FileBackend.at(file);
+      boolean journal = args[1].equals("journal");
+      try (FileBackend backend = FileBackend.builder(journal ? file.resolveSibling("journal-state.json") : file).journal(journal).build();
           State state = State.load(backend)) {
         state.getHost("web-01");
         state.addHost(HostState.builder("web-01").address("10.0.0.1").build());

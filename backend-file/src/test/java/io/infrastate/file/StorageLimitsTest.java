@@ -19,7 +19,7 @@ import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The numbers at the edges: the maximum state size (checked before reading and before writing),
@@ -29,15 +29,15 @@ class StorageLimitsTest {
   @TempDir Path tmp;
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"file", "journal"})
-  void aStatePastTheSizeLimitIsRefusedBeforeReadingAndAWriteBeforeWriting(String mode) throws Exception {
+  @EnumSource(FileMode.class)
+  void aStatePastTheSizeLimitIsRefusedBeforeReadingAndAWriteBeforeWriting(FileMode mode) throws Exception {
     Path file = tmp.resolve("state.json");
-    String uri = mode.equals("file") ? file.toString() : file.toUri() + "?journal=true";
+    String uri = mode.uri(file);
     try (State s = State.open(uri)) {
       s.addHost(HostState.builder("web1").vars(Map.of("blob", "x".repeat(3000))).build());
     }
     long size = Files.size(file);
-    String limited = file.toUri() + "?maxStateSize=" + (size - 1) + (mode.equals("journal") ? "&journal=true" : "");
+    String limited = file.toUri() + "?maxStateSize=" + (size - 1) + (mode.journal ? "&journal=true" : "");
     assertThatThrownBy(() -> State.open(limited))
         .isInstanceOf(BackendException.class)
         .hasMessageContaining(file + " is " + size + " bytes, more than the maximum state size of " + (size - 1) + " bytes")
@@ -47,7 +47,7 @@ class StorageLimitsTest {
     // the journal is kept longer than its records (zeros for appends): the limit covers it too
     Path journal = tmp.resolve("state.json.journal");
     long limit = Math.max(size, Files.exists(journal) ? Files.size(journal) : 0) + 100;
-    String roomy = file.toUri() + "?maxStateSize=" + limit + (mode.equals("journal") ? "&journal=true" : "");
+    String roomy = file.toUri() + "?maxStateSize=" + limit + (mode.journal ? "&journal=true" : "");
     try (State s = State.open(roomy)) {
       HostState big = HostState.builder("web2").vars(Map.of("blob", "y".repeat(100_000))).build();
       assertThatThrownBy(() -> s.addHost(big))
@@ -71,12 +71,12 @@ class StorageLimitsTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"file", "journal"})
-  void theLargestSerialIsAnInvalidStateNotACrash(String mode) throws Exception {
+  @EnumSource(FileMode.class)
+  void theLargestSerialIsAnInvalidStateNotACrash(FileMode mode) throws Exception {
     Path file = tmp.resolve("state.json");
     Files.writeString(file, "{\"metadata\": {\"version\": \"1.0\", \"serial\": 9223372036854775807, \"lineage\": \"l\"}}");
     byte[] bytes = Files.readAllBytes(file);
-    try (State s = State.open(mode.equals("file") ? file.toString() : file.toUri() + "?journal=true")) {
+    try (State s = State.open(mode.uri(file))) {
       assertThatThrownBy(() -> s.addHost(HostState.builder("web1").build()))
           .isInstanceOf(InvalidStateException.class)
           .hasMessageContaining("$.metadata.serial")
@@ -170,7 +170,7 @@ class StorageLimitsTest {
   @Test
   void aJournalWithADamagedMiddleIsRefusedByTheBackendAndKept() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (Backend b = JournalFileBackend.builder(file).backgroundCompaction(false).build(); State s = State.load(b)) {
+    try (Backend b = FileBackend.builder(file).journal(true).backgroundCompaction(false).build(); State s = State.load(b)) {
       for (int i = 1; i <= 6; i++) {
         s.addHost(HostState.builder("web" + i).build());
       }

@@ -32,19 +32,19 @@ class SymlinkPlantingTest {
     // every two records: bases 3, 5 and 7, each journal linked into the history when it starts)
     for (String path : List.of("state.json.backup", "state.json.writelock", "state.json.journal", "state.json.history",
         "state.json.history/00000000000000000004.json", "state.json.history/00000000000000000004.audit.json")) {
-      out.add(Arguments.of("file", path));
+      out.add(Arguments.of(FileMode.FILE, path));
     }
     for (String path : List.of("state.json.backup", "state.json.writelock", "state.json.journal", "state.json.history",
         "state.json.history/00000000000000000003.json", "state.json.history/00000000000000000003.journal",
         "state.json.history/00000000000000000005.json", "state.json.history/00000000000000000005.journal")) {
-      out.add(Arguments.of("journal", path));
+      out.add(Arguments.of(FileMode.JOURNAL, path));
     }
     return out.stream();
   }
 
   @ParameterizedTest(name = "{0}: {1}")
   @MethodSource("plants")
-  void nothingIsWrittenWhereAPlantedLinkPoints(String mode, String planted) throws Exception {
+  void nothingIsWrittenWhereAPlantedLinkPoints(FileMode mode, String planted) throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("s"));
     Path file = dir.resolve("state.json");
     Path victims = Files.createDirectory(tmp.resolve("victims"));
@@ -89,9 +89,8 @@ class SymlinkPlantingTest {
     }
   }
 
-  private static Backend backend(String mode, Path file) {
-    return mode.equals("file")
-        ? FileBackend.builder(file).historyRetention(3).build()
-        : JournalFileBackend.builder(file).compactEvery(2).backgroundCompaction(false).historyRetention(3).build();
+  private static Backend backend(FileMode mode, Path file) {
+    FileBackend.Builder b = mode.builder(file).historyRetention(3);
+    return (mode.journal ? b.compactEvery(2).backgroundCompaction(false) : b).build();
   }
 }

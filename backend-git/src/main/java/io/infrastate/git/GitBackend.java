@@ -135,7 +135,10 @@ import org.slf4j.LoggerFactory;
  * -- state.json}); {@link #at(long)} reads the file at the newest such commit with that serial.
  * Each commit carries {@code Infrastate-Serial}, {@code Infrastate-Operation}, (when given) {@code
  * Infrastate-Reason} and {@code Infrastate-Write} (the write's id) trailers; for a person's commit without them, the serial is read from
- * the file and the operation is the commit's subject line.
+ * the file and the operation is the commit's subject line. A person's commit is a version of its
+ * own even where its file kept the previous version's serial (a {@code jq} edit) or has no serial
+ * and lineage (a Go-FTL2 writer's file): it then counts as the previous version's serial + 1, of
+ * its lineage, and the next write follows it.
  *
  * <h2>Maintenance</h2>
  *
@@ -682,8 +685,9 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
    *
    * <p>The commits of the branch that changed the state file, newest first, as {@code git log --
    * PATH} lists them. Serial, operation and reason come from the commit's trailers; for a commit
-   * without them (made with the {@code git} CLI), the serial is read from the file and the
-   * operation is the subject line. Commits whose file cannot be read (damaged, deleted) are left
+   * without them (made with the {@code git} CLI), the serial is read from the file, or is the
+   * previous version's + 1 where the file kept that serial or has none (see {@code
+   * docs/external-edits.md}), and the operation is the subject line. Commits whose file cannot be read (damaged, deleted) are left
    * out. Time and operator are the commit's author time (whole seconds) and author.
    */
   @Override
@@ -766,6 +770,7 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
             }
             continue;
           }
+          s = asVersion(reader, c, s);
           if (s.metadata().serial() == serial) {
             return Optional.of(new StoredState(s, token(s, c, blob)));
           }
@@ -794,10 +799,53 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
       return recorded;
     }
     try {
-      return OptionalLong.of(StateCodec.decode(read(reader, blob), sourceAt(c), "").metadata().serial());
+      return OptionalLong.of(asVersion(reader, c, StateCodec.decode(read(reader, blob), sourceAt(c), "")).metadata().serial());
     } catch (StateException e) {
       return OptionalLong.empty();
     }
+  }
+
+  /**
+   * A person's commit (one without infrastate's trailers) as a version of its own: where the file it
+   * committed keeps the serial of the version before it (a jq or editor change that left {@code
+   * metadata} alone) or has no serial and lineage (a Go-FTL2 writer's file), it gets the previous
+   * version's serial + 1 and its lineage, as the file backend records an external edit. A commit
+   * that raised the serial itself, or holds another lineage, is taken as it is. Infrastate's own
+   * commits are taken as they are.
+   */
+  private Snapshot asVersion(ObjectReader reader, RevCommit c, Snapshot s) throws IOException {
+    if (CommitFormat.serial(c).isPresent()) {
+      return s;
+    }
+    Snapshot previous = null;
+    try (RevWalk rw = fileHistory(c)) {
+      for (RevCommit p : rw) {
+        if (p.equals(c)) {
+          continue;
+        }
+        try {
+          ObjectId blob = blobIn(reader, p, false);
+          if (blob != null) {
+            previous = asVersion(reader, p, StateCodec.decode(read(reader, blob), sourceAt(p), ""));
+            break;
+          }
+        } catch (StateException e) {
+          // a damaged version numbers nothing: look further back
+        }
+      }
+    }
+    if (previous == null || !previous.metadata().hasLineage()) {
+      return s;
+    }
+    io.infrastate.Metadata m = s.metadata();
+    io.infrastate.Metadata p = previous.metadata();
+    boolean sameLineage = m.lineage().equals(p.lineage());
+    if ((m.hasLineage() && !sameLineage) || (sameLineage && m.serial() > p.serial()) || p.serial() == Long.MAX_VALUE) {
+      return s;
+    }
+    java.util.Map<String, Long> fences = new java.util.TreeMap<>(m.fences()); // a fencing token never goes back
+    p.fences().forEach((lock, token) -> fences.merge(lock, token, Math::max));
+    return s.withMetadata(new io.infrastate.Metadata(m.version(), p.serial() + 1, p.lineage(), m.createdAt(), m.updatedAt(), fences));
   }
 
   /** The commits that changed the state file, newest first ({@code git log -- PATH}). */
@@ -896,6 +944,9 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
         s = decodeTip(reader, tip.commit(), read(reader, tip.blob()));
       }
       cached = new Cached(tip.blob(), s);
+    }
+    try (ObjectReader reader = repo.newObjectReader()) {
+      s = asVersion(reader, tip.commit(), s);
     }
     return new StoredState(s, token(s, tip.commit(), tip.blob()));
   }

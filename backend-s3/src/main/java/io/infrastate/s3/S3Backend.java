@@ -117,7 +117,7 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  *
  * <p>Instances are thread-safe; several {@link io.infrastate.State} handles may share one.
  */
-public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistory {
+public final class S3Backend implements io.infrastate.spi.ExternalEditBackend, HistoryBackend, WriteLeases, WriteHistory {
   /*
    * Design notes: how this stays correct under concurrency and crashes.
    *
@@ -193,9 +193,9 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
    * CorruptStateException naming it (it is never trusted); deleting it lets the log rebuild it.
    * Concurrent writers may also finish their copy PUTs out of order, so the copy can lag by a
    * version or two until the next write or load; it never shows an uncommitted version. A copy
-   * without the tag at the user's key while a log exists was written by another tool: it is
-   * logged at WARN and replaced by the next copy (the log is the state; import a file with
-   * State.replace).
+   * without the tag at the user's key while a log exists was written by another tool: it is never
+   * overwritten (copies are written with If-Match on the copy this backend last wrote or saw), and
+   * the next write records it as a version of its own or refuses, by policy (CopyEdits).
    *
    * PRUNING (optional, off by default: history is never rewritten unless asked). With
    * retainCheckpoints(R), after creating a checkpoint the writer deletes checkpoints older than
@@ -226,6 +226,7 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
   private final Cache<String, Snapshot> checkpoints;
   private final Cache<VersionKey, Snapshot> versions;
   private final AtomicBoolean warnedForeignCopy = new AtomicBoolean();
+  private final CopyEdits copyEdits;
   private final DerivedWriter derived;
   private final Object tailLock = new Object();
   /** The log this process has seen since the newest checkpoint: weight, records, last serial. */
@@ -267,6 +268,7 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     this.checkpointInterval = b.checkpointInterval;
     this.checkpointBytes = b.checkpointBytes;
     this.readableCopyMaxBytes = b.readableCopyMaxBytes;
+    this.copyEdits = new CopyEdits(store, key, location, b.externalEdits);
     this.retainCheckpoints = b.retainCheckpoints;
     long half = Math.max(1, b.cacheMaxBytes / 2);
     this.records = Caffeine.newBuilder()
@@ -739,11 +741,12 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     long head = s.metadata().serial();
     Optional<S3Store.Head> copy = store.head(key);
     String tagged = copy.map(h -> h.metadata().get(COPY_SERIAL)).orElse(null);
+    copy.ifPresent(copyEdits::seen); // an upload from another tool is kept for the next write to record
     if (copy.isPresent() && tagged == null) {
-      if (warnedForeignCopy.compareAndSet(false, true)) {
+      if (!copyEdits.pending() && warnedForeignCopy.compareAndSet(false, true)) {
         LOG.warn("{} was written by another tool (it has no infrastate metadata) while the state is kept in"
-            + " the log under {}; it is not the state and will be replaced by the next readable copy."
-            + " To make a file the state, use State.replace.", location, logPrefix());
+            + " the log under {}; it could not be read as an edit of the state and is left as it is.",
+            location, logPrefix());
       }
       return;
     }
@@ -781,8 +784,9 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     if (last != null && last.lineage().equals(v.lineage()) && last.serial() > v.serial()) {
       return;
     }
-    store.put(key, encoded != null ? encoded : encodeState(s), copyMetadata(s));
-    lastCopy = v;
+    if (copyEdits.writeCopy(encoded != null ? encoded : encodeState(s), copyMetadata(s))) {
+      lastCopy = v;
+    }
   }
 
   private byte[] encodeState(Snapshot s) {
@@ -864,6 +868,11 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
    */
   @Override
   public SaveResult save(SaveRequest request) {
+    return save(request, false);
+  }
+
+  /** Saves; {@code recording}: the request records an upload ({@link CopyEdits}), as a full record. */
+  private SaveResult save(SaveRequest request, boolean recording) {
     checkOpen();
     Objects.requireNonNull(request, "request");
     store.requireConditionalWrites(); // once per backend: a server that ignores If-None-Match is refused
@@ -884,8 +893,14 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
         return refused.get();
       }
     }
+    if (!first && !recording && copyEdits.pending()) {
+      Optional<SaveResult> recorded = recordCopyEdit(expected, null);
+      if (recorded.isPresent()) {
+        return recorded.get();
+      }
+    }
     String commit = request.writeId();
-    LogRecord.Encoded enc = encode(request, commit, first);
+    LogRecord.Encoded enc = encode(request, commit, first || recording);
     String k = logKey(serial);
     boolean mine;
     try {
@@ -903,6 +918,84 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     StoredState saved = remember(next);
     afterCommit(next, enc);
     return new SaveResult.Saved(saved.token());
+  }
+
+  /**
+   * Records an upload at the readable copy's key as the version after {@code expected} (see {@link
+   * CopyEdits}); empty if there is none (any more), or it is another state's file.
+   *
+   * @param accepted who accepts it ({@link #acceptExternalEdit}), or null for a save
+   * @return the outcome: for a save, a conflict holding the recorded version (the State re-applies
+   *     its change on it); for an acceptance, the recorded version
+   * @throws io.infrastate.ExternalEditException if the policy refuses it (and nobody accepts it)
+   */
+  private Optional<SaveResult> recordCopyEdit(VersionToken expected, io.infrastate.AuditEntry accepted) {
+    Optional<CopyEdits.Found> found = copyEdits.check();
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    Snapshot replaced = versions.getIfPresent(new VersionKey(expected.lineage(), expected.serial()));
+    if (replaced == null) {
+      replaced = at(expected.serial()).map(StoredState::snapshot)
+          .orElseThrow(() -> new BackendException("Version " + expected.serial() + " of " + location + " could not be read"
+              + " to record the upload at its readable copy; retry.", null, true));
+    }
+    if (!CopyEdits.edits(found.get(), replaced)) {
+      // another state's file (another lineage): not an edit of this one; the copy replaces it, as before
+      LOG.warn("{} holds a state of another lineage ({}), written by another tool; it is not this state and is"
+          + " replaced by its readable copy. To make a file the state, use State.replace.", location,
+          found.get().file().metadata().lineage());
+      copyEdits.recorded(found.get(), encodeState(replaced), copyMetadata(replaced));
+      return Optional.empty();
+    }
+    if (accepted == null && copyEdits.policy() == io.infrastate.ExternalEditPolicy.REFUSE) {
+      throw copyEdits.refused(found.get(), replaced);
+    }
+    Snapshot content = CopyEdits.asVersion(found.get(), replaced, java.time.Instant.now());
+    SaveResult r = save(new SaveRequest(expected, content, List.of(), copyEdits.audit(found.get(), replaced, accepted)), true);
+    if (r instanceof SaveResult.Saved saved) {
+      copyEdits.recorded(found.get(), encodeState(content), copyMetadata(content));
+      return Optional.of(accepted != null ? r : new SaveResult.Conflict(Optional.of(new StoredState(content, saved.token()))));
+    }
+    return Optional.of(r);
+  }
+
+  @Override
+  public io.infrastate.ExternalEditPolicy externalEditPolicy() {
+    return copyEdits.policy();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>An object written to the state's key by another tool (without infrastate's metadata) while
+   * the log holds versions. One HEAD (and a GET if there is one) besides the load.
+   */
+  @Override
+  public Optional<io.infrastate.ExternalEdit> externalEdit() {
+    Optional<StoredState> latest = load();
+    if (latest.isEmpty() || (latest.get().token() instanceof S3Token t && t.imported())) {
+      return Optional.empty();
+    }
+    Snapshot replaced = latest.get().snapshot();
+    return copyEdits.check().filter(f -> CopyEdits.edits(f, replaced)).map(f -> copyEdits.describe(f, replaced));
+  }
+
+  @Override
+  public Optional<VersionInfo> acceptExternalEdit(io.infrastate.AuditEntry audit) {
+    Optional<StoredState> latest = load();
+    if (latest.isEmpty() || (latest.get().token() instanceof S3Token t && t.imported())) {
+      return Optional.empty();
+    }
+    Optional<SaveResult> r = recordCopyEdit(latest.get().token(), audit);
+    if (r.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!(r.get() instanceof SaveResult.Saved saved)) {
+      throw new io.infrastate.ConflictException("Could not accept the upload at " + location + ": another writer"
+          + " wrote version " + (latest.get().token().serial() + 1) + " meanwhile. Retry.", 1);
+    }
+    return history(1).stream().filter(v -> v.serial() == saved.token().serial()).findFirst();
   }
 
   /**
@@ -1227,6 +1320,7 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
     private int checkpointInterval;
     private long checkpointBytes = 64 * 1024;
     private long readableCopyMaxBytes = 256 * 1024;
+    private io.infrastate.ExternalEditPolicy externalEdits = io.infrastate.ExternalEditPolicy.RECORD;
     private int retainCheckpoints;
     private long cacheMaxBytes = 64L * 1024 * 1024;
 
@@ -1390,6 +1484,22 @@ public final class S3Backend implements HistoryBackend, WriteLeases, WriteHistor
         throw new IllegalArgumentException("checkpointBytes must be at least 1: " + bytes);
       }
       this.checkpointBytes = bytes;
+      return this;
+    }
+
+    /**
+     * What to do with an object another tool wrote to the state's key (the readable copy): {@link
+     * io.infrastate.ExternalEditPolicy#RECORD} (the default) records it as a version of its own at
+     * the next write, {@link io.infrastate.ExternalEditPolicy#REFUSE} fails writes with {@link
+     * io.infrastate.ExternalEditException} until it is accepted. The URI parameter is {@code
+     * external=record|refuse}. See {@code docs/external-edits.md}.
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws NullPointerException if {@code policy} is null
+     */
+    public Builder externalEdits(io.infrastate.ExternalEditPolicy policy) {
+      this.externalEdits = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

@@ -32,6 +32,7 @@ import java.util.Set;
  *   checkpointInterval=N              at most N versions between checkpoints (default: no limit)
  *   readableCopyMaxBytes=262144       rewrite the readable copy on every write up to this size
  *   retainCheckpoints=0               prune history, keeping this many checkpoints (0: keep all)
+ *   external=record|refuse            an object another tool wrote to KEY: recorded (default) or refused
  * </pre>
  *
  * Values are percent-decoded. Example: {@code
@@ -44,7 +45,7 @@ import java.util.Set;
 public final class S3BackendProvider implements BackendProvider {
   private static final Set<String> PARAMS = Set.of(
       "region", "endpoint", "pathstyle", "profile", "sse", "kmskeyid", "checkpointinterval", "checkpointbytes",
-      "readablecopymaxbytes", "retaincheckpoints");
+      "readablecopymaxbytes", "retaincheckpoints", "external");
 
   /** Creates the provider (for {@link java.util.ServiceLoader}). */
   public S3BackendProvider() {}
@@ -106,6 +107,7 @@ public final class S3BackendProvider implements BackendProvider {
           case "checkpointbytes" -> b.checkpointBytes(Long.parseLong(value));
           case "readablecopymaxbytes" -> b.readableCopyMaxBytes(Long.parseLong(value));
           case "retaincheckpoints" -> b.retainCheckpoints(Integer.parseInt(value));
+          case "external" -> b.externalEdits(io.infrastate.ExternalEditPolicy.parse(value));
           default -> throw new UnknownBackendException("Unknown parameter '" + name + "' in " + shown
               + "; known: " + PARAMS);
         }

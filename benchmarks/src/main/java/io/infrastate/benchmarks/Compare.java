@@ -6,7 +6,6 @@ import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.file.FileBackend;
-import io.infrastate.file.JournalFileBackend;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.Change;
 import io.infrastate.spi.SaveRequest;
@@ -375,7 +374,7 @@ public final class Compare {
 
     // infrastate, journal mode
     Path d2 = fresh("journal");
-    try (JournalFileBackend backend = JournalFileBackend.at(d2.resolve("state.json"))) {
+    try (FileBackend backend = FileBackend.builder(d2.resolve("state.json")).journal(true).build()) {
       create(backend, s);
       try (State state = State.load(backend, options())) {
         long[] t = sample(20, 200, i -> state.addHost(Data.newHost(i)));
@@ -445,7 +444,7 @@ public final class Compare {
     int block = quick ? 1 : 20;
     long[] tj = new long[rounds * block];
     long[] tq = new long[rounds * block];
-    try (JournalFileBackend backend = JournalFileBackend.at(dj.resolve("state.json")); SqliteStore db = new SqliteStore(dq.resolve("state.db"))) {
+    try (FileBackend backend = FileBackend.builder(dj.resolve("state.json")).journal(true).build(); SqliteStore db = new SqliteStore(dq.resolve("state.db"))) {
       create(backend, s);
       db.putAll(s);
       try (State state = State.load(backend, options())) {
@@ -483,7 +482,7 @@ public final class Compare {
     for (boolean journal : new boolean[] {false, true}) {
       long[] t = sample(1, reps, i -> {
         Path d = fresh(journal ? "bjournal" : "bfile");
-        Backend backend = journal ? JournalFileBackend.at(d.resolve("state.json")) : FileBackend.at(d.resolve("state.json"));
+        Backend backend = journal ? FileBackend.builder(d.resolve("state.json")).journal(true).build() : FileBackend.at(d.resolve("state.json"));
         try (backend; State state = State.load(backend, options())) {
           state.save();
           long t0 = System.nanoTime();
@@ -620,12 +619,12 @@ public final class Compare {
     }
     Path d2 = fresh("ljournal");
     Path f2 = d2.resolve("state.json");
-    try (JournalFileBackend b = JournalFileBackend.at(f2)) {
+    try (FileBackend b = FileBackend.builder(f2).journal(true).build()) {
       create(b, s);
     }
     Path d2r = fresh("ljournal-records");
     Path f2r = d2r.resolve("state.json");
-    try (JournalFileBackend b = JournalFileBackend.builder(f2r).compactEvery(100_000_000).build()) {
+    try (FileBackend b = FileBackend.builder(f2r).journal(true).compactEvery(100_000_000).build()) {
       create(b, s);
       io.infrastate.spi.StoredState cur = b.load().orElseThrow();
       for (int k = 0; k < (quick ? 20 : 1000); k++) {
@@ -645,12 +644,12 @@ public final class Compare {
     ops.add(i -> Floors.parseStreaming(Files.readAllBytes(ff), Floors.Times.NONE));
     ops.add(i -> ColdLoad.load("infrastate", f1));
     ops.add(i -> {
-      try (JournalFileBackend b = JournalFileBackend.at(f2)) {
+      try (FileBackend b = FileBackend.builder(f2).journal(true).build()) {
         b.load().orElseThrow();
       }
     });
     ops.add(i -> {
-      try (JournalFileBackend b = JournalFileBackend.builder(f2r).compactEvery(100_000_000).build()) {
+      try (FileBackend b = FileBackend.builder(f2r).journal(true).compactEvery(100_000_000).build()) {
         b.load().orElseThrow();
       }
     });

@@ -12,7 +12,6 @@ import static io.infrastate.benchmarks.Compare.options;
 import io.infrastate.Snapshot;
 import io.infrastate.State;
 import io.infrastate.file.FileBackend;
-import io.infrastate.file.JournalFileBackend;
 import io.infrastate.spi.Backend;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,7 +92,7 @@ final class Concurrent {
       case "journal": {
         Backend backend = kind.equals("file")
             ? FileBackend.builder(d.resolve("state.json")).historyRetention(HISTORY).build()
-            : JournalFileBackend.at(d.resolve("state.json"));
+            : FileBackend.builder(d.resolve("state.json")).journal(true).build();
         create(backend, s);
         State state = State.load(backend, options());
         if (kind.equals("file")) {
@@ -461,7 +460,7 @@ final class Concurrent {
       for (int p : new int[] {4, 8}) {
         Path d = c.fresh("p-" + kind);
         Path f = d.resolve("state.json");
-        try (Backend backend = kind.equals("file") ? FileBackend.builder(f).historyRetention(HISTORY).build() : JournalFileBackend.at(f)) {
+        try (Backend backend = kind.equals("file") ? FileBackend.builder(f).historyRetention(HISTORY).build() : FileBackend.builder(f).journal(true).build()) {
           create(backend, s);
         }
         long startAt = System.currentTimeMillis() + 3000; // the children's JVMs start meanwhile

@@ -3,7 +3,6 @@ package io.infrastate.benchmarks;
 import io.infrastate.ConflictException;
 import io.infrastate.State;
 import io.infrastate.file.FileBackend;
-import io.infrastate.file.JournalFileBackend;
 import io.infrastate.spi.Backend;
 import java.nio.file.Path;
 
@@ -30,7 +29,7 @@ final class ProcessWriter {
     long startAt = Long.parseLong(args[2]);
     double seconds = Double.parseDouble(args[3]);
     long id = Long.parseLong(args[4]);
-    try (Backend backend = args[0].equals("file") ? FileBackend.at(file) : JournalFileBackend.at(file);
+    try (Backend backend = args[0].equals("file") ? FileBackend.at(file) : FileBackend.builder(file).journal(true).build();
         State state = State.load(backend)) {
       long wait = startAt - System.currentTimeMillis();
       if (wait > 0) {

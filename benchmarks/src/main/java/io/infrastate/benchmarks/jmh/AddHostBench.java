@@ -8,7 +8,6 @@ import io.infrastate.benchmarks.GoFtl2;
 import io.infrastate.benchmarks.NullBackend;
 import io.infrastate.benchmarks.SqliteStore;
 import io.infrastate.file.FileBackend;
-import io.infrastate.file.JournalFileBackend;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -86,7 +85,7 @@ public class AddHostBench {
         }
         state = State.open(server + (server.contains("?") ? "&" : "?") + "schema=bench&state=n" + n + "-" + UUID.randomUUID());
       }
-      case "journal" -> state = State.load(JournalFileBackend.at(dir.resolve("state.json")));
+      case "journal" -> state = State.load(FileBackend.builder(dir.resolve("state.json")).journal(true).build());
       case "file" -> state = State.load(FileBackend.at(dir.resolve("state.json")));
       case "memory" -> {
         state = State.load(new NullBackend(s));

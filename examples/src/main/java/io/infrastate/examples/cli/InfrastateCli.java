@@ -109,7 +109,10 @@ public final class InfrastateCli {
   public static final int ERROR = 1;
   /** Exit code: bad command line (unknown option, malformed KEY=VALUE, unknown URI scheme). */
   public static final int USAGE = 2;
-  /** Exit code: a write conflict that retries could not resolve, or a refused {@code state push}. */
+  /**
+   * Exit code: a write conflict that retries could not resolve, a refused {@code state push}, or a
+   * write refused because the state was edited outside infrastate ({@code external=refuse}).
+   */
   public static final int CONFLICT = 3;
   /** Exit code: the lock is held by somebody else, or a write under {@code --lock} lost its lock. */
   public static final int LOCK_HELD = 4;
@@ -214,7 +217,7 @@ public final class InfrastateCli {
       return c.exitCode();
     } else if (e instanceof UnknownBackendException || e instanceof IllegalArgumentException) {
       return USAGE;
-    } else if (e instanceof ConflictException) {
+    } else if (e instanceof ConflictException || e instanceof io.infrastate.ExternalEditException) {
       return CONFLICT;
     } else if (e instanceof LockHeldException || e instanceof LockTimeoutException || e instanceof LockLostException) {
       return LOCK_HELD;

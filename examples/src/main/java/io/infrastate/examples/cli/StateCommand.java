@@ -1,6 +1,13 @@
 package io.infrastate.examples.cli;
 
+import io.infrastate.AuditEntry;
 import io.infrastate.CorruptStateException;
+import io.infrastate.ExternalEdit;
+import io.infrastate.StateOptions;
+import io.infrastate.spi.Backend;
+import io.infrastate.spi.BackendRegistry;
+import io.infrastate.spi.ExternalEditBackend;
+import java.util.Optional;
 import io.infrastate.HostState;
 import io.infrastate.Metadata;
 import io.infrastate.ResourceState;
@@ -30,7 +37,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "state",
-    description = "Inspect and change the whole state: list, show, rm, mv, pull, push, history, rollback, diff.",
+    description = "Inspect and change the whole state: list, show, rm, mv, pull, push, history, rollback, diff, accept-external.",
     subcommands = {
       StateCommand.ListVerb.class,
       StateCommand.Show.class,
@@ -41,6 +48,7 @@ import picocli.CommandLine.Parameters;
       StateCommand.History.class,
       StateCommand.Rollback.class,
       StateCommand.Diff.class,
+      StateCommand.AcceptExternal.class,
     })
 final class StateCommand {
   private StateCommand() {}
@@ -457,6 +465,64 @@ final class StateCommand {
         throw CliException.usage("'" + spec + "' is neither a version number, 'current', nor a state.json file");
       }
       return read(p);
+    }
+  }
+
+  @Command(
+      name = "accept-external",
+      description = {
+        "Record the change another tool made to the stored state (a jq script, a Go-FTL2 program, an editor) as a"
+            + " version of its own, attributed to 'external', with who accepted it in its reason.",
+        "Where external edits are refused (external=refuse on the state URI), writes fail (exit 3) until the edit is"
+            + " accepted or the version it replaced is restored. Prints the version recorded, or that there was no"
+            + " external edit. With --dry-run, only prints the edit.",
+      })
+  static final class AcceptExternal extends Verb {
+    @Option(names = "--dry-run", description = "Print the external edit, record nothing.")
+    boolean dryRun;
+
+    AcceptExternal(Root root) {
+      super(root);
+    }
+
+    @Override
+    public Integer call() {
+      try (Backend backend = BackendRegistry.defaultRegistry().open(root.stateUri())) {
+        if (!(backend instanceof ExternalEditBackend b)) {
+          throw CliException.error("The backend of " + backend.location() + " does not tell external edits apart;"
+              + " nothing to accept");
+        }
+        Optional<ExternalEdit> edit = b.externalEdit();
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (edit.isEmpty()) {
+          m.put("external_edit", false);
+          print(m, "No external edit at " + backend.location() + "; nothing to accept");
+          return InfrastateCli.OK;
+        }
+        m.put("external_edit", true);
+        m.put("replaced_serial", edit.get().replacedSerial());
+        m.put("description", edit.get().description());
+        if (dryRun) {
+          m.put("serial", edit.get().serial());
+          print(m, edit.get().description());
+          return InfrastateCli.OK;
+        }
+        String operator = root.operator != null && !root.operator.isBlank() ? root.operator : StateOptions.defaults().operator();
+        Optional<VersionInfo> v = b.acceptExternalEdit(new AuditEntry(operator, "accept external edit", root.reason));
+        if (v.isEmpty()) {
+          m.put("external_edit", false);
+          print(m, "No external edit at " + backend.location() + " any more; nothing to accept");
+          return InfrastateCli.OK;
+        }
+        m.put("serial", v.get().serial());
+        print(m, "Recorded the external edit of " + backend.location() + " as version " + v.get().serial() + ": "
+            + v.get().reason());
+        return InfrastateCli.OK;
+      }
+    }
+
+    private void print(Map<String, Object> m, String text) {
+      out().println(json() ? Output.json(m) : text);
     }
   }
 }

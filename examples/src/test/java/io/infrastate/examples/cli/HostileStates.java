@@ -3,7 +3,6 @@ package io.infrastate.examples.cli;
 import io.infrastate.HostState;
 import io.infrastate.State;
 import io.infrastate.file.FileBackend;
-import io.infrastate.file.JournalFileBackend;
 import io.infrastate.testkit.DamagedStates;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -207,10 +206,10 @@ final class HostileStates {
     return state;
   }
 
-  /** A state written by JournalFileBackend: version 1 in state.json, versions 2..n in the journal. */
+  /** A state written in journal mode: version 1 in state.json, versions 2..n in the journal. */
   static Path journaled(Path dir, int versions) {
     Path state = dir.resolve("state.json");
-    try (JournalFileBackend b = JournalFileBackend.builder(state).backgroundCompaction(false).build(); State s = State.load(b)) {
+    try (FileBackend b = FileBackend.builder(state).journal(true).backgroundCompaction(false).build(); State s = State.load(b)) {
       for (int i = 1; i <= versions; i++) {
         s.addHost(HostState.builder("web" + i).address("10.0.0." + i).build());
       }

@@ -38,15 +38,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Journal mode specifics: what is on disk, torn tails, damage, compaction, history, readers. */
-class JournalFileBackendTest {
+class JournalModeTest {
   @TempDir Path tmp;
 
   private static HostState host(String name) {
     return HostState.builder(name).address("10.0.0.1").port(22).user("admin").build();
   }
 
-  private static JournalFileBackend.Builder inline(Path file) {
-    return JournalFileBackend.builder(file).backgroundCompaction(false);
+  private static FileBackend.Builder inline(Path file) {
+    return FileBackend.builder(file).journal(true).backgroundCompaction(false);
   }
 
   /** Where the journal's last valid record ends. */
@@ -66,7 +66,7 @@ class JournalFileBackendTest {
   }
 
   private static Snapshot reload(Path file) {
-    try (JournalFileBackend b = inline(file).build()) {
+    try (FileBackend b = inline(file).build()) {
       return b.load().orElseThrow().snapshot();
     }
   }
@@ -74,7 +74,7 @@ class JournalFileBackendTest {
   @Test
   void aWriteAppendsOnlyItsChangeAndLeavesStateJsonUntouched() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       state.update(tx -> {
         for (int i = 0; i < 2000; i++) {
           tx.addHost(host(String.format("h%05d", i)));
@@ -89,7 +89,7 @@ class JournalFileBackendTest {
       assertThat(appended).isBetween(50L, 1000L);
       // written into the zeros kept ahead: the file did not grow, and zeros still follow
       assertThat(Files.size(backend.journalPath())).isEqualTo(sizeBefore);
-      assertThat(zerosAfterRecords(backend.journalPath())).isGreaterThan(JournalFileBackend.SPACE_AHEAD / 2);
+      assertThat(zerosAfterRecords(backend.journalPath())).isGreaterThan(JournalAppender.SPACE_AHEAD / 2);
       assertThat(reload(file)).isEqualTo(state.snapshot());
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(backend.journalPath()))).isEqualTo("rw-------");
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
@@ -100,7 +100,7 @@ class JournalFileBackendTest {
   void compactionWritesThePlainFormatThatThePlainBackendReads() throws Exception {
     Path file = tmp.resolve("state.json");
     Snapshot latest;
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       for (int i = 0; i < 30; i++) {
         state.addHost(host("h" + i), AuditEntry.of("add " + i));
       }
@@ -112,14 +112,14 @@ class JournalFileBackendTest {
       assertThat(StateCodec.decode(Files.readAllBytes(file), "f", "")).isEqualTo(latest);
       assertThat(Files.readAllBytes(file)).isEqualTo(StateCodec.encode(latest));
       assertThat(recordsEnd(backend.journalPath())).isLessThan(200);
-      assertThat(Files.size(backend.journalPath())).isLessThanOrEqualTo(200 + JournalFileBackend.SPACE_AHEAD + 4096);
+      assertThat(Files.size(backend.journalPath())).isLessThanOrEqualTo(200 + JournalAppender.SPACE_AHEAD + 4096);
       assertThat(backend.backupPath()).exists();
       // writes continue on the new base
       state.addHost(host("after"));
       latest = state.snapshot();
     }
     assertThat(reload(file)).isEqualTo(latest);
-    try (JournalFileBackend backend = inline(file).build()) {
+    try (FileBackend backend = inline(file).build()) {
       backend.compact();
     }
     try (FileBackend plain = FileBackend.at(file); State state = State.load(plain)) {
@@ -130,7 +130,7 @@ class JournalFileBackendTest {
   @Test
   void compactionRunsInTheBackgroundPastTheRecordThreshold() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend backend = JournalFileBackend.builder(file).compactEvery(10).build(); State state = State.load(backend)) {
+    try (FileBackend backend = FileBackend.builder(file).journal(true).compactEvery(10).build(); State state = State.load(backend)) {
       for (int i = 0; i < 25; i++) {
         state.addHost(host("h" + i));
       }
@@ -147,7 +147,7 @@ class JournalFileBackendTest {
   @Test
   void compactionRunsPastTheByteThreshold() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend backend = inline(file).compactAtBytes(8192).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).compactAtBytes(8192).build(); State state = State.load(backend)) {
       for (int i = 0; i < 40; i++) {
         state.addHost(host("h" + i).withVar("payload", "x".repeat(300)));
       }
@@ -164,12 +164,12 @@ class JournalFileBackendTest {
    */
   @Test
   void byDefaultTheJournalIsCompactedAtAQuarterOfStateJsonsSize() throws Exception {
-    assertThat(JournalFileBackend.compactionBytes(0, 0)).isEqualTo(1 << 20);
-    assertThat(JournalFileBackend.compactionBytes(0, 3L << 20)).isEqualTo(1 << 20);
-    assertThat(JournalFileBackend.compactionBytes(0, 40L << 20)).isEqualTo(10L << 20);
-    assertThat(JournalFileBackend.compactionBytes(8192, 40L << 20)).isEqualTo(8192);
+    assertThat(Compaction.compactionBytes(0, 0)).isEqualTo(1 << 20);
+    assertThat(Compaction.compactionBytes(0, 3L << 20)).isEqualTo(1 << 20);
+    assertThat(Compaction.compactionBytes(0, 40L << 20)).isEqualTo(10L << 20);
+    assertThat(Compaction.compactionBytes(8192, 40L << 20)).isEqualTo(8192);
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       long base = writeBigBase(state, file, 60);
       assertThat(base).isGreaterThan(4L << 20);
       long threshold = base / 4;
@@ -201,7 +201,7 @@ class JournalFileBackendTest {
   @Test
   void byDefaultTheNumberOfRecordsDoesNotStartACompaction() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       long base = writeBigBase(state, file, 300);
       for (int i = 0; i < 10_050; i++) {
         state.addHost(host("h" + i));
@@ -226,7 +226,7 @@ class JournalFileBackendTest {
     Path file = tmp.resolve("state.json");
     Snapshot before;
     Path journal;
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       state.addHost(host("a"));
       state.addHost(host("b"));
       state.addHost(host("c"));
@@ -268,7 +268,7 @@ class JournalFileBackendTest {
     assertThat(torn.torn).isEqualTo(!kind.equals("appended-zeros"));
 
     assertThat(reload(file)).isEqualTo(before);
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       assertThat(state.snapshot()).isEqualTo(before);
       state.addHost(host("d"));
       assertThat(state.hasHost("torn")).isFalse();
@@ -285,7 +285,7 @@ class JournalFileBackendTest {
   @Test
   void appendsRunningOutOfZerosGrowTheJournalAndKeepZerosAhead() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       state.addHost(host("first"));
       long size = Files.size(backend.journalPath());
       int writes = 0;
@@ -295,7 +295,7 @@ class JournalFileBackendTest {
         assertThat(writes).as("the journal never grew").isLessThan(1000);
       }
       assertThat(Files.size(backend.journalPath()) % 4096).isZero();
-      assertThat(zerosAfterRecords(backend.journalPath())).isGreaterThanOrEqualTo(JournalFileBackend.SPACE_AHEAD);
+      assertThat(zerosAfterRecords(backend.journalPath())).isGreaterThanOrEqualTo(JournalAppender.SPACE_AHEAD);
       state.addHost(host("after"));
       assertThat(reload(file)).isEqualTo(state.snapshot());
     }
@@ -310,7 +310,7 @@ class JournalFileBackendTest {
   @Test
   void aRecordEndingWithinAFrameHeaderOfTheEndStillLeavesAFrameHeaderOfZeros() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend backend = inline(file).compactAtBytes(1L << 40).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).compactAtBytes(1L << 40).build(); State state = State.load(backend)) {
       state.addHost(host("first"));
       Path journal = backend.journalPath();
       java.util.TreeSet<Integer> landed = new java.util.TreeSet<>();
@@ -330,7 +330,7 @@ class JournalFileBackendTest {
         if (left >= 0 && left < JournalCodec.FRAME_HEADER) {
           landed.add((int) left);
           assertThat(zerosAfterRecords(journal)).as("zeros after a record that left %d of them", left)
-              .isGreaterThanOrEqualTo(JournalFileBackend.SPACE_AHEAD);
+              .isGreaterThanOrEqualTo(JournalAppender.SPACE_AHEAD);
         }
         assertThat(zerosAfterRecords(journal)).isGreaterThanOrEqualTo(JournalCodec.FRAME_HEADER);
       }
@@ -345,7 +345,7 @@ class JournalFileBackendTest {
     Path file = tmp.resolve("state.json");
     Path journal;
     State writer;
-    JournalFileBackend writerBackend = inline(file).build();
+    FileBackend writerBackend = inline(file).build();
     try {
       writer = State.load(writerBackend);
       for (int i = 0; i < 4; i++) {
@@ -363,7 +363,7 @@ class JournalFileBackendTest {
           .isInstanceOf(CorruptStateException.class)
           .hasMessageContaining(journal.toString())
           .hasMessageContaining("checksum");
-      try (JournalFileBackend other = inline(file).build()) {
+      try (FileBackend other = inline(file).build()) {
         assertThatThrownBy(() -> State.load(other)).isInstanceOf(CorruptStateException.class);
       }
       assertThat(Files.readAllBytes(journal)).isEqualTo(bytes);
@@ -399,7 +399,7 @@ class JournalFileBackendTest {
         for (OutsideChange change : OutsideChange.values()) {
           Path dir = Files.createDirectories(tmp.resolve(change + "-" + settled));
           Path file = dir.resolve("state.json");
-          JournalFileBackend backend = inline(file).build();
+          FileBackend backend = inline(file).build();
           State state = State.load(backend);
           open.add(state);
           open.add(backend);
@@ -459,9 +459,9 @@ class JournalFileBackendTest {
   @Test
   void aSecondHandleWritingInBetweenIsSeenOnceTheDirectoryHasSettled() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend b1 = inline(file).build();
+    try (FileBackend b1 = inline(file).build();
         State s1 = State.load(b1);
-        JournalFileBackend b2 = inline(file).build()) {
+        FileBackend b2 = inline(file).build()) {
       s1.addHost(host("a"));
       try (State s2 = State.load(b2)) {
         awaitUnchangedFor(tmp, Duration.ofMillis(2500));
@@ -481,13 +481,13 @@ class JournalFileBackendTest {
   void aDirectoryStampVouchesOnlyOnceOlderThanATickOfTheFileClock() {
     long now = 1_800_000_000_000_000_000L;
     FileStamp fine = new FileStamp(1L, 4096, now - 30_000_000L, now - 40_000_000L + 7);
-    assertThat(JournalFileBackend.settled(fine, now)).as("changed 30 ms ago").isNull();
-    assertThat(JournalFileBackend.settled(fine, now + 30_000_000L)).as("changed 60 ms ago").isEqualTo(fine);
+    assertThat(Known.settled(fine, now)).as("changed 30 ms ago").isNull();
+    assertThat(Known.settled(fine, now + 30_000_000L)).as("changed 60 ms ago").isEqualTo(fine);
     // whole-second times (no fraction stored) must be two seconds old
     FileStamp coarse = new FileStamp(1L, 4096, now - 1_000_000_000L, now - 1_000_000_000L);
-    assertThat(JournalFileBackend.settled(coarse, now)).as("whole seconds, 1 s ago").isNull();
-    assertThat(JournalFileBackend.settled(coarse, now + 1_500_000_000L)).as("whole seconds, 2.5 s ago").isEqualTo(coarse);
-    assertThat(JournalFileBackend.settled(null, now)).isNull();
+    assertThat(Known.settled(coarse, now)).as("whole seconds, 1 s ago").isNull();
+    assertThat(Known.settled(coarse, now + 1_500_000_000L)).as("whole seconds, 2.5 s ago").isEqualTo(coarse);
+    assertThat(Known.settled(null, now)).isNull();
   }
 
   /** Waits until nothing in {@code dir} (its entries) has changed for {@code quiet}. */
@@ -515,7 +515,7 @@ class JournalFileBackendTest {
   void anOlderStateJsonUnderANewerJournalIsDamage() throws Exception {
     Path file = tmp.resolve("state.json");
     byte[] old;
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       state.addHost(host("a"));
       old = Files.readAllBytes(file);
       state.addHost(host("b"));
@@ -531,7 +531,7 @@ class JournalFileBackendTest {
   @Test
   void aDeletedStateFileWithItsJournalLeftIsLossNotANewState() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       state.addHost(host("a"));
     }
     Files.delete(file);
@@ -541,7 +541,7 @@ class JournalFileBackendTest {
   @Test
   void aStateFileReplacedFromOutsideSetsTheOldJournalAside() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       state.addHost(host("a"));
       state.addHost(host("b"));
     }
@@ -555,7 +555,7 @@ class JournalFileBackendTest {
       other = state.snapshot();
     }
     Files.copy(elsewhere, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       assertThat(state.snapshot()).isEqualTo(other);
       state.addHost(host("y"));
       assertThat(state.metadata().serial()).isEqualTo(6);
@@ -573,7 +573,7 @@ class JournalFileBackendTest {
   void historyAndEveryVersionSurviveCompactions() throws Exception {
     Path file = tmp.resolve("state.json");
     Map<Long, Snapshot> written = new HashMap<>();
-    try (JournalFileBackend backend = inline(file).compactEvery(5).historyRetention(100).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).compactEvery(5).historyRetention(100).build(); State state = State.load(backend)) {
       for (int i = 1; i <= 23; i++) {
         if (i % 4 == 0) {
           state.removeHost("h" + (i - 2));
@@ -597,7 +597,7 @@ class JournalFileBackendTest {
   @Test
   void historyIsPrunedToTheRetention() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend backend = inline(file).compactEvery(3).historyRetention(4).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).compactEvery(3).historyRetention(4).build(); State state = State.load(backend)) {
       for (int i = 1; i <= 40; i++) {
         state.addHost(host("h" + i));
       }
@@ -622,7 +622,7 @@ class JournalFileBackendTest {
     nested.put("list", Arrays.asList(1, 2L << 40, new BigInteger("123456789012345678901234567890"), 2.5, -0.0, null, true, "s"));
     nested.put("deep", Map.of("a", Map.of("b", List.of(Map.of("c", "\u00e9\u4e2d\n\t\"")))));
     nested.put("empty", Map.of());
-    try (JournalFileBackend backend = inline(file).build(); State state = State.load(backend)) {
+    try (FileBackend backend = inline(file).build(); State state = State.load(backend)) {
       state.addHost(host("web01"));
       state.addHost(HostState.builder("web02").address("::1").port(65535).user("").group("g").vars(nested).build());
       state.addResource("linode:1", ResourceState.builder("linode", "1").name("web01").data(nested).tag("env", "prod").build());
@@ -644,7 +644,7 @@ class JournalFileBackendTest {
     for (long seed = 1; seed <= 3; seed++) {
       Random random = new Random(seed);
       Path file = Files.createDirectories(tmp.resolve("model-" + seed)).resolve("state.json");
-      JournalFileBackend backend = inline(file).compactEvery(1 + random.nextInt(8)).build();
+      FileBackend backend = inline(file).compactEvery(1 + random.nextInt(8)).build();
       State state = State.load(backend);
       try {
         for (int step = 0; step < 150; step++) {
@@ -670,7 +670,7 @@ class JournalFileBackendTest {
             state = State.load(backend);
           }
           if (state.metadata().serial() == 0) {
-            try (JournalFileBackend b = inline(file).build()) {
+            try (FileBackend b = inline(file).build()) {
               assertThat(b.load()).isEmpty();
             }
           } else {
@@ -687,8 +687,8 @@ class JournalFileBackendTest {
   @Test
   void lockFreeReadersNeverSeeAHalfWrittenVersionWhileWritesAndCompactionsRun() throws Exception {
     Path file = tmp.resolve("state.json");
-    try (JournalFileBackend writerBackend = JournalFileBackend.builder(file).compactEvery(15).build();
-        JournalFileBackend readerBackend = JournalFileBackend.at(file)) {
+    try (FileBackend writerBackend = FileBackend.builder(file).journal(true).compactEvery(15).build();
+        FileBackend readerBackend = FileBackend.builder(file).journal(true).build()) {
       State writer = State.load(writerBackend, StateOptions.builder().retryBackoff(Duration.ofMillis(1)).build());
       writer.addResource("counter", ResourceState.builder("counter", "c").data("value", 1).build());
       AtomicBoolean done = new AtomicBoolean();
@@ -740,7 +740,7 @@ class JournalFileBackendTest {
     List<AutoCloseable> open = new ArrayList<>();
     try {
       for (int t = 0; t < threads; t++) {
-        JournalFileBackend b = JournalFileBackend.builder(file).compactEvery(7).backgroundCompaction(t % 2 == 0).build();
+        FileBackend b = FileBackend.builder(file).journal(true).compactEvery(7).backgroundCompaction(t % 2 == 0).build();
         State s = State.load(b);
         open.add(b);
         open.add(s);

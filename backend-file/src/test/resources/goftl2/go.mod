@@ -1,0 +1,3 @@
+module goftl2client
+
+go 1.19
