@@ -37,6 +37,15 @@ public record AuditEntry(
   /**
    * Creates an entry; {@code null} fields become empty.
    *
+   * @param operator who made the change, such as {@code alice@build-7}
+   * @param operation what was done, such as {@code deploy api v2.1.0}
+   * @param reason why, free text
+   * @param locks the locks the write was made under and their fencing tokens, sorted by name; filled
+   *     in by {@link State#update(io.infrastate.lock.Lock, AuditEntry, java.util.function.Consumer)},
+   *     empty for a write made under no lock
+   * @param retryOf empty, or the {@link CommitOutcomeUnknownException#retryToken()} of an earlier
+   *     write of the same change whose outcome was unknown: this write is then a no-op if that one
+   *     was stored (see {@link #retrying})
    * @throws IllegalArgumentException if a field has a control character, a lock name is empty or
    *     its token negative, or {@code retryOf} is not a retry token
    */

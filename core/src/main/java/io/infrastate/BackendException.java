@@ -9,6 +9,7 @@ package io.infrastate;
 public class BackendException extends StateException {
   private static final long serialVersionUID = 1L;
 
+  /** Whether the same call may succeed later. */
   private final boolean retryable;
 
   /**

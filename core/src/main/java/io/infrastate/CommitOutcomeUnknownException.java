@@ -36,8 +36,11 @@ package io.infrastate;
 public class CommitOutcomeUnknownException extends StateException {
   private static final long serialVersionUID = 1L;
 
+  /** The state's location. */
   private final String location;
+  /** The version the write would have created, if stored. */
   private final long serial;
+  /** The write's id, recorded with the version if it was stored. */
   private final String writeId;
 
   /**

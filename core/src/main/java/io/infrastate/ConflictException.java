@@ -9,6 +9,7 @@ package io.infrastate;
 public class ConflictException extends StateException {
   private static final long serialVersionUID = 1L;
 
+  /** How many times the change was applied to a fresh version and refused. */
   private final int attempts;
 
   /**

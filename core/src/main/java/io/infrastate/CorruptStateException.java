@@ -14,7 +14,9 @@ import java.util.Optional;
 public class CorruptStateException extends StateException {
   private static final long serialVersionUID = 1L;
 
+  /** The damaged file, object or commit. */
   private final String location;
+  /** The JSON path of the damage, when it is known. */
   private final String jsonPath;
 
   /**

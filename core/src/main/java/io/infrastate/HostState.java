@@ -53,6 +53,14 @@ public record HostState(
   /**
    * Creates a host, copying and freezing {@code vars}.
    *
+   * @param name the host name; also its key in the state
+   * @param address the address to connect to, empty if unknown
+   * @param port the SSH port, 0..65535 (0 means unset, as in Go)
+   * @param user the login user, empty if unset
+   * @param vars host variables: JSON-compatible values, immutable
+   * @param group the inventory group, empty for none (merged into {@code all})
+   * @param createdAt when the host was first written
+   * @param updatedAt when the host was last written
    * @throws NullPointerException if {@code name} is null
    * @throws IllegalArgumentException if a var is not JSON-compatible
    */

@@ -8,7 +8,9 @@ package io.infrastate;
 public class LineageMismatchException extends StateException {
   private static final long serialVersionUID = 1L;
 
+  /** The lineage this handle loaded. */
   private final String expected;
+  /** The lineage found in storage. */
   private final String found;
 
   /**

@@ -14,8 +14,11 @@ import java.util.Objects;
 public class LockLostException extends StateException {
   private static final long serialVersionUID = 1L;
 
+  /** The lock the write was made under. */
   private final String lock;
+  /** The fencing token the refused write carried. */
   private final long token;
+  /** The fencing token the stored state records for the lock. */
   private final long recorded;
 
   /**

@@ -32,6 +32,14 @@ public record Metadata(
   /**
    * Creates metadata.
    *
+   * @param version the format version, {@value #FORMAT_VERSION} for files this library writes
+   * @param serial the version number, 0 for a state never written by infrastate
+   * @param lineage the state's identity (a UUID), empty if none was assigned yet
+   * @param createdAt when the state was created
+   * @param updatedAt when the state was last written
+   * @param fences for each lock that writes were made under, the largest fencing token recorded
+   *     (see {@link State#update(io.infrastate.lock.Lock, AuditEntry, java.util.function.Consumer)});
+   *     sorted by lock name, empty if no write was made under a lock
    * @throws NullPointerException if {@code version} is null
    * @throws IllegalArgumentException if {@code serial} or a fencing token is negative, or a fence
    *     has an empty name

@@ -175,6 +175,11 @@ public final class Queries {
       SortedMap<String, Integer> hostsByGroup) {
     /**
      * Creates a summary, copying the maps.
+     *
+     * @param hosts the number of hosts
+     * @param resources the number of resources
+     * @param resourcesByType resource count per type, in type order
+     * @param hostsByGroup host count per group ({@code ""} for hosts without one), in group order
      */
     public Summary {
       resourcesByType = Collections.unmodifiableSortedMap(new TreeMap<>(resourcesByType));

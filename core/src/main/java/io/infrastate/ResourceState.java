@@ -44,6 +44,13 @@ public record ResourceState(
   /**
    * Creates a resource, copying and freezing {@code data} and {@code tags}.
    *
+   * @param type the resource type, such as {@code ec2_instance}
+   * @param id the provider's id
+   * @param name a human-readable name, empty if unset
+   * @param data resource-specific data: JSON-compatible values, immutable
+   * @param tags string tags, immutable
+   * @param createdAt when the resource was first written
+   * @param updatedAt when the resource was last written
    * @throws NullPointerException if {@code type} or {@code id} is null
    * @throws IllegalArgumentException if a value is not JSON-compatible or a tag is not a string
    */

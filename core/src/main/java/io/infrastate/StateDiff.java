@@ -108,6 +108,11 @@ public final class StateDiff {
     /**
      * Creates a field change.
      *
+     * @param field the field's path inside its host or resource, such as {@code port}, {@code
+     *     vars.http_port} or {@code tags.env}
+     * @param kind added, removed or changed
+     * @param before the value in the first snapshot; {@code null} when added (or a JSON null)
+     * @param after the value in the second snapshot; {@code null} when removed (or a JSON null)
      * @throws NullPointerException if field or kind is null
      */
     public FieldChange {
@@ -141,6 +146,11 @@ public final class StateDiff {
     /**
      * Creates an entry, copying the field list.
      *
+     * @param section host or resource
+     * @param key the host name or resource key
+     * @param kind added, removed or changed
+     * @param fields the fields that differ, in stable order; for an added or removed entry, all of
+     *     its fields
      * @throws NullPointerException if a component is null
      */
     public Entry {

@@ -7,6 +7,7 @@ package io.infrastate;
 public class UnsupportedFormatVersionException extends StateException {
   private static final long serialVersionUID = 1L;
 
+  /** The format version found in storage. */
   private final String version;
 
   /**

@@ -20,6 +20,13 @@ public record VersionInfo(
   /**
    * Creates a history entry.
    *
+   * @param serial the version's serial
+   * @param time when it was written
+   * @param operator who wrote it
+   * @param operation what was done
+   * @param reason why, empty if not given
+   * @param locks the locks the version was written under and their fencing tokens (see {@link
+   *     AuditEntry#locks()}), empty if none
    * @throws NullPointerException if a field is null
    */
   public VersionInfo {

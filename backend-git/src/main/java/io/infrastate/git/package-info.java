@@ -1,5 +1,5 @@
 /**
- * The Git backend and Git lock provider: a state file in a Git repository, one commit per write,
+ * The Git backend and Git lock provider (API): a state file in a Git repository, one commit per write,
  * and locks as refs under {@code refs/infrastate/locks/}, with JGit (no {@code git} binary needed at
  * run time). See {@link io.infrastate.git.GitBackend} for the semantics, {@link
  * io.infrastate.git.GitBackend.Builder} for programmatic configuration, and {@link

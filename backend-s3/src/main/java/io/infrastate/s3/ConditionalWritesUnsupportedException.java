@@ -17,6 +17,7 @@ import io.infrastate.BackendException;
 public final class ConditionalWritesUnsupportedException extends BackendException {
   private static final long serialVersionUID = 1L;
 
+  /** The server that ignored the condition: its endpoint, or {@code AWS S3 (region)}. */
   private final String server;
 
   /**

@@ -1,5 +1,5 @@
 /**
- * The S3 backend: a state in an S3-compatible bucket, kept as a log of create-only objects (one per
+ * The S3 backend (API): a state in an S3-compatible bucket, kept as a log of create-only objects (one per
  * version, {@code If-None-Match: *}, as Delta Lake commits on object stores), with checkpoints and
  * a complete, readable {@code state.json} at the state's own key for plain tools; and a lock
  * provider whose locks are create-only objects.

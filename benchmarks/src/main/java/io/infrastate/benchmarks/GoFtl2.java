@@ -26,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  * holds the write lock and persists immediately by rewriting the whole file — marshal everything
  * ({@code json.MarshalIndent}: indented, map keys sorted), {@code os.WriteFile(path + ".tmp")},
  * {@code os.Rename}. "As written" that is all (no fsync: a crash can lose or empty the file);
- * {@link #durable} adds an fsync of the file before the rename and of the directory after it, so
+ * the {@code durable} flag adds an fsync of the file before the rename and of the directory after it, so
  * that the comparison with durable contenders is fair. Loading reads the file and unmarshals it.
  *
  * <p>Only what the benchmarks exercise is ported. Instances of {@link State} are thread-safe as the

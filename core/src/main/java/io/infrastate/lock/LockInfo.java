@@ -56,6 +56,20 @@ public record LockInfo(
   /**
    * Creates a lock description.
    *
+   * @param id the lock id: unguessable, unique per acquisition; only the holder knows it (and anyone
+   *     who can read the lock, for {@link LockProvider#forceUnlock(String, String)})
+   * @param name the lock name (see {@link LockNames})
+   * @param operator who holds it, such as {@code alice@build-7}
+   * @param operation what the holder is doing, such as {@code deploy}; may be empty
+   * @param reason why, free text; may be empty
+   * @param createdAt when it was acquired
+   * @param expiresAt when its lease ends unless renewed
+   * @param pid the holder's process id, 0 if unknown
+   * @param hostname the holder's machine, empty if unknown
+   * @param token the fencing token: grows with each acquisition of the name; 0 for a lock written by
+   *     a version of infrastate without tokens
+   * @param released whether this is the record a released (or force-unlocked) lock leaves behind;
+   *     its {@code expiresAt} is the release time
    * @throws NullPointerException if id, name, createdAt or expiresAt is null
    * @throws IllegalArgumentException if the id is empty, expiresAt is before createdAt or the token
    *     is negative

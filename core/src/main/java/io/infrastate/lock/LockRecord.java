@@ -18,6 +18,10 @@ public record LockRecord(LockInfo info, String version) {
   /**
    * Creates a record.
    *
+   * @param info the stored lock
+   * @param version the storage's version of the stored lock, opaque to everyone but the provider
+   *     that made it: an S3 ETag, a Git blob or commit id, a content hash, or empty for providers
+   *     that compare {@code info} itself
    * @throws NullPointerException if {@code info} is null
    */
   public LockRecord {

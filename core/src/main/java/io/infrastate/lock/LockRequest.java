@@ -41,6 +41,13 @@ public record LockRequest(
   /**
    * Creates a request; {@code null} texts become empty.
    *
+   * @param operator who asks, such as {@code alice@build-7}; empty for the provider's default
+   * @param operation what the holder will do, such as {@code deploy}; may be empty
+   * @param reason why, free text; may be empty
+   * @param lease how long the lock stays valid without renewal; positive
+   * @param renewEvery how often a held lock is renewed automatically (each renewal extends it by
+   *     {@code lease} from the provider's clock), or {@link Duration#ZERO} for no automatic renewal;
+   *     when set, it must be shorter than {@code lease}
    * @throws IllegalArgumentException if the lease is not positive, the renewal interval is
    *     negative or not shorter than the lease, or a text contains control characters
    */

@@ -13,6 +13,7 @@ public class LockTimeoutException extends StateException {
   private static final long serialVersionUID = 1L;
 
   private final transient LockInfo holder;
+  /** How long the caller waited. */
   private final Duration waited;
 
   /**

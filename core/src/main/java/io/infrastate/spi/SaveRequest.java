@@ -27,6 +27,15 @@ public record SaveRequest(
   /**
    * Creates a request.
    *
+   * @param expected the version the writer started from; the save must fail with a conflict unless
+   *     storage still holds exactly this version ({@link VersionToken#absent()}: nothing stored)
+   * @param snapshot the complete new version; its serial is the expected serial plus one
+   * @param changes the changes from the expected version to this one, in order
+   * @param audit who, what and why, with every default already filled in
+   * @param writeId this write's own id, the same for every attempt of one write and unique across
+   *     writes ({@link #newWriteId()}); a backend whose reply to a commit can be lost records it with
+   *     the version (S3: in the log record; Git: an {@code Infrastate-Write} trailer), so that it can
+   *     tell afterwards whether the version stored is this write's (see {@link WriteHistory})
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the write id is empty, longer than {@value
    *     #MAX_WRITE_ID_LENGTH} characters, or holds other characters than ASCII letters, digits and

@@ -13,6 +13,8 @@ public record StoredState(Snapshot snapshot, VersionToken token) {
   /**
    * Creates a stored state.
    *
+   * @param snapshot the content
+   * @param token the stored version, for the next compare-and-swap
    * @throws NullPointerException if an argument is null
    */
   public StoredState {

@@ -30,6 +30,12 @@ public record Group(String name, List<String> hosts, List<String> children, Map<
   /**
    * Creates a view, copying the lists and freezing the vars.
    *
+   * @param name the group name
+   * @param hosts the names of the hosts that are direct members, in insertion order. For {@code all},
+   *     these are the hosts that are in no other group (Ansible lists them under {@code ungrouped})
+   * @param children the names of the child groups, in insertion order. For {@code all}, the groups that
+   *     have no other parent
+   * @param vars the group variables, JSON-compatible and frozen
    * @throws NullPointerException if an argument is null
    */
   public Group {

@@ -44,6 +44,12 @@ public record Host(String name, String address, int port, String user, Map<Strin
   /**
    * Creates a host in canonical form (see the class description).
    *
+   * @param name the inventory hostname, not empty
+   * @param address the address to connect to ({@code ansible_host}); empty if unset
+   * @param port the SSH port ({@code ansible_port}), 0..65535; 0 if unset
+   * @param user the login user ({@code ansible_user}); empty if unset
+   * @param vars the other host variables: JSON-compatible values (see {@link HostState#vars()}),
+   *     deep-copied and frozen
    * @throws NullPointerException if {@code name} is null
    * @throws IllegalArgumentException if the name is empty, the port is out of range, or a var is
    *     not JSON-compatible

@@ -51,9 +51,13 @@ public class InventoryException extends StateException {
     SECRET_VALUE
   }
 
+  /** What is wrong. */
   private final Kind kind;
+  /** The file the inventory was read from or written to, {@code null} if the input was not a file. */
   private final String file;
+  /** The 1-based line of the problem, 0 if unknown. */
   private final int line;
+  /** What is wrong, without the location prefix. */
   private final String problem;
 
   /**

@@ -1,5 +1,5 @@
 /**
- * A state as a first-class Ansible inventory: the inventory model, and Ansible's dynamic-inventory
+ * API: a state as a first-class Ansible inventory: the inventory model, and Ansible's dynamic-inventory
  * JSON, YAML and INI formats.
  *
  * <h2>Model</h2>

@@ -1,0 +1,2 @@
+/** Internal, not published: JMH benchmarks of the hot paths. */
+package io.infrastate.benchmarks.jmh;
