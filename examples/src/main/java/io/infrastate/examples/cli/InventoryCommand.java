@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
           + " (or JSON) inventory. Use it from Ansible through a one-line wrapper:",
       "  printf '#!/bin/sh\\nexec %s --state %s inventory \"$@\"\\n' \"$PWD/infrastate\" \"$PWD/state.json\" > inv.sh",
       "  chmod +x inv.sh && ansible-inventory -i inv.sh --list",
+      "A state that was never written is an error (exit 1), not an empty inventory, unless --allow-missing.",
     },
     subcommands = InventoryCommand.Export.class)
 final class InventoryCommand extends Verb {
@@ -46,6 +47,10 @@ final class InventoryCommand extends Verb {
           + " Default: ${DEFAULT-VALUE}.")
   GroupNamePolicy groupNames;
 
+  @Option(names = "--allow-missing", description = "Print an empty inventory when no state is stored (default: fail"
+      + " with exit 1, so that Ansible stops instead of running against no hosts).")
+  boolean allowMissing;
+
   InventoryCommand(Root root) {
     super(root);
   }
@@ -55,7 +60,7 @@ final class InventoryCommand extends Verb {
     if (list == (host != null)) {
       throw CliException.usage("Give exactly one of --list, --host NAME, or the verb 'export'");
     }
-    Inventory inv = inventory(root, groupNames);
+    Inventory inv = inventory(root, groupNames, allowMissing);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     if (list) {
       AnsibleJson.writeList(inv, bytes);
@@ -66,8 +71,17 @@ final class InventoryCommand extends Verb {
     return InfrastateCli.OK;
   }
 
-  static Inventory inventory(Root root, GroupNamePolicy policy) {
+  /**
+   * The state's inventory. A state that was never written is refused unless {@code allowMissing}:
+   * an empty inventory would make Ansible run against no hosts, as if all were well, when the state
+   * URI is wrong or the state was lost.
+   */
+  static Inventory inventory(Root root, GroupNamePolicy policy, boolean allowMissing) {
     try (State state = root.open()) {
+      if (!allowMissing && !Verb.OnState.stored(state)) {
+        throw CliException.error("No state is stored at " + state.location() + ", so there is no inventory: check"
+            + " --state (or " + InfrastateCli.STATE_ENV + "), or add --allow-missing to print an empty one");
+      }
       return Inventory.from(state.snapshot(), policy);
     } catch (IllegalArgumentException e) {
       throw CliException.error(e.getMessage() + " (or use --group-names transform)");
@@ -92,13 +106,16 @@ final class InventoryCommand extends Verb {
         description = "reject or transform group names Ansible warns about (default: ${DEFAULT-VALUE}).")
     GroupNamePolicy groupNames;
 
+    @Option(names = "--allow-missing", description = "Write an empty inventory when no state is stored (default: fail).")
+    boolean allowMissing;
+
     Export(Root root) {
       super(root);
     }
 
     @Override
     public Integer call() {
-      Inventory inv = inventory(root, groupNames);
+      Inventory inv = inventory(root, groupNames, allowMissing);
       String text = format == Format.YAML ? AnsibleYaml.toYaml(inv) : AnsibleJson.toList(inv) + "\n";
       if (output == null) {
         out().print(text);
