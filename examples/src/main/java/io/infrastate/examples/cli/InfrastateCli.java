@@ -12,7 +12,7 @@ import io.infrastate.lock.LockTimeoutException;
 import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import picocli.CommandLine;
@@ -76,8 +76,8 @@ import picocli.CommandLine;
  * untouched. With {@code --json} that line is one JSON object, {@code
  * {"error":{"code":"usage","exit_code":2,"message":"…"}}}, whose {@code code} names the exit code's
  * class and never changes: {@code failed} (1), {@code usage} (2), {@code conflict} (3), {@code
- * lock_held} (4), {@code damaged} (5). Library logging is off except errors; set {@code INFRASTATE_LOG=warn} (or {@code
- * info}, {@code debug}) to see more.
+ * lock_held} (4), {@code damaged} (5). Library logging is off except errors; set {@code
+ * INFRASTATE_LOG=warn} (or {@code info}, {@code debug}) to see more.
  *
  * <p>Locks live beside the state: for a file state in the directory {@code <state file>.locks/}
  * (for {@code /srv/state.json}: {@code /srv/state.json.locks/}); for {@code s3://BUCKET/KEY} as
@@ -215,8 +215,8 @@ public final class InfrastateCli {
    * "the states differ").
    */
   private static int report(PrintWriter err, int code, String message, String[] args, Root root) {
-    int exit = List.of(args).contains("--exit-code") ? ERROR : code;
-    if (root.json || List.of(args).contains("--json")) {
+    int exit = given(args, "--exit-code") ? ERROR : code;
+    if (root.json || given(args, "--json")) {
       err.println(Output.error(errorCode(code), exit, message));
     } else {
       err.println("infrastate: " + message);
@@ -270,12 +270,20 @@ public final class InfrastateCli {
 
   /** Reports a failure that escaped picocli's handlers (the command objects are out of reach). */
   private static int escaped(PrintWriter err, String[] args, String message) {
-    if (List.of(args).contains("--json")) {
+    if (given(args, "--json")) {
       err.println(Output.error(errorCode(ERROR), ERROR, message));
     } else {
       err.println("infrastate: " + message);
     }
     return ERROR;
+  }
+
+  /**
+   * Whether a flag is on the command line. Read from the arguments, not the parsed options, because
+   * a bad command line may fail to parse before the flag is reached.
+   */
+  private static boolean given(String[] args, String flag) {
+    return Arrays.asList(args).contains(flag);
   }
 
   /** Folds a multi-line message into one line. */

@@ -22,6 +22,10 @@ import picocli.CommandLine.Option;
  * exec /path/to/infrastate --state /srv/state.json inventory "$@"
  * </pre>
  *
+ * <p>A state that was never written is an error (exit code {@value InfrastateCli#ERROR}), not an
+ * empty inventory, unless {@code --allow-missing}: a wrong path or a lost state must stop Ansible,
+ * not let it run against no hosts.
+ *
  * <p>Not thread-safe; picocli makes one per command line.
  */
 @Command(
