@@ -3,6 +3,7 @@ package io.infrastate.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +33,44 @@ class JShellScriptTest {
         .contains("all:\n  children:\n    web:\n      hosts:\n        web01:\n          ansible_host: 10.0.1.11\n");
   }
 
+  @Test
+  void reportOnAStateNeverWrittenSaysSoAndExitsZero() throws Exception {
+    Path state = tmp.resolve("empty-state.json");
+    String report = runJShell(Path.of("jshell/report.jsh"), state);
+    assertThat(report)
+        .contains("0 hosts, 0 resources\n")
+        .contains("no versions yet: nothing was ever written to ")
+        .contains("all: {}\n");
+  }
+
+  /** The first error stops a script with exit code 1 and one line naming the script and the cause. */
+  @Test
+  void scriptsStopWithExitCodeOneOnTheFirstError() throws Exception {
+    Path state = tmp.resolve("damaged-state.json");
+    Files.writeString(state, "{\"metadata\"");
+    byte[] before = Files.readAllBytes(state);
+    for (String script : List.of("provision.jsh", "report.jsh")) {
+      Run r = jshell(Path.of("jshell", script), state);
+      assertThat(r.code()).as(r.output()).isEqualTo(1);
+      assertThat(r.output()).as(r.output())
+          .contains(script + ": ")
+          .doesNotContain("hosts=")
+          .doesNotContain("|  Exception");
+    }
+    assertThat(Files.readAllBytes(state)).isEqualTo(before);
+  }
+
+  /** What a jshell run did: its exit code and its output (stdout and stderr together). */
+  record Run(int code, String output) {}
+
   static String runJShell(Path script, Path state) throws Exception {
+    Run r = jshell(script, state);
+    assertThat(r.code()).as(r.output()).isZero();
+    assertThat(r.output()).as("jshell reported an error").doesNotContain("|  Error").doesNotContain("Exception");
+    return r.output();
+  }
+
+  static Run jshell(Path script, Path state) throws Exception {
     Path jshell = Path.of(System.getProperty("java.home"), "bin", "jshell");
     // C1 only: the scripts are short, and this halves jshell's start-up on a busy machine.
     ProcessBuilder pb = new ProcessBuilder(List.of(
@@ -43,9 +81,6 @@ class JShellScriptTest {
     Process p = pb.start();
     byte[] output = p.getInputStream().readAllBytes();
     assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
-    String text = new String(output, StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as(text).isZero();
-    assertThat(text).as("jshell reported an error").doesNotContain("|  Error").doesNotContain("Exception");
-    return text;
+    return new Run(p.exitValue(), new String(output, StandardCharsets.UTF_8));
   }
 }

@@ -12,6 +12,7 @@ import io.infrastate.lock.LockTimeoutException;
 import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import picocli.CommandLine;
@@ -61,7 +62,8 @@ import picocli.CommandLine;
  *   <tr><td>{@value #ERROR}</td><td>the operation failed: unknown key, validation veto, storage
  *       error, no key or a wrong key for secret values</td></tr>
  *   <tr><td>{@value #USAGE}</td><td>bad command line: unknown option, missing argument, malformed
- *       {@code KEY=VALUE}, unknown URI scheme</td></tr>
+ *       {@code KEY=VALUE}, unknown URI scheme; for {@code state diff --exit-code}: the two sides differ
+ *       (with {@code --exit-code} every failure exits {@value #ERROR})</td></tr>
  *   <tr><td>{@value #CONFLICT}</td><td>other writers kept winning, or {@code state push} refused an
  *       older serial or another lineage</td></tr>
  *   <tr><td>{@value #LOCK_HELD}</td><td>the lock is held by somebody else, or a write under
@@ -71,8 +73,11 @@ import picocli.CommandLine;
  * </table>
  *
  * <p>Errors are one line on standard error, saying what happened and what to do; the state is left
- * untouched. Library logging is off except errors; set {@code INFRASTATE_LOG=warn} (or {@code
- * info}, {@code debug}) to see more.
+ * untouched. With {@code --json} that line is one JSON object, {@code
+ * {"error":{"code":"usage","exit_code":2,"message":"…"}}}, whose {@code code} names the exit code's
+ * class and never changes: {@code failed} (1), {@code usage} (2), {@code conflict} (3), {@code
+ * lock_held} (4), {@code damaged} (5). Library logging is off except errors; set {@code
+ * INFRASTATE_LOG=warn} (or {@code info}, {@code debug}) to see more.
  *
  * <p>Locks live beside the state: for a file state in the directory {@code <state file>.locks/}
  * (for {@code /srv/state.json}: {@code /srv/state.json.locks/}); for {@code s3://BUCKET/KEY} as
@@ -118,6 +123,11 @@ public final class InfrastateCli {
   public static final int LOCK_HELD = 4;
   /** Exit code: the stored state is damaged, replaced by another lineage, or of a newer format. */
   public static final int DAMAGED = 5;
+  /**
+   * Exit code of {@code state diff --exit-code} when the two sides differ. With {@code --exit-code}
+   * every failure exits {@value #ERROR}, so this code is never a bad command line.
+   */
+  public static final int DIFFERENT = 2;
 
   /** The environment variable naming the state when {@code --state} is not given. */
   public static final String STATE_ENV = "INFRASTATE_STATE";
@@ -159,12 +169,10 @@ public final class InfrastateCli {
       code = cmd.execute(args);
     } catch (OutOfMemoryError e) {
       // escapes picocli's handler (an Error): still one line, never a stack trace
-      err.println("infrastate: out of memory (" + oneLine(e.getMessage()) + "): the state is larger than this JVM's"
+      code = escaped(err, args, "out of memory (" + oneLine(e.getMessage()) + "): the state is larger than this JVM's"
           + " heap allows; run java with a larger -Xmx");
-      code = ERROR;
     } catch (RuntimeException | Error e) {
-      err.println("infrastate: internal error: " + oneLine(String.valueOf(e)));
-      code = ERROR;
+      code = escaped(err, args, "internal error: " + oneLine(String.valueOf(e)));
     }
     out.flush();
     err.flush();
@@ -185,25 +193,59 @@ public final class InfrastateCli {
     cmd.setOut(out);
     cmd.setErr(err);
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
-    cmd.setParameterExceptionHandler(InfrastateCli::usageError);
-    cmd.setExecutionExceptionHandler((e, c, parsed) -> failure(e, c));
+    cmd.setParameterExceptionHandler((e, args) -> usageError(e, args, root));
+    cmd.setExecutionExceptionHandler((e, c, parsed) -> failure(e, c, parsed.originalArgs().toArray(String[]::new), root));
     return cmd;
   }
 
-  private static int usageError(CommandLine.ParameterException e, String[] args) {
+  private static int usageError(CommandLine.ParameterException e, String[] args, Root root) {
     CommandLine c = e.getCommandLine();
     String where = c.getCommandSpec().qualifiedName();
-    c.getErr().println("infrastate: " + oneLine(e.getMessage()) + ". See '" + where + " --help'.");
-    return USAGE;
+    return report(c.getErr(), USAGE, oneLine(e.getMessage()) + ". See '" + where + " --help'.", args, root);
   }
 
-  private static int failure(Exception e, CommandLine c) {
-    int code = exitCode(e);
+  private static int failure(Exception e, CommandLine c, String[] args, Root root) {
     String message = e instanceof CliException || e instanceof StateException || e instanceof IllegalArgumentException
         ? e.getMessage()
         : "internal error: " + e;
-    c.getErr().println("infrastate: " + oneLine(message));
-    return code;
+    return report(c.getErr(), exitCode(e), oneLine(message), args, root);
+  }
+
+  /**
+   * Reports a failure on standard error and returns the exit code to use: one line of text, or with
+   * {@code --json} one JSON object {@code {"error":{"code":"…","exit_code":N,"message":"…"}}}; with
+   * {@code --exit-code} every failure exits {@value #ERROR} (so that {@value #DIFFERENT} only means
+   * "the states differ").
+   */
+  private static int report(PrintWriter err, int code, String message, String[] args, Root root) {
+    int exit = given(args, "--exit-code") ? ERROR : code;
+    if (root.json || given(args, "--json")) {
+      err.println(Output.error(errorCode(code), exit, message));
+    } else {
+      err.println("infrastate: " + message);
+    }
+    return exit;
+  }
+
+  /**
+   * The stable name of an exit code's class, the {@code code} of a {@code --json} error.
+   *
+   * @param exitCode an exit code as documented on this class
+   * @return {@code failed}, {@code usage}, {@code conflict}, {@code lock_held} or {@code damaged}
+   */
+  static String errorCode(int exitCode) {
+    switch (exitCode) {
+      case USAGE:
+        return "usage";
+      case CONFLICT:
+        return "conflict";
+      case LOCK_HELD:
+        return "lock_held";
+      case DAMAGED:
+        return "damaged";
+      default:
+        return "failed";
+    }
   }
 
   /**
@@ -227,6 +269,24 @@ public final class InfrastateCli {
       return DAMAGED;
     }
     return ERROR;
+  }
+
+  /** Reports a failure that escaped picocli's handlers (the command objects are out of reach). */
+  private static int escaped(PrintWriter err, String[] args, String message) {
+    if (given(args, "--json")) {
+      err.println(Output.error(errorCode(ERROR), ERROR, message));
+    } else {
+      err.println("infrastate: " + message);
+    }
+    return ERROR;
+  }
+
+  /**
+   * Whether a flag is on the command line. Read from the arguments, not the parsed options, because
+   * a bad command line may fail to parse before the flag is reached.
+   */
+  private static boolean given(String[] args, String flag) {
+    return Arrays.asList(args).contains(flag);
   }
 
   /** Folds a multi-line message into one line. */

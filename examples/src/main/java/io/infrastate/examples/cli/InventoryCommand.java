@@ -2,6 +2,7 @@ package io.infrastate.examples.cli;
 
 import io.infrastate.HostState;
 import io.infrastate.Snapshot;
+import io.infrastate.State;
 import io.infrastate.inventory.AnsibleJson;
 import io.infrastate.inventory.AnsibleVault;
 import io.infrastate.inventory.AnsibleYaml;
@@ -26,6 +27,10 @@ import picocli.CommandLine.Option;
  * exec /path/to/infrastate --state /srv/state.json inventory "$@"
  * </pre>
  *
+ * <p>A state that was never written is an error (exit code {@value InfrastateCli#ERROR}), not an
+ * empty inventory, unless {@code --allow-missing}: a wrong path or a lost state must stop Ansible,
+ * not let it run against no hosts.
+ *
  * <p>Not thread-safe; picocli makes one per command line.
  */
 @Command(
@@ -36,6 +41,7 @@ import picocli.CommandLine.Option;
           + " (or JSON) inventory. Use it from Ansible through a one-line wrapper:",
       "  printf '#!/bin/sh\\nexec %s --state %s inventory \"$@\"\\n' \"$PWD/infrastate\" \"$PWD/state.json\" > inv.sh",
       "  chmod +x inv.sh && ansible-inventory -i inv.sh --list",
+      "A state that was never written is an error (exit 1), not an empty inventory, unless --allow-missing.",
     },
     subcommands = InventoryCommand.Export.class)
 final class InventoryCommand extends Verb {
@@ -50,6 +56,10 @@ final class InventoryCommand extends Verb {
           + " Default: ${DEFAULT-VALUE}.")
   GroupNamePolicy groupNames;
 
+  @Option(names = "--allow-missing", description = "Print an empty inventory when no state is stored (default: fail"
+      + " with exit 1, so that Ansible stops instead of running against no hosts).")
+  boolean allowMissing;
+
   InventoryCommand(Root root) {
     super(root);
   }
@@ -59,7 +69,7 @@ final class InventoryCommand extends Verb {
     if (list == (host != null)) {
       throw CliException.usage("Give exactly one of --list, --host NAME, or the verb 'export'");
     }
-    Inventory inv = inventory(root, groupNames);
+    Inventory inv = inventory(root, groupNames, allowMissing);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     if (list) {
       AnsibleJson.writeList(inv, bytes);
@@ -71,12 +81,19 @@ final class InventoryCommand extends Verb {
   }
 
   /**
-   * The state's hosts as an inventory; with {@code --show-secrets}, secret values in clear (which
-   * needs the key), else kept as secrets, which the writers refuse or vault.
+   * The state's inventory; with {@code --show-secrets}, secret values in clear (which needs the
+   * key), else kept as secrets, which the writers refuse or vault. A state that was never written
+   * is refused unless {@code allowMissing}: an empty inventory would make Ansible run against no
+   * hosts, as if all were well, when the state URI is wrong or the state was lost.
    */
-  static Inventory inventory(Root root, GroupNamePolicy policy) {
+  static Inventory inventory(Root root, GroupNamePolicy policy, boolean allowMissing) {
     try (Root.Handle handle = root.openHandle()) {
-      Snapshot s = handle.state().snapshot();
+      State state = handle.state();
+      if (!allowMissing && !Verb.OnState.stored(state)) {
+        throw CliException.error("No state is stored at " + state.location() + ", so there is no inventory: check"
+            + " --state (or " + InfrastateCli.STATE_ENV + "), or add --allow-missing to print an empty one");
+      }
+      Snapshot s = state.snapshot();
       if (root.showSecrets()) {
         Map<String, HostState> clear = new LinkedHashMap<>();
         for (HostState h : s.hosts().values()) {
@@ -115,13 +132,16 @@ final class InventoryCommand extends Verb {
         description = "reject or transform group names Ansible warns about (default: ${DEFAULT-VALUE}).")
     GroupNamePolicy groupNames;
 
+    @Option(names = "--allow-missing", description = "Write an empty inventory when no state is stored (default: fail).")
+    boolean allowMissing;
+
     Export(Root root) {
       super(root);
     }
 
     @Override
     public Integer call() {
-      Inventory inv = inventory(root, groupNames);
+      Inventory inv = inventory(root, groupNames, allowMissing);
       AnsibleVault vault = null;
       if (vaultPasswordFile != null) {
         if (format != Format.YAML) {

@@ -52,6 +52,46 @@ final class Output {
     return COMPACT.writeValueAsString(value);
   }
 
+  /**
+   * A failure as one line of JSON, {@code {"error":{"code":"usage","exit_code":2,"message":"…"}}},
+   * written without a JSON library so that reporting an error loads nothing more.
+   */
+  static String error(String code, int exitCode, String message) {
+    return "{\"error\":{\"code\":" + quote(code) + ",\"exit_code\":" + exitCode + ",\"message\":" + quote(message) + "}}";
+  }
+
+  /** A JSON string literal: quotes, backslashes and control characters escaped. */
+  static String quote(String text) {
+    StringBuilder sb = new StringBuilder(text.length() + 2).append('"');
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '"':
+          sb.append("\\\"");
+          break;
+        case '\\':
+          sb.append("\\\\");
+          break;
+        case '\n':
+          sb.append("\\n");
+          break;
+        case '\r':
+          sb.append("\\r");
+          break;
+        case '\t':
+          sb.append("\\t");
+          break;
+        default:
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+      }
+    }
+    return sb.append('"').toString();
+  }
+
   /** Prints rows under headers, each column as wide as its widest cell, two spaces apart. */
   static void table(PrintWriter out, List<String> headers, List<List<String>> rows) {
     int[] width = new int[headers.size()];

@@ -73,6 +73,7 @@ import picocli.CommandLine.Spec;
       LockCommand.class,
       LockCommand.ForceUnlock.class,
       InventoryCommand.class,
+      Root.VersionCommand.class,
       CommandLine.HelpCommand.class,
     },
     footerHeading = "%n",
@@ -87,7 +88,8 @@ import picocli.CommandLine.Spec;
     exitCodeList = {
       "0:success",
       "1:the operation failed (unknown key, validation veto, storage error, no key or a wrong key for secret values)",
-      "2:bad command line (unknown option, malformed KEY=VALUE, unknown URI scheme)",
+      "2:bad command line (unknown option, malformed KEY=VALUE, unknown URI scheme); for 'state diff"
+          + " --exit-code': the states differ (any failure then exits 1)",
       "3:conflict (other writers kept winning; state push refused an older serial or another lineage)",
       "4:the lock is held by somebody else, or a write under --lock was refused because the lock was lost",
       "5:the stored state is damaged, of another lineage or of a newer format, or a secret value was tampered with"
@@ -484,17 +486,46 @@ final class Root implements Callable<Integer> {
     }
   }
 
-  /** The version from the build (a filtered resource). */
+  /** The version from the build (a filtered resource), for {@code --version}. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() throws IOException {
+      return new String[] {"infrastate reference CLI " + number()};
+    }
+
+    /** The project version the build wrote into {@code version.properties}. */
+    static String number() throws IOException {
       Properties p = new Properties();
       try (InputStream in = Root.class.getResourceAsStream("version.properties")) {
-        if (in != null) {
-          p.load(in);
+        if (in == null) {
+          throw CliException.error("version.properties is missing from the class path: build the CLI with Maven");
         }
+        p.load(in);
       }
-      return new String[] {"infrastate reference CLI " + p.getProperty("version", "(unknown version)")};
+      String v = p.getProperty("version", "");
+      if (v.isBlank() || v.startsWith("${")) {
+        throw CliException.error("version.properties was not filtered by the build: build the CLI with Maven");
+      }
+      return v;
+    }
+  }
+
+  /** {@code infrastate version}: the version, as {@code --version} prints it, or as JSON. */
+  @Command(name = "version", description = "Print the version of this CLI (the project version it was built from).")
+  static final class VersionCommand extends Verb {
+    VersionCommand(Root root) {
+      super(root);
+    }
+
+    @Override
+    public Integer call() throws IOException {
+      String v = Version.number();
+      if (json()) {
+        out().println("{\n  \"version\": " + Output.quote(v) + "\n}");
+      } else {
+        out().println("infrastate reference CLI " + v);
+      }
+      return InfrastateCli.OK;
     }
   }
 }

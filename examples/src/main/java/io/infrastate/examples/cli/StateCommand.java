@@ -419,8 +419,13 @@ final class StateCommand {
         "Show what changed between two versions, field by field (timestamps aside).",
         "A and B are serials from 'state history', 'current', or state.json files (such as observed state,"
             + " for drift detection).",
+        "With --exit-code it exits 0 when they are the same, 2 when they differ and 1 on any failure.",
       })
   static final class Diff extends Verb.OnState {
+    @Option(names = "--exit-code", description = "Exit 0 if A and B are the same, 2 if they differ, 1 on any failure"
+        + " (as 'git diff --exit-code').")
+    boolean exitCode;
+
     @Parameters(index = "0", paramLabel = "A", description = "The older side: a serial, 'current' or a file.")
     String a;
 
@@ -445,7 +450,7 @@ final class StateCommand {
       } else {
         out().println(d);
       }
-      return InfrastateCli.OK;
+      return exitCode && !d.isEmpty() ? InfrastateCli.DIFFERENT : InfrastateCli.OK;
     }
 
     private static Snapshot version(State state, String spec) {

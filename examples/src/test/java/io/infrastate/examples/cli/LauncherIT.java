@@ -76,14 +76,58 @@ class LauncherIT {
         + " not found; build it first with the README's demo command: mvn -B -q package -DskipTests\n");
   }
 
-  @Test
-  void ansibleInventoryReadsTheCliThroughAOneLineWrapper() throws Exception {
+  static Path ansibleInventory() {
     Path ansible = Path.of("/usr/bin/ansible-inventory");
     boolean ci = "true".equals(System.getenv("CI"));
     if (!ci) {
       Assumptions.assumeTrue(Files.isExecutable(ansible),
           "SKIPPED: ansible-inventory is not installed (apt-get install --no-install-recommends ansible-core); CI=true makes this a failure");
     }
+    return ansible;
+  }
+
+  /** The environment ansible-inventory runs in: the script plugin, and an unparsed source is a failure. */
+  Map<String, String> ansibleEnv() {
+    Map<String, String> env = new HashMap<>();
+    env.put("JAVA_HOME", System.getProperty("java.home"));
+    env.put("ANSIBLE_INVENTORY_ENABLED", "script");
+    env.put("ANSIBLE_INVENTORY_UNPARSED_FAILED", "True");
+    env.put("ANSIBLE_LOCAL_TEMP", tmp.resolve("ansible-tmp").toString());
+    env.put("ANSIBLE_NOCOLOR", "1");
+    return env;
+  }
+
+  /**
+   * A wrapper pointing at a state that does not exist (a wrong path, a lost state): the CLI exits 1,
+   * so ansible-inventory fails instead of answering with no hosts; {@code --allow-missing} in the
+   * wrapper opts in to the empty inventory.
+   */
+  @Test
+  void ansibleInventoryFailsOnAStateThatDoesNotExist() throws Exception {
+    Path ansible = ansibleInventory();
+    Path missing = tmp.resolve("no-such-state.json");
+    Files.writeString(tmp.resolve("inventory.sh"), "#!/bin/sh\nexec " + LAUNCHER + " --state " + missing + " inventory \"$@\"\n");
+    Files.setPosixFilePermissions(tmp.resolve("inventory.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Result failed = Processes.run(tmp, ansibleEnv(), List.of(ansible.toString(), "-i", "inventory.sh", "--list"));
+    assertThat(failed.code()).as(failed.toString()).isNotZero();
+    assertThat(failed.out()).as(failed.toString()).isEmpty();
+    assertThat(failed.err().replaceAll("\\s+", " ")).as(failed.toString())
+        .contains("No state is stored at")
+        .contains("No inventory was parsed");
+    assertThat(missing).doesNotExist();
+
+    Files.writeString(tmp.resolve("allowed.sh"),
+        "#!/bin/sh\nexec " + LAUNCHER + " --state " + missing + " inventory --allow-missing \"$@\"\n");
+    Files.setPosixFilePermissions(tmp.resolve("allowed.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Result allowed = Processes.run(tmp, ansibleEnv(), List.of(ansible.toString(), "-i", "allowed.sh", "--list"));
+    assertThat(allowed.code()).as(allowed.toString()).isZero();
+    JsonNode inv = JsonMapper.builder().build().readTree(allowed.out());
+    assertThat(inv.get("_meta").get("hostvars").size()).as(allowed.toString()).isZero();
+  }
+
+  @Test
+  void ansibleInventoryReadsTheCliThroughAOneLineWrapper() throws Exception {
+    Path ansible = ansibleInventory();
     String state = tmp.resolve("state.json").toString();
     assertThat(infrastate("--state", state, "host", "add", "web01", "--address", "10.0.0.11", "--port", "2222",
         "--user", "deploy", "--group", "web", "--var", "http_port=80", "--var", "tls=true").code()).isZero();
@@ -97,13 +141,7 @@ class LauncherIT {
     assertThat(Files.readString(tmp.resolve("inventory.sh")))
         .isEqualTo("#!/bin/sh\nexec " + LAUNCHER + " --state " + tmp.toRealPath().resolve("state.json") + " inventory \"$@\"\n");
 
-    Map<String, String> env = new HashMap<>();
-    env.put("JAVA_HOME", System.getProperty("java.home"));
-    env.put("ANSIBLE_INVENTORY_ENABLED", "script");
-    env.put("ANSIBLE_INVENTORY_UNPARSED_FAILED", "True");
-    env.put("ANSIBLE_LOCAL_TEMP", tmp.resolve("ansible-tmp").toString());
-    env.put("ANSIBLE_NOCOLOR", "1");
-    Result r = Processes.run(tmp, env, List.of(ansible.toString(), "-i", "inventory.sh", "--list"));
+    Result r = Processes.run(tmp, ansibleEnv(), List.of(ansible.toString(), "-i", "inventory.sh", "--list"));
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(r.err()).as(r.toString()).isEmpty();
     JsonNode inv = JsonMapper.builder().build().readTree(r.out());

@@ -43,6 +43,23 @@ class ReadmeCliTourIT {
     assertThat(tmp.resolve("state.json")).exists();
   }
 
+  /** The scripting commands, run after the tour on its state, print exactly what the page shows. */
+  @Test
+  void theScriptingCommandsPrintWhatThePageShows() throws Exception {
+    String page = Files.readString(Processes.REPO.resolve("docs/cli.md"));
+    String tour = block(page, "<!-- cli-tour:start -->", "<!-- cli-tour:end -->");
+    String commands = block(page, "<!-- cli-scripting:start -->", "<!-- cli-scripting:end -->");
+    String expected = block(page, "<!-- cli-scripting-output:start -->", "<!-- cli-scripting-output:end -->");
+    String launcher = Processes.REPO.resolve("infrastate").toString();
+    String script = "set -e\n" + tour.replace("./infrastate", launcher) + "echo '--- scripting'\n"
+        + commands.replace("./infrastate", launcher);
+    Result r = Processes.run(tmp, Map.of(), List.of("sh", "-c", script));
+    assertThat(r.code()).as(r.toString()).isZero();
+    String out = r.out().substring(r.out().indexOf("--- scripting\n") + "--- scripting\n".length());
+    assertThat(out).as(r.toString()).isEqualTo(expected);
+    assertThat(tmp.resolve("nowhere.json")).doesNotExist();
+  }
+
   private static String block(String text, String start, String end) {
     int a = text.indexOf(start);
     int b = text.indexOf(end);
