@@ -75,9 +75,7 @@ import org.slf4j.LoggerFactory;
  *       pushes with the fetched tip as the expected old value. The remote may be an {@code ssh://}
  *       or {@code https://} URL, or a path. A push is never forced: a rejected push (another
  *       machine pushed first) is a conflict, and the {@link io.infrastate.State} re-applies the
- *       change on the new tip, with backoff and jitter, up to its attempt limit; writers that keep
- *       conflicting take turns on the state's write lease, and while one holds it the others'
- *       saves report conflicts without pushing ({@link #save}). A push the remote
+ *       change on the new tip, with backoff and jitter, up to its attempt limit. A push the remote
  *       refuses for another reason (a hook, branch protection) is a {@link BackendException}.
  * </ul>
  *
@@ -196,19 +194,6 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
    * object. Clone mode cannot hold other machines off and offers no section; its writers take
    * turns on the write lease instead.
    *
-   * Fairness in clone mode (WriteLeases). Another machine's push cannot be held off, so writers
-   * that keep conflicting take turns on the state's write lease (a lock ref beside the branch,
-   * through GitLockProvider). A save reads the lease ref in the same round trip as the branch
-   * (WriteLeaseGate); while a lease this backend does not hold is live (neither released nor
-   * expired), it reports a conflict without pushing, so that its writer backs off and queues for
-   * the lease instead of winning the compare-and-swap against the holder. Which leases are this
-   * backend's own is known by their lock ids. Worst case for the holder: a writer whose save read
-   * the lease ref before the holder's acquisition was pushed can still push after it, once; its
-   * next save sees the lease. So the holder loses at most once per other writer in flight when it
-   * got the lease. Writers outside the protocol (people with git) are not held back. The lease is
-   * advisory: correctness rests on the compare-and-swap alone, and a holder that vanished holds
-   * the others back only until its lease ends.
-   *
    * Comparing blob ids rather than commit ids means that a commit touching only other files does
    * not invalidate a writer's version: the next write is built on that new tip and keeps the other
    * files. The ABA case (the file changed and changed back) is harmless because the content, and
@@ -248,8 +233,6 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
   private final String path;
   private final List<String> segments;
   private final ReentrantLock lock = new ReentrantLock();
-  /** Clone mode: tells a save whether another writer holds the write lease; null in local mode. */
-  private final WriteLeaseGate leaseGate;
   /** Local mode: the branch's write lock, taken by every save around its ref update; null in clone mode. */
   private final BranchWriteLock writeLock;
   private volatile boolean closed;
@@ -257,15 +240,8 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
 
   private record Cached(ObjectId blob, Snapshot snapshot) {}
 
-  /**
-   * The branch tip: commit null if the branch does not exist; blob null if the file does not.
-   * {@code lease}: another writer's live write lease, when read for a save in clone mode, else null.
-   */
-  private record Tip(RevCommit commit, ObjectId blob, io.infrastate.lock.LockInfo lease) {
-    Tip(RevCommit commit, ObjectId blob) {
-      this(commit, blob, null);
-    }
-  }
+  /** The branch tip: commit null if the branch does not exist; blob null if the file does not. */
+  private record Tip(RevCommit commit, ObjectId blob) {}
 
   private GitBackend(RefStore store, String branch, String path) {
     this.store = store;
@@ -277,7 +253,6 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
     this.segments = List.of(path.split("/"));
     this.location = store.location(branch + ":" + path);
     this.writeLock = store.isRemote() ? null : BranchWriteLock.of(gitDirectory(repo), branch);
-    this.leaseGate = store.isRemote() ? new WriteLeaseGate() : null;
   }
 
   /** Where refs live: the common directory of a linked work tree, else the Git directory. */
@@ -409,9 +384,7 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
    * forced) with the fetched tip as expected old value.
    *
    * <p>On {@link SaveResult.Conflict} nothing is published; in clone mode, the commit stays
-   * unreachable in the clone directory. In clone mode a save also reports a conflict, without
-   * pushing, while another writer holds the state's write lease ({@link #writeLeases}), so that
-   * writers that did not queue for it cannot keep winning against the one that did. When the reply to the push is lost, the remote is asked
+   * unreachable in the clone directory. When the reply to the push is lost, the remote is asked
    * whether the commit arrived (see the class documentation).
    *
    * @throws CorruptStateException if the state file at the tip is damaged or was deleted
@@ -487,16 +460,10 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
     lock.lock();
     try {
       checkOpen();
-      Tip tip = readTip(leaseGate != null);
+      Tip tip = readTip();
       VersionToken expected = request.expected();
       if (!holds(tip, expected)) {
         return new SaveResult.Conflict(tip.blob() == null ? Optional.empty() : Optional.of(storedAt(tip)));
-      }
-      if (tip.lease() != null && tip.blob() != null) {
-        // Another writer holds the write lease: let it win. This writer backs off and queues for it.
-        LOG.debug("Not pushing to {}: {} holds the write lease until {}", location, tip.lease().operator(),
-            tip.lease().expiresAt());
-        return new SaveResult.Conflict(Optional.of(storedAt(tip)));
       }
       if (tip.blob() == null) {
         checkNeverDeleted(tip);
@@ -565,14 +532,12 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
    *
    * <p>A {@link GitLockProvider} on this backend's repository (or clone): the write lease is the
    * ref {@code refs/infrastate/locks/infrastate-write-lease}. Closing it leaves the repository to
-   * this backend; it fails once this backend is closed. In clone mode, while a lease taken through
-   * another backend is live, this backend's saves report conflicts without pushing ({@link
-   * #save}); leases taken through this one do not hold its own saves back.
+   * this backend; it fails once this backend is closed.
    */
   @Override
   public LockProvider writeLeases(LockOptions options) {
     checkOpen();
-    return new GitLockProvider(store, options, false, leaseGate);
+    return new GitLockProvider(store, options, false);
   }
 
   /**
@@ -892,23 +857,16 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
   // ---------------------------------------------------------------- reading the tip
 
   private Tip readTip() throws IOException {
-    return readTip(false);
-  }
-
-  /** The tip; with {@code lease}, and the write lease in the same round trip (clone mode only). */
-  private Tip readTip(boolean lease) throws IOException {
     // Read later (the blob's bytes, the history), the tip's objects stay reachable from trackingRef.
-    return store.read(branchRef, lease ? WriteLeaseGate.REF : null, true, trackingRef, "branch " + branch + " of " + location,
-        (id, leaseId) -> {
-          io.infrastate.lock.LockInfo other = lease ? leaseGate.heldByAnother(repo, leaseId, java.time.Instant.now()) : null;
-          if (id == null) {
-            return new Tip(null, null, other);
-          }
-          try (RevWalk rw = new RevWalk(repo)) {
-            RevCommit c = rw.parseCommit(id);
-            return new Tip(c, blobIn(rw.getObjectReader(), c, true), other);
-          }
-        });
+    return store.read(branchRef, true, trackingRef, "branch " + branch + " of " + location, id -> {
+      if (id == null) {
+        return new Tip(null, null);
+      }
+      try (RevWalk rw = new RevWalk(repo)) {
+        RevCommit c = rw.parseCommit(id);
+        return new Tip(c, blobIn(rw.getObjectReader(), c, true));
+      }
+    });
   }
 
   /** The state file's blob in a commit, or null if absent. Not a regular file: damage. */

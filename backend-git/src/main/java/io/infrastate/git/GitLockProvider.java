@@ -115,23 +115,15 @@ public final class GitLockProvider extends AbstractLockProvider {
   /** Whether closing this provider closes the store (false when it shares a backend's). */
   private final boolean ownsStore;
 
-  /** The backend's record of its own write leases, or null for a provider of its own. */
-  private final WriteLeaseGate gate;
-
   private GitLockProvider(RefStore store, LockOptions options) {
-    this(store, options, true, null);
+    this(store, options, true);
   }
 
-  /**
-   * A provider on a store; {@code gate}, if not null, learns which write leases this provider
-   * holds (a clone-mode backend's).
-   */
-  GitLockProvider(RefStore store, LockOptions options, boolean ownsStore, WriteLeaseGate gate) {
+  GitLockProvider(RefStore store, LockOptions options, boolean ownsStore) {
     super(options);
     this.store = store;
     this.location = store.location(REF_PREFIX);
     this.ownsStore = ownsStore;
-    this.gate = gate;
   }
 
   /**
@@ -291,16 +283,8 @@ public final class GitLockProvider extends AbstractLockProvider {
         commit = ins.insert(cb);
         ins.flush();
       }
-      boolean lease = gate != null && name.equals(io.infrastate.spi.WriteLeases.LEASE_NAME);
-      if (lease && !info.released()) {
-        gate.claim(info.id());
-      }
-      boolean stored = store.compareAndSet(refFor(name), previous, commit, who, "infrastate: " + subject, null,
+      return store.compareAndSet(refFor(name), previous, commit, who, "infrastate: " + subject, null,
           "lock '" + name + "'");
-      if (lease && info.released() && stored) {
-        gate.forget(info.id());
-      }
-      return stored;
     } catch (IOException e) {
       throw store.failure("write lock '" + name + "' at " + location, e);
     }
