@@ -17,10 +17,12 @@ module io.infrastate.core {
 
   exports io.infrastate;
   exports io.infrastate.codec;
+  exports io.infrastate.crypto;
   exports io.infrastate.lock;
   exports io.infrastate.memory;
   exports io.infrastate.spi;
   exports io.infrastate.internal to io.infrastate.file, io.infrastate.inventory;
 
   uses io.infrastate.spi.BackendProvider;
+  uses io.infrastate.crypto.KeyProvider;
 }
