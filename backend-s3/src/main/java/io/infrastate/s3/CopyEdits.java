@@ -37,8 +37,8 @@ final class CopyEdits {
    *
    * NOTICING IT WITHOUT A REQUEST ON THE WRITE PATH. A write stays one create-only PUT: the upload
    * is noticed off the caller's path, by the derived writer. It rewrites the copy with If-Match on
-   * the ETag of the copy this backend last wrote or saw; a 412 (or an unknown ETag, the first
-   * time) makes it HEAD the key, and an untagged copy is kept as pending, never overwritten. A
+   * the ETag of the copy this backend last wrote or saw (the first time, If-None-Match); a 412
+   * makes it HEAD the key, and an untagged copy is kept as pending, never overwritten. A
    * load's copy check (repairCopy) notices it the same way. The next save (before its commit)
    * checks a pending upload with one HEAD and records it first: a full log record of its content
    * as the next serial, operator "external", then the copy is rewritten with If-Match on the
@@ -90,21 +90,21 @@ final class CopyEdits {
   boolean writeCopy(byte[] bytes, Map<String, String> metadata) {
     String etag = lastEtag;
     if (etag == null) {
+      // First copy of this backend: create it if there is none (one request), else look at it.
+      Optional<String> created = store.putIfAbsent(key, bytes, metadata);
+      if (created.isPresent()) {
+        lastEtag = created.get();
+        return true;
+      }
       Optional<S3Store.Head> head = store.head(key);
-      if (head.isPresent() && !tagged(head.get().metadata())) {
+      if (head.isEmpty()) {
+        return writeCopy(bytes, metadata); // deleted meanwhile
+      }
+      if (!tagged(head.get().metadata())) {
         notice(head.get());
         return false;
       }
-      lastEtag = head.isEmpty() ? null : head.get().etag();
-      if (head.isEmpty()) {
-        Optional<String> created = store.putIfAbsent(key, bytes, metadata);
-        if (created.isPresent()) {
-          lastEtag = created.get();
-          return true;
-        }
-        return writeCopy(bytes, metadata);
-      }
-      etag = lastEtag;
+      etag = head.get().etag();
     }
     Optional<String> written = store.putIfMatch(key, bytes, metadata, etag);
     if (written.isPresent()) {
