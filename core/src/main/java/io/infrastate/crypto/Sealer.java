@@ -54,10 +54,19 @@ final class Sealer {
   }
 
   private Map<String, Object> sealObject(Map<String, Object> map, List<String> path) {
+    return mapSecrets(map, path, this::sealSecret);
+  }
+
+  /**
+   * {@code map} with each secret in it (at any depth) replaced by what {@code f} gives for it and
+   * its path; the same instance where nothing changed, so that unchanged values stay shared.
+   */
+  private static Map<String, Object> mapSecrets(Map<String, Object> map, List<String> path,
+      java.util.function.BiFunction<Secret, List<String>, Object> f) {
     Map<String, Object> out = null;
     for (Map.Entry<String, Object> e : map.entrySet()) {
       Object v = e.getValue();
-      Object s = sealValue(v, append(path, e.getKey()));
+      Object s = mapSecrets(v, append(path, e.getKey()), f);
       if (s != v && out == null) {
         out = new LinkedHashMap<>(map);
       }
@@ -68,20 +77,20 @@ final class Sealer {
     return out == null ? map : out;
   }
 
-  private Object sealValue(Object v, List<String> path) {
+  private static Object mapSecrets(Object v, List<String> path, java.util.function.BiFunction<Secret, List<String>, Object> f) {
     if (v instanceof Secret s) {
-      return sealSecret(s, path);
+      return f.apply(s, path);
     }
     if (v instanceof Map<?, ?> m) {
       @SuppressWarnings("unchecked")
       Map<String, Object> map = (Map<String, Object>) m;
-      return sealObject(map, path);
+      return mapSecrets(map, path, f);
     }
     if (v instanceof List<?> list) {
       List<Object> out = null;
       for (int i = 0; i < list.size(); i++) {
         Object o = list.get(i);
-        Object s = sealValue(o, append(path, Integer.toString(i)));
+        Object s = mapSecrets(o, append(path, Integer.toString(i)), f);
         if (s != o && out == null) {
           out = new ArrayList<>(list);
         }
@@ -176,65 +185,13 @@ final class Sealer {
   }
 
   private Map<String, Object> openObject(Map<String, Object> map, List<String> path) {
-    Map<String, Object> out = null;
-    for (Map.Entry<String, Object> e : map.entrySet()) {
-      Object v = e.getValue();
-      Object o = openValue(v, append(path, e.getKey()));
-      if (o != v && out == null) {
-        out = new LinkedHashMap<>(map);
-      }
-      if (out != null) {
-        out.put(e.getKey(), o);
-      }
-    }
-    return out == null ? map : out;
-  }
-
-  private Object openValue(Object v, List<String> path) {
-    if (v instanceof Secret s) {
-      return s.isSealed() ? s.openableWith(new Opening(new Place(kidOf(s.storedForm().orElseThrow()), lineage, path))) : s;
-    }
-    if (v instanceof Map<?, ?> m) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> map = (Map<String, Object>) m;
-      return openObject(map, path);
-    }
-    if (v instanceof List<?> list) {
-      List<Object> out = null;
-      for (int i = 0; i < list.size(); i++) {
-        Object o = list.get(i);
-        Object s = openValue(o, append(path, Integer.toString(i)));
-        if (s != o && out == null) {
-          out = new ArrayList<>(list);
-        }
-        if (out != null) {
-          out.set(i, s);
-        }
-      }
-      return out == null ? v : out;
-    }
-    return v;
+    return mapSecrets(map, path,
+        (s, at) -> s.isSealed() ? s.openableWith(new Opening(new Place(kidOf(s.storedForm().orElseThrow()), lineage, at))) : s);
   }
 
   /** Whether a value holds a secret anywhere. */
   static boolean holdsSecret(Object v) {
-    if (v instanceof Secret) {
-      return true;
-    }
-    if (v instanceof Map<?, ?> m) {
-      for (Object o : m.values()) {
-        if (holdsSecret(o)) {
-          return true;
-        }
-      }
-    } else if (v instanceof List<?> l) {
-      for (Object o : l) {
-        if (holdsSecret(o)) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return Secret.isIn(v);
   }
 
   private static List<String> append(List<String> path, String part) {

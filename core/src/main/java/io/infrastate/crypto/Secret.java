@@ -86,6 +86,23 @@ public final class Secret {
   }
 
   /**
+   * Whether a var or data value holds a secret anywhere: is one, or is a map or list that holds one
+   * at any depth. Writers that print values in clear use it to refuse them.
+   *
+   * @param value a var or data value, may be null
+   * @return {@code true} if a {@link Secret} is found in it
+   */
+  public static boolean isIn(Object value) {
+    if (value instanceof Secret) {
+      return true;
+    }
+    if (value instanceof java.util.Map<?, ?> m) {
+      return m.values().stream().anyMatch(Secret::isIn);
+    }
+    return value instanceof java.util.List<?> l && l.stream().anyMatch(Secret::isIn);
+  }
+
+  /**
    * The stored form, for codecs and for copying a sealed value verbatim.
    *
    * @return the {@code infrastate:secret:v1:…} text, or empty for a clear secret never read from

@@ -222,32 +222,12 @@ public final class AnsibleJson {
    * clear value into the inventory).
    */
   private static Object refuseSecrets(Object value, String where) {
-    if (holdsSecret(value)) {
+    if (Secret.isIn(value)) {
       throw new InventoryException(InventoryException.Kind.SECRET_VALUE, null, 0, where + " holds a secret value,"
           + " which the dynamic inventory would print in clear; nothing was printed. Reveal secrets explicitly"
           + " (infrastate --show-secrets with the key), or export a YAML inventory with --vault-password-file");
     }
     return value;
-  }
-
-  private static boolean holdsSecret(Object v) {
-    if (v instanceof Secret) {
-      return true;
-    }
-    if (v instanceof Map<?, ?> m) {
-      for (Object o : m.values()) {
-        if (holdsSecret(o)) {
-          return true;
-        }
-      }
-    } else if (v instanceof List<?> l) {
-      for (Object o : l) {
-        if (holdsSecret(o)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   private static void writeHostVars(JsonGenerator g, Host h) {
