@@ -146,6 +146,18 @@ final class BranchFile {
     }
   }
 
+  /**
+   * The state file's blob in a commit of its history, or null if it is absent or not a regular
+   * file there: walks back through the history skip such commits.
+   */
+  ObjectId blobOrNull(ObjectReader reader, RevCommit c) throws IOException {
+    try {
+      return blobIn(reader, c, false);
+    } catch (CorruptStateException e) {
+      return null;
+    }
+  }
+
   /** The stored version at the tip, which has the file: decoded once per blob, numbered per commit. */
   StoredState storedAt(Tip tip) throws IOException {
     Cached c = cached;

@@ -80,12 +80,7 @@ final class BranchHistory {
         if (recorded.isPresent() && recorded.getAsLong() != serial) {
           continue;
         }
-        ObjectId blob;
-        try {
-          blob = file.blobIn(reader, c, false);
-        } catch (CorruptStateException e) {
-          continue;
-        }
+        ObjectId blob = file.blobOrNull(reader, c);
         if (blob == null) {
           continue;
         }
@@ -110,12 +105,7 @@ final class BranchHistory {
 
   private OptionalLong serialOf(ObjectReader reader, RevCommit c) throws IOException {
     OptionalLong recorded = CommitFormat.serial(c);
-    ObjectId blob;
-    try {
-      blob = file.blobIn(reader, c, false);
-    } catch (CorruptStateException e) {
-      return OptionalLong.empty();
-    }
+    ObjectId blob = file.blobOrNull(reader, c);
     if (blob == null) {
       return OptionalLong.empty();
     }

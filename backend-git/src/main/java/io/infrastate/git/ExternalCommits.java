@@ -62,7 +62,7 @@ final class ExternalCommits {
           continue;
         }
         try {
-          ObjectId blob = file.blobIn(reader, p, false);
+          ObjectId blob = file.blobOrNull(reader, p);
           if (blob != null) {
             previous = asVersion(reader, p, StateCodec.decode(BranchFile.read(reader, blob), file.sourceAt(p), ""));
             break;
@@ -116,12 +116,7 @@ final class ExternalCommits {
         if (++scanned > BranchFile.SCAN_LIMIT) {
           break;
         }
-        ObjectId blob;
-        try {
-          blob = file.blobIn(reader, c, false);
-        } catch (CorruptStateException e) {
-          continue;
-        }
+        ObjectId blob = file.blobOrNull(reader, c);
         if (blob == null) {
           continue;
         }
