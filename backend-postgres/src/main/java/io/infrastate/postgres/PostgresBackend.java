@@ -257,7 +257,11 @@ public final class PostgresBackend implements HistoryBackend, ExternalEditBacken
     checkOpen();
     if (req.expected() instanceof RowEdits.Pending p) {
       if (edits.policy() == ExternalEditPolicy.REFUSE) {
-        throw edits.refused(p.found());
+        Optional<StoredState> now = load(); // accepted or undone meanwhile?
+        if (now.isPresent() && now.get().token() instanceof RowEdits.Pending q) {
+          throw edits.refused(q.found());
+        }
+        return new SaveResult.Conflict(now);
       }
       return recordEdit(p, req, null);
     }
@@ -357,14 +361,22 @@ public final class PostgresBackend implements HistoryBackend, ExternalEditBacken
     String head;
     List<Object> params = new ArrayList<>();
     if (req.expected().exists()) {
-      // the head must be as infrastate wrote it, with no row beyond it: else SQL changed the rows
+      // the head and the versions rows a load replays must be as infrastate wrote them, with no row
+      // beyond the head: else SQL changed them, and the conflict path loads the external edit
+      String vers = schema.table("versions");
+      boolean foreign = req.expected() instanceof RowEdits.Foreign;
       head = "UPDATE " + states + " SET serial = ?, lineage = ?, written_at = ?, content_hash = " + RowHash.headParams()
           + " WHERE state = ? AND serial = ? AND lineage = ? AND "
-          + (req.expected() instanceof RowEdits.Foreign ? "content_hash IS NULL" : RowHash.intact("", RowHash.states("")))
-          + " AND NOT EXISTS (SELECT 1 FROM " + schema.table("versions") + " x WHERE x.state = ? AND x.serial > ?)"
-          + " RETURNING state";
+          + (foreign ? "content_hash IS NULL" : RowHash.intact("", RowHash.states("")))
+          + " AND NOT EXISTS (SELECT 1 FROM " + vers + " x WHERE x.state = ? AND (x.serial > ?"
+          + (foreign ? "" : " OR (x.serial > (SELECT coalesce(max(k.serial), -1) FROM " + schema.table("checkpoints")
+              + " k WHERE k.state = ? AND k.serial <= ?) AND NOT " + RowHash.intact("x.", RowHash.versions("x.")) + ")")
+          + ")) RETURNING state";
       params.addAll(List.of(serial, lineage, now, state, serial, lineage, state, req.expected().serial(),
           req.expected().lineage(), state, req.expected().serial()));
+      if (!foreign) {
+        params.addAll(List.of(state, req.expected().serial()));
+      }
     } else {
       head = "INSERT INTO " + states + " (state, serial, lineage, written_at, content_hash) VALUES (?, ?, ?, ?, "
           + RowHash.headParams() + ") ON CONFLICT (state) DO NOTHING RETURNING state";
