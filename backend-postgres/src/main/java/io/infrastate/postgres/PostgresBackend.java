@@ -106,8 +106,10 @@ public final class PostgresBackend implements HistoryBackend, ExternalEditBacken
    * EXTERNAL EDITS. Every row carries a content hash computed by the server as it is written; a
    * load verifies them, and rows changed or inserted by SQL outside infrastate load as an external
    * edit that the next write records first (or, under external=refuse, refuses). The
-   * compare-and-swap also requires the head's hash to hold and no row to lie beyond it, so a write
-   * never goes on from a head changed by SQL. See RowEdits.
+   * compare-and-swap also requires the head and the versions rows after the newest checkpoint (the
+   * ones a load replays, at most twice the checkpoint interval) to be intact and no row to lie
+   * beyond the head, so a write never goes on from rows changed by SQL: it conflicts, and the
+   * conflict path loads the edit. A changed checkpoint is found by the next load. See RowEdits.
    *
    * RETENTION (off by default: history is never rewritten unless asked). With retainVersions(R),
    * after writing a checkpoint the background thread deletes, in one statement, the checkpoints
@@ -257,6 +259,10 @@ public final class PostgresBackend implements HistoryBackend, ExternalEditBacken
     checkOpen();
     if (req.expected() instanceof RowEdits.Pending p) {
       if (edits.policy() == ExternalEditPolicy.REFUSE) {
+        Turn held = takeTurn(p);
+        if (held != null) {
+          release(held); // nothing will be written: let other writers go on
+        }
         Optional<StoredState> now = load(); // accepted or undone meanwhile?
         if (now.isPresent() && now.get().token() instanceof RowEdits.Pending q) {
           throw edits.refused(q.found());
@@ -595,7 +601,6 @@ public final class PostgresBackend implements HistoryBackend, ExternalEditBacken
       }
       RowEdits.Found f = q.found();
       writeEdit(c, f, edits.audit(f, accepted));
-      SaveResult result;
       Delta delta = null;
       SaveRequest next = null;
       if (req != null) {
@@ -612,8 +617,7 @@ public final class PostgresBackend implements HistoryBackend, ExternalEditBacken
       c = null;
       StoredState recorded = rows.remember(f.content());
       LOG.info("Recorded an external edit of {} as version {}", location, f.content().metadata().serial());
-      result = next == null ? new SaveResult.Saved(recorded.token()) : saved(next, delta);
-      return result;
+      return next == null ? new SaveResult.Saved(recorded.token()) : saved(next, delta);
     } catch (SQLException e) {
       if (c != null) {
         rollbackQuietly(c);

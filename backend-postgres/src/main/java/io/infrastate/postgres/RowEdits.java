@@ -43,6 +43,12 @@ final class RowEdits {
    * infrastate last wrote: the rows load as they are, as before hashes existed, with a Foreign token
    * whose write requires a head without a hash instead of an intact one.
    *
+   * WRITES DO NOT GO ON FROM AN EDIT. The compare-and-swap of every write requires the head and the
+   * versions rows a load replays to be intact and no row beyond the head (PostgresBackend.write):
+   * a writer holding a version loaded before the edit conflicts, and the conflict path loads the
+   * edit. Only a changed checkpoint (hashing it on every write would cost its whole size) is left
+   * to the next load.
+   *
    * READS STAY READS. A load returns the edited content as version R + 1 with a Pending token and
    * writes nothing.
    *
