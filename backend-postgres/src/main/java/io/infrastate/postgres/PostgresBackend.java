@@ -374,15 +374,17 @@ public final class PostgresBackend implements HistoryBackend, ExternalEditBacken
       head = "UPDATE " + states + " SET serial = ?, lineage = ?, written_at = ?, content_hash = " + RowHash.headParams()
           + " WHERE state = ? AND serial = ? AND lineage = ? AND "
           + (foreign ? "content_hash IS NULL" : RowHash.intact("", RowHash.states("")))
-          + " AND NOT EXISTS (SELECT 1 FROM " + vers + " x WHERE x.state = ? AND (x.serial > ?"
-          + (foreign ? "" : " OR (x.serial > (SELECT coalesce(max(k.serial), -1) FROM " + schema.table("checkpoints")
-              + " k WHERE k.state = ? AND k.serial <= ?) AND NOT " + RowHash.intact("x.", RowHash.versions("x.")) + ")")
-          + ")) RETURNING state";
+          + " AND NOT EXISTS (SELECT 1 FROM " + vers + " x WHERE x.state = ? AND "
+          + (foreign ? "x.serial > ?" : "x.serial > (SELECT coalesce(max(k.serial), -1) FROM " + schema.table("checkpoints")
+              + " k WHERE k.state = ? AND k.serial <= ?) AND (x.serial > ? OR NOT "
+              + RowHash.intact("x.", RowHash.versions("x.")) + ")") // one index range: the rows a load replays
+          + ") RETURNING state";
       params.addAll(List.of(serial, lineage, now, state, serial, lineage, state, req.expected().serial(),
-          req.expected().lineage(), state, req.expected().serial()));
+          req.expected().lineage(), state));
       if (!foreign) {
         params.addAll(List.of(state, req.expected().serial()));
       }
+      params.add(req.expected().serial());
     } else {
       head = "INSERT INTO " + states + " (state, serial, lineage, written_at, content_hash) VALUES (?, ?, ?, ?, "
           + RowHash.headParams() + ") ON CONFLICT (state) DO NOTHING RETURNING state";
