@@ -8,9 +8,12 @@ import io.infrastate.CorruptStateException;
 import io.infrastate.ExternalEdit;
 import io.infrastate.ExternalEditException;
 import io.infrastate.HostState;
+import io.infrastate.ResourceState;
 import io.infrastate.State;
 import io.infrastate.StateDiff;
 import io.infrastate.VersionInfo;
+import io.infrastate.testkit.JvmProcess;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -24,13 +27,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Rows changed by SQL outside infrastate, with real {@code UPDATE} and {@code INSERT} statements on
  * the real server: an inserted version, a version changed in place, the head moved back, each
  * loaded as an external edit and recorded as a version of its own with its difference
  * (external=record, the default), or refused until accepted (external=refuse); damage stops
- * everything; concurrent writers lose nothing while the edit is recorded; tables of schema version
+ * everything; concurrent writers (threads and other processes) lose nothing while the edit is
+ * recorded; tables of schema version
  * 1 are upgraded under concurrent use.
  */
 class PostgresExternalEditTest {
@@ -251,10 +256,20 @@ class PostgresExternalEditTest {
   }
 
   @Test
-  void concurrentWritersLoseNothingWhileTheEditIsRecorded() throws Exception {
-    String schema = seeded();
+  void concurrentWritersLoseNothingWhileTheEditIsRecorded(@TempDir Path tmp) throws Exception {
+    String schema = PostgresServer.freshSchema();
+    String uri = server.uri(schema, "prod");
+    try (State seed = State.open(uri)) {
+      seed.addHost(host("web01", "10.0.0.1"));
+      seed.update(tx -> {
+        tx.addHost(host("web02", "10.0.0.2"));
+        tx.addResource("counter:c", ResourceState.builder("counter", "c").data("value", 0).build());
+      });
+    }
     int writers = 4;
     int each = 5;
+    int processes = 2;
+    int updates = 10;
     List<State> states = new ArrayList<>();
     List<PostgresBackend> backends = new ArrayList<>();
     for (int w = 0; w < writers; w++) {
@@ -264,7 +279,13 @@ class PostgresExternalEditTest {
     }
     insertVersionByHand(schema);
     ExecutorService pool = Executors.newFixedThreadPool(writers);
+    List<JvmProcess> children = new ArrayList<>();
     try {
+      // other processes, read-modify-writing a counter: they load the edit and race to record it
+      for (int p = 0; p < processes; p++) {
+        children.add(JvmProcess.start(PostgresWriterMain.class, tmp.resolve("child-" + p + ".log"), uri, "p" + p,
+            String.valueOf(updates)));
+      }
       CountDownLatch go = new CountDownLatch(1);
       List<Future<?>> done = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
@@ -282,7 +303,12 @@ class PostgresExternalEditTest {
       for (Future<?> f : done) {
         f.get(5, TimeUnit.MINUTES);
       }
+      for (JvmProcess child : children) {
+        assertThat(child.await(5, TimeUnit.MINUTES)).as(child.output()).isZero();
+        assertThat(child.output()).contains("DONE");
+      }
     } finally {
+      children.forEach(JvmProcess::close);
       pool.shutdownNow();
       for (State s : states) {
         s.close();
@@ -292,8 +318,10 @@ class PostgresExternalEditTest {
     try (State check = State.open(server.uri(schema, "prod"))) {
       assertThat(check.allHosts()).hasSize(2 + writers * each);
       assertThat(check.getHost("web02").orElseThrow().address()).isEqualTo("10.9.9.9");
+      assertThat(check.getResource("counter:c").orElseThrow().data().get("value")).isEqualTo(processes * updates);
+      assertThat(check.getResourcesByType("update")).hasSize(processes * updates);
       List<VersionInfo> history = check.history();
-      assertThat(history).hasSize(2 + 1 + writers * each);
+      assertThat(history).hasSize(2 + 1 + writers * each + processes * updates);
       for (int i = 0; i < history.size(); i++) {
         assertThat(history.get(i).serial()).isEqualTo(history.size() - i);
       }
