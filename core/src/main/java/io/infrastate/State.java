@@ -330,6 +330,22 @@ public final class State implements AutoCloseable {
     return backend.location();
   }
 
+  /**
+   * The change another tool made to the stored state (a jq script, a Go-FTL2 program, an SQL
+   * {@code UPDATE}) that is not yet recorded as a version of its own: under the default {@link
+   * ExternalEditPolicy#RECORD} the next write records it first; under {@link
+   * ExternalEditPolicy#REFUSE} writes fail until it is accepted. Asks the stored state now (not
+   * this handle's snapshot), reads only and writes nothing. See {@code docs/external-edits.md}.
+   *
+   * @return the pending edit with its difference, or empty if there is none or the backend does
+   *     not tell external edits apart
+   * @throws CorruptStateException if the stored data is damaged
+   * @throws BackendException on storage failure
+   */
+  public Optional<ExternalEdit> pendingExternalEdit() {
+    return ExternalEdit.pending(backend);
+  }
+
   // ---------------------------------------------------------------- writes
 
   /**

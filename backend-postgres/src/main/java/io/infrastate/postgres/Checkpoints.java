@@ -39,8 +39,9 @@ final class Checkpoints {
     this.retainVersions = retainVersions;
     String vers = schema.table("versions");
     String cps = schema.table("checkpoints");
-    this.sqlCheckpoint = "INSERT INTO " + cps + " (state, serial, lineage, content) VALUES (?, ?, ?, ?)"
-        + " ON CONFLICT DO NOTHING";
+    this.sqlCheckpoint = "INSERT INTO " + cps + " (state, serial, lineage, content, content_hash) SELECT k.*, "
+        + RowHash.checkpoints("k.") + " FROM (SELECT ?::text AS state, ?::bigint AS serial, ?::text AS lineage,"
+        + " ?::bytea AS content) k ON CONFLICT DO NOTHING";
     // interval checkpoints older than the one before the newest, except retention's base
     this.sqlThin = "DELETE FROM " + cps + " k WHERE k.state = ? AND k.serial < (SELECT max(serial) FROM " + cps
         + " WHERE state = ? AND serial < ?) AND k.serial > coalesce((SELECT max(serial) FROM " + cps

@@ -1,9 +1,14 @@
 package io.infrastate.postgres;
 
+import io.infrastate.AuditEntry;
+import io.infrastate.ConflictException;
+import io.infrastate.ExternalEdit;
+import io.infrastate.ExternalEditPolicy;
 import io.infrastate.Snapshot;
 import io.infrastate.VersionInfo;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.postgres.PostgresException.Problem;
+import io.infrastate.spi.ExternalEditBackend;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -47,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Instances are thread-safe; several {@link io.infrastate.State} handles may share one.
  */
-public final class PostgresBackend implements HistoryBackend {
+public final class PostgresBackend implements HistoryBackend, ExternalEditBackend {
   /*
    * Design notes: how this stays correct under concurrency and crashes.
    *
@@ -98,6 +103,14 @@ public final class PostgresBackend implements HistoryBackend {
    * serials, a delta with no checkpoint before it, a payload that does not parse) stops with
    * CorruptStateException naming the row; nothing is written over it.
    *
+   * EXTERNAL EDITS. Every row carries a content hash computed by the server as it is written; a
+   * load verifies them, and rows changed or inserted by SQL outside infrastate load as an external
+   * edit that the next write records first (or, under external=refuse, refuses). The
+   * compare-and-swap also requires the head and the versions rows after the newest checkpoint (the
+   * ones a load replays, at most twice the checkpoint interval) to be intact and no row to lie
+   * beyond the head, so a write never goes on from rows changed by SQL: it conflicts, and the
+   * conflict path loads the edit. A changed checkpoint is found by the next load. See RowEdits.
+   *
    * RETENTION (off by default: history is never rewritten unless asked). With retainVersions(R),
    * after writing a checkpoint the background thread deletes, in one statement, the checkpoints
    * and versions older than the newest checkpoint that keeps the last R versions loadable; the
@@ -119,6 +132,7 @@ public final class PostgresBackend implements HistoryBackend {
   private final String location;
   private final VersionRows rows;
   private final Checkpoints checkpoints;
+  private final RowEdits edits;
   private final Object turnLock = new Object();
   private Turn turn;
   private volatile boolean closed;
@@ -135,8 +149,10 @@ public final class PostgresBackend implements HistoryBackend {
     this.state = b.state;
     this.location = b.location();
     this.checkpoints = new Checkpoints(connections, schema, state, location, b.retainVersions);
-    this.rows = new VersionRows(schema, state, location, b.checkpointInterval, checkpoints::write);
-    this.sqlHead = "SELECT serial, lineage FROM " + schema.table("states") + " WHERE state = ? FOR UPDATE";
+    this.edits = new RowEdits(location, b.externalEdits);
+    this.rows = new VersionRows(schema, state, location, b.checkpointInterval, checkpoints::write, edits);
+    this.sqlHead = "SELECT serial, lineage, " + RowHash.intact("", RowHash.states("")) + " FROM " + schema.table("states")
+        + " WHERE state = ? FOR UPDATE";
     this.sqlWriteId = "SELECT write_id FROM " + schema.table("versions") + " WHERE state = ? AND serial = ?";
   }
 
@@ -241,6 +257,20 @@ public final class PostgresBackend implements HistoryBackend {
   @Override
   public SaveResult save(SaveRequest req) {
     checkOpen();
+    if (req.expected() instanceof RowEdits.Pending p) {
+      if (edits.policy() == ExternalEditPolicy.REFUSE) {
+        Turn held = takeTurn(p);
+        if (held != null) {
+          release(held); // nothing will be written: let other writers go on
+        }
+        Optional<StoredState> now = load(); // accepted or undone meanwhile?
+        if (now.isPresent() && now.get().token() instanceof RowEdits.Pending q) {
+          throw edits.refused(q.found());
+        }
+        return new SaveResult.Conflict(now);
+      }
+      return recordEdit(p, req, null);
+    }
     Delta delta = Delta.of(req);
     String writeId = UUID.randomUUID().toString();
     Turn held = takeTurn(req.expected());
@@ -337,23 +367,43 @@ public final class PostgresBackend implements HistoryBackend {
     String head;
     List<Object> params = new ArrayList<>();
     if (req.expected().exists()) {
-      head = "UPDATE " + states + " SET serial = ?, lineage = ?, written_at = ? WHERE state = ? AND serial = ?"
-          + " AND lineage = ? RETURNING state";
-      params.addAll(List.of(serial, lineage, now, state, req.expected().serial(), req.expected().lineage()));
+      // the head and the versions rows a load replays must be as infrastate wrote them, with no row
+      // beyond the head: else SQL changed them, and the conflict path loads the external edit
+      String vers = schema.table("versions");
+      boolean foreign = req.expected() instanceof RowEdits.Foreign;
+      head = "UPDATE " + states + " SET serial = ?, lineage = ?, written_at = ?, content_hash = " + RowHash.headParams()
+          + " WHERE state = ? AND serial = ? AND lineage = ? AND "
+          + (foreign ? "content_hash IS NULL" : RowHash.intact("", RowHash.states("")))
+          + " AND NOT EXISTS (SELECT 1 FROM " + vers + " x WHERE x.state = ? AND "
+          + (foreign ? "x.serial > ?" : "x.serial > (SELECT coalesce(max(k.serial), -1) FROM " + schema.table("checkpoints")
+              + " k WHERE k.state = ? AND k.serial <= ?) AND (x.serial > ? OR NOT "
+              + RowHash.intact("x.", RowHash.versions("x.")) + ")") // one index range: the rows a load replays
+          + ") RETURNING state";
+      params.addAll(List.of(serial, lineage, now, state, serial, lineage, state, req.expected().serial(),
+          req.expected().lineage(), state));
+      if (!foreign) {
+        params.addAll(List.of(state, req.expected().serial()));
+      }
+      params.add(req.expected().serial());
     } else {
-      head = "INSERT INTO " + states + " (state, serial, lineage, written_at) VALUES (?, ?, ?, ?)"
-          + " ON CONFLICT (state) DO NOTHING RETURNING state";
-      params.addAll(List.of(state, serial, lineage, now));
+      head = "INSERT INTO " + states + " (state, serial, lineage, written_at, content_hash) VALUES (?, ?, ?, ?, "
+          + RowHash.headParams() + ") ON CONFLICT (state) DO NOTHING RETURNING state";
+      params.addAll(List.of(state, serial, lineage, now, state, serial, lineage));
     }
     String version = "INSERT INTO " + schema.table("versions") + " (state, serial, lineage, kind, written_at, operator,"
-        + " operation, reason, write_id, lock_names, lock_tokens, removed_hosts, removed_resources, payload)"
-        + " SELECT h.state, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM h";
+        + " operation, reason, write_id, lock_names, lock_tokens, removed_hosts, removed_resources, payload, content_hash)"
+        + " SELECT r.*, " + RowHash.versions("r.") + " FROM (SELECT h.state AS state, ?::bigint AS serial, ?::text AS lineage,"
+        + " ?::text AS kind, ?::timestamptz AS written_at, ?::text AS operator, ?::text AS operation, ?::text AS reason,"
+        + " ?::text AS write_id, ?::text[] AS lock_names, ?::bigint[] AS lock_tokens, ?::text[] AS removed_hosts,"
+        + " ?::text[] AS removed_resources, ?::bytea AS payload FROM h) r";
     params.addAll(List.of(serial, lineage, delta.full() ? "full" : "delta", now, req.audit().operator(),
         req.audit().operation(), req.audit().reason(), writeId));
     String sql;
     if (delta.full()) {
       sql = "WITH h AS (" + head + "), v AS (" + version + " RETURNING state) INSERT INTO "
-          + schema.table("checkpoints") + " (state, serial, lineage, content) SELECT v.state, ?, ?, ? FROM v";
+          + schema.table("checkpoints") + " (state, serial, lineage, content, content_hash) SELECT k.*, "
+          + RowHash.checkpoints("k.") + " FROM (SELECT v.state AS state, ?::bigint AS serial, ?::text AS lineage,"
+          + " ?::bytea AS content FROM v) k";
     } else {
       sql = "WITH h AS (" + head + ") " + version;
     }
@@ -401,7 +451,7 @@ public final class PostgresBackend implements HistoryBackend {
       ps.setString(1, state);
       try (ResultSet rs = ps.executeQuery()) {
         if (rs.next()) {
-          head = new VersionRows.Head(rs.getLong(1), rs.getString(2));
+          head = new VersionRows.Head(rs.getLong(1), rs.getString(2), rs.getBoolean(3));
         }
       }
     }
@@ -478,6 +528,164 @@ public final class PostgresBackend implements HistoryBackend {
       connections.giveBack(c);
     } catch (SQLException e) {
       connections.discard(c, e);
+    }
+  }
+
+  // ------------------------------------------------------------------ external edits
+
+  @Override
+  public ExternalEditPolicy externalEditPolicy() {
+    return edits.policy();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Rows of this state changed or inserted by SQL outside infrastate: one load.
+   */
+  @Override
+  public Optional<ExternalEdit> externalEdit() {
+    return load().filter(s -> s.token() instanceof RowEdits.Pending)
+        .map(s -> edits.describe(((RowEdits.Pending) s.token()).found()));
+  }
+
+  @Override
+  public Optional<VersionInfo> acceptExternalEdit(AuditEntry audit) {
+    Objects.requireNonNull(audit, "audit");
+    for (int attempt = 0; attempt < 2; attempt++) {
+      Optional<StoredState> latest = load();
+      if (latest.isEmpty() || !(latest.get().token() instanceof RowEdits.Pending p)) {
+        return Optional.empty();
+      }
+      if (recordEdit(p, null, audit) instanceof SaveResult.Saved saved) {
+        long serial = saved.token().serial();
+        return history(1).stream().filter(v -> v.serial() == serial).findFirst();
+      }
+    }
+    throw new ConflictException("Could not accept the external edit of " + location + ": the rows kept changing"
+        + " while it was being recorded. Retry.", 2);
+  }
+
+  /**
+   * Records an external edit as its own version and then, for a save, the request's version after
+   * it, in one transaction that holds the head row's lock (see RowEdits). The rows are read again
+   * under the lock: if they no longer hold this edit, nothing is written and the result is a
+   * conflict with what they hold now.
+   *
+   * @param req the save, or null to record the edit alone
+   * @param accepted who accepts it, or null for a save
+   */
+  private SaveResult recordEdit(RowEdits.Pending p, SaveRequest req, AuditEntry accepted) {
+    String what = "record the external edit of state '" + state + "' as version " + p.serial();
+    Turn held = req == null ? null : takeTurn(p);
+    Connection c = null;
+    try {
+      if (held != null) {
+        c = held.connection();
+      } else {
+        c = connections.borrow();
+        schema.writable(c);
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+          st.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(sqlHead)) {
+        ps.setString(1, state);
+        ps.executeQuery().close();
+      }
+      Optional<StoredState> now = rows.load(c);
+      if (now.isEmpty() || !(now.get().token() instanceof RowEdits.Pending q) || !q.found().same(p.found())) {
+        c.rollback();
+        restoreAutoCommit(c);
+        connections.giveBack(c);
+        return new SaveResult.Conflict(now);
+      }
+      RowEdits.Found f = q.found();
+      writeEdit(c, f, edits.audit(f, accepted));
+      Delta delta = null;
+      SaveRequest next = null;
+      if (req != null) {
+        next = new SaveRequest(VersionToken.of(p.serial(), p.lineage()), req.snapshot(), req.changes(), req.audit(),
+            req.writeId());
+        delta = Delta.of(next);
+        if (write(c, next, delta, UUID.randomUUID().toString()) != 1) {
+          throw new IllegalStateException("the version after a recorded external edit could not be written");
+        }
+      }
+      c.commit();
+      restoreAutoCommit(c);
+      connections.giveBack(c);
+      c = null;
+      StoredState recorded = rows.remember(f.content());
+      LOG.info("Recorded an external edit of {} as version {}", location, f.content().metadata().serial());
+      return next == null ? new SaveResult.Saved(recorded.token()) : saved(next, delta);
+    } catch (SQLException e) {
+      if (c != null) {
+        rollbackQuietly(c);
+        connections.discard(c, e);
+      }
+      throw connections.translate(e, what);
+    } catch (RuntimeException | Error e) {
+      if (c != null) {
+        rollbackQuietly(c);
+        connections.discard(c, null);
+      }
+      throw e;
+    }
+  }
+
+  /** Writes the edit as full version R + 1 after removing the rows beyond R and restoring R. */
+  private void writeEdit(Connection c, RowEdits.Found f, AuditEntry audit) throws SQLException {
+    long r = f.replacedSerial();
+    String lineage = f.content().metadata().lineage();
+    for (String t : List.of("versions", "checkpoints")) {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema.table(t) + " WHERE state = ? AND serial > ?")) {
+        ps.setString(1, state);
+        ps.setLong(2, r);
+        ps.executeUpdate();
+      }
+    }
+    if (f.restore()) {
+      // version R as infrastate wrote it: a full version with its checkpoint, over the changed rows
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema.table("versions") + " SET kind = 'full',"
+          + " payload = NULL, removed_hosts = '{}', removed_resources = '{}' WHERE state = ? AND serial = ?")) {
+        ps.setString(1, state);
+        ps.setLong(2, r);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema.table("versions") + " SET content_hash = "
+          + RowHash.versions("") + " WHERE state = ? AND serial = ?")) {
+        ps.setString(1, state);
+        ps.setLong(2, r);
+        ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema.table("checkpoints")
+          + " (state, serial, lineage, content, content_hash) SELECT k.*, " + RowHash.checkpoints("k.")
+          + " FROM (SELECT ?::text AS state, ?::bigint AS serial, ?::text AS lineage, ?::bytea AS content) k"
+          + " ON CONFLICT (state, serial) DO UPDATE SET lineage = EXCLUDED.lineage, content = EXCLUDED.content,"
+          + " content_hash = EXCLUDED.content_hash")) {
+        ps.setString(1, state);
+        ps.setLong(2, r);
+        ps.setString(3, f.replaced().metadata().lineage());
+        ps.setBytes(4, Delta.text(f.replaced()));
+        ps.executeUpdate();
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement("UPDATE " + schema.table("states") + " SET serial = ?, lineage = ?,"
+        + " content_hash = " + RowHash.headParams() + " WHERE state = ?")) {
+      ps.setLong(1, r);
+      ps.setString(2, lineage);
+      ps.setString(3, state);
+      ps.setLong(4, r);
+      ps.setString(5, lineage);
+      ps.setString(6, state);
+      ps.executeUpdate();
+    }
+    SaveRequest rec = new SaveRequest(VersionToken.of(r, lineage), f.content(), List.of(), audit);
+    Delta full = new Delta(true, Delta.text(f.content()), new String[0], new String[0]);
+    if (write(c, rec, full, UUID.randomUUID().toString()) != 1) {
+      throw new IllegalStateException("the external edit could not be written as version " + (r + 1));
     }
   }
 
@@ -574,6 +782,7 @@ public final class PostgresBackend implements HistoryBackend {
     private boolean createSchema = true;
     private int checkpointInterval = 64;
     private int retainVersions;
+    private ExternalEditPolicy externalEdits = ExternalEditPolicy.RECORD;
 
     private Builder() {}
 
@@ -733,6 +942,22 @@ public final class PostgresBackend implements HistoryBackend {
         throw new IllegalArgumentException("retainVersions must not be negative: " + versions);
       }
       this.retainVersions = versions;
+      return this;
+    }
+
+    /**
+     * What to do with rows of this state changed or inserted by SQL outside infrastate (an {@code
+     * UPDATE} of a version, a checkpoint or the head, an {@code INSERT} of a version): {@link
+     * ExternalEditPolicy#RECORD} (the default) records the edit as a version of its own before the
+     * next write, {@link ExternalEditPolicy#REFUSE} fails writes with {@link
+     * io.infrastate.ExternalEditException} until it is accepted ({@link #acceptExternalEdit}). The
+     * URI parameter is {@code external=record|refuse}. See {@code docs/external-edits.md}.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder externalEdits(ExternalEditPolicy policy) {
+      this.externalEdits = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

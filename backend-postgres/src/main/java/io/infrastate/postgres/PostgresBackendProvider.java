@@ -31,6 +31,8 @@ import java.util.Set;
  *   createSchema=true|false       whether the first write may create the tables
  *   checkpointInterval=64         versions between full checkpoints
  *   retainVersions=0              keep this many versions loadable, delete older ones (0: all)
+ *   external=record|refuse        what to do with rows changed by SQL outside infrastate
+ *                                 (docs/external-edits.md)
  *   user=NAME                     the role (also as USER@ in the authority; default PGUSER, then
  *                                 the operating-system user)
  *   sslmode, sslrootcert, sslcert, sslkey, connectTimeout, socketTimeout, targetServerType,
@@ -134,13 +136,21 @@ public final class PostgresBackendProvider implements BackendProvider {
           case "createSchema" -> b.createSchema(bool(value, p.getKey(), shown));
           case "checkpointInterval" -> b.checkpointInterval(integer(value, p.getKey(), shown));
           case "retainVersions" -> b.retainVersions(integer(value, p.getKey(), shown));
+          case "external" -> {
+            try {
+              b.externalEdits(io.infrastate.ExternalEditPolicy.parse(value));
+            } catch (IllegalArgumentException e) {
+              throw new UnknownBackendException("State URI " + shown + ": " + e.getMessage());
+            }
+          }
           case "user" -> user = value;
           case "password" -> throw new UnknownBackendException("State URI " + shown + " carries a password;"
               + " passwords are never read from URIs. Remove it and set PGPASSWORD, or put it in ~/.pgpass.");
           default -> {
             if (!DRIVER_PARAMS.contains(p.getKey())) {
               throw new UnknownBackendException("State URI " + shown + " has unknown parameter '" + p.getKey()
-                  + "'; known: schema, state, createSchema, checkpointInterval, retainVersions, user, "
+                  + "'; known: schema, state, createSchema, checkpointInterval, retainVersions, external,"
+                  + " user, "
                   + String.join(", ", new java.util.TreeSet<>(DRIVER_PARAMS)));
             }
             b.property(p.getKey(), value);

@@ -17,6 +17,16 @@ import java.util.regex.Pattern;
  * The tables of one schema: checks their version before first use and creates them on the first
  * write when allowed, from the same {@code schema.sql} that a DBA can run with {@code psql}.
  *
+ * <p>Tables of schema version 1 (before rows carried a content hash) are upgraded on first use,
+ * read or write, when creation is allowed: in one transaction under the same advisory lock, which
+ * re-reads the version first (another process may have upgraded them meanwhile), the {@code
+ * content_hash} columns are added and filled for the rows already stored (which are trusted as
+ * infrastate's: nothing could tell edits apart before), then the version becomes 2. Adding the
+ * columns takes a brief exclusive lock on the tables: concurrent reads and writes wait for the
+ * upgrade, none fails. A process of an older infrastate still running after the upgrade writes
+ * rows without a hash, which this version reports as external edits (recorded, not lost); one
+ * started after it refuses the newer schema. Upgrade every process.
+ *
  * <p>Reads never create anything: a read of a schema that does not exist yet finds no state.
  * Creation runs in one transaction under a transaction-scoped advisory lock on the schema's name,
  * so that processes creating it at the same moment do not fail on each other's half-created
@@ -26,7 +36,7 @@ import java.util.regex.Pattern;
  */
 final class Schema {
   /** The schema version this library reads and writes. */
-  static final int VERSION = 1;
+  static final int VERSION = 2;
 
   /** The resource holding the DDL, with psql's {@code :"schema"} as the schema's placeholder. */
   static final String RESOURCE = "/io/infrastate/postgres/schema.sql";
@@ -86,7 +96,7 @@ final class Schema {
       }
       return false;
     }
-    check(version);
+    check(c, version);
     ready = true;
     return true;
   }
@@ -111,7 +121,7 @@ final class Schema {
         throw missing();
       }
     }
-    check(version);
+    check(c, version);
     ready = true;
   }
 
@@ -131,7 +141,17 @@ final class Schema {
     }
   }
 
-  private void check(int version) {
+  private void check(Connection c, int version) throws SQLException {
+    if (version < VERSION) {
+      if (!create) {
+        throw new PostgresException(Problem.SCHEMA_MISSING, "", "The infrastate tables in schema '" + name + "' at "
+            + connections.where() + " have schema version " + version + ", older than the " + VERSION + " this version"
+            + " of infrastate needs, and this backend may not upgrade them (createSchema=false). Open the state once"
+            + " with createSchema=true as a role that owns the tables: that adds the content_hash columns.", null, false);
+      }
+      upgrade(c);
+      return;
+    }
     if (version > VERSION) {
       throw new PostgresException(Problem.SCHEMA_TOO_NEW, "", "The tables in schema '" + name + "' at "
           + connections.where() + " have schema version " + version + ", newer than the " + VERSION
@@ -148,11 +168,41 @@ final class Schema {
   }
 
   private void createTables(Connection c) throws SQLException {
+    inTransaction(c, statements(name));
+  }
+
+  /** The statements that upgrade tables of schema version 1 to 2. */
+  List<String> upgradeStatements() {
+    List<String> out = new ArrayList<>();
+    for (String t : List.of("states", "versions", "checkpoints")) {
+      out.add("ALTER TABLE " + table(t) + " ADD COLUMN IF NOT EXISTS content_hash bytea");
+    }
+    out.add("UPDATE " + table("states") + " SET content_hash = " + RowHash.states("") + " WHERE content_hash IS NULL");
+    out.add("UPDATE " + table("versions") + " SET content_hash = " + RowHash.versions("") + " WHERE content_hash IS NULL");
+    out.add("UPDATE " + table("checkpoints") + " SET content_hash = " + RowHash.checkpoints("") + " WHERE content_hash IS NULL");
+    out.add("UPDATE " + table("schema_version") + " SET version = " + VERSION);
+    return out;
+  }
+
+  private void upgrade(Connection c) throws SQLException {
+    inTransaction(c, null);
+  }
+
+  /**
+   * Runs statements in one transaction under the schema's advisory lock; with {@code null}, the
+   * upgrade, if the version read under the lock is still older than {@link #VERSION}.
+   */
+  private void inTransaction(Connection c, List<String> statements) throws SQLException {
     c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
       st.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"); // see the tables a creator before us made
       st.execute("SELECT pg_advisory_xact_lock(hashtext('infrastate schema " + name + "'))");
-      for (String sql : statements(name)) {
+      List<String> todo = statements;
+      if (todo == null) {
+        Integer now = version(c);
+        todo = now != null && now < VERSION ? upgradeStatements() : List.of();
+      }
+      for (String sql : todo) {
         st.execute(sql);
       }
       c.commit();

@@ -3,6 +3,7 @@ package io.infrastate.postgres;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.infrastate.CorruptStateException;
+import io.infrastate.Metadata;
 import io.infrastate.Snapshot;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
@@ -40,12 +41,25 @@ final class VersionRows {
    * @param serial the latest serial
    * @param lineage the latest lineage
    */
-  record Head(long serial, String lineage) {}
+  record Head(long serial, String lineage, boolean intact) {
+    Head(long serial, String lineage) {
+      this(serial, lineage, true);
+    }
+  }
+
+  /** A versions row as read, not yet decoded; {@code hash}: 1 intact, 0 changed, -1 none. */
+  private record Raw(long serial, String lineage, String kind, Object removedHosts, Object removedResources, byte[] payload,
+      int hash) {
+    boolean intact() {
+      return hash == 1;
+    }
+  }
 
   private final String state;
   private final String location;
   private final int checkpointInterval;
   private final Consumer<Snapshot> longTail;
+  private final RowEdits edits;
   private final Cache<VersionKey, Snapshot> versions = Caffeine.newBuilder().maximumSize(8).build();
   private final String sqlLoad;
   private final String sqlAt;
@@ -59,7 +73,9 @@ final class VersionRows {
    * @param longTail called with a version rebuilt from a tail longer than twice its checkpoint
    *     interval (a checkpoint is missing: a writer died before writing it)
    */
-  VersionRows(Schema schema, String state, String location, int checkpointInterval, Consumer<Snapshot> longTail) {
+  VersionRows(Schema schema, String state, String location, int checkpointInterval, Consumer<Snapshot> longTail,
+      RowEdits edits) {
+    this.edits = edits;
     this.state = state;
     this.location = location;
     this.checkpointInterval = checkpointInterval;
@@ -67,20 +83,23 @@ final class VersionRows {
     String states = schema.table("states");
     String vers = schema.table("versions");
     String cps = schema.table("checkpoints");
-    String rowCols = "v.serial, v.lineage, v.kind, v.removed_hosts, v.removed_resources, v.payload";
+    String rowHash = hashState("v.", RowHash.versions("v."));
+    String rowCols = "v.serial, v.lineage, v.kind, v.removed_hosts, v.removed_resources, v.payload, " + rowHash;
     String body = " c AS (SELECT max(k.serial) AS serial FROM " + cps + " k, h WHERE k.state = ? AND k.serial <= h.serial)"
         + " SELECT 0 AS part, h.serial, h.lineage, NULL::text AS kind, NULL::text[] AS removed_hosts,"
-        + " NULL::text[] AS removed_resources, NULL::bytea AS payload FROM h"
-        + " UNION ALL SELECT 1, k.serial, k.lineage, 'checkpoint', NULL, NULL, k.content FROM " + cps
-        + " k, c WHERE k.state = ? AND k.serial = c.serial"
-        + " UNION ALL SELECT 2, " + rowCols + " FROM " + vers + " v, c, h WHERE v.state = ? AND v.serial > c.serial"
-        + " AND v.serial <= h.serial ORDER BY 1, 2";
-    this.sqlLoad = "WITH h AS (SELECT serial, lineage FROM " + states + " WHERE state = ?)," + body;
-    this.sqlAt = "WITH h AS (SELECT ?::bigint AS serial, ''::text AS lineage WHERE EXISTS (SELECT 1 FROM " + vers
+        + " NULL::text[] AS removed_resources, NULL::bytea AS payload, h.hash FROM h"
+        + " UNION ALL SELECT 1, k.serial, k.lineage, 'checkpoint', NULL, NULL, k.content, "
+        + hashState("k.", RowHash.checkpoints("k.")) + " FROM " + cps + " k, c WHERE k.state = ? AND k.serial = c.serial"
+        + " UNION ALL SELECT 2, " + rowCols + " FROM " + vers + " v, c, h WHERE v.state = ? AND v.serial > c.serial";
+    // a load reads the rows beyond the head too: infrastate never leaves one, so any is an external edit
+    this.sqlLoad = "WITH h AS (SELECT serial, lineage, " + hashState("", RowHash.states("")) + " AS hash FROM " + states
+        + " WHERE state = ?)," + body + " ORDER BY 1, 2";
+    this.sqlAt = "WITH h AS (SELECT ?::bigint AS serial, ''::text AS lineage, 1 AS hash WHERE EXISTS (SELECT 1 FROM " + vers
         + " WHERE state = ? AND serial = ?) OR EXISTS (SELECT 1 FROM " + cps + " WHERE state = ? AND serial = ?)),"
-        + body;
-    this.sqlChangedSince = "SELECT h.serial, h.lineage, " + rowCols + " FROM " + states + " h LEFT JOIN " + vers
-        + " v ON v.state = h.state AND ? AND v.serial > ? AND v.serial <= h.serial AND v.serial <= ?"
+        + body + " AND v.serial <= h.serial ORDER BY 1, 2";
+    this.sqlChangedSince = "SELECT h.serial, h.lineage, " + rowCols + ", " + RowHash.intact("h.", RowHash.states("h."))
+        + " AND NOT EXISTS (SELECT 1 FROM " + vers + " x WHERE x.state = h.state AND x.serial > h.serial) FROM " + states
+        + " h LEFT JOIN " + vers + " v ON v.state = h.state AND ? AND v.serial > ? AND v.serial <= h.serial AND v.serial <= ?"
         + " WHERE h.state = ? ORDER BY v.serial";
     this.sqlTail = "SELECT " + rowCols + " FROM " + vers + " v WHERE v.state = ? AND v.serial > ? AND v.serial <= ?"
         + " ORDER BY v.serial";
@@ -88,7 +107,15 @@ final class VersionRows {
         + " WHERE state = ? ORDER BY serial DESC LIMIT ?";
   }
 
-  /** The latest version, or empty if the state has no head row. */
+  /** 1 if a row's hash matches its content, 0 if it differs, -1 if it has none. */
+  private static String hashState(String p, String hash) {
+    return "CASE WHEN " + p + "content_hash IS NULL THEN -1 WHEN " + p + "content_hash = " + hash + " THEN 1 ELSE 0 END";
+  }
+
+  /**
+   * The latest version, or empty if the state has no head row. Where rows were changed outside
+   * infrastate, the edited content as the next version, with a {@link RowEdits.Pending} token.
+   */
   Optional<StoredState> load(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sqlLoad)) {
       for (int i = 1; i <= 4; i++) {
@@ -132,6 +159,9 @@ final class VersionRows {
           return Optional.empty();
         }
         Head head = new Head(rs.getLong(1), rs.getString(2));
+        if (!rs.getBoolean(10)) {
+          return Optional.empty(); // the head was changed outside infrastate, or rows lie beyond it: a load decides
+        }
         if (head.serial() == known.serial() && head.lineage().equals(known.lineage())) {
           return Optional.of(Optional.empty());
         }
@@ -143,6 +173,9 @@ final class VersionRows {
         do {
           if (rs.getObject(3) == null) {
             return Optional.empty();
+          }
+          if (rs.getInt(9) != 1) {
+            return Optional.empty(); // changed outside infrastate: a load describes it
           }
           Delta.Decoded d = decodeRow(rs, 2);
           if (d == null) {
@@ -158,7 +191,7 @@ final class VersionRows {
   /** The version the head names: the cached expected version plus its tail when possible. */
   StoredState current(Connection c, Head head, VersionToken expected) throws SQLException {
     Snapshot base = expected.exists() ? cached(expected) : null;
-    if (base != null && head.lineage().equals(expected.lineage()) && head.serial() > expected.serial()
+    if (base != null && head.intact() && head.lineage().equals(expected.lineage()) && head.serial() > expected.serial()
         && head.serial() - expected.serial() <= 2L * interval(base)) {
       List<Delta.Decoded> tail = new ArrayList<>();
       boolean deltas = true;
@@ -168,7 +201,7 @@ final class VersionRows {
         ps.setLong(3, head.serial());
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            Delta.Decoded d = decodeRow(rs, 0);
+            Delta.Decoded d = rs.getInt(7) == 1 ? decodeRow(rs, 0) : null;
             if (d == null) {
               deltas = false;
               break;
@@ -232,21 +265,20 @@ final class VersionRows {
     Head head = null;
     Snapshot checkpoint = null;
     long checkpointSerial = -1;
-    List<Delta.Decoded> tail = new ArrayList<>();
+    int checkpointHash = 1;
+    List<Raw> rows = new ArrayList<>();
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         int part = rs.getInt(1);
         if (part == 0) {
-          head = new Head(rs.getLong(2), rs.getString(3));
+          head = new Head(rs.getLong(2), rs.getString(3), rs.getInt(8) == 1);
         } else if (part == 1) {
           checkpointSerial = rs.getLong(2);
+          checkpointHash = rs.getInt(8);
           checkpoint = StateCodec.decode(rs.getBytes(7), location + " (checkpoint " + checkpointSerial + ")", "");
         } else {
-          Delta.Decoded d = decodeRow(rs, 1);
-          if (d == null) {
-            throw corrupt(rs.getLong(2), "$", "version " + rs.getLong(2) + " is a full version without its checkpoint row");
-          }
-          tail.add(d);
+          rows.add(new Raw(rs.getLong(2), rs.getString(3), rs.getString(4), rs.getArray(5).getArray(),
+              rs.getArray(6).getArray(), rs.getBytes(7), rs.getInt(8)));
         }
       }
     }
@@ -261,14 +293,150 @@ final class VersionRows {
       throw new CorruptStateException(location, "$.metadata.serial", "Checkpoint " + checkpointSerial + " of " + location
           + " holds serial " + checkpoint.metadata().serial() + ". It was not modified; restore it from a backup.", null);
     }
+    boolean foreign = false;
+    if (wanted < 0) {
+      long headSerial = head.serial();
+      boolean edited = !head.intact() || checkpointHash != 1
+          || rows.stream().anyMatch(r -> !r.intact() || r.serial() > headSerial);
+      boolean known = head.intact() || checkpointHash == 1 || rows.stream().anyMatch(Raw::intact);
+      if (edited && known) {
+        return Optional.of(edited(head, checkpoint, checkpointHash, rows).stored());
+      }
+      foreign = edited; // rows no infrastate wrote (a state made by SQL): loaded as they are
+    }
+    List<Delta.Decoded> tail = new ArrayList<>();
+    for (Raw r : rows) {
+      Delta.Decoded d = decode(r);
+      if (d == null) {
+        throw corrupt(r.serial(), "$", "version " + r.serial() + " is a full version without its checkpoint row");
+      }
+      tail.add(d);
+    }
     StoredState out = replayOnto(checkpoint, tail, wanted < 0 ? head : null);
     if (wanted >= 0 && out.snapshot().metadata().serial() != wanted) {
       return Optional.empty();
+    }
+    if (foreign) {
+      Metadata m = out.snapshot().metadata();
+      return Optional.of(new StoredState(out.snapshot(), new RowEdits.Foreign(m.serial(), m.lineage())));
     }
     if (wanted < 0 && tail.size() > 2L * interval(out.snapshot())) {
       longTail.accept(out.snapshot());
     }
     return Optional.of(out);
+  }
+
+  /** Describes rows changed outside infrastate: see {@link RowEdits}. */
+  private RowEdits.Found edited(Head head, Snapshot checkpoint, int checkpointHash, List<Raw> rows) {
+    long cp = checkpoint.metadata().serial();
+    // the last version infrastate wrote
+    long replaced = -1;
+    if (head.intact()) {
+      replaced = head.serial();
+    } else {
+      replaced = checkpointHash == 1 ? cp : -1;
+      for (Raw r : rows) {
+        if (r.intact()) {
+          replaced = Math.max(replaced, r.serial());
+        }
+      }
+      if (replaced < 0) {
+        replaced = cp;
+      }
+    }
+    // the edited content: through the head if it was changed (it decides), else through every row
+    List<Delta.Decoded> tail = new ArrayList<>();
+    for (Raw r : rows) {
+      if (!head.intact() && r.serial() > head.serial()) {
+        break;
+      }
+      Delta.Decoded d = decode(r);
+      if (d == null) {
+        throw corrupt(r.serial(), "$", "version " + r.serial() + " is a full version without its checkpoint row");
+      }
+      tail.add(d);
+    }
+    checkContiguous(checkpoint, tail);
+    Snapshot content = Delta.applyAll(checkpoint, tail);
+    if (!head.intact() && content.metadata().serial() != head.serial()) {
+      throw corrupt(head.serial(), "$", "the head of the state says serial " + head.serial() + " of lineage '"
+          + head.lineage() + "' but its versions end at serial " + content.metadata().serial());
+    }
+    String lineage = content.metadata().lineage();
+    // the replaced version as infrastate wrote it: from intact rows, else from memory
+    Snapshot original = null;
+    boolean inPlace = checkpointHash == 0;
+    List<String> notes = new ArrayList<>();
+    if (!head.intact()) {
+      notes.add("the head row (table states) was changed: it names version " + head.serial());
+    }
+    if (checkpointHash != 1) {
+      notes.add("checkpoint " + cp + " (table checkpoints) was " + (checkpointHash == 0 ? "changed" : "not written by infrastate"));
+    }
+    boolean intactToReplaced = checkpointHash == 1 && replaced >= cp;
+    List<Delta.Decoded> upTo = new ArrayList<>();
+    for (Raw r : rows) {
+      if (!r.intact()) {
+        inPlace |= r.serial() <= replaced && r.hash() == 0;
+        notes.add("version row " + r.serial() + " (table versions) was " + (r.hash() == 0 ? "changed"
+            : "not written by infrastate") + (r.serial() > head.serial() && head.intact() ? ", beyond the head" : ""));
+      } else if (r.serial() > head.serial() && head.intact()) {
+        notes.add("version row " + r.serial() + " (table versions) lies beyond the head");
+      }
+      if (r.serial() <= replaced) {
+        Delta.Decoded d = r.intact() ? decodeQuietly(r) : null;
+        if (d == null) {
+          intactToReplaced = false;
+        } else {
+          upTo.add(d);
+        }
+      }
+    }
+    if (intactToReplaced) {
+      try {
+        checkContiguous(checkpoint, upTo);
+        Snapshot s = Delta.applyAll(checkpoint, upTo);
+        original = s.metadata().serial() == replaced ? s : null;
+      } catch (CorruptStateException e) {
+        original = null;
+      }
+    }
+    if (original == null) {
+      original = versions.getIfPresent(new VersionKey(lineage, replaced));
+    }
+    if (original == null) {
+      notes.add("version " + replaced + " as infrastate wrote it is no longer known: its row was changed in place");
+    }
+    Map<String, Long> fences = new TreeMap<>(content.metadata().fences());
+    if (original != null) {
+      original.metadata().fences().forEach((lock, token) -> fences.merge(lock, token, Math::max));
+    }
+    Metadata m = content.metadata();
+    Metadata meta = new Metadata(m.version(), replaced + 1, lineage, m.createdAt(), m.updatedAt(), fences);
+    return new RowEdits.Found(content.withMetadata(meta), replaced, original, inPlace && original != null, List.copyOf(notes));
+  }
+
+  private Delta.Decoded decode(Raw r) {
+    if ("full".equals(r.kind())) {
+      return null;
+    }
+    if (r.payload() == null) {
+      throw corrupt(r.serial(), "$", "the delta row has no payload");
+    }
+    Snapshot p = StateCodec.decode(r.payload(), rowName(r.serial()), "");
+    if (p.metadata().serial() != r.serial() || !p.metadata().lineage().equals(r.lineage())) {
+      throw corrupt(r.serial(), "$.metadata", "the payload holds serial " + p.metadata().serial() + " of lineage '"
+          + p.metadata().lineage() + "', not serial " + r.serial() + " of lineage '" + r.lineage() + "'");
+    }
+    return new Delta.Decoded(r.serial(), r.lineage(), p, Delta.list(r.removedHosts()), Delta.list(r.removedResources()));
+  }
+
+  private Delta.Decoded decodeQuietly(Raw r) {
+    try {
+      return decode(r);
+    } catch (io.infrastate.StateException e) {
+      return null;
+    }
   }
 
   /** Decodes a versions row starting after column {@code first}; null for a full version. */
@@ -294,6 +462,17 @@ final class VersionRows {
 
   /** Applies a contiguous tail of deltas to a base; checks serials, lineage and the head (if given). */
   private StoredState replayOnto(Snapshot base, List<Delta.Decoded> tail, Head head) {
+    checkContiguous(base, tail);
+    Snapshot latest = Delta.applyAll(base, tail);
+    if (head != null && (latest.metadata().serial() != head.serial()
+        || (!head.lineage().isEmpty() && !latest.metadata().lineage().equals(head.lineage())))) {
+      throw corrupt(head.serial(), "$", "the head of the state says serial " + head.serial() + " of lineage '"
+          + head.lineage() + "' but its versions end at serial " + latest.metadata().serial());
+    }
+    return remember(latest);
+  }
+
+  private void checkContiguous(Snapshot base, List<Delta.Decoded> tail) {
     long expect = base.metadata().serial() + 1;
     for (Delta.Decoded d : tail) {
       if (d.serial() != expect) {
@@ -305,13 +484,6 @@ final class VersionRows {
       }
       expect++;
     }
-    Snapshot latest = Delta.applyAll(base, tail);
-    if (head != null && (latest.metadata().serial() != head.serial()
-        || (!head.lineage().isEmpty() && !latest.metadata().lineage().equals(head.lineage())))) {
-      throw corrupt(head.serial(), "$", "the head of the state says serial " + head.serial() + " of lineage '"
-          + head.lineage() + "' but its versions end at serial " + latest.metadata().serial());
-    }
-    return remember(latest);
   }
 
   private String rowName(long serial) {

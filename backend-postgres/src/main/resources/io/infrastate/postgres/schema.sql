@@ -1,4 +1,4 @@
--- infrastate: the PostgreSQL schema of infrastate-backend-postgres, schema version 1.
+-- infrastate: the PostgreSQL schema of infrastate-backend-postgres, schema version 2.
 --
 -- The backend creates this itself on its first write unless createSchema=false. To create it
 -- by hand (say, as a DBA, with a role that the application's role does not need to be):
@@ -7,13 +7,18 @@
 --
 -- then grant the application's role USAGE on the schema and SELECT, INSERT, UPDATE, DELETE on
 -- its tables. One schema holds any number of states, each named by the URI's state parameter.
--- A newer library that needs a newer schema says so; this library refuses a schema newer than 1.
+-- A newer library that needs a newer schema says so; this library refuses a schema newer than 2,
+-- and upgrades one of version 1 (the first to open it adds the content_hash columns).
 
 CREATE SCHEMA IF NOT EXISTS :"schema";
 
 CREATE TABLE IF NOT EXISTS :"schema".schema_version (
   version integer NOT NULL
 );
+
+-- content_hash: the SHA-256 of a row's content as infrastate wrote it (RowHash.java); a row whose
+-- hash is missing or differs was changed outside infrastate: an external edit
+-- (docs/external-edits.md).
 
 -- The head of each state: its latest version. Every write advances it by compare-and-swap
 -- (UPDATE ... WHERE serial = expected AND lineage = expected) in the transaction that inserts
@@ -22,7 +27,8 @@ CREATE TABLE IF NOT EXISTS :"schema".states (
   state      text PRIMARY KEY,
   serial     bigint NOT NULL,
   lineage    text NOT NULL,
-  written_at timestamptz NOT NULL
+  written_at timestamptz NOT NULL,
+  content_hash bytea
 );
 
 -- One row per version: who, what and why (and the locks it was written under, with their
@@ -45,6 +51,7 @@ CREATE TABLE IF NOT EXISTS :"schema".versions (
   lock_names        text[] NOT NULL DEFAULT '{}',
   lock_tokens       bigint[] NOT NULL DEFAULT '{}',
   payload           bytea,
+  content_hash      bytea,
   PRIMARY KEY (state, serial)
 );
 
@@ -56,6 +63,7 @@ CREATE TABLE IF NOT EXISTS :"schema".checkpoints (
   serial  bigint NOT NULL,
   lineage text NOT NULL,
   content bytea NOT NULL,
+  content_hash bytea,
   PRIMARY KEY (state, serial)
 );
 
@@ -70,4 +78,4 @@ CREATE TABLE IF NOT EXISTS :"schema".locks (
 );
 
 INSERT INTO :"schema".schema_version (version)
-  SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM :"schema".schema_version);
+  SELECT 2 WHERE NOT EXISTS (SELECT 1 FROM :"schema".schema_version);
