@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,6 +101,32 @@ final class DerivedObjects implements AutoCloseable {
   void afterLoad(Snapshot loaded, List<LogLayout.Numbered> tail) {
     boolean due = tally.restart(loaded.metadata().serial(), tail);
     writer.submit(new Derive(loaded, due, true));
+  }
+
+  /**
+   * Queues the replacement of a damaged checkpoint by its version rebuilt from the log: a PUT with
+   * If-Match on the damaged object's ETag, so that only that object is replaced (a checkpoint
+   * another process repaired meanwhile stays).
+   *
+   * @param version rebuilds the version of {@code serial} (in the background)
+   */
+  void replaceCheckpoint(long serial, String etag, Supplier<Snapshot> version) {
+    writer.submit(new DerivedWriter.Job() {
+      @Override
+      public boolean coalescible() {
+        return false;
+      }
+
+      @Override
+      public void run() {
+        Snapshot s = version.get();
+        String k = layout.checkpointKey(serial);
+        if (store.putIfMatch(k, forms.checkpoint(stateJson(s)), Map.of(), etag).isPresent()) {
+          LOG.info("Replaced the damaged checkpoint {} of {} by its version rebuilt from the log", serial,
+              layout.location());
+        }
+      }
+    });
   }
 
   /** Waits until every job queued so far has run. */
