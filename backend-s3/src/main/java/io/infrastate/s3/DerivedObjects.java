@@ -2,6 +2,7 @@ package io.infrastate.s3;
 
 import io.infrastate.BackendException;
 import io.infrastate.Snapshot;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-final class DerivedObjects implements AutoCloseable {
+final class DerivedObjects {
   /*
    * Design notes.
    *
@@ -24,7 +25,7 @@ final class DerivedObjects implements AutoCloseable {
    * serial they hold) and the readable copy at the user's key (plain PUT, tagged with the serial in
    * user metadata x-amz-meta-infrastate-serial) are derived from the log and queued only after the
    * commit succeeded: one background thread, jobs in submission order, a copy-only job replaced by
-   * a newer one while it waits, close() waiting for all. A failure there does not fail the write
+   * a newer one while it waits, close() waiting for them up to closeTimeout. A failure there does not fail the write
    * (it is durable) and is logged at WARN. When a checkpoint is due is CheckpointTally's rule.
    *
    * TORN SEQUENCES. A writer that dies (or exits without close) between the commit and these steps
@@ -134,10 +135,9 @@ final class DerivedObjects implements AutoCloseable {
     writer.await();
   }
 
-  /** Refuses new jobs and waits for the queued ones. */
-  @Override
-  public void close() {
-    writer.close();
+  /** Refuses new jobs and waits for the queued ones, at most {@code bound}. */
+  void close(Duration bound) {
+    writer.close(bound);
   }
 
   /** The state.json encoding of a version; records its size. */
