@@ -2,10 +2,12 @@ package io.infrastate.s3;
 
 import io.infrastate.BackendException;
 import io.infrastate.Snapshot;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +17,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-final class DerivedObjects implements AutoCloseable {
+final class DerivedObjects {
   /*
    * Design notes.
    *
@@ -23,7 +25,7 @@ final class DerivedObjects implements AutoCloseable {
    * serial they hold) and the readable copy at the user's key (plain PUT, tagged with the serial in
    * user metadata x-amz-meta-infrastate-serial) are derived from the log and queued only after the
    * commit succeeded: one background thread, jobs in submission order, a copy-only job replaced by
-   * a newer one while it waits, close() waiting for all. A failure there does not fail the write
+   * a newer one while it waits, close() waiting for them up to closeTimeout. A failure there does not fail the write
    * (it is durable) and is logged at WARN. When a checkpoint is due is CheckpointTally's rule.
    *
    * TORN SEQUENCES. A writer that dies (or exits without close) between the commit and these steps
@@ -102,15 +104,40 @@ final class DerivedObjects implements AutoCloseable {
     writer.submit(new Derive(loaded, due, true));
   }
 
+  /**
+   * Queues the replacement of a damaged checkpoint by its version rebuilt from the log: a PUT with
+   * If-Match on the damaged object's ETag, so that only that object is replaced (a checkpoint
+   * another process repaired meanwhile stays).
+   *
+   * @param version rebuilds the version of {@code serial} (in the background)
+   */
+  void replaceCheckpoint(long serial, String etag, Supplier<Snapshot> version) {
+    writer.submit(new DerivedWriter.Job() {
+      @Override
+      public boolean coalescible() {
+        return false;
+      }
+
+      @Override
+      public void run() {
+        Snapshot s = version.get();
+        String k = layout.checkpointKey(serial);
+        if (store.putIfMatch(k, forms.checkpoint(stateJson(s)), Map.of(), etag).isPresent()) {
+          LOG.info("Replaced the damaged checkpoint {} of {} by its version rebuilt from the log", serial,
+              layout.location());
+        }
+      }
+    });
+  }
+
   /** Waits until every job queued so far has run. */
   void flush() throws InterruptedException {
     writer.await();
   }
 
-  /** Refuses new jobs and waits for the queued ones. */
-  @Override
-  public void close() {
-    writer.close();
+  /** Refuses new jobs and waits for the queued ones, at most {@code bound}. */
+  void close(Duration bound) {
+    writer.close(bound);
   }
 
   /** The state.json encoding of a version; records its size. */

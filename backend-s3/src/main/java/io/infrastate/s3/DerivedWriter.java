@@ -1,5 +1,6 @@
 package io.infrastate.s3;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -13,16 +14,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A job marked {@code coalescible} (a readable copy alone) replaces a coalescible job queued
  * right before it that has not started: only the newest copy matters. Other jobs (checkpoints)
- * always run. {@link #close()} waits for every job submitted before it.
+ * always run. {@link #close(Duration)} waits for every job submitted before it, up to a bound.
  */
-final class DerivedWriter implements AutoCloseable {
+final class DerivedWriter {
   /*
    * Design notes. One worker thread at most, started when a job arrives and ending after a short
    * idle time, so an idle backend holds no thread and jobs never run concurrently with each other
    * (the readable copy is never overwritten by an older one written by this backend). The thread
    * is a daemon: a process that exits without closing its backend abandons the queued jobs, which
    * is the torn sequence the backend already repairs (every derived object is rebuilt from the log
-   * by the next load). A failing job is logged and the next one runs.
+   * by the next load). A failing job is logged and the next one runs; nothing is thrown to a later
+   * caller, since every version is durable before its job is queued. close() waits for the queued
+   * jobs up to a bound (a server that hangs must not hang the caller's shutdown), then abandons the
+   * rest the same way, interrupting the worker.
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(DerivedWriter.class);
@@ -103,23 +107,42 @@ final class DerivedWriter implements AutoCloseable {
     }
   }
 
-  /** Refuses new jobs, waits for the queued ones and stops the worker. */
-  @Override
-  public void close() {
+  /**
+   * Refuses new jobs, waits for the queued ones at most {@code bound}, and stops the worker. Jobs
+   * still queued or running after that are abandoned (logged at WARN): every derived object is
+   * rebuilt from the log by a later load.
+   *
+   * @return whether every job ran
+   */
+  boolean close(Duration bound) {
     boolean interrupted = false;
+    boolean done;
+    long deadline = System.nanoTime() + bound.toNanos();
     synchronized (this) {
       closed = true;
       while (running) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
         try {
-          wait();
+          TimeUnit.NANOSECONDS.timedWait(this, left);
         } catch (InterruptedException e) {
           interrupted = true;
+          break;
         }
       }
+      done = !running;
+      if (!done) {
+        LOG.warn("Closing the backend of {} without waiting longer for its checkpoint and readable copy ({} jobs"
+            + " left after {}); the next load writes them.", location, jobs.size() + 1, bound);
+        jobs.clear();
+      }
     }
-    worker.shutdown();
+    worker.shutdownNow();
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+    return done;
   }
 }

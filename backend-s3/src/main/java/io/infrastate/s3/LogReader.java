@@ -3,6 +3,7 @@ package io.infrastate.s3;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.infrastate.BackendException;
+import io.infrastate.CorruptStateException;
 import io.infrastate.Snapshot;
 import io.infrastate.VersionInfo;
 import io.infrastate.spi.StoredState;
@@ -142,26 +143,79 @@ final class LogReader {
   }
 
   private Optional<StoredState> loadOnce() {
-    List<Long> cps = layout.checkpoints();
-    Long cp = cps.isEmpty() ? null : cps.get(cps.size() - 1);
+    List<Long> cps = new ArrayList<>(layout.checkpoints());
+    List<LogReplay.DamagedCheckpoint> damaged = new ArrayList<>();
+    while (true) {
+      Long cp = cps.isEmpty() ? null : cps.get(cps.size() - 1);
+      try {
+        Optional<StoredState> loaded = loadFrom(cp, damaged);
+        if (loaded.isEmpty() && !damaged.isEmpty()) {
+          throw damaged.get(0); // checkpoints without a log: nothing to rebuild them from
+        }
+        return loaded;
+      } catch (LogReplay.DamagedCheckpoint d) {
+        if (cp == null || d.serial != cp) {
+          throw d;
+        }
+        LOG.warn("Checkpoint {} of {} is damaged and is not used ({}); rebuilding its version from the log",
+            cp, layout.location(), d.getMessage());
+        damaged.add(d);
+        cps.remove(cps.size() - 1);
+      } catch (CorruptStateException e) {
+        if (damaged.isEmpty()) {
+          throw e;
+        }
+        // the log cannot rebuild what the damaged checkpoint held (pruned, or damaged too): report both
+        LogReplay.DamagedCheckpoint d = damaged.get(0);
+        throw new CorruptStateException(d.location(), null, d.getMessage() + " The log cannot rebuild its version"
+            + " either: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Loads from the checkpoint {@code cp} (null: from the log alone) and the log after it.
+   *
+   * @param damaged newer checkpoints found damaged, replaced in the background once the log rebuilt
+   *     their versions
+   */
+  private Optional<StoredState> loadFrom(Long cp, List<LogReplay.DamagedCheckpoint> damaged) {
+    // from the checkpoint's own record on: a checkpoint is trusted only for a serial the log holds
     List<LogLayout.Numbered> listed =
-        layout.numbered(layout.logPrefix(), cp == null ? null : layout.logKey(cp), Integer.MAX_VALUE);
+        layout.numbered(layout.logPrefix(), cp == null ? null : layout.logKey(cp - 1), Integer.MAX_VALUE);
+    if (cp != null) {
+      if (listed.isEmpty() || listed.get(0).serial() != cp) {
+        if (!layout.serials(layout.checkpointPrefix(), layout.checkpointKey(cp), 1).isEmpty()) {
+          throw new LogReplay.Vanished(layout.checkpointKey(cp)); // a newer checkpoint appeared: pruning in progress
+        }
+        if (listed.isEmpty()) {
+          throw new LogReplay.DamagedCheckpoint(cp, null, new CorruptStateException(
+              store.uri(layout.checkpointKey(cp)), null, "Checkpoint " + store.uri(layout.checkpointKey(cp))
+                  + " is newer than the log of " + layout.location() + ", which does not hold serial " + cp
+                  + ". It was not modified; restore the log from a backup or bucket versioning.", null));
+        }
+        throw layout.corrupt(layout.logKey(cp), "the log is missing serials " + cp + " to "
+            + (listed.get(0).serial() - 1) + " of checkpoint " + cp);
+      }
+      listed = listed.subList(1, listed.size());
+    }
     List<Long> tail = listed.stream().map(LogLayout.Numbered::serial).toList();
     if (cp == null && tail.isEmpty()) {
-      return importCopy();
-    }
-    if (cp != null && !tail.isEmpty() && tail.get(0) != cp + 1) {
-      if (layout.serials(layout.checkpointPrefix(), layout.checkpointKey(cp), 1).isEmpty()) {
-        throw layout.corrupt(layout.logKey(cp + 1), "the log is missing serials " + (cp + 1) + " to "
-            + (tail.get(0) - 1) + " after checkpoint " + cp);
-      }
-      throw new LogReplay.Vanished(layout.checkpointKey(cp)); // a newer checkpoint appeared: pruning in progress
+      return damaged.isEmpty() ? importCopy() : Optional.empty();
     }
     long firstSerial = cp != null ? cp : tail.get(0) - 1;
     replay.checkContiguous(firstSerial, LogReplay.prepend(firstSerial, tail));
     LogReplay.Reconstruction r = replay.reconstruct(cp, tail, layout.location());
     // repairs off the caller's path: a checkpoint a dead writer owed, a readable copy behind
     derived.afterLoad(r.snapshot(), listed);
+    for (LogReplay.DamagedCheckpoint d : damaged) {
+      if (d.etag == null) {
+        continue; // newer than the log: there is no version to rebuild it from
+      }
+      List<Long> upTo = tail.stream().filter(s -> s <= d.serial).toList();
+      derived.replaceCheckpoint(d.serial, d.etag,
+          () -> replay.reconstruct(cp, upTo, layout.location() + "@" + d.serial).snapshot());
+    }
     LOG.debug("Loaded {} at serial {} ({} records replayed)", layout.location(), r.snapshot().metadata().serial(),
         r.replayed());
     return Optional.of(remember(r.snapshot()));

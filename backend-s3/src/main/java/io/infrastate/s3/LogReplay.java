@@ -2,6 +2,7 @@ package io.infrastate.s3;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.infrastate.CorruptStateException;
 import io.infrastate.HostState;
 import io.infrastate.LineageMismatchException;
 import io.infrastate.Metadata;
@@ -41,6 +42,25 @@ final class LogReplay {
 
     Vanished(String key) {
       super(key, null, false, false);
+    }
+  }
+
+  /**
+   * A checkpoint that cannot be decoded or holds another serial than its name: never trusted. The
+   * loader rebuilds its version from the log instead, where the log still reaches it.
+   */
+  static final class DamagedCheckpoint extends CorruptStateException {
+    private static final long serialVersionUID = 1L;
+
+    /** The serial it is named by. */
+    final long serial;
+    /** The ETag of the damaged object, so that only it is replaced. */
+    final String etag;
+
+    DamagedCheckpoint(long serial, String etag, CorruptStateException damage) {
+      super(damage.location(), damage.jsonPath().orElse(null), damage.getMessage(), damage);
+      this.serial = serial;
+      this.etag = etag;
     }
   }
 
@@ -97,12 +117,18 @@ final class LogReplay {
    * The checkpoint of a serial, from the cache or one GET.
    *
    * @throws Vanished if it is not there
+   * @throws DamagedCheckpoint if it is damaged
    */
   Snapshot checkpoint(long serial) {
     String k = layout.checkpointKey(serial);
     return checkpoints.get(k, x -> {
       S3Store.Blob b = store.get(x).orElseThrow(() -> new Vanished(x));
-      Snapshot s = forms.readCheckpoint(b.content(), store.uri(x), serial);
+      Snapshot s;
+      try {
+        s = forms.readCheckpoint(b.content(), store.uri(x), serial);
+      } catch (CorruptStateException e) {
+        throw new DamagedCheckpoint(serial, b.etag(), e);
+      }
       tally.stateBytes(b.content().length);
       return s;
     });

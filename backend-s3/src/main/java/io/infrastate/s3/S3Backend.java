@@ -19,6 +19,7 @@ import io.infrastate.spi.VersionToken;
 import io.infrastate.spi.WriteHistory;
 import io.infrastate.spi.WriteLeases;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -140,12 +141,14 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
   private final DerivedObjects derived;
   private final LogReader reader;
   private final Committer committer;
+  private final Duration closeTimeout;
   private volatile boolean closed;
 
   private S3Backend(Builder b, S3Client client, boolean ownsClient) {
     this.store = new S3Store(client, b.bucket, new S3Store.Sse(b.sse, b.kmsKeyId), b.key + ".infrastate/");
     this.layout = new LogLayout(store, b.key);
     this.ownsClient = ownsClient;
+    this.closeTimeout = b.closeTimeout;
     StoredForms forms = new StoredForms();
     CheckpointTally tally = new CheckpointTally(b.checkpointBytes, b.checkpointInterval);
     this.copyEdits = new CopyEdits(store, forms, b.key, layout.location(), b.externalEdits);
@@ -341,14 +344,19 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
     derived.flush();
   }
 
-  /** Closes the S3 client if this backend created it; a client passed to the builder stays open. */
+  /**
+   * Waits for the checkpoints and readable copies still owed (at most {@link
+   * Builder#closeTimeout(Duration)}; what is left then is logged at WARN and written by a later
+   * load), then closes the S3 client if this backend created it; a client passed to the builder
+   * stays open.
+   */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
-    derived.close();
+    derived.close(closeTimeout);
     if (ownsClient) {
       store.client().close();
     }
@@ -391,6 +399,7 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
     private ExternalEditPolicy externalEdits = ExternalEditPolicy.RECORD;
     private int retainCheckpoints;
     private long cacheMaxBytes = 64L * 1024 * 1024;
+    private Duration closeTimeout = Duration.ofSeconds(60);
 
     private Builder() {}
 
@@ -613,6 +622,25 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
         throw new IllegalArgumentException("cacheMaxBytes must not be negative: " + bytes);
       }
       this.cacheMaxBytes = bytes;
+      return this;
+    }
+
+    /**
+     * How long {@link S3Backend#close()} waits at most for the checkpoints and readable copies still
+     * being written in the background. Versions are durable when a write returns, so what is left
+     * after this time costs nothing but a longer replay: the next load writes it. Default 60
+     * seconds.
+     *
+     * @param timeout not negative
+     * @return this builder
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public Builder closeTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("closeTimeout must not be negative: " + timeout);
+      }
+      this.closeTimeout = timeout;
       return this;
     }
 

@@ -11,9 +11,12 @@ import io.infrastate.CorruptStateException;
 import io.infrastate.HostState;
 import io.infrastate.ResourceState;
 import io.infrastate.State;
+import io.infrastate.Snapshot;
 import io.infrastate.StateOptions;
 import io.infrastate.Transaction;
+import io.infrastate.codec.StateCodec;
 import io.infrastate.testkit.JvmProcess;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -370,26 +373,89 @@ class S3BackendFaultTest {
     }
   }
 
+  String checkpointKey(long serial) {
+    return key + ".infrastate/checkpoints/" + String.format("%020d", serial) + ".json";
+  }
+
+  byte[] read(String objectKey) {
+    return raw.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(objectKey).build()).asByteArray();
+  }
+
   @Test
-  void aDamagedCheckpointIsReportedWithHowToRebuildIt() throws Exception {
+  void aDamagedCheckpointIsNeverTrustedAndIsRebuiltFromTheLog() throws Exception {
+    damageCheckpointFour(five -> "{\"metadata\": 7}".getBytes(StandardCharsets.UTF_8)); // not a state
+  }
+
+  @Test
+  void aCheckpointHoldingAnotherSerialThanItsNameIsNeverTrusted() throws Exception {
+    damageCheckpointFour(StateCodec::encode); // a sound document of version 5
+  }
+
+  /** Writes 5 versions (checkpoint 4), puts damage over checkpoint 4, and checks that a load repairs it. */
+  void damageCheckpointFour(java.util.function.Function<Snapshot, byte[]> damage) throws Exception {
+    Snapshot four;
+    Snapshot five;
     try (S3Backend b = backend(raw); State state = State.load(b, options())) {
-      for (int i = 1; i <= 5; i++) {
+      for (int i = 1; i <= 4; i++) {
+        state.addHost(host("h" + i));
+      }
+      four = state.snapshot();
+      state.addHost(host("h5"));
+      five = state.snapshot();
+    }
+    assertThat(checkpoints()).containsExactly("00000000000000000004.json");
+    raw.putObject(PutObjectRequest.builder().bucket(bucket).key(checkpointKey(4)).build(),
+        RequestBody.fromBytes(damage.apply(five)));
+    try (S3Backend b = backend(raw)) {
+      assertThat(b.load().orElseThrow().snapshot()).isEqualTo(five); // rebuilt from the log, not from the damage
+    } // close waits for the repair
+    assertThat(StateCodec.decode(read(checkpointKey(4)), "checkpoint 4", "")).isEqualTo(four);
+    try (S3Backend b = backend(raw); State state = State.load(b, options())) {
+      assertThat(state.snapshot()).isEqualTo(five);
+      state.addHost(host("h6"));
+      assertThat(logSerials()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+      assertThat(b.at(4).orElseThrow().snapshot()).isEqualTo(four);
+    }
+  }
+
+  @Test
+  void aDamagedCheckpointTheLogCannotRebuildIsReportedAndLeftAsItIs() throws Exception {
+    try (S3Backend b = S3Backend.builder().client(raw).bucket(bucket).key(key).checkpointInterval(4)
+            .retainCheckpoints(1).build();
+        State state = State.load(b, options())) {
+      for (int i = 1; i <= 9; i++) {
         state.addHost(host("h" + i));
       }
     }
-    String cp = key + ".infrastate/checkpoints/00000000000000000004.json";
-    raw.putObject(PutObjectRequest.builder().bucket(bucket).key(cp).build(), RequestBody.fromString("{\"metadata\": 7}"));
+    assertThat(checkpoints()).containsExactly("00000000000000000008.json");
+    assertThat(logSerials()).containsExactly(8L, 9L); // pruned: only checkpoint 8 holds the versions before
+    byte[] damage = "{\"metadata\": 7}".getBytes(StandardCharsets.UTF_8);
+    raw.putObject(PutObjectRequest.builder().bucket(bucket).key(checkpointKey(8)).build(), RequestBody.fromBytes(damage));
     try (S3Backend b = backend(raw)) {
-      assertThatThrownBy(b::load).isInstanceOf(CorruptStateException.class)
-          .hasMessageContaining("checkpoints/00000000000000000004.json")
-          .hasMessageContaining("delete this checkpoint");
+      assertThatThrownBy(b::load).isInstanceOfSatisfying(CorruptStateException.class, e -> {
+        assertThat(e.location()).isEqualTo("s3://" + bucket + "/" + checkpointKey(8));
+        assertThat(e.getMessage()).contains("checkpoints/00000000000000000008.json", "cannot rebuild");
+      });
     }
-    raw.deleteObject(r -> r.bucket(bucket).key(cp));
+    assertThat(read(checkpointKey(8))).isEqualTo(damage);
+    assertThat(logSerials()).containsExactly(8L, 9L);
+  }
+
+  @Test
+  void aCheckpointNewerThanTheLogIsNotTrusted() throws Exception {
+    Snapshot three;
+    try (S3Backend b = backend(raw); State state = State.load(b, options())) {
+      for (int i = 1; i <= 3; i++) {
+        state.addHost(host("h" + i));
+      }
+      three = state.snapshot();
+    }
+    // a sound checkpoint named 7 whose log records do not exist (restored from elsewhere, say)
+    Snapshot seven = Snapshot.of(three.metadata().withSerial(7, java.time.Instant.now()), three.hosts(), three.resources());
+    raw.putObject(PutObjectRequest.builder().bucket(bucket).key(checkpointKey(7)).build(),
+        RequestBody.fromBytes(StateCodec.encode(seven)));
     try (S3Backend b = backend(raw)) {
-      assertThat(b.load().orElseThrow().snapshot().hosts()).hasSize(5);
-      b.flushDerived();
-      // rebuilt from the log, for the loaded version (5 records since the last checkpoint are due)
-      assertThat(checkpoints()).containsExactly("00000000000000000005.json");
+      assertThat(b.load().orElseThrow().snapshot()).isEqualTo(three);
     }
   }
 }

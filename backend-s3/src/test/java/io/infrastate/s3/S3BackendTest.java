@@ -220,6 +220,49 @@ class S3BackendTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(value = 5, unit = TimeUnit.MINUTES) // a hang guard: close must not wait forever
+  void closeWaitsForTheDerivedObjectsOnlyUpToItsBoundAndLosesNothing() throws Exception {
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    software.amazon.awssdk.core.interceptor.ExecutionInterceptor holdCopies =
+        new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+          @Override
+          public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
+              software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            var r = context.httpRequest();
+            if (r.method().name().equals("PUT") && r.encodedPath().endsWith("/" + key)) {
+              held.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        };
+    try (S3Client client = server.client(holdCopies)) {
+      try {
+        try (S3Backend b = S3Backend.builder().client(client).bucket(bucket).key(key)
+                .closeTimeout(Duration.ofMillis(200)).build();
+            State state = State.load(b, options())) {
+          state.addHost(host("h1"));
+          assertThat(held.await(60, TimeUnit.SECONDS)).isTrue();
+          state.addHost(host("h2"));
+        } // close gives up on the held copy after its bound
+        assertThat(release.getCount()).isEqualTo(1); // close returned while the copy was still held
+      } finally {
+        release.countDown();
+      }
+    }
+    assertThat(keys("log")).hasSize(2); // the versions are durable; only derived objects were left
+    try (S3Backend b = backend(); State state = State.load(b, options())) {
+      assertThat(state.allHosts()).extracting(HostState::name).containsExactly("h1", "h2");
+      b.flushDerived(); // the load rewrites the copy it finds behind
+    }
+    assertThat(get(key).response().metadata()).containsEntry("infrastate-serial", "2");
+  }
+
+  @Test
   void checkpointsFollowTheBytesOfLogNotTheNumberOfVersions() throws Exception {
     try (S3Backend b = backend(x -> x.checkpointBytes(40_000)); State state = State.load(b, options())) {
       for (int i = 1; i <= 3; i++) {

@@ -168,6 +168,26 @@ public final class S3TestServer implements AutoCloseable {
   }
 
   /**
+   * Serves until standard input closes, for a benchmark in another process: prints the state URI
+   * prefix to use ({@code s3://BUCKET/bench?endpoint=…&pathStyle=true&region=…}); the client takes
+   * the credentials {@link #ACCESS_KEY} and {@link #SECRET_KEY} from {@code AWS_ACCESS_KEY_ID} and
+   * {@code AWS_SECRET_ACCESS_KEY}.
+   *
+   * @param args none
+   * @throws Exception if the server does not start
+   */
+  public static void main(String[] args) throws Exception {
+    try (S3TestServer server = start()) {
+      System.out.println("s3://" + server.newBucket() + "/bench?endpoint=" + server.endpoint() + "&pathStyle=true&region="
+          + REGION);
+      System.out.flush();
+      while (System.in.read() >= 0) {
+        // serve until stdin closes
+      }
+    }
+  }
+
+  /**
    * Stops the server.
    *
    * @throws Exception if the server does not stop
