@@ -79,13 +79,23 @@ public final class StateStore implements AutoCloseable {
    * @throws WorkspaceException ({@link Problem#INVALID_NAME}) if it breaks the rule
    */
   public static String validateName(String name) {
-    if (name == null || !NAME.matcher(name).matches()) {
+    if (!isValidName(name)) {
       String shown = name == null ? "null" : "'" + (name.length() > 80 ? name.substring(0, 80) + "…" : name) + "'";
       throw new WorkspaceException(Problem.INVALID_NAME, name == null ? "" : name,
           "Workspace name " + shown + " is invalid: a name is " + WORKSPACE_NAME_RULE + ", such as 'staging'"
               + " or 'prod-eu'.");
     }
     return name;
+  }
+
+  /**
+   * Whether a name follows {@link #WORKSPACE_NAME_RULE}, for backends that list what storage holds.
+   *
+   * @param name the name
+   * @return {@code true} if it is a valid workspace name
+   */
+  public static boolean isValidName(String name) {
+    return name != null && NAME.matcher(name).matches();
   }
 
   /**
