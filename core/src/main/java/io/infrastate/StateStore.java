@@ -255,7 +255,8 @@ public final class StateStore implements AutoCloseable {
    * workspace's state, history and locks (see the class documentation for the record).
    *
    * @param name the workspace to delete
-   * @param force delete even if it holds hosts or resources
+   * @param force delete even if it holds hosts or resources, or can no longer be loaded (damaged,
+   *     of another lineage or of a newer format)
    * @param audit who and why; the operation recorded is {@code delete workspace NAME (…)}
    * @throws WorkspaceException if the name is invalid ({@link Problem#INVALID_NAME}), is {@value
    *     #DEFAULT_WORKSPACE} ({@link Problem#DEFAULT_WORKSPACE}), does not exist ({@link
@@ -272,21 +273,29 @@ public final class StateStore implements AutoCloseable {
     }
     String summary;
     try (State state = target.open()) {
-      Snapshot s = state.snapshot();
-      int hosts = s.hosts().size();
-      int resources = s.resources().size();
-      if (!force && (hosts > 0 || resources > 0)) {
-        throw new WorkspaceException(Problem.NOT_EMPTY, name, "Workspace '" + name + "' holds " + hosts
-            + " host(s) and " + resources + " resource(s); nothing was deleted. Remove them first, or force the"
-            + " deletion (its history goes with it).");
+      summary = summarize(name, state.snapshot(), force);
+    } catch (CorruptStateException | LineageMismatchException | UnsupportedFormatVersionException e) {
+      if (!force) {
+        throw e;
       }
-      summary = "delete workspace " + name + " (serial " + s.metadata().serial() + ", lineage "
-          + s.metadata().lineage() + ", " + hosts + " host(s), " + resources + " resource(s))";
+      summary = "delete workspace " + name + " (unreadable: " + e.getClass().getSimpleName() + ")";
     }
     try (State ledger = State.own(home.open(DEFAULT_WORKSPACE), StateOptions.defaults())) {
       ledger.save(Objects.requireNonNull(audit, "audit").withOperation(summary));
     }
     home.remove(name);
+  }
+
+  private static String summarize(String name, Snapshot s, boolean force) {
+    int hosts = s.hosts().size();
+    int resources = s.resources().size();
+    if (!force && (hosts > 0 || resources > 0)) {
+      throw new WorkspaceException(Problem.NOT_EMPTY, name, "Workspace '" + name + "' holds " + hosts
+          + " host(s) and " + resources + " resource(s); nothing was deleted. Remove them first, or force the"
+          + " deletion (its history goes with it).");
+    }
+    return "delete workspace " + name + " (serial " + s.metadata().serial() + ", lineage "
+        + s.metadata().lineage() + ", " + hosts + " host(s), " + resources + " resource(s))";
   }
 
   private static AuditEntry withOperation(AuditEntry audit, String operation) {

@@ -65,4 +65,18 @@ class FileWorkspaceTest extends WorkspaceContract {
     assertThatThrownBy(() -> Infrastate.at("nosuch://x/y")).isInstanceOf(UnknownBackendException.class)
         .hasMessageContaining("No backend for URI scheme 'nosuch'");
   }
+
+  @Test
+  void aDamagedWorkspaceIsDeletedOnlyWhenForced() throws Exception {
+    store.createWorkspace("broken", AuditEntry.of(""));
+    Files.writeString(dir.resolve("state.json.d/broken/state.json"), "{not json");
+    assertThatThrownBy(() -> store.deleteWorkspace("broken", false, AuditEntry.of("")))
+        .isInstanceOf(CorruptStateException.class);
+    assertThat(store.workspaces()).contains("broken");
+    store.deleteWorkspace("broken", true, AuditEntry.of(""));
+    assertThat(store.workspaces()).containsExactly("default");
+    try (State def = store.open()) {
+      assertThat(def.history().get(0).operation()).isEqualTo("delete workspace broken (unreadable: CorruptStateException)");
+    }
+  }
 }
