@@ -4,7 +4,6 @@ import io.infrastate.WorkspaceException.Problem;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.spi.Backend;
-import io.infrastate.spi.BackendRegistry;
 import io.infrastate.spi.StateHome;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,7 +112,7 @@ public final class StateStore implements AutoCloseable {
    * @return the location
    */
   public String location() {
-    return BackendRegistry.redact(home.uri(workspace));
+    return home.location(workspace);
   }
 
   /**
@@ -306,8 +305,8 @@ public final class StateStore implements AutoCloseable {
   private void requireExists() {
     if (!exists()) {
       throw new WorkspaceException(Problem.NOT_FOUND, workspace, "Workspace '" + workspace + "' does not exist"
-          + " at " + location() + "; the workspaces are " + workspaces() + ". Create it first (infrastate"
-          + " workspace new " + workspace + ", or StateStore.createWorkspace).");
+          + " at " + location() + "; the workspaces are " + workspaces() + ". Create it first: workspace new "
+          + workspace + ".");
     }
   }
 

@@ -83,6 +83,12 @@ final class FileHome implements StateHome {
     return URI.create(stateFile(workspace).toUri() + "?" + query);
   }
 
+  /** The workspace's state file, as a path. */
+  @Override
+  public String location(String workspace) {
+    return stateFile(workspace).toString();
+  }
+
   @Override
   public Backend open(String workspace) {
     return provider.open(uri(workspace));

@@ -32,6 +32,17 @@ public interface StateHome extends AutoCloseable {
   URI uri(String workspace);
 
   /**
+   * Where a workspace's state lives, for messages and listings: without credentials or parameters.
+   *
+   * @param workspace a valid workspace name
+   * @return by default the {@linkplain BackendRegistry#redact(URI) redacted} {@link #uri(String)}
+   * @throws WorkspaceException if the backend has no workspaces besides the default
+   */
+  default String location(String workspace) {
+    return BackendRegistry.redact(uri(workspace));
+  }
+
+  /**
    * Opens the backend of a workspace's state. The caller closes it.
    *
    * @param workspace a valid workspace name
