@@ -138,7 +138,11 @@ public final class State implements AutoCloseable {
    * @return a new handle
    */
   public static State open(String uri, StateOptions options) {
-    Backend backend = BackendRegistry.defaultRegistry().open(uri);
+    return own(BackendRegistry.defaultRegistry().open(uri), options);
+  }
+
+  /** Loads a state that owns its backend: closing the state closes it, and so does a failed load. */
+  static State own(Backend backend, StateOptions options) {
     try {
       return create(backend, true, options);
     } catch (RuntimeException e) {

@@ -4,6 +4,7 @@ import io.infrastate.ExternalEditPolicy;
 import io.infrastate.UnknownBackendException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendProvider;
+import io.infrastate.spi.StateHome;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Set;
@@ -32,10 +33,33 @@ public final class FileBackendProvider implements BackendProvider {
 
   @Override
   public Backend open(URI uri) {
+    return parse(uri).build();
+  }
+
+  /**
+   * The home of a file state: workspace NAME of {@code /srv/infra/state.json} is {@code
+   * /srv/infra/state.json.d/NAME/state.json}, and each workspace's locks are in the directory
+   * {@code <its state file>.locks/} ({@link FileLockProvider}).
+   *
+   * @param uri the state URI
+   * @return the home; it holds nothing to close
+   * @throws UnknownBackendException if the URI has no path or a bad parameter
+   */
+  @Override
+  public StateHome home(URI uri) {
+    parse(uri);
+    return new FileHome(this, uri, path(uri));
+  }
+
+  private static Path path(URI uri) {
+    return Path.of(URI.create("file://" + uri.getRawPath()));
+  }
+
+  private FileBackend.Builder parse(URI uri) {
     if (uri.getPath() == null || uri.getPath().isEmpty()) {
       throw new UnknownBackendException("File URI '" + uri + "' has no path; use file:///absolute/path/state.json");
     }
-    Path path = Path.of(URI.create("file://" + uri.getRawPath()));
+    Path path = path(uri);
     Integer history = null;
     boolean journal = false;
     boolean create = false;
@@ -90,7 +114,7 @@ public final class FileBackendProvider implements BackendProvider {
     if (maxStateSize != null) {
       b.maxStateSize(maxStateSize);
     }
-    return b.build();
+    return b;
   }
 
   /** Sets the history retention if the URI gives one; the builders own its range. */

@@ -2,6 +2,7 @@ package io.infrastate.git;
 
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendProvider;
+import io.infrastate.spi.StateHome;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Set;
@@ -51,5 +52,20 @@ public final class GitBackendProvider implements BackendProvider {
   @Override
   public Backend open(URI uri) {
     return GitUris.parse(uri, cacheRoot).build();
+  }
+
+  /**
+   * The home of a Git state: its repository. Workspace NAME is the same path on the branch {@code
+   * BRANCH.workspaces/NAME}; the default workspace's locks are the refs under {@code
+   * refs/infrastate/locks/}, workspace NAME's under {@code refs/infrastate/workspaces/NAME/locks/}
+   * ({@link GitLockProvider}), in the repository or, with a remote, its clone.
+   *
+   * @param uri the state URI
+   * @return the home; closing it closes the repository it opened for listing
+   * @throws io.infrastate.UnknownBackendException if the URI is malformed
+   */
+  @Override
+  public StateHome home(URI uri) {
+    return new GitHome(uri, GitUris.read(uri, cacheRoot));
   }
 }

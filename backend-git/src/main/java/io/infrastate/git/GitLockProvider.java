@@ -115,15 +115,25 @@ public final class GitLockProvider extends AbstractLockProvider {
   /** Whether closing this provider closes the store (false when it shares a backend's). */
   private final boolean ownsStore;
 
-  private GitLockProvider(RefStore store, LockOptions options) {
-    this(store, options, true);
-  }
+  /** The namespace of this provider's lock refs: {@link #REF_PREFIX}, or a workspace's. */
+  private final String prefix;
 
   GitLockProvider(RefStore store, LockOptions options, boolean ownsStore) {
+    this(store, options, ownsStore, REF_PREFIX);
+  }
+
+  private GitLockProvider(RefStore store, LockOptions options, boolean ownsStore, String prefix) {
     super(options);
     this.store = store;
-    this.location = store.location(REF_PREFIX);
+    this.prefix = prefix;
+    this.location = store.location(prefix);
     this.ownsStore = ownsStore;
+  }
+
+  /** The ref of a lock in this provider's namespace. */
+  private String ref(String name) {
+    io.infrastate.lock.LockNames.validate(name);
+    return prefix + encode(name);
   }
 
   /**
@@ -184,7 +194,7 @@ public final class GitLockProvider extends AbstractLockProvider {
 
   @Override
   protected Optional<LockRecord> readLock(String name) {
-    String ref = refFor(name);
+    String ref = ref(name);
     try {
       return store.read(ref, true, null, "lock '" + name + "' at " + location, id -> {
         if (id == null) {
@@ -218,7 +228,7 @@ public final class GitLockProvider extends AbstractLockProvider {
    */
   @Override
   protected boolean createLock(String name, LockInfo info) {
-    String ref = refFor(name);
+    String ref = ref(name);
     try {
       if (store.read(ref, false, null, "lock '" + name + "' at " + location, id -> id != null)) {
         return false;
@@ -248,7 +258,7 @@ public final class GitLockProvider extends AbstractLockProvider {
   @Override
   protected boolean deleteLock(String name, LockRecord expected) {
     try {
-      return store.compareAndSet(refFor(name), ObjectId.fromString(expected.version()), null, null,
+      return store.compareAndSet(ref(name), ObjectId.fromString(expected.version()), null, null,
           "infrastate: unlock " + name, null, "lock '" + name + "'");
     } catch (IOException e) {
       throw store.failure("delete lock '" + name + "' at " + location, e);
@@ -283,7 +293,7 @@ public final class GitLockProvider extends AbstractLockProvider {
         commit = ins.insert(cb);
         ins.flush();
       }
-      return store.compareAndSet(refFor(name), previous, commit, who, "infrastate: " + subject, null,
+      return store.compareAndSet(ref(name), previous, commit, who, "infrastate: " + subject, null,
           "lock '" + name + "'");
     } catch (IOException e) {
       throw store.failure("write lock '" + name + "' at " + location, e);
@@ -340,8 +350,15 @@ public final class GitLockProvider extends AbstractLockProvider {
   public static final class Builder {
     private final StoreSettings store = new StoreSettings();
     private LockOptions options;
+    private String prefix = REF_PREFIX;
 
     private Builder() {}
+
+    /** Keeps the lock refs under another namespace (a workspace's), ending with '/'. */
+    Builder refPrefix(String refPrefix) {
+      this.prefix = Objects.requireNonNull(refPrefix, "refPrefix");
+      return this;
+    }
 
     /**
      * Keeps the locks in a repository on this machine.
@@ -463,8 +480,8 @@ public final class GitLockProvider extends AbstractLockProvider {
      */
     public GitLockProvider build() {
       store.check();
-      RefStore opened = RefStore.open(store, "main", "locks under " + REF_PREFIX);
-      return new GitLockProvider(opened, options == null ? LockOptions.defaults() : options);
+      RefStore opened = RefStore.open(store, "main", "locks under " + prefix);
+      return new GitLockProvider(opened, options == null ? LockOptions.defaults() : options, true, prefix);
     }
   }
 }

@@ -30,8 +30,73 @@ final class GitUris {
 
   private GitUris() {}
 
+  /** What a state URI says: where the repository is, the branch and path, and the options. */
+  record Parsed(
+      URI uri, String branch, String path, Path repository, String remote, Path cloneDir, Boolean create,
+      Duration timeout, Boolean fsync) {
+
+    /** A backend builder with these settings. */
+    GitBackend.Builder backend() {
+      GitBackend.Builder b = GitBackend.builder();
+      try {
+        b.branch(branch).path(path);
+        if (repository != null) {
+          b.repository(repository);
+          if (create != null) {
+            b.createRepository(create);
+          }
+        } else {
+          b.remote(remote).cloneDirectory(cloneDir);
+        }
+        if (timeout != null) {
+          b.timeout(timeout);
+        }
+        if (fsync != null) {
+          b.fsync(fsync);
+        }
+      } catch (IllegalArgumentException e) {
+        throw bad(BackendRegistry.redact(uri), e.getMessage());
+      }
+      return b;
+    }
+
+    /** A lock provider builder for the same repository (or clone) with these settings. */
+    GitLockProvider.Builder locks() {
+      GitLockProvider.Builder b = GitLockProvider.builder();
+      try {
+        if (repository != null) {
+          b.repository(repository);
+          if (create != null) {
+            b.createRepository(create);
+          }
+        } else {
+          b.remote(remote).cloneDirectory(cloneDir);
+        }
+        if (timeout != null) {
+          b.timeout(timeout);
+        }
+        if (fsync != null) {
+          b.fsync(fsync);
+        }
+      } catch (IllegalArgumentException e) {
+        throw bad(BackendRegistry.redact(uri), e.getMessage());
+      }
+      return b;
+    }
+
+    /** The same settings on another branch. */
+    Parsed onBranch(String other) {
+      return new Parsed(uri, other, path, repository, remote, cloneDir, create, timeout, fsync);
+    }
+  }
+
   /** A builder configured from a state URI; remote URIs without {@code clone} use {@code cacheRoot}. */
   static GitBackend.Builder parse(URI uri, Path cacheRoot) {
+    return read(uri, cacheRoot).backend();
+  }
+
+  /** Reads a state URI; remote URIs without {@code clone} use {@code cacheRoot}. */
+  static Parsed read(URI uri, Path cacheRoot) {
     String shown = BackendRegistry.redact(uri);
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!SCHEMES.contains(scheme)) {
@@ -58,61 +123,61 @@ final class GitUris {
         }
       }
     }
-    GitBackend.Builder b = GitBackend.builder();
-    try {
-      b.branch(branch).path(path);
-      String transport = scheme.substring(4);
-      if (transport.equals("file")) {
-        String authority = uri.getRawAuthority();
-        if (authority != null && !authority.isEmpty() && !authority.equalsIgnoreCase("localhost")) {
-          throw bad(shown, "git+file names a path on this machine, with three slashes: git+file:///srv/infra.git");
-        }
-        if (uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")) {
-          throw bad(shown, "the repository path is missing");
-        }
-        Path repo = Path.of(uri.getPath());
-        if (query.containsKey("clone")) {
-          if (query.containsKey("create")) {
-            throw bad(shown, "'create' applies to a local repository, not with 'clone'");
-          }
-          b.remote(repo.toString()).cloneDirectory(Path.of(query.get("clone")));
-        } else {
-          b.repository(repo);
-          if (query.containsKey("create")) {
-            b.createRepository(bool(query.get("create"), "create", shown));
-          }
-        }
-      } else {
-        if (uri.getHost() == null || uri.getHost().isEmpty()) {
-          throw bad(shown, "the host is missing");
-        }
+    Path repository = null;
+    String remote = null;
+    Path clone = null;
+    Boolean create = null;
+    String transport = scheme.substring(4);
+    if (transport.equals("file")) {
+      String authority = uri.getRawAuthority();
+      if (authority != null && !authority.isEmpty() && !authority.equalsIgnoreCase("localhost")) {
+        throw bad(shown, "git+file names a path on this machine, with three slashes: git+file:///srv/infra.git");
+      }
+      if (uri.getPath() == null || uri.getPath().isEmpty() || uri.getPath().equals("/")) {
+        throw bad(shown, "the repository path is missing");
+      }
+      Path repo = Path.of(uri.getPath());
+      if (query.containsKey("clone")) {
         if (query.containsKey("create")) {
-          throw bad(shown, "'create' applies to git+file repositories only");
+          throw bad(shown, "'create' applies to a local repository, not with 'clone'");
         }
-        StringBuilder url = new StringBuilder(transport).append("://");
-        if (uri.getRawUserInfo() != null) {
-          url.append(uri.getRawUserInfo()).append('@');
-        }
-        url.append(uri.getRawAuthority().substring(uri.getRawAuthority().lastIndexOf('@') + 1));
-        url.append(uri.getRawPath() == null ? "" : uri.getRawPath());
-        b.remote(url.toString());
-        String clone = query.get("clone");
-        b.cloneDirectory(clone != null ? Path.of(clone) : cacheRoot.resolve(cacheName(uri)));
-      }
-      if (query.containsKey("timeout")) {
-        try {
-          b.timeout(Duration.ofSeconds(Long.parseLong(query.get("timeout"))));
-        } catch (NumberFormatException e) {
-          throw bad(shown, "'timeout' must be a number of seconds");
+        remote = repo.toString();
+        clone = Path.of(query.get("clone"));
+      } else {
+        repository = repo;
+        if (query.containsKey("create")) {
+          create = bool(query.get("create"), "create", shown);
         }
       }
-      if (query.containsKey("fsync")) {
-        b.fsync(bool(query.get("fsync"), "fsync", shown));
+    } else {
+      if (uri.getHost() == null || uri.getHost().isEmpty()) {
+        throw bad(shown, "the host is missing");
       }
-    } catch (IllegalArgumentException e) {
-      throw bad(shown, e.getMessage());
+      if (query.containsKey("create")) {
+        throw bad(shown, "'create' applies to git+file repositories only");
+      }
+      StringBuilder url = new StringBuilder(transport).append("://");
+      if (uri.getRawUserInfo() != null) {
+        url.append(uri.getRawUserInfo()).append('@');
+      }
+      url.append(uri.getRawAuthority().substring(uri.getRawAuthority().lastIndexOf('@') + 1));
+      url.append(uri.getRawPath() == null ? "" : uri.getRawPath());
+      remote = url.toString();
+      String c = query.get("clone");
+      clone = c != null ? Path.of(c) : cacheRoot.resolve(cacheName(uri));
     }
-    return b;
+    Duration timeout = null;
+    if (query.containsKey("timeout")) {
+      try {
+        timeout = Duration.ofSeconds(Long.parseLong(query.get("timeout")));
+      } catch (NumberFormatException e) {
+        throw bad(shown, "'timeout' must be a number of seconds");
+      }
+    }
+    Boolean fsync = query.containsKey("fsync") ? bool(query.get("fsync"), "fsync", shown) : null;
+    Parsed parsed = new Parsed(uri, branch, path, repository, remote, clone, create, timeout, fsync);
+    parsed.backend();
+    return parsed;
   }
 
   /** A readable directory name for a remote's default clone: host, repository name and a hash. */

@@ -310,6 +310,30 @@ final class RefStore implements AutoCloseable {
     }
   }
 
+  /**
+   * The names of the refs under a prefix, sorted: the repository's in local mode, the remote's in
+   * clone mode.
+   */
+  List<String> refNames(String prefix) throws IOException {
+    List<String> names = new ArrayList<>();
+    if (remote == null) {
+      for (Ref r : repo.getRefDatabase().getRefsByPrefix(prefix)) {
+        names.add(r.getName());
+      }
+    } else {
+      try (Transport tn = openTransport();
+          FetchConnection fc = tn.openFetch()) {
+        for (Ref r : fc.getRefs()) {
+          if (r.getName().startsWith(prefix)) {
+            names.add(r.getName());
+          }
+        }
+      }
+    }
+    names.sort(null);
+    return names;
+  }
+
   /** What a caller does with a ref's value (null: no such ref) while its objects are safe from gc. */
   @FunctionalInterface
   interface ObjectUse<T> {

@@ -200,6 +200,16 @@ public final class PostgresBackend implements HistoryBackend, ExternalEditBacken
     return new PostgresLockProvider(connections, schema, state, location, options);
   }
 
+  /** This backend's connections, for the home that lists and removes the schema's states. */
+  Connections connections() {
+    return connections;
+  }
+
+  /** This backend's schema, for the home that lists and removes the schema's states. */
+  Schema tables() {
+    return schema;
+  }
+
   // ------------------------------------------------------------------ load
 
   @Override

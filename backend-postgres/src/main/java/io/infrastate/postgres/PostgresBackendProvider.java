@@ -4,6 +4,7 @@ import io.infrastate.UnknownBackendException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendProvider;
 import io.infrastate.spi.BackendRegistry;
+import io.infrastate.spi.StateHome;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -70,6 +71,22 @@ public final class PostgresBackendProvider implements BackendProvider {
   @Override
   public Backend open(URI uri) {
     return parse(uri).build();
+  }
+
+  /**
+   * The home of a PostgreSQL state is its schema: every state in the schema is a workspace, named
+   * by the state's name, and the URI's {@code state} parameter (default {@code default}) names the
+   * default workspace. Each workspace's locks are rows of the schema's {@code locks} table keyed by
+   * its state name ({@link PostgresLockProvider}).
+   *
+   * @param uri the state URI
+   * @return the home; closing it closes the connections it opened
+   * @throws UnknownBackendException if the URI is malformed or has a bad parameter
+   */
+  @Override
+  public StateHome home(URI uri) {
+    parse(uri);
+    return new PostgresHome(this, uri);
   }
 
   /**

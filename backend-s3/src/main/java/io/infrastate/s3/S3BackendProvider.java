@@ -4,6 +4,7 @@ import io.infrastate.UnknownBackendException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendProvider;
 import io.infrastate.spi.BackendRegistry;
+import io.infrastate.spi.StateHome;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,13 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
  * Opens {@code s3://} URIs, so that {@code State.open("s3://bucket/envs/prod/state.json")} works.
@@ -69,6 +77,31 @@ public final class S3BackendProvider implements BackendProvider {
    *     credentials or has an unknown or invalid parameter
    */
   public static S3Backend.Builder parse(URI uri) {
+    return parse(uri, null);
+  }
+
+  /**
+   * The home of an S3 state: workspace NAME of {@code s3://BUCKET/KEY} is the key {@code
+   * KEY.d/NAME/BASENAME} (for {@code envs/prod/state.json}: {@code
+   * envs/prod/state.json.d/staging/state.json}), with its log, checkpoints and locks under that
+   * key's own {@code .infrastate/} prefix as for any state. One S3 client, built from the URI's
+   * parameters, serves the home and every workspace's backend and lock provider.
+   *
+   * @param uri the state URI
+   * @return the home; closing it closes its client
+   * @throws UnknownBackendException if the URI is malformed or has a bad parameter
+   */
+  @Override
+  public StateHome home(URI uri) {
+    parse(uri);
+    return new S3Home(uri);
+  }
+
+  /**
+   * Reads a URI into a builder; with a client, the builder uses it and the URI's client parameters
+   * (region, endpoint, pathStyle, profile) are only checked.
+   */
+  static S3Backend.Builder parse(URI uri, S3Client client) {
     String shown = BackendRegistry.redact(uri);
     if (!"s3".equalsIgnoreCase(uri.getScheme())) {
       throw new UnknownBackendException("Not an s3:// URI: " + shown);
@@ -97,10 +130,28 @@ public final class S3BackendProvider implements BackendProvider {
       String value = e.getValue();
       try {
         switch (name.toLowerCase(Locale.ROOT)) {
-          case "region" -> b.region(value);
-          case "endpoint" -> b.endpoint(URI.create(value));
-          case "pathstyle" -> b.pathStyle(bool(name, value));
-          case "profile" -> b.profile(value);
+          case "region" -> {
+            if (client == null) {
+              b.region(value);
+            }
+          }
+          case "endpoint" -> {
+            URI endpoint = URI.create(value);
+            if (client == null) {
+              b.endpoint(endpoint);
+            }
+          }
+          case "pathstyle" -> {
+            boolean pathStyle = bool(name, value);
+            if (client == null) {
+              b.pathStyle(pathStyle);
+            }
+          }
+          case "profile" -> {
+            if (client == null) {
+              b.profile(value);
+            }
+          }
           case "sse" -> sse = value;
           case "kmskeyid" -> kms = value;
           case "checkpointinterval" -> b.checkpointInterval(Integer.parseInt(value));
@@ -130,7 +181,42 @@ public final class S3BackendProvider implements BackendProvider {
     } else if (kms != null) {
       b.sseKms(kms);
     }
+    if (client != null) {
+      b.client(client);
+    }
     return b;
+  }
+
+  /**
+   * An S3 client as {@link S3Backend.Builder#build()} makes one from the URI's region, endpoint,
+   * path style and profile (or the SDK's default credentials chain). The caller closes it.
+   */
+  static S3Client client(URI uri) {
+    Map<String, String> params = new java.util.HashMap<>();
+    query(uri.getRawQuery(), BackendRegistry.redact(uri)).forEach((k, v) -> params.put(k.toLowerCase(Locale.ROOT), v));
+    S3ClientBuilder b = S3Client.builder();
+    if (params.containsKey("region")) {
+      b.region(Region.of(params.get("region")));
+    }
+    if (params.containsKey("endpoint")) {
+      b.endpointOverride(URI.create(params.get("endpoint")));
+      b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
+      b.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    }
+    if (params.containsKey("pathstyle") && bool("pathStyle", params.get("pathstyle"))) {
+      b.forcePathStyle(true);
+    }
+    if (params.containsKey("profile")) {
+      b.credentialsProvider(ProfileCredentialsProvider.create(params.get("profile")));
+    } else {
+      b.credentialsProvider(DefaultCredentialsProvider.builder().build());
+    }
+    try {
+      return b.build();
+    } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+      throw new io.infrastate.BackendException("Could not set up the S3 client for " + BackendRegistry.redact(uri)
+          + ": " + e.getMessage() + " Set a region (the region parameter, AWS_REGION or a profile).", e, false);
+    }
   }
 
   private static boolean bool(String name, String value) {

@@ -28,4 +28,19 @@ public interface BackendProvider {
    * @throws io.infrastate.BackendException if the storage cannot be reached
    */
   Backend open(URI uri);
+
+  /**
+   * Opens the home a URI names: its workspaces and the locks beside each. Providers that keep
+   * workspaces and locks override this; the default has only the URI's own state (workspace {@value
+   * StateHome#DEFAULT}) and no locks, so that providers written before workspaces existed keep
+   * working. The caller closes the home.
+   *
+   * @param uri the state URI, with one of {@link #schemes()}
+   * @return the home
+   * @throws io.infrastate.UnknownBackendException if the URI is malformed for this scheme
+   * @throws io.infrastate.BackendException if the storage cannot be reached
+   */
+  default StateHome home(URI uri) {
+    return StateHome.single(this, uri);
+  }
 }

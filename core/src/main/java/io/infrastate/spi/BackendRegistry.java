@@ -99,19 +99,38 @@ public final class BackendRegistry {
    * @throws UnknownBackendException if the scheme is unknown, ambiguous or the URI malformed
    */
   public Backend open(String uriOrPath) {
+    URI uri = parse(uriOrPath);
+    return provider(uri).open(uri);
+  }
+
+  /**
+   * Opens the home a URI or bare file path names: its workspaces and the locks beside each ({@link
+   * BackendProvider#home(URI)}). Applications use {@link io.infrastate.Infrastate#at(String)}.
+   *
+   * @param uriOrPath such as {@code s3://bucket/state.json} or {@code ./state.json}
+   * @return the home; the caller closes it
+   * @throws UnknownBackendException if the scheme is unknown, ambiguous or the URI malformed
+   */
+  public StateHome home(String uriOrPath) {
+    URI uri = parse(uriOrPath);
+    return provider(uri).home(uri);
+  }
+
+  private static URI parse(String uriOrPath) {
     if (uriOrPath == null || uriOrPath.isBlank()) {
       throw new UnknownBackendException("State URI is empty; give a file path or a URI such as file:///path/state.json");
     }
-    URI uri;
     if (SCHEME.matcher(uriOrPath).matches()) {
       try {
-        uri = new URI(uriOrPath);
+        return new URI(uriOrPath);
       } catch (URISyntaxException e) {
         throw new UnknownBackendException("State URI '" + uriOrPath + "' is malformed: " + e.getMessage());
       }
-    } else {
-      uri = Path.of(uriOrPath).toAbsolutePath().normalize().toUri();
     }
+    return Path.of(uriOrPath).toAbsolutePath().normalize().toUri();
+  }
+
+  private BackendProvider provider(URI uri) {
     String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
     List<BackendProvider> providers = byScheme.getOrDefault(scheme, List.of());
     if (providers.isEmpty()) {
@@ -125,7 +144,7 @@ public final class BackendRegistry {
           "URI scheme '" + scheme + "' is claimed by several backend providers " + names(providers)
               + "; keep one on the class path or register one with BackendRegistry.of(...).");
     }
-    return providers.get(0).open(uri);
+    return providers.get(0);
   }
 
   /**

@@ -1,12 +1,11 @@
 package io.infrastate.examples.cli;
 
 import io.infrastate.AuditEntry;
-import io.infrastate.CorruptStateException;
+import io.infrastate.Infrastate;
 import io.infrastate.Snapshot;
 import io.infrastate.State;
+import io.infrastate.StateStore;
 import io.infrastate.StateOptions;
-import io.infrastate.file.FileLockProvider;
-import io.infrastate.git.GitLockProvider;
 import io.infrastate.Transaction;
 import io.infrastate.crypto.KeySource;
 import io.infrastate.crypto.Keyring;
@@ -19,30 +18,20 @@ import io.infrastate.lock.LockListener;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.lock.LockRequest;
-import io.infrastate.postgres.PostgresBackend;
-import io.infrastate.postgres.PostgresBackendProvider;
-import io.infrastate.s3.S3Backend;
-import io.infrastate.s3.S3BackendProvider;
 import io.infrastate.spi.Backend;
-import io.infrastate.spi.BackendRegistry;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,6 +57,7 @@ import picocli.CommandLine.Spec;
     },
     subcommands = {
       StateCommand.class,
+      WorkspaceCommand.class,
       HostCommand.class,
       ResourceCommand.class,
       LockCommand.class,
@@ -82,7 +72,8 @@ import picocli.CommandLine.Spec;
           + " file:///srv/state.json, git+file:///srv/infra.git#main:state.json or"
           + " s3://bucket/state.json?region=eu-west-1 or postgresql://host/db?state=prod. Locks live beside"
           + " the state: <state file>.locks/, KEY.infrastate/locks/ in the bucket, refs/infrastate/locks/ in"
-          + " the repository, or the schema's locks table.",
+          + " the repository, or the schema's locks table. --workspace NAME or $INFRASTATE_WORKSPACE selects"
+          + " another state of the same home (see 'workspace --help').",
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
@@ -96,7 +87,8 @@ import picocli.CommandLine.Spec;
           + " (nothing was written)",
     })
 final class Root implements Callable<Integer> {
-  private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*", Pattern.DOTALL);
+  /** The environment variable naming the workspace when {@code --workspace} is not given. */
+  static final String WORKSPACE_ENV = "INFRASTATE_WORKSPACE";
 
   private final Map<String, String> env;
 
@@ -108,6 +100,14 @@ final class Root implements Callable<Integer> {
       scope = ScopeType.INHERIT,
       description = "The state: a path or a URI such as file:///srv/state.json (default: $INFRASTATE_STATE).")
   String state;
+
+  @Option(
+      names = "--workspace",
+      paramLabel = "NAME",
+      scope = ScopeType.INHERIT,
+      description = "The workspace of the state's home to work on (default: $INFRASTATE_WORKSPACE, else 'default':"
+          + " the state the URI names). See 'workspace list'.")
+  String workspace;
 
   @Option(
       names = "--operator",
@@ -187,9 +187,37 @@ final class Root implements Callable<Integer> {
     return openHandle().state();
   }
 
+  /** The workspace from {@code --workspace} or the environment, else the default. */
+  String workspaceName() {
+    String name = workspace != null ? workspace : env.get(WORKSPACE_ENV);
+    return name == null || name.isBlank() ? StateStore.DEFAULT_WORKSPACE : name;
+  }
+
   /**
-   * Opens the state, through the keyring when a key is given ({@value #PASSPHRASE_ENV}, {@code
-   * --key-file}, {@code --key-command}); closing the handle closes both.
+   * Resolves the state URI ({@link Infrastate#at(String)}) and selects the workspace; closing the
+   * result closes the home's connections.
+   */
+  Selected select() {
+    StateStore home = Infrastate.at(stateUri());
+    try {
+      return new Selected(home, home.workspace(workspaceName()));
+    } catch (RuntimeException e) {
+      home.close();
+      throw e;
+    }
+  }
+
+  /** The selected workspace's store and the home store that owns its connections. */
+  record Selected(StateStore home, StateStore store) implements AutoCloseable {
+    @Override
+    public void close() {
+      home.close();
+    }
+  }
+
+  /**
+   * Opens the selected workspace's state, through the keyring when a key is given ({@value
+   * #PASSPHRASE_ENV}, {@code --key-file}, {@code --key-command}); closing the handle closes all.
    */
   Handle openHandle() {
     StateOptions.Builder options = StateOptions.builder();
@@ -197,14 +225,20 @@ final class Root implements Callable<Integer> {
       options.operator(operator);
     }
     Optional<Keyring> keys = keyring();
-    if (keys.isEmpty()) {
-      return new Handle(State.open(stateUri(), options.build()), null);
-    }
-    Backend backend = keys.get().protect(BackendRegistry.defaultRegistry().open(stateUri()));
+    Selected selected = select();
     try {
-      return new Handle(State.load(backend, options.build()), backend);
+      if (keys.isEmpty()) {
+        return new Handle(selected.store().open(options.build()), null, selected);
+      }
+      Backend backend = keys.get().protect(selected.store().backend());
+      try {
+        return new Handle(State.load(backend, options.build()), backend, selected);
+      } catch (RuntimeException e) {
+        backend.close();
+        throw e;
+      }
     } catch (RuntimeException e) {
-      backend.close();
+      selected.close();
       throw e;
     }
   }
@@ -247,15 +281,19 @@ final class Root implements Callable<Integer> {
     return showSecrets;
   }
 
-  /** An open state and the keyed backend under it, if any: closing closes both. */
-  record Handle(State state, Backend backend) implements AutoCloseable {
+  /** An open state, the keyed backend under it if any, and its home: closing closes all. */
+  record Handle(State state, Backend backend, Selected selected) implements AutoCloseable {
     @Override
     public void close() {
       try {
         state.close();
       } finally {
-        if (backend != null) {
-          backend.close();
+        try {
+          if (backend != null) {
+            backend.close();
+          }
+        } finally {
+          selected.close();
         }
       }
     }
@@ -319,12 +357,13 @@ final class Root implements Callable<Integer> {
   }
 
   /**
-   * The lock provider that belongs to the state: for a file state the directory {@code <state
-   * file>.locks/}, for {@code s3://} objects beside the state ({@code KEY.infrastate/locks/}), for
-   * {@code postgresql://} rows of the schema's {@code locks} table, for
-   * {@code git+} refs under {@code refs/infrastate/locks/} of its repository. Takeovers of stale
-   * locks and force-unlocks are recorded in the state's history (when the state exists) and noted
-   * on standard error.
+   * The lock provider beside the selected workspace's state ({@link StateStore#locks(LockOptions)}):
+   * for a file state the directory {@code <state file>.locks/}, for {@code s3://} objects beside the
+   * state ({@code KEY.infrastate/locks/}), for {@code postgresql://} rows of the schema's {@code
+   * locks} table, for {@code git+} refs under {@code refs/infrastate/locks/} of its repository (a
+   * workspace's under {@code refs/infrastate/workspaces/NAME/locks/}). Takeovers of stale locks and
+   * force-unlocks are recorded in the state's history (when the state exists) and noted on standard
+   * error.
    */
   LockProvider locks() {
     return locks(true);
@@ -332,69 +371,17 @@ final class Root implements Callable<Integer> {
 
   /** The lock provider; {@code record} says whether to record takeovers and force-unlocks. */
   LockProvider locks(boolean record) {
-    String uri = stateUri();
     LockOptions.Builder builder = LockOptions.builder().listener(record ? new Recorder() : LockListener.NONE);
     if (operator != null && !operator.isBlank()) {
       builder.operator(operator);
     }
-    LockOptions options = builder.build();
-    Path file = filePath(uri);
-    if (file != null) {
-      Path dir = file.resolveSibling(file.getFileName() + ".locks");
-      if (Files.isSymbolicLink(dir)) {
-        throw new CorruptStateException(dir.toString(), null, dir + " is a symbolic link: the state's locks live in"
-            + " its own directory and infrastate follows no link out of it. Nothing was locked or written. Remove the link.", null);
-      }
-      return FileLockProvider.in(dir, options);
+    Selected selected = select();
+    try {
+      return new Closing(selected.store().locks(builder.build()), selected);
+    } catch (RuntimeException e) {
+      selected.close();
+      throw e;
     }
-    URI parsed = URI.create(uri);
-    String scheme = parsed.getScheme().toLowerCase(Locale.ROOT);
-    if (scheme.equals("s3")) {
-      S3Backend backend = S3BackendProvider.parse(parsed).build();
-      return new Closing(backend.lockProvider(options), backend);
-    }
-    if (scheme.startsWith("git+")) {
-      return gitLocks(parsed, scheme.substring(4), options);
-    }
-    if (scheme.equals("postgresql") || scheme.equals("postgres") || scheme.equals("jdbc")) {
-      PostgresBackend backend = new PostgresBackendProvider().parse(parsed).build();
-      return new Closing(backend.lockProvider(options), backend);
-    }
-    throw CliException.usage(
-        "Locks are not available for the state '" + uri + "' in this CLI: it keeps locks for file, s3://,"
-            + " postgresql:// and git+ states. Use the lock provider of that backend through the SDK.");
-  }
-
-  /**
-   * Git locks (refs under {@code refs/infrastate/locks/}) in the state's repository: the
-   * repository itself for {@code git+file:///repo.git}, or the state's clone for a URI with {@code
-   * clone=DIR}.
-   */
-  private static LockProvider gitLocks(URI uri, String transport, LockOptions options) {
-    Map<String, String> query = new java.util.HashMap<>();
-    if (uri.getRawQuery() != null) {
-      for (String part : uri.getRawQuery().split("&")) {
-        String[] kv = part.split("=", 2);
-        query.put(kv[0], kv.length > 1 ? java.net.URLDecoder.decode(kv[1], java.nio.charset.StandardCharsets.UTF_8) : "");
-      }
-    }
-    GitLockProvider.Builder b = GitLockProvider.builder().options(options);
-    String clone = query.get("clone");
-    if (transport.equals("file") && clone == null) {
-      b.repository(Path.of(uri.getPath()));
-      if ("true".equals(query.get("create"))) {
-        b.createRepository(true);
-      }
-    } else if (clone != null) {
-      String remote = transport.equals("file")
-          ? uri.getPath()
-          : transport + "://" + uri.getRawAuthority() + (uri.getRawPath() == null ? "" : uri.getRawPath());
-      b.remote(remote).cloneDirectory(Path.of(clone));
-    } else {
-      throw CliException.usage(
-          "Locks of a remote Git state need its clone directory in this CLI: add ?clone=DIR to the state URI");
-    }
-    return b.build();
   }
 
   /** A lock provider that also closes the backend it came from. */
@@ -444,23 +431,6 @@ final class Root implements Callable<Integer> {
         }
       }
     }
-  }
-
-  /** The file behind a bare path or {@code file:} URI, or null for another scheme. */
-  static Path filePath(String uri) {
-    if (!SCHEME.matcher(uri).matches()) {
-      return Path.of(uri).toAbsolutePath().normalize();
-    }
-    URI parsed;
-    try {
-      parsed = new URI(uri);
-    } catch (URISyntaxException e) {
-      throw CliException.usage("State URI '" + uri + "' is malformed: " + e.getMessage());
-    }
-    if (!parsed.getScheme().toLowerCase(Locale.ROOT).equals("file") || parsed.getRawPath() == null) {
-      return null;
-    }
-    return Path.of(URI.create("file://" + parsed.getRawPath()));
   }
 
   /** Records lock takeovers and force-unlocks in the state's history, and notes them on stderr. */

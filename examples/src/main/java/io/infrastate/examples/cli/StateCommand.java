@@ -5,7 +5,6 @@ import io.infrastate.CorruptStateException;
 import io.infrastate.ExternalEdit;
 import io.infrastate.StateOptions;
 import io.infrastate.spi.Backend;
-import io.infrastate.spi.BackendRegistry;
 import io.infrastate.spi.ExternalEditBackend;
 import java.util.Optional;
 import io.infrastate.HostState;
@@ -492,7 +491,7 @@ final class StateCommand {
 
     @Override
     public Integer call() {
-      try (Backend backend = BackendRegistry.defaultRegistry().open(root.stateUri())) {
+      try (Root.Selected selected = root.select(); Backend backend = selected.store().backend()) {
         if (!(backend instanceof ExternalEditBackend b)) {
           throw CliException.error("The backend of " + backend.location() + " does not tell external edits apart;"
               + " nothing to accept");

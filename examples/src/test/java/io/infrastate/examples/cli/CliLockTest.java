@@ -156,9 +156,9 @@ class CliLockTest {
   }
 
   @Test
-  void lockVerbsAreRefusedForStatesWithoutALockProvider() {
-    Result r = CliRunner.raw(java.util.Map.of(), "--state", "git+https://git.example.com/ops/infra.git", "lock", "status", "deploy");
+  void lockVerbsOnAnUnknownSchemeAreABadCommandLine() {
+    Result r = CliRunner.raw(java.util.Map.of(), "--state", "nosuch://host/infra", "lock", "status", "deploy");
     assertThat(r.code()).isEqualTo(InfrastateCli.USAGE);
-    assertThat(r.err()).contains("add ?clone=DIR to the state URI");
+    assertThat(r.err()).contains("No backend for URI scheme 'nosuch'");
   }
 }
