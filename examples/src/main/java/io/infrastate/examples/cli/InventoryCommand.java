@@ -51,9 +51,9 @@ final class InventoryCommand extends Verb {
   @Option(names = "--host", paramLabel = "NAME", description = "Print one host's variables.")
   String host;
 
-  @Option(names = "--group-names", paramLabel = "POLICY", defaultValue = "reject",
-      description = "Group names Ansible warns about (dash, dot, leading digit): reject or transform (to _)."
-          + " Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--group-names", paramLabel = "POLICY",
+      description = "Group names Ansible rejects (dash, dot, leading digit): reject or transform (to _)."
+          + " Default: the state's policy ('state settings'), reject unless changed.")
   GroupNamePolicy groupNames;
 
   @Option(names = "--allow-missing", description = "Print an empty inventory when no state is stored (default: fail"
@@ -94,6 +94,17 @@ final class InventoryCommand extends Verb {
             + " --state (or " + InfrastateCli.STATE_ENV + "), or add --allow-missing to print an empty one");
       }
       Snapshot s = state.snapshot();
+      GroupNamePolicy p = policy != null ? policy : GroupNames.policy(s::getResource);
+      if (p == GroupNamePolicy.REJECT) {
+        for (HostState h : s.hosts().values()) {
+          if (!h.group().isEmpty() && !GroupNamePolicy.isValid(h.group())) {
+            throw CliException.error("Host " + h.name() + " is in group '" + h.group() + "', a name Ansible rejects"
+                + " (only letters, digits and _, no leading digit), so there is no inventory. Rename it with"
+                + " 'infrastate host set " + h.name() + " --group " + GroupNamePolicy.transform(h.group())
+                + "', or add --group-names transform");
+          }
+        }
+      }
       if (root.showSecrets()) {
         Map<String, HostState> clear = new LinkedHashMap<>();
         for (HostState h : s.hosts().values()) {
@@ -103,9 +114,9 @@ final class InventoryCommand extends Verb {
         }
         s = Snapshot.of(s.metadata(), clear, s.resources());
       }
-      return Inventory.from(s, policy);
+      return Inventory.from(s, p);
     } catch (IllegalArgumentException e) {
-      throw CliException.error(e.getMessage() + " (or use --group-names transform)");
+      throw CliException.error(e.getMessage());
     }
   }
 
@@ -128,8 +139,8 @@ final class InventoryCommand extends Verb {
         + " --vault-password-file (needs the state's key: $INFRASTATE_PASSPHRASE or --key-file).")
     Path vaultPasswordFile;
 
-    @Option(names = "--group-names", paramLabel = "POLICY", defaultValue = "reject",
-        description = "reject or transform group names Ansible warns about (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--group-names", paramLabel = "POLICY",
+        description = "reject or transform group names Ansible rejects (default: the state's policy).")
     GroupNamePolicy groupNames;
 
     @Option(names = "--allow-missing", description = "Write an empty inventory when no state is stored (default: fail).")

@@ -37,7 +37,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "state",
-    description = "Inspect and change the whole state: list, show, rm, mv, pull, push, history, rollback, diff, accept-external.",
+    description = "Inspect and change the whole state: list, show, rm, mv, pull, push, history, rollback, diff,"
+        + " accept-external, settings.",
     subcommands = {
       StateCommand.ListVerb.class,
       StateCommand.Show.class,
@@ -49,6 +50,7 @@ import picocli.CommandLine.Parameters;
       StateCommand.Rollback.class,
       StateCommand.Diff.class,
       StateCommand.AcceptExternal.class,
+      StateSettings.class,
     })
 final class StateCommand {
   private StateCommand() {}
@@ -88,9 +90,12 @@ final class StateCommand {
     return n + " " + noun + (n == 1 ? "" : "s");
   }
 
-  @Command(name = "show", description = "Show one host or resource, every field.")
+  @Command(name = "show", description = {
+    "Show one host or resource, every field; without KEY, the state itself: location, serial, lineage, counts and"
+        + " settings (the group-name policy)."})
   static final class Show extends Verb.OnState {
-    @Parameters(paramLabel = "KEY", description = "A host name or resource key; host.NAME or resource.KEY to be explicit.")
+    @Parameters(paramLabel = "KEY", arity = "0..1",
+        description = "A host name or resource key; host.NAME or resource.KEY to be explicit.")
     String key;
 
     Show(Root root) {
@@ -100,6 +105,9 @@ final class StateCommand {
     @Override
     int run(State state) {
       Snapshot s = state.snapshot();
+      if (key == null) {
+        return summary(this, state, s);
+      }
       Address a = Address.existing(key, s::hasHost, s::hasResource, state.location());
       if (a.host()) {
         HostState h = s.getHost(a.key()).orElseThrow();
@@ -132,6 +140,31 @@ final class StateCommand {
       }
       return InfrastateCli.OK;
     }
+  }
+
+  /** {@code state show} without a key: what the state is, and its settings. */
+  private static int summary(Verb.OnState verb, State state, Snapshot s) {
+    String policy = GroupNames.name(GroupNames.policy(s::getResource));
+    int resources = (int) s.resources().keySet().stream().filter(k -> !k.equals(GroupNames.KEY)).count();
+    if (verb.json()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("location", state.location());
+      m.put("serial", s.metadata().serial());
+      m.put("lineage", Verb.OnState.stored(state) ? s.metadata().lineage() : "");
+      m.put("hosts", s.hosts().size());
+      m.put("resources", resources);
+      m.put("group_names", policy);
+      verb.out().println(Output.json(m));
+      return InfrastateCli.OK;
+    }
+    verb.noteIfAbsent(state);
+    Output.table(verb.out(), List.of("location", state.location()), List.of(
+        List.of("serial", Long.toString(s.metadata().serial())),
+        List.of("lineage", Verb.OnState.stored(state) ? s.metadata().lineage() : ""),
+        List.of("hosts", Integer.toString(s.hosts().size())),
+        List.of("resources", Integer.toString(resources)),
+        List.of("group-names", policy)));
+    return InfrastateCli.OK;
   }
 
   @Command(name = "rm", description = "Remove hosts and resources from the state, all in one write (or none if one is unknown).")
