@@ -248,7 +248,7 @@ final class ResourceCommand {
     int run(State state) {
       Map<String, ResourceState> resources = new LinkedHashMap<>();
       state.allResources().forEach((k, r) -> {
-        if (type == null || r.type().equals(type)) {
+        if ((type == null || r.type().equals(type)) && !k.equals(GroupNames.KEY)) {
           resources.put(k, r);
         }
       });

@@ -64,12 +64,14 @@ final class StateCommand {
     @Override
     int run(State state) {
       Snapshot s = state.snapshot();
+      Map<String, ResourceState> resources = new LinkedHashMap<>(s.resources());
+      resources.remove(GroupNames.KEY);
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("serial", s.metadata().serial());
         m.put("lineage", stored(state) ? s.metadata().lineage() : "");
         m.put("hosts", new ArrayList<>(s.hosts().keySet()));
-        m.put("resources", new ArrayList<>(s.resources().keySet()));
+        m.put("resources", new ArrayList<>(resources.keySet()));
         out().println(Output.json(m));
         return InfrastateCli.OK;
       }
@@ -78,9 +80,9 @@ final class StateCommand {
       for (HostState h : s.allHosts()) {
         rows.add(List.of(new Address(true, h.name()).toString(), "host", Output.time(h.updatedAt())));
       }
-      s.resources().forEach((k, r) -> rows.add(List.of(new Address(false, k).toString(), r.type(), Output.time(r.updatedAt()))));
+      resources.forEach((k, r) -> rows.add(List.of(new Address(false, k).toString(), r.type(), Output.time(r.updatedAt()))));
       Output.table(out(), List.of("ADDRESS", "TYPE", "UPDATED"), rows);
-      out().println(count(s.hosts().size(), "host") + ", " + count(s.resources().size(), "resource")
+      out().println(count(s.hosts().size(), "host") + ", " + count(resources.size(), "resource")
           + " (serial " + s.metadata().serial() + ")");
       return InfrastateCli.OK;
     }
