@@ -195,13 +195,15 @@ public final class InfrastateCli {
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
     cmd.setParameterExceptionHandler((e, args) -> usageError(e, args, root));
     cmd.setExecutionExceptionHandler((e, c, parsed) -> failure(e, c, parsed.originalArgs().toArray(String[]::new), root));
+    ShortHelp.apply(cmd);
     return cmd;
   }
 
   private static int usageError(CommandLine.ParameterException e, String[] args, Root root) {
     CommandLine c = e.getCommandLine();
     String where = c.getCommandSpec().qualifiedName();
-    return report(c.getErr(), USAGE, oneLine(e.getMessage()) + ". See '" + where + " --help'.", args, root);
+    return report(c.getErr(), USAGE, oneLine(e.getMessage()) + "." + ShortHelp.suggestion(e) + " See '" + where
+        + " --help'.", args, root);
   }
 
   private static int failure(Exception e, CommandLine c, String[] args, Root root) {

@@ -43,7 +43,7 @@ import picocli.CommandLine.Option;
       "  chmod +x inv.sh && ansible-inventory -i inv.sh --list",
       "A state that was never written is an error (exit 1), not an empty inventory, unless --allow-missing.",
     },
-    subcommands = InventoryCommand.Export.class)
+    subcommands = {InventoryCommand.Export.class, InventoryImport.class})
 final class InventoryCommand extends Verb {
   @Option(names = "--list", description = "Print every group and host (dynamic inventory JSON with _meta.hostvars).")
   boolean list;
