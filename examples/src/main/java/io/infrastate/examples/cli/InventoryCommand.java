@@ -162,7 +162,7 @@ final class InventoryCommand extends Verb {
           vault = AnsibleVault.withPassword(Files.readString(vaultPasswordFile, StandardCharsets.UTF_8));
         } catch (IOException e) {
           throw CliException.error("Cannot read the vault password file " + vaultPasswordFile + ": "
-              + e.getClass().getSimpleName() + " " + e.getMessage());
+              + Inputs.problem(e));
         }
       }
       String text = format == Format.YAML ? AnsibleYaml.toYaml(inv, vault) : AnsibleJson.toList(inv) + "\n";
@@ -172,7 +172,7 @@ final class InventoryCommand extends Verb {
         try {
           Files.writeString(output, text, StandardCharsets.UTF_8);
         } catch (IOException e) {
-          throw CliException.error("Cannot write " + output + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
+          throw CliException.error("Cannot write " + output + ": " + Inputs.problem(e));
         }
         out().println("wrote " + inv.hostCount() + " hosts to " + output);
       }

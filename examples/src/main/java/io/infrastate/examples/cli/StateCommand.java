@@ -514,7 +514,7 @@ final class StateCommand {
     try {
       bytes = Files.readAllBytes(file);
     } catch (IOException e) {
-      throw CliException.error("Cannot read " + file + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
+      throw CliException.error("Cannot read " + file + ": " + Inputs.problem(e));
     }
     try {
       return StateCodec.decode(bytes, file.toString(), "");

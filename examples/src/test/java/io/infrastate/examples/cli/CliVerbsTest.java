@@ -158,4 +158,15 @@ class CliVerbsTest {
     assertThat(option.code()).isEqualTo(InfrastateCli.USAGE);
     assertThat(option.err()).contains("Did you mean '--group'?");
   }
+
+  @Test
+  void errorsNameNoJavaTypes() {
+    Path missing = tmp.resolve("missing.json");
+    Result push = cli.run("state", "push", missing.toString());
+    assertThat(push.code()).isEqualTo(InfrastateCli.ERROR);
+    assertThat(push.err()).isEqualTo("infrastate: Cannot read " + missing + ": no such file\n");
+    Result imp = cli.run("inventory", "import", tmp.resolve("missing.ini").toString());
+    assertThat(imp.code()).isEqualTo(InfrastateCli.ERROR);
+    assertThat(imp.err()).doesNotContain("Exception").doesNotContain("java.");
+  }
 }
