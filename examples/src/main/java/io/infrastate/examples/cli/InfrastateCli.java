@@ -172,7 +172,7 @@ public final class InfrastateCli {
       code = escaped(err, args, "out of memory (" + oneLine(e.getMessage()) + "): the state is larger than this JVM's"
           + " heap allows; run java with a larger -Xmx");
     } catch (RuntimeException | Error e) {
-      code = escaped(err, args, "internal error: " + oneLine(String.valueOf(e)));
+      code = escaped(err, args, internal(e));
     }
     out.flush();
     err.flush();
@@ -195,19 +195,21 @@ public final class InfrastateCli {
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
     cmd.setParameterExceptionHandler((e, args) -> usageError(e, args, root));
     cmd.setExecutionExceptionHandler((e, c, parsed) -> failure(e, c, parsed.originalArgs().toArray(String[]::new), root));
+    ShortHelp.apply(cmd);
     return cmd;
   }
 
   private static int usageError(CommandLine.ParameterException e, String[] args, Root root) {
     CommandLine c = e.getCommandLine();
     String where = c.getCommandSpec().qualifiedName();
-    return report(c.getErr(), USAGE, oneLine(e.getMessage()) + ". See '" + where + " --help'.", args, root);
+    return report(c.getErr(), USAGE, oneLine(e.getMessage()) + "." + ShortHelp.suggestion(e) + " See '" + where
+        + " --help'.", args, root);
   }
 
   private static int failure(Exception e, CommandLine c, String[] args, Root root) {
     String message = e instanceof CliException || e instanceof StateException || e instanceof IllegalArgumentException
         ? e.getMessage()
-        : "internal error: " + e;
+        : internal(e);
     return report(c.getErr(), exitCode(e), oneLine(message), args, root);
   }
 
@@ -289,6 +291,16 @@ public final class InfrastateCli {
    */
   private static boolean given(String[] args, String flag) {
     return Arrays.asList(args).contains(flag);
+  }
+
+  /**
+   * A failure the CLI did not expect, without the name of a Java type: what it said, and that it is
+   * a bug to report (INFRASTATE_LOG=debug shows more).
+   */
+  static String internal(Throwable e) {
+    String m = e.getMessage();
+    return "internal error" + (m == null || m.isBlank() ? "" : ": " + oneLine(m)) + ". This is a bug of the CLI;"
+        + " nothing more was written than the output says. Report it with the command line";
   }
 
   /** Folds a multi-line message into one line. */

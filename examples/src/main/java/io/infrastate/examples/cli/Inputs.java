@@ -132,6 +132,24 @@ final class Inputs {
     return total;
   }
 
+  /**
+   * What went wrong with a file, in words rather than an exception's type name: {@code no such
+   * file}, {@code permission denied}, {@code it is a directory}, or the message.
+   */
+  static String problem(java.io.IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason();
+    }
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? "an I/O error" : m;
+  }
+
   private static CliException badDuration(String text, String option) {
     return CliException.usage(
         "Malformed " + option + " '" + text + "': expected a duration such as 30m, 1h30m, 45s or PT30M");

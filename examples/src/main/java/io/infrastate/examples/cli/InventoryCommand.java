@@ -43,7 +43,7 @@ import picocli.CommandLine.Option;
       "  chmod +x inv.sh && ansible-inventory -i inv.sh --list",
       "A state that was never written is an error (exit 1), not an empty inventory, unless --allow-missing.",
     },
-    subcommands = InventoryCommand.Export.class)
+    subcommands = {InventoryCommand.Export.class, InventoryImport.class})
 final class InventoryCommand extends Verb {
   @Option(names = "--list", description = "Print every group and host (dynamic inventory JSON with _meta.hostvars).")
   boolean list;
@@ -51,9 +51,9 @@ final class InventoryCommand extends Verb {
   @Option(names = "--host", paramLabel = "NAME", description = "Print one host's variables.")
   String host;
 
-  @Option(names = "--group-names", paramLabel = "POLICY", defaultValue = "reject",
-      description = "Group names Ansible warns about (dash, dot, leading digit): reject or transform (to _)."
-          + " Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--group-names", paramLabel = "POLICY",
+      description = "Group names Ansible rejects (dash, dot, leading digit): reject or transform (to _)."
+          + " Default: the state's policy ('state settings'), reject unless changed.")
   GroupNamePolicy groupNames;
 
   @Option(names = "--allow-missing", description = "Print an empty inventory when no state is stored (default: fail"
@@ -94,6 +94,17 @@ final class InventoryCommand extends Verb {
             + " --state (or " + InfrastateCli.STATE_ENV + "), or add --allow-missing to print an empty one");
       }
       Snapshot s = state.snapshot();
+      GroupNamePolicy p = policy != null ? policy : GroupNames.policy(s::getResource);
+      if (p == GroupNamePolicy.REJECT) {
+        for (HostState h : s.hosts().values()) {
+          if (!h.group().isEmpty() && !GroupNamePolicy.isValid(h.group())) {
+            throw CliException.error("Host " + h.name() + " is in group '" + h.group() + "', a name Ansible rejects"
+                + " (only letters, digits and _, no leading digit), so there is no inventory. Rename it with"
+                + " 'infrastate host set " + h.name() + " --group " + GroupNamePolicy.transform(h.group())
+                + "', or add --group-names transform");
+          }
+        }
+      }
       if (root.showSecrets()) {
         Map<String, HostState> clear = new LinkedHashMap<>();
         for (HostState h : s.hosts().values()) {
@@ -103,9 +114,9 @@ final class InventoryCommand extends Verb {
         }
         s = Snapshot.of(s.metadata(), clear, s.resources());
       }
-      return Inventory.from(s, policy);
+      return Inventory.from(s, p);
     } catch (IllegalArgumentException e) {
-      throw CliException.error(e.getMessage() + " (or use --group-names transform)");
+      throw CliException.error(e.getMessage());
     }
   }
 
@@ -128,8 +139,8 @@ final class InventoryCommand extends Verb {
         + " --vault-password-file (needs the state's key: $INFRASTATE_PASSPHRASE or --key-file).")
     Path vaultPasswordFile;
 
-    @Option(names = "--group-names", paramLabel = "POLICY", defaultValue = "reject",
-        description = "reject or transform group names Ansible warns about (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--group-names", paramLabel = "POLICY",
+        description = "reject or transform group names Ansible rejects (default: the state's policy).")
     GroupNamePolicy groupNames;
 
     @Option(names = "--allow-missing", description = "Write an empty inventory when no state is stored (default: fail).")
@@ -151,7 +162,7 @@ final class InventoryCommand extends Verb {
           vault = AnsibleVault.withPassword(Files.readString(vaultPasswordFile, StandardCharsets.UTF_8));
         } catch (IOException e) {
           throw CliException.error("Cannot read the vault password file " + vaultPasswordFile + ": "
-              + e.getClass().getSimpleName() + " " + e.getMessage());
+              + Inputs.problem(e));
         }
       }
       String text = format == Format.YAML ? AnsibleYaml.toYaml(inv, vault) : AnsibleJson.toList(inv) + "\n";
@@ -161,7 +172,7 @@ final class InventoryCommand extends Verb {
         try {
           Files.writeString(output, text, StandardCharsets.UTF_8);
         } catch (IOException e) {
-          throw CliException.error("Cannot write " + output + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
+          throw CliException.error("Cannot write " + output + ": " + Inputs.problem(e));
         }
         out().println("wrote " + inv.hostCount() + " hosts to " + output);
       }

@@ -27,7 +27,8 @@ import picocli.CommandLine.Parameters;
       "A lock outlives the command: acquire prints its id, release needs it. A lock whose lease ended is"
           + " stale and the next acquire takes it over (recorded in the state's history).",
     },
-    subcommands = {LockCommand.Acquire.class, LockCommand.Release.class, LockCommand.Status.class})
+    subcommands = {LockCommand.Acquire.class, LockCommand.Release.class, LockCommand.Status.class,
+        LockCommand.ListVerb.class})
 final class LockCommand {
   private LockCommand() {}
 
@@ -149,6 +150,63 @@ final class LockCommand {
       } else {
         out().println(name + ": " + status + " by " + held.get().describe());
       }
+      return InfrastateCli.OK;
+    }
+  }
+
+  @Command(name = "list", description = {
+    "List the locks stored beside the state, held or stale, in name order (file states).",
+  })
+  static final class ListVerb extends Verb {
+    ListVerb(Root root) {
+      super(root);
+    }
+
+    @Override
+    public Integer call() {
+      java.nio.file.Path file = Root.filePath(root.stateUri());
+      if (file == null) {
+        throw CliException.error("'lock list' lists the locks of file states; for " + root.stateUri()
+            + " ask for one lock with 'infrastate lock status NAME'");
+      }
+      java.nio.file.Path dir = file.resolveSibling(file.getFileName() + ".locks");
+      java.util.List<String> names = new java.util.ArrayList<>();
+      if (java.nio.file.Files.isDirectory(dir)) {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
+          files.map(p -> p.getFileName().toString())
+              .filter(f -> f.endsWith(".lock") && !f.startsWith("."))
+              .map(f -> f.substring(0, f.length() - ".lock".length()))
+              .sorted()
+              .forEach(names::add);
+        } catch (java.io.IOException e) {
+          throw CliException.error("Cannot list the locks in " + dir + ": " + e.getMessage());
+        }
+      }
+      Instant now = Instant.now();
+      java.util.List<LockInfo> held = new java.util.ArrayList<>();
+      try (LockProvider locks = root.locks(false)) {
+        for (String n : names) {
+          locks.inspect(n).ifPresent(held::add);
+        }
+      }
+      if (json()) {
+        java.util.List<Object> list = new java.util.ArrayList<>();
+        for (LockInfo l : held) {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("name", l.name());
+          m.put("status", l.isExpired(now) ? "stale" : "held");
+          m.put("lock", Output.lock(l));
+          list.add(m);
+        }
+        out().println(Output.json(list));
+        return InfrastateCli.OK;
+      }
+      java.util.List<java.util.List<String>> rows = new java.util.ArrayList<>();
+      for (LockInfo l : held) {
+        rows.add(java.util.List.of(l.name(), l.isExpired(now) ? "stale" : "held", l.operator(), l.operation(),
+            Output.time(l.expiresAt())));
+      }
+      Output.table(out(), java.util.List.of("NAME", "STATUS", "OPERATOR", "OPERATION", "EXPIRES"), rows);
       return InfrastateCli.OK;
     }
   }

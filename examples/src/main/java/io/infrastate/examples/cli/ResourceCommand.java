@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,8 +20,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "resource",
-    description = "Add, remove and list resources.",
-    subcommands = {ResourceCommand.Add.class, ResourceCommand.Rm.class, ResourceCommand.ListVerb.class})
+    description = "Add, change, remove and list resources.",
+    subcommands = {ResourceCommand.Add.class, ResourceCommand.Set.class, ResourceCommand.Rm.class,
+        ResourceCommand.ListVerb.class})
 final class ResourceCommand {
   private ResourceCommand() {}
 
@@ -30,6 +32,7 @@ final class ResourceCommand {
         "Add a resource under KEY, or replace every field of an existing one (its created_at is kept).",
         "KEY is conventionally TYPE:ID; --type and --id default to its two parts.",
         "--data values are typed as for 'host add --var'; --tag values are strings.",
+        "To change some fields of an existing resource and keep the others, use 'resource set'.",
       })
   static final class Add extends Verb.OnState {
     @Parameters(paramLabel = "KEY", description = "The resource key, such as linode:12345678.")
@@ -80,9 +83,123 @@ final class ResourceCommand {
         m.put("resource", Output.resource(key, stored, root.showSecrets()));
         out().println(Output.json(m));
       } else {
-        out().println((existed ? "updated" : "added") + " resource " + key + " (serial " + serial + ")");
+        out().println((existed ? "replaced" : "added") + " resource " + key + " (serial " + serial + ")");
+        if (existed) {
+          err().println("infrastate: note: 'resource add' replaced every field of " + key + "; 'resource set " + key
+              + " --data K=V' changes only the fields given");
+        }
       }
       return InfrastateCli.OK;
+    }
+  }
+
+  @Command(
+      name = "set",
+      description = {
+        "Change the fields given of an existing resource and keep the others; one write.",
+        "Refused (exit 1) when the resource does not exist, so that a mistyped key adds nothing; --create adds it"
+            + " (KEY as TYPE:ID).",
+        "--data values are typed as for 'host add --var'; --unset-data and --unset-tag remove one (an unknown one"
+            + " is refused).",
+      })
+  static final class Set extends Verb.OnState {
+    @Parameters(paramLabel = "KEY", description = "The resource key, such as linode:12345678.")
+    String key;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "A human-readable name.")
+    String name;
+
+    @Option(names = "--data", paramLabel = "KEY=VALUE", description = "Set a data field; repeat for more.")
+    List<String> data;
+
+    @Option(names = "--secret-data", paramLabel = "KEY=VALUE", description = "Set a secret data field (needs the"
+        + " key); repeat for more.")
+    List<String> secretData;
+
+    @Option(names = "--unset-data", paramLabel = "KEY", description = "Remove a data field; repeat for more.")
+    List<String> unsetData;
+
+    @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "Set a tag; repeat for more.")
+    List<String> tags;
+
+    @Option(names = "--unset-tag", paramLabel = "KEY", description = "Remove a tag; repeat for more.")
+    List<String> unsetTags;
+
+    @Option(names = "--create", description = "Add the resource when it does not exist (default: refuse).")
+    boolean create;
+
+    Set(Root root) {
+      super(root);
+    }
+
+    @Override
+    int run(State state) {
+      Map<String, Object> typed = Inputs.typed(data, "--data");
+      Map<String, String> secrets = Inputs.strings(secretData, "--secret-data");
+      Map<String, String> tagValues = Inputs.strings(tags, "--tag");
+      List<String> unsetD = unsetData == null ? List.of() : unsetData;
+      List<String> unsetT = unsetTags == null ? List.of() : unsetTags;
+      for (String k : unsetD) {
+        if (typed.containsKey(k) || secrets.containsKey(k)) {
+          throw CliException.usage("--unset-data " + k + " and a value for " + k + " are both given; give one");
+        }
+      }
+      for (String k : unsetT) {
+        if (tagValues.containsKey(k)) {
+          throw CliException.usage("--unset-tag " + k + " and --tag " + k + "=… are both given; give one");
+        }
+      }
+      boolean[] existed = new boolean[1];
+      Snapshot after = root.update(state, root.audit(""), tx -> {
+        Optional<ResourceState> old = tx.getResource(key);
+        existed[0] = old.isPresent();
+        if (old.isEmpty() && !create) {
+          throw CliException.error("No resource '" + key + "' in " + state.location() + "; nothing was written. Use"
+              + " 'resource set " + key + " --create …' to add it, or see 'infrastate resource list'");
+        }
+        ResourceState base = old.orElseGet(() -> fresh(key));
+        Map<String, Object> d = new LinkedHashMap<>(base.data());
+        for (String k : unsetD) {
+          if (!d.containsKey(k)) {
+            throw CliException.error("Resource " + key + " has no data field '" + k + "' to unset; nothing was written");
+          }
+          d.remove(k);
+        }
+        d.putAll(typed);
+        secrets.keySet().forEach(d::remove);
+        Map<String, String> t = new LinkedHashMap<>(base.tags());
+        for (String k : unsetT) {
+          if (t.remove(k) == null) {
+            throw CliException.error("Resource " + key + " has no tag '" + k + "' to unset; nothing was written");
+          }
+        }
+        t.putAll(tagValues);
+        ResourceState.Builder b = ResourceState.builder(base.type(), base.id())
+            .name(name != null ? name : base.name()).data(d).tags(t);
+        secrets.forEach(b::secretData);
+        tx.addResource(key, b.build());
+      });
+      ResourceState stored = after.getResource(key).orElseThrow();
+      long serial = after.metadata().serial();
+      if (json()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("serial", serial);
+        m.put("created", !existed[0]);
+        m.put("resource", Output.resource(key, stored, root.showSecrets()));
+        out().println(Output.json(m));
+      } else {
+        out().println((existed[0] ? "updated" : "added") + " resource " + key + " (serial " + serial + ")");
+      }
+      return InfrastateCli.OK;
+    }
+
+    private static ResourceState fresh(String key) {
+      int colon = key.indexOf(':');
+      if (colon <= 0 || colon == key.length() - 1) {
+        throw CliException.usage("Resource key '" + key + "' is not TYPE:ID; 'resource set --create' needs one, such"
+            + " as linode:12345678 (or use 'resource add' with --type and --id)");
+      }
+      return ResourceState.builder(key.substring(0, colon), key.substring(colon + 1)).build();
     }
   }
 
@@ -131,7 +248,7 @@ final class ResourceCommand {
     int run(State state) {
       Map<String, ResourceState> resources = new LinkedHashMap<>();
       state.allResources().forEach((k, r) -> {
-        if (type == null || r.type().equals(type)) {
+        if ((type == null || r.type().equals(type)) && !k.equals(GroupNames.KEY)) {
           resources.put(k, r);
         }
       });

@@ -64,6 +64,7 @@ import picocli.CommandLine.Spec;
       LockCommand.ForceUnlock.class,
       InventoryCommand.class,
       Root.VersionCommand.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class,
     },
     footerHeading = "%n",

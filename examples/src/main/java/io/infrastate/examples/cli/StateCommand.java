@@ -36,7 +36,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "state",
-    description = "Inspect and change the whole state: list, show, rm, mv, pull, push, history, rollback, diff, accept-external.",
+    description = "Inspect and change the whole state: list, show, rm, mv, pull, push, history, rollback, diff,"
+        + " accept-external, settings.",
     subcommands = {
       StateCommand.ListVerb.class,
       StateCommand.Show.class,
@@ -48,12 +49,30 @@ import picocli.CommandLine.Parameters;
       StateCommand.Rollback.class,
       StateCommand.Diff.class,
       StateCommand.AcceptExternal.class,
+      StateSettings.class,
     })
 final class StateCommand {
   private StateCommand() {}
 
-  @Command(name = "list", description = "List every host and resource with its address (host.NAME, resource.KEY).")
+  @Command(name = "list", description = {
+    "List every host and resource with its address (host.NAME, resource.KEY), or those that match every filter"
+        + " given.",
+    "PATTERN is a glob on the name or key, or on the address: 'web*', 'host.db?', 'resource.linode:*'."})
   static final class ListVerb extends Verb.OnState {
+    @Parameters(paramLabel = "PATTERN", arity = "0..*", description = "Globs (* any text, ? one character);"
+        + " an entry is listed when it matches one.")
+    List<String> patterns;
+
+    @Option(names = "--type", paramLabel = "TYPE", description = "Only this type: host, or a resource type.")
+    String type;
+
+    @Option(names = "--group", paramLabel = "GROUP", description = "Only the hosts of this group.")
+    String group;
+
+    @Option(names = "--tag", paramLabel = "KEY=VALUE", description = "Only the resources with this tag (KEY alone:"
+        + " with this tag, any value); repeat to require more.")
+    List<String> tags;
+
     ListVerb(Root root) {
       super(root);
     }
@@ -61,25 +80,100 @@ final class StateCommand {
     @Override
     int run(State state) {
       Snapshot s = state.snapshot();
+      Filter filter = new Filter(patterns, type, group, tags);
+      Map<String, ResourceState> resources = new LinkedHashMap<>();
+      s.resources().forEach((k, r) -> {
+        if (!k.equals(GroupNames.KEY) && filter.resource(k, r)) {
+          resources.put(k, r);
+        }
+      });
+      List<HostState> hosts = s.allHosts().stream().filter(filter::host).toList();
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("serial", s.metadata().serial());
         m.put("lineage", stored(state) ? s.metadata().lineage() : "");
-        m.put("hosts", new ArrayList<>(s.hosts().keySet()));
-        m.put("resources", new ArrayList<>(s.resources().keySet()));
+        m.put("hosts", hosts.stream().map(HostState::name).toList());
+        m.put("resources", new ArrayList<>(resources.keySet()));
         out().println(Output.json(m));
         return InfrastateCli.OK;
       }
       noteIfAbsent(state);
       List<List<String>> rows = new ArrayList<>();
-      for (HostState h : s.allHosts()) {
+      for (HostState h : hosts) {
         rows.add(List.of(new Address(true, h.name()).toString(), "host", Output.time(h.updatedAt())));
       }
-      s.resources().forEach((k, r) -> rows.add(List.of(new Address(false, k).toString(), r.type(), Output.time(r.updatedAt()))));
+      resources.forEach((k, r) -> rows.add(List.of(new Address(false, k).toString(), r.type(), Output.time(r.updatedAt()))));
       Output.table(out(), List.of("ADDRESS", "TYPE", "UPDATED"), rows);
-      out().println(count(s.hosts().size(), "host") + ", " + count(s.resources().size(), "resource")
+      out().println(count(hosts.size(), "host") + ", " + count(resources.size(), "resource")
           + " (serial " + s.metadata().serial() + ")");
       return InfrastateCli.OK;
+    }
+  }
+
+  /** The filters of {@code state list}: every one given must match. */
+  static final class Filter {
+    private final List<java.util.regex.Pattern> globs;
+    private final String type;
+    private final String group;
+    private final Map<String, String> tags;
+
+    Filter(List<String> patterns, String type, String group, List<String> tags) {
+      this.globs = patterns == null ? List.of() : patterns.stream().map(Filter::glob).toList();
+      this.type = type;
+      this.group = group;
+      this.tags = new LinkedHashMap<>();
+      if (tags != null) {
+        for (String t : tags) {
+          int eq = t.indexOf('=');
+          if (eq == 0) {
+            throw CliException.usage("Malformed --tag '" + t + "': expected KEY=VALUE or KEY, such as --tag env=prod");
+          }
+          this.tags.put(eq < 0 ? t : t.substring(0, eq), eq < 0 ? null : t.substring(eq + 1));
+        }
+      }
+    }
+
+    boolean host(HostState h) {
+      return (type == null || type.equals("host")) && (group == null || h.group().equals(group)) && tags.isEmpty()
+          && named(h.name(), new Address(true, h.name()).toString());
+    }
+
+    boolean resource(String key, ResourceState r) {
+      if ((type != null && !type.equals(r.type())) || group != null) {
+        return false;
+      }
+      for (Map.Entry<String, String> t : tags.entrySet()) {
+        String v = r.tags().get(t.getKey());
+        if (v == null || (t.getValue() != null && !t.getValue().equals(v))) {
+          return false;
+        }
+      }
+      return named(key, new Address(false, key).toString());
+    }
+
+    private boolean named(String name, String address) {
+      return globs.isEmpty() || globs.stream().anyMatch(g -> g.matcher(name).matches() || g.matcher(address).matches());
+    }
+
+    /** A glob as a regular expression: {@code *} any text, {@code ?} one character, the rest literal. */
+    static java.util.regex.Pattern glob(String glob) {
+      StringBuilder re = new StringBuilder();
+      StringBuilder literal = new StringBuilder();
+      for (char c : glob.toCharArray()) {
+        if (c == '*' || c == '?') {
+          if (literal.length() > 0) {
+            re.append(java.util.regex.Pattern.quote(literal.toString()));
+            literal.setLength(0);
+          }
+          re.append(c == '*' ? ".*" : ".");
+        } else {
+          literal.append(c);
+        }
+      }
+      if (literal.length() > 0) {
+        re.append(java.util.regex.Pattern.quote(literal.toString()));
+      }
+      return java.util.regex.Pattern.compile(re.toString(), java.util.regex.Pattern.DOTALL);
     }
   }
 
@@ -87,10 +181,16 @@ final class StateCommand {
     return n + " " + noun + (n == 1 ? "" : "s");
   }
 
-  @Command(name = "show", description = "Show one host or resource, every field.")
+  @Command(name = "show", description = {
+    "Show one host or resource, every field; without KEY, the state itself: location, serial, lineage, counts and"
+        + " settings (the group-name policy)."})
   static final class Show extends Verb.OnState {
-    @Parameters(paramLabel = "KEY", description = "A host name or resource key; host.NAME or resource.KEY to be explicit.")
+    @Parameters(paramLabel = "KEY", arity = "0..1",
+        description = "A host name or resource key; host.NAME or resource.KEY to be explicit.")
     String key;
+
+    @Option(names = "--serial", paramLabel = "N", description = "Show it as it was in version N (see 'state history').")
+    Long serial;
 
     Show(Root root) {
       super(root);
@@ -98,7 +198,10 @@ final class StateCommand {
 
     @Override
     int run(State state) {
-      Snapshot s = state.snapshot();
+      Snapshot s = version(state, serial);
+      if (key == null) {
+        return summary(this, state, s);
+      }
       Address a = Address.existing(key, s::hasHost, s::hasResource, state.location());
       if (a.host()) {
         HostState h = s.getHost(a.key()).orElseThrow();
@@ -133,10 +236,38 @@ final class StateCommand {
     }
   }
 
+  /** {@code state show} without a key: what the state is, and its settings. */
+  private static int summary(Verb.OnState verb, State state, Snapshot s) {
+    String policy = GroupNames.name(GroupNames.policy(s::getResource));
+    int resources = (int) s.resources().keySet().stream().filter(k -> !k.equals(GroupNames.KEY)).count();
+    if (verb.json()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("location", state.location());
+      m.put("serial", s.metadata().serial());
+      m.put("lineage", Verb.OnState.stored(state) ? s.metadata().lineage() : "");
+      m.put("hosts", s.hosts().size());
+      m.put("resources", resources);
+      m.put("group_names", policy);
+      verb.out().println(Output.json(m));
+      return InfrastateCli.OK;
+    }
+    verb.noteIfAbsent(state);
+    Output.table(verb.out(), List.of("location", state.location()), List.of(
+        List.of("serial", Long.toString(s.metadata().serial())),
+        List.of("lineage", Verb.OnState.stored(state) ? s.metadata().lineage() : ""),
+        List.of("hosts", Integer.toString(s.hosts().size())),
+        List.of("resources", Integer.toString(resources)),
+        List.of("group-names", policy)));
+    return InfrastateCli.OK;
+  }
+
   @Command(name = "rm", description = "Remove hosts and resources from the state, all in one write (or none if one is unknown).")
   static final class Rm extends Verb.OnState {
     @Parameters(paramLabel = "KEY", arity = "1..*", description = "Host names or resource keys (host.NAME, resource.KEY to be explicit).")
     List<String> keys;
+
+    @Option(names = "--dry-run", description = "Check and print what would be removed; write nothing.")
+    boolean dryRun;
 
     Rm(Root root) {
       super(root);
@@ -144,6 +275,15 @@ final class StateCommand {
 
     @Override
     int run(State state) {
+      if (dryRun) {
+        Snapshot s = state.snapshot();
+        List<String> would = new ArrayList<>();
+        for (String k : new LinkedHashSet<>(keys)) {
+          would.add(Address.existing(k, s::hasHost, s::hasResource, state.location()).toString());
+        }
+        dryRun(this, "would_remove", would, s.metadata().serial(), "would remove ");
+        return InfrastateCli.OK;
+      }
       List<Address> removed = new ArrayList<>();
       Snapshot after = root.update(state, root.audit(""), tx -> {
         removed.clear();
@@ -170,6 +310,20 @@ final class StateCommand {
     }
   }
 
+  /** Prints what a {@code --dry-run} would do; nothing was written. */
+  static void dryRun(Verb verb, String field, List<String> what, long serial, String verbText) {
+    if (verb.json()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put(field, what);
+      m.put("serial", serial);
+      m.put("dry_run", true);
+      verb.out().println(Output.json(m));
+    } else {
+      what.forEach(w -> verb.out().println(verbText + w));
+      verb.out().println("dry run: nothing was written (serial " + serial + ")");
+    }
+  }
+
   @Command(name = "mv", description = "Rename a host or move a resource to another key, in one write.")
   static final class Mv extends Verb.OnState {
     @Parameters(index = "0", paramLabel = "SRC", description = "The host name or resource key to move.")
@@ -177,6 +331,9 @@ final class StateCommand {
 
     @Parameters(index = "1", paramLabel = "DST", description = "The new name or key (it must be free).")
     String dst;
+
+    @Option(names = "--dry-run", description = "Check and print the move; write nothing.")
+    boolean dryRun;
 
     Mv(Root root) {
       super(root);
@@ -187,6 +344,13 @@ final class StateCommand {
       Snapshot before = state.snapshot();
       Address from0 = Address.existing(src, before::hasHost, before::hasResource, state.location());
       Address to0 = Address.target(from0, dst);
+      if (dryRun) {
+        if (from0.host() ? before.hasHost(to0.key()) : before.hasResource(to0.key())) {
+          throw CliException.error("Cannot move " + from0 + " to " + to0 + ": " + to0 + " exists; remove it first");
+        }
+        dryRun(this, "would_move", List.of(from0 + " to " + to0), before.metadata().serial(), "would move ");
+        return InfrastateCli.OK;
+      }
       Snapshot after = root.update(state, root.audit("move " + from0 + " to " + to0), tx -> {
         Address from = Address.existing(src, tx::hasHost, tx::hasResource, state.location());
         Address to = Address.target(from, dst);
@@ -221,8 +385,20 @@ final class StateCommand {
     }
   }
 
-  @Command(name = "pull", description = "Print the stored state.json.")
+  /** The current snapshot, or version {@code serial} of the history when given. */
+  static Snapshot version(State state, Long serial) {
+    if (serial == null || serial == state.metadata().serial()) {
+      return state.snapshot();
+    }
+    return state.at(serial).orElseThrow(() -> CliException.error(
+        "Version " + serial + " is not in the history of " + state.location() + "; see 'infrastate state history'"));
+  }
+
+  @Command(name = "pull", description = "Print the stored state.json (with --serial N, version N of it).")
   static final class Pull extends Verb.OnState {
+    @Option(names = "--serial", paramLabel = "N", description = "Print version N (see 'state history').")
+    Long serial;
+
     Pull(Root root) {
       super(root);
     }
@@ -232,7 +408,7 @@ final class StateCommand {
       if (!stored(state)) {
         throw CliException.error("No state is stored at " + state.location() + " yet; nothing to pull");
       }
-      out().print(new String(StateCodec.encode(state.snapshot()), StandardCharsets.UTF_8));
+      out().print(new String(StateCodec.encode(version(state, serial)), StandardCharsets.UTF_8));
       return InfrastateCli.OK;
     }
   }
@@ -337,7 +513,7 @@ final class StateCommand {
     try {
       bytes = Files.readAllBytes(file);
     } catch (IOException e) {
-      throw CliException.error("Cannot read " + file + ": " + e.getClass().getSimpleName() + " " + e.getMessage());
+      throw CliException.error("Cannot read " + file + ": " + Inputs.problem(e));
     }
     try {
       return StateCodec.decode(bytes, file.toString(), "");

@@ -78,8 +78,10 @@ class CliStateTest {
     Result first = ok(cli.run("host", "add", "web01", "--address", "10.0.0.5"));
     assertThat(first.out()).isEqualTo("added host web01 (serial 1)\n");
     JsonNode created = ok(cli.run("--json", "state", "show", "web01")).json();
-    Result second = ok(cli.run("host", "add", "web01", "--address", "10.0.0.6"));
-    assertThat(second.out()).isEqualTo("updated host web01 (serial 2)\n");
+    Result second = cli.run("host", "add", "web01", "--address", "10.0.0.6");
+    assertThat(second.code()).isZero();
+    assertThat(second.out()).isEqualTo("replaced host web01 (serial 2)\n");
+    assertThat(second.err()).contains("'host set web01 --var K=V' changes only the fields given");
     JsonNode updated = ok(cli.run("state", "show", "host.web01", "--json")).json();
     assertThat(updated.get("address").asString()).isEqualTo("10.0.0.6");
     assertThat(updated.get("created_at")).isEqualTo(created.get("created_at"));
@@ -251,7 +253,8 @@ class CliStateTest {
   @Test
   void historyRollbackAndDiff() {
     seed();
-    ok(cli.run("--operator", "alice@build-7", "--reason", "OPS-42", "host", "add", "web01", "--address", "10.0.0.50", "--port", "2222"));
+    assertThat(cli.run("--operator", "alice@build-7", "--reason", "OPS-42", "host", "add", "web01", "--address",
+        "10.0.0.50", "--port", "2222").code()).isZero();
     Result history = ok(cli.run("state", "history"));
     List<String> lines = history.out().lines().toList();
     assertThat(lines.get(0)).startsWith("SERIAL").contains("TIME", "OPERATOR", "MESSAGE");

@@ -159,4 +159,33 @@ class LauncherIT {
     inv.get("ungrouped").get("hosts").forEach(h -> ungrouped.add(h.asString()));
     assertThat(ungrouped).containsExactly("bastion");
   }
+
+  /**
+   * Group names Ansible rejects: under the default policy the CLI refuses {@code cache-tier}, so the
+   * inventory of that state still parses; under {@code transform} it stores {@code cache_tier},
+   * which ansible-inventory reads as that group.
+   */
+  @Test
+  void ansibleInventoryParsesAStateWithARefusedOrTransformedGroupName() throws Exception {
+    Path ansible = ansibleInventory();
+    for (String policy : List.of("reject", "transform")) {
+      String state = tmp.resolve(policy + ".json").toString();
+      assertThat(infrastate("--state", state, "host", "add", "web01", "--group", "web").code()).isZero();
+      assertThat(infrastate("--state", state, "state", "settings", "--group-names", policy).code()).isZero();
+      Result add = infrastate("--state", state, "host", "add", "cache01", "--address", "10.0.0.7", "--group", "cache-tier");
+      assertThat(add.code()).as(add.toString()).isEqualTo(policy.equals("reject") ? InfrastateCli.USAGE : InfrastateCli.OK);
+      Path script = tmp.resolve(policy + ".sh");
+      Files.writeString(script, "#!/bin/sh\nexec " + LAUNCHER + " --state " + state + " inventory \"$@\"\n");
+      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Result r = Processes.run(tmp, ansibleEnv(), List.of(ansible.toString(), "-i", script.toString(), "--list"));
+      assertThat(r.code()).as(r.toString()).isZero();
+      JsonNode inv = JsonMapper.builder().build().readTree(r.out());
+      assertThat(inv.get("web").get("hosts").toString()).isEqualTo("[\"web01\"]");
+      if (policy.equals("transform")) {
+        assertThat(inv.get("cache_tier").get("hosts").toString()).as(r.toString()).isEqualTo("[\"cache01\"]");
+      } else {
+        assertThat(inv.get("_meta").get("hostvars").has("cache01")).isFalse();
+      }
+    }
+  }
 }
