@@ -3,7 +3,7 @@
  * backends on the module or class path, or over a given {@link io.infrastate.spi.Backend}), reads
  * it and writes it atomically; the values it holds ({@link io.infrastate.HostState}, {@link
  * io.infrastate.ResourceState}, {@link io.infrastate.Snapshot}, {@link io.infrastate.Metadata}) are
- * immutable, and every failure is a {@link io.infrastate.model.StateException}.
+ * immutable, and every failure is a {@link io.infrastate.StateException}.
  *
  * <h2>Layers</h2>
  *
