@@ -54,7 +54,7 @@ public record AuditEntry(
     operation = clean(operation, "operation");
     reason = clean(reason, "reason");
     locks = sortedLocks(locks);
-    retryOf = retryOf == null ? "" : RetriedWrite.check(retryOf);
+    retryOf = retryOf == null ? "" : checkRetryToken(retryOf);
   }
 
   /**
@@ -231,5 +231,56 @@ public record AuditEntry(
       }
     }
     return value;
+  }
+
+  /** The longest write id: {@value} characters. */
+  public static final int MAX_WRITE_ID_LENGTH = 100;
+
+  /**
+   * Checks that a text can be a write id: it is stored in log records and commit trailers.
+   *
+   * @param writeId the id
+   * @return the id
+   * @throws NullPointerException if it is null
+   * @throws IllegalArgumentException if it is empty, too long or holds other characters than ASCII
+   *     letters, digits and {@code - _ . :}
+   */
+  public static String checkWriteId(String writeId) {
+    Objects.requireNonNull(writeId, "writeId");
+    if (writeId.isEmpty() || writeId.length() > MAX_WRITE_ID_LENGTH) {
+      throw new IllegalArgumentException("a write id must have 1 to " + MAX_WRITE_ID_LENGTH + " characters: '"
+          + (writeId.length() > MAX_WRITE_ID_LENGTH ? writeId.substring(0, MAX_WRITE_ID_LENGTH) + "…" : writeId) + "'");
+    }
+    for (int i = 0; i < writeId.length(); i++) {
+      char c = writeId.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '_' || c == '.' || c == ':';
+      if (!ok) {
+        throw new IllegalArgumentException("a write id may hold only ASCII letters, digits and - _ . : but has '"
+            + (c < 0x20 ? "\\u" + String.format("%04x", (int) c) : String.valueOf(c)) + "' at " + i);
+      }
+    }
+    return writeId;
+  }
+
+  /** Checks a retry token: {@code SERIAL:WRITEID}. */
+  private static String checkRetryToken(String token) {
+    if (token.isEmpty()) {
+      return token;
+    }
+    int colon = token.indexOf(':');
+    boolean ok = colon > 0 && colon < 19 && token.substring(0, colon).chars().allMatch(c -> c >= '0' && c <= '9');
+    if (ok) {
+      try {
+        checkWriteId(token.substring(colon + 1));
+      } catch (IllegalArgumentException e) {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      throw new IllegalArgumentException("retryOf must be a retry token SERIAL:WRITEID, as"
+          + " CommitOutcomeUnknownException.retryToken() gives: '" + token + "'");
+    }
+    return token;
   }
 }

@@ -44,24 +44,4 @@ final class RetriedWrite {
     return history.committedBy(serial, writeId);
   }
 
-  /** Checks a retry token: {@code SERIAL:WRITEID}. */
-  static String check(String token) {
-    if (token.isEmpty()) {
-      return token;
-    }
-    int colon = token.indexOf(':');
-    boolean ok = colon > 0 && colon < 19 && token.substring(0, colon).chars().allMatch(c -> c >= '0' && c <= '9');
-    if (ok) {
-      try {
-        SaveRequest.checkWriteId(token.substring(colon + 1));
-      } catch (IllegalArgumentException e) {
-        ok = false;
-      }
-    }
-    if (!ok) {
-      throw new IllegalArgumentException("retryOf must be a retry token SERIAL:WRITEID, as"
-          + " CommitOutcomeUnknownException.retryToken() gives: '" + token + "'");
-    }
-    return token;
-  }
 }

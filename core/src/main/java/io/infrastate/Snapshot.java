@@ -235,8 +235,18 @@ public final class Snapshot {
     return new Snapshot(Objects.requireNonNull(newMetadata, "metadata"), hosts, resources, byType);
   }
 
-  /** A version derived from this one by a transaction; shares structure with it. */
-  Snapshot derive(
+  /**
+   * A version derived from this one by a transaction; shares structure with it. For the write
+   * engine; applications build snapshots through transactions.
+   *
+   * @param newMetadata the new version's metadata
+   * @param newHosts its hosts by name
+   * @param newResources its resources by key
+   * @param newByType its resources by type, then key
+   * @return the new version
+   */
+  @SuppressWarnings("exports") // the engine's and codecs' view, not API
+  public Snapshot derive(
       Metadata newMetadata,
       PersistentMap<HostState> newHosts,
       PersistentMap<ResourceState> newResources,
@@ -271,15 +281,33 @@ public final class Snapshot {
         + "]";
   }
 
-  PersistentMap<HostState> hostMap() {
+  /**
+   * The hosts by name, shared with derived versions. For the write engine and the codecs.
+   *
+   * @return the persistent map
+   */
+  @SuppressWarnings("exports") // the engine's and codecs' view, not API
+  public PersistentMap<HostState> hostMap() {
     return hosts;
   }
 
-  PersistentMap<ResourceState> resourceMap() {
+  /**
+   * The resources by key, shared with derived versions. For the write engine and the codecs.
+   *
+   * @return the persistent map
+   */
+  @SuppressWarnings("exports") // the engine's and codecs' view, not API
+  public PersistentMap<ResourceState> resourceMap() {
     return resources;
   }
 
-  PersistentMap<PersistentMap<ResourceState>> typeIndex() {
+  /**
+   * The resources by type, then key, shared with derived versions. For the write engine and the codecs.
+   *
+   * @return the persistent map
+   */
+  @SuppressWarnings("exports") // the engine's and codecs' view, not API
+  public PersistentMap<PersistentMap<ResourceState>> typeIndex() {
     return byType;
   }
 

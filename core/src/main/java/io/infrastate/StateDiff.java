@@ -1,10 +1,10 @@
 package io.infrastate;
 
-import io.infrastate.codec.StateCodec;
 import io.infrastate.internal.JsonPaths;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -305,7 +305,7 @@ public final class StateDiff {
   }
 
   private static String fmt(Instant t) {
-    return t == null ? null : StateCodec.formatTime(t);
+    return t == null ? null : DateTimeFormatter.ISO_INSTANT.format(t);
   }
 
   private static void field(String path, Object a, Object b, boolean inA, boolean inB, List<FieldChange> out) {

@@ -5,22 +5,20 @@
  * io.infrastate.ResourceState}, {@link io.infrastate.Snapshot}, {@link io.infrastate.Metadata}) are
  * immutable, and every failure is a {@link io.infrastate.StateException}.
  *
- * <h2>Package cycles</h2>
+ * <h2>Layers</h2>
  *
- * This package and three of its neighbours still depend on each other:
+ * Core's packages depend on each other in one direction only, from the bottom up (a test runs
+ * jdeps on the compiled classes and fails on a cycle):
  *
- * <ul>
- *   <li>with {@code io.infrastate.spi}: {@code State} (and {@code RetriedWrite}) drive the backend
- *       SPI from here, while the SPI's types carry this package's values and exceptions;
- *   <li>with {@code io.infrastate.codec}: {@code StateDiff} formats timestamps with {@code
- *       StateCodec}, which encodes this package's values;
- *   <li>with {@code io.infrastate.internal}: the value types build on {@code Json} and {@code
- *       PersistentMap}, while {@code StructuralRules} checks those value types;
- *   <li>with {@code io.infrastate.lock}: fenced writes ({@code Fencing}) take a {@code Lock},
- *       while the lock exceptions extend {@code StateException}.
- * </ul>
- *
- * Breaking them means moving the write loop out of this package and the value checks next to the
- * values; all four packages ship in the same module, so the cycles do not cross a module boundary.
- */
+ * <ol>
+ *   <li>{@code io.infrastate.model}: values and exceptions; depends on no other infrastate package;
+ *   <li>{@code io.infrastate.internal}: helpers over the model (structural rules, environment);
+ *   <li>{@code io.infrastate.codec}: state.json;
+ *   <li>{@code io.infrastate.lock}: locks and their providers;
+ *   <li>{@code io.infrastate.spi}: what backends implement;
+ *   <li>{@code io.infrastate.crypto} and {@code io.infrastate.memory}: encryption at rest, and the
+ *       in-memory backend and lock provider;
+ *   <li>{@code io.infrastate}: this package, the entry point and the write engine.
+ * </ol>
+  */
 package io.infrastate;

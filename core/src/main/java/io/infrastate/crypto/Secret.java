@@ -34,7 +34,7 @@ public final class Secret {
   public static final String MASK = "[secret]";
 
   /** The start of every stored form. */
-  static final String PREFIX = "infrastate:secret:v1:";
+  public static final String PREFIX = "infrastate:secret:v1:";
 
   private final String clear;
   private final String stored;
@@ -195,36 +195,65 @@ public final class Secret {
     return stored != null ? stored.hashCode() : 0x5ec7e7;
   }
 
-  // ------------------------------------------------------------------ package-private machinery
+  // ------------------------------------------------------------------ sealing machinery
+  //
+  // Public for io.infrastate.crypto, which seals and opens secrets from a package above this
+  // type's; applications have no use for these members.
 
-  /** The clear value if set in clear, else null. */
-  String clearValue() {
+  /**
+   * The clear value if this secret was set in clear. For the sealing machinery; applications use
+   * {@link #reveal()}.
+   *
+   * @return the clear value, or {@code null} for a sealed secret
+   */
+  public String clearValue() {
     return clear;
   }
 
-  /** Where a sealed secret can be opened, or null. */
-  Opening opening() {
+  /**
+   * How this sealed secret opens. For the sealing machinery.
+   *
+   * @return the opening, or {@code null} if the secret was read without a key (or is clear)
+   */
+  public Opening opening() {
     return opening;
   }
 
-  /** A copy of a sealed secret that can be opened with {@code how}. */
-  Secret openableWith(Opening how) {
+  /**
+   * A copy of this sealed secret that {@link #reveal()} opens with {@code how}. For the sealing
+   * machinery.
+   *
+   * @param how how to decrypt the stored form
+   * @return a sealed, openable copy
+   */
+  public Secret openableWith(Opening how) {
     return new Secret(null, stored, how);
   }
 
-  /** The cached sealed text of this clear secret for a place, or null. */
-  String sealedFor(Object place) {
+  /**
+   * The cached sealed text of this clear secret for a place. For the sealing machinery.
+   *
+   * @param place where the secret is written (compared with {@code equals})
+   * @return the sealed text, or {@code null} if not sealed for that place yet
+   */
+  public String sealedFor(Object place) {
     Sealing s = sealing;
     return s != null && s.place.equals(place) ? s.text : null;
   }
 
-  /** Caches the sealed text for a place. */
-  void rememberSealed(Object place, String text) {
+  /**
+   * Caches the sealed text of this clear secret for a place, so that writing it again keeps its
+   * bytes. For the sealing machinery.
+   *
+   * @param place where the secret is written
+   * @param text its sealed text there
+   */
+  public void rememberSealed(Object place, String text) {
     sealing = new Sealing(place, text);
   }
 
-  /** Decrypts a stored text for the place where it was read. */
-  interface Opening {
+  /** Decrypts a stored text for the place where it was read; implemented by the sealing machinery. */
+  public interface Opening {
     /**
      * Decrypts.
      *

@@ -27,6 +27,7 @@ import tools.jackson.core.JsonGenerator;
  * <p>Frozen containers are recognized and not copied again, so decoding and re-wrapping a value is
  * linear in its size.
  */
+@SuppressWarnings("exports") // takes Jackson generators: machinery for the codecs, not API
 public final class Json {
   private Json() {}
 

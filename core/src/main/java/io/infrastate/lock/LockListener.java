@@ -1,12 +1,12 @@
 package io.infrastate.lock;
 
 import io.infrastate.AuditEntry;
-import io.infrastate.State;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * A hook for what happens to locks, such as recording takeovers and force-unlocks in the state's
- * history ({@link #recordingTo(State)}). Every method has a no-op default, so new events break
+ * history ({@link #recordingTo(Consumer)}). Every method has a no-op default, so new events break
  * nobody.
  *
  * <p>Methods are called synchronously on the thread that caused the event, after the event took
@@ -60,23 +60,24 @@ public interface LockListener {
 
   /**
    * A listener that records every takeover and force-unlock in a state's history, as a new
-   * version whose audit entry names both holders (through {@link State#save(AuditEntry)}: the
-   * content is unchanged, the serial grows). For example: operation {@code "force-unlock
+   * version whose audit entry names both holders (pass {@code state::save}: {@code
+   * State.save(AuditEntry)} keeps the content and grows the serial). For example: operation {@code "force-unlock
    * deploy-lock (held by alice@build-7 (pid 42 on build-7) for deploy, since …)"}, operator the
    * one who forced it.
    *
    * <p>The caller keeps ownership of the state; the listener never closes it. A failed write is
    * logged by the provider and does not undo the lock event.
    *
-   * @param state where to record the events
+   * @param history what records an audit entry, usually {@code state::save}
    * @return a new listener
+   * @throws NullPointerException if {@code history} is null
    */
-  static LockListener recordingTo(State state) {
-    Objects.requireNonNull(state, "state");
+  static LockListener recordingTo(Consumer<AuditEntry> history) {
+    Objects.requireNonNull(history, "history");
     return new LockListener() {
       @Override
       public void onTakeover(LockInfo previous, LockInfo next) {
-        state.save(
+        history.accept(
             new AuditEntry(
                 next.operator(),
                 "take over stale lock " + previous.name() + " (held by " + previous.describe() + ")",
@@ -85,7 +86,7 @@ public interface LockListener {
 
       @Override
       public void onForceUnlock(LockInfo removed, String by) {
-        state.save(
+        history.accept(
             new AuditEntry(
                 by, "force-unlock " + removed.name() + " (held by " + removed.describe() + ")", ""));
       }

@@ -12,7 +12,7 @@ import java.util.Objects;
  * <pre>{@code
  * LockOptions options = LockOptions.builder()
  *     .clock(Clock.systemUTC())
- *     .listener(LockListener.recordingTo(state))
+ *     .listener(LockListener.recordingTo(state::save))
  *     .build();
  * }</pre>
  *

@@ -22,7 +22,7 @@ import java.util.UUID;
 public record SaveRequest(
     VersionToken expected, Snapshot snapshot, List<Change> changes, AuditEntry audit, String writeId) {
   /** The longest write id accepted. */
-  public static final int MAX_WRITE_ID_LENGTH = 100;
+  public static final int MAX_WRITE_ID_LENGTH = AuditEntry.MAX_WRITE_ID_LENGTH;
 
   /**
    * Creates a request.
@@ -81,20 +81,6 @@ public record SaveRequest(
    *     letters, digits and {@code - _ . :}
    */
   public static String checkWriteId(String writeId) {
-    Objects.requireNonNull(writeId, "writeId");
-    if (writeId.isEmpty() || writeId.length() > MAX_WRITE_ID_LENGTH) {
-      throw new IllegalArgumentException("a write id must have 1 to " + MAX_WRITE_ID_LENGTH + " characters: '"
-          + (writeId.length() > MAX_WRITE_ID_LENGTH ? writeId.substring(0, MAX_WRITE_ID_LENGTH) + "…" : writeId) + "'");
-    }
-    for (int i = 0; i < writeId.length(); i++) {
-      char c = writeId.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '_' || c == '.' || c == ':';
-      if (!ok) {
-        throw new IllegalArgumentException("a write id may hold only ASCII letters, digits and - _ . : but has '"
-            + (c < 0x20 ? "\\u" + String.format("%04x", (int) c) : String.valueOf(c)) + "' at " + i);
-      }
-    }
-    return writeId;
+    return AuditEntry.checkWriteId(writeId);
   }
 }

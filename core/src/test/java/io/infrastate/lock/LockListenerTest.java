@@ -54,7 +54,7 @@ class LockListenerTest {
     InMemoryBackend backend = InMemoryBackend.create();
     try (State state = State.load(backend, StateOptions.builder().clock(clock).operator("app@ci").build())) {
       state.addHost(HostState.builder("web01").address("10.0.0.5").build());
-      LockListener recorder = LockListener.recordingTo(state);
+      LockListener recorder = LockListener.recordingTo(state::save);
       InMemoryLockProvider alice = InMemoryLockProvider.create(as("alice", recorder));
       InMemoryLockProvider bob = alice.withOptions(as("bob", recorder));
 

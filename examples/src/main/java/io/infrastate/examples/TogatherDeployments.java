@@ -129,7 +129,7 @@ public final class TogatherDeployments {
         }
       };
       LockOptions lockOptions = LockOptions.builder().operator("ci@togather")
-          .listener(report.andThen(LockListener.recordingTo(state))).build();
+          .listener(report.andThen(LockListener.recordingTo(state::save))).build();
       Path lockDir = dir.resolve("locks");
 
       // A deploy that crashed 40 minutes ago left its 30-minute lock behind.

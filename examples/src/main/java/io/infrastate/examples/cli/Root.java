@@ -451,7 +451,7 @@ final class Root implements Callable<Integer> {
     private void record(java.util.function.Consumer<LockListener> event) {
       try (Handle h = openHandle()) {
         if (h.state().metadata().serial() > 0) {
-          event.accept(LockListener.recordingTo(h.state()));
+          event.accept(LockListener.recordingTo(h.state()::save));
         }
       }
     }
