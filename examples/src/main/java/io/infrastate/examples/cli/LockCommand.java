@@ -164,27 +164,26 @@ final class LockCommand {
 
     @Override
     public Integer call() {
-      java.nio.file.Path file = Root.filePath(root.stateUri());
-      if (file == null) {
-        throw CliException.error("'lock list' lists the locks of file states; for " + root.stateUri()
-            + " ask for one lock with 'infrastate lock status NAME'");
-      }
-      java.nio.file.Path dir = file.resolveSibling(file.getFileName() + ".locks");
-      java.util.List<String> names = new java.util.ArrayList<>();
-      if (java.nio.file.Files.isDirectory(dir)) {
-        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dir)) {
-          files.map(p -> p.getFileName().toString())
-              .filter(f -> f.endsWith(".lock") && !f.startsWith("."))
-              .map(f -> f.substring(0, f.length() - ".lock".length()))
-              .sorted()
-              .forEach(names::add);
-        } catch (java.io.IOException e) {
-          throw CliException.error("Cannot list the locks in " + dir + ": " + e.getMessage());
-        }
-      }
       Instant now = Instant.now();
       java.util.List<LockInfo> held = new java.util.ArrayList<>();
       try (LockProvider locks = root.locks(false)) {
+        if (!(locks instanceof io.infrastate.file.FileLockProvider files)) {
+          throw CliException.error("'lock list' lists the locks of file states; for " + root.stateUri()
+              + " ask for one lock with 'infrastate lock status NAME'");
+        }
+        java.nio.file.Path dir = files.directory();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        if (java.nio.file.Files.isDirectory(dir)) {
+          try (java.util.stream.Stream<java.nio.file.Path> entries = java.nio.file.Files.list(dir)) {
+            entries.map(p -> p.getFileName().toString())
+                .filter(f -> f.endsWith(".lock") && !f.startsWith("."))
+                .map(f -> f.substring(0, f.length() - ".lock".length()))
+                .sorted()
+                .forEach(names::add);
+          } catch (java.io.IOException e) {
+            throw CliException.error("Cannot list the locks in " + dir + ": " + e.getMessage());
+          }
+        }
         for (String n : names) {
           locks.inspect(n).ifPresent(held::add);
         }
