@@ -150,7 +150,7 @@ public final class PostgresBackend implements HistoryBackend, ExternalEditBacken
     this.location = b.location();
     this.checkpoints = new Checkpoints(connections, schema, state, location, b.retainVersions);
     this.edits = new RowEdits(location, b.externalEdits);
-    this.rows = new VersionRows(schema, state, location, b.checkpointInterval, checkpoints::write, edits);
+    this.rows = new VersionRows(schema, state, location, b.checkpointInterval, checkpoints::write);
     this.sqlHead = "SELECT serial, lineage, " + RowHash.intact("", RowHash.states("")) + " FROM " + schema.table("states")
         + " WHERE state = ? FOR UPDATE";
     this.sqlWriteId = "SELECT write_id FROM " + schema.table("versions") + " WHERE state = ? AND serial = ?";

@@ -59,7 +59,6 @@ final class VersionRows {
   private final String location;
   private final int checkpointInterval;
   private final Consumer<Snapshot> longTail;
-  private final RowEdits edits;
   private final Cache<VersionKey, Snapshot> versions = Caffeine.newBuilder().maximumSize(8).build();
   private final String sqlLoad;
   private final String sqlAt;
@@ -73,9 +72,7 @@ final class VersionRows {
    * @param longTail called with a version rebuilt from a tail longer than twice its checkpoint
    *     interval (a checkpoint is missing: a writer died before writing it)
    */
-  VersionRows(Schema schema, String state, String location, int checkpointInterval, Consumer<Snapshot> longTail,
-      RowEdits edits) {
-    this.edits = edits;
+  VersionRows(Schema schema, String state, String location, int checkpointInterval, Consumer<Snapshot> longTail) {
     this.state = state;
     this.location = location;
     this.checkpointInterval = checkpointInterval;
@@ -330,7 +327,7 @@ final class VersionRows {
   private RowEdits.Found edited(Head head, Snapshot checkpoint, int checkpointHash, List<Raw> rows) {
     long cp = checkpoint.metadata().serial();
     // the last version infrastate wrote
-    long replaced = -1;
+    long replaced;
     if (head.intact()) {
       replaced = head.serial();
     } else {
@@ -441,23 +438,8 @@ final class VersionRows {
 
   /** Decodes a versions row starting after column {@code first}; null for a full version. */
   private Delta.Decoded decodeRow(ResultSet rs, int first) throws SQLException {
-    long serial = rs.getLong(first + 1);
-    String lineage = rs.getString(first + 2);
-    String kind = rs.getString(first + 3);
-    if ("full".equals(kind)) {
-      return null;
-    }
-    byte[] payload = rs.getBytes(first + 6);
-    if (payload == null) {
-      throw corrupt(serial, "$", "the delta row has no payload");
-    }
-    Snapshot p = StateCodec.decode(payload, rowName(serial), "");
-    if (p.metadata().serial() != serial || !p.metadata().lineage().equals(lineage)) {
-      throw corrupt(serial, "$.metadata", "the payload holds serial " + p.metadata().serial() + " of lineage '"
-          + p.metadata().lineage() + "', not serial " + serial + " of lineage '" + lineage + "'");
-    }
-    return new Delta.Decoded(serial, lineage, p, Delta.list(rs.getArray(first + 4).getArray()),
-        Delta.list(rs.getArray(first + 5).getArray()));
+    return decode(new Raw(rs.getLong(first + 1), rs.getString(first + 2), rs.getString(first + 3),
+        rs.getArray(first + 4).getArray(), rs.getArray(first + 5).getArray(), rs.getBytes(first + 6), 1));
   }
 
   /** Applies a contiguous tail of deltas to a base; checks serials, lineage and the head (if given). */

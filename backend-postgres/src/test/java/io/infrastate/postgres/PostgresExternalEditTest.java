@@ -7,10 +7,12 @@ import io.infrastate.AuditEntry;
 import io.infrastate.CorruptStateException;
 import io.infrastate.ExternalEdit;
 import io.infrastate.ExternalEditException;
+import io.infrastate.ExternalEditPolicy;
 import io.infrastate.HostState;
 import io.infrastate.ResourceState;
 import io.infrastate.State;
 import io.infrastate.StateDiff;
+import io.infrastate.UnknownBackendException;
 import io.infrastate.VersionInfo;
 import io.infrastate.testkit.JvmProcess;
 import java.nio.file.Path;
@@ -197,6 +199,41 @@ class PostgresExternalEditTest {
   }
 
   @Test
+  void aChangedCheckpointIsFoundByTheNextLoadAndRecorded() throws Exception {
+    String schema = seeded();
+    // version 1 is a full version: its content is checkpoint 1, under the delta of version 2
+    sql("UPDATE " + schema + ".checkpoints SET content = convert_to(replace(convert_from(content, 'UTF8'), '10.0.0.1',"
+        + " '10.7.7.7'), 'UTF8') WHERE state = 'prod' AND serial = 1");
+    try (State state = State.open(server.uri(schema, "prod"))) {
+      assertThat(state.getHost("web01").orElseThrow().address()).isEqualTo("10.7.7.7");
+      ExternalEdit edit = state.pendingExternalEdit().orElseThrow();
+      assertThat(edit.replacedSerial()).isEqualTo(2);
+      assertThat(edit.notes()).anyMatch(n -> n.contains("checkpoint 1 (table checkpoints) was changed"));
+      state.addHost(host("web03", "10.0.0.3"));
+      assertThat(state.history().get(1).operator()).isEqualTo(ExternalEdit.OPERATOR);
+      assertThat(state.history().get(1).reason()).contains("checkpoint 1");
+    }
+    try (PostgresBackend backend = builder(schema).build()) {
+      assertThat(backend.externalEdit()).isEmpty();
+      assertThat(backend.load().orElseThrow().snapshot().hosts().get("web01").address()).isEqualTo("10.7.7.7");
+    }
+  }
+
+  @Test
+  void thePolicyIsNamedOnTheUri() {
+    String uri = server.uri(PostgresServer.freshSchema(), "prod");
+    assertThatThrownBy(() -> State.open(uri + "&external=sometimes")).isInstanceOf(UnknownBackendException.class)
+        .hasMessageContaining("external must be record or refuse");
+    try (PostgresBackend refusing = (PostgresBackend) io.infrastate.spi.BackendRegistry.defaultRegistry()
+        .open(uri + "&external=refuse")) {
+      assertThat(refusing.externalEditPolicy()).isEqualTo(ExternalEditPolicy.REFUSE);
+    }
+    try (PostgresBackend recording = builder(PostgresServer.freshSchema()).build()) {
+      assertThat(recording.externalEditPolicy()).isEqualTo(ExternalEditPolicy.RECORD);
+    }
+  }
+
+  @Test
   void refusedUntilAcceptedAndNothingIsWrittenMeanwhile() throws Exception {
     String schema = PostgresServer.freshSchema();
     String uri = server.uri(schema, "prod") + "&external=refuse";
@@ -371,6 +408,18 @@ class PostgresExternalEditTest {
       assertThat(check.history()).hasSize(4);
       assertThat(check.pendingExternalEdit()).isEmpty();
     }
+    // a backend that may not upgrade tables says so, and changes nothing
+    String old = seeded();
+    sql("ALTER TABLE " + old + ".states DROP COLUMN content_hash",
+        "ALTER TABLE " + old + ".versions DROP COLUMN content_hash",
+        "ALTER TABLE " + old + ".checkpoints DROP COLUMN content_hash",
+        "UPDATE " + old + ".schema_version SET version = 1");
+    try (PostgresBackend b = builder(old).createSchema(false).build()) {
+      assertThatThrownBy(b::load).isInstanceOf(PostgresException.class)
+          .hasMessageContaining("schema version 1").hasMessageContaining("createSchema=true")
+          .satisfies(e -> assertThat(((PostgresException) e).problem()).isEqualTo(PostgresException.Problem.SCHEMA_MISSING));
+    }
+    assertThat(query("SELECT max(version) FROM " + old + ".schema_version")).isEqualTo("1");
     // and a row changed after the upgrade is found
     sql("UPDATE " + schema + ".states SET serial = 3 WHERE state = 'prod'");
     try (PostgresBackend b = builder(schema).build()) {
