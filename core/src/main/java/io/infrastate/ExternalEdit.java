@@ -54,22 +54,6 @@ public final class ExternalEdit {
     this.lost = List.copyOf(lost);
   }
 
-  /**
-   * The external edit a backend's stored state holds now and has not recorded yet: what {@link
-   * State#pendingExternalEdit()} answers. Reads only; a backend that does not tell external edits
-   * apart (one that is not an {@link io.infrastate.spi.ExternalEditBackend}, such as the in-memory
-   * backend) has none.
-   *
-   * @param backend the backend to ask
-   * @return the pending edit, or empty if there is none or the backend cannot tell
-   * @throws CorruptStateException if the stored data is damaged
-   * @throws BackendException on storage failure
-   * @throws NullPointerException if {@code backend} is null
-   */
-  public static Optional<ExternalEdit> pending(io.infrastate.spi.Backend backend) {
-    Objects.requireNonNull(backend, "backend");
-    return backend instanceof io.infrastate.spi.ExternalEditBackend b ? b.externalEdit() : Optional.empty();
-  }
 
   /**
    * Where the edited state is stored.

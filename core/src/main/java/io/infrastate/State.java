@@ -347,7 +347,7 @@ public final class State implements AutoCloseable {
    * @throws BackendException on storage failure
    */
   public Optional<ExternalEdit> pendingExternalEdit() {
-    return ExternalEdit.pending(backend);
+    return backend instanceof io.infrastate.spi.ExternalEditBackend b ? b.externalEdit() : Optional.empty();
   }
 
   // ---------------------------------------------------------------- writes

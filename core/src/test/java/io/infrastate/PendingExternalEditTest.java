@@ -70,8 +70,6 @@ class PendingExternalEditTest {
     State state = State.load(InMemoryBackend.create());
     state.addHost(host("web01", "10.0.0.1"));
     assertThat(state.pendingExternalEdit()).isEmpty();
-    assertThat(ExternalEdit.pending(InMemoryBackend.create())).isEmpty();
-    assertThatThrownBy(() -> ExternalEdit.pending(null)).isInstanceOf(NullPointerException.class);
   }
 
   @Test
