@@ -263,6 +263,27 @@ class S3BackendTest {
   }
 
   @Test
+  void aBackgroundCheckpointWithTheDefaultRuleIsWhatAFreshReaderLoads() throws Exception {
+    Snapshot written;
+    try (S3Backend b = backend(); State state = State.load(b, options())) {
+      for (int i = 1; i <= 3; i++) {
+        state.addHost(host("small" + i));
+      }
+      // one record heavier than the default 64 KiB of log: a checkpoint is due, written after the write returns
+      state.addHost(HostState.builder("big").address("10.9.9.9").var("blob", "x".repeat(70_000)).build());
+      written = state.snapshot();
+    } // close waits for it
+    assertThat(keys("checkpoints")).containsExactly("00000000000000000004.json");
+    counter.clear();
+    try (S3Backend fresh = backend()) {
+      assertThat(fresh.load().orElseThrow().snapshot()).isEqualTo(written);
+    }
+    assertThat(counter.take()).filteredOn(s -> s.method().equals("GET") && !s.query().contains("list-type"))
+        .extracting(s -> s.path().substring(s.path().indexOf(".infrastate/") + 12))
+        .containsExactly("checkpoints/00000000000000000004.json"); // no log record read
+  }
+
+  @Test
   void checkpointsFollowTheBytesOfLogNotTheNumberOfVersions() throws Exception {
     try (S3Backend b = backend(x -> x.checkpointBytes(40_000)); State state = State.load(b, options())) {
       for (int i = 1; i <= 3; i++) {
