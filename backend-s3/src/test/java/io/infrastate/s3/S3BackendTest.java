@@ -177,27 +177,37 @@ class S3BackendTest {
     }
   }
 
+  /**
+   * Holds PUTs of the readable copy (the first only, or all) until {@code release} opens, counting
+   * down {@code held} when one is held.
+   */
+  software.amazon.awssdk.core.interceptor.ExecutionInterceptor holdCopyPuts(CountDownLatch held,
+      CountDownLatch release, boolean firstOnly) {
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
+    String copy = "/" + key;
+    return new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+      @Override
+      public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
+          software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+        var r = context.httpRequest();
+        if (r.method().name().equals("PUT") && r.encodedPath().endsWith(copy)
+            && (!firstOnly || armed.compareAndSet(true, false))) {
+          held.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+    };
+  }
+
   @Test
   void derivedObjectsAreWrittenAfterTheWriteReturnsAndCloseWaitsForThem() throws Exception {
     CountDownLatch held = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
-    software.amazon.awssdk.core.interceptor.ExecutionInterceptor holdFirstCopy =
-        new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
-          @Override
-          public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
-              software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
-            var r = context.httpRequest();
-            if (r.method().name().equals("PUT") && r.encodedPath().endsWith("/" + key) && armed.compareAndSet(true, false)) {
-              held.countDown();
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            }
-          }
-        };
+    software.amazon.awssdk.core.interceptor.ExecutionInterceptor holdFirstCopy = holdCopyPuts(held, release, true);
     try (S3Client client = server.client(holdFirstCopy)) {
       try (S3Backend b = S3Backend.builder().client(client).bucket(bucket).key(key).checkpointInterval(2).build();
           State state = State.load(b, options())) {
@@ -224,22 +234,7 @@ class S3BackendTest {
   void closeWaitsForTheDerivedObjectsOnlyUpToItsBoundAndLosesNothing() throws Exception {
     CountDownLatch held = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    software.amazon.awssdk.core.interceptor.ExecutionInterceptor holdCopies =
-        new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
-          @Override
-          public void beforeTransmission(software.amazon.awssdk.core.interceptor.Context.BeforeTransmission context,
-              software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
-            var r = context.httpRequest();
-            if (r.method().name().equals("PUT") && r.encodedPath().endsWith("/" + key)) {
-              held.countDown();
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            }
-          }
-        };
+    software.amazon.awssdk.core.interceptor.ExecutionInterceptor holdCopies = holdCopyPuts(held, release, false);
     try (S3Client client = server.client(holdCopies)) {
       try {
         try (S3Backend b = S3Backend.builder().client(client).bucket(bucket).key(key)
@@ -260,6 +255,27 @@ class S3BackendTest {
       b.flushDerived(); // the load rewrites the copy it finds behind
     }
     assertThat(get(key).response().metadata()).containsEntry("infrastate-serial", "2");
+  }
+
+  @Test
+  void aBackgroundCheckpointWithTheDefaultRuleIsWhatAFreshReaderLoads() throws Exception {
+    Snapshot written;
+    try (S3Backend b = backend(); State state = State.load(b, options())) {
+      for (int i = 1; i <= 3; i++) {
+        state.addHost(host("small" + i));
+      }
+      // one record heavier than the default 64 KiB of log: a checkpoint is due, written after the write returns
+      state.addHost(HostState.builder("big").address("10.9.9.9").var("blob", "x".repeat(70_000)).build());
+      written = state.snapshot();
+    } // close waits for it
+    assertThat(keys("checkpoints")).containsExactly("00000000000000000004.json");
+    counter.clear();
+    try (S3Backend fresh = backend()) {
+      assertThat(fresh.load().orElseThrow().snapshot()).isEqualTo(written);
+    }
+    assertThat(counter.take()).filteredOn(s -> s.method().equals("GET") && !s.query().contains("list-type"))
+        .extracting(s -> s.path().substring(s.path().indexOf(".infrastate/") + 12))
+        .containsExactly("checkpoints/00000000000000000004.json"); // no log record read
   }
 
   @Test
