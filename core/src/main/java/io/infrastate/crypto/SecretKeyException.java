@@ -11,6 +11,7 @@ import io.infrastate.StateException;
 public class SecretKeyException extends StateException {
   private static final long serialVersionUID = 1L;
 
+  /** The keys that would open the state; empty when not known. */
   private final String expectedKey;
 
   /**
