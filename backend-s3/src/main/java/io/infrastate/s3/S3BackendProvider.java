@@ -12,13 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
  * Opens {@code s3://} URIs, so that {@code State.open("s3://bucket/envs/prod/state.json")} works.
@@ -187,39 +181,7 @@ public final class S3BackendProvider implements BackendProvider {
     return b;
   }
 
-  /**
-   * An S3 client as {@link S3Backend.Builder#build()} makes one from the URI's region, endpoint,
-   * path style and profile (or the SDK's default credentials chain). The caller closes it.
-   */
-  static S3Client client(URI uri) {
-    Map<String, String> params = new java.util.HashMap<>();
-    query(uri.getRawQuery(), BackendRegistry.redact(uri)).forEach((k, v) -> params.put(k.toLowerCase(Locale.ROOT), v));
-    S3ClientBuilder b = S3Client.builder();
-    if (params.containsKey("region")) {
-      b.region(Region.of(params.get("region")));
-    }
-    if (params.containsKey("endpoint")) {
-      b.endpointOverride(URI.create(params.get("endpoint")));
-      b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
-      b.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-    }
-    if (params.containsKey("pathstyle") && bool("pathStyle", params.get("pathstyle"))) {
-      b.forcePathStyle(true);
-    }
-    if (params.containsKey("profile")) {
-      b.credentialsProvider(ProfileCredentialsProvider.create(params.get("profile")));
-    } else {
-      b.credentialsProvider(DefaultCredentialsProvider.builder().build());
-    }
-    try {
-      return b.build();
-    } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
-      throw new io.infrastate.BackendException("Could not set up the S3 client for " + BackendRegistry.redact(uri)
-          + ": " + e.getMessage() + " Set a region (the region parameter, AWS_REGION or a profile).", e, false);
-    }
-  }
-
-  private static boolean bool(String name, String value) {
+  static boolean bool(String name, String value) {
     if ("true".equalsIgnoreCase(value)) {
       return true;
     }
@@ -229,7 +191,7 @@ public final class S3BackendProvider implements BackendProvider {
     throw new IllegalArgumentException(name + " must be true or false, not '" + value + "'");
   }
 
-  private static Map<String, String> query(String raw, String shown) {
+  static Map<String, String> query(String raw, String shown) {
     Map<String, String> out = new LinkedHashMap<>();
     if (raw == null || raw.isEmpty()) {
       return out;

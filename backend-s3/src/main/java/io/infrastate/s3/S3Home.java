@@ -1,6 +1,7 @@
 package io.infrastate.s3;
 
 import io.infrastate.StateStore;
+import io.infrastate.spi.BackendRegistry;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.spi.Backend;
@@ -8,8 +9,16 @@ import io.infrastate.spi.StateHome;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
@@ -44,9 +53,42 @@ final class S3Home implements StateHome {
 
   private synchronized S3Client client() {
     if (client == null) {
-      client = S3BackendProvider.client(uri);
+      client = client(uri);
     }
     return client;
+  }
+
+  /**
+   * An S3 client as {@link S3Backend.Builder#build()} makes one from the URI's region, endpoint,
+   * path style and profile (or the SDK's default credentials chain). The caller closes it. Here, not
+   * in the provider, so that resolving other schemes never loads the SDK's client classes.
+   */
+  private static S3Client client(URI uri) {
+    Map<String, String> params = new java.util.HashMap<>();
+    S3BackendProvider.query(uri.getRawQuery(), BackendRegistry.redact(uri)).forEach((k, v) -> params.put(k.toLowerCase(Locale.ROOT), v));
+    S3ClientBuilder b = S3Client.builder();
+    if (params.containsKey("region")) {
+      b.region(Region.of(params.get("region")));
+    }
+    if (params.containsKey("endpoint")) {
+      b.endpointOverride(URI.create(params.get("endpoint")));
+      b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
+      b.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    }
+    if (params.containsKey("pathstyle") && S3BackendProvider.bool("pathStyle", params.get("pathstyle"))) {
+      b.forcePathStyle(true);
+    }
+    if (params.containsKey("profile")) {
+      b.credentialsProvider(ProfileCredentialsProvider.create(params.get("profile")));
+    } else {
+      b.credentialsProvider(DefaultCredentialsProvider.builder().build());
+    }
+    try {
+      return b.build();
+    } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+      throw new io.infrastate.BackendException("Could not set up the S3 client for " + BackendRegistry.redact(uri)
+          + ": " + e.getMessage() + " Set a region (the region parameter, AWS_REGION or a profile).", e, false);
+    }
   }
 
   private String prefix(String workspace) {

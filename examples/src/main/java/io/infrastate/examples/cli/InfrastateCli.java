@@ -82,7 +82,9 @@ import picocli.CommandLine;
  * <p>Locks live beside the state: for a file state in the directory {@code <state file>.locks/}
  * (for {@code /srv/state.json}: {@code /srv/state.json.locks/}); for {@code s3://BUCKET/KEY} as
  * objects under {@code KEY.infrastate/locks/}; for a {@code git+} state as refs under {@code
- * refs/infrastate/locks/} of its repository (a remote one needs {@code ?clone=DIR}).
+ * refs/infrastate/locks/} of its repository; for {@code postgresql://} as rows of the schema's {@code
+ * locks} table. {@code --workspace NAME} (or {@code INFRASTATE_WORKSPACE}) selects another
+ * workspace of the same home, with locks of its own ({@link WorkspaceCommand}).
  *
  * <p>This class is stateless and thread-safe; each {@link #execute} call builds its own command
  * objects.
@@ -158,7 +160,8 @@ public final class InfrastateCli {
    * @param args the command line
    * @param out standard output
    * @param err standard error
-   * @param env the environment (only {@value #STATE_ENV} is read)
+   * @param env the environment ({@value #STATE_ENV}, {@code INFRASTATE_WORKSPACE}, {@code
+   *     INFRASTATE_PASSPHRASE} are read)
    * @return the exit code
    */
   public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
