@@ -115,15 +115,23 @@ public final class GitLockProvider extends AbstractLockProvider {
   /** Whether closing this provider closes the store (false when it shares a backend's). */
   private final boolean ownsStore;
 
+  /** The backend's record of its own write leases, or null for a provider of its own. */
+  private final WriteLeaseGate gate;
+
   private GitLockProvider(RefStore store, LockOptions options) {
-    this(store, options, true);
+    this(store, options, true, null);
   }
 
-  GitLockProvider(RefStore store, LockOptions options, boolean ownsStore) {
+  /**
+   * A provider on a store; {@code gate}, if not null, learns which write leases this provider
+   * holds (a clone-mode backend's).
+   */
+  GitLockProvider(RefStore store, LockOptions options, boolean ownsStore, WriteLeaseGate gate) {
     super(options);
     this.store = store;
     this.location = store.location(REF_PREFIX);
     this.ownsStore = ownsStore;
+    this.gate = gate;
   }
 
   /**
@@ -283,8 +291,16 @@ public final class GitLockProvider extends AbstractLockProvider {
         commit = ins.insert(cb);
         ins.flush();
       }
-      return store.compareAndSet(refFor(name), previous, commit, who, "infrastate: " + subject, null,
+      boolean lease = gate != null && name.equals(io.infrastate.spi.WriteLeases.LEASE_NAME);
+      if (lease && !info.released()) {
+        gate.claim(info.id());
+      }
+      boolean stored = store.compareAndSet(refFor(name), previous, commit, who, "infrastate: " + subject, null,
           "lock '" + name + "'");
+      if (lease && info.released() && stored) {
+        gate.forget(info.id());
+      }
+      return stored;
     } catch (IOException e) {
       throw store.failure("write lock '" + name + "' at " + location, e);
     }
