@@ -56,9 +56,9 @@ public final class WriteContention {
    * off; begin() claims it back first, atomically). A write under a kept lease needs no catch-up:
    * writers that honour the lease (a Git remote's saves refuse to push while another writer's
    * lease is live) did not write meanwhile, and anyone else's write is an ordinary conflict. At
-   * the end of its tenure the handle releases the lease and does not take it before the first
-   * attempt of its next write, so that the writers queued for it get it; it queues again only
-   * after that write conflicts twice.
+   * the end of its tenure the handle releases the lease and forgets the contention it met, so that
+   * it does not take the lease before its next writes' first attempts and the writers queued for
+   * it get it; it queues again only after a write conflicts twice.
    *
    * RELEASE AND LOCK ORDER. The section and the lease are held by one Turn, under the handle's
    * write lock, and released when it closes, exceptions included; a nested Turn (a group split
@@ -124,8 +124,6 @@ public final class WriteContention {
   private final AtomicReference<Kept> kept = new AtomicReference<>();
   /** Whether the backend has no exclusive section, or offered none when asked (a remote). */
   private boolean noSection;
-  /** Whether this handle just ended a tenure: its next write does not take the lease first. */
-  private boolean yielded;
   /** Created on the first lease; closed with the handle. */
   private volatile LockProvider leases;
   private volatile boolean closed;
@@ -165,8 +163,6 @@ public final class WriteContention {
     Kept k = kept.getAndSet(null);
     if (k != null) {
       turn.resume(k);
-    } else if (yielded) {
-      yielded = false;
     } else if (noSection && contended && System.nanoTime() - contendedUntil < 0 && backend instanceof WriteLeases w) {
       // writers met contention a moment ago: queue for the lease now rather than lose a race first
       turn.holdLease(w);
@@ -322,7 +318,7 @@ public final class WriteContention {
         if (writes < TENURE_WRITES && !closed && fresh(l)) {
           keep(l, writes);
         } else {
-          yielded = true;
+          contended = false; // let the writers queued for it have it: take it again only after conflicts
           release(l::close, "the write lease of");
         }
       }
