@@ -60,6 +60,19 @@ import org.slf4j.LoggerFactory;
  * state, is then identical. In clone mode, commits whose push was rejected stay unreachable in the
  * clone directory.
  *
+ * <h2>The write lease holds pushes back (clone mode)</h2>
+ *
+ * Another machine's push cannot be held off, so writers that keep conflicting take turns on the
+ * state's write lease (a lock ref beside the branch, through {@link GitLockProvider}). A save reads
+ * the lease ref in the same round trip as the branch ({@link WriteLeaseGate}); while a lease this
+ * backend does not hold is live (neither released nor expired), it reports a conflict without
+ * pushing, so that its writer backs off and queues for the lease instead of winning the
+ * compare-and-swap against the holder. A writer whose save read the lease ref before the holder's
+ * acquisition was pushed can still push after it, once; so the holder loses at most once per other
+ * writer in flight when it got the lease. Writers outside the protocol (people with {@code git})
+ * are not held back. The lease is advisory: correctness rests on the compare-and-swap alone, and a
+ * holder that vanished holds the others back only until its lease ends.
+ *
  * <p>Not thread-safe: {@link GitBackend} calls it under its own lock.
  */
 final class BranchCommit {
@@ -75,10 +88,16 @@ final class BranchCommit {
 
   /** Commits {@code request} if the state file at the tip is still the expected version. */
   SaveResult save(SaveRequest request) throws IOException {
-    BranchFile.Tip tip = file.readTip();
+    BranchFile.Tip tip = file.readTip(true);
     VersionToken expected = request.expected();
     if (!holds(tip, expected)) {
       return new SaveResult.Conflict(tip.blob() == null ? Optional.empty() : Optional.of(file.storedAt(tip)));
+    }
+    if (tip.lease() != null && tip.blob() != null) {
+      // Another writer holds the write lease: let it win. This writer backs off and queues for it.
+      LOG.debug("Not pushing to {}: {} holds the write lease until {}", file.location, tip.lease().operator(),
+          tip.lease().expiresAt());
+      return new SaveResult.Conflict(Optional.of(file.storedAt(tip)));
     }
     if (tip.blob() == null) {
       file.external.checkNeverDeleted(tip);

@@ -2,9 +2,11 @@ package io.infrastate.git;
 
 import io.infrastate.CorruptStateException;
 import io.infrastate.Snapshot;
+import io.infrastate.lock.LockInfo;
 import io.infrastate.spi.StoredState;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import org.eclipse.jgit.errors.CorruptObjectException;
@@ -58,12 +60,21 @@ final class BranchFile {
   final List<String> segments;
   /** Person's commits and damage: numbering, and the messages that say how to repair. */
   final ExternalCommits external;
+  /** Clone mode: tells a save whether another writer holds the write lease; null in local mode. */
+  final WriteLeaseGate leaseGate;
   private Cached cached;
 
   private record Cached(ObjectId blob, Snapshot snapshot) {}
 
-  /** The branch tip: commit null if the branch does not exist; blob null if the file does not. */
-  record Tip(RevCommit commit, ObjectId blob) {}
+  /**
+   * The branch tip: commit null if the branch does not exist; blob null if the file does not.
+   * {@code lease}: another writer's live write lease, when read for a save in clone mode, else null.
+   */
+  record Tip(RevCommit commit, ObjectId blob, LockInfo lease) {
+    Tip(RevCommit commit, ObjectId blob) {
+      this(commit, blob, null);
+    }
+  }
 
   BranchFile(RefStore store, String branch, String path) {
     this.store = store;
@@ -75,6 +86,7 @@ final class BranchFile {
     this.segments = List.of(path.split("/"));
     this.location = store.location(branch + ":" + path);
     this.external = new ExternalCommits(this);
+    this.leaseGate = store.isRemote() ? new WriteLeaseGate() : null;
   }
 
   /** Refuses a branch name Git would refuse. */
@@ -111,14 +123,21 @@ final class BranchFile {
   }
 
   Tip readTip() throws IOException {
+    return readTip(false);
+  }
+
+  /** The tip; with {@code lease} in clone mode, and the write lease in the same round trip. */
+  Tip readTip(boolean lease) throws IOException {
+    boolean gate = lease && leaseGate != null;
     // Read later (the blob's bytes, the history), the tip's objects stay reachable from trackingRef.
-    return store.read(branchRef, true, trackingRef, context(), id -> {
+    return store.read(branchRef, gate ? WriteLeaseGate.REF : null, true, trackingRef, context(), (id, leaseId) -> {
+      LockInfo other = gate ? leaseGate.heldByAnother(repo, leaseId, Instant.now()) : null;
       if (id == null) {
-        return new Tip(null, null);
+        return new Tip(null, null, other);
       }
       try (RevWalk rw = new RevWalk(repo)) {
         RevCommit c = rw.parseCommit(id);
-        return new Tip(c, blobIn(rw.getObjectReader(), c, true));
+        return new Tip(c, blobIn(rw.getObjectReader(), c, true), other);
       }
     });
   }

@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  *       pushes with the fetched tip as the expected old value. The remote may be an {@code ssh://}
  *       or {@code https://} URL, or a path. A push is never forced: a rejected push (another
  *       machine pushed first) is a conflict, and the {@link io.infrastate.State} re-applies the
- *       change on the new tip, with backoff and jitter, up to its attempt limit. A push the remote
+ *       change on the new tip, with backoff and jitter, up to its attempt limit; writers that keep
+ *       conflicting take turns on the state's write lease, and while one holds it the others'
+ *       saves report conflicts without pushing ({@link #save}). A push the remote
  *       refuses for another reason (a hook, branch protection) is a {@link BackendException}.
  * </ul>
  *
@@ -299,7 +301,10 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
    * forced) with the fetched tip as expected old value.
    *
    * <p>On {@link SaveResult.Conflict} nothing is published; in clone mode, the commit stays
-   * unreachable in the clone directory. When the reply to the push is lost, the remote is asked
+   * unreachable in the clone directory. In clone mode a save also reports a conflict, without
+   * pushing, while another writer holds the state's write lease ({@link #writeLeases}), so that
+   * writers that did not queue for it cannot keep winning against the one that did. When the
+   * reply to the push is lost, the remote is asked
    * whether the commit arrived (see the class documentation).
    *
    * @throws CorruptStateException if the state file at the tip is damaged or was deleted
@@ -375,12 +380,14 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
    *
    * <p>A {@link GitLockProvider} on this backend's repository (or clone): the write lease is the
    * ref {@code refs/infrastate/locks/infrastate-write-lease}. Closing it leaves the repository to
-   * this backend; it fails once this backend is closed.
+   * this backend; it fails once this backend is closed. In clone mode, while a lease taken through
+   * another backend is live, this backend's saves report conflicts without pushing ({@link
+   * #save}); leases taken through this one do not hold its own saves back.
    */
   @Override
   public LockProvider writeLeases(LockOptions options) {
     checkOpen();
-    return new GitLockProvider(store, options, false);
+    return new GitLockProvider(store, options, false, file.leaseGate);
   }
 
   /**

@@ -118,16 +118,24 @@ public final class GitLockProvider extends AbstractLockProvider {
   /** The namespace of this provider's lock refs: {@link #REF_PREFIX}, or a workspace's. */
   private final String prefix;
 
-  GitLockProvider(RefStore store, LockOptions options, boolean ownsStore) {
-    this(store, options, ownsStore, REF_PREFIX);
+  /** The backend's record of its own write leases, or null for a provider of its own. */
+  private final WriteLeaseGate gate;
+
+  /**
+   * A provider on a backend's store, in the default namespace; {@code gate}, if not null, learns
+   * which write leases this provider holds (a remote backend's).
+   */
+  GitLockProvider(RefStore store, LockOptions options, boolean ownsStore, WriteLeaseGate gate) {
+    this(store, options, ownsStore, REF_PREFIX, gate);
   }
 
-  private GitLockProvider(RefStore store, LockOptions options, boolean ownsStore, String prefix) {
+  private GitLockProvider(RefStore store, LockOptions options, boolean ownsStore, String prefix, WriteLeaseGate gate) {
     super(options);
     this.store = store;
     this.prefix = prefix;
     this.location = store.location(prefix);
     this.ownsStore = ownsStore;
+    this.gate = gate;
   }
 
   /** The ref of a lock in this provider's namespace. */
@@ -293,8 +301,16 @@ public final class GitLockProvider extends AbstractLockProvider {
         commit = ins.insert(cb);
         ins.flush();
       }
-      return store.compareAndSet(ref(name), previous, commit, who, "infrastate: " + subject, null,
+      boolean lease = gate != null && name.equals(io.infrastate.spi.WriteLeases.LEASE_NAME);
+      if (lease && !info.released()) {
+        gate.claim(info.id());
+      }
+      boolean stored = store.compareAndSet(ref(name), previous, commit, who, "infrastate: " + subject, null,
           "lock '" + name + "'");
+      if (lease && info.released() && stored) {
+        gate.forget(info.id());
+      }
+      return stored;
     } catch (IOException e) {
       throw store.failure("write lock '" + name + "' at " + location, e);
     }
@@ -481,7 +497,7 @@ public final class GitLockProvider extends AbstractLockProvider {
     public GitLockProvider build() {
       store.check();
       RefStore opened = RefStore.open(store, "main", "locks under " + prefix);
-      return new GitLockProvider(opened, options == null ? LockOptions.defaults() : options, true, prefix);
+      return new GitLockProvider(opened, options == null ? LockOptions.defaults() : options, true, prefix, null);
     }
   }
 }

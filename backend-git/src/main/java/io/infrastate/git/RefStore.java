@@ -243,43 +243,63 @@ final class RefStore implements AutoCloseable {
    * @param context what is being read, for messages
    */
   <T> T read(String ref, boolean download, String trackingRef, String context, ObjectUse<T> use) throws IOException {
+    return read(ref, null, download, trackingRef, context, (id, sideId) -> use.apply(id));
+  }
+
+  /**
+   * {@link #read(String, boolean, String, String, ObjectUse)}, and a second ref in the same round
+   * trip: {@code use} also gets the value of {@code sideRef} (null: no such ref, or {@code sideRef}
+   * null), whose object is fetched too when {@code download} is set and the clone lacks it.
+   */
+  <T> T read(String ref, String sideRef, boolean download, String trackingRef, String context, PairUse<T> use)
+      throws IOException {
     if (remote == null) {
       Ref r = repo.exactRef(ref);
-      return use.apply(r == null ? null : r.getObjectId());
+      Ref side = sideRef == null ? null : repo.exactRef(sideRef);
+      return use.apply(r == null ? null : r.getObjectId(), side == null ? null : side.getObjectId());
     }
     try {
-      return readRemote(ref, download, false, trackingRef, context, use);
+      return readRemote(ref, sideRef, download, false, trackingRef, context, use);
     } catch (MissingObjectException e) {
       if (!download) {
         throw e;
       }
       // The clone is a cache: what vanished from it is fetched again, once.
       LOG.debug("{} lacked {} for {}; fetching it again", repo.getDirectory(), e.getObjectId(), context);
-      return readRemote(ref, download, true, trackingRef, context, use);
+      return readRemote(ref, sideRef, download, true, trackingRef, context, use);
     }
   }
 
   /** {@link #read} in clone mode; {@code refetch} fetches even what the clone says it has. */
   private <T> T readRemote(
-      String ref, boolean download, boolean refetch, String trackingRef, String context, ObjectUse<T> use)
+      String ref, String sideRef, boolean download, boolean refetch, String trackingRef, String context, PairUse<T> use)
       throws IOException {
     boolean[] fetched = {false};
     try (Transport tn = openTransport();
         FetchConnection fc = tn.openFetch()) {
       Ref r = fc.getRef(ref);
-      if (r == null || r.getObjectId() == null) {
-        return use.apply(null);
+      Ref side = sideRef == null ? null : fc.getRef(sideRef);
+      ObjectId id = r == null ? null : r.getObjectId();
+      ObjectId sideId = side == null ? null : side.getObjectId();
+      if (id == null && sideId == null) {
+        return use.apply(null, null);
       }
-      ObjectId id = r.getObjectId();
       return packs.using(() -> {
-        if (download && (refetch || !repo.getObjectDatabase().has(id))) {
+        List<Ref> want = new ArrayList<>(2);
+        if (download && id != null && (refetch || !repo.getObjectDatabase().has(id))) {
+          want.add(r);
+        }
+        if (download && sideId != null && (refetch || !repo.getObjectDatabase().has(sideId))) {
+          want.add(side);
+        }
+        if (!want.isEmpty()) {
           fetched[0] = true;
-          fc.fetch(NullProgressMonitor.INSTANCE, List.of(r), Set.of());
-          if (trackingRef != null) {
+          fc.fetch(NullProgressMonitor.INSTANCE, want, Set.of());
+          if (trackingRef != null && want.contains(r)) {
             track(trackingRef, id);
           }
         }
-        return use.apply(id);
+        return use.apply(id, sideId);
       });
     } catch (NoRemoteRepositoryException e) {
       throw new BackendException(
@@ -338,6 +358,12 @@ final class RefStore implements AutoCloseable {
   @FunctionalInterface
   interface ObjectUse<T> {
     T apply(ObjectId id) throws IOException;
+  }
+
+  /** {@link ObjectUse} for two refs read together. */
+  @FunctionalInterface
+  interface PairUse<T> {
+    T apply(ObjectId id, ObjectId sideId) throws IOException;
   }
 
   /** Records a fetched or pushed value of the remote in the clone; failures only cost a refetch. */

@@ -10,10 +10,13 @@ import io.infrastate.spi.Backend;
 import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.WriteLeases;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +46,19 @@ public final class WriteContention {
    * met contention lately (a conflict, or the lease found taken, within CONTENDED_ATTEMPTS
    * attempts' time) it takes the lease before the first attempt, so that writers under sustained
    * contention queue instead of racing. A lease that cannot be had within its wait, or cannot be
-   * taken at all, is not an error: the writer goes on without it.
+   * taken at all, is not an error: the writer goes on without it. A backend whose section was
+   * available once (local mode) never takes the lease: its section serializes writers cheaper.
+   *
+   * TENURE. A lease costs round trips to take and to release (a push each on a Git remote), so a
+   * handle keeps it after a write that held it, for its next writes: up to TENURE_WRITES writes,
+   * while the lease has at least half its time left, and for IDLE_ATTEMPTS attempts' time after
+   * a write ends (a daemon timer releases it then, so that an idle handle does not hold others
+   * off; begin() claims it back first, atomically). A write under a kept lease needs no catch-up:
+   * writers that honour the lease (a Git remote's saves refuse to push while another writer's
+   * lease is live) did not write meanwhile, and anyone else's write is an ordinary conflict. At
+   * the end of its tenure the handle releases the lease and forgets the contention it met, so that
+   * it does not take the lease before its next writes' first attempts and the writers queued for
+   * it get it; it queues again only after a write conflicts twice.
    *
    * RELEASE AND LOCK ORDER. The section and the lease are held by one Turn, under the handle's
    * write lock, and released when it closes, exceptions included; a nested Turn (a group split
@@ -67,6 +82,32 @@ public final class WriteContention {
   /** How many attempts' time a handle that met contention keeps taking the lease first. */
   private static final int CONTENDED_ATTEMPTS = 32;
   private static final long MIN_CONTENDED_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** How many writes a handle makes under one lease before it lets the next writer have it. */
+  static final int TENURE_WRITES = 8;
+  /** How many attempts' time a handle keeps the lease after a write, waiting for its next one. */
+  private static final int IDLE_ATTEMPTS = 2;
+  private static final long MIN_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final long MAX_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** Releases the leases kept by idle handles: one daemon thread, ended when it has nothing to do. */
+  private static final class Releaser {
+    static final ScheduledThreadPoolExecutor TIMER = timer();
+
+    private static ScheduledThreadPoolExecutor timer() {
+      ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread th = new Thread(r, "infrastate-write-lease-release");
+        th.setDaemon(true);
+        return th;
+      });
+      t.setKeepAliveTime(1, TimeUnit.SECONDS);
+      t.allowCoreThreadTimeOut(true);
+      t.setRemoveOnCancelPolicy(true);
+      return t;
+    }
+  }
+
+  /** A lease kept between writes, and how many writes were made under it. */
+  private record Kept(Lock lock, int writes) {}
 
   private final Backend backend;
   private final String operator;
@@ -75,6 +116,14 @@ public final class WriteContention {
   private ExclusiveWrites.Section exclusive;
   /** The write lease while a Turn holds it. */
   private Lock lease;
+  /** How long the leases are taken for: 20 attempts' time, within bounds. */
+  private Duration leaseLength = MIN_LEASE;
+  /** Writes made under {@link #lease} before the current Turn. */
+  private int leaseWrites;
+  /** The lease between writes, until the idle timer or the next Turn takes it. */
+  private final AtomicReference<Kept> kept = new AtomicReference<>();
+  /** Whether the backend has no exclusive section, or offered none when asked (a remote). */
+  private boolean noSection;
   /** Created on the first lease; closed with the handle. */
   private volatile LockProvider leases;
   private volatile boolean closed;
@@ -95,6 +144,7 @@ public final class WriteContention {
     this.backend = Objects.requireNonNull(backend, "backend");
     this.operator = Objects.requireNonNull(operator, "operator");
     this.retryBackoff = Objects.requireNonNull(retryBackoff, "retryBackoff");
+    this.noSection = !(backend instanceof ExclusiveWrites);
   }
 
   /**
@@ -107,7 +157,13 @@ public final class WriteContention {
    */
   public Turn begin(Runnable catchUp) {
     Turn turn = new Turn(catchUp);
-    if (lease == null && contended && System.nanoTime() - contendedUntil < 0 && backend instanceof WriteLeases w) {
+    if (lease != null) {
+      return turn; // a nested Turn: its outer Turn holds what it needs
+    }
+    Kept k = kept.getAndSet(null);
+    if (k != null) {
+      turn.resume(k);
+    } else if (noSection && contended && System.nanoTime() - contendedUntil < 0 && backend instanceof WriteLeases w) {
       // writers met contention a moment ago: queue for the lease now rather than lose a race first
       turn.holdLease(w);
     }
@@ -123,12 +179,54 @@ public final class WriteContention {
     attemptNanos = attemptNanos == 0 ? nanos : (3 * attemptNanos + nanos) / 4;
   }
 
-  /** Closes the lease provider, if one was made; later leases are closed as soon as made. */
+  /**
+   * Releases a kept lease and closes the lease provider, if one was made; later leases are closed
+   * as soon as made.
+   */
   public void close() {
     closed = true;
+    Kept k = kept.getAndSet(null);
+    if (k != null) {
+      release(k.lock()::close, "the write lease of");
+    }
     LockProvider l = leases;
     if (l != null) {
       l.close();
+    }
+  }
+
+  /** Keeps the lease for the handle's next write, until it has been idle for a while. */
+  private void keep(Lock l, int writes) {
+    Kept k = new Kept(l, writes);
+    kept.set(k);
+    long idle = Math.min(Math.max(IDLE_ATTEMPTS * attemptNanos, MIN_IDLE_NANOS), MAX_IDLE_NANOS);
+    try {
+      Releaser.TIMER.schedule(() -> {
+        if (kept.compareAndSet(k, null)) {
+          release(l::close, "the write lease of");
+        }
+      }, idle, TimeUnit.NANOSECONDS);
+    } catch (RuntimeException e) {
+      if (kept.compareAndSet(k, null)) {
+        release(l::close, "the write lease of");
+      }
+    }
+    if (closed && kept.compareAndSet(k, null)) {
+      release(l::close, "the write lease of");
+    }
+  }
+
+  /** Whether a lease has at least half of its time left. */
+  private boolean fresh(Lock l) {
+    Duration left = Duration.between(Instant.now(), l.info().expiresAt());
+    return left.multipliedBy(2).compareTo(leaseLength) >= 0;
+  }
+
+  private void release(Runnable close, String what) {
+    try {
+      close.run();
+    } catch (RuntimeException e) {
+      Log.LOG.warn("Could not release {} {}; the writes made under it are stored: {}", what, backend.location(), e.toString());
     }
   }
 
@@ -162,11 +260,12 @@ public final class WriteContention {
           catchUp.run();
           return;
         }
+        noSection = true;
       }
       if (exclusive != null) {
         return; // a writer outside the protocol moved it; the conflict brought its version
       }
-      if (lease == null && attempt >= LEASE_AFTER_CONFLICTS && backend instanceof WriteLeases w && holdLease(w)) {
+      if (lease == null && attempt >= LEASE_AFTER_CONFLICTS && noSection && backend instanceof WriteLeases w && holdLease(w)) {
         return;
       }
       if (lease == null) {
@@ -179,9 +278,27 @@ public final class WriteContention {
       if (lease == null) {
         return false;
       }
+      leaseWrites = 0;
       tookLease = true;
       catchUp.run();
       return true;
+    }
+
+    /** Holds a lease kept since the handle's last write (renewed if half of it has run out). */
+    private void resume(Kept k) {
+      Lock l = k.lock();
+      if (!fresh(l)) {
+        try {
+          l.renew();
+        } catch (RuntimeException e) {
+          Log.LOG.debug("Could not renew the write lease of {}; writing without it: {}", backend.location(), e.toString());
+          release(l::close, "the write lease of");
+          return;
+        }
+      }
+      lease = l;
+      leaseWrites = k.writes();
+      tookLease = true;
     }
 
     /** Releases the section and the lease this turn took. */
@@ -197,15 +314,13 @@ public final class WriteContention {
         Lock l = lease;
         lease = null;
         tookLease = false;
-        release(l::close, "the write lease of");
-      }
-    }
-
-    private void release(Runnable close, String what) {
-      try {
-        close.run();
-      } catch (RuntimeException e) {
-        Log.LOG.warn("Could not release {} {}; the writes made under it are stored: {}", what, backend.location(), e.toString());
+        int writes = leaseWrites + 1;
+        if (writes < TENURE_WRITES && !closed && fresh(l)) {
+          keep(l, writes);
+        } else {
+          contended = false; // let the writers queued for it have it: take it again only after conflicts
+          release(l::close, "the write lease of");
+        }
       }
     }
 
@@ -216,6 +331,7 @@ public final class WriteContention {
     private Lock takeLease(WriteLeases w) {
       long cost = Math.max(attemptNanos, TimeUnit.MILLISECONDS.toNanos(1));
       Duration leaseFor = clamp(Duration.ofNanos(cost).multipliedBy(20), MIN_LEASE, MAX_LEASE);
+      leaseLength = leaseFor;
       Duration wait = clamp(Duration.ofNanos(cost).multipliedBy(200), MIN_LEASE_WAIT, MAX_LEASE_WAIT);
       try {
         LockProvider provider = leases;
