@@ -52,9 +52,9 @@ final class InstallLauncher implements Callable<Integer> {
         + "fi\n"
         + "if [ -f \"$jsa\" ] && [ \"$jsa\" -nt \"$jar\" ]; then\n"
         + "  exec \"${JAVA_HOME:+$JAVA_HOME/bin/}java\" -XX:SharedArchiveFile=\"$jsa\" -Xlog:cds=off"
-        + " -Xlog:cds+dynamic=off -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar \"$jar\" \"$@\"\n"
+        + " -Xlog:cds+dynamic=off -XX:TieredStopAtLevel=1 -jar \"$jar\" \"$@\"\n"
         + "fi\n"
-        + "exec \"${JAVA_HOME:+$JAVA_HOME/bin/}java\" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar \"$jar\" \"$@\"\n";
+        + "exec \"${JAVA_HOME:+$JAVA_HOME/bin/}java\" -XX:TieredStopAtLevel=1 -jar \"$jar\" \"$@\"\n";
     try {
       Files.createDirectories(dir);
       Path tmp = Files.createTempFile(dir, ".infrastate", ".tmp");
