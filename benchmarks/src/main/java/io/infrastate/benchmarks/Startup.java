@@ -56,7 +56,9 @@ final class Startup {
     List<List<String>> cmds = new ArrayList<>();
     List<String> names = new ArrayList<>();
     names.add("floor: JVM running an empty main");
-    cmds.add(List.of(javaBin, "-cp", System.getProperty("java.class.path"), EmptyMain.class.getName()));
+    String cp = java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .map(e -> Path.of(e).toAbsolutePath().toString()).collect(java.util.stream.Collectors.joining(File.pathSeparator));
+    cmds.add(List.of(javaBin, "-cp", cp, EmptyMain.class.getName()));
     if (onPath("jq")) {
       names.add("jq '.hosts | length' (the tool the CLI replaces in scripts)");
       cmds.add(List.of("jq", ".hosts | length", file.toString()));
@@ -64,11 +66,11 @@ final class Startup {
       c.notes.add("start-up: jq is not installed, so its row is missing");
     }
     Path cli = launcher();
-    if (cli != null && Files.isRegularFile(cli.resolveSibling("examples/target/infrastate.jar"))) {
+    if (cli != null && Files.isRegularFile(cli.toAbsolutePath().resolveSibling("examples/target/infrastate.jar"))) {
       names.add("infrastate host list (read)");
-      cmds.add(List.of(cli.toString(), "--state", file.toString(), "host", "list"));
+      cmds.add(List.of(cli.toAbsolutePath().toString(), "--state", file.toString(), "host", "list"));
       names.add("infrastate host set (write)");
-      cmds.add(List.of(cli.toString(), "--state", file.toString(), "host", "set", host, "--var", "k=1"));
+      cmds.add(List.of(cli.toAbsolutePath().toString(), "--state", file.toString(), "host", "set", host, "--var", "k=1"));
     } else {
       c.notes.add("start-up: the CLI was not measured: build it first (mvn -B -q package -DskipTests), or give"
           + " -Dinfrastate.cli=PATH");
