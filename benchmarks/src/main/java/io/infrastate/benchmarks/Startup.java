@@ -46,7 +46,7 @@ final class Startup {
             + " the floors are a JVM running an empty main and jq reading the same file (.hosts | length). Median"
             + " and p90 of interleaved rounds; ratio to the empty JVM.",
         "median", "p90", "×empty JVM");
-    Path dir = c.fresh("startup");
+    Path dir = c.fresh("startup").toAbsolutePath();
     Path file = dir.resolve("state.json");
     try (FileBackend b = FileBackend.at(file)) {
       Compare.create(b, s);
