@@ -60,7 +60,7 @@ final class Startup {
         .map(e -> Path.of(e).toAbsolutePath().toString()).collect(java.util.stream.Collectors.joining(File.pathSeparator));
     cmds.add(List.of(javaBin, "-cp", cp, EmptyMain.class.getName()));
     if (onPath("jq")) {
-      names.add("jq '.hosts | length' (the tool the CLI replaces in scripts)");
+      names.add("jq counting .hosts (the tool the CLI replaces in scripts)");
       cmds.add(List.of("jq", ".hosts | length", file.toString()));
     } else {
       c.notes.add("start-up: jq is not installed, so its row is missing");
