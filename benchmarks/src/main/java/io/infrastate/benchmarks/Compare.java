@@ -304,6 +304,10 @@ public final class Compare {
       if (heap && runs("heap")) {
         heap(n, s);
       }
+      if (runs("startup")) {
+        new Startup(this).run(n, s);
+        gc();
+      }
       s = null;
       gc();
     }

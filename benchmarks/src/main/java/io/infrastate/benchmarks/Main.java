@@ -11,7 +11,7 @@ import java.util.List;
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE]
- *     [--work DIR] [--quick] [--no-heap] [--only single,batch,load,reads,writers,processes,heap]
+ *     [--work DIR] [--quick] [--no-heap] [--only single,batch,load,reads,writers,processes,heap,startup]
  *     [--threads 1,2,4,8]
  * java -jar benchmarks/target/benchmarks.jar jmh [JMH options, such as -f 1 -wi 3 -i 5 DecodeBench]
  * </pre>
@@ -33,7 +33,7 @@ public final class Main {
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
       System.out.println("usage: java -jar benchmarks.jar compare [--sizes 1000,10000,100000] [--out FILE] [--work DIR] [--quick] [--no-heap]");
-      System.out.println("       [--only single,batch,load,reads,writers,processes,heap] [--threads 1,2,4,8]");
+      System.out.println("       [--only single,batch,load,reads,writers,processes,heap,startup] [--threads 1,2,4,8]");
       System.out.println("       java -jar benchmarks.jar jmh [JMH options]");
       return;
     }

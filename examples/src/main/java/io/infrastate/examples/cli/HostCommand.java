@@ -71,7 +71,6 @@ final class HostCommand {
           tx -> tx.addHost(host.withGroup(GroupNames.apply(group, GroupNames.policy(tx::getResource)))))
           .getHost(name).orElseThrow();
       long serial = state.metadata().serial();
-      noteTransformed(this, group, stored.group());
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("serial", serial);
@@ -84,6 +83,7 @@ final class HostCommand {
               + " --var K=V' changes only the fields given");
         }
       }
+      noteTransformed(this, group, stored.group());
       return InfrastateCli.OK;
     }
   }
@@ -171,7 +171,6 @@ final class HostCommand {
       });
       HostState stored = after.getHost(name).orElseThrow();
       long serial = after.metadata().serial();
-      noteTransformed(this, group, stored.group());
       if (json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("serial", serial);
@@ -181,6 +180,7 @@ final class HostCommand {
       } else {
         out().println((existed[0] ? "updated" : "added") + " host " + name + " (serial " + serial + ")");
       }
+      noteTransformed(this, group, stored.group());
       return InfrastateCli.OK;
     }
   }

@@ -9,9 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Parsing of command-line values: {@code KEY=VALUE} pairs and durations. Every malformed value is a
@@ -19,8 +16,6 @@ import tools.jackson.databind.json.JsonMapper;
  * form. Stateless and thread-safe.
  */
 final class Inputs {
-  private static final JsonMapper JSON =
-      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
   private Inputs() {}
@@ -68,8 +63,8 @@ final class Inputs {
     }
     Object parsed;
     try {
-      parsed = JSON.readValue(text, Object.class);
-    } catch (JacksonException e) {
+      parsed = Json.parse(text);
+    } catch (IllegalArgumentException e) {
       return text;
     }
     if (parsed instanceof Map || parsed instanceof List || parsed instanceof String) {

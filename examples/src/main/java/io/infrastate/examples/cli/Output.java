@@ -15,11 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import tools.jackson.core.util.DefaultIndenter;
-import tools.jackson.core.util.DefaultPrettyPrinter;
-import tools.jackson.core.util.Separators;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Tables for people and JSON for machines. The JSON uses the field names of {@code state.json}
@@ -28,28 +23,16 @@ import tools.jackson.databind.json.JsonMapper;
  * bytes. Stateless and thread-safe.
  */
 final class Output {
-  private static final DefaultIndenter INDENT = new DefaultIndenter("  ", "\n");
-  private static final JsonMapper PRETTY = JsonMapper.builder()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .defaultPrettyPrinter(new DefaultPrettyPrinter(Separators.createDefaultInstance()
-              .withObjectNameValueSpacing(Separators.Spacing.AFTER)
-              .withObjectEmptySeparator("")
-              .withArrayEmptySeparator(""))
-          .withArrayIndenter(INDENT)
-          .withObjectIndenter(INDENT))
-      .build();
-  private static final JsonMapper COMPACT = JsonMapper.builder().build();
-
   private Output() {}
 
   /** Pretty-printed JSON of maps, lists and scalars. */
   static String json(Object value) {
-    return PRETTY.writeValueAsString(value);
+    return Json.pretty(value);
   }
 
   /** Compact JSON, for values inside table cells. */
   static String compact(Object value) {
-    return COMPACT.writeValueAsString(value);
+    return Json.compact(value);
   }
 
   /**

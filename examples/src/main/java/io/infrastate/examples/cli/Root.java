@@ -65,6 +65,7 @@ import picocli.CommandLine.Spec;
       InventoryCommand.class,
       Root.VersionCommand.class,
       CompletionCommand.class,
+      InstallLauncher.class,
       CommandLine.HelpCommand.class,
     },
     footerHeading = "%n",

@@ -188,4 +188,63 @@ class LauncherIT {
       }
     }
   }
+
+  /**
+   * The package phase built a class-data-sharing archive that this JDK accepts for the jar
+   * ({@code -Xshare:on} fails when it cannot map it), and the launcher runs with it.
+   */
+  @Test
+  void thePackagedArchiveIsUsableWithTheJar() throws Exception {
+    Path jsa = Processes.REPO.resolve("examples/target/infrastate.jsa");
+    assertThat(jsa).isRegularFile();
+    Result on = Processes.run(tmp, Map.of(), List.of(Processes.java(), "-XX:SharedArchiveFile=" + jsa, "-Xshare:on",
+        "-Xlog:class+load", "-jar", Processes.JAR.toString(), "version"));
+    assertThat(on.code()).as(on.toString()).isZero();
+    assertThat(on.out()).contains("io.infrastate.examples.cli.InfrastateCli source: shared objects file");
+  }
+
+  /**
+   * A read of a file state loads neither the data-binding library nor the AWS SDK: they cost start-up
+   * time that only inventory export/import and S3 states need.
+   */
+  @Test
+  void aFileStateCommandLoadsNeitherDatabindNorTheAwsSdk() throws Exception {
+    String state = tmp.resolve("state.json").toString();
+    assertThat(infrastate("--state", state, "host", "add", "web01", "--var", "dns=[\"1.1.1.1\"]").code()).isZero();
+    for (List<String> args : List.of(List.of("host", "list"), List.of("--json", "host", "list"),
+        List.of("host", "set", "web01", "--var", "a=1"))) {
+      List<String> cmd = new ArrayList<>(List.of(Processes.java(), "-Xlog:class+load", "-jar", Processes.JAR.toString(),
+          "--state", state));
+      cmd.addAll(args);
+      Result r = Processes.run(tmp, Map.of(), cmd);
+      assertThat(r.code()).as(r.toString()).isZero();
+      assertThat(r.out()).as(args.toString()).contains("io.infrastate.file.")
+          .doesNotContain("tools.jackson.databind.").doesNotContain("software.amazon.");
+    }
+  }
+
+  /** The launcher runs through a symbolic link, and install-launcher writes one that runs from anywhere. */
+  @Test
+  void theLauncherIsRelocatable() throws Exception {
+    Path link = tmp.resolve("bin/infrastate");
+    Files.createDirectories(link.getParent());
+    Files.createSymbolicLink(link, LAUNCHER);
+    Result linked = Processes.run(tmp, Map.of(), List.of(link.toString(), "version"));
+    assertThat(linked.code()).as(linked.toString()).isZero();
+    assertThat(linked.out()).startsWith("infrastate reference CLI ");
+
+    Path dir = tmp.resolve("elsewhere/bin");
+    Result installed = infrastate("install-launcher", dir.toString());
+    assertThat(installed.code()).as(installed.toString()).isZero();
+    assertThat(installed.out()).isEqualTo("wrote " + dir.resolve("infrastate") + " (runs " + Processes.JAR + ")\n");
+    Path copy = tmp.resolve("copy-of-infrastate");
+    Files.copy(dir.resolve("infrastate"), copy);
+    String state = tmp.resolve("state.json").toString();
+    Result add = Processes.run(tmp, Map.of(), List.of(copy.toString(), "--state", state, "host", "add", "web01"));
+    assertThat(add.code()).as(add.toString()).isZero();
+    assertThat(add.out()).isEqualTo("added host web01 (serial 1)\n");
+    Result again = infrastate("install-launcher", dir.toString());
+    assertThat(again.code()).isEqualTo(InfrastateCli.ERROR);
+    assertThat(again.err()).contains("exists; nothing was written. Use --force");
+  }
 }

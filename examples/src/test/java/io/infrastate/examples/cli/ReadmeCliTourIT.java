@@ -60,6 +60,23 @@ class ReadmeCliTourIT {
     assertThat(tmp.resolve("nowhere.json")).doesNotExist();
   }
 
+  /** The patch, filter, dry-run and import commands, run after the tour, print exactly what the page shows. */
+  @Test
+  void theVerbCommandsPrintWhatThePageShows() throws Exception {
+    String page = Files.readString(Processes.REPO.resolve("docs/cli.md"));
+    String tour = block(page, "<!-- cli-tour:start -->", "<!-- cli-tour:end -->");
+    String commands = block(page, "<!-- cli-verbs:start -->", "<!-- cli-verbs:end -->");
+    String expected = block(page, "<!-- cli-verbs-output:start -->", "<!-- cli-verbs-output:end -->");
+    String launcher = Processes.REPO.resolve("infrastate").toString();
+    String script = "set -e\n" + tour.replace("./infrastate", launcher) + "echo '--- verbs'\n"
+        + commands.replace("./infrastate", launcher);
+    Result r = Processes.run(tmp, Map.of(), List.of("sh", "-c", script));
+    assertThat(r.code()).as(r.toString()).isZero();
+    String out = r.out().substring(r.out().indexOf("--- verbs\n") + "--- verbs\n".length());
+    assertThat(out.lines().map(String::stripTrailing).toList()).as(r.toString())
+        .isEqualTo(expected.lines().map(String::stripTrailing).toList());
+  }
+
   private static String block(String text, String start, String end) {
     int a = text.indexOf(start);
     int b = text.indexOf(end);
