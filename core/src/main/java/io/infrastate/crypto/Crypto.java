@@ -67,6 +67,48 @@ final class Crypto {
     }
   }
 
+  /**
+   * Encrypts after a clear header that is also the authenticated data: returns header || nonce ||
+   * ciphertext || tag, in one array.
+   */
+  static byte[] sealAfter(byte[] key, byte[] header, byte[] plain) {
+    byte[] nonce = random(NONCE_BYTES);
+    try {
+      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, nonce));
+      c.updateAAD(header);
+      byte[] out = new byte[header.length + NONCE_BYTES + c.getOutputSize(plain.length)];
+      System.arraycopy(header, 0, out, 0, header.length);
+      System.arraycopy(nonce, 0, out, header.length, NONCE_BYTES);
+      c.doFinal(plain, 0, plain.length, out, header.length + NONCE_BYTES);
+      return out;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-256-GCM is not available in this JVM: " + e, e);
+    }
+  }
+
+  /**
+   * Decrypts what {@link #sealAfter} wrote, the header being its first {@code headerLength} bytes.
+   *
+   * @return the plaintext, or null if it does not authenticate
+   */
+  static byte[] openAfter(byte[] key, byte[] sealed, int headerLength) {
+    if (sealed.length < headerLength + NONCE_BYTES + TAG_BITS / 8) {
+      return null;
+    }
+    try {
+      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, sealed, headerLength, NONCE_BYTES));
+      c.updateAAD(sealed, 0, headerLength);
+      int from = headerLength + NONCE_BYTES;
+      return c.doFinal(sealed, from, sealed.length - from);
+    } catch (AEADBadTagException e) {
+      return null;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-256-GCM is not available in this JVM: " + e, e);
+    }
+  }
+
   static byte[] hmac(byte[] key, byte[] data) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
