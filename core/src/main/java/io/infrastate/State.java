@@ -150,8 +150,9 @@ public final class State implements AutoCloseable {
   private static State create(Backend backend, boolean owns, StateOptions options) {
     Objects.requireNonNull(backend, "backend");
     Objects.requireNonNull(options, "options");
-    StoredState initial = backend.load().orElseGet(() -> fresh(options.clock().instant()));
-    return new State(backend, owns, options, initial);
+    Backend keyed = options.keyring().isPresent() ? options.keyring().get().protect(backend) : backend;
+    StoredState initial = keyed.load().orElseGet(() -> fresh(options.clock().instant()));
+    return new State(keyed, owns, options, initial);
   }
 
   private static StoredState fresh(Instant now) {

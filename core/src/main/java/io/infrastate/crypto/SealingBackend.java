@@ -91,6 +91,10 @@ final class SealingBackend implements InvocationHandler {
         + " pass Keyring.protect(backend)");
   }
 
+  static boolean isWrapper(Backend backend) {
+    return Proxy.isProxyClass(backend.getClass()) && Proxy.getInvocationHandler(backend) instanceof SealingBackend;
+  }
+
   Backend inner() {
     return inner;
   }

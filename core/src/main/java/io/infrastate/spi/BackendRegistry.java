@@ -1,6 +1,7 @@
 package io.infrastate.spi;
 
 import io.infrastate.UnknownBackendException;
+import io.infrastate.crypto.KeyParameter;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -97,6 +98,8 @@ public final class BackendRegistry {
    * @param uriOrPath such as {@code s3://bucket/state.json} or {@code ./state.json}
    * @return a new backend; the caller closes it
    * @throws UnknownBackendException if the scheme is unknown, ambiguous or the URI malformed
+   * @throws io.infrastate.crypto.MissingKeyException if the URI's {@code key} parameter names a
+   *     passphrase that is not set ({@link KeyParameter}: such a backend is opened through a keyring)
    */
   public Backend open(String uriOrPath) {
     if (uriOrPath == null || uriOrPath.isBlank()) {
@@ -125,7 +128,9 @@ public final class BackendRegistry {
           "URI scheme '" + scheme + "' is claimed by several backend providers " + names(providers)
               + "; keep one on the class path or register one with BackendRegistry.of(...).");
     }
-    return providers.get(0).open(uri);
+    KeyParameter.Split keyed = KeyParameter.split(uri);
+    Backend backend = providers.get(0).open(keyed.uri());
+    return keyed.keyring() == null ? backend : keyed.keyring().protect(backend);
   }
 
   /**

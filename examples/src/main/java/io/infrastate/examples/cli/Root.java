@@ -9,6 +9,7 @@ import io.infrastate.file.FileLockProvider;
 import io.infrastate.git.GitLockProvider;
 import io.infrastate.Transaction;
 import io.infrastate.crypto.KeySource;
+import io.infrastate.crypto.KeyParameter;
 import io.infrastate.crypto.Keyring;
 import io.infrastate.crypto.MissingKeyException;
 import io.infrastate.crypto.Secret;
@@ -200,13 +201,18 @@ final class Root implements Callable<Integer> {
     if (keys.isEmpty()) {
       return new Handle(State.open(stateUri(), options.build()), null);
     }
-    Backend backend = keys.get().protect(BackendRegistry.defaultRegistry().open(stateUri()));
+    Backend backend = keys.get().protect(BackendRegistry.defaultRegistry().open(backendUri()));
     try {
       return new Handle(State.load(backend, options.build()), backend);
     } catch (RuntimeException e) {
       backend.close();
       throw e;
     }
+  }
+
+  /** A variable of the environment the CLI runs in, or null. */
+  String env(String name) {
+    return env.get(name);
   }
 
   /** The environment variable holding the passphrase of a state's secret values. */
@@ -225,7 +231,17 @@ final class Root implements Callable<Integer> {
     if (keyCommand != null && !keyCommand.isBlank()) {
       sources.add(KeySource.command(Arrays.asList(keyCommand.strip().split("\\s+"))));
     }
+    KeyParameter.Split named = KeyParameter.split(stateUri(), env::get);
+    if (named != null) {
+      named.keyring().sources().stream().filter(k -> !sources.contains(k)).forEach(sources::add);
+    }
     return sources.isEmpty() ? Optional.empty() : Optional.of(Keyring.of(sources));
+  }
+
+  /** The state URI without the key parameters ({@link KeyParameter}), which {@link #keyring} reads. */
+  String backendUri() {
+    KeyParameter.Split named = KeyParameter.split(stateUri(), env::get);
+    return named == null ? stateUri() : named.uri().toString();
   }
 
   /**
