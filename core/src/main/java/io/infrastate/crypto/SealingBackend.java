@@ -283,14 +283,14 @@ final class SealingBackend implements InvocationHandler {
   /**
    * Writes a new version that differs from the current one only in its key record, as {@code
    * change} makes it from the current record (or a new one) and its unwrapped data keys; retries
-   * on a conflict, since each conflict is another writer's progress.
+   * on a conflict, since each conflict is another writer's progress. Where no state is stored yet,
+   * the new version is the first of a new, empty state.
    *
    * @return the new version's serial
    */
   long changeRecord(RecordChange change, AuditEntry audit) {
     while (true) {
-      StoredState stored = inner.load().orElseThrow(() -> new io.infrastate.StateException(
-          "There is no state at " + inner.location() + " yet: write one first, then change its encryption."));
+      StoredState stored = inner.load().orElseGet(SealingBackend::fresh);
       Snapshot s = stored.snapshot();
       String lineage = s.metadata().lineage();
       ResourceState r = s.resources().get(KeyRecord.RESOURCE_KEY);
@@ -323,6 +323,13 @@ final class SealingBackend implements InvocationHandler {
         return version.metadata().serial();
       }
     }
+  }
+
+  /** An empty state, as a handle starts one where nothing is stored. */
+  private static StoredState fresh() {
+    java.time.Instant now = java.time.Instant.now();
+    return new StoredState(Snapshot.empty(new io.infrastate.Metadata(io.infrastate.Metadata.FORMAT_VERSION, 0,
+        java.util.UUID.randomUUID().toString(), now, now)), io.infrastate.spi.VersionToken.absent());
   }
 
   /** How a lifecycle operation makes the next key record from the current one. */

@@ -20,7 +20,8 @@ import java.util.Objects;
  *
  * <h2>WHAT EACH OPERATION WRITES</h2>
  *
- * Each writes one new version that differs from the current one only in the state's key record
+ * Each writes one new version (the first of a new state where none is stored yet) that differs
+ * from the current one only in the state's key record
  * ({@link KeyRecord}), through the backend's compare-and-swap (a conflict re-reads and retries), so
  * concurrent writers agree on the stored form. Earlier versions keep the form they were written
  * in: encrypting does not encrypt older versions, and decrypting does not decrypt them. A rekey
@@ -41,7 +42,7 @@ public final class StateEncryption {
    * @return the serial of the new version
    * @throws IllegalArgumentException if the backend was not opened through a keyring
    * @throws SecretKeyException if the keyring does not open the state's key record
-   * @throws io.infrastate.StateException if there is no state yet, or on storage failure
+   * @throws io.infrastate.StateException on storage failure
    */
   public static long encrypt(Backend backend) {
     return SealingBackend.of(backend).changeRecord((l, r, k) -> Map.entry(r.withEncryptState(true), k),
@@ -55,7 +56,7 @@ public final class StateEncryption {
    * @return the serial of the new version
    * @throws IllegalArgumentException if the backend was not opened through a keyring
    * @throws SecretKeyException if the keyring does not open the state's key record
-   * @throws io.infrastate.StateException if there is no state yet, or on storage failure
+   * @throws io.infrastate.StateException on storage failure
    */
   public static long decrypt(Backend backend) {
     return SealingBackend.of(backend).changeRecord((l, r, k) -> Map.entry(r.withEncryptState(false), k),
@@ -71,7 +72,7 @@ public final class StateEncryption {
    * @return the serial of the new version
    * @throws IllegalArgumentException if the backend was not opened through a keyring
    * @throws SecretKeyException if the backend's keyring does not open the state's key record
-   * @throws io.infrastate.StateException if there is no state yet, or on storage failure
+   * @throws io.infrastate.StateException on storage failure
    */
   public static long rekey(Backend backend, Keyring newKeys) {
     Objects.requireNonNull(newKeys, "newKeys");
@@ -88,7 +89,7 @@ public final class StateEncryption {
    * @return the serial of the new version
    * @throws IllegalArgumentException if the backend was not opened through a keyring
    * @throws SecretKeyException if the keyring does not open the state's key record
-   * @throws io.infrastate.StateException if there is no state yet, or on storage failure
+   * @throws io.infrastate.StateException on storage failure
    */
   public static long rotateDataKey(Backend backend) {
     SealingBackend s = SealingBackend.of(backend);
