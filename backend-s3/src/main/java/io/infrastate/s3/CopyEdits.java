@@ -8,7 +8,6 @@ import io.infrastate.Metadata;
 import io.infrastate.Snapshot;
 import io.infrastate.StateDiff;
 import io.infrastate.StateException;
-import io.infrastate.codec.StateCodec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +51,7 @@ final class CopyEdits {
   private static final Logger LOG = LoggerFactory.getLogger(CopyEdits.class);
 
   private final S3Store store;
+  private final StoredForms forms;
   private final String key;
   private final String location;
   private final ExternalEditPolicy policy;
@@ -59,8 +59,9 @@ final class CopyEdits {
   /** The ETag of the tagged copy this backend last wrote or saw; null if none is known. */
   private volatile String lastEtag;
 
-  CopyEdits(S3Store store, String key, String location, ExternalEditPolicy policy) {
+  CopyEdits(S3Store store, StoredForms forms, String key, String location, ExternalEditPolicy policy) {
     this.store = store;
+    this.forms = forms;
     this.key = key;
     this.location = location;
     this.policy = policy;
@@ -171,7 +172,7 @@ final class CopyEdits {
     if (blob.isEmpty() || tagged(blob.get().metadata())) {
       return Optional.empty();
     }
-    Snapshot s = StateCodec.decode(blob.get().content(), store.uri(key),
+    Snapshot s = forms.readCopy(blob.get().content(), store.uri(key),
         "it was uploaded by another tool; the state's versions are in its log");
     return Optional.of(new Found(s, blob.get().etag()));
   }

@@ -31,6 +31,19 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * <p>Instances are immutable and thread-safe (the {@link S3Client} is).
  */
 final class S3Store {
+  /*
+   * Design notes.
+   *
+   * SERVERS THAT IGNORE THE CONDITION. Some S3-compatible servers accept If-None-Match and ignore
+   * it, so every PUT "wins" and two writers could both commit serial N. Before its first
+   * conditional write, each S3Store (one per backend; a lock provider from lockProvider() shares
+   * it, one made by S3LockProvider.create has its own) creates a probe object under
+   * KEY.infrastate/, creates it again with If-None-Match: *, and deletes it. A server that accepts
+   * the second PUT is refused for every write and lock (ConditionalWritesUnsupportedException,
+   * naming the endpoint) before anything of the state is written; loads do not probe and keep
+   * working. The answer is cached for the store's life; a probe that fails with an I/O error is
+   * not an answer and runs again next time. Cost: three requests, once per instance.
+   */
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(S3Store.class);
 
   /** An object's content and what identifies that content. */

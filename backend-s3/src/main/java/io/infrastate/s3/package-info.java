@@ -18,6 +18,6 @@
  * {@code s3://BUCKET/KEY?region=…&endpoint=…&pathStyle=true&profile=…&sse=AES256|aws:kms&kmsKeyId=…
  * &checkpointBytes=65536&readableCopyMaxBytes=262144&retainCheckpoints=0}; see {@link
  * io.infrastate.s3.S3BackendProvider}. Design notes on concurrency and crashes are at the top of
- * {@link io.infrastate.s3.S3Backend}'s source.
+ * {@link io.infrastate.s3.S3Backend}'s source, which names the part that holds each.
  */
 package io.infrastate.s3;

@@ -1,0 +1,152 @@
+package io.infrastate.git;
+
+import io.infrastate.BackendException;
+import io.infrastate.Snapshot;
+import io.infrastate.codec.StateCodec;
+import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredState;
+import io.infrastate.spi.VersionToken;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store protocol, behind {@link GitBackend}: read the tip, build a commit that changes only the
+ * state file, and compare-and-swap the branch ref (locally, or by a push).
+ *
+ * <h2>The save</h2>
+ *
+ * <pre>
+ * tip  = the branch's commit (local: read the ref; clone: ask the remote and fetch it)
+ * blob = the state file in tip's tree
+ * blob != expected.blobId             -&gt; Conflict(current = decode(blob)); decoding a damaged
+ *                                        file throws, so nothing is written on top of damage
+ * commit C = tree(tip) with only the state file replaced, parent tip, audit as author
+ * local: RefUpdate(branch, expectedOld = tip, new = C)
+ * clone: push C to the branch with expectedOld = tip (never forced)
+ * the ref moved in between (LOCK_FAILURE, rejected push) -&gt; Conflict; the State re-applies
+ * </pre>
+ *
+ * <h2>Atomicity</h2>
+ *
+ * Objects are written first and are invisible until the ref points at them; the ref update is the
+ * single atomic step (JGit's RefDirectory creates {@code <ref>.lock} with O_EXCL, checks the
+ * current value under the lock, and renames the lock over the ref: the same protocol as the git
+ * CLI, so JGit writers in several processes and people running git serialize on it). On a remote,
+ * receive-pack performs the same locked check of the old value. A crash before the ref update
+ * leaves only unreachable objects, which {@code git gc} prunes; a crash after it leaves a complete
+ * commit. A push whose reply is lost is decided by {@link LostPush}.
+ *
+ * <h2>Durability</h2>
+ *
+ * With fsync on (the default), loose objects and the ref lock file are fsynced before the rename
+ * that publishes them (JGit's core.fsyncObjectFiles and core.fsyncRefFiles, set in memory only,
+ * never written to the repository's config).
+ *
+ * <h2>Comparing blobs, not commits</h2>
+ *
+ * Comparing blob ids rather than commit ids means that a commit touching only other files does not
+ * invalidate a writer's version: the next write is built on that new tip and keeps the other files.
+ * The ABA case (the file changed and changed back) is harmless because the content, and so the
+ * state, is then identical. In clone mode, commits whose push was rejected stay unreachable in the
+ * clone directory.
+ *
+ * <p>Not thread-safe: {@link GitBackend} calls it under its own lock.
+ */
+final class BranchCommit {
+  private static final Logger LOG = LoggerFactory.getLogger(BranchCommit.class);
+
+  private final BranchFile file;
+  private final LostPush lostPush;
+
+  BranchCommit(BranchFile file, LostPush lostPush) {
+    this.file = file;
+    this.lostPush = lostPush;
+  }
+
+  /** Commits {@code request} if the state file at the tip is still the expected version. */
+  SaveResult save(SaveRequest request) throws IOException {
+    BranchFile.Tip tip = file.readTip();
+    VersionToken expected = request.expected();
+    if (!holds(tip, expected)) {
+      return new SaveResult.Conflict(tip.blob() == null ? Optional.empty() : Optional.of(file.storedAt(tip)));
+    }
+    if (tip.blob() == null) {
+      file.external.checkNeverDeleted(tip);
+    }
+    WorkTrees.checkNotCheckedOut(file);
+    Snapshot next = request.snapshot();
+    byte[] content = StateCodec.encode(next);
+    PersonIdent who = CommitFormat.ident(request.audit().operator(), next.metadata().updatedAt());
+    String message = CommitFormat.message(request.audit(), next.metadata().serial(), request.writeId());
+    ObjectId blob;
+    ObjectId commit;
+    try (ObjectInserter ins = file.store.newInserter();
+        ObjectReader reader = ins.newReader()) {
+      blob = ins.insert(Constants.OBJ_BLOB, content);
+      ObjectId tree = TreeEdit.put(reader, ins, tip.commit() == null ? null : tip.commit().getTree(), file.segments, blob);
+      CommitBuilder cb = new CommitBuilder();
+      cb.setTreeId(tree);
+      if (tip.commit() != null) {
+        cb.setParentId(tip.commit());
+      }
+      cb.setAuthor(who);
+      cb.setCommitter(who);
+      cb.setEncoding(StandardCharsets.UTF_8);
+      cb.setMessage(message);
+      commit = ins.insert(cb);
+      ins.flush();
+    } catch (TreeEdit.PathConflictException e) {
+      throw new BackendException(
+          "Cannot write the state file " + file.path + " on branch " + file.branch + " of " + file.store.display
+              + ": " + e.getMessage() + " in commit " + CommitFormat.abbrev(tip.commit()) + ". Nothing was written;"
+              + " move that entry away in a commit, or choose another path.",
+          null,
+          false);
+    }
+    ObjectId old = tip.commit() == null ? null : tip.commit().getId();
+    String reflog = "infrastate: " + CommitFormat.subject(message);
+    boolean published;
+    try {
+      published = file.store.compareAndSet(file.branchRef, old, commit, who, reflog, file.trackingRef, file.context());
+    } catch (RefStore.PushOutcomeUnknown e) {
+      published = lostPush.resolve(old, commit, who, reflog, next.metadata().serial(), request.writeId(), e);
+    }
+    if (!published) {
+      LOG.debug("Compare-and-swap on {} lost the race at {}; reporting a conflict", file.location, tip.commit());
+      // Hand the winner's version to the State, which saves it a reload (a round trip in clone
+      // mode). Decoding it throws if the winner left a damaged file.
+      BranchFile.Tip now = file.readTip();
+      if (now.blob() == null) {
+        return new SaveResult.Conflict(Optional.empty());
+      }
+      StoredState current = file.storedAt(now);
+      return new SaveResult.Conflict(Optional.of(current));
+    }
+    file.remember(blob, next);
+    return new SaveResult.Saved(
+        new GitVersion(next.metadata().serial(), next.metadata().lineage(), commit.name(), blob.name()));
+  }
+
+  private boolean holds(BranchFile.Tip tip, VersionToken expected) throws IOException {
+    if (!expected.exists()) {
+      return tip.blob() == null;
+    }
+    if (tip.blob() == null) {
+      throw file.external.vanished(tip, expected);
+    }
+    if (expected instanceof GitVersion g) {
+      return tip.blob().name().equals(g.blobId());
+    }
+    return VersionToken.sameVersion(file.storedAt(tip).token(), expected);
+  }
+}
