@@ -18,6 +18,8 @@ import io.infrastate.spi.BackendRegistry;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.StoredForm;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,10 +31,22 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Whole-state encryption at rest: after {@link StateEncryption#encrypt} and writes with a marker
@@ -160,6 +174,133 @@ class EncryptedStateAtRestTest {
         Files.write(f, b);
       }
     };
+  }
+
+  @Test
+  void gitBackendWithABareRemote() throws Exception {
+    Path remote = tmp.resolve("remote.git");
+    exec(tmp, "init", "-q", "--bare", "-b", "main", remote.toString());
+    Path clone = tmp.resolve("clone");
+    String uri = "git+file://" + remote + "?clone=" + clone + "#main:state.json";
+    prove(uri, new Storage() {
+      @Override
+      public Map<String, byte[]> dump() throws Exception {
+        Map<String, byte[]> out = new TreeMap<>(objects(remote, "remote"));
+        if (Files.exists(clone.resolve(".git"))) {
+          out.putAll(objects(clone.resolve(".git"), "clone"));
+        }
+        return out;
+      }
+
+      @Override
+      public void flipCurrent() throws Exception {
+        Path work = tmp.resolve("person");
+        exec(tmp, "clone", "-q", remote.toString(), work.toString());
+        Path f = work.resolve("state.json");
+        byte[] b = Files.readAllBytes(f);
+        b[b.length - 20] ^= 1;
+        Files.write(f, b);
+        exec(work, "commit", "-q", "-am", "flip a byte");
+        exec(work, "push", "-q", "origin", "main");
+      }
+    });
+  }
+
+  @Test
+  void s3BackendOnS3Proxy() throws Exception {
+    String access = "encryption-test-access";
+    String secret = "encryption-test-secret-0123456789";
+    S3Proxy proxy = S3Proxy.builder()
+        .blobStore(BlobStores.create("transient", new Properties()))
+        .endpoint(URI.create("http://127.0.0.1:0"))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, access, secret)
+        .build();
+    proxy.start();
+    String oldKey = System.getProperty("aws.accessKeyId");
+    String oldSecret = System.getProperty("aws.secretAccessKey");
+    try {
+      while (!"STARTED".equals(proxy.getState())) {
+        Thread.sleep(1);
+      }
+      URI endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+      try (S3Client c = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
+          .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret))).build()) {
+        c.createBucket(CreateBucketRequest.builder().bucket("infra").build());
+        System.setProperty("aws.accessKeyId", access);
+        System.setProperty("aws.secretAccessKey", secret);
+        String uri = "s3://infra/envs/prod/state.json?endpoint=" + endpoint + "&region=us-east-1&pathStyle=true";
+        prove(uri, new Storage() {
+          @Override
+          public Map<String, byte[]> dump() {
+            Map<String, byte[]> out = new TreeMap<>();
+            for (S3Object o : c.listObjectsV2Paginator(b -> b.bucket("infra")).contents()) {
+              out.put(o.key(), c.getObjectAsBytes(b -> b.bucket("infra").key(o.key())).asByteArray());
+            }
+            return out;
+          }
+
+          @Override
+          public void flipCurrent() {
+            // the newest sealed object: the last log record
+            String newest = null;
+            for (Map.Entry<String, byte[]> e : dump().entrySet()) {
+              if (e.getKey().contains("/log/") && indexOf(e.getValue(), StoredForm.MAGIC.getBytes(StandardCharsets.US_ASCII)) == 0) {
+                newest = e.getKey();
+              }
+            }
+            assertThat(newest).as("a sealed log record").isNotNull();
+            String key = newest;
+            byte[] b = c.getObjectAsBytes(r -> r.bucket("infra").key(key)).asByteArray();
+            b[b.length - 20] ^= 1;
+            c.putObject(r -> r.bucket("infra").key(key), RequestBody.fromBytes(b));
+          }
+        });
+      }
+    } finally {
+      restore("aws.accessKeyId", oldKey);
+      restore("aws.secretAccessKey", oldSecret);
+      proxy.stop();
+    }
+  }
+
+  private static void restore(String key, String value) {
+    if (value == null) {
+      System.clearProperty(key);
+    } else {
+      System.setProperty(key, value);
+    }
+  }
+
+  private static byte[] exec(Path dir, String... cmd) throws Exception {
+    List<String> all = new ArrayList<>(List.of("git", "-c", "user.name=Erin", "-c", "user.email=erin@example.com"));
+    all.addAll(Arrays.asList(cmd));
+    Process p = new ProcessBuilder(all).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    p.getOutputStream().close();
+    byte[] out;
+    try (InputStream in = p.getInputStream()) {
+      out = in.readAllBytes();
+    }
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as("%s", all).isZero();
+    return out;
+  }
+
+  /** Every object of a repository, as git cat-file prints them, split per object. */
+  private static Map<String, byte[]> objects(Path gitDir, String label) throws Exception {
+    byte[] all = exec(gitDir, "--git-dir=" + gitDir, "cat-file", "--batch-all-objects", "--batch");
+    Map<String, byte[]> out = new TreeMap<>();
+    int i = 0;
+    while (i < all.length) {
+      int nl = i;
+      while (all[nl] != '\n') {
+        nl++;
+      }
+      String[] header = new String(all, i, nl - i, StandardCharsets.US_ASCII).split(" ");
+      int size = Integer.parseInt(header[2]);
+      out.put(label + ":" + header[0], Arrays.copyOfRange(all, nl + 1, nl + 1 + size));
+      i = nl + 1 + size + 1;
+    }
+    return out;
   }
 
   @Test
