@@ -1,5 +1,6 @@
 package io.infrastate;
 
+import io.infrastate.crypto.KeyParameter;
 import io.infrastate.spi.BackendRegistry;
 import java.util.Objects;
 
@@ -18,7 +19,8 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>The URI grammar is the one of {@link State#open(String)}: a bare path is a file.
+ * <p>The URI grammar is the one of {@link State#open(String)}: a bare path is a file, and a {@code
+ * key} parameter ({@link KeyParameter}) names the key provider that opens an encrypted state.
  */
 public final class Infrastate {
   private Infrastate() {}
@@ -44,9 +46,15 @@ public final class Infrastate {
    * @return the store of the URI's default workspace; the caller closes it
    * @throws UnknownBackendException if no backend handles the scheme, or a parameter is unknown or
    *     invalid for it
+   * @throws io.infrastate.crypto.MissingKeyException if the URI's {@code key} parameter names a
+   *     passphrase that is not set
    */
   public static StateStore at(String uri, BackendRegistry registry) {
     Objects.requireNonNull(registry, "registry");
-    return StateStore.root(registry.home(uri));
+    KeyParameter.Split keyed = KeyParameter.split(Objects.requireNonNull(uri, "uri"), System::getenv);
+    if (keyed == null) {
+      return StateStore.root(registry.home(uri));
+    }
+    return StateStore.root(new KeyedHome(registry.home(keyed.uri().toString()), keyed.keyring()));
   }
 }

@@ -2,6 +2,7 @@ package io.infrastate;
 
 import io.infrastate.lock.Lock;
 import io.infrastate.spi.Backend;
+import io.infrastate.crypto.KeyParameter;
 import io.infrastate.spi.BackendRegistry;
 import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.HistoryBackend;
@@ -136,9 +137,15 @@ public final class State implements AutoCloseable {
    * @param uri a state URI or a file path
    * @param options clock, operator, retries, validators
    * @return a new handle
+   * @throws io.infrastate.crypto.MissingKeyException if the URI's {@code key} parameter ({@link
+   *     KeyParameter}) names a passphrase that is not set
    */
   public static State open(String uri, StateOptions options) {
-    return own(BackendRegistry.defaultRegistry().open(uri), options);
+    KeyParameter.Split keyed = KeyParameter.split(Objects.requireNonNull(uri, "uri"), System::getenv);
+    if (keyed == null) {
+      return own(BackendRegistry.defaultRegistry().open(uri), options);
+    }
+    return own(keyed.keyring().protect(BackendRegistry.defaultRegistry().open(keyed.uri().toString())), options);
   }
 
   /** Loads a state that owns its backend: closing the state closes it, and so does a failed load. */
@@ -154,8 +161,9 @@ public final class State implements AutoCloseable {
   private static State create(Backend backend, boolean owns, StateOptions options) {
     Objects.requireNonNull(backend, "backend");
     Objects.requireNonNull(options, "options");
-    StoredState initial = backend.load().orElseGet(() -> fresh(options.clock().instant()));
-    return new State(backend, owns, options, initial);
+    Backend keyed = options.keyring().isPresent() ? options.keyring().get().protect(backend) : backend;
+    StoredState initial = keyed.load().orElseGet(() -> fresh(options.clock().instant()));
+    return new State(keyed, owns, options, initial);
   }
 
   private static StoredState fresh(Instant now) {

@@ -38,8 +38,10 @@ public final class StateOptions {
   private final Duration retryBackoff;
   private final List<Validator> validators;
   private final boolean groupCommit;
+  private final io.infrastate.crypto.Keyring keyring;
 
   private StateOptions(Builder b) {
+    this.keyring = b.keyring;
     this.groupCommit = b.groupCommit == null || b.groupCommit;
     this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
     this.operator = b.operator == null ? Environment.defaultOperator() : b.operator;
@@ -56,6 +58,15 @@ public final class StateOptions {
    */
   public static StateOptions defaults() {
     return DEFAULTS;
+  }
+
+  /**
+   * The keyring the state is opened through ({@link io.infrastate.crypto.Keyring#protect}), if any.
+   *
+   * @return the keyring, or empty
+   */
+  public java.util.Optional<io.infrastate.crypto.Keyring> keyring() {
+    return java.util.Optional.ofNullable(keyring);
   }
 
   /**
@@ -138,8 +149,23 @@ public final class StateOptions {
     private Duration retryBackoff;
     private final List<Validator> validators = new ArrayList<>();
     private Boolean groupCommit;
+    private io.infrastate.crypto.Keyring keyring;
 
     private Builder() {}
+
+    /**
+     * Opens the state through a keyring, as {@code State.load(keys.protect(backend))} does: secret
+     * values are sealed and revealed, and an encrypted state is read and written encrypted.
+     *
+     * @param keys the keyring
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder keyring(io.infrastate.crypto.Keyring keys) {
+      requireUnset(keyring, "keyring");
+      keyring = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
 
     /**
      * Turns group commit on or off (on by default). With it on, writes that arrive while another

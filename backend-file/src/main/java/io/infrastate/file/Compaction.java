@@ -166,7 +166,7 @@ final class Compaction {
 
   Known compactLocked(Known disk) throws IOException {
     store.removeStaleTemps();
-    EncodedState encoded = EncodedState.of(disk.state.snapshot());
+    EncodedState encoded = EncodedState.of(disk.state.snapshot(), parts.form);
     StateFiles.checkWriteSize(parts.file, encoded.size(), parts.maxSize);
     Path tmp = DurableFiles.writeTemp(parts.dir, "." + parts.name + ".", encoded);
     try {
@@ -183,7 +183,7 @@ final class Compaction {
       if (store.closed || k == null || k.state == null || !needsCompaction(k)) {
         return;
       }
-      EncodedState bytes = EncodedState.of(k.state.snapshot());
+      EncodedState bytes = EncodedState.of(k.state.snapshot(), parts.form);
       StateFiles.checkWriteSize(parts.file, bytes.size(), parts.maxSize);
       tmp = Files.createTempFile(parts.dir, "." + parts.name + ".compact.", ".tmp", DurableFiles.OWNER_ONLY);
       // The OS lock on the temporary file tells cleaners in other processes that its writer lives.

@@ -2,6 +2,7 @@ package io.infrastate.file;
 
 import io.infrastate.Snapshot;
 import io.infrastate.codec.StateCodec;
+import io.infrastate.spi.StoredForm;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
@@ -41,15 +42,31 @@ final class EncodedState extends OutputStream {
   }
 
   /**
-   * Encodes a snapshot as {@link StateCodec#write} does.
+   * Encodes a snapshot as {@link StateCodec#write} does, in the stored form given (sealed, for an
+   * encrypted state, in one chunk).
    *
    * @param snapshot the snapshot
+   * @param form the stored form
    * @return its encoding
    */
-  static EncodedState of(Snapshot snapshot) {
+  static EncodedState of(Snapshot snapshot, StoredForm form) {
     EncodedState e = new EncodedState();
     StateCodec.write(snapshot, e);
-    return e;
+    if (!form.seals(snapshot)) {
+      return e;
+    }
+    byte[] plain = new byte[Math.toIntExact(e.size)];
+    int at = 0;
+    for (byte[] chunk : e.full) {
+      System.arraycopy(chunk, 0, plain, at, chunk.length);
+      at += chunk.length;
+    }
+    System.arraycopy(e.current, 0, plain, at, e.used);
+    EncodedState sealed = new EncodedState();
+    sealed.current = form.seal(snapshot, StoredForm.STATE, plain);
+    sealed.used = sealed.current.length;
+    sealed.size = sealed.used;
+    return sealed;
   }
 
   /** How many bytes the encoding has. */

@@ -279,11 +279,11 @@ final class ExternalEdits {
     }
     StateParts.sidecarDirectory(parts.historyDir);
     String base = HistoryFiles.baseName(f.content.metadata().serial());
-    Path json = DurableFiles.writeTemp(parts.historyDir, "." + base + ".", EncodedState.of(f.content));
+    Path json = DurableFiles.writeTemp(parts.historyDir, "." + base + ".", EncodedState.of(f.content, parts.form));
     Path auditTmp = null;
     try {
       auditTmp = DurableFiles.writeTemp(parts.historyDir, "." + base + ".",
-          HistoryFiles.encodeAudit(new SaveRequest(VersionToken.absent(), f.content, List.of(), audit)));
+          HistoryFiles.encodeAudit(new SaveRequest(VersionToken.absent(), f.content, List.of(), audit), parts.form));
       Files.move(json, parts.historyDir.resolve(base + ".json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       Files.move(auditTmp, parts.historyDir.resolve(base + ".audit.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       DurableFiles.fsyncDirectory(parts.historyDir);

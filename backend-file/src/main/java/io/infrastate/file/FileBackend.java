@@ -12,6 +12,8 @@ import io.infrastate.spi.ExternalEditBackend;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredForm;
+import io.infrastate.spi.StoredFormBackend;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import java.io.IOException;
@@ -78,7 +80,7 @@ import java.util.Optional;
  * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
  * state. Close the backend when done: it waits for a running compaction and releases the sidecar.
  */
-public final class FileBackend implements HistoryBackend, ExclusiveWrites, ExternalEditBackend {
+public final class FileBackend implements HistoryBackend, ExclusiveWrites, ExternalEditBackend, StoredFormBackend {
   /*
    * Design notes: the parts, and how they stay correct under concurrency and crashes.
    *
@@ -285,6 +287,30 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites, Exter
    */
   public void compact() {
     store.compact();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every stored form of a version goes through it: the state file, its backup and history
+   * versions, the journal's records and bases.
+   */
+  @Override
+  public void storedForm(StoredForm form) {
+    store.parts.form = Objects.requireNonNull(form, "form");
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>In journal mode, compacts ({@link #compact()}), so that state.json holds the new version in
+   * its new form; in whole-file mode there is nothing to do.
+   */
+  @Override
+  public void settle() {
+    if (store instanceof JournalStore) {
+      store.compact();
+    }
   }
 
   /**

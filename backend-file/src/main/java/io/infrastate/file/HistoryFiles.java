@@ -3,6 +3,7 @@ package io.infrastate.file;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.StoredForm;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -67,8 +68,8 @@ final class HistoryFiles {
     return dir.resolve(baseName(serial) + suffix);
   }
 
-  /** The audit record of a save: serial, lineage, time, operator, operation, reason. */
-  static byte[] encodeAudit(SaveRequest request) {
+  /** The audit record of a save: serial, lineage, time, operator, operation, reason; sealed with the version. */
+  static byte[] encodeAudit(SaveRequest request, StoredForm form) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try (JsonGenerator g = Json.JSON.createGenerator(ObjectWriteContext.empty(), out)) {
       g.writeStartObject();
@@ -82,17 +83,17 @@ final class HistoryFiles {
       g.writeEndObject();
     }
     out.write('\n');
-    return out.toByteArray();
+    return form.seals(request.snapshot()) ? form.seal(request.snapshot(), StoredForm.AUDIT, out.toByteArray()) : out.toByteArray();
   }
 
   /**
    * Reads an audit record (through {@link StateFiles}: no links, regular files only, at most {@code
    * limit} bytes); empty if it vanished (pruned) or is unreadable (logged by caller).
    */
-  static Optional<VersionInfo> readAudit(Path p, long serial, long limit) throws IOException {
+  static Optional<VersionInfo> readAudit(Path p, long serial, long limit, StoredForm form) throws IOException {
     byte[] bytes;
     try {
-      bytes = StateFiles.read(p, limit);
+      bytes = form.open(StateFiles.read(p, limit), StoredForm.AUDIT, p.toString());
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }

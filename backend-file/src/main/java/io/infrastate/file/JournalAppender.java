@@ -76,13 +76,13 @@ final class JournalAppender {
     store.removeStaleTemps();
     Snapshot next = request.snapshot();
     Metadata m = next.metadata();
-    EncodedState encoded = EncodedState.of(next);
+    EncodedState encoded = EncodedState.of(next, parts.form);
     StateFiles.checkWriteSize(parts.file, encoded.size(), parts.maxSize);
     // The creation record is for the history only (state.json holds the content): no changes.
     byte[] header = JournalCodec.header(m.serial() == 0 ? 0 : m.serial() - 1, m.lineage());
     byte[] audit = m.serial() == 0
         ? new byte[0]
-        : JournalCodec.record(new SaveRequest(request.expected(), next, List.of(), request.audit()));
+        : JournalCodec.record(new SaveRequest(request.expected(), next, List.of(), request.audit()), parts.form);
     byte[] journalBytes = withSpaceAhead(header, audit);
     Path tmp = DurableFiles.writeTemp(parts.dir, "." + parts.name + ".", encoded);
     Path journalTmp = null;

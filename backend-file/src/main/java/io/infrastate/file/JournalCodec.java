@@ -14,6 +14,7 @@ import io.infrastate.codec.StateCodec;
 import io.infrastate.file.ChangeCodec.Bad;
 import io.infrastate.spi.Change;
 import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.StoredForm;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -92,7 +93,7 @@ final class JournalCodec {
   }
 
   /** One framed record: the new version's metadata, the audit entry and the changes. */
-  static byte[] record(SaveRequest request) {
+  static byte[] record(SaveRequest request, StoredForm form) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 256 * request.changes().size());
     Metadata m = request.snapshot().metadata();
     try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), out)) {
@@ -123,7 +124,7 @@ final class JournalCodec {
       g.writeEndObject();
     }
     out.write('\n');
-    return frame(out.toByteArray());
+    return frame(form.seals(request.snapshot()) ? form.seal(request.snapshot(), StoredForm.RECORD, out.toByteArray()) : out.toByteArray());
   }
 
   static byte[] frame(byte[] payload) {
@@ -187,9 +188,10 @@ final class JournalCodec {
    * @param data bytes of the journal starting at file offset {@code fileOffset}
    * @param fileOffset where {@code data} starts in the file; 0 means the header comes first
    * @param auditOnly whether to skip the changes (for history listings)
+   * @param form the stored form of the records
    * @return what was found; never throws for damage, which is reported in {@link Scan#damage}
    */
-  static Scan scan(byte[] data, long fileOffset, boolean auditOnly) {
+  static Scan scan(byte[] data, long fileOffset, boolean auditOnly, StoredForm form) {
     Scan scan = new Scan();
     scan.validEnd = fileOffset;
     int p = 0;
@@ -237,7 +239,7 @@ final class JournalCodec {
         if (fileOffset == 0 && p == 0) {
           scan.header = parseHeader(data, start, len);
         } else {
-          scan.entries.add(parseEntry(data, start, len, end, auditOnly));
+          scan.entries.add(parseEntry(data, start, len, end, auditOnly, form));
         }
       } catch (Bad e) {
         scan.damage = "the record at offset " + (fileOffset + p) + " is not valid: " + e.getMessage();
@@ -312,7 +314,13 @@ final class JournalCodec {
     return new Header(format, base, lineage);
   }
 
-  private static Entry parseEntry(byte[] data, int off, int len, long end, boolean auditOnly) {
+  private static Entry parseEntry(byte[] data, int off, int len, long end, boolean auditOnly, StoredForm form) {
+    if (len >= StoredForm.MAGIC.length() && StoredForm.isSealed(java.util.Arrays.copyOfRange(data, off, off + StoredForm.MAGIC.length()))) {
+      byte[] plain = form.open(java.util.Arrays.copyOfRange(data, off, off + len), StoredForm.RECORD, "the journal record ending at offset " + end);
+      data = plain;
+      off = 0;
+      len = plain.length;
+    }
     long serial = -1;
     String lineage = "";
     String version = null;

@@ -64,7 +64,7 @@ final class JournalHistory {
         } catch (NoSuchFileException e) {
           continue;
         }
-        for (JournalCodec.Entry e : JournalCodec.scan(bytes, 0, true).entries) {
+        for (JournalCodec.Entry e : JournalCodec.scan(bytes, 0, true, parts.form).entries) {
           Metadata m = e.metadata();
           all.put(m.serial(), new VersionInfo(m.serial(), m.updatedAt(), e.audit().operator(), e.audit().operation(), e.audit().reason(), e.audit().locks()));
         }
@@ -127,7 +127,7 @@ final class JournalHistory {
         List<JournalCodec.Entry> live = new ArrayList<>();
         try {
           byte[] j = StateFiles.read(HistoryFiles.file(parts.historyDir, b, ".journal"), parts.maxSize);
-          for (JournalCodec.Entry e : JournalCodec.scan(j, 0, false).entries) {
+          for (JournalCodec.Entry e : JournalCodec.scan(j, 0, false, parts.form).entries) {
             if (e.serial() > s.metadata().serial() && e.serial() <= serial) {
               live.add(e);
             }

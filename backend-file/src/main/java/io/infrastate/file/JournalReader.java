@@ -178,7 +178,7 @@ final class JournalReader {
     if (tail == null || !stable(s1, j1.key())) {
       return null;
     }
-    JournalCodec.Scan scan = JournalCodec.scan(tail, t.end(), false);
+    JournalCodec.Scan scan = JournalCodec.scan(tail, t.end(), false, parts.form);
     if (scan.damage != null) {
       if (locked) {
         throw journalDamage(scan.damage);
@@ -243,7 +243,7 @@ final class JournalReader {
       JournalVersion token = new JournalVersion(b, lb, s1, j1, 0);
       return new Known(new StoredState(snapshot, token), b, 0, -1, 0, 0, jbytes != null);
     }
-    JournalCodec.Scan scan = JournalCodec.scan(jbytes, 0, false);
+    JournalCodec.Scan scan = JournalCodec.scan(jbytes, 0, false, parts.form);
     if (scan.damage != null) {
       if (locked) {
         throw journalDamage(scan.damage);
@@ -349,7 +349,7 @@ final class JournalReader {
       return;
     }
     long last = -1;
-    for (JournalCodec.Entry e : JournalCodec.scan(bytes, 0, true).entries) {
+    for (JournalCodec.Entry e : JournalCodec.scan(bytes, 0, true, parts.form).entries) {
       if (e.serial() > base && (lineage.isEmpty() || lineage.equals(e.metadata().lineage()))) {
         last = Math.max(last, e.serial());
       }

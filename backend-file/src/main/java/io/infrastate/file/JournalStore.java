@@ -161,7 +161,7 @@ final class JournalStore extends Store {
   SaveResult save(SaveRequest request, AuditEntry accepted) {
     checkOpen();
     Snapshot next = request.snapshot();
-    byte[] record = request.expected().exists() && accepted == null ? JournalCodec.record(request) : null;
+    byte[] record = request.expected().exists() && accepted == null ? JournalCodec.record(request, parts.form) : null;
     Known after = null;
     try {
       parts.prepareWrite();

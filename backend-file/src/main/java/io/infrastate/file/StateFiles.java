@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import io.infrastate.spi.StoredForm;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -81,8 +82,17 @@ final class StateFiles {
    * @throws BackendException if it is larger than {@code limit}
    * @throws IOException on other I/O errors
    */
-  static Snapshot decode(Path file, long limit, String hint) throws IOException {
+  static Snapshot decode(Path file, long limit, String hint, StoredForm form) throws IOException {
     try (FileChannel ch = open(file, limit)) {
+      ByteBuffer magic = ByteBuffer.allocate(StoredForm.MAGIC.length());
+      while (magic.hasRemaining() && ch.read(magic) >= 0) {
+        // fill
+      }
+      if (!magic.hasRemaining() && StoredForm.isSealed(magic.array())) {
+        byte[] plain = form.open(read(file, limit), StoredForm.STATE, file.toString());
+        return StateCodec.decode(new java.io.ByteArrayInputStream(plain), file.toString(), hint, limit);
+      }
+      ch.position(0);
       return StateCodec.decode(Channels.newInputStream(ch), file.toString(), hint, limit);
     }
   }

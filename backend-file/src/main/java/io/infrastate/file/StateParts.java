@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import io.infrastate.spi.StoredForm;
 import java.util.function.Supplier;
 
 /**
@@ -46,6 +47,8 @@ final class StateParts {
   final Path writelock;
   final boolean create;
   final long maxSize;
+  /** The form of every stored version ({@link StoredForm#PLAIN} unless a keyring set another). */
+  volatile StoredForm form = StoredForm.PLAIN;
 
   private StateParts(Path given, Path file, boolean create, long maxSize) {
     this.given = given;
@@ -245,7 +248,7 @@ final class StateParts {
    */
   Snapshot decode(Path p, Supplier<String> hint) throws IOException {
     try {
-      return StateFiles.decode(p, maxSize, "");
+      return StateFiles.decode(p, maxSize, "", form);
     } catch (CorruptStateException e) {
       String h = hint.get();
       String m = e.getMessage();

@@ -184,7 +184,7 @@ final class WholeFileStore extends Store {
     } catch (NoSuchFileException e) {
       return;
     }
-    JournalCodec.Scan scan = JournalCodec.scan(bytes, 0, true);
+    JournalCodec.Scan scan = JournalCodec.scan(bytes, 0, true, parts.form);
     long last = -1;
     for (JournalCodec.Entry e : scan.entries) {
       String l = e.metadata().lineage();
@@ -260,7 +260,7 @@ final class WholeFileStore extends Store {
         if (out.size() >= limit) {
           break;
         }
-        HistoryFiles.readAudit(HistoryFiles.file(parts.historyDir, s, ".audit.json"), s, parts.maxSize).ifPresent(out::add);
+        HistoryFiles.readAudit(HistoryFiles.file(parts.historyDir, s, ".audit.json"), s, parts.maxSize, parts.form).ifPresent(out::add);
       }
       return out;
     } catch (IOException e) {

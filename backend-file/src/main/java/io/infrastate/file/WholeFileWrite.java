@@ -85,7 +85,7 @@ final class WholeFileWrite {
    */
   SaveResult save(SaveRequest request, AuditEntry accepted) {
     Snapshot next = request.snapshot();
-    EncodedState bytes = EncodedState.of(next);
+    EncodedState bytes = EncodedState.of(next, parts.form);
     StateFiles.checkWriteSize(parts.file, bytes.size(), parts.maxSize);
     try {
       parts.prepareWrite();
@@ -143,7 +143,7 @@ final class WholeFileWrite {
         if (store.retention > 0) {
           StateParts.sidecarDirectory(parts.historyDir);
           historyTmp = DurableFiles.linkTemp(tmp, HistoryFiles.file(parts.historyDir, serial, ".json"));
-          auditTmp = DurableFiles.writeTemp(parts.historyDir, "." + HistoryFiles.baseName(serial) + ".", HistoryFiles.encodeAudit(request));
+          auditTmp = DurableFiles.writeTemp(parts.historyDir, "." + HistoryFiles.baseName(serial) + ".", HistoryFiles.encodeAudit(request, parts.form));
         }
         if (current != null) {
           DurableFiles.linkReplacing(parts.file, parts.backup);

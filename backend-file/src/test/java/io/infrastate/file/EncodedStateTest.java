@@ -7,6 +7,7 @@ import io.infrastate.Metadata;
 import io.infrastate.ResourceState;
 import io.infrastate.Snapshot;
 import io.infrastate.codec.StateCodec;
+import io.infrastate.spi.StoredForm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -46,7 +47,7 @@ class EncodedStateTest {
   void aTemporaryFileGetsExactlyTheCodecsBytes(int hosts) throws Exception {
     Snapshot s = snapshot(hosts);
     byte[] expected = StateCodec.encode(s);
-    EncodedState encoded = EncodedState.of(s);
+    EncodedState encoded = EncodedState.of(s, StoredForm.PLAIN);
     assertThat(encoded.size()).isEqualTo(expected.length);
     Path tmp = DurableFiles.writeTemp(dir, ".state.json.", encoded);
     assertThat(Files.readAllBytes(tmp)).isEqualTo(expected);
@@ -59,7 +60,7 @@ class EncodedStateTest {
   @ParameterizedTest
   @ValueSource(ints = {0, 1, 7, 150, 400, 2500})
   void anEncodingAllocatesLittleMoreThanItsSize(int hosts) {
-    EncodedState e = EncodedState.of(snapshot(hosts));
+    EncodedState e = EncodedState.of(snapshot(hosts), StoredForm.PLAIN);
     assertThat(e.capacity()).isGreaterThanOrEqualTo(e.size());
     assertThat(e.capacity()).as("doubling chunks from %d bytes", EncodedState.FIRST_CHUNK)
         .isLessThanOrEqualTo(Math.min(2 * e.size() + EncodedState.FIRST_CHUNK, e.size() + 2L * EncodedState.CHUNK));
@@ -67,8 +68,8 @@ class EncodedStateTest {
 
   @Test
   void singleBytesAndArraysInterleaveAcrossChunkBoundaries() throws Exception {
-    EncodedState e = EncodedState.of(snapshot(0));
-    byte[] head = Files.readAllBytes(DurableFiles.writeTemp(dir, ".a.", EncodedState.of(snapshot(0))));
+    EncodedState e = EncodedState.of(snapshot(0), StoredForm.PLAIN);
+    byte[] head = Files.readAllBytes(DurableFiles.writeTemp(dir, ".a.", EncodedState.of(snapshot(0), StoredForm.PLAIN)));
     java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
     expected.write(head);
     java.util.Random random = new java.util.Random(42);

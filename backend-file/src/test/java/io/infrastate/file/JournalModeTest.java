@@ -13,6 +13,7 @@ import io.infrastate.StateOptions;
 import io.infrastate.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.StoredState;
+import io.infrastate.spi.StoredForm;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -51,13 +52,13 @@ class JournalModeTest {
 
   /** Where the journal's last valid record ends. */
   private static long recordsEnd(Path journal) throws IOException {
-    return JournalCodec.scan(Files.readAllBytes(journal), 0, false).validEnd;
+    return JournalCodec.scan(Files.readAllBytes(journal), 0, false, StoredForm.PLAIN).validEnd;
   }
 
   /** How many bytes follow the last valid record, checking that they are all zeros. */
   private static long zerosAfterRecords(Path journal) throws IOException {
     byte[] bytes = Files.readAllBytes(journal);
-    JournalCodec.Scan scan = JournalCodec.scan(bytes, 0, false);
+    JournalCodec.Scan scan = JournalCodec.scan(bytes, 0, false, StoredForm.PLAIN);
     assertThat(scan.damage).isNull();
     for (long i = scan.validEnd; i < bytes.length; i++) {
       assertThat(bytes[(int) i]).as("byte %d after the records", i).isZero();
@@ -238,7 +239,7 @@ class JournalModeTest {
         io.infrastate.spi.VersionToken.of(3, before.metadata().lineage()),
         before.withMetadata(before.metadata().withSerial(4, before.metadata().updatedAt())),
         List.of(new io.infrastate.spi.Change.PutHost(host("torn").withVar("pad", "p".repeat(5000)))),
-        AuditEntry.of("torn")));
+        AuditEntry.of("torn")), StoredForm.PLAIN);
     byte[] tail;
     switch (kind) {
       case "partial-frame-header": tail = Arrays.copyOf(frame, 7); break;
@@ -262,7 +263,7 @@ class JournalModeTest {
         at += ch.write(buf, at);
       }
     }
-    JournalCodec.Scan torn = JournalCodec.scan(Files.readAllBytes(journal), 0, false);
+    JournalCodec.Scan torn = JournalCodec.scan(Files.readAllBytes(journal), 0, false, StoredForm.PLAIN);
     assertThat(torn.damage).isNull();
     assertThat(torn.validEnd).isEqualTo(validEnd);
     assertThat(torn.torn).isEqualTo(!kind.equals("appended-zeros"));
@@ -274,7 +275,7 @@ class JournalModeTest {
       assertThat(state.hasHost("torn")).isFalse();
       before = state.snapshot();
     }
-    JournalCodec.Scan scan = JournalCodec.scan(Files.readAllBytes(journal), 0, false);
+    JournalCodec.Scan scan = JournalCodec.scan(Files.readAllBytes(journal), 0, false, StoredForm.PLAIN);
     assertThat(scan.torn).isFalse();
     assertThat(scan.damage).isNull();
     assertThat(scan.validEnd).isGreaterThan(validEnd);
@@ -353,7 +354,7 @@ class JournalModeTest {
       }
       journal = writerBackend.journalPath();
       byte[] bytes = Files.readAllBytes(journal);
-      JournalCodec.Scan scan = JournalCodec.scan(bytes, 0, false);
+      JournalCodec.Scan scan = JournalCodec.scan(bytes, 0, false, StoredForm.PLAIN);
       int end = (int) scan.validEnd;
       // flip a byte inside the third record's payload (a record in the middle)
       long third = scan.entries.get(2).end();

@@ -9,6 +9,7 @@ import io.infrastate.HostState;
 import io.infrastate.InvalidStateException;
 import io.infrastate.State;
 import io.infrastate.spi.Backend;
+import io.infrastate.spi.StoredForm;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,13 +140,13 @@ class StorageLimitsTest {
   void aLengthRunningPastTheEndInTheMiddleIsDamageAndAtTheEndATornTail() {
     byte[] j = journal(5);
     setLength(j, offset(j, 2), 1 << 29);
-    JournalCodec.Scan middle = JournalCodec.scan(j, 0, false);
+    JournalCodec.Scan middle = JournalCodec.scan(j, 0, false, StoredForm.PLAIN);
     assertThat(middle.damage).contains("declares 536870912 bytes, past the end of the journal, and a valid record follows it");
 
     byte[] t = journal(5);
     int last = offset(t, 5);
     setLength(t, last, 1 << 29);
-    JournalCodec.Scan tail = JournalCodec.scan(t, 0, false);
+    JournalCodec.Scan tail = JournalCodec.scan(t, 0, false, StoredForm.PLAIN);
     assertThat(tail.damage).isNull();
     assertThat(tail.entries).hasSize(4);
     assertThat(tail.validEnd).isEqualTo(last);
@@ -157,13 +158,13 @@ class StorageLimitsTest {
     int last = offset(j, 3);
     int end = offset(j, 4);
     j[last + JournalCodec.FRAME_HEADER + 3] ^= 0x20;
-    JournalCodec.Scan torn = JournalCodec.scan(j, 0, false);
+    JournalCodec.Scan torn = JournalCodec.scan(j, 0, false, StoredForm.PLAIN);
     assertThat(torn.damage).isNull();
     assertThat(torn.entries).hasSize(2);
 
     byte[] garbage = Arrays.copyOf(j, j.length);
     garbage[end + 100] = 7; // written after the record: not what a torn append leaves
-    JournalCodec.Scan damaged = JournalCodec.scan(garbage, 0, false);
+    JournalCodec.Scan damaged = JournalCodec.scan(garbage, 0, false, StoredForm.PLAIN);
     assertThat(damaged.damage).contains("fails its checksum and more data follows it");
   }
 

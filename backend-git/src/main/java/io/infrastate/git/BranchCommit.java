@@ -1,8 +1,10 @@
 package io.infrastate.git;
 
+import io.infrastate.AuditEntry;
 import io.infrastate.BackendException;
 import io.infrastate.Snapshot;
 import io.infrastate.codec.StateCodec;
+import io.infrastate.spi.StoredForm;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
@@ -104,9 +106,12 @@ final class BranchCommit {
     }
     WorkTrees.checkNotCheckedOut(file);
     Snapshot next = request.snapshot();
-    byte[] content = StateCodec.encode(next);
+    byte[] content = file.form.seal(next, StoredForm.STATE, StateCodec.encode(next));
     PersonIdent who = CommitFormat.ident(request.audit().operator(), next.metadata().updatedAt());
-    String message = CommitFormat.message(request.audit(), next.metadata().serial(), request.writeId());
+    // an encrypted version's commit message names no operation or reason: they may name hosts
+    AuditEntry shown = file.form.seals(next) ? new AuditEntry(request.audit().operator(), "", "", request.audit().locks())
+        : request.audit();
+    String message = CommitFormat.message(shown, next.metadata().serial(), request.writeId());
     ObjectId blob;
     ObjectId commit;
     try (ObjectInserter ins = file.store.newInserter();

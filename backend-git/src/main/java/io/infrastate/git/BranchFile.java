@@ -4,6 +4,7 @@ import io.infrastate.CorruptStateException;
 import io.infrastate.Snapshot;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.spi.StoredState;
+import io.infrastate.spi.StoredForm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -62,6 +63,8 @@ final class BranchFile {
   final ExternalCommits external;
   /** Clone mode: tells a save whether another writer holds the write lease; null in local mode. */
   final WriteLeaseGate leaseGate;
+  /** The form of every blob of the state file ({@link StoredForm#PLAIN} unless a keyring set another). */
+  volatile StoredForm form = StoredForm.PLAIN;
   private Cached cached;
 
   private record Cached(ObjectId blob, Snapshot snapshot) {}
@@ -221,10 +224,11 @@ final class BranchFile {
     return new GitVersion(s.metadata().serial(), s.metadata().lineage(), commit.name(), blob.name());
   }
 
-  static byte[] read(ObjectReader reader, AnyObjectId blob) throws IOException {
+  /** The state file's bytes in a blob, opened through the stored form (decrypted if sealed). */
+  byte[] read(ObjectReader reader, AnyObjectId blob) throws IOException {
     ObjectLoader loader = reader.open(blob, Constants.OBJ_BLOB);
     try (InputStream in = loader.openStream()) {
-      return in.readAllBytes();
+      return form.open(in.readAllBytes(), StoredForm.STATE, location + " blob " + blob.name());
     }
   }
 }

@@ -86,7 +86,7 @@ final class BranchHistory {
         }
         Snapshot s;
         try {
-          s = StateCodec.decode(BranchFile.read(reader, blob), file.sourceAt(c),
+          s = StateCodec.decode(file.read(reader, blob), file.sourceAt(c),
               "earlier versions are in `git log -- " + file.path + "`");
         } catch (CorruptStateException e) {
           if (recorded.isPresent()) {
@@ -113,7 +113,7 @@ final class BranchHistory {
       return recorded;
     }
     try {
-      Snapshot s = StateCodec.decode(BranchFile.read(reader, blob), file.sourceAt(c), "");
+      Snapshot s = StateCodec.decode(file.read(reader, blob), file.sourceAt(c), "");
       return OptionalLong.of(file.external.asVersion(reader, c, s).metadata().serial());
     } catch (StateException e) {
       return OptionalLong.empty();

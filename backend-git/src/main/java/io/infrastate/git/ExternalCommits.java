@@ -64,7 +64,7 @@ final class ExternalCommits {
         try {
           ObjectId blob = file.blobOrNull(reader, p);
           if (blob != null) {
-            previous = asVersion(reader, p, StateCodec.decode(BranchFile.read(reader, blob), file.sourceAt(p), ""));
+            previous = asVersion(reader, p, StateCodec.decode(file.read(reader, blob), file.sourceAt(p), ""));
             break;
           }
         } catch (StateException e) {
@@ -121,7 +121,7 @@ final class ExternalCommits {
           continue;
         }
         try {
-          Snapshot good = StateCodec.decode(BranchFile.read(reader, blob), file.sourceAt(c), "");
+          Snapshot good = StateCodec.decode(file.read(reader, blob), file.sourceAt(c), "");
           String bad = CommitFormat.abbrev(culprit);
           return "commit " + bad + " by " + CommitFormat.operator(culprit.getAuthorIdent()) + " (\""
               + culprit.getShortMessage() + "\") made this change; the last good version is serial "

@@ -11,6 +11,8 @@ import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.WriteLeases;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredForm;
+import io.infrastate.spi.StoredFormBackend;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import io.infrastate.spi.WriteHistory;
@@ -130,7 +132,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Instances are thread-safe: operations on one instance are serialized.
  */
-public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteLeases, WriteHistory {
+public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteLeases, WriteHistory, StoredFormBackend {
   /*
    * Design notes: the parts, and how they stay correct under concurrency and crashes.
    *
@@ -435,6 +437,16 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
   }
 
   // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every commit's blob of the state file goes through it.
+   */
+  @Override
+  public void storedForm(StoredForm form) {
+    file.form = java.util.Objects.requireNonNull(form, "form");
+  }
 
   /**
    * Closes the repository this backend opened, after any gc it runs in the background has ended.

@@ -184,7 +184,7 @@ final class DerivedObjects {
     if (d.checkpoint && serial > 0) {
       try {
         bytes = stateJson(s);
-        if (store.putIfAbsent(layout.checkpointKey(serial), forms.checkpoint(bytes), Map.of()).isPresent()) {
+        if (store.putIfAbsent(layout.checkpointKey(serial), forms.checkpoint(s, bytes), Map.of()).isPresent()) {
           LOG.debug("Wrote checkpoint {} of {}", serial, layout.location());
         }
         checkpointed = true;
@@ -255,7 +255,7 @@ final class DerivedObjects {
     if (last != null && last.lineage().equals(v.lineage()) && last.serial() > v.serial()) {
       return;
     }
-    if (copyEdits.writeCopy(forms.copy(encoded != null ? encoded : stateJson(s)), copyMetadata(s))) {
+    if (copyEdits.writeCopy(forms.copy(s, encoded != null ? encoded : stateJson(s)), copyMetadata(s))) {
       lastCopy = v;
     }
   }

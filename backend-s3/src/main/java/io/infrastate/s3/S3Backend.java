@@ -14,6 +14,8 @@ import io.infrastate.spi.ExternalEditBackend;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredForm;
+import io.infrastate.spi.StoredFormBackend;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import io.infrastate.spi.WriteHistory;
@@ -108,7 +110,7 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  *
  * <p>Instances are thread-safe; several {@link io.infrastate.State} handles may share one.
  */
-public final class S3Backend implements ExternalEditBackend, HistoryBackend, WriteLeases, WriteHistory {
+public final class S3Backend implements ExternalEditBackend, HistoryBackend, WriteLeases, WriteHistory, StoredFormBackend {
   /*
    * Design notes: how this stays correct under concurrency and crashes.
    *
@@ -142,6 +144,7 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
   private final LogReader reader;
   private final Committer committer;
   private final Duration closeTimeout;
+  private final StoredForms forms;
   private volatile boolean closed;
 
   private S3Backend(Builder b, S3Client client, boolean ownsClient) {
@@ -150,12 +153,23 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
     this.ownsClient = ownsClient;
     this.closeTimeout = b.closeTimeout;
     StoredForms forms = new StoredForms();
+    this.forms = forms;
     CheckpointTally tally = new CheckpointTally(b.checkpointBytes, b.checkpointInterval);
     this.copyEdits = new CopyEdits(store, forms, b.key, layout.location(), b.externalEdits);
     this.derived = new DerivedObjects(layout, forms, tally, copyEdits, b.readableCopyMaxBytes, b.retainCheckpoints);
     LogReplay replay = new LogReplay(layout, forms, tally, b.cacheMaxBytes);
     this.reader = new LogReader(layout, forms, tally, replay, derived, k -> HistoryBackend.super.loadIfChanged(k));
     this.committer = new Committer(layout, forms, tally, replay, reader, derived, copyEdits);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Every log record, checkpoint and readable copy goes through it.
+   */
+  @Override
+  public void storedForm(StoredForm form) {
+    forms.form = java.util.Objects.requireNonNull(form, "form");
   }
 
   /**

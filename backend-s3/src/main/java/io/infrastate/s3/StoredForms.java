@@ -4,6 +4,7 @@ import io.infrastate.CorruptStateException;
 import io.infrastate.Snapshot;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.SaveRequest;
+import io.infrastate.spi.StoredForm;
 
 /**
  * The bytes a state's objects hold, in one place: a log record ({@link LogRecord}'s format), a
@@ -14,12 +15,21 @@ import io.infrastate.spi.SaveRequest;
  * <p>Checkpoints and the readable copy are both made from one state.json encoding of a version
  * ({@link #stateJson}), which a checkpoint job encodes once for both.
  *
- * <p>Immutable; thread-safe.
+ * <p>Whole-state encryption: each object of a version whose key record asks for it is sealed on its
+ * own by the {@link StoredForm} a keyring set ({@link S3Backend#storedForm}), a log record as a
+ * record, a checkpoint and the readable copy as whole states.
+ *
+ * <p>Thread-safe: the form is published through a volatile field.
  */
 final class StoredForms {
-  /** The log record of a save; see {@link LogRecord#forSave}. */
+  /** The form of every object of the state ({@link StoredForm#PLAIN} unless a keyring set another). */
+  volatile StoredForm form = StoredForm.PLAIN;
+
+  /** The log record of a save; see {@link LogRecord#forSave}. Sealed on its own when the version is. */
   LogRecord.Encoded record(SaveRequest request, String commit, boolean forceFull) {
-    return LogRecord.forSave(request, commit, forceFull);
+    LogRecord.Encoded e = LogRecord.forSave(request, commit, forceFull);
+    StoredForm f = form;
+    return f.seals(request.snapshot()) ? new LogRecord.Encoded(f.seal(request.snapshot(), StoredForm.RECORD, e.bytes()), e.record()) : e;
   }
 
   /**
@@ -28,7 +38,7 @@ final class StoredForms {
    * @throws CorruptStateException if it is damaged, naming {@code source}
    */
   LogRecord readRecord(byte[] content, String source, String hint) {
-    return LogRecord.decode(content, source, hint);
+    return LogRecord.decode(form.open(content, StoredForm.RECORD, source), source, hint);
   }
 
   /** The state.json encoding of a version, from which {@link #checkpoint} and {@link #copy} are made. */
@@ -36,9 +46,10 @@ final class StoredForms {
     return StateCodec.encode(s);
   }
 
-  /** What a checkpoint object holds, given the state.json encoding of its version. */
-  byte[] checkpoint(byte[] stateJson) {
-    return stateJson;
+  /** What a checkpoint object holds, given its version and the version's state.json encoding. */
+  byte[] checkpoint(Snapshot s, byte[] stateJson) {
+    StoredForm f = form;
+    return f.seals(s) ? f.seal(s, StoredForm.STATE, stateJson) : stateJson;
   }
 
   /**
@@ -48,7 +59,7 @@ final class StoredForms {
    * @throws CorruptStateException if it is damaged or holds another serial, naming {@code source}
    */
   Snapshot readCheckpoint(byte[] content, String source, long serial) {
-    Snapshot s = StateCodec.decode(content, source,
+    Snapshot s = StateCodec.decode(form.open(content, StoredForm.STATE, source), source,
         "checkpoints are derived from the log: if the log still holds the records up to " + serial
             + ", delete this checkpoint and it will be rebuilt");
     if (s.metadata().serial() != serial) {
@@ -59,9 +70,10 @@ final class StoredForms {
     return s;
   }
 
-  /** What the readable copy holds, given the state.json encoding of its version. */
-  byte[] copy(byte[] stateJson) {
-    return stateJson;
+  /** What the readable copy holds, given its version and the version's state.json encoding. */
+  byte[] copy(Snapshot s, byte[] stateJson) {
+    StoredForm f = form;
+    return f.seals(s) ? f.seal(s, StoredForm.STATE, stateJson) : stateJson;
   }
 
   /**
@@ -70,6 +82,6 @@ final class StoredForms {
    * @throws CorruptStateException if it is not a state.json document, naming {@code source}
    */
   Snapshot readCopy(byte[] content, String source, String hint) {
-    return StateCodec.decode(content, source, hint);
+    return StateCodec.decode(form.open(content, StoredForm.STATE, source), source, hint);
   }
 }

@@ -37,16 +37,61 @@ final class KeyRecord {
   static final String RESOURCE_KEY = "infrastate:keys";
   static final String TYPE = "infrastate";
   static final String ID = "keys";
+  /** The field that asks for whole-state encryption ({@link Envelope}). */
+  static final String ENCRYPT_STATE = "encrypt_state";
 
   /** One data key wrapped by one key-encryption key. */
   record Wrap(String provider, Map<String, String> params, String check, String wrapped) {}
 
   final String current;
   final Map<String, List<Wrap>> dataKeys;
+  final boolean encryptState;
 
-  private KeyRecord(String current, Map<String, List<Wrap>> dataKeys) {
+  private KeyRecord(String current, Map<String, List<Wrap>> dataKeys, boolean encryptState) {
     this.current = current;
     this.dataKeys = dataKeys;
+    this.encryptState = encryptState;
+  }
+
+  /** This record asking for whole-state encryption or not. */
+  KeyRecord withEncryptState(boolean on) {
+    return new KeyRecord(current, dataKeys, on);
+  }
+
+  /**
+   * A record holding the same data keys wrapped by these sources only, and optionally a fresh data
+   * key that becomes the current one: the old wraps are dropped, so the old keys no longer open it.
+   *
+   * @param keys every data key of this record, unwrapped
+   * @param rotate whether to add a fresh data key for new writes
+   * @return the new record and the fresh data key (or null)
+   */
+  Map.Entry<KeyRecord, Map<String, byte[]>> rewrapped(String lineage, Map<String, byte[]> keys, List<KeySource> sources,
+      boolean rotate) {
+    Map<String, byte[]> all = new LinkedHashMap<>(keys);
+    String cur = current;
+    if (rotate) {
+      do {
+        cur = hex(Crypto.random(4));
+      } while (all.containsKey(cur));
+      all.put(cur, Crypto.random(Crypto.KEY_BYTES));
+    }
+    Map<String, List<Wrap>> wrapped = new TreeMap<>();
+    for (KeySource s : sources) {
+      Map<String, String> params = new TreeMap<>(s.newParameters());
+      byte[] kek = s.key(params);
+      try {
+        for (Map.Entry<String, byte[]> e : all.entrySet()) {
+          wrapped.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(new Wrap(s.provider(), params,
+              check(kek, lineage, e.getKey()), Crypto.b64(Crypto.seal(kek, e.getValue(), wrapAad(lineage, e.getKey(), s.provider())))));
+        }
+      } finally {
+        Arrays.fill(kek, (byte) 0);
+      }
+    }
+    Map<String, List<Wrap>> frozen = new LinkedHashMap<>();
+    wrapped.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
+    return Map.entry(new KeyRecord(cur, frozen, encryptState), all);
   }
 
   /** A new record holding one fresh data key wrapped by every source; returns it and the key. */
@@ -64,7 +109,7 @@ final class KeyRecord {
         Arrays.fill(kek, (byte) 0);
       }
     }
-    return Map.entry(new KeyRecord(kid, Map.of(kid, List.copyOf(wraps))), dataKey);
+    return Map.entry(new KeyRecord(kid, Map.of(kid, List.copyOf(wraps)), false), dataKey);
   }
 
   /**
@@ -175,6 +220,9 @@ final class KeyRecord {
     data.put("format", 1);
     data.put("current", current);
     data.put("data_keys", keys);
+    if (encryptState) {
+      data.put(ENCRYPT_STATE, true);
+    }
     return ResourceState.builder(TYPE, ID).name("data keys of the secret values").data(data).build()
         .withTimestamps(time, time);
   }
@@ -202,7 +250,7 @@ final class KeyRecord {
         }
         dataKeys.put((String) e.getKey(), List.copyOf(wraps));
       }
-      return new KeyRecord(current, dataKeys);
+      return new KeyRecord(current, dataKeys, Boolean.TRUE.equals(d.get(ENCRYPT_STATE)));
     } catch (RuntimeException e) {
       throw new TamperedSecretException(location, "$.resources." + RESOURCE_KEY,
           "The resource " + RESOURCE_KEY + " of " + location + " is not a key record infrastate wrote ("

@@ -80,13 +80,20 @@ public final class Keyring {
   /**
    * Wraps a backend so that the handles loaded on it seal secret values when they write and can
    * reveal them when they read. The wrapper has the backend's optional capabilities. Closing the
-   * wrapper closes the backend.
+   * wrapper closes the backend. A backend already wrapped by a keyring is wrapped anew with the keys
+   * of both.
    *
    * @param backend the backend to wrap
    * @return a backend to give to {@code State.load}
    */
   public Backend protect(Backend backend) {
-    return SealingBackend.wrap(Objects.requireNonNull(backend, "backend"), sources);
+    Objects.requireNonNull(backend, "backend");
+    if (SealingBackend.isWrapper(backend)) {
+      List<KeySource> all = new ArrayList<>(SealingBackend.of(backend).sources());
+      sources.stream().filter(s -> !all.contains(s)).forEach(all::add);
+      return SealingBackend.wrap(SealingBackend.of(backend).inner(), all);
+    }
+    return SealingBackend.wrap(backend, sources);
   }
 
   /**

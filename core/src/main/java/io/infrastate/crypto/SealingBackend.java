@@ -1,5 +1,6 @@
 package io.infrastate.crypto;
 
+import io.infrastate.AuditEntry;
 import io.infrastate.HostState;
 import io.infrastate.ResourceState;
 import io.infrastate.Snapshot;
@@ -8,6 +9,7 @@ import io.infrastate.spi.Backend;
 import io.infrastate.spi.Change;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
+import io.infrastate.spi.StoredFormBackend;
 import io.infrastate.spi.StoredState;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -56,6 +58,7 @@ final class SealingBackend implements InvocationHandler {
   private final Backend inner;
   private final List<KeySource> sources;
   private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+  private final Envelope envelope;
 
   private volatile Keys keys;
 
@@ -69,6 +72,39 @@ final class SealingBackend implements InvocationHandler {
   private SealingBackend(Backend inner, List<KeySource> sources) {
     this.inner = inner;
     this.sources = sources;
+    this.envelope = new Envelope(sources, inner.location());
+    if (inner instanceof StoredFormBackend b) {
+      b.storedForm(envelope);
+    }
+  }
+
+  /**
+   * The handler behind a backend that {@link #wrap} returned.
+   *
+   * @throws IllegalArgumentException if the backend is not one
+   */
+  static SealingBackend of(Backend backend) {
+    if (Proxy.isProxyClass(backend.getClass()) && Proxy.getInvocationHandler(backend) instanceof SealingBackend s) {
+      return s;
+    }
+    throw new IllegalArgumentException("the backend " + backend.location() + " was not opened through a keyring:"
+        + " pass Keyring.protect(backend)");
+  }
+
+  static boolean isWrapper(Backend backend) {
+    return Proxy.isProxyClass(backend.getClass()) && Proxy.getInvocationHandler(backend) instanceof SealingBackend;
+  }
+
+  Backend inner() {
+    return inner;
+  }
+
+  List<KeySource> sources() {
+    return sources;
+  }
+
+  Envelope envelope() {
+    return envelope;
   }
 
   static Backend wrap(Backend inner, List<KeySource> sources) {
@@ -107,6 +143,10 @@ final class SealingBackend implements InvocationHandler {
       if (name.equals("save") && n == 1 && args[0] instanceof SaveRequest r) {
         return save(r);
       }
+      if (keys == null && !name.equals("load") && !name.equals("loadIfChanged") && !name.equals("close")
+          && !name.equals("location") && !name.equals("storedForm")) {
+        prime();
+      }
       result = method.invoke(inner, args);
     } catch (InvocationTargetException e) {
       throw e.getCause();
@@ -120,6 +160,19 @@ final class SealingBackend implements InvocationHandler {
   }
 
   // ------------------------------------------------------------------ reads
+
+  /**
+   * Reads the current version once before a call that reads earlier ones (history), so that its
+   * key record, the newest, supplies the data keys of versions whose own record is older (after a
+   * rekey). A state that cannot be read now is left to the call itself to report.
+   */
+  private void prime() {
+    try {
+      inner.load().ifPresent(this::opened);
+    } catch (RuntimeException e) {
+      // the call that follows reads what it needs and reports its own error
+    }
+  }
 
   private StoredState opened(StoredState stored) {
     Snapshot s = stored.snapshot();
@@ -154,7 +207,11 @@ final class SealingBackend implements InvocationHandler {
       return k;
     }
     KeyRecord parsed = KeyRecord.parse(record, inner.location());
-    Map<String, byte[]> dataKeys = parsed.unwrap(lineage, sources, inner.location());
+    Map<String, byte[]> dataKeys = envelope.cached(lineage, parsed);
+    if (dataKeys == null) {
+      dataKeys = parsed.unwrap(lineage, sources, inner.location());
+      envelope.remember(lineage, dataKeys);
+    }
     k = new Keys(lineage, record, new Sealer(lineage, parsed.current, dataKeys, inner.location()), true);
     keys = k;
     return k;
@@ -221,6 +278,64 @@ final class SealingBackend implements InvocationHandler {
       return result;
     }
     return conflictOpened(result);
+  }
+
+  /**
+   * Writes a new version that differs from the current one only in its key record, as {@code
+   * change} makes it from the current record (or a new one) and its unwrapped data keys; retries
+   * on a conflict, since each conflict is another writer's progress. Where no state is stored yet,
+   * the new version is the first of a new, empty state.
+   *
+   * @return the new version's serial
+   */
+  long changeRecord(RecordChange change, AuditEntry audit) {
+    while (true) {
+      StoredState stored = inner.load().orElseGet(SealingBackend::fresh);
+      Snapshot s = stored.snapshot();
+      String lineage = s.metadata().lineage();
+      ResourceState r = s.resources().get(KeyRecord.RESOURCE_KEY);
+      KeyRecord record;
+      Map<String, byte[]> dataKeys;
+      if (r == null) {
+        Map.Entry<KeyRecord, byte[]> made = KeyRecord.create(lineage, sources);
+        record = made.getKey();
+        dataKeys = Map.of(record.current, made.getValue());
+      } else {
+        record = KeyRecord.parse(r, inner.location());
+        dataKeys = envelope.cached(lineage, record);
+        if (dataKeys == null) {
+          dataKeys = record.unwrap(lineage, sources, inner.location());
+        }
+      }
+      Map.Entry<KeyRecord, Map<String, byte[]>> next = change.apply(lineage, record, dataKeys);
+      java.time.Instant now = java.time.Instant.now();
+      ResourceState resource = next.getKey().toResource(r == null ? now : r.createdAt()).withTimestamps(r == null ? now : r.createdAt(), now);
+      Snapshot version = Snapshot.of(s.metadata().withSerial(s.metadata().serial() + 1, now), s.hosts(),
+          PersistentMap.copyOf(s.resources()).plus(KeyRecord.RESOURCE_KEY, resource));
+      SaveResult result = inner.save(new SaveRequest(stored.token(), version,
+          List.of(new Change.PutResource(KeyRecord.RESOURCE_KEY, resource)), audit));
+      if (result instanceof SaveResult.Saved) {
+        envelope.remember(lineage, next.getValue());
+        keys = new Keys(lineage, resource, new Sealer(lineage, next.getKey().current, next.getValue(), inner.location()), true);
+        if (inner instanceof StoredFormBackend b) {
+          b.settle();
+        }
+        return version.metadata().serial();
+      }
+    }
+  }
+
+  /** An empty state, as a handle starts one where nothing is stored. */
+  private static StoredState fresh() {
+    java.time.Instant now = java.time.Instant.now();
+    return new StoredState(Snapshot.empty(new io.infrastate.Metadata(io.infrastate.Metadata.FORMAT_VERSION, 0,
+        java.util.UUID.randomUUID().toString(), now, now)), io.infrastate.spi.VersionToken.absent());
+  }
+
+  /** How a lifecycle operation makes the next key record from the current one. */
+  interface RecordChange {
+    /** The next record and all its data keys, unwrapped, from the current ones. */
+    Map.Entry<KeyRecord, Map<String, byte[]>> apply(String lineage, KeyRecord current, Map<String, byte[]> dataKeys);
   }
 
   private synchronized Keys create(String lineage) {

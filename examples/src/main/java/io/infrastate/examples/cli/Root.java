@@ -8,6 +8,7 @@ import io.infrastate.StateStore;
 import io.infrastate.StateOptions;
 import io.infrastate.Transaction;
 import io.infrastate.crypto.KeySource;
+import io.infrastate.crypto.KeyParameter;
 import io.infrastate.crypto.Keyring;
 import io.infrastate.crypto.MissingKeyException;
 import io.infrastate.crypto.Secret;
@@ -200,7 +201,7 @@ final class Root implements Callable<Integer> {
    * result closes the home's connections.
    */
   Selected select() {
-    StateStore home = Infrastate.at(stateUri());
+    StateStore home = Infrastate.at(backendUri());
     try {
       return new Selected(home, home.workspace(workspaceName()));
     } catch (RuntimeException e) {
@@ -245,6 +246,11 @@ final class Root implements Callable<Integer> {
     }
   }
 
+  /** A variable of the environment the CLI runs in, or null. */
+  String env(String name) {
+    return env.get(name);
+  }
+
   /** The environment variable holding the passphrase of a state's secret values. */
   static final String PASSPHRASE_ENV = "INFRASTATE_PASSPHRASE";
 
@@ -261,7 +267,17 @@ final class Root implements Callable<Integer> {
     if (keyCommand != null && !keyCommand.isBlank()) {
       sources.add(KeySource.command(Arrays.asList(keyCommand.strip().split("\\s+"))));
     }
+    KeyParameter.Split named = KeyParameter.split(stateUri(), env::get);
+    if (named != null) {
+      named.keyring().sources().stream().filter(k -> !sources.contains(k)).forEach(sources::add);
+    }
     return sources.isEmpty() ? Optional.empty() : Optional.of(Keyring.of(sources));
+  }
+
+  /** The state URI without the key parameters ({@link KeyParameter}), which {@link #keyring} reads. */
+  String backendUri() {
+    KeyParameter.Split named = KeyParameter.split(stateUri(), env::get);
+    return named == null ? stateUri() : named.uri().toString();
   }
 
   /**

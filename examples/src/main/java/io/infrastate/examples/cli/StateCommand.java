@@ -37,7 +37,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "state",
     description = "Inspect and change the whole state: list, show, rm, mv, pull, push, history, rollback, diff,"
-        + " accept-external, settings.",
+        + " accept-external, settings, encrypt, decrypt, rekey, rotate-data-key.",
     subcommands = {
       StateCommand.ListVerb.class,
       StateCommand.Show.class,
@@ -50,6 +50,10 @@ import picocli.CommandLine.Parameters;
       StateCommand.Diff.class,
       StateCommand.AcceptExternal.class,
       StateSettings.class,
+      EncryptionCommand.Encrypt.class,
+      EncryptionCommand.Decrypt.class,
+      EncryptionCommand.Rekey.class,
+      EncryptionCommand.RotateDataKey.class,
     })
 final class StateCommand {
   private StateCommand() {}

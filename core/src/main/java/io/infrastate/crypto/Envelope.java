@@ -1,0 +1,255 @@
+package io.infrastate.crypto;
+
+import io.infrastate.ResourceState;
+import io.infrastate.Snapshot;
+import io.infrastate.spi.StoredForm;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * The stored form of an encrypted state: whole-state encryption, installed on a backend by {@link
+ * Keyring#protect}.
+ *
+ * <h2>FORMAT</h2>
+ *
+ * {@link StoredForm#MAGIC}, then one line of JSON (the header) {@code {"lineage", "serial", "part",
+ * "kid", "keys"}}, then nonce || AES-256-GCM ciphertext || tag of the encoded part under the data
+ * key {@code kid}. {@code keys} is the state's key record ({@link KeyRecord}: the data keys, each
+ * wrapped by every key-encryption key), in clear, so that every stored byte sequence opens on its
+ * own with any one of the keys. The authenticated data is the magic and the header line: a
+ * sequence moved to another state (lineage), version (serial) or kind of part, or with an altered
+ * header, does not open.
+ *
+ * <h2>WHICH VERSIONS</h2>
+ *
+ * A version is sealed when its key record says {@code encrypt_state}; otherwise its bytes pass
+ * through unchanged. The flag is part of the version, so concurrent writers agree on it through
+ * the backend's compare-and-swap, and {@code state encrypt} and {@code state decrypt} are writes
+ * like any other.
+ *
+ * <h2>KEYS</h2>
+ *
+ * Data keys, once unwrapped, are kept by lineage and id, so that a record re-wrapped under a new
+ * key ({@code rekey}) opens every earlier version, whose own header still holds the old wraps, as
+ * soon as the newest version has been read. Thread-safe: the cache is a concurrent map.
+ */
+final class Envelope implements StoredForm {
+  private static final byte[] MAGIC_BYTES = MAGIC.getBytes(StandardCharsets.US_ASCII);
+  private static final int MAX_HEADER = 1 << 20;
+  private static final JsonFactory JSON = JsonFactory.builder().build();
+
+  private final List<KeySource> sources;
+  private final String location;
+  private final Map<String, byte[]> dataKeys = new ConcurrentHashMap<>();
+
+  Envelope(List<KeySource> sources, String location) {
+    this.sources = sources;
+    this.location = location;
+  }
+
+  /** Whether a version's key record asks for whole-state encryption. */
+  static boolean encrypts(Snapshot version) {
+    ResourceState r = version.resources().get(KeyRecord.RESOURCE_KEY);
+    return r != null && Boolean.TRUE.equals(r.data().get(KeyRecord.ENCRYPT_STATE));
+  }
+
+  /** Adds unwrapped data keys of a lineage to the cache. */
+  void remember(String lineage, Map<String, byte[]> keys) {
+    keys.forEach((kid, key) -> dataKeys.put(lineage + "/" + kid, key));
+  }
+
+  /** The cached data keys of a lineage for every id of a record, or null if one is missing. */
+  Map<String, byte[]> cached(String lineage, KeyRecord record) {
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    for (String kid : record.dataKeys.keySet()) {
+      byte[] k = dataKeys.get(lineage + "/" + kid);
+      if (k == null) {
+        return null;
+      }
+      out.put(kid, k);
+    }
+    return out;
+  }
+
+  @Override
+  public boolean seals(Snapshot version) {
+    return encrypts(version);
+  }
+
+  @Override
+  public byte[] seal(Snapshot version, String part, byte[] plain) {
+    ResourceState r = version.resources().get(KeyRecord.RESOURCE_KEY);
+    if (r == null || !Boolean.TRUE.equals(r.data().get(KeyRecord.ENCRYPT_STATE))) {
+      return plain;
+    }
+    String lineage = version.metadata().lineage();
+    KeyRecord record = KeyRecord.parse(r, location);
+    byte[] key = keyOf(lineage, record.current, record);
+    ByteArrayOutputStream head = new ByteArrayOutputStream(1024);
+    head.writeBytes(MAGIC_BYTES);
+    try (JsonGenerator g = JSON.createGenerator(ObjectWriteContext.empty(), head)) {
+      g.writeStartObject();
+      g.writeStringProperty("lineage", lineage);
+      g.writeNumberProperty("serial", version.metadata().serial());
+      g.writeStringProperty("part", part);
+      g.writeStringProperty("kid", record.current);
+      g.writeName("keys");
+      write(g, r.data());
+      g.writeEndObject();
+    }
+    head.write('\n');
+    byte[] header = head.toByteArray();
+    return Crypto.sealAfter(key, header, plain);
+  }
+
+  @Override
+  public byte[] open(byte[] stored, String part, String location) {
+    if (!StoredForm.isSealed(stored)) {
+      return stored;
+    }
+    int end = -1;
+    for (int i = MAGIC_BYTES.length; i < Math.min(stored.length, MAX_HEADER); i++) {
+      if (stored[i] == '\n') {
+        end = i + 1;
+        break;
+      }
+    }
+    if (end < 0) {
+      throw tampered(location, "its header is cut off or too long");
+    }
+    String lineage = null;
+    String kid = null;
+    String storedPart = null;
+    Map<String, Object> keys = null;
+    try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), stored, MAGIC_BYTES.length, end - MAGIC_BYTES.length)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw tampered(location, "its header is not a JSON object");
+      }
+      String name;
+      while ((name = p.nextName()) != null) {
+        JsonToken t = p.nextToken();
+        switch (name) {
+          case "lineage" -> lineage = t == JsonToken.VALUE_STRING ? p.getString() : null;
+          case "part" -> storedPart = t == JsonToken.VALUE_STRING ? p.getString() : null;
+          case "kid" -> kid = t == JsonToken.VALUE_STRING ? p.getString() : null;
+          case "keys" -> keys = read(p) instanceof Map<?, ?> m ? cast(m) : null;
+          default -> p.skipChildren();
+        }
+      }
+    } catch (JacksonException e) {
+      throw tampered(location, "its header does not parse (" + e.getOriginalMessage() + ")");
+    }
+    if (lineage == null || kid == null || keys == null || storedPart == null) {
+      throw tampered(location, "its header lacks the lineage, key id, part or key record");
+    }
+    if (!storedPart.equals(part)) {
+      throw tampered(location, "it holds a " + storedPart + " where a " + part + " belongs");
+    }
+    byte[] key = dataKeys.get(lineage + "/" + kid);
+    if (key == null) {
+      KeyRecord record = KeyRecord.parse(ResourceState.builder(KeyRecord.TYPE, KeyRecord.ID).data(keys).build(), location);
+      key = keyOf(lineage, kid, record);
+    }
+    byte[] plain = Crypto.openAfter(key, stored, end);
+    if (plain == null) {
+      throw tampered(location, "it does not authenticate under its data key " + kid);
+    }
+    return plain;
+  }
+
+  private byte[] keyOf(String lineage, String kid, KeyRecord record) {
+    byte[] key = dataKeys.get(lineage + "/" + kid);
+    if (key != null) {
+      return key;
+    }
+    remember(lineage, record.unwrap(lineage, sources, location));
+    key = dataKeys.get(lineage + "/" + kid);
+    if (key == null) {
+      throw tampered(location, "its key record does not hold the data key " + kid);
+    }
+    return key;
+  }
+
+  private static TamperedSecretException tampered(String location, String why) {
+    return new TamperedSecretException(location, null, "The encrypted state at " + location + " was altered or"
+        + " moved: " + why + ". Nothing was written; restore it from a backup or the history.");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> cast(Map<?, ?> m) {
+    return (Map<String, Object>) m;
+  }
+
+  private static void write(JsonGenerator g, Object v) {
+    if (v instanceof Map<?, ?> m) {
+      g.writeStartObject();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        g.writeName((String) e.getKey());
+        write(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else if (v instanceof List<?> l) {
+      g.writeStartArray();
+      for (Object o : l) {
+        write(g, o);
+      }
+      g.writeEndArray();
+    } else if (v instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (v instanceof Number n) {
+      g.writeNumber(n.longValue());
+    } else if (v == null) {
+      g.writeNull();
+    } else {
+      g.writeString(v.toString());
+    }
+  }
+
+  private static Object read(JsonParser p) {
+    JsonToken t = p.currentToken();
+    switch (t) {
+      case START_OBJECT -> {
+        Map<String, Object> m = new LinkedHashMap<>();
+        String name;
+        while ((name = p.nextName()) != null) {
+          p.nextToken();
+          m.put(name, read(p));
+        }
+        return m;
+      }
+      case START_ARRAY -> {
+        List<Object> l = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          l.add(read(p));
+        }
+        return l;
+      }
+      case VALUE_STRING -> {
+        return p.getString();
+      }
+      case VALUE_NUMBER_INT -> {
+        long n = p.getLongValue();
+        return n == (int) n ? Integer.valueOf((int) n) : Long.valueOf(n);
+      }
+      case VALUE_TRUE, VALUE_FALSE -> {
+        return t == JsonToken.VALUE_TRUE;
+      }
+      default -> {
+        p.skipChildren();
+        return null;
+      }
+    }
+  }
+}
