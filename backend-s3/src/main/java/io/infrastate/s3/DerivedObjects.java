@@ -122,7 +122,7 @@ final class DerivedObjects {
       public void run() {
         Snapshot s = version.get();
         String k = layout.checkpointKey(serial);
-        if (store.putIfMatch(k, forms.checkpoint(stateJson(s)), Map.of(), etag).isPresent()) {
+        if (store.putIfMatch(k, forms.checkpoint(s, stateJson(s)), Map.of(), etag).isPresent()) {
           LOG.info("Replaced the damaged checkpoint {} of {} by its version rebuilt from the log", serial,
               layout.location());
         }
