@@ -88,11 +88,12 @@ final class StateFiles {
       while (magic.hasRemaining() && ch.read(magic) >= 0) {
         // fill
       }
-      if (!magic.hasRemaining() && StoredForm.isSealed(magic.array())) {
-        byte[] plain = form.open(read(file, limit), StoredForm.STATE, file.toString());
-        return StateCodec.decode(new java.io.ByteArrayInputStream(plain), file.toString(), hint, limit);
-      }
       ch.position(0);
+      if (!magic.hasRemaining() && StoredForm.isSealed(magic.array())) {
+        // opened segment by segment as the decoder reads: neither the sealed nor the plain bytes are held whole
+        return StateCodec.decode(form.openStream(Channels.newInputStream(ch), StoredForm.STATE, file.toString()),
+            file.toString(), hint, limit);
+      }
       return StateCodec.decode(Channels.newInputStream(ch), file.toString(), hint, limit);
     }
   }

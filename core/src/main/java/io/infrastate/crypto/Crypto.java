@@ -142,6 +142,25 @@ final class Crypto {
     }
   }
 
+  /**
+   * Opens one segment of what {@link #sealAfter} wrote, for a reader that streams.
+   *
+   * @return the plain bytes written to {@code out}, or -1 if the segment does not authenticate
+   */
+  static int openSegment(byte[] key, byte[] header, byte[] nonce, int index, boolean last, byte[] in, int len, byte[] out) {
+    try {
+      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      c.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, segmentNonce(nonce, index)));
+      c.updateAAD(header);
+      c.updateAAD(segmentAad(index, last));
+      return c.doFinal(in, 0, len, out, 0);
+    } catch (AEADBadTagException e) {
+      return -1;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-256-GCM is not available in this JVM: " + e, e);
+    }
+  }
+
   private static byte[] segmentNonce(byte[] nonce, int index) {
     byte[] n = nonce.clone();
     n[8] ^= (byte) (index >>> 24);

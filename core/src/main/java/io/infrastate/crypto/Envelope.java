@@ -3,7 +3,10 @@ package io.infrastate.crypto;
 import io.infrastate.ResourceState;
 import io.infrastate.Snapshot;
 import io.infrastate.spi.StoredForm;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -119,16 +122,121 @@ final class Envelope implements StoredForm {
     if (!StoredForm.isSealed(stored)) {
       return stored;
     }
-    int end = -1;
-    for (int i = MAGIC_BYTES.length; i < Math.min(stored.length, MAX_HEADER); i++) {
-      if (stored[i] == '\n') {
-        end = i + 1;
+    int end = headerEnd(stored, stored.length, location);
+    byte[] key = keyFor(stored, end, part, location);
+    byte[] plain = Crypto.openAfter(key, stored, end);
+    if (plain == null) {
+      throw tampered(location, "it does not authenticate under its data key");
+    }
+    return plain;
+  }
+
+  @Override
+  public InputStream openStream(InputStream stored, String part, String location) throws IOException {
+    BufferedInputStream in = new BufferedInputStream(stored, Crypto.SEGMENT + 1024);
+    in.mark(MAX_HEADER);
+    byte[] head = in.readNBytes(MAGIC_BYTES.length);
+    if (!StoredForm.isSealed(head)) {
+      in.reset();
+      return in;
+    }
+    ByteArrayOutputStream h = new ByteArrayOutputStream(1024);
+    h.writeBytes(head);
+    int b;
+    while ((b = in.read()) >= 0 && h.size() < MAX_HEADER) {
+      h.write(b);
+      if (b == '\n') {
         break;
       }
     }
-    if (end < 0) {
-      throw tampered(location, "its header is cut off or too long");
+    byte[] header = h.toByteArray();
+    int end = headerEnd(header, header.length, location);
+    byte[] key = keyFor(header, end, part, location);
+    byte[] nonce = in.readNBytes(Crypto.NONCE_BYTES);
+    if (nonce.length < Crypto.NONCE_BYTES) {
+      throw tampered(location, "it is cut off after its header");
     }
+    return new Segments(in, key, header, nonce, location);
+  }
+
+  /** The plain bytes of a sealed stream, opened segment by segment as they are read. Not thread-safe. */
+  private static final class Segments extends InputStream {
+    private final InputStream in;
+    private final byte[] key;
+    private final byte[] header;
+    private final byte[] nonce;
+    private final String location;
+    private final byte[] sealed = new byte[Crypto.SEGMENT + Crypto.TAG_BITS / 8];
+    private final byte[] plain = new byte[Crypto.SEGMENT];
+    private int index;
+    private int pos;
+    private int limit;
+    private boolean done;
+
+    Segments(InputStream in, byte[] key, byte[] header, byte[] nonce, String location) {
+      this.in = in;
+      this.key = key;
+      this.header = header;
+      this.nonce = nonce;
+      this.location = location;
+    }
+
+    private boolean fill() throws IOException {
+      while (pos == limit) {
+        if (done) {
+          return false;
+        }
+        int n = in.readNBytes(sealed, 0, sealed.length);
+        boolean last = n < sealed.length;
+        if (!last) {
+          in.mark(1);
+          last = in.read() < 0;
+          in.reset();
+        }
+        int got = n < Crypto.TAG_BITS / 8 ? -1 : Crypto.openSegment(key, header, nonce, index, last, sealed, n, plain);
+        if (got < 0) {
+          throw tampered(location, "segment " + index + " does not authenticate (altered, moved or cut off)");
+        }
+        index++;
+        pos = 0;
+        limit = got;
+        done = last;
+      }
+      return true;
+    }
+
+    @Override
+    public int read() throws IOException {
+      return fill() ? plain[pos++] & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (!fill()) {
+        return -1;
+      }
+      int n = Math.min(len, limit - pos);
+      System.arraycopy(plain, pos, b, off, n);
+      pos += n;
+      return n;
+    }
+  }
+
+  /** Where the header line of sealed bytes ends (just after its newline). */
+  private static int headerEnd(byte[] stored, int length, String location) {
+    for (int i = MAGIC_BYTES.length; i < Math.min(length, MAX_HEADER); i++) {
+      if (stored[i] == '\n') {
+        return i + 1;
+      }
+    }
+    throw tampered(location, "its header is cut off or too long");
+  }
+
+  /** Parses the header and returns the data key it names, unwrapping its key record if needed. */
+  private byte[] keyFor(byte[] stored, int end, String part, String location) {
     String lineage = null;
     String kid = null;
     String storedPart = null;
@@ -162,11 +270,7 @@ final class Envelope implements StoredForm {
       KeyRecord record = KeyRecord.parse(ResourceState.builder(KeyRecord.TYPE, KeyRecord.ID).data(keys).build(), location);
       key = keyOf(lineage, kid, record);
     }
-    byte[] plain = Crypto.openAfter(key, stored, end);
-    if (plain == null) {
-      throw tampered(location, "it does not authenticate under its data key " + kid);
-    }
-    return plain;
+    return key;
   }
 
   private byte[] keyOf(String lineage, String kid, KeyRecord record) {

@@ -94,6 +94,23 @@ public interface StoredForm {
   byte[] open(byte[] stored, String part, String location);
 
   /**
+   * The encoded part from a stream of stored bytes, as {@link #open} returns it, for a backend that
+   * decodes from a stream. The default reads the stream whole; a form may open it piece by piece,
+   * failing at the first piece that does not authenticate.
+   *
+   * @param stored the stored bytes, from their start; the caller closes it
+   * @param part {@link #STATE}, {@link #RECORD} or {@link #AUDIT}: what the backend expects there
+   * @param location the stored object, for messages
+   * @return the encoded part
+   * @throws java.io.IOException if reading fails
+   * @throws io.infrastate.crypto.SecretKeyException if no key, or a wrong one, is held
+   * @throws io.infrastate.crypto.TamperedSecretException if the bytes do not authenticate
+   */
+  default java.io.InputStream openStream(java.io.InputStream stored, String part, String location) throws java.io.IOException {
+    return new java.io.ByteArrayInputStream(open(stored.readAllBytes(), part, location));
+  }
+
+  /**
    * Whether bytes are sealed (start with {@link #MAGIC}).
    *
    * @param stored bytes read
