@@ -4,6 +4,7 @@
 // It stops at the first error with exit code 1: the body is one block, and the exit status is
 // set to 0 only when all of it ran (a block that does not even compile leaves it at 1).
 import io.infrastate.*;
+import io.infrastate.model.*;
 
 int status = 1;
 try {

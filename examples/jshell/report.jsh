@@ -5,6 +5,7 @@
 // error with exit code 1: the body is one block, and the exit status is set to 0 only when all of
 // it ran (a block that does not even compile leaves it at 1).
 import io.infrastate.*;
+import io.infrastate.model.*;
 import io.infrastate.inventory.*;
 
 int status = 1;

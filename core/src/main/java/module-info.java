@@ -16,6 +16,7 @@ module io.infrastate.core {
   requires org.slf4j;
 
   exports io.infrastate;
+  exports io.infrastate.model;
   exports io.infrastate.codec;
   exports io.infrastate.crypto;
   exports io.infrastate.lock;

@@ -1,5 +1,9 @@
 package io.infrastate;
 
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.StateException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,6 +1,7 @@
 package io.infrastate;
 
 import io.infrastate.lock.Lock;
+import io.infrastate.model.LockLostException;
 import java.util.Objects;
 import java.util.function.Consumer;
 

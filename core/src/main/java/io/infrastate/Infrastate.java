@@ -1,6 +1,7 @@
 package io.infrastate;
 
 import io.infrastate.crypto.KeyParameter;
+import io.infrastate.model.UnknownBackendException;
 import io.infrastate.spi.BackendRegistry;
 import java.util.Objects;
 
@@ -46,7 +47,7 @@ public final class Infrastate {
    * @return the store of the URI's default workspace; the caller closes it
    * @throws UnknownBackendException if no backend handles the scheme, or a parameter is unknown or
    *     invalid for it
-   * @throws io.infrastate.crypto.MissingKeyException if the URI's {@code key} parameter names a
+   * @throws io.infrastate.model.MissingKeyException if the URI's {@code key} parameter names a
    *     passphrase that is not set
    */
   public static StateStore at(String uri, BackendRegistry registry) {

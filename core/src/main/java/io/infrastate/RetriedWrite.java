@@ -1,5 +1,8 @@
 package io.infrastate;
 
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CommitOutcomeUnknownException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.StoredState;

@@ -1,8 +1,28 @@
 package io.infrastate;
 
-import io.infrastate.lock.Lock;
-import io.infrastate.spi.Backend;
 import io.infrastate.crypto.KeyParameter;
+import io.infrastate.lock.Lock;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.ConflictException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.ExternalEdit;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.HostState;
+import io.infrastate.model.InvalidStateException;
+import io.infrastate.model.InventoryTarget;
+import io.infrastate.model.LineageMismatchException;
+import io.infrastate.model.LockLostException;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.Queries;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.StateDiff;
+import io.infrastate.model.StateException;
+import io.infrastate.model.UnknownBackendException;
+import io.infrastate.model.UnsupportedFormatVersionException;
+import io.infrastate.model.VersionInfo;
+import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendRegistry;
 import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.HistoryBackend;
@@ -137,7 +157,7 @@ public final class State implements AutoCloseable {
    * @param uri a state URI or a file path
    * @param options clock, operator, retries, validators
    * @return a new handle
-   * @throws io.infrastate.crypto.MissingKeyException if the URI's {@code key} parameter ({@link
+   * @throws io.infrastate.model.MissingKeyException if the URI's {@code key} parameter ({@link
    *     KeyParameter}) names a passphrase that is not set
    */
   public static State open(String uri, StateOptions options) {

@@ -1,6 +1,7 @@
 package io.infrastate;
 
 import io.infrastate.internal.Environment;
+import io.infrastate.model.AuditEntry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

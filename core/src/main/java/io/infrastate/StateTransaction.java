@@ -1,6 +1,10 @@
 package io.infrastate;
 
-import io.infrastate.internal.PersistentMap;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.PersistentMap;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.spi.Change;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,9 +1,18 @@
 package io.infrastate;
 
-import io.infrastate.internal.GroupAudit;
-import io.infrastate.internal.GroupCommit;
 import io.infrastate.internal.StructuralRules;
-import io.infrastate.internal.WriteContention;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.ConflictException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.InvalidStateException;
+import io.infrastate.model.LineageMismatchException;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.StateException;
+import io.infrastate.model.Violation;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.Change;
 import io.infrastate.spi.SaveRequest;

@@ -1,5 +1,8 @@
 package io.infrastate;
 
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,10 @@
 package io.infrastate;
 
+import io.infrastate.model.HostState;
+import io.infrastate.model.InvalidStateException;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.Violation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -46,7 +51,7 @@ public interface Validator {
       proposed.resources().forEach((key, r) -> {
         if (r.type().equals(type)) {
           for (String message : rule.apply(key, r)) {
-            out.add(new Violation(io.infrastate.internal.JsonPaths.member("$.resources", key), message));
+            out.add(new Violation(io.infrastate.model.JsonPaths.member("$.resources", key), message));
           }
         }
       });
@@ -66,7 +71,7 @@ public interface Validator {
       List<Violation> out = new ArrayList<>();
       for (HostState h : proposed.hosts().values()) {
         for (String message : rule.apply(h)) {
-          out.add(new Violation(io.infrastate.internal.JsonPaths.member("$.hosts", h.name()), message));
+          out.add(new Violation(io.infrastate.model.JsonPaths.member("$.hosts", h.name()), message));
         }
       }
       return out;

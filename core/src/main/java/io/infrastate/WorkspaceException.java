@@ -1,5 +1,7 @@
 package io.infrastate;
 
+import io.infrastate.model.StateException;
+
 /**
  * A workspace request that cannot be done: the name breaks the naming rule, the workspace does not
  * exist (or already does), it still holds hosts or resources, it is the default workspace, or the

@@ -1,9 +1,9 @@
 /**
  * API: infrastate's entry point. {@link io.infrastate.State} opens a state (by URI through the
  * backends on the module or class path, or over a given {@link io.infrastate.spi.Backend}), reads
- * it and writes it atomically; the values it holds ({@link io.infrastate.HostState}, {@link
- * io.infrastate.ResourceState}, {@link io.infrastate.Snapshot}, {@link io.infrastate.Metadata}) are
- * immutable, and every failure is a {@link io.infrastate.StateException}.
+ * it and writes it atomically; the values it holds ({@link io.infrastate.model.HostState}, {@link
+ * io.infrastate.model.ResourceState}, {@link io.infrastate.model.Snapshot}, {@link io.infrastate.model.Metadata}) are
+ * immutable, and every failure is a {@link io.infrastate.model.StateException}.
  *
  * <h2>Layers</h2>
  *

@@ -3,11 +3,15 @@ package io.infrastate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.lock.InMemoryLockProvider;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockRequest;
 import io.infrastate.memory.InMemoryBackend;
+import io.infrastate.memory.InMemoryLockProvider;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
+import io.infrastate.model.LockLostException;
+import io.infrastate.model.Snapshot;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

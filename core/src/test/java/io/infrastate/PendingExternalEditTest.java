@@ -4,6 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.infrastate.memory.InMemoryBackend;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.ExternalEdit;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.StateDiff;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.spi.ExternalEditBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;

@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.infrastate.memory.InMemoryBackend;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CommitOutcomeUnknownException;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;

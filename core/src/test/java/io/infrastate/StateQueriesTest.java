@@ -3,6 +3,10 @@ package io.infrastate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.memory.InMemoryBackend;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Queries;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import org.junit.jupiter.api.Test;
 
 /** The query, diff and allocation shortcuts on State and Snapshot agree with their engines. */

@@ -3,11 +3,17 @@ package io.infrastate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.lock.InMemoryLockProvider;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.memory.InMemoryBackend;
+import io.infrastate.memory.InMemoryLockProvider;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.ConflictException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.LineageMismatchException;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.SaveRequest;

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.infrastate.memory.InMemoryBackend;
+import io.infrastate.model.InvalidStateException;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Violation;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

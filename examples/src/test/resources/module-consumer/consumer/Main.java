@@ -1,6 +1,6 @@
 package consumer;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import io.infrastate.spi.BackendRegistry;
 

@@ -1,6 +1,6 @@
 package intruder;
 
-import io.infrastate.internal.Json;
+import io.infrastate.model.Json;
 
 /** Must not compile: io.infrastate.internal is exported only to infrastate's own modules. */
 public final class Main {

@@ -1,12 +1,12 @@
 package io.infrastate.file;
 
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
-import io.infrastate.Violation;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.Violation;
 import io.infrastate.codec.StateCodec;
-import io.infrastate.internal.Json;
+import io.infrastate.model.Json;
 import io.infrastate.internal.StructuralRules;
 import io.infrastate.spi.Change;
 import java.time.Instant;

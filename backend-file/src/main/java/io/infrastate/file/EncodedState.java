@@ -1,6 +1,6 @@
 package io.infrastate.file;
 
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.StoredForm;
 import java.io.IOException;

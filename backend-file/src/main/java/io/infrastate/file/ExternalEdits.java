@@ -1,13 +1,13 @@
 package io.infrastate.file;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.ExternalEdit;
-import io.infrastate.ExternalEditException;
-import io.infrastate.ExternalEditPolicy;
-import io.infrastate.Metadata;
-import io.infrastate.Snapshot;
-import io.infrastate.StateDiff;
-import io.infrastate.StateException;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.ExternalEdit;
+import io.infrastate.model.ExternalEditException;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.StateDiff;
+import io.infrastate.model.StateException;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;

@@ -1,11 +1,11 @@
 package io.infrastate.file;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.ExternalEdit;
-import io.infrastate.ExternalEditPolicy;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.ExternalEdit;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.ExternalEditBackend;
@@ -412,7 +412,7 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites, Exter
      * What to do with a state file that another tool changed (a jq script, a Go-FTL2 program, an
      * editor): {@link ExternalEditPolicy#RECORD} (the default) records it as a version of its own
      * before the next write (in journal mode it replaces the latest version, journal included),
-     * {@link ExternalEditPolicy#REFUSE} fails writes with {@link io.infrastate.ExternalEditException}
+     * {@link ExternalEditPolicy#REFUSE} fails writes with {@link io.infrastate.model.ExternalEditException}
      * until it is accepted. The URI option is {@code external=record|refuse}. See {@code
      * docs/external-edits.md}.
      *

@@ -1,7 +1,7 @@
 package io.infrastate.file;
 
-import io.infrastate.ExternalEditPolicy;
-import io.infrastate.UnknownBackendException;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.UnknownBackendException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendProvider;
 import io.infrastate.spi.StateHome;
@@ -18,7 +18,7 @@ import java.util.Set;
  * missing directory is an error, never an empty state); {@code maxStateSize=BYTES} sets the largest
  * state file accepted (1 GiB by default); {@code external=record} (the default) or {@code
  * external=refuse} says what to do with a state file another tool changed ({@link
- * io.infrastate.ExternalEditPolicy}).
+ * io.infrastate.model.ExternalEditPolicy}).
  *
  * <p>Instances are thread-safe.
  */

@@ -1,7 +1,7 @@
 package io.infrastate.file;
 
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
 import io.infrastate.StateStore;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;

@@ -1,6 +1,6 @@
 package io.infrastate.file;
 
-import io.infrastate.BackendException;
+import io.infrastate.model.BackendException;
 import io.infrastate.lock.AbstractLockProvider;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockInfoCodec;

@@ -1,6 +1,6 @@
 package io.infrastate.file;
 
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.StoredForm;

@@ -1,7 +1,7 @@
 package io.infrastate.file;
 
-import io.infrastate.Metadata;
-import io.infrastate.Snapshot;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.Snapshot;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.StoredState;
 import java.io.IOException;

@@ -8,8 +8,8 @@ import static io.infrastate.file.ChangeCodec.readTime;
 import static io.infrastate.file.ChangeCodec.readTokens;
 import static io.infrastate.file.ChangeCodec.writeChange;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.Metadata;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.Metadata;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.file.ChangeCodec.Bad;
 import io.infrastate.spi.Change;

@@ -1,9 +1,9 @@
 package io.infrastate.file;
 
-import io.infrastate.BackendException;
-import io.infrastate.Metadata;
-import io.infrastate.Snapshot;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package io.infrastate.file;
 
-import io.infrastate.CorruptStateException;
-import io.infrastate.Metadata;
-import io.infrastate.Snapshot;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.Snapshot;
 import io.infrastate.spi.StoredState;
 import java.io.IOException;
 import java.nio.file.Files;

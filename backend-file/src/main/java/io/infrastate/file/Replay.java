@@ -1,10 +1,10 @@
 package io.infrastate.file;
 
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
-import io.infrastate.internal.PersistentMap;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.PersistentMap;
 import io.infrastate.spi.Change;
 import java.util.List;
 import java.util.TreeMap;

@@ -1,8 +1,8 @@
 package io.infrastate.file;
 
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.Snapshot;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.Snapshot;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package io.infrastate.file;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.ExternalEditPolicy;
-import io.infrastate.Snapshot;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;

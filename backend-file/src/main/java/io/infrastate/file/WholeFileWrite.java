@@ -1,7 +1,7 @@
 package io.infrastate.file;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.Snapshot;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;

@@ -1,7 +1,7 @@
 package io.infrastate.file;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.ResourceState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import java.nio.file.Path;

@@ -2,10 +2,10 @@ package io.infrastate.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.HostState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.testkit.ChildWriters;
 import io.infrastate.testkit.JvmProcess;

@@ -2,10 +2,10 @@ package io.infrastate.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.StoredForm;
 import java.nio.file.Files;

@@ -4,16 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.CorruptStateException;
-import io.infrastate.ExternalEdit;
-import io.infrastate.ExternalEditException;
-import io.infrastate.ExternalEditPolicy;
-import io.infrastate.HostState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.ExternalEdit;
+import io.infrastate.model.ExternalEditException;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
-import io.infrastate.StateDiff;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.StateDiff;
+import io.infrastate.model.VersionInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -323,7 +323,7 @@ class ExternalEditTest {
       assertThat(s.metadata().serial()).isEqualTo(4);
     }
     assertThatThrownBy(() -> State.open(file.toUri() + modeQuery(mode) + "external=ignore"))
-        .isInstanceOf(io.infrastate.UnknownBackendException.class)
+        .isInstanceOf(io.infrastate.model.UnknownBackendException.class)
         .hasMessageContaining("external must be record or refuse");
   }
 

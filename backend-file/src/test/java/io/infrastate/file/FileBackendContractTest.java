@@ -1,6 +1,6 @@
 package io.infrastate.file;
 
-import io.infrastate.StateException;
+import io.infrastate.model.StateException;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.StoredState;

@@ -3,13 +3,13 @@ package io.infrastate.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
-import io.infrastate.UnknownBackendException;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.UnknownBackendException;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.spi.StoredState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -203,7 +203,7 @@ class FileBackendTest {
     // state.json still holds the first version only: the plain backend must not serve or overwrite it
     byte[] base = Files.readAllBytes(file);
     assertThatThrownBy(() -> State.open(file.toString()))
-        .isInstanceOf(io.infrastate.BackendException.class)
+        .isInstanceOf(io.infrastate.model.BackendException.class)
         .hasMessageContaining("is in journal mode")
         .hasMessageContaining("holds versions up to 2")
         .hasMessageContaining("?journal=true");
@@ -215,7 +215,7 @@ class FileBackendTest {
       assertThatThrownBy(() -> plain.save(new io.infrastate.spi.SaveRequest(
               io.infrastate.spi.VersionToken.of(1, io.infrastate.codec.StateCodec.decode(base, "f", "").metadata().lineage()),
               io.infrastate.codec.StateCodec.decode(base, "f", ""), List.of(), AuditEntry.of("stale write"))))
-          .isInstanceOf(io.infrastate.BackendException.class)
+          .isInstanceOf(io.infrastate.model.BackendException.class)
           .hasMessageContaining("is in journal mode");
     }
     assertThat(Files.readAllBytes(file)).isEqualTo(base);

@@ -3,8 +3,8 @@ package io.infrastate.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockInfoCodec;

@@ -3,12 +3,12 @@ package io.infrastate.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.CorruptStateException;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.CorruptStateException;
 import io.infrastate.Infrastate;
 import io.infrastate.State;
 import io.infrastate.StateStore;
-import io.infrastate.UnknownBackendException;
+import io.infrastate.model.UnknownBackendException;
 import io.infrastate.testkit.WorkspaceContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ class FileWorkspaceTest extends WorkspaceContract {
     try (StateStore journal = Infrastate.at(dir.resolve("j.json").toUri() + "?journal=true")) {
       StateStore ws = journal.createWorkspace("uat", AuditEntry.of(""));
       try (State s = ws.open()) {
-        s.addHost(io.infrastate.HostState.builder("web01").build());
+        s.addHost(io.infrastate.model.HostState.builder("web01").build());
       }
       assertThat(dir.resolve("j.json.d/uat/j.json.journal")).isRegularFile();
     }

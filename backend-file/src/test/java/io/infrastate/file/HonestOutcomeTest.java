@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.spi.Backend;

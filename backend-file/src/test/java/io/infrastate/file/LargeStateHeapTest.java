@@ -2,9 +2,9 @@ package io.infrastate.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.testkit.JvmProcess;
 import java.io.BufferedWriter;

@@ -1,7 +1,7 @@
 package io.infrastate.file;
 
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import java.nio.file.Path;
 

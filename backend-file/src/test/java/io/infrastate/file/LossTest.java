@@ -3,11 +3,11 @@ package io.infrastate.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.SaveRequest;

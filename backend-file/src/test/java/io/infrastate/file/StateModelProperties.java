@@ -2,8 +2,8 @@ package io.infrastate.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.memory.InMemoryBackend;

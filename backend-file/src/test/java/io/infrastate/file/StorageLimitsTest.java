@@ -3,10 +3,10 @@ package io.infrastate.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
-import io.infrastate.InvalidStateException;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.InvalidStateException;
 import io.infrastate.State;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.StoredForm;
@@ -68,7 +68,7 @@ class StorageLimitsTest {
     assertThatThrownBy(() -> FileBackend.builder(tmp.resolve("s.json")).maxStateSize(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxStateSize must be within 1..");
     assertThatThrownBy(() -> State.open(tmp.resolve("s.json").toUri() + "?maxStateSize=lots"))
-        .isInstanceOf(io.infrastate.UnknownBackendException.class).hasMessageContaining("maxStateSize must be a number of bytes");
+        .isInstanceOf(io.infrastate.model.UnknownBackendException.class).hasMessageContaining("maxStateSize must be a number of bytes");
   }
 
   @ParameterizedTest(name = "{0}")

@@ -2,9 +2,9 @@ package io.infrastate.file;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
-import io.infrastate.StateException;
+import io.infrastate.model.StateException;
 import io.infrastate.spi.Backend;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

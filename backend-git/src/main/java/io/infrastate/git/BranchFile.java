@@ -1,7 +1,7 @@
 package io.infrastate.git;
 
-import io.infrastate.CorruptStateException;
-import io.infrastate.Snapshot;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.Snapshot;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.StoredForm;

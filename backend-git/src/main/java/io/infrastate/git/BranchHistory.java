@@ -1,9 +1,9 @@
 package io.infrastate.git;
 
-import io.infrastate.CorruptStateException;
-import io.infrastate.Snapshot;
-import io.infrastate.StateException;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.StateException;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.StoredState;
 import java.io.IOException;

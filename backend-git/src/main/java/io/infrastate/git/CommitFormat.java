@@ -1,6 +1,6 @@
 package io.infrastate.git;
 
-import io.infrastate.AuditEntry;
+import io.infrastate.model.AuditEntry;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;

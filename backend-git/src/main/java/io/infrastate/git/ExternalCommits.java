@@ -1,9 +1,9 @@
 package io.infrastate.git;
 
-import io.infrastate.CorruptStateException;
-import io.infrastate.Metadata;
-import io.infrastate.Snapshot;
-import io.infrastate.StateException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.StateException;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.VersionToken;
 import java.io.IOException;

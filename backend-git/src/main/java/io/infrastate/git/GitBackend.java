@@ -1,9 +1,9 @@
 package io.infrastate.git;
 
-import io.infrastate.BackendException;
-import io.infrastate.CommitOutcomeUnknownException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CommitOutcomeUnknownException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.spi.ExclusiveWrites;
@@ -59,8 +59,8 @@ import org.slf4j.LoggerFactory;
  * <p>When the reply to a push is lost (the connection broke after the push was sent), the backend
  * asks the remote where the branch is before returning, and so reports the write stored, not
  * stored (pushing it again), or a conflict. Only if the remote cannot be reached then either does
- * the write fail with {@link io.infrastate.CommitOutcomeUnknownException}; a retry that passes it
- * back ({@link io.infrastate.AuditEntry#retrying}) finds the commit by its {@code Infrastate-Write}
+ * the write fail with {@link io.infrastate.model.CommitOutcomeUnknownException}; a retry that passes it
+ * back ({@link io.infrastate.model.AuditEntry#retrying}) finds the commit by its {@code Infrastate-Write}
  * trailer ({@link #committedBy}) and is then a no-op.
  *
  * <p>A path remote in clone mode is served by JGit's in-process {@code receive-pack}, which stores

@@ -46,8 +46,8 @@ public final class GitBackendProvider implements BackendProvider {
    *
    * @param uri the state URI
    * @return a new backend; the caller closes it
-   * @throws io.infrastate.UnknownBackendException if the URI is malformed
-   * @throws io.infrastate.BackendException if the repository cannot be opened
+   * @throws io.infrastate.model.UnknownBackendException if the URI is malformed
+   * @throws io.infrastate.model.BackendException if the repository cannot be opened
    */
   @Override
   public Backend open(URI uri) {
@@ -62,7 +62,7 @@ public final class GitBackendProvider implements BackendProvider {
    *
    * @param uri the state URI
    * @return the home; closing it closes the repository it opened for listing
-   * @throws io.infrastate.UnknownBackendException if the URI is malformed
+   * @throws io.infrastate.model.UnknownBackendException if the URI is malformed
    */
   @Override
   public StateHome home(URI uri) {

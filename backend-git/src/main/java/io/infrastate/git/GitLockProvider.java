@@ -1,7 +1,7 @@
 package io.infrastate.git;
 
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
 import io.infrastate.lock.AbstractLockProvider;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockInfoCodec;

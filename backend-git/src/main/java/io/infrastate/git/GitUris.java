@@ -1,6 +1,6 @@
 package io.infrastate.git;
 
-import io.infrastate.UnknownBackendException;
+import io.infrastate.model.UnknownBackendException;
 import io.infrastate.spi.BackendRegistry;
 import java.net.URI;
 import java.net.URISyntaxException;

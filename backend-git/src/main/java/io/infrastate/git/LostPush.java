@@ -1,7 +1,7 @@
 package io.infrastate.git;
 
-import io.infrastate.BackendException;
-import io.infrastate.CommitOutcomeUnknownException;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CommitOutcomeUnknownException;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.OptionalLong;

@@ -1,6 +1,6 @@
 package io.infrastate.git;
 
-import io.infrastate.BackendException;
+import io.infrastate.model.BackendException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

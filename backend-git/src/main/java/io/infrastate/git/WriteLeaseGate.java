@@ -1,6 +1,6 @@
 package io.infrastate.git;
 
-import io.infrastate.StateException;
+import io.infrastate.model.StateException;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockInfoCodec;
 import io.infrastate.spi.WriteLeases;

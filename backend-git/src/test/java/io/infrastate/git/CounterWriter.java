@@ -1,7 +1,7 @@
 package io.infrastate.git;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.ResourceState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 
@@ -59,7 +59,7 @@ public final class CounterWriter {
   }
 
   /** The value of a counter in a snapshot, 0 if absent. */
-  static long value(io.infrastate.Snapshot s, String which) {
+  static long value(io.infrastate.model.Snapshot s, String which) {
     return s.getResource("counter:" + which).map(r -> ((Number) r.data().get("n")).longValue()).orElse(0L);
   }
 }

@@ -3,13 +3,13 @@ package io.infrastate.git;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.BackendException;
-import io.infrastate.HostState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
@@ -253,7 +253,7 @@ class GitBackendLocalTest {
 
     try (GitBackend b = GitBackend.builder().repository(remote).path("blocked.json").build()) {
       assertThatThrownBy(() -> b.load())
-          .isInstanceOf(io.infrastate.CorruptStateException.class)
+          .isInstanceOf(io.infrastate.model.CorruptStateException.class)
           .hasMessageContaining("blocked.json is a directory");
     }
     try (GitBackend b = GitBackend.builder().repository(remote).path("state/zz.txt/state.json").build(); State s = State.load(b)) {

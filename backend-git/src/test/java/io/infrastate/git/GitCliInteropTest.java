@@ -3,12 +3,12 @@ package io.infrastate.git;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

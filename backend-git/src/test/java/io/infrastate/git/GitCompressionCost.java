@@ -1,8 +1,8 @@
 package io.infrastate.git;
 
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.Snapshot;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.Snapshot;
 import io.infrastate.codec.StateCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;

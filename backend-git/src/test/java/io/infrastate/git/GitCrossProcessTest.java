@@ -2,8 +2,8 @@ package io.infrastate.git;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.testkit.ChildWriters;

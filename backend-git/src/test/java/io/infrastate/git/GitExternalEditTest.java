@@ -3,12 +3,12 @@ package io.infrastate.git;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.infrastate.HostState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
-import io.infrastate.StateDiff;
+import io.infrastate.model.StateDiff;
 import io.infrastate.StateOptions;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,8 +3,8 @@ package io.infrastate.git;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockInfo;

@@ -3,10 +3,10 @@ package io.infrastate.git;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.CommitOutcomeUnknownException;
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.CommitOutcomeUnknownException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.Transaction;

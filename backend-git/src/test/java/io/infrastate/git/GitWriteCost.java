@@ -1,8 +1,8 @@
 package io.infrastate.git;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import java.io.IOException;

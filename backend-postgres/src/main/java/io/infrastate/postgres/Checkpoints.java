@@ -1,6 +1,6 @@
 package io.infrastate.postgres;
 
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import java.sql.PreparedStatement;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;

@@ -1,8 +1,8 @@
 package io.infrastate.postgres;
 
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.Change;
 import io.infrastate.spi.SaveRequest;

@@ -1,11 +1,11 @@
 package io.infrastate.postgres;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.ConflictException;
-import io.infrastate.ExternalEdit;
-import io.infrastate.ExternalEditPolicy;
-import io.infrastate.Snapshot;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.ConflictException;
+import io.infrastate.model.ExternalEdit;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.postgres.PostgresException.Problem;
 import io.infrastate.spi.ExternalEditBackend;
@@ -960,7 +960,7 @@ public final class PostgresBackend implements HistoryBackend, ExternalEditBacken
      * UPDATE} of a version, a checkpoint or the head, an {@code INSERT} of a version): {@link
      * ExternalEditPolicy#RECORD} (the default) records the edit as a version of its own before the
      * next write, {@link ExternalEditPolicy#REFUSE} fails writes with {@link
-     * io.infrastate.ExternalEditException} until it is accepted ({@link #acceptExternalEdit}). The
+     * io.infrastate.model.ExternalEditException} until it is accepted ({@link #acceptExternalEdit}). The
      * URI parameter is {@code external=record|refuse}. See {@code docs/external-edits.md}.
      *
      * @param policy the policy

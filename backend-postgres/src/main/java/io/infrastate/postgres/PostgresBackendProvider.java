@@ -1,6 +1,6 @@
 package io.infrastate.postgres;
 
-import io.infrastate.UnknownBackendException;
+import io.infrastate.model.UnknownBackendException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendProvider;
 import io.infrastate.spi.BackendRegistry;
@@ -155,7 +155,7 @@ public final class PostgresBackendProvider implements BackendProvider {
           case "retainVersions" -> b.retainVersions(integer(value, p.getKey(), shown));
           case "external" -> {
             try {
-              b.externalEdits(io.infrastate.ExternalEditPolicy.parse(value));
+              b.externalEdits(io.infrastate.model.ExternalEditPolicy.parse(value));
             } catch (IllegalArgumentException e) {
               throw new UnknownBackendException("State URI " + shown + ": " + e.getMessage());
             }

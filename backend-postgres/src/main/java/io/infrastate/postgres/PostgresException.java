@@ -1,6 +1,6 @@
 package io.infrastate.postgres;
 
-import io.infrastate.BackendException;
+import io.infrastate.model.BackendException;
 import java.util.Objects;
 
 /**

@@ -2,10 +2,10 @@ package io.infrastate.postgres;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.infrastate.CorruptStateException;
-import io.infrastate.Metadata;
-import io.infrastate.Snapshot;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
@@ -431,7 +431,7 @@ final class VersionRows {
   private Delta.Decoded decodeQuietly(Raw r) {
     try {
       return decode(r);
-    } catch (io.infrastate.StateException e) {
+    } catch (io.infrastate.model.StateException e) {
       return null;
     }
   }

@@ -1,7 +1,7 @@
 package io.infrastate.postgres;
 
 import io.infrastate.codec.StateCodec;
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import io.infrastate.spi.Backend;
 import io.infrastate.testkit.BackendContract;
 import java.sql.Connection;

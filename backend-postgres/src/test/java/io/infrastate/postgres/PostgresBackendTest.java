@@ -3,11 +3,11 @@ package io.infrastate.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.spi.StoredState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -95,7 +95,7 @@ class PostgresBackendTest {
       for (int i = 0; i < 100_000; i++) {
         hosts.put("h" + i, host("h" + i));
       }
-      Snapshot large = Snapshot.of(new io.infrastate.Metadata(io.infrastate.Metadata.FORMAT_VERSION, 1, "l", null, null),
+      Snapshot large = Snapshot.of(new io.infrastate.model.Metadata(io.infrastate.model.Metadata.FORMAT_VERSION, 1, "l", null, null),
           hosts, java.util.Map.of());
       Snapshot small = Snapshot.empty(large.metadata());
       assertThat(backend.interval(small)).isEqualTo(64);

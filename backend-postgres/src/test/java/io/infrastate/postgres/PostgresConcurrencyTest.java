@@ -2,7 +2,7 @@ package io.infrastate.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.ResourceState;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import io.infrastate.testkit.JvmProcess;
 import java.nio.file.Path;

@@ -3,17 +3,17 @@ package io.infrastate.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.CorruptStateException;
-import io.infrastate.ExternalEdit;
-import io.infrastate.ExternalEditException;
-import io.infrastate.ExternalEditPolicy;
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.ExternalEdit;
+import io.infrastate.model.ExternalEditException;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
-import io.infrastate.StateDiff;
-import io.infrastate.UnknownBackendException;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.StateDiff;
+import io.infrastate.model.UnknownBackendException;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.testkit.JvmProcess;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -257,7 +257,7 @@ class PostgresExternalEditTest {
       assertThat(query("SELECT string_agg(serial || ':' || operator || ':' || encode(sha256(coalesce(payload, ''::bytea)),"
           + " 'hex'), ',' ORDER BY serial) FROM " + schema + ".versions")).isEqualTo(rows);
 
-      try (PostgresBackend backend = builder(schema).externalEdits(io.infrastate.ExternalEditPolicy.REFUSE).build()) {
+      try (PostgresBackend backend = builder(schema).externalEdits(io.infrastate.model.ExternalEditPolicy.REFUSE).build()) {
         VersionInfo v = backend.acceptExternalEdit(new AuditEntry("alice@ops", "accept external edit", "reviewed"))
             .orElseThrow();
         assertThat(v.serial()).isEqualTo(3);

@@ -3,8 +3,8 @@ package io.infrastate.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockOptions;
@@ -288,20 +288,20 @@ class PostgresFailureTest {
           + PostgresServer.DATABASE + "?schema=" + schema + "&state=prod");
     }
     assertThatThrownBy(() -> provider.parse(URI.create("postgresql://infra:hunter2@db/infra")))
-        .isInstanceOf(io.infrastate.UnknownBackendException.class)
+        .isInstanceOf(io.infrastate.model.UnknownBackendException.class)
         .hasMessageContaining("PGPASSWORD")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
     assertThatThrownBy(() -> provider.parse(URI.create("postgresql://db/infra?password=hunter2")))
-        .isInstanceOf(io.infrastate.UnknownBackendException.class)
+        .isInstanceOf(io.infrastate.model.UnknownBackendException.class)
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
     assertThatThrownBy(() -> provider.parse(URI.create("postgresql://db/infra?shema=x")))
-        .isInstanceOf(io.infrastate.UnknownBackendException.class)
+        .isInstanceOf(io.infrastate.model.UnknownBackendException.class)
         .hasMessageContaining("'shema'");
     assertThatThrownBy(() -> provider.parse(URI.create("jdbc:mysql://db/infra")))
-        .isInstanceOf(io.infrastate.UnknownBackendException.class)
+        .isInstanceOf(io.infrastate.model.UnknownBackendException.class)
         .hasMessageContaining("another database");
     assertThatThrownBy(() -> provider.parse(URI.create("postgresql://db/")))
-        .isInstanceOf(io.infrastate.UnknownBackendException.class)
+        .isInstanceOf(io.infrastate.model.UnknownBackendException.class)
         .hasMessageContaining("names no database");
   }
 }

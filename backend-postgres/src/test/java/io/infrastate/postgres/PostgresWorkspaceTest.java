@@ -2,7 +2,7 @@ package io.infrastate.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.AuditEntry;
+import io.infrastate.model.AuditEntry;
 import io.infrastate.Infrastate;
 import io.infrastate.State;
 import io.infrastate.StateStore;

@@ -1,11 +1,11 @@
 package io.infrastate.s3;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.BackendException;
-import io.infrastate.CommitOutcomeUnknownException;
-import io.infrastate.ExternalEditPolicy;
-import io.infrastate.Snapshot;
-import io.infrastate.StateException;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CommitOutcomeUnknownException;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.StateException;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredState;
@@ -148,7 +148,7 @@ final class Committer {
    * @param accepted who accepts it ({@link S3Backend#acceptExternalEdit}), or null for a save
    * @return the outcome: for a save, a conflict holding the recorded version (the State re-applies
    *     its change on it); for an acceptance, the recorded version
-   * @throws io.infrastate.ExternalEditException if the policy refuses it (and nobody accepts it)
+   * @throws io.infrastate.model.ExternalEditException if the policy refuses it (and nobody accepts it)
    */
   Optional<SaveResult> recordCopyEdit(VersionToken expected, AuditEntry accepted) {
     Optional<CopyEdits.Found> found = copyEdits.check();

@@ -1,6 +1,6 @@
 package io.infrastate.s3;
 
-import io.infrastate.BackendException;
+import io.infrastate.model.BackendException;
 
 /**
  * The S3-compatible server accepts a create-only PUT ({@code If-None-Match: *}) of an object that

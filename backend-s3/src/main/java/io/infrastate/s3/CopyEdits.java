@@ -1,13 +1,13 @@
 package io.infrastate.s3;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.ExternalEdit;
-import io.infrastate.ExternalEditException;
-import io.infrastate.ExternalEditPolicy;
-import io.infrastate.Metadata;
-import io.infrastate.Snapshot;
-import io.infrastate.StateDiff;
-import io.infrastate.StateException;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.ExternalEdit;
+import io.infrastate.model.ExternalEditException;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.StateDiff;
+import io.infrastate.model.StateException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -156,7 +156,7 @@ final class CopyEdits {
   /**
    * The upload at the key now (one HEAD, and a GET if there is one), read synchronously.
    *
-   * @throws io.infrastate.CorruptStateException if it cannot be read as a state
+   * @throws io.infrastate.model.CorruptStateException if it cannot be read as a state
    */
   Optional<Found> check() {
     Optional<S3Store.Head> head = store.head(key);

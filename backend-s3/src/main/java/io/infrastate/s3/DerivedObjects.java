@@ -1,7 +1,7 @@
 package io.infrastate.s3;
 
-import io.infrastate.BackendException;
-import io.infrastate.Snapshot;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.Snapshot;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

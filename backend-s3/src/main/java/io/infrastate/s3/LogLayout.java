@@ -1,6 +1,6 @@
 package io.infrastate.s3;
 
-import io.infrastate.CorruptStateException;
+import io.infrastate.model.CorruptStateException;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;

@@ -2,10 +2,10 @@ package io.infrastate.s3;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.Snapshot;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import java.util.ArrayList;

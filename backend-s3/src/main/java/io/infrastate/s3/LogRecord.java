@@ -1,10 +1,10 @@
 package io.infrastate.s3;
 
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
-import io.infrastate.UnsupportedFormatVersionException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.UnsupportedFormatVersionException;
 import io.infrastate.codec.StateCodec;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -123,7 +123,7 @@ record LogRecord(
   static byte[] encode(
       Kind kind,
       Snapshot payload,
-      io.infrastate.AuditEntry audit,
+      io.infrastate.model.AuditEntry audit,
       String commit,
       List<String> removedHosts,
       List<String> removedResources) {
@@ -154,7 +154,7 @@ record LogRecord(
       g.writeEndObject();
       g.flush();
     } catch (JacksonException e) {
-      throw new io.infrastate.BackendException("Could not encode a log record: " + e.getOriginalMessage(), e, false);
+      throw new io.infrastate.model.BackendException("Could not encode a log record: " + e.getOriginalMessage(), e, false);
     }
     out.write('\n');
     StateCodec.write(payload, out);
@@ -370,7 +370,7 @@ record LogRecord(
    */
   static Encoded forSave(io.infrastate.spi.SaveRequest request, String commit, boolean forceFull) {
     Snapshot next = request.snapshot();
-    io.infrastate.AuditEntry audit = request.audit();
+    io.infrastate.model.AuditEntry audit = request.audit();
     boolean full = forceFull;
     java.util.Set<String> hostKeys = new java.util.LinkedHashSet<>();
     java.util.Set<String> resourceKeys = new java.util.LinkedHashSet<>();

@@ -2,12 +2,12 @@ package io.infrastate.s3;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
-import io.infrastate.LineageMismatchException;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.LineageMismatchException;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,13 +1,13 @@
 package io.infrastate.s3;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.BackendException;
-import io.infrastate.CommitOutcomeUnknownException;
-import io.infrastate.ConflictException;
-import io.infrastate.ExternalEdit;
-import io.infrastate.ExternalEditPolicy;
-import io.infrastate.Snapshot;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CommitOutcomeUnknownException;
+import io.infrastate.model.ConflictException;
+import io.infrastate.model.ExternalEdit;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.spi.ExternalEditBackend;
@@ -89,8 +89,8 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * carries the write's id ({@link SaveRequest#writeId()}), so the write either finds itself stored,
  * finds another writer's version there (a conflict: the change is re-applied), or finds nothing
  * and sends the same create-only PUT again. Only when the server cannot be read either does a
- * write fail with {@link io.infrastate.CommitOutcomeUnknownException}; a retry that passes it back
- * ({@link io.infrastate.AuditEntry#retrying}) is a no-op if the write was stored ({@link
+ * write fail with {@link io.infrastate.model.CommitOutcomeUnknownException}; a retry that passes it back
+ * ({@link io.infrastate.model.AuditEntry#retrying}) is a no-op if the write was stored ({@link
  * #committedBy}).
  *
  * <h2>Servers that ignore conditional writes</h2>
@@ -582,7 +582,7 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
      * What to do with an object another tool wrote to the state's key (the readable copy): {@link
      * ExternalEditPolicy#RECORD} (the default) records it as a version of its own at
      * the next write, {@link ExternalEditPolicy#REFUSE} fails writes with {@link
-     * io.infrastate.ExternalEditException} until it is accepted. The URI parameter is {@code
+     * io.infrastate.model.ExternalEditException} until it is accepted. The URI parameter is {@code
      * external=record|refuse}. See {@code docs/external-edits.md}.
      *
      * @param policy the policy

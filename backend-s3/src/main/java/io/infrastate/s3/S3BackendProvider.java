@@ -1,6 +1,6 @@
 package io.infrastate.s3;
 
-import io.infrastate.UnknownBackendException;
+import io.infrastate.model.UnknownBackendException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendProvider;
 import io.infrastate.spi.BackendRegistry;
@@ -152,7 +152,7 @@ public final class S3BackendProvider implements BackendProvider {
           case "checkpointbytes" -> b.checkpointBytes(Long.parseLong(value));
           case "readablecopymaxbytes" -> b.readableCopyMaxBytes(Long.parseLong(value));
           case "retaincheckpoints" -> b.retainCheckpoints(Integer.parseInt(value));
-          case "external" -> b.externalEdits(io.infrastate.ExternalEditPolicy.parse(value));
+          case "external" -> b.externalEdits(io.infrastate.model.ExternalEditPolicy.parse(value));
           default -> throw new UnknownBackendException("Unknown parameter '" + name + "' in " + shown
               + "; known: " + PARAMS);
         }

@@ -86,7 +86,7 @@ final class S3Home implements StateHome {
     try {
       return b.build();
     } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
-      throw new io.infrastate.BackendException("Could not set up the S3 client for " + BackendRegistry.redact(uri)
+      throw new io.infrastate.model.BackendException("Could not set up the S3 client for " + BackendRegistry.redact(uri)
           + ": " + e.getMessage() + " Set a region (the region parameter, AWS_REGION or a profile).", e, false);
     }
   }

@@ -5,7 +5,7 @@ import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockInfoCodec;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockRecord;
-import io.infrastate.BackendException;
+import io.infrastate.model.BackendException;
 import io.infrastate.codec.StateCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.infrastate.s3;
 
-import io.infrastate.BackendException;
+import io.infrastate.model.BackendException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.infrastate.s3;
 
-import io.infrastate.CorruptStateException;
-import io.infrastate.Snapshot;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.Snapshot;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.StoredForm;

@@ -1,6 +1,6 @@
 package io.infrastate.s3;
 
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 
 /**
  * Identifies a version across lineages.

@@ -3,7 +3,7 @@ package io.infrastate.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockRequest;

@@ -2,11 +2,11 @@ package io.infrastate.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.spi.Change;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.VersionToken;

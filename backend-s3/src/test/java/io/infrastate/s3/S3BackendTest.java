@@ -3,15 +3,15 @@ package io.infrastate.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
-import io.infrastate.UnknownBackendException;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.UnknownBackendException;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockOptions;
@@ -453,7 +453,7 @@ class S3BackendTest {
       try (State state = State.load(b, options())) {
         counter.clear();
         state.addHost(host("web01"));
-      } catch (io.infrastate.BackendException e) {
+      } catch (io.infrastate.model.BackendException e) {
         // S3Proxy has no KMS; what matters is what was asked for
       }
       assertThat(counter.take()).filteredOn(s -> s.method().equals("PUT")).isNotEmpty().allSatisfy(s -> {

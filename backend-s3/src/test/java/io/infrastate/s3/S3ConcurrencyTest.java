@@ -2,8 +2,8 @@ package io.infrastate.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.testkit.ChildWriters;

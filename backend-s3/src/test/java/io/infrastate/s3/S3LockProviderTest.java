@@ -2,7 +2,7 @@ package io.infrastate.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.CorruptStateException;
+import io.infrastate.model.CorruptStateException;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockRequest;

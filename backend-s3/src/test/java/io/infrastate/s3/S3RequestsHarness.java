@@ -1,6 +1,6 @@
 package io.infrastate.s3;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.codec.StateCodec;
@@ -71,23 +71,23 @@ public final class S3RequestsHarness {
     CountingInterceptor counter = new CountingInterceptor();
     String key = "bench/" + UUID.randomUUID() + "/state.json";
     try (S3Client client = server.client(counter)) {
-      io.infrastate.Snapshot s = io.infrastate.Snapshot.of(
-          new io.infrastate.Metadata(io.infrastate.Metadata.FORMAT_VERSION, 1, UUID.randomUUID().toString(), null, null),
+      io.infrastate.model.Snapshot s = io.infrastate.model.Snapshot.of(
+          new io.infrastate.model.Metadata(io.infrastate.model.Metadata.FORMAT_VERSION, 1, UUID.randomUUID().toString(), null, null),
           java.util.Map.of(), java.util.Map.of());
       java.util.TreeMap<String, HostState> all = new java.util.TreeMap<>();
       for (int i = 0; i < hosts; i++) {
         all.put(host(i).name(), host(i));
       }
-      s = io.infrastate.Snapshot.of(s.metadata(), all, java.util.Map.of());
+      s = io.infrastate.model.Snapshot.of(s.metadata(), all, java.util.Map.of());
       client.putObject(PutObjectRequest.builder().bucket(bucket).key(key).build(), RequestBody.fromBytes(StateCodec.encode(s)));
       counter.clear();
       for (int w = 0; w < WRITES; w++) {
         ResponseBytes<GetObjectResponse> cur = client.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build());
-        io.infrastate.Snapshot loaded = StateCodec.decode(cur.asByteArray(), key, "");
+        io.infrastate.model.Snapshot loaded = StateCodec.decode(cur.asByteArray(), key, "");
         java.util.TreeMap<String, HostState> h = new java.util.TreeMap<>(loaded.hosts());
         HostState changed = host(w % hosts).withVar("deployed", "build-" + w);
         h.put(changed.name(), changed);
-        io.infrastate.Snapshot next = io.infrastate.Snapshot.of(
+        io.infrastate.model.Snapshot next = io.infrastate.model.Snapshot.of(
             loaded.metadata().withSerial(loaded.metadata().serial() + 1, java.time.Instant.now()), h, loaded.resources());
         client.putObject(PutObjectRequest.builder().bucket(bucket).key(key).ifMatch(cur.response().eTag()).build(),
             RequestBody.fromBytes(StateCodec.encode(next)));

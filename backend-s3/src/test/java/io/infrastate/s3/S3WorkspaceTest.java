@@ -2,8 +2,8 @@ package io.infrastate.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import io.infrastate.StateStore;
 import io.infrastate.testkit.WorkspaceContract;

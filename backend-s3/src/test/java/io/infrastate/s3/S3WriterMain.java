@@ -1,7 +1,7 @@
 package io.infrastate.s3;
 
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 

@@ -1,6 +1,6 @@
 package io.infrastate.s3;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import java.net.URI;
 import software.amazon.awssdk.services.s3.S3Client;

@@ -9,7 +9,7 @@ import static io.infrastate.benchmarks.Compare.gc;
 import static io.infrastate.benchmarks.Compare.label;
 import static io.infrastate.benchmarks.Compare.options;
 
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.file.FileBackend;
 import io.infrastate.spi.Backend;

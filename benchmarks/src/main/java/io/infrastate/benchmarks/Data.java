@@ -1,9 +1,9 @@
 package io.infrastate.benchmarks;
 
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.infrastate.benchmarks;
 
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -2,7 +2,7 @@ package io.infrastate.benchmarks;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -277,7 +277,7 @@ public final class GoFtl2 {
    * @param h the host
    * @return a new mutable record
    */
-  public static HostState fromHost(io.infrastate.HostState h) {
+  public static HostState fromHost(io.infrastate.model.HostState h) {
     HostState g = new HostState();
     g.name = h.name();
     g.address = h.address();
@@ -296,7 +296,7 @@ public final class GoFtl2 {
    * @param r the resource
    * @return a new mutable record
    */
-  public static ResourceState fromResource(io.infrastate.ResourceState r) {
+  public static ResourceState fromResource(io.infrastate.model.ResourceState r) {
     ResourceState g = new ResourceState();
     g.type = r.type();
     g.id = r.id();

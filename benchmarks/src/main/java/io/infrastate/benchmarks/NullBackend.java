@@ -1,6 +1,6 @@
 package io.infrastate.benchmarks;
 
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;

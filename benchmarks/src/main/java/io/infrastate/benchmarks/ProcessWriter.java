@@ -1,6 +1,6 @@
 package io.infrastate.benchmarks;
 
-import io.infrastate.ConflictException;
+import io.infrastate.model.ConflictException;
 import io.infrastate.State;
 import io.infrastate.file.FileBackend;
 import io.infrastate.spi.Backend;

@@ -1,6 +1,6 @@
 package io.infrastate.benchmarks;
 
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -56,7 +56,7 @@ public final class SqliteStore implements AutoCloseable {
    * @param h the host
    * @throws SQLException on failure
    */
-  public void putHost(io.infrastate.HostState h) throws SQLException {
+  public void putHost(io.infrastate.model.HostState h) throws SQLException {
     upsertHost.setString(1, h.name());
     upsertHost.setString(2, COMPACT.writeValueAsString(GoFtl2.fromHost(h)));
     upsertHost.executeUpdate();
@@ -71,13 +71,13 @@ public final class SqliteStore implements AutoCloseable {
   public void putAll(Snapshot s) throws SQLException {
     conn.setAutoCommit(false);
     try {
-      for (io.infrastate.HostState h : s.hosts().values()) {
+      for (io.infrastate.model.HostState h : s.hosts().values()) {
         upsertHost.setString(1, h.name());
         upsertHost.setString(2, COMPACT.writeValueAsString(GoFtl2.fromHost(h)));
         upsertHost.addBatch();
       }
       upsertHost.executeBatch();
-      for (Map.Entry<String, io.infrastate.ResourceState> e : s.resources().entrySet()) {
+      for (Map.Entry<String, io.infrastate.model.ResourceState> e : s.resources().entrySet()) {
         upsertResource.setString(1, e.getKey());
         upsertResource.setString(2, COMPACT.writeValueAsString(GoFtl2.fromResource(e.getValue())));
         upsertResource.addBatch();

@@ -1,6 +1,6 @@
 package io.infrastate.benchmarks;
 
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import io.infrastate.file.FileBackend;
 import java.io.File;
 import java.io.IOException;

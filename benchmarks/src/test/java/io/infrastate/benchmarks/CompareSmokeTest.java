@@ -57,7 +57,7 @@ class CompareSmokeTest {
   void theGoPortWritesTheGoFormatThatInfrastateReads() throws Exception {
     Path file = tmp.resolve("go.json");
     GoFtl2.State.create(file, true, Data.snapshot(3));
-    io.infrastate.Snapshot read = io.infrastate.codec.StateCodec.decode(Files.readAllBytes(file), file.toString(), "");
+    io.infrastate.model.Snapshot read = io.infrastate.codec.StateCodec.decode(Files.readAllBytes(file), file.toString(), "");
     assertThat(read.hosts()).isEqualTo(Data.snapshot(3).hosts());
     assertThat(read.resources()).isEqualTo(Data.snapshot(3).resources());
   }

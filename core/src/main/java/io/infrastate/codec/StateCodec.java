@@ -1,12 +1,12 @@
 package io.infrastate.codec;
 
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
-import io.infrastate.UnsupportedFormatVersionException;
-import io.infrastate.internal.Json;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.UnsupportedFormatVersionException;
+import io.infrastate.model.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -104,7 +104,7 @@ public final class StateCodec {
    *
    * @param snapshot the snapshot
    * @param out the destination
-   * @throws io.infrastate.BackendException if the stream fails
+   * @throws io.infrastate.model.BackendException if the stream fails
    */
   public static void write(Snapshot snapshot, OutputStream out) {
     try (JsonGenerator g = Writing.FACTORY.createGenerator(Writing.GO_STYLE, out)) {
@@ -179,7 +179,7 @@ public final class StateCodec {
       g.writeRaw('\n');
       g.flush();
     } catch (JacksonException e) {
-      throw new io.infrastate.BackendException("Could not write state.json: " + e.getOriginalMessage(), e, false);
+      throw new io.infrastate.model.BackendException("Could not write state.json: " + e.getOriginalMessage(), e, false);
     }
   }
 
@@ -353,7 +353,7 @@ public final class StateCodec {
    * @return the snapshot
    * @throws CorruptStateException if the content is damaged in any way listed above
    * @throws UnsupportedFormatVersionException if its format version is newer than supported
-   * @throws io.infrastate.BackendException if reading the stream fails
+   * @throws io.infrastate.model.BackendException if reading the stream fails
    */
   public static Snapshot decode(InputStream in, String source, String recoveryHint) {
     return decode(in, source, recoveryHint, Long.MAX_VALUE);
@@ -372,7 +372,7 @@ public final class StateCodec {
    * @throws CorruptStateException if the content is damaged in any way listed above, or longer
    *     than {@code maxLength} bytes (the message names the limit)
    * @throws UnsupportedFormatVersionException if its format version is newer than supported
-   * @throws io.infrastate.BackendException if reading the stream fails
+   * @throws io.infrastate.model.BackendException if reading the stream fails
    * @throws IllegalArgumentException if {@code maxLength} is negative
    */
   public static Snapshot decode(InputStream in, String source, String recoveryHint, long maxLength) {

@@ -1,16 +1,16 @@
 package io.infrastate.codec;
 
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
-import io.infrastate.UnsupportedFormatVersionException;
-import io.infrastate.Violation;
-import io.infrastate.internal.Json;
-import io.infrastate.internal.JsonPaths;
-import io.infrastate.internal.PersistentMap;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.UnsupportedFormatVersionException;
+import io.infrastate.model.Violation;
+import io.infrastate.model.Json;
+import io.infrastate.model.JsonPaths;
+import io.infrastate.model.PersistentMap;
 import io.infrastate.internal.StructuralRules;
 import java.io.IOException;
 import java.io.InputStream;

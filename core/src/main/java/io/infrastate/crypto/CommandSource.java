@@ -1,5 +1,6 @@
 package io.infrastate.crypto;
 
+import io.infrastate.model.MissingKeyException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

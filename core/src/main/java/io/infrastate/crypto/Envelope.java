@@ -1,7 +1,7 @@
 package io.infrastate.crypto;
 
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.spi.StoredForm;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,6 @@
 package io.infrastate.crypto;
 
+import io.infrastate.model.MissingKeyException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

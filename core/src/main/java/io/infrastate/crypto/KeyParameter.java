@@ -1,6 +1,7 @@
 package io.infrastate.crypto;
 
-import io.infrastate.UnknownBackendException;
+import io.infrastate.model.MissingKeyException;
+import io.infrastate.model.UnknownBackendException;
 import io.infrastate.spi.BackendRegistry;
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,6 +1,7 @@
 package io.infrastate.crypto;
 
-import io.infrastate.ResourceState;
+import io.infrastate.model.MissingKeyException;
+import io.infrastate.model.ResourceState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;

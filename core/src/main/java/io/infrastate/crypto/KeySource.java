@@ -1,5 +1,6 @@
 package io.infrastate.crypto;
 
+import io.infrastate.model.SecretKeyException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.infrastate.crypto;
 
+import io.infrastate.model.MissingKeyException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 

@@ -1,5 +1,7 @@
 package io.infrastate.crypto;
 
+import io.infrastate.model.Secret;
+import io.infrastate.model.SecretKeyException;
 import io.infrastate.spi.Backend;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,8 @@
 package io.infrastate.crypto;
 
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

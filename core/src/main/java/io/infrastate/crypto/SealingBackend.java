@@ -1,10 +1,11 @@
 package io.infrastate.crypto;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
-import io.infrastate.internal.PersistentMap;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
+import io.infrastate.model.PersistentMap;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Secret;
+import io.infrastate.model.Snapshot;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.Change;
 import io.infrastate.spi.SaveRequest;
@@ -328,7 +329,7 @@ final class SealingBackend implements InvocationHandler {
   /** An empty state, as a handle starts one where nothing is stored. */
   private static StoredState fresh() {
     java.time.Instant now = java.time.Instant.now();
-    return new StoredState(Snapshot.empty(new io.infrastate.Metadata(io.infrastate.Metadata.FORMAT_VERSION, 0,
+    return new StoredState(Snapshot.empty(new io.infrastate.model.Metadata(io.infrastate.model.Metadata.FORMAT_VERSION, 0,
         java.util.UUID.randomUUID().toString(), now, now)), io.infrastate.spi.VersionToken.absent());
   }
 

@@ -1,6 +1,7 @@
 package io.infrastate.crypto;
 
-import io.infrastate.AuditEntry;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.SecretKeyException;
 import io.infrastate.spi.Backend;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,7 +43,7 @@ public final class StateEncryption {
    * @return the serial of the new version
    * @throws IllegalArgumentException if the backend was not opened through a keyring
    * @throws SecretKeyException if the keyring does not open the state's key record
-   * @throws io.infrastate.StateException on storage failure
+   * @throws io.infrastate.model.StateException on storage failure
    */
   public static long encrypt(Backend backend) {
     return SealingBackend.of(backend).changeRecord((l, r, k) -> Map.entry(r.withEncryptState(true), k),
@@ -56,7 +57,7 @@ public final class StateEncryption {
    * @return the serial of the new version
    * @throws IllegalArgumentException if the backend was not opened through a keyring
    * @throws SecretKeyException if the keyring does not open the state's key record
-   * @throws io.infrastate.StateException on storage failure
+   * @throws io.infrastate.model.StateException on storage failure
    */
   public static long decrypt(Backend backend) {
     return SealingBackend.of(backend).changeRecord((l, r, k) -> Map.entry(r.withEncryptState(false), k),
@@ -72,7 +73,7 @@ public final class StateEncryption {
    * @return the serial of the new version
    * @throws IllegalArgumentException if the backend was not opened through a keyring
    * @throws SecretKeyException if the backend's keyring does not open the state's key record
-   * @throws io.infrastate.StateException on storage failure
+   * @throws io.infrastate.model.StateException on storage failure
    */
   public static long rekey(Backend backend, Keyring newKeys) {
     Objects.requireNonNull(newKeys, "newKeys");
@@ -89,7 +90,7 @@ public final class StateEncryption {
    * @return the serial of the new version
    * @throws IllegalArgumentException if the backend was not opened through a keyring
    * @throws SecretKeyException if the keyring does not open the state's key record
-   * @throws io.infrastate.StateException on storage failure
+   * @throws io.infrastate.model.StateException on storage failure
    */
   public static long rotateDataKey(Backend backend) {
     SealingBackend s = SealingBackend.of(backend);
@@ -103,7 +104,7 @@ public final class StateEncryption {
    * @param backend a backend from {@link Keyring#protect}
    * @return whether its key record asks for whole-state encryption
    * @throws IllegalArgumentException if the backend was not opened through a keyring
-   * @throws io.infrastate.StateException if the state cannot be read
+   * @throws io.infrastate.model.StateException if the state cannot be read
    */
   public static boolean isEncrypted(Backend backend) {
     return SealingBackend.of(backend).inner().load().map(st -> Envelope.encrypts(st.snapshot())).orElse(false);

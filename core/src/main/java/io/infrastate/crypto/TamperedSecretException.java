@@ -1,6 +1,6 @@
 package io.infrastate.crypto;
 
-import io.infrastate.CorruptStateException;
+import io.infrastate.model.CorruptStateException;
 
 /**
  * Stored ciphertext does not authenticate although the key is right: a secret's stored text or the

@@ -1,5 +1,7 @@
 package io.infrastate.crypto;
 
+import io.infrastate.model.SecretKeyException;
+
 /**
  * A key provider was named (on the command line, in settings, or in the state's wrapped-key record)
  * that is neither built in nor found through {@link java.util.ServiceLoader}. Nothing was read or

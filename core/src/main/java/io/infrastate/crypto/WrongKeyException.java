@@ -1,5 +1,7 @@
 package io.infrastate.crypto;
 
+import io.infrastate.model.SecretKeyException;
+
 /**
  * None of the keys the handle holds unwraps the state's data key: a wrong passphrase, another key
  * file, a command that printed another key. Nothing was read or written.

@@ -1,9 +1,11 @@
 package io.infrastate.internal;
 
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Violation;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Json;
+import io.infrastate.model.JsonPaths;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Violation;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package io.infrastate.lock;
 
-import io.infrastate.StateException;
+import io.infrastate.model.StateException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * <p>Each primitive must be atomic with respect to every other process using the same storage;
  * that is the whole of a provider's concurrency duty. Names reaching the primitives have been
  * validated by {@link LockNames#validate(String)}. Primitives report storage failures as {@link
- * io.infrastate.BackendException} and damaged lock documents as {@link
- * io.infrastate.CorruptStateException} (use {@link LockInfoCodec}).
+ * io.infrastate.model.BackendException} and damaged lock documents as {@link
+ * io.infrastate.model.CorruptStateException} (use {@link LockInfoCodec}).
  *
  * <pre>{@code
  * final class MyLockProvider extends AbstractLockProvider {
@@ -141,8 +141,8 @@ public abstract class AbstractLockProvider implements LockProvider {
    *
    * @param name a validated lock name
    * @return the lock and its storage version, or empty if none is stored
-   * @throws io.infrastate.CorruptStateException if the stored lock cannot be parsed
-   * @throws io.infrastate.BackendException if the storage fails
+   * @throws io.infrastate.model.CorruptStateException if the stored lock cannot be parsed
+   * @throws io.infrastate.model.BackendException if the storage fails
    */
   protected abstract Optional<LockRecord> readLock(String name);
 
@@ -152,7 +152,7 @@ public abstract class AbstractLockProvider implements LockProvider {
    * @param name a validated lock name, equal to {@code info.name()}
    * @param info the lock to store
    * @return {@code true} if stored; {@code false} if a lock (any lock) is already stored
-   * @throws io.infrastate.BackendException if the storage fails; nothing must then be stored, or
+   * @throws io.infrastate.model.BackendException if the storage fails; nothing must then be stored, or
    *     the stored lock must be the complete {@code info}
    */
   protected abstract boolean createLock(String name, LockInfo info);
@@ -165,7 +165,7 @@ public abstract class AbstractLockProvider implements LockProvider {
    * @param expected the record read earlier
    * @param next the lock to store
    * @return {@code true} if replaced; {@code false} if the stored lock changed or vanished
-   * @throws io.infrastate.BackendException if the storage fails
+   * @throws io.infrastate.model.BackendException if the storage fails
    */
   protected abstract boolean replaceLock(String name, LockRecord expected, LockInfo next);
 
@@ -176,7 +176,7 @@ public abstract class AbstractLockProvider implements LockProvider {
    * @param name a validated lock name
    * @param expected the record read earlier
    * @return {@code true} if deleted; {@code false} if the stored lock changed or vanished
-   * @throws io.infrastate.BackendException if the storage fails
+   * @throws io.infrastate.model.BackendException if the storage fails
    */
   protected abstract boolean deleteLock(String name, LockRecord expected);
 
@@ -259,7 +259,7 @@ public abstract class AbstractLockProvider implements LockProvider {
    * A handle on a lock acquired earlier, possibly by another process, given its id: what a
    * command-line tool needs when a script acquired the lock with one command and passes its id to
    * the next ones. The handle renews and releases the lock as its holder would, and can fence
-   * writes ({@link io.infrastate.State#update(Lock, io.infrastate.AuditEntry,
+   * writes ({@link io.infrastate.State#update(Lock, io.infrastate.model.AuditEntry,
    * java.util.function.Consumer)}); it never renews automatically.
    *
    * @param name the lock name
@@ -268,7 +268,7 @@ public abstract class AbstractLockProvider implements LockProvider {
    *     force-unlocked or taken over); a lock whose lease ended but that nobody took over is
    *     returned, and {@link Lock#isHeld()} then says {@code false}
    * @throws IllegalArgumentException if the name breaks a naming rule
-   * @throws io.infrastate.BackendException if the storage fails
+   * @throws io.infrastate.model.BackendException if the storage fails
    */
   public final Optional<Lock> attach(String name, String lockId) {
     LockNames.validate(name);
@@ -294,7 +294,7 @@ public abstract class AbstractLockProvider implements LockProvider {
    * @param name the lock name
    * @return the token, at least 1
    * @throws IllegalArgumentException if the name breaks a naming rule
-   * @throws io.infrastate.BackendException if the storage fails
+   * @throws io.infrastate.model.BackendException if the storage fails
    */
   public final long nextToken(String name) {
     LockNames.validate(name);

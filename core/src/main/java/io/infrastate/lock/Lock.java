@@ -45,7 +45,7 @@ public interface Lock extends AutoCloseable {
   /**
    * The lock's fencing token: larger than the token of every earlier acquisition of this name,
    * takeovers included. Pass the lock to {@link io.infrastate.State#update(Lock,
-   * io.infrastate.AuditEntry, java.util.function.Consumer)} so that a write made after the lock was
+   * io.infrastate.model.AuditEntry, java.util.function.Consumer)} so that a write made after the lock was
    * lost is refused.
    *
    * @return {@code info().token()}
@@ -63,7 +63,7 @@ public interface Lock extends AutoCloseable {
    * @throws LockHeldException if the lock was taken over or force-unlocked; the message names the
    *     new holder, if any. The holder must assume its operation ran unprotected
    * @throws IllegalStateException if this lock was already released
-   * @throws io.infrastate.BackendException if the storage fails (the lock is unchanged)
+   * @throws io.infrastate.model.BackendException if the storage fails (the lock is unchanged)
    */
   LockInfo renew();
 
@@ -79,7 +79,7 @@ public interface Lock extends AutoCloseable {
    * Whether the storage still holds this lock (same id) with a lease that has not ended.
    *
    * @return {@code true} if held
-   * @throws io.infrastate.BackendException if the storage cannot be read
+   * @throws io.infrastate.model.BackendException if the storage cannot be read
    */
   boolean isHeld();
 
@@ -90,7 +90,7 @@ public interface Lock extends AutoCloseable {
    * @return {@code true} if this call deleted the lock; {@code false} if it was already released,
    *     or was taken over or force-unlocked in between (logged at WARN: the holder's operation
    *     ran partly unprotected)
-   * @throws io.infrastate.BackendException if the storage fails for good (a retryable failure is
+   * @throws io.infrastate.model.BackendException if the storage fails for good (a retryable failure is
    *     tried 4 times in all, 0.1, 0.2 and 0.4 s apart); the lock then stays until its
    *     lease ends, unless {@code release()} is called again and succeeds
    */

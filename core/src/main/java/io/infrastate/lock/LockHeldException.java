@@ -1,6 +1,6 @@
 package io.infrastate.lock;
 
-import io.infrastate.StateException;
+import io.infrastate.model.StateException;
 
 /**
  * Somebody else holds a lock: thrown when a holder renews a lock that was taken over or

@@ -15,7 +15,7 @@ import java.util.Objects;
  *
  * <p>Every acquisition of a name carries a <em>fencing token</em> ({@link #token()}) greater than
  * that of every earlier acquisition of the name, takeovers included. A write made under a lock
- * records its token in the state ({@link io.infrastate.State#update(Lock, io.infrastate.AuditEntry,
+ * records its token in the state ({@link io.infrastate.State#update(Lock, io.infrastate.model.AuditEntry,
  * java.util.function.Consumer)}); a holder whose lease ran out and whose lock was taken over holds
  * a smaller token than the one recorded by the new holder, and its writes are refused.
  *

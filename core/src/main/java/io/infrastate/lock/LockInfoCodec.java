@@ -1,7 +1,7 @@
 package io.infrastate.lock;
 
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
 import io.infrastate.codec.StateCodec;
 import java.io.ByteArrayOutputStream;
 import java.time.Instant;

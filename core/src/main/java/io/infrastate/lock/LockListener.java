@@ -1,6 +1,6 @@
 package io.infrastate.lock;
 
-import io.infrastate.AuditEntry;
+import io.infrastate.model.AuditEntry;
 import java.util.Objects;
 import java.util.function.Consumer;
 

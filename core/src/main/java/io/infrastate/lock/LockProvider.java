@@ -1,5 +1,6 @@
 package io.infrastate.lock;
 
+import io.infrastate.memory.InMemoryLockProvider;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -30,7 +31,7 @@ import java.util.Optional;
  *   <li>Every acquisition of a name carries a fencing token ({@link Lock#token()}) larger than
  *       that of every earlier acquisition of the name, takeovers included; a release leaves a
  *       released record that carries the count on. Writes made under a lock with {@link
- *       io.infrastate.State#update(Lock, io.infrastate.AuditEntry, java.util.function.Consumer)}
+ *       io.infrastate.State#update(Lock, io.infrastate.model.AuditEntry, java.util.function.Consumer)}
  *       are refused once a later holder wrote, or once the lock is no longer held.
  * </ul>
  *
@@ -49,7 +50,7 @@ public interface LockProvider extends AutoCloseable {
    * @throws LockTimeoutException if the lock was still held when the timeout ended; it says who
    *     holds it, since when and until when
    * @throws IllegalArgumentException if the name breaks a naming rule (the message names the rule)
-   * @throws io.infrastate.BackendException if the storage fails; when a write failed in a way that
+   * @throws io.infrastate.model.BackendException if the storage fails; when a write failed in a way that
    *     may hide its success (a lost reply), the stored lock is read back first, and a lock stored
    *     by this call is returned as held instead
    */
@@ -62,7 +63,7 @@ public interface LockProvider extends AutoCloseable {
    * @param request who, what, why, and the lease
    * @return the held lock, or empty if somebody else holds it ({@link #inspect(String)} says who)
    * @throws IllegalArgumentException if the name breaks a naming rule
-   * @throws io.infrastate.BackendException if the storage fails; when a write failed in a way that
+   * @throws io.infrastate.model.BackendException if the storage fails; when a write failed in a way that
    *     may hide its success (a lost reply), the stored lock is read back first, and a lock stored
    *     by this call is returned as held instead
    */
@@ -74,8 +75,8 @@ public interface LockProvider extends AutoCloseable {
    * @param name the lock name
    * @return the current holder's description, or empty if the lock is free
    * @throws IllegalArgumentException if the name breaks a naming rule
-   * @throws io.infrastate.CorruptStateException if the stored lock cannot be parsed
-   * @throws io.infrastate.BackendException if the storage fails
+   * @throws io.infrastate.model.CorruptStateException if the stored lock cannot be parsed
+   * @throws io.infrastate.model.BackendException if the storage fails
    */
   Optional<LockInfo> inspect(String name);
 
@@ -90,7 +91,7 @@ public interface LockProvider extends AutoCloseable {
    * @return {@code true} if the lock was removed; {@code false} if no lock with that id is stored
    *     under the name
    * @throws IllegalArgumentException if the name breaks a naming rule
-   * @throws io.infrastate.BackendException if the storage fails
+   * @throws io.infrastate.model.BackendException if the storage fails
    */
   boolean forceUnlock(String name, String lockId);
 

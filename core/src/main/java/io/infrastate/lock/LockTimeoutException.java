@@ -1,6 +1,6 @@
 package io.infrastate.lock;
 
-import io.infrastate.StateException;
+import io.infrastate.model.StateException;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -1,7 +1,7 @@
 package io.infrastate.memory;
 
-import io.infrastate.Snapshot;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.SaveRequest;

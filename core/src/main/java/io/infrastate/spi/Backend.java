@@ -11,13 +11,13 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>{@link #load()} returns the latest stored version, or empty when nothing is stored. Damaged
- *       data (unparsable, empty, invalid) raises {@link io.infrastate.CorruptStateException} and
+ *       data (unparsable, empty, invalid) raises {@link io.infrastate.model.CorruptStateException} and
  *       is never modified.
  *   <li>{@link #save(SaveRequest)} writes only if storage still holds {@link
  *       SaveRequest#expected()}; otherwise it writes nothing and returns {@link
  *       SaveResult.Conflict}. A save is atomic (all or nothing) and durable when it returns {@link
  *       SaveResult.Saved}. It never overwrites damaged data.
- *   <li>Failures raise {@link io.infrastate.BackendException} naming the backend and location,
+ *   <li>Failures raise {@link io.infrastate.model.BackendException} naming the backend and location,
  *       never credentials.
  * </ul>
  *
@@ -39,9 +39,9 @@ public interface Backend extends AutoCloseable {
    * Loads the latest stored version.
    *
    * @return the stored state, or empty if nothing is stored yet
-   * @throws io.infrastate.CorruptStateException if the stored data is damaged
-   * @throws io.infrastate.UnsupportedFormatVersionException if it was written by a newer format
-   * @throws io.infrastate.BackendException on storage failure
+   * @throws io.infrastate.model.CorruptStateException if the stored data is damaged
+   * @throws io.infrastate.model.UnsupportedFormatVersionException if it was written by a newer format
+   * @throws io.infrastate.model.BackendException on storage failure
    */
   Optional<StoredState> load();
 
@@ -52,13 +52,13 @@ public interface Backend extends AutoCloseable {
    *
    * @param known the version the caller holds
    * @return the newer stored state, or empty if storage still holds {@code known}
-   * @throws io.infrastate.CorruptStateException if the stored data is damaged
+   * @throws io.infrastate.model.CorruptStateException if the stored data is damaged
    */
   default Optional<StoredState> loadIfChanged(VersionToken known) {
     Optional<StoredState> latest = load();
     if (latest.isEmpty()) {
       if (known.exists()) {
-        throw new io.infrastate.CorruptStateException(
+        throw new io.infrastate.model.CorruptStateException(
             location(),
             null,
             "State at " + location() + " has disappeared although version " + known.serial()
@@ -75,8 +75,8 @@ public interface Backend extends AutoCloseable {
    *
    * @param request the new version, its changes, the expected version and the audit entry
    * @return {@link SaveResult.Saved} with the new token, or {@link SaveResult.Conflict}
-   * @throws io.infrastate.CorruptStateException if the stored data is damaged (nothing is written)
-   * @throws io.infrastate.BackendException on storage failure; then the write may or may not have
+   * @throws io.infrastate.model.CorruptStateException if the stored data is damaged (nothing is written)
+   * @throws io.infrastate.model.BackendException on storage failure; then the write may or may not have
    *     been stored, as the backend documents, and the next compare-and-swap finds out
    */
   SaveResult save(SaveRequest request);

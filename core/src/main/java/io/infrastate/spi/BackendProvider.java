@@ -24,8 +24,8 @@ public interface BackendProvider {
    *
    * @param uri the state URI
    * @return a new backend
-   * @throws io.infrastate.UnknownBackendException if the URI is malformed for this scheme
-   * @throws io.infrastate.BackendException if the storage cannot be reached
+   * @throws io.infrastate.model.UnknownBackendException if the URI is malformed for this scheme
+   * @throws io.infrastate.model.BackendException if the storage cannot be reached
    */
   Backend open(URI uri);
 
@@ -37,8 +37,8 @@ public interface BackendProvider {
    *
    * @param uri the state URI, with one of {@link #schemes()}
    * @return the home
-   * @throws io.infrastate.UnknownBackendException if the URI is malformed for this scheme
-   * @throws io.infrastate.BackendException if the storage cannot be reached
+   * @throws io.infrastate.model.UnknownBackendException if the URI is malformed for this scheme
+   * @throws io.infrastate.model.BackendException if the storage cannot be reached
    */
   default StateHome home(URI uri) {
     return StateHome.single(this, uri);

@@ -1,6 +1,6 @@
 package io.infrastate.spi;
 
-import io.infrastate.UnknownBackendException;
+import io.infrastate.model.UnknownBackendException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.infrastate.spi;
 
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 
 /**
  * One change of a write, as handed to {@link Backend#save(SaveRequest)} next to the complete new

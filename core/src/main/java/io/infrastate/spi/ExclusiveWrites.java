@@ -22,7 +22,7 @@ public interface ExclusiveWrites extends Backend {
    *
    * @return the held section, or empty if this backend cannot exclude other writers in its present
    *     configuration (then the caller retries without it)
-   * @throws io.infrastate.BackendException if the lock cannot be taken (storage failure)
+   * @throws io.infrastate.model.BackendException if the lock cannot be taken (storage failure)
    */
   Optional<Section> exclusive();
 
@@ -31,7 +31,7 @@ public interface ExclusiveWrites extends Backend {
     /**
      * Releases the write lock (once; closing twice is harmless).
      *
-     * @throws io.infrastate.BackendException if the lock could not be released cleanly
+     * @throws io.infrastate.model.BackendException if the lock could not be released cleanly
      */
     @Override
     void close();

@@ -1,9 +1,9 @@
 package io.infrastate.spi;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.ExternalEdit;
-import io.infrastate.ExternalEditPolicy;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.ExternalEdit;
+import io.infrastate.model.ExternalEditPolicy;
+import io.infrastate.model.VersionInfo;
 import java.util.Optional;
 
 /**
@@ -14,7 +14,7 @@ import java.util.Optional;
  * <p>Contract: {@link #load()} returns the edited content as the next version (serial {@link
  * ExternalEdit#serial()}, the state's lineage) and writes nothing; {@link #save(SaveRequest)} from
  * that version first records the edit as a version of its own and then stores the request's, or,
- * under {@link ExternalEditPolicy#REFUSE}, throws {@link io.infrastate.ExternalEditException} and
+ * under {@link ExternalEditPolicy#REFUSE}, throws {@link io.infrastate.model.ExternalEditException} and
  * stores nothing.
  */
 public interface ExternalEditBackend extends Backend {
@@ -31,8 +31,8 @@ public interface ExternalEditBackend extends Backend {
    *
    * @return the edit, or empty if the stored state is what infrastate last wrote (or nothing is
    *     stored)
-   * @throws io.infrastate.CorruptStateException if the stored data is damaged
-   * @throws io.infrastate.BackendException on storage failure
+   * @throws io.infrastate.model.CorruptStateException if the stored data is damaged
+   * @throws io.infrastate.model.BackendException on storage failure
    */
   Optional<ExternalEdit> externalEdit();
 
@@ -44,8 +44,8 @@ public interface ExternalEditBackend extends Backend {
    *     ExternalEdit#OPERATOR} and operation {@value ExternalEdit#OPERATION}, and this entry's
    *     operator and reason are added to its reason
    * @return the version recorded, or empty if there was no external edit to accept
-   * @throws io.infrastate.CorruptStateException if the stored data is damaged (nothing is written)
-   * @throws io.infrastate.BackendException on storage failure
+   * @throws io.infrastate.model.CorruptStateException if the stored data is damaged (nothing is written)
+   * @throws io.infrastate.model.BackendException on storage failure
    */
   Optional<VersionInfo> acceptExternalEdit(AuditEntry audit);
 }

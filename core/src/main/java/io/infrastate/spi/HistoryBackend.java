@@ -1,6 +1,6 @@
 package io.infrastate.spi;
 
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,7 +14,7 @@ public interface HistoryBackend extends Backend {
    *
    * @param limit the most entries to return
    * @return up to {@code limit} entries
-   * @throws io.infrastate.BackendException on storage failure
+   * @throws io.infrastate.model.BackendException on storage failure
    */
   List<VersionInfo> history(int limit);
 
@@ -23,7 +23,7 @@ public interface HistoryBackend extends Backend {
    *
    * @param serial the version's serial
    * @return the version, or empty if it is not (or no longer) kept
-   * @throws io.infrastate.CorruptStateException if the kept copy is damaged
+   * @throws io.infrastate.model.CorruptStateException if the kept copy is damaged
    */
   Optional<StoredState> at(long serial);
 }

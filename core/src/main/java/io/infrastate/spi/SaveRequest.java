@@ -1,7 +1,7 @@
 package io.infrastate.spi;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.Snapshot;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;

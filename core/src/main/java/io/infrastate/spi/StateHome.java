@@ -48,7 +48,7 @@ public interface StateHome extends AutoCloseable {
    * @param workspace a valid workspace name
    * @return a new backend
    * @throws WorkspaceException if the backend has no workspaces besides the default
-   * @throws io.infrastate.BackendException if the storage cannot be reached
+   * @throws io.infrastate.model.BackendException if the storage cannot be reached
    */
   Backend open(String workspace);
 
@@ -59,7 +59,7 @@ public interface StateHome extends AutoCloseable {
    * @param workspace a valid workspace name
    * @param options clock, operator, listener
    * @return a new lock provider
-   * @throws io.infrastate.UnknownBackendException if the backend keeps no locks beside its states
+   * @throws io.infrastate.model.UnknownBackendException if the backend keeps no locks beside its states
    * @throws WorkspaceException if the backend has no workspaces besides the default
    */
   LockProvider locks(String workspace, LockOptions options);
@@ -68,7 +68,7 @@ public interface StateHome extends AutoCloseable {
    * The workspaces besides the default whose state exists, by name.
    *
    * @return names, sorted
-   * @throws io.infrastate.BackendException if the storage cannot be listed
+   * @throws io.infrastate.model.BackendException if the storage cannot be listed
    */
   List<String> workspaces();
 
@@ -78,7 +78,7 @@ public interface StateHome extends AutoCloseable {
    *
    * @param workspace a valid workspace name other than {@value #DEFAULT}
    * @throws WorkspaceException if the backend has no workspaces besides the default
-   * @throws io.infrastate.BackendException if the storage cannot be changed
+   * @throws io.infrastate.model.BackendException if the storage cannot be changed
    */
   void remove(String workspace);
 
@@ -110,9 +110,9 @@ public interface StateHome extends AutoCloseable {
       @Override
       public LockProvider locks(String workspace, LockOptions options) {
         requireDefault(workspace);
-        throw new io.infrastate.UnknownBackendException("The backend of '" + BackendRegistry.redact(uri)
+        throw new io.infrastate.model.UnknownBackendException("The backend of '" + BackendRegistry.redact(uri)
             + "' (" + provider.getClass().getName() + ") keeps no locks beside its state; use a lock provider"
-            + " of your own, such as io.infrastate.lock.InMemoryLockProvider within one process.");
+            + " of your own, such as io.infrastate.memory.InMemoryLockProvider within one process.");
       }
 
       @Override

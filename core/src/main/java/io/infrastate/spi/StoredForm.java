@@ -1,7 +1,7 @@
 package io.infrastate.spi;
 
-import io.infrastate.Snapshot;
-import io.infrastate.crypto.MissingKeyException;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.MissingKeyException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -76,7 +76,7 @@ public interface StoredForm {
    * @param part {@link #STATE}, {@link #RECORD} or {@link #AUDIT}
    * @param plain the encoded part
    * @return the bytes to store: {@code plain} itself when the version is not encrypted
-   * @throws io.infrastate.StateException if the key to seal with is not available
+   * @throws io.infrastate.model.StateException if the key to seal with is not available
    */
   byte[] seal(Snapshot version, String part, byte[] plain);
 
@@ -87,7 +87,7 @@ public interface StoredForm {
    * @param part {@link #STATE}, {@link #RECORD} or {@link #AUDIT}: what the backend expects there
    * @param location the stored object, for messages
    * @return the encoded part: {@code stored} itself when it is not sealed
-   * @throws io.infrastate.crypto.SecretKeyException if no key, or a wrong one, is held
+   * @throws io.infrastate.model.SecretKeyException if no key, or a wrong one, is held
    * @throws io.infrastate.crypto.TamperedSecretException if the bytes do not authenticate (altered,
    *     or moved from another part, version or state)
    */
@@ -103,7 +103,7 @@ public interface StoredForm {
    * @param location the stored object, for messages
    * @return the encoded part
    * @throws java.io.IOException if reading fails
-   * @throws io.infrastate.crypto.SecretKeyException if no key, or a wrong one, is held
+   * @throws io.infrastate.model.SecretKeyException if no key, or a wrong one, is held
    * @throws io.infrastate.crypto.TamperedSecretException if the bytes do not authenticate
    */
   default java.io.InputStream openStream(java.io.InputStream stored, String part, String location) throws java.io.IOException {

@@ -19,7 +19,7 @@ public interface StoredFormBackend extends Backend {
    * backend that stores versions as changes to a base rewrites its base from the newest version, so
    * that the current state is wholly in the new form. Earlier versions keep theirs.
    *
-   * @throws io.infrastate.BackendException on storage failure
+   * @throws io.infrastate.model.BackendException on storage failure
    */
   default void settle() {}
 }

@@ -1,6 +1,6 @@
 package io.infrastate.spi;
 
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import java.util.Objects;
 
 /**

@@ -26,7 +26,7 @@ public interface WriteLeases extends Backend {
    *
    * @param options the clock, operator and poll intervals for the provider
    * @return a new provider
-   * @throws io.infrastate.BackendException if the provider cannot be set up
+   * @throws io.infrastate.model.BackendException if the provider cannot be set up
    */
   LockProvider writeLeases(LockOptions options);
 }

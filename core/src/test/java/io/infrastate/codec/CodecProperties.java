@@ -2,10 +2,10 @@ package io.infrastate.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,6 +67,6 @@ class CodecProperties {
     @SuppressWarnings({"unchecked", "rawtypes"})
     Arbitrary<Object> any = (Arbitrary<Object>) (Arbitrary) Arbitraries.oneOf((List) leaves);
     // normalize through the value types' own freezing, as a user's value would be
-    return any.map(v -> io.infrastate.internal.Json.freeze(v, "$"));
+    return any.map(v -> io.infrastate.model.Json.freeze(v, "$"));
   }
 }

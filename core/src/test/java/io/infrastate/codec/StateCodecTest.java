@@ -8,11 +8,11 @@ import com.networknt.schema.InputFormat;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -534,7 +534,7 @@ class StateCodecTest {
     assertThatThrownBy(() -> ResourceState.builder("t", "1").tags(Map.of("x", "1", "\udc00", "2")).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("tags: key '\\uDC00' holds half a surrogate pair");
-    java.util.List<io.infrastate.Violation> violations = new java.util.ArrayList<>();
+    java.util.List<io.infrastate.model.Violation> violations = new java.util.ArrayList<>();
     io.infrastate.internal.StructuralRules.checkHost("h\ud800", HostState.builder("h\ud800").build(), violations);
     assertThat(violations).singleElement().satisfies(v -> assertThat(v.message()).contains("half a surrogate pair"));
     // and a file holding one (an earlier version wrote them) is damage at its path, not a crash

@@ -3,9 +3,9 @@ package io.infrastate.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.BackendException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.Snapshot;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.Snapshot;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -3,12 +3,15 @@ package io.infrastate.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
 import io.infrastate.State;
-import io.infrastate.StateDiff;
 import io.infrastate.memory.InMemoryBackend;
+import io.infrastate.model.HostState;
+import io.infrastate.model.MissingKeyException;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Secret;
+import io.infrastate.model.SecretKeyException;
+import io.infrastate.model.Snapshot;
+import io.infrastate.model.StateDiff;
 import io.infrastate.spi.Backend;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -180,7 +183,7 @@ class SecretValuesTest {
 
   @Test
   void diffsAndToStringMaskSecrets() {
-    Snapshot a = Snapshot.empty(new io.infrastate.Metadata("1.0", 1, "l", null, null));
+    Snapshot a = Snapshot.empty(new io.infrastate.model.Metadata("1.0", 1, "l", null, null));
     Snapshot b = Snapshot.of(a.metadata(), Map.of("db1", HostState.builder("db1").secretVar("pw", MARKER).build()), Map.of());
     Snapshot c = Snapshot.of(a.metadata(), Map.of("db1", HostState.builder("db1").secretVar("pw", MARKER + "2").build()), Map.of());
     StateDiff diff = StateDiff.between(b, c);

@@ -3,7 +3,7 @@ package io.infrastate.lock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.CorruptStateException;
+import io.infrastate.model.CorruptStateException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import net.jqwik.api.Arbitraries;

@@ -2,11 +2,12 @@ package io.infrastate.lock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.HostState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
-import io.infrastate.VersionInfo;
 import io.infrastate.memory.InMemoryBackend;
+import io.infrastate.memory.InMemoryLockProvider;
+import io.infrastate.model.HostState;
+import io.infrastate.model.VersionInfo;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package io.infrastate.examples;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import io.infrastate.inventory.AnsibleYaml;
 import io.infrastate.inventory.Group;

@@ -1,15 +1,15 @@
 package io.infrastate.examples;
 
 import io.infrastate.Allocator;
-import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
-import io.infrastate.InvalidStateException;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
+import io.infrastate.model.InvalidStateException;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.Validator;
-import io.infrastate.Violation;
+import io.infrastate.model.Violation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,10 +1,10 @@
 package io.infrastate.examples;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import java.nio.file.Path;
 
 /**

@@ -1,13 +1,13 @@
 package io.infrastate.examples;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.CorruptStateException;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
-import io.infrastate.StateDiff;
+import io.infrastate.model.StateDiff;
 import io.infrastate.StateOptions;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockNames;

@@ -1,12 +1,12 @@
 package io.infrastate.examples;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.InvalidStateException;
-import io.infrastate.ResourceState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.InvalidStateException;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.Validator;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.file.FileBackend;
 import io.infrastate.file.FileLockProvider;
 import io.infrastate.lock.Lock;

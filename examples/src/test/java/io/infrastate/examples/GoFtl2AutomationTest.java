@@ -2,7 +2,7 @@ package io.infrastate.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package io.infrastate.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.Allocator;
-import io.infrastate.ResourceState;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import java.nio.file.Path;
 import java.util.List;

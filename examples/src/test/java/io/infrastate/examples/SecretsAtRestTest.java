@@ -3,13 +3,13 @@ package io.infrastate.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
-import io.infrastate.ResourceState;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import io.infrastate.crypto.KeySource;
 import io.infrastate.crypto.Keyring;
-import io.infrastate.crypto.MissingKeyException;
+import io.infrastate.model.MissingKeyException;
 import io.infrastate.crypto.WrongKeyException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendRegistry;

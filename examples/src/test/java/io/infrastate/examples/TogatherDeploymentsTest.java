@@ -3,7 +3,7 @@ package io.infrastate.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.State;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,12 +2,12 @@ package io.infrastate.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
 import io.infrastate.Infrastate;
 import io.infrastate.State;
 import io.infrastate.StateStore;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.lock.LockRequest;

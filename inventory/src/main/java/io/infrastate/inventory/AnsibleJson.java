@@ -1,7 +1,7 @@
 package io.infrastate.inventory;
 
-import io.infrastate.crypto.Secret;
-import io.infrastate.internal.Json;
+import io.infrastate.model.Secret;
+import io.infrastate.model.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package io.infrastate.inventory;
 
-import io.infrastate.crypto.Secret;
+import io.infrastate.model.Secret;
 import io.infrastate.inventory.InventoryException.Kind;
 import io.infrastate.inventory.internal.HostPatterns;
 import io.infrastate.inventory.internal.PyYamlResolver;
@@ -597,7 +597,7 @@ public final class AnsibleYaml {
    * @throws InventoryException of kind {@link Kind#SECRET_VALUE} if a value is secret and no vault
    *     is given, {@link Kind#INVALID_HOST_NAME} if a host name would be read back as a pattern, or
    *     {@link Kind#IO}
-   * @throws io.infrastate.crypto.SecretKeyException if a secret cannot be revealed (no key, wrong
+   * @throws io.infrastate.model.SecretKeyException if a secret cannot be revealed (no key, wrong
    *     key)
    */
   public static void write(Inventory inventory, Writer out, AnsibleVault vault) {

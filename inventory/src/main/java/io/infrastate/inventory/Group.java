@@ -1,6 +1,6 @@
 package io.infrastate.inventory;
 
-import io.infrastate.internal.Json;
+import io.infrastate.model.Json;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

@@ -1,8 +1,8 @@
 package io.infrastate.inventory;
 
-import io.infrastate.HostState;
-import io.infrastate.InventoryHost;
-import io.infrastate.internal.Json;
+import io.infrastate.model.HostState;
+import io.infrastate.model.InventoryHost;
+import io.infrastate.model.Json;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

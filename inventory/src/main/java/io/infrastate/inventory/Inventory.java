@@ -1,10 +1,10 @@
 package io.infrastate.inventory;
 
-import io.infrastate.HostState;
-import io.infrastate.InventoryTarget;
-import io.infrastate.Snapshot;
+import io.infrastate.model.HostState;
+import io.infrastate.model.InventoryTarget;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
-import io.infrastate.internal.Json;
+import io.infrastate.model.Json;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,6 +1,6 @@
 package io.infrastate.inventory;
 
-import io.infrastate.StateException;
+import io.infrastate.model.StateException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -45,7 +45,7 @@ public class InventoryException extends StateException {
     /** A vault value that cannot be decrypted: a wrong vault password, altered or truncated text. */
     VAULT,
     /**
-     * A secret value ({@link io.infrastate.crypto.Secret}) that this output would have to print in
+     * A secret value ({@link io.infrastate.model.Secret}) that this output would have to print in
      * clear: give a vault password ({@link AnsibleVault}), or reveal secrets explicitly.
      */
     SECRET_VALUE

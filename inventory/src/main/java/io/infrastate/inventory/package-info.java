@@ -12,11 +12,11 @@
  * <ul>
  *   <li>{@code state.MergeToInventory(inv)} is {@code state.mergeToInventory(inventory)} (core),
  *       which calls {@link io.infrastate.inventory.Inventory#addHost(String,
- *       io.infrastate.HostState)} for each host in name order, with {@code all} for an empty group;
- *       {@link io.infrastate.inventory.Inventory#from(io.infrastate.Snapshot)} does the same into a
+ *       io.infrastate.model.HostState)} for each host in name order, with {@code all} for an empty group;
+ *       {@link io.infrastate.inventory.Inventory#from(io.infrastate.model.Snapshot)} does the same into a
  *       new inventory.
  *   <li>{@code FromInventoryHost(host, group)} is {@link
- *       io.infrastate.HostState#fromInventoryHost(io.infrastate.InventoryHost, String)} (or {@link
+ *       io.infrastate.model.HostState#fromInventoryHost(io.infrastate.model.InventoryHost, String)} (or {@link
  *       io.infrastate.inventory.Host#toHostState(String)}); an empty group stays empty in the state
  *       and becomes {@code all} when merged back.
  * </ul>
@@ -67,7 +67,7 @@
  *
  * Model methods throw {@link java.lang.IllegalArgumentException} for a refused name, a cycle or a
  * value that is not JSON-compatible. Readers and writers throw {@link
- * io.infrastate.inventory.InventoryException} (a {@link io.infrastate.StateException}) with a {@link
+ * io.infrastate.inventory.InventoryException} (a {@link io.infrastate.model.StateException}) with a {@link
  * io.infrastate.inventory.InventoryException.Kind}, the file and, where known, the line. Where
  * Ansible merely warns and drops data (unknown keys, sections that are not mappings, duplicate
  * keys, a name used for a host and a group), these readers fail instead.

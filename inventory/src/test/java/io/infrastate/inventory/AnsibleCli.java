@@ -2,7 +2,7 @@ package io.infrastate.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.internal.Json;
+import io.infrastate.model.Json;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

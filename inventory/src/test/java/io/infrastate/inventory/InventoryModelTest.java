@@ -3,7 +3,7 @@ package io.infrastate.inventory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import io.infrastate.memory.InMemoryBackend;
 import java.io.ByteArrayOutputStream;

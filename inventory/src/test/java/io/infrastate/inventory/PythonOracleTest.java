@@ -2,7 +2,7 @@ package io.infrastate.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.internal.Json;
+import io.infrastate.model.Json;
 import io.infrastate.inventory.internal.PyLiteral;
 import io.infrastate.inventory.internal.Shlex;
 import java.nio.charset.StandardCharsets;

@@ -3,23 +3,23 @@ package io.infrastate.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.BackendException;
-import io.infrastate.ConflictException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.HostState;
-import io.infrastate.InvalidStateException;
-import io.infrastate.LineageMismatchException;
-import io.infrastate.LockLostException;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.BackendException;
+import io.infrastate.model.ConflictException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.HostState;
+import io.infrastate.model.InvalidStateException;
+import io.infrastate.model.LineageMismatchException;
+import io.infrastate.model.LockLostException;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
-import io.infrastate.VersionInfo;
-import io.infrastate.Violation;
+import io.infrastate.model.VersionInfo;
+import io.infrastate.model.Violation;
 import io.infrastate.codec.StateCodec;
-import io.infrastate.lock.InMemoryLockProvider;
+import io.infrastate.memory.InMemoryLockProvider;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockRequest;
 import io.infrastate.spi.Backend;
@@ -507,7 +507,7 @@ public abstract class BackendContract<S> {
     state.addHost(host("web01"));
     writeRaw(storage, damaged.content());
     Class<? extends Exception> expected = damaged.unsupportedVersion()
-        ? io.infrastate.UnsupportedFormatVersionException.class
+        ? io.infrastate.model.UnsupportedFormatVersionException.class
         : CorruptStateException.class;
     assertThatThrownBy(() -> open(storage)).isInstanceOf(expected);
     if (!damaged.unsupportedVersion()) {

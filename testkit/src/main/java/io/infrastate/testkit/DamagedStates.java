@@ -20,8 +20,8 @@ public final class DamagedStates {
    * @param content the raw bytes
    * @param path the JSON path the error must name (or {@code $} for the whole document)
    * @param unsupportedVersion whether the expected error is {@link
-   *     io.infrastate.UnsupportedFormatVersionException} rather than {@link
-   *     io.infrastate.CorruptStateException}
+   *     io.infrastate.model.UnsupportedFormatVersionException} rather than {@link
+   *     io.infrastate.model.CorruptStateException}
    */
   public record Case(String name, byte[] content, String path, boolean unsupportedVersion) {
     @Override

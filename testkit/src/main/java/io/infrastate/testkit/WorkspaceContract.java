@@ -3,12 +3,12 @@ package io.infrastate.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
 import io.infrastate.Infrastate;
 import io.infrastate.State;
 import io.infrastate.StateStore;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.WorkspaceException;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockProvider;

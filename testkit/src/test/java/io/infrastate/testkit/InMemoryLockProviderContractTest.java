@@ -1,6 +1,6 @@
 package io.infrastate.testkit;
 
-import io.infrastate.lock.InMemoryLockProvider;
+import io.infrastate.memory.InMemoryLockProvider;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 

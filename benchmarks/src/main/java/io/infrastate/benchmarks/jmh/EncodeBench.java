@@ -1,6 +1,6 @@
 package io.infrastate.benchmarks.jmh;
 
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import io.infrastate.benchmarks.Data;
 import io.infrastate.benchmarks.Floors;
 import io.infrastate.benchmarks.GoFtl2;

@@ -1,7 +1,7 @@
 package io.infrastate.benchmarks.jmh;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.Snapshot;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.benchmarks.Data;
 import io.infrastate.crypto.KeySource;

@@ -1,6 +1,6 @@
 package io.infrastate.benchmarks.jmh;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.benchmarks.Data;
@@ -62,7 +62,7 @@ public class GroupCommitBench {
     dir = Files.createTempDirectory(Path.of(System.getProperty("bench.dir", System.getProperty("java.io.tmpdir"))), "group");
     StateOptions options = StateOptions.builder().operator("bench@localhost").groupCommit("on".equals(group)).build();
     state = State.open(dir.resolve("state.json").toUri() + "?journal=true", options);
-    state.replace(Data.snapshot(n), io.infrastate.AuditEntry.of("create"));
+    state.replace(Data.snapshot(n), io.infrastate.model.AuditEntry.of("create"));
   }
 
   /**

@@ -2,7 +2,7 @@ package io.infrastate.examples.cli;
 
 import io.infrastate.crypto.KeySource;
 import io.infrastate.crypto.Keyring;
-import io.infrastate.crypto.MissingKeyException;
+import io.infrastate.model.MissingKeyException;
 import io.infrastate.crypto.StateEncryption;
 import io.infrastate.spi.Backend;
 import java.nio.file.Path;

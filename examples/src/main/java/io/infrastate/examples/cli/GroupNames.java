@@ -1,6 +1,6 @@
 package io.infrastate.examples.cli;
 
-import io.infrastate.ResourceState;
+import io.infrastate.model.ResourceState;
 import io.infrastate.inventory.GroupNamePolicy;
 import java.util.Locale;
 import java.util.Optional;

@@ -1,12 +1,12 @@
 package io.infrastate.examples.cli;
 
-import io.infrastate.ConflictException;
-import io.infrastate.CorruptStateException;
-import io.infrastate.LineageMismatchException;
-import io.infrastate.LockLostException;
-import io.infrastate.StateException;
-import io.infrastate.UnknownBackendException;
-import io.infrastate.UnsupportedFormatVersionException;
+import io.infrastate.model.ConflictException;
+import io.infrastate.model.CorruptStateException;
+import io.infrastate.model.LineageMismatchException;
+import io.infrastate.model.LockLostException;
+import io.infrastate.model.StateException;
+import io.infrastate.model.UnknownBackendException;
+import io.infrastate.model.UnsupportedFormatVersionException;
 import io.infrastate.lock.LockHeldException;
 import io.infrastate.lock.LockTimeoutException;
 import java.io.PrintWriter;
@@ -266,7 +266,7 @@ public final class InfrastateCli {
       return USAGE;
     } else if (e instanceof io.infrastate.WorkspaceException w) {
       return w.problem() == io.infrastate.WorkspaceException.Problem.INVALID_NAME ? USAGE : ERROR;
-    } else if (e instanceof ConflictException || e instanceof io.infrastate.ExternalEditException) {
+    } else if (e instanceof ConflictException || e instanceof io.infrastate.model.ExternalEditException) {
       return CONFLICT;
     } else if (e instanceof LockHeldException || e instanceof LockTimeoutException || e instanceof LockLostException) {
       return LOCK_HELD;

@@ -1,7 +1,7 @@
 package io.infrastate.examples.cli;
 
-import io.infrastate.HostState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.inventory.AnsibleJson;
 import io.infrastate.inventory.AnsibleVault;

@@ -1,12 +1,12 @@
 package io.infrastate.examples.cli;
 
-import io.infrastate.HostState;
-import io.infrastate.Metadata;
-import io.infrastate.ResourceState;
-import io.infrastate.StateDiff;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.HostState;
+import io.infrastate.model.Metadata;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.StateDiff;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.codec.StateCodec;
-import io.infrastate.crypto.Secret;
+import io.infrastate.model.Secret;
 import io.infrastate.lock.LockInfo;
 import java.io.PrintWriter;
 import java.time.Instant;

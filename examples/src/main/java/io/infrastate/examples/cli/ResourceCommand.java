@@ -1,7 +1,7 @@
 package io.infrastate.examples.cli;
 
-import io.infrastate.ResourceState;
-import io.infrastate.Snapshot;
+import io.infrastate.model.ResourceState;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package io.infrastate.examples.cli;
 
-import io.infrastate.AuditEntry;
+import io.infrastate.model.AuditEntry;
 import io.infrastate.Infrastate;
-import io.infrastate.Snapshot;
+import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateStore;
 import io.infrastate.StateOptions;
@@ -10,8 +10,8 @@ import io.infrastate.Transaction;
 import io.infrastate.crypto.KeySource;
 import io.infrastate.crypto.KeyParameter;
 import io.infrastate.crypto.Keyring;
-import io.infrastate.crypto.MissingKeyException;
-import io.infrastate.crypto.Secret;
+import io.infrastate.model.MissingKeyException;
+import io.infrastate.model.Secret;
 import io.infrastate.lock.AbstractLockProvider;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockInfo;

@@ -1,6 +1,6 @@
 package io.infrastate.examples.cli;
 
-import io.infrastate.AuditEntry;
+import io.infrastate.model.AuditEntry;
 import io.infrastate.StateOptions;
 import io.infrastate.StateStore;
 import java.util.LinkedHashMap;

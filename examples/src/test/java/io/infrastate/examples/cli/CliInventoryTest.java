@@ -65,7 +65,7 @@ class CliInventoryTest {
   void groupNamesAnsibleWarnsAboutAreRefusedUnlessTransformed() {
     // written through the SDK, which stores any group name; the CLI refuses it when written
     try (io.infrastate.State s = io.infrastate.State.open(tmp.resolve("state.json").toString())) {
-      s.update(tx -> tx.addHost(io.infrastate.HostState.builder("app01").group("app-servers").build()));
+      s.update(tx -> tx.addHost(io.infrastate.model.HostState.builder("app01").group("app-servers").build()));
     }
     Result refused = cli.run("inventory", "--list");
     assertThat(refused.code()).isEqualTo(InfrastateCli.ERROR);

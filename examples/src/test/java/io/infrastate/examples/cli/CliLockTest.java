@@ -151,7 +151,7 @@ class CliLockTest {
     assertThat(malformed.code()).isEqualTo(InfrastateCli.USAGE);
     assertThat(malformed.err()).contains("is not NAME=ID");
     try (State s = State.open(file.toString())) {
-      assertThat(s.allHosts()).extracting(io.infrastate.HostState::name).containsExactly("web01");
+      assertThat(s.allHosts()).extracting(io.infrastate.model.HostState::name).containsExactly("web01");
     }
   }
 

@@ -2,10 +2,10 @@ package io.infrastate.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.examples.Processes;
 import io.infrastate.examples.cli.CliRunner.Result;
 import java.nio.charset.StandardCharsets;

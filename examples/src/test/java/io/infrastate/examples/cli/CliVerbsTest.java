@@ -3,7 +3,7 @@ package io.infrastate.examples.cli;
 import static io.infrastate.examples.cli.CliStateTest.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import io.infrastate.examples.cli.CliRunner.Result;
 import java.nio.file.Files;

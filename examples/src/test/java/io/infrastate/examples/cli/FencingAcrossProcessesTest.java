@@ -3,11 +3,11 @@ package io.infrastate.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.infrastate.AuditEntry;
-import io.infrastate.HostState;
-import io.infrastate.LockLostException;
+import io.infrastate.model.AuditEntry;
+import io.infrastate.model.HostState;
+import io.infrastate.model.LockLostException;
 import io.infrastate.State;
-import io.infrastate.VersionInfo;
+import io.infrastate.model.VersionInfo;
 import io.infrastate.examples.cli.CliRunner.Result;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockProvider;

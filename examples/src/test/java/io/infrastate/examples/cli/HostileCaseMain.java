@@ -1,8 +1,8 @@
 package io.infrastate.examples.cli;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
-import io.infrastate.StateException;
+import io.infrastate.model.StateException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;

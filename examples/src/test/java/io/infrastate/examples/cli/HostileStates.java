@@ -1,6 +1,6 @@
 package io.infrastate.examples.cli;
 
-import io.infrastate.HostState;
+import io.infrastate.model.HostState;
 import io.infrastate.State;
 import io.infrastate.file.FileBackend;
 import io.infrastate.testkit.DamagedStates;
