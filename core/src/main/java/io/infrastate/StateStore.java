@@ -1,6 +1,7 @@
 package io.infrastate;
 
-import io.infrastate.WorkspaceException.Problem;
+import io.infrastate.model.WorkspaceException;
+import io.infrastate.model.WorkspaceException.Problem;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.model.AuditEntry;

@@ -1,5 +1,6 @@
 package io.infrastate;
 
+import io.infrastate.model.WorkspaceException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

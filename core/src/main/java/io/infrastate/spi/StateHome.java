@@ -1,6 +1,6 @@
 package io.infrastate.spi;
 
-import io.infrastate.WorkspaceException;
+import io.infrastate.model.WorkspaceException;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 import java.net.URI;

@@ -9,7 +9,7 @@ import io.infrastate.Infrastate;
 import io.infrastate.State;
 import io.infrastate.StateStore;
 import io.infrastate.model.VersionInfo;
-import io.infrastate.WorkspaceException;
+import io.infrastate.model.WorkspaceException;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.lock.LockRequest;

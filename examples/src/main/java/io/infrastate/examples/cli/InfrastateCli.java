@@ -264,8 +264,8 @@ public final class InfrastateCli {
       return c.exitCode();
     } else if (e instanceof UnknownBackendException || e instanceof IllegalArgumentException) {
       return USAGE;
-    } else if (e instanceof io.infrastate.WorkspaceException w) {
-      return w.problem() == io.infrastate.WorkspaceException.Problem.INVALID_NAME ? USAGE : ERROR;
+    } else if (e instanceof io.infrastate.model.WorkspaceException w) {
+      return w.problem() == io.infrastate.model.WorkspaceException.Problem.INVALID_NAME ? USAGE : ERROR;
     } else if (e instanceof ConflictException || e instanceof io.infrastate.model.ExternalEditException) {
       return CONFLICT;
     } else if (e instanceof LockHeldException || e instanceof LockTimeoutException || e instanceof LockLostException) {

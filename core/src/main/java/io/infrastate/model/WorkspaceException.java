@@ -1,6 +1,5 @@
-package io.infrastate;
+package io.infrastate.model;
 
-import io.infrastate.model.StateException;
 
 /**
  * A workspace request that cannot be done: the name breaks the naming rule, the workspace does not
@@ -13,7 +12,7 @@ public class WorkspaceException extends StateException {
 
   /** What is wrong with a workspace request. */
   public enum Problem {
-    /** The name breaks the naming rule ({@link StateStore#WORKSPACE_NAME_RULE}). */
+    /** The name breaks the naming rule ({@link io.infrastate.StateStore#WORKSPACE_NAME_RULE}). */
     INVALID_NAME,
     /** The workspace does not exist. */
     NOT_FOUND,
