@@ -19,7 +19,6 @@ import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.StoredForm;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,21 +30,14 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.gaul.s3proxy.BlobStores;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
+import io.infrastate.s3.S3TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -208,33 +200,21 @@ class EncryptedStateAtRestTest {
 
   @Test
   void s3BackendOnS3Proxy() throws Exception {
-    String access = "encryption-test-access";
-    String secret = "encryption-test-secret-0123456789";
-    S3Proxy proxy = S3Proxy.builder()
-        .blobStore(BlobStores.create("transient", new Properties()))
-        .endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, access, secret)
-        .build();
-    proxy.start();
     String oldKey = System.getProperty("aws.accessKeyId");
     String oldSecret = System.getProperty("aws.secretAccessKey");
-    try {
-      while (!"STARTED".equals(proxy.getState())) {
-        Thread.sleep(1);
-      }
-      URI endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
-      try (S3Client c = S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)
-          .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret))).build()) {
-        c.createBucket(CreateBucketRequest.builder().bucket("infra").build());
-        System.setProperty("aws.accessKeyId", access);
-        System.setProperty("aws.secretAccessKey", secret);
-        String uri = "s3://infra/envs/prod/state.json?endpoint=" + endpoint + "&region=us-east-1&pathStyle=true";
+    try (S3TestServer server = S3TestServer.start()) {
+      String bucket = server.newBucket();
+      try (S3Client c = server.client()) {
+        System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
+        String uri = "s3://" + bucket + "/envs/prod/state.json?endpoint=" + server.endpoint()
+            + "&region=" + S3TestServer.REGION + "&pathStyle=true";
         prove(uri, new Storage() {
           @Override
           public Map<String, byte[]> dump() {
             Map<String, byte[]> out = new TreeMap<>();
-            for (S3Object o : c.listObjectsV2Paginator(b -> b.bucket("infra")).contents()) {
-              out.put(o.key(), c.getObjectAsBytes(b -> b.bucket("infra").key(o.key())).asByteArray());
+            for (S3Object o : c.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+              out.put(o.key(), c.getObjectAsBytes(b -> b.bucket(bucket).key(o.key())).asByteArray());
             }
             return out;
           }
@@ -250,16 +230,15 @@ class EncryptedStateAtRestTest {
             }
             assertThat(newest).as("a sealed log record").isNotNull();
             String key = newest;
-            byte[] b = c.getObjectAsBytes(r -> r.bucket("infra").key(key)).asByteArray();
+            byte[] b = c.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray();
             b[b.length - 20] ^= 1;
-            c.putObject(r -> r.bucket("infra").key(key), RequestBody.fromBytes(b));
+            c.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromBytes(b));
           }
         });
       }
     } finally {
       restore("aws.accessKeyId", oldKey);
       restore("aws.secretAccessKey", oldSecret);
-      proxy.stop();
     }
   }
 
