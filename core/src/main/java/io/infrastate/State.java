@@ -72,17 +72,12 @@ import java.util.function.Function;
  *   <li><b>Every writer finishes.</b> Contention slows a writer down; it does not make it fail.
  *       After a conflict, a backend that can serialize writers cheaply ({@link ExclusiveWrites}:
  *       the file backends, a local Git repository) holds its write lock across the reload, the
- *       re-application and the save, so the retry cannot conflict with another writer of the
- *       protocol. Other backends ({@link WriteLeases}: a Git remote, S3) back off for a random
- *       time that grows with the measured cost of a write and, after a second conflict, take the
- *       state's write lease (a lock with a short lease) so that conflicted writers take turns;
- *       for a while after meeting contention (32 writes' time) a handle takes the lease before
- *       its first attempt too. Worst case there: a writer holding the lease can still lose to
- *       writers that are not queued for it (handles that met no contention lately, or whose
- *       first attempts race it), at most once per write that another writer stores meanwhile;
- *       a writer that cannot get the lease within its wait (at least 30 s) goes on without it.
- *       {@link StateOptions#maxAttempts()} caps the attempts for callers who prefer to fail fast
- *       ({@link ConflictException}).
+ *       re-application and the save, so the retry cannot conflict. Other backends ({@link
+ *       WriteLeases}: a Git remote, S3) back off by the measured cost of a write and, after a
+ *       second conflict, take turns on the state's write lease, which a handle keeps for up to 8
+ *       writes; a Git remote also refuses saves made while another writer's lease is live. The
+ *       worst cases are in docs/guarantees.md. {@link StateOptions#maxAttempts()} caps the
+ *       attempts for callers who prefer to fail fast ({@link ConflictException}).
  *   <li><b>Stop on damage.</b> A stored state that is unparsable, empty, invalid, vanished, or of
  *       another lineage is never overwritten: writes fail with {@link CorruptStateException} or
  *       {@link LineageMismatchException}.

@@ -8,8 +8,9 @@ import io.infrastate.lock.LockProvider;
  * remote, S3) but can keep locks beside the state: {@link io.infrastate.State} takes the state's
  * write lease ({@link #LEASE_NAME}) through it, with a short lease, once a write has conflicted
  * repeatedly, so that writers that keep losing the compare-and-swap take turns instead of racing.
- * The lease is advisory: writes still compare-and-swap, and a writer that has not conflicted yet
- * does not wait for it.
+ * The lease is advisory: writes still compare-and-swap. A backend that sees the lease in the same
+ * read as the version may also refuse to store a save made while another writer's lease is live,
+ * reporting a conflict instead (a Git remote does), so that the holder is not overtaken.
  *
  * <p>Implementations must be thread-safe.
  */
