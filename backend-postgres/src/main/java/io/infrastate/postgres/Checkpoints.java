@@ -19,6 +19,29 @@ import org.slf4j.LoggerFactory;
  * <p>Instances are thread-safe.
  */
 final class Checkpoints {
+  /*
+   * Design notes.
+   *
+   * CHECKPOINTS, OFF THE WRITER'S PATH. After version N commits, if N is a multiple of the
+   * checkpoint interval K (larger for large states, see VersionRows.interval), a background thread inserts
+   * its whole state.json as a checkpoint (ON CONFLICT DO NOTHING: it is derived, so any copy is
+   * the same), then deletes the interval checkpoints older than the one before it: the two newest
+   * serve loads, and the checkpoints of full versions, which are never deleted, serve at(serial)
+   * for older versions with a longer replay. So a state's rows grow with its changes, not with
+   * its size times its versions. A writer that dies before writing its checkpoint leaves only a
+   * longer tail: a load reads the newest checkpoint at or below the head and every version after
+   * it, in one statement (one snapshot of the database, so always consistent), and writes the
+   * missing checkpoint itself when the tail has grown past 2K. Reading and rebuilding versions is
+   * VersionRows' job; checkpoints, thinning and retention are this class's. Damage (a gap in the
+   * serials, a delta with no checkpoint before it, a payload that does not parse) stops with
+   * CorruptStateException naming the row; nothing is written over it.
+   *
+   * RETENTION (off by default: history is never rewritten unless asked). With retainVersions(R),
+   * after writing a checkpoint the background thread deletes, in one statement, the checkpoints
+   * and versions older than the newest checkpoint that keeps the last R versions loadable; the
+   * thinning above spares that checkpoint.
+   */
+
   private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
 
   private final Connections connections;

@@ -197,6 +197,22 @@ final class Connections implements AutoCloseable {
     }
   }
 
+  /** Ends the transaction mode a write turn or an edit recording set. */
+  static void restoreAutoCommit(Connection c) throws SQLException {
+    c.setAutoCommit(true);
+  }
+
+  /** Rolls back an open transaction, ignoring failures: the connection is discarded next. */
+  static void rollbackQuietly(Connection c) {
+    try {
+      if (!c.getAutoCommit()) {
+        c.rollback();
+      }
+    } catch (SQLException | RuntimeException e) {
+      // the connection is discarded next
+    }
+  }
+
   static void closeQuietly(Connection c) {
     try {
       c.close();

@@ -44,7 +44,7 @@ final class RowEdits {
    * whose write requires a head without a hash instead of an intact one.
    *
    * WRITES DO NOT GO ON FROM AN EDIT. The compare-and-swap of every write requires the head and the
-   * versions rows a load replays to be intact and no row beyond the head (PostgresBackend.write):
+   * versions rows a load replays to be intact and no row beyond the head (Committer.write):
    * a writer holding a version loaded before the edit conflicts, and the conflict path loads the
    * edit. Only a changed checkpoint (hashing it on every write would cost its whole size) is left
    * to the next load.
@@ -52,7 +52,7 @@ final class RowEdits {
    * READS STAY READS. A load returns the edited content as version R + 1 with a Pending token and
    * writes nothing.
    *
-   * RECORDING (PostgresBackend.recordEdit), in one transaction holding the head row's lock, so that
+   * RECORDING (EditRecorder.record), in one transaction holding the head row's lock, so that
    * writers queue behind it: the rows are read again and the edit must be the one the token holds
    * (else Conflict with what is there now, and the caller re-applies its change on that). Rows
    * beyond R (inserted by hand) are deleted, their content being in the edited version; version R,
