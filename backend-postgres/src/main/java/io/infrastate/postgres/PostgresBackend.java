@@ -174,6 +174,13 @@ public final class PostgresBackend implements HistoryBackend, ExternalEditBacken
 
   // ------------------------------------------------------------------ history
 
+  /**
+   * The versions of this state, newest first, with the audit entry of each, read from the
+   * version rows (versions deleted by {@code retainVersions} are not listed).
+   *
+   * @param limit the most entries to return
+   * @return the versions, newest first
+   */
   @Override
   public List<VersionInfo> history(int limit) {
     checkOpen();

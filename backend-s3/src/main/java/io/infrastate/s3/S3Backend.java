@@ -323,6 +323,9 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
   /**
    * The log, newest first: one entry per version, with the audit entry of its record. Versions
    * pruned away are not listed. Records already read are served from the cache.
+   *
+   * @param limit the most entries to return
+   * @return the versions, newest first
    */
   @Override
   public List<VersionInfo> history(int limit) {

@@ -26,7 +26,9 @@ public class WorkspaceException extends StateException {
     UNSUPPORTED
   }
 
+  /** What was wrong with the request. */
   private final Problem problem;
+  /** The workspace name the request gave. */
   private final String workspace;
 
   /**
