@@ -33,50 +33,11 @@ class EncryptionDocTest {
 
   @TempDir Path tmp;
 
-  private static String block(String text, String name) {
-    String start = "<!-- " + name + ":start -->";
-    String body = text.substring(text.indexOf(start) + start.length(), text.indexOf("<!-- " + name + ":end -->"));
-    return body.substring(body.indexOf('\n', body.indexOf("```")) + 1, body.lastIndexOf("```"));
-  }
-
-  /** Splits a shell line into words: white space separates, single quotes group, # starts a comment. */
-  private static List<String> words(String line) {
-    List<String> out = new ArrayList<>();
-    StringBuilder w = null;
-    boolean quoted = false;
-    for (char c : line.toCharArray()) {
-      if (quoted) {
-        if (c == '\'') {
-          quoted = false;
-        } else {
-          w.append(c);
-        }
-      } else if (c == '\'') {
-        quoted = true;
-        w = w == null ? new StringBuilder() : w;
-      } else if (c == '#' && w == null) {
-        break;
-      } else if (Character.isWhitespace(c)) {
-        if (w != null) {
-          out.add(w.toString());
-          w = null;
-        }
-      } else {
-        w = w == null ? new StringBuilder() : w;
-        w.append(c);
-      }
-    }
-    if (w != null) {
-      out.add(w.toString());
-    }
-    return out;
-  }
-
   /** Runs a doc block's lines: exports set the environment, VAR=value prefixes set it for one command. */
   private static int runBlock(String block, Path state, Map<String, String> env) {
     int commands = 0;
     for (String line : block.strip().split("\n")) {
-      List<String> w = new ArrayList<>(words(line));
+      List<String> w = new ArrayList<>(SecretsDocTest.words(line));
       if (w.get(0).equals("export")) {
         String[] kv = w.get(1).split("=", 2);
         env.put(kv[0], kv[1]);
@@ -109,13 +70,13 @@ class EncryptionDocTest {
     Path state = tmp.resolve("state.json");
     Map<String, String> env = new HashMap<>();
     String text = Files.readString(DOC);
-    assertThat(runBlock(block(text, "encryption-setup"), state, env)).isEqualTo(1);
+    assertThat(runBlock(SecretsDocTest.block(text, "encryption-setup"), state, env)).isEqualTo(1);
     run(env, List.of("--state", state.toString(), "host", "add", "db1", "--address", "10.0.0.99"));
     assertThat(Files.readAllBytes(state)).startsWith(MAGIC);
     assertThat(Files.readString(state, StandardCharsets.ISO_8859_1)).doesNotContain("10.0.0.99");
 
     Map<String, String> before = new HashMap<>(env);
-    assertThat(runBlock(block(text, "encryption-rekey"), state, env)).isEqualTo(2);
+    assertThat(runBlock(SecretsDocTest.block(text, "encryption-rekey"), state, env)).isEqualTo(2);
     assertThat(env.get("INFRASTATE_PASSPHRASE")).isNotEqualTo(before.get("INFRASTATE_PASSPHRASE"));
     assertThat(run(env, List.of("--state", state.toString(), "host", "list"))).contains("db1");
     StringWriter err = new StringWriter();
@@ -126,7 +87,7 @@ class EncryptionDocTest {
 
   @Test
   void theJavaExampleIsThisTestsCode() throws Exception {
-    String doc = block(Files.readString(DOC), "encryption-java").strip();
+    String doc = SecretsDocTest.block(Files.readString(DOC), "encryption-java").strip();
     String source = Files.readString(Path.of("src/test/java/io/infrastate/examples/EncryptionDocTest.java"));
     String startMark = "// example" + ":start";
     String endMark = "// example" + ":end";

@@ -28,14 +28,15 @@ class SecretsDocTest {
 
   @TempDir Path tmp;
 
-  private static String block(String text, String name) {
+  /** The body of a doc block marked with {@code <!-- NAME:start -->} and {@code <!-- NAME:end -->}. */
+  static String block(String text, String name) {
     String start = "<!-- " + name + ":start -->";
     String body = text.substring(text.indexOf(start) + start.length(), text.indexOf("<!-- " + name + ":end -->"));
     return body.substring(body.indexOf('\n', body.indexOf("```")) + 1, body.lastIndexOf("```"));
   }
 
   /** Splits a shell line into words: white space separates, single quotes group, # starts a comment. */
-  private static List<String> words(String line) {
+  static List<String> words(String line) {
     List<String> out = new ArrayList<>();
     StringBuilder w = null;
     boolean quoted = false;
