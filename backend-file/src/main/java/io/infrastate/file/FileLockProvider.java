@@ -22,6 +22,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -183,6 +185,38 @@ public final class FileLockProvider extends AbstractLockProvider {
     } catch (IOException e) {
       throw io("read lock file " + file, e);
     }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The files {@code <name>.lock} of the directory whose name is a valid lock name; guard and
+   * temporary files (their names start with a dot) and other files are skipped, and so is a lock
+   * file removed while listing.
+   */
+  @Override
+  protected List<LockRecord> readLocks() {
+    List<LockRecord> out = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      for (Path p : stream) {
+        String f = p.getFileName().toString();
+        if (f.startsWith(".") || !f.endsWith(SUFFIX)) {
+          continue;
+        }
+        String name = f.substring(0, f.length() - SUFFIX.length());
+        try {
+          LockNames.validate(name);
+        } catch (IllegalArgumentException e) {
+          continue; // not a file this provider wrote
+        }
+        read(p).map(LockRecord::of).ifPresent(out::add);
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw io("list lock directory " + dir, e);
+    }
+    return out;
   }
 
   @Override

@@ -15,6 +15,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.eclipse.jgit.api.TransportConfigCallback;
@@ -202,9 +204,38 @@ public final class GitLockProvider extends AbstractLockProvider {
 
   @Override
   protected Optional<LockRecord> readLock(String name) {
-    String ref = ref(name);
+    return readRef(ref(name), name);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The refs directly under this provider's namespace (the repository's in local mode, the
+   * remote's in clone mode), each read as {@link #readLock(String)} reads one; a ref removed while
+   * listing is skipped.
+   */
+  @Override
+  protected List<LockRecord> readLocks() {
+    List<String> refs;
     try {
-      return store.read(ref, true, null, "lock '" + name + "' at " + location, id -> {
+      refs = store.refNames(prefix);
+    } catch (IOException e) {
+      throw store.failure("list the locks at " + location, e);
+    }
+    List<LockRecord> out = new ArrayList<>();
+    for (String ref : refs) {
+      if (ref.indexOf('/', prefix.length()) < 0) {
+        readRef(ref, null).ifPresent(out::add);
+      }
+    }
+    return out;
+  }
+
+  /** Reads the lock under a ref; {@code name} is the lock it must hold, or null when listing. */
+  private Optional<LockRecord> readRef(String ref, String name) {
+    String what = name == null ? "lock ref " + ref : "lock '" + name + "'";
+    try {
+      return store.read(ref, true, null, what + " at " + location, id -> {
         if (id == null) {
           return Optional.empty();
         }
@@ -217,13 +248,17 @@ public final class GitLockProvider extends AbstractLockProvider {
           throw damaged(ref, source, "it does not point at a commit");
         }
         LockInfo info = LockInfoCodec.decode(content, source);
-        if (!info.name().equals(name)) {
+        if (name != null && !info.name().equals(name)) {
           throw damaged(ref, source, "its lock.json is for lock '" + info.name() + "', not '" + name + "'");
+        }
+        if (name == null && !ref.equals(prefix + encode(info.name()))) {
+          throw damaged(ref, source, "its lock.json is for lock '" + info.name() + "', whose ref is "
+              + prefix + encode(info.name()));
         }
         return Optional.of(new LockRecord(info, id.name()));
       });
     } catch (IOException e) {
-      throw store.failure("read lock '" + name + "' at " + location, e);
+      throw store.failure("read " + what + " at " + location, e);
     }
   }
 

@@ -36,6 +36,23 @@ class GitLockProviderTest {
   }
 
   @Test
+  void eachNamespaceListsOnlyItsOwnLocks() throws Exception {
+    Path repo = Cli.bare(tmp, "infra.git");
+    try (GitLockProvider main = GitLockProvider.builder().repository(repo).options(as("alice")).build();
+        GitLockProvider staging = GitLockProvider.builder().repository(repo).options(as("bob"))
+            .refPrefix("refs/infrastate/workspaces/staging/locks/").build()) {
+      Lock deploy = main.tryAcquire("deploy", LockRequest.of("deploy")).orElseThrow();
+      Lock migrate = staging.tryAcquire("migrate", LockRequest.of("migrate")).orElseThrow();
+      assertThat(main.list()).containsExactly(deploy.info());
+      assertThat(staging.list()).containsExactly(migrate.info());
+      // a ref a person pushed under the namespace with another lock's document is damage, not a lock
+      Cli.git(repo, "update-ref", "refs/infrastate/locks/other", "refs/infrastate/locks/deploy");
+      assertThatThrownBy(main::list).isInstanceOf(CorruptStateException.class)
+          .hasMessageContaining("refs/infrastate/locks/other").hasMessageContaining("'deploy'");
+    }
+  }
+
+  @Test
   void locksAreRefsOutsideTheStateBranchAndPeopleCanReadThemWithGit() throws Exception {
     Path repo = Cli.bare(tmp, "infra.git");
     try (GitBackend backend = GitBackend.builder().repository(repo).build(); State state = State.load(backend)) {

@@ -8,6 +8,8 @@ import io.infrastate.lock.LockRecord;
 import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -80,6 +82,33 @@ public final class PostgresLockProvider extends AbstractLockProvider {
           return Optional.of(new LockRecord(info, Long.toString(version)));
         }
       }
+    });
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One SELECT of this state's rows of the {@code locks} table.
+   */
+  @Override
+  protected List<LockRecord> readLocks() {
+    return connections.run("list the locks of state '" + state + "'", c -> {
+      List<LockRecord> out = new ArrayList<>();
+      if (!schema.readable(c)) {
+        return out;
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT name, version, document FROM " + schema.table("locks") + " WHERE state = ?")) {
+        ps.setString(1, state);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            LockInfo info = LockInfoCodec.decode(rs.getString(3).getBytes(StandardCharsets.UTF_8),
+                location + " (lock " + rs.getString(1) + ")");
+            out.add(new LockRecord(info, Long.toString(rs.getLong(2))));
+          }
+        }
+      }
+      return out;
     });
   }
 

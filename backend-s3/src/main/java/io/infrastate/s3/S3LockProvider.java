@@ -3,6 +3,7 @@ package io.infrastate.s3;
 import io.infrastate.lock.AbstractLockProvider;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockInfoCodec;
+import io.infrastate.lock.LockNames;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockRecord;
 import io.infrastate.model.BackendException;
@@ -10,6 +11,8 @@ import io.infrastate.codec.StateCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -96,6 +99,32 @@ public final class S3LockProvider extends AbstractLockProvider {
   protected Optional<LockRecord> readLock(String name) {
     String k = key(name);
     return store.get(k).map(b -> new LockRecord(LockInfoCodec.decode(b.content(), store.uri(k)), b.etag()));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The objects {@code PREFIX + NAME + ".lock"} directly under the prefix (one LIST request per
+   * thousand keys, then a GET of each lock); claim objects and keys that are not lock names are
+   * skipped, and so is a lock deleted while listing.
+   */
+  @Override
+  protected List<LockRecord> readLocks() {
+    List<LockRecord> out = new ArrayList<>();
+    for (S3Store.Listed o : store.list(prefix, null, Integer.MAX_VALUE)) {
+      String rest = o.key().substring(prefix.length());
+      if (rest.indexOf('/') >= 0 || !rest.endsWith(".lock")) {
+        continue;
+      }
+      String name = rest.substring(0, rest.length() - ".lock".length());
+      try {
+        LockNames.validate(name);
+      } catch (IllegalArgumentException e) {
+        continue; // not an object this provider wrote
+      }
+      readLock(name).ifPresent(out::add);
+    }
+    return out;
   }
 
   @Override

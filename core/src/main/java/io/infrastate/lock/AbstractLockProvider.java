@@ -4,6 +4,9 @@ import io.infrastate.model.StateException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -19,11 +22,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The semantics of a {@link LockProvider} — leases, stale-lock takeover, holder-only release,
  * force-unlock, acquire with timeout, automatic renewal, name validation, WARN logging and {@link
- * LockListener} events — on top of four storage primitives that a concrete provider implements:
+ * LockListener} events, listing — on top of five storage primitives that a concrete provider implements:
  *
  * <ul>
  *   <li>{@link #readLock(String)}: the stored lock (held, stale or released) and its storage
  *       version, or empty;
+ *   <li>{@link #readLocks()}: every stored lock (held, stale or released), for {@link #list()};
  *   <li>{@link #createLock(String, LockInfo)}: store a lock only if none is stored (an exclusive
  *       create, a conditional {@code If-None-Match: *} PUT, a commit whose push is not rejected);
  *   <li>{@link #replaceLock(String, LockRecord, LockInfo)}: overwrite a lock only if storage still
@@ -43,6 +47,7 @@ import org.slf4j.LoggerFactory;
  * final class MyLockProvider extends AbstractLockProvider {
  *   MyLockProvider(LockOptions options) { super(options); }
  *   protected Optional<LockRecord> readLock(String name) { ... }
+ *   protected List<LockRecord> readLocks() { ... }
  *   protected boolean createLock(String name, LockInfo info) { ... }
  *   protected boolean replaceLock(String name, LockRecord expected, LockInfo next) { ... }
  *   protected boolean deleteLock(String name, LockRecord expected) { ... }
@@ -145,6 +150,17 @@ public abstract class AbstractLockProvider implements LockProvider {
    * @throws io.infrastate.model.BackendException if the storage fails
    */
   protected abstract Optional<LockRecord> readLock(String name);
+
+  /**
+   * Reads every lock stored at this provider's location: held, stale and released, in any order.
+   * Need not be atomic: each record must be one that was stored, and a lock created, changed or
+   * released while listing may be seen before or after the change.
+   *
+   * @return the stored records, one per name
+   * @throws io.infrastate.model.CorruptStateException if a stored lock cannot be parsed
+   * @throws io.infrastate.model.BackendException if the storage fails
+   */
+  protected abstract List<LockRecord> readLocks();
 
   /**
    * Stores a lock if no lock is stored under its name, atomically.
@@ -253,6 +269,24 @@ public abstract class AbstractLockProvider implements LockProvider {
   public final Optional<LockInfo> inspect(String name) {
     LockNames.validate(name);
     return readLock(name).map(LockRecord::info).filter(i -> !i.released());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Reads every stored record ({@link #readLocks()}), drops the released ones and sorts the
+   * rest by name.
+   */
+  @Override
+  public final List<LockInfo> list() {
+    List<LockInfo> out = new ArrayList<>();
+    for (LockRecord r : readLocks()) {
+      if (!r.info().released()) {
+        out.add(r.info());
+      }
+    }
+    out.sort(Comparator.comparing(LockInfo::name));
+    return List.copyOf(out);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.infrastate.lock;
 
 import io.infrastate.memory.InMemoryLockProvider;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -79,6 +80,25 @@ public interface LockProvider extends AutoCloseable {
    * @throws io.infrastate.model.BackendException if the storage fails
    */
   Optional<LockInfo> inspect(String name);
+
+  /**
+   * The locks stored at this provider's location, held or stale (their lease ended but nobody
+   * released or took them over), sorted by name. Released locks are not listed. What an operator
+   * reads before {@link #forceUnlock(String, String)}; a lock may change right after it is listed.
+   *
+   * <p>The default throws: a provider that cannot enumerate its locks only answers {@link
+   * #inspect(String)}. Every provider of this project, and every {@link AbstractLockProvider},
+   * lists.
+   *
+   * @return the held and stale locks, sorted by name; empty if none
+   * @throws UnsupportedOperationException if this provider cannot list its locks
+   * @throws io.infrastate.model.CorruptStateException if a stored lock cannot be parsed
+   * @throws io.infrastate.model.BackendException if the storage fails
+   */
+  default List<LockInfo> list() {
+    throw new UnsupportedOperationException("The lock provider at " + location() + " ("
+        + getClass().getName() + ") cannot list its locks; ask for one lock by name with inspect(name).");
+  }
 
   /**
    * Removes a lock regardless of its lease, for an operator who knows its holder is gone. The id

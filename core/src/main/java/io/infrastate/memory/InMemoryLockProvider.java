@@ -4,6 +4,7 @@ import io.infrastate.lock.AbstractLockProvider;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockRecord;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -70,6 +71,11 @@ public final class InMemoryLockProvider extends AbstractLockProvider {
   @Override
   protected Optional<LockRecord> readLock(String name) {
     return Optional.ofNullable(table.get(name));
+  }
+
+  @Override
+  protected List<LockRecord> readLocks() {
+    return List.copyOf(table.values());
   }
 
   @Override

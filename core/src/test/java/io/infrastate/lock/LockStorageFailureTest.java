@@ -61,6 +61,12 @@ class LockStorageFailureTest {
     }
 
     @Override
+    protected java.util.List<LockRecord> readLocks() {
+      maybeFail("list");
+      return java.util.List.copyOf(table.values());
+    }
+
+    @Override
     protected boolean createLock(String name, LockInfo info) {
       maybeFail("create");
       return reply(table.putIfAbsent(name, new LockRecord(info, Long.toString(versions.incrementAndGet()))) == null, "create");

@@ -47,7 +47,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * a waiting acquire gets the lock when it is released or expires; threads contending through two
  * providers never overlap in the critical section; fencing tokens grow with every acquisition of
  * a name (after a release, a takeover, a force-unlock, through another provider, and in the order
- * contending threads enter the critical section).
+ * contending threads enter the critical section); listing shows the held and stale locks by name,
+ * never the released ones.
  *
  * <p>Each test gets fresh storage; providers opened through {@link #provider()} or {@link
  * #provider(LockOptions)} are closed after each test.
@@ -658,6 +659,42 @@ public abstract class LockProviderContract<S> {
     Lock b = p.tryAcquire("backup", request("backup")).orElseThrow();
     assertThat(a2.token()).isEqualTo(a.token() + 1);
     assertThat(b.token()).as("a first acquisition starts at the clock's milliseconds").isEqualTo(clock.instant().toEpochMilli());
+  }
+
+  // ------------------------------------------------------------------ listing
+
+  @Test
+  void listOfEmptyStorageIsEmpty() throws Exception {
+    assertThat(provider().list()).isEmpty();
+  }
+
+  @Test
+  void listShowsHeldAndStaleLocksByNameButNotReleasedOnes() throws Exception {
+    LockProvider alice = provider();
+    LockProvider bob = provider(options(BOB));
+    String web = LockNames.forResource("linode:42");
+    Lock webLock = bob.tryAcquire(web, lease(Duration.ofMinutes(10))).orElseThrow();
+    Lock deploy = alice.tryAcquire("deploy", LockRequest.builder().operation("deploy api").reason("ticket OPS-42")
+        .lease(Duration.ofMinutes(30)).build()).orElseThrow();
+    Lock migrate = alice.tryAcquire("migrate", request("migrate")).orElseThrow();
+    assertThat(alice.list()).containsExactly(deploy.info(), migrate.info(), webLock.info());
+
+    assertThat(migrate.release()).isTrue();
+    assertThat(bob.list()).as("a released lock is not listed").containsExactly(deploy.info(), webLock.info());
+
+    clock.advance(Duration.ofMinutes(10)); // the web lock's lease ends and nobody takes it over
+    List<LockInfo> listed = alice.list();
+    assertThat(listed).as("a stale lock is still listed").containsExactly(deploy.info(), webLock.info());
+    assertThat(listed.get(0).operator()).isEqualTo(ALICE);
+    assertThat(listed.get(0).operation()).isEqualTo("deploy api");
+    assertThat(listed.get(0).reason()).isEqualTo("ticket OPS-42");
+    assertThat(listed.get(0).isExpired(clock.instant())).isFalse();
+    assertThat(listed.get(1).operator()).isEqualTo(BOB);
+    assertThat(listed.get(1).isExpired(clock.instant())).isTrue();
+
+    assertThat(webLock.release()).isTrue();
+    deploy.release();
+    assertThat(alice.list()).isEmpty();
   }
 
   // ------------------------------------------------------------------ lifecycle

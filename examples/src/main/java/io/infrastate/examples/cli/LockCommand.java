@@ -16,8 +16,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code infrastate lock …} and {@code infrastate force-unlock}: named locks with leases, held
- * across commands (a script acquires, works, releases by id). For a file state the locks are files
- * in {@code <state file>.locks/}. Each verb object is not thread-safe; picocli makes one per command
+ * across commands (a script acquires, works, releases by id), kept where the state's backend keeps
+ * them: for a file state, files in {@code <state file>.locks/}. Each verb object is not thread-safe; picocli makes one per command
  * line.
  */
 @Command(
@@ -155,7 +155,7 @@ final class LockCommand {
   }
 
   @Command(name = "list", description = {
-    "List the locks stored beside the state, held or stale, in name order (file states).",
+    "List the locks stored beside the state, held or stale, in name order (released locks are not listed).",
   })
   static final class ListVerb extends Verb {
     ListVerb(Root root) {
@@ -165,28 +165,12 @@ final class LockCommand {
     @Override
     public Integer call() {
       Instant now = Instant.now();
-      java.util.List<LockInfo> held = new java.util.ArrayList<>();
+      java.util.List<LockInfo> held;
       try (LockProvider locks = root.locks(false)) {
-        if (!(locks instanceof io.infrastate.file.FileLockProvider files)) {
-          throw CliException.error("'lock list' lists the locks of file states; for " + root.stateUri()
-              + " ask for one lock with 'infrastate lock status NAME'");
-        }
-        java.nio.file.Path dir = files.directory();
-        java.util.List<String> names = new java.util.ArrayList<>();
-        if (java.nio.file.Files.isDirectory(dir)) {
-          try (java.util.stream.Stream<java.nio.file.Path> entries = java.nio.file.Files.list(dir)) {
-            entries.map(p -> p.getFileName().toString())
-                .filter(f -> f.endsWith(".lock") && !f.startsWith("."))
-                .map(f -> f.substring(0, f.length() - ".lock".length()))
-                .sorted()
-                .forEach(names::add);
-          } catch (java.io.IOException e) {
-            throw CliException.error("Cannot list the locks in " + dir + ": " + e.getMessage());
-          }
-        }
-        for (String n : names) {
-          locks.inspect(n).ifPresent(held::add);
-        }
+        held = locks.list();
+      } catch (UnsupportedOperationException e) {
+        throw CliException.error("The locks of " + root.stateUri() + " cannot be listed; ask for one lock with"
+            + " 'infrastate lock status NAME'");
       }
       if (json()) {
         java.util.List<Object> list = new java.util.ArrayList<>();

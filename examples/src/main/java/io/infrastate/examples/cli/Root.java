@@ -428,6 +428,11 @@ final class Root implements Callable<Integer> {
     }
 
     @Override
+    public java.util.List<LockInfo> list() {
+      return locks.list();
+    }
+
+    @Override
     public boolean forceUnlock(String name, String lockId) {
       return locks.forceUnlock(name, lockId);
     }

@@ -54,8 +54,17 @@ class CliBackendsTest {
         .isEqualTo("refs/infrastate/locks/deploy\n");
     assertThat(cli(state, "lock", "acquire", "deploy").code()).isEqualTo(InfrastateCli.LOCK_HELD);
     assertThat(ok(cli(state, "lock", "status", "deploy")).out()).startsWith("deploy: held by ci");
+    String backupId = ok(cli(state, "--operator", "bob", "lock", "acquire", "backup", "--operation", "nightly")).out().strip();
+    List<String> listed = ok(cli(state, "lock", "list")).out().lines().toList();
+    assertThat(listed).hasSize(3);
+    assertThat(listed.get(0)).isEqualTo("NAME    STATUS  OPERATOR  OPERATION  EXPIRES");
+    assertThat(listed.get(1)).startsWith("backup  held    bob       nightly");
+    assertThat(listed.get(2)).startsWith("deploy  held    ci");
+    ok(cli(state, "lock", "release", "backup", "--id", backupId));
     ok(cli(state, "lock", "release", "deploy", "--id", id));
     assertThat(ok(cli(state, "lock", "status", "deploy")).out()).isEqualTo("deploy: free\n");
+    assertThat(ok(cli(state, "lock", "list")).out()).as("released locks are not listed")
+        .isEqualTo("NAME  STATUS  OPERATOR  OPERATION  EXPIRES\n");
     // the ref stays, at the released record that carries the fencing token on
     assertThat(git(tmp, "--git-dir=" + repo, "log", "-1", "--format=%s", "refs/infrastate/locks/deploy").out())
         .isEqualTo("Release lock deploy\n");
