@@ -1,6 +1,6 @@
 package intruder;
 
-import io.infrastate.model.Json;
+import io.infrastate.internal.Environment;
 
 /** Must not compile: io.infrastate.internal is exported only to infrastate's own modules. */
 public final class Main {
@@ -12,6 +12,6 @@ public final class Main {
    * @param args ignored
    */
   public static void main(String[] args) {
-    System.out.println(Json.class);
+    System.out.println(Environment.class);
   }
 }
