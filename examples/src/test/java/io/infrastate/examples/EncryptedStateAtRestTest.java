@@ -1,5 +1,12 @@
 package io.infrastate.examples;
 
+import static io.infrastate.examples.SecretsAtRestTest.assertIdentical;
+import static io.infrastate.examples.SecretsAtRestTest.closeAll;
+import static io.infrastate.examples.SecretsAtRestTest.exec;
+import static io.infrastate.examples.SecretsAtRestTest.files;
+import static io.infrastate.examples.SecretsAtRestTest.indexOf;
+import static io.infrastate.examples.SecretsAtRestTest.objects;
+import static io.infrastate.examples.SecretsAtRestTest.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -76,11 +83,6 @@ class EncryptedStateAtRestTest {
     }
     opened.add(b);
     return b;
-  }
-
-  private static void closeAll(List<Backend> opened) {
-    opened.forEach(Backend::close);
-    opened.clear();
   }
 
   /** Writes a plain version, encrypts, writes the marker; returns the stored units. */
@@ -242,46 +244,6 @@ class EncryptedStateAtRestTest {
     }
   }
 
-  private static void restore(String key, String value) {
-    if (value == null) {
-      System.clearProperty(key);
-    } else {
-      System.setProperty(key, value);
-    }
-  }
-
-  private static byte[] exec(Path dir, String... cmd) throws Exception {
-    List<String> all = new ArrayList<>(List.of("git", "-c", "user.name=Erin", "-c", "user.email=erin@example.com"));
-    all.addAll(Arrays.asList(cmd));
-    Process p = new ProcessBuilder(all).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    p.getOutputStream().close();
-    byte[] out;
-    try (InputStream in = p.getInputStream()) {
-      out = in.readAllBytes();
-    }
-    assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
-    assertThat(p.exitValue()).as("%s", all).isZero();
-    return out;
-  }
-
-  /** Every object of a repository, as git cat-file prints them, split per object. */
-  private static Map<String, byte[]> objects(Path gitDir, String label) throws Exception {
-    byte[] all = exec(gitDir, "--git-dir=" + gitDir, "cat-file", "--batch-all-objects", "--batch");
-    Map<String, byte[]> out = new TreeMap<>();
-    int i = 0;
-    while (i < all.length) {
-      int nl = i;
-      while (all[nl] != '\n') {
-        nl++;
-      }
-      String[] header = new String(all, i, nl - i, StandardCharsets.US_ASCII).split(" ");
-      int size = Integer.parseInt(header[2]);
-      out.put(label + ":" + header[0], Arrays.copyOfRange(all, nl + 1, nl + 1 + size));
-      i = nl + 1 + size + 1;
-    }
-    return out;
-  }
-
   @Test
   void rekeyChangesNoStoredVersionAndMovesTheStateToTheNewPassphrase() throws Exception {
     rekey(false);
@@ -410,31 +372,4 @@ class EncryptedStateAtRestTest {
     return out;
   }
 
-  private static void assertIdentical(Map<String, byte[]> before, Map<String, byte[]> after) {
-    assertThat(after.keySet()).isEqualTo(before.keySet());
-    before.forEach((k, v) -> assertThat(after.get(k)).as("bytes of %s", k).isEqualTo(v));
-  }
-
-  static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
-  }
-
-  static Map<String, byte[]> files(Path dir) throws IOException {
-    Map<String, byte[]> out = new TreeMap<>();
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.filter(Files::isRegularFile).toList()) {
-        out.put(dir.relativize(p).toString(), Files.readAllBytes(p));
-      }
-    }
-    return out;
-  }
 }

@@ -132,7 +132,7 @@ class SecretsAtRestTest {
     }
   }
 
-  private static void closeAll(List<Backend> opened) {
+  static void closeAll(List<Backend> opened) {
     opened.forEach(Backend::close);
     opened.clear();
   }
@@ -154,12 +154,12 @@ class SecretsAtRestTest {
     return found;
   }
 
-  private static void assertIdentical(Map<String, byte[]> before, Map<String, byte[]> after) {
+  static void assertIdentical(Map<String, byte[]> before, Map<String, byte[]> after) {
     assertThat(after.keySet()).isEqualTo(before.keySet());
     before.forEach((k, v) -> assertThat(after.get(k)).as("bytes of %s", k).isEqualTo(v));
   }
 
-  private static int indexOf(byte[] hay, byte[] needle) {
+  static int indexOf(byte[] hay, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= hay.length; i++) {
       for (int j = 0; j < needle.length; j++) {
@@ -173,7 +173,7 @@ class SecretsAtRestTest {
   }
 
   /** Every regular file under a directory. */
-  private static Map<String, byte[]> files(Path dir) throws IOException {
+  static Map<String, byte[]> files(Path dir) throws IOException {
     Map<String, byte[]> out = new TreeMap<>();
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.filter(Files::isRegularFile).toList()) {
@@ -226,7 +226,7 @@ class SecretsAtRestTest {
     });
   }
 
-  private static byte[] exec(Path dir, String... cmd) throws Exception {
+  static byte[] exec(Path dir, String... cmd) throws Exception {
     List<String> all = new ArrayList<>(List.of("git", "-c", "user.name=Erin", "-c", "user.email=erin@example.com"));
     all.addAll(Arrays.asList(cmd));
     Process p = new ProcessBuilder(all).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -241,7 +241,7 @@ class SecretsAtRestTest {
   }
 
   /** Every object of a repository, as git cat-file prints them, split per object. */
-  private static Map<String, byte[]> objects(Path gitDir, String label) throws Exception {
+  static Map<String, byte[]> objects(Path gitDir, String label) throws Exception {
     byte[] all = exec(gitDir, "--git-dir=" + gitDir, "cat-file", "--batch-all-objects", "--batch");
     Map<String, byte[]> out = new TreeMap<>();
     int i = 0;
@@ -329,7 +329,7 @@ class SecretsAtRestTest {
     }
   }
 
-  private static void restore(String key, String value) {
+  static void restore(String key, String value) {
     if (value == null) {
       System.clearProperty(key);
     } else {
