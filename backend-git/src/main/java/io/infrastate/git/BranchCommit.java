@@ -11,6 +11,7 @@ import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
@@ -106,36 +107,39 @@ final class BranchCommit {
     }
     WorkTrees.checkNotCheckedOut(file);
     Snapshot next = request.snapshot();
-    byte[] content = file.form.seal(next, StoredForm.STATE, StateCodec.encode(next));
+    boolean asTree = tip.blob() == null ? file.layout == GitLayout.TREE : tip.tree();
+    if (asTree) {
+      refuseSealed(next);
+    }
     PersonIdent who = CommitFormat.ident(request.audit().operator(), next.metadata().updatedAt());
     // an encrypted version's commit message names no operation or reason: they may name hosts
     AuditEntry shown = file.form.seals(next) ? new AuditEntry(request.audit().operator(), "", "", request.audit().locks())
         : request.audit();
     String message = CommitFormat.message(shown, next.metadata().serial(), request.writeId());
-    ObjectId blob;
+    ObjectId blob = null;
     ObjectId commit;
+    ObjectId tree;
+    Map<String, ObjectId> edits = null;
     try (ObjectInserter ins = file.store.newInserter();
         ObjectReader reader = ins.newReader()) {
-      blob = ins.insert(Constants.OBJ_BLOB, content);
-      ObjectId tree = TreeEdit.put(reader, ins, tip.commit() == null ? null : tip.commit().getTree(), file.segments, blob);
-      CommitBuilder cb = new CommitBuilder();
-      cb.setTreeId(tree);
-      if (tip.commit() != null) {
-        cb.setParentId(tip.commit());
+      ObjectId base = tip.commit() == null ? null : tip.commit().getTree();
+      if (asTree) {
+        edits = tip.blob() == null ? file.tree.writeAll(ins, next)
+            : file.tree.writeChanges(ins, file.storedAt(tip).snapshot(), next, request.changes());
+        tree = TreeEdit.apply(reader, ins, base, edits);
+      } else {
+        byte[] content = file.form.seal(next, StoredForm.STATE, StateCodec.encode(next));
+        blob = ins.insert(Constants.OBJ_BLOB, content);
+        tree = TreeEdit.put(reader, ins, base, file.segments, blob);
       }
-      cb.setAuthor(who);
-      cb.setCommitter(who);
-      cb.setEncoding(StandardCharsets.UTF_8);
-      cb.setMessage(message);
-      commit = ins.insert(cb);
+      commit = insertCommit(ins, tree, tip, who, message);
       ins.flush();
+      if (asTree) {
+        blob = file.tree.rootsIn(reader, tree, file.location).contentId();
+      }
     } catch (TreeEdit.PathConflictException e) {
-      throw new BackendException(
-          "Cannot write the state file " + file.path + " on branch " + file.branch + " of " + file.store.display
-              + ": " + e.getMessage() + " in commit " + CommitFormat.abbrev(tip.commit()) + ". Nothing was written;"
-              + " move that entry away in a commit, or choose another path.",
-          null,
-          false);
+      file.tree.clearPending();
+      throw blocked(e, tip);
     }
     ObjectId old = tip.commit() == null ? null : tip.commit().getId();
     String reflog = "infrastate: " + CommitFormat.subject(message);
@@ -146,6 +150,7 @@ final class BranchCommit {
       published = lostPush.resolve(old, commit, who, reflog, next.metadata().serial(), request.writeId(), e);
     }
     if (!published) {
+      file.tree.clearPending();
       LOG.debug("Compare-and-swap on {} lost the race at {}; reporting a conflict", file.location, tip.commit());
       // Hand the winner's version to the State, which saves it a reload (a round trip in clone
       // mode). Decoding it throws if the winner left a damaged file.
@@ -157,8 +162,108 @@ final class BranchCommit {
       return new SaveResult.Conflict(Optional.of(current));
     }
     file.remember(blob, next);
+    if (asTree) {
+      try (ObjectReader reader = file.repo.newObjectReader()) {
+        file.tree.remember(reader, tip.blob(), tree, next, edits, tip.blob() == null);
+      } finally {
+        file.tree.clearPending();
+      }
+    }
     return new SaveResult.Saved(
         new GitVersion(next.metadata().serial(), next.metadata().lineage(), commit.name(), blob.name()));
+  }
+
+  private static ObjectId insertCommit(ObjectInserter ins, ObjectId tree, BranchFile.Tip tip, PersonIdent who,
+      String message) throws IOException {
+    CommitBuilder cb = new CommitBuilder();
+    cb.setTreeId(tree);
+    if (tip.commit() != null) {
+      cb.setParentId(tip.commit());
+    }
+    cb.setAuthor(who);
+    cb.setCommitter(who);
+    cb.setEncoding(StandardCharsets.UTF_8);
+    cb.setMessage(message);
+    return ins.insert(cb);
+  }
+
+  private BackendException blocked(TreeEdit.PathConflictException e, BranchFile.Tip tip) {
+    return new BackendException(
+        "Cannot write the state file " + file.path + " on branch " + file.branch + " of " + file.store.display
+            + ": " + e.getMessage() + " in commit " + CommitFormat.abbrev(tip.commit()) + ". Nothing was written;"
+            + " move that entry away in a commit, or choose another path.",
+        null,
+        false);
+  }
+
+  /** The tree layout stores entries in plain text: an encrypted state stays in the single file. */
+  private void refuseSealed(Snapshot s) {
+    if (file.form.seals(s)) {
+      throw new BackendException(
+          "Cannot write the encrypted state " + file.location + " in the tree layout: encryption needs the single-file"
+              + " layout. Nothing was written; migrate it to the single-file layout (`infrastate state migrate"
+              + " --layout single`) or open it without layout=tree.",
+          null,
+          false);
+    }
+  }
+
+  /**
+   * Converts the state at the tip to {@code target} in one commit that keeps the version (same
+   * serial, same content): false if it is already in that layout.
+   */
+  boolean migrate(GitLayout target, String operator) throws IOException {
+    BranchFile.Tip tip = file.readTip(true);
+    if (tip.blob() == null) {
+      file.external.checkNeverDeleted(tip);
+      throw new BackendException("Cannot migrate " + file.location + ": there is no state on branch " + file.branch
+          + " yet. Nothing was written; a new state is written in the layout the backend is configured with.",
+          null, false);
+    }
+    if (tip.tree() == (target == GitLayout.TREE)) {
+      return false;
+    }
+    WorkTrees.checkNotCheckedOut(file);
+    StoredState current = file.storedAt(tip);
+    Snapshot s = current.snapshot();
+    if (target == GitLayout.TREE) {
+      refuseSealed(s);
+    }
+    PersonIdent who = CommitFormat.ident(operator, java.time.Instant.now());
+    String writeId = io.infrastate.spi.SaveRequest.newWriteId();
+    AuditEntry audit = new AuditEntry(operator, "migrate to the " + target.uriName() + " layout", "");
+    String message = CommitFormat.message(audit, s.metadata().serial(), writeId);
+    ObjectId commit;
+    try (ObjectInserter ins = file.store.newInserter();
+        ObjectReader reader = ins.newReader()) {
+      Map<String, ObjectId> edits;
+      if (target == GitLayout.TREE) {
+        edits = file.tree.writeAll(ins, s);
+      } else {
+        edits = file.tree.removeAll();
+        edits.put(file.path, ins.insert(Constants.OBJ_BLOB, file.form.seal(s, StoredForm.STATE, StateCodec.encode(s))));
+      }
+      ObjectId tree = TreeEdit.apply(reader, ins, tip.commit().getTree(), edits);
+      commit = insertCommit(ins, tree, tip, who, message);
+      ins.flush();
+    } catch (TreeEdit.PathConflictException e) {
+      throw blocked(e, tip);
+    } finally {
+      file.tree.clearPending();
+    }
+    String reflog = "infrastate: " + CommitFormat.subject(message);
+    boolean published;
+    try {
+      published = file.store.compareAndSet(file.branchRef, tip.commit().getId(), commit, who, reflog, file.trackingRef,
+          file.context());
+    } catch (RefStore.PushOutcomeUnknown e) {
+      published = lostPush.resolve(tip.commit().getId(), commit, who, reflog, s.metadata().serial(), writeId, e);
+    }
+    if (!published) {
+      throw new io.infrastate.model.ConflictException("Branch " + file.branch + " of " + file.store.display
+          + " moved while its state was migrated; nothing was written. Run the migration again.", 1);
+    }
+    return true;
   }
 
   private boolean holds(BranchFile.Tip tip, VersionToken expected) throws IOException {

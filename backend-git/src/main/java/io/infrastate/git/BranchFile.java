@@ -2,6 +2,7 @@ package io.infrastate.git;
 
 import io.infrastate.model.CorruptStateException;
 import io.infrastate.model.Snapshot;
+import io.infrastate.codec.StateCodec;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.StoredForm;
@@ -65,21 +66,25 @@ final class BranchFile {
   final WriteLeaseGate leaseGate;
   /** The form of every blob of the state file ({@link StoredForm#PLAIN} unless a keyring set another). */
   volatile StoredForm form = StoredForm.PLAIN;
+  /** The layout a new state is written in. */
+  final GitLayout layout;
+  /** The tree layout beside {@link #path}, read whenever a commit has its marker there. */
+  final TreeLayout tree;
   private Cached cached;
 
   private record Cached(ObjectId blob, Snapshot snapshot) {}
 
   /**
-   * The branch tip: commit null if the branch does not exist; blob null if the file does not.
-   * {@code lease}: another writer's live write lease, when read for a save in clone mode, else null.
+   * The branch tip: commit null if the branch does not exist; blob null if the state does not. The
+   * blob is the state file's blob, or in the tree layout ({@code tree}) the version's content id
+   * ({@link TreeLayout.Roots#contentId}). {@code lease}: another writer's live write lease, when read
+   * for a save in clone mode, else null.
    */
-  record Tip(RevCommit commit, ObjectId blob, LockInfo lease) {
-    Tip(RevCommit commit, ObjectId blob) {
-      this(commit, blob, null);
-    }
-  }
+  record Tip(RevCommit commit, ObjectId blob, boolean tree, LockInfo lease) {}
 
-  BranchFile(RefStore store, String branch, String path) {
+  BranchFile(RefStore store, String branch, String path, GitLayout layout) {
+    this.layout = layout;
+    this.tree = new TreeLayout(path);
     this.store = store;
     this.repo = store.repo;
     this.branch = branch;
@@ -136,17 +141,41 @@ final class BranchFile {
     return store.read(branchRef, gate ? WriteLeaseGate.REF : null, true, trackingRef, context(), (id, leaseId) -> {
       LockInfo other = gate ? leaseGate.heldByAnother(repo, leaseId, Instant.now()) : null;
       if (id == null) {
-        return new Tip(null, null, other);
+        return new Tip(null, null, false, other);
       }
       try (RevWalk rw = new RevWalk(repo)) {
         RevCommit c = rw.parseCommit(id);
-        return new Tip(c, blobIn(rw.getObjectReader(), c, true), other);
+        ObjectId file = fileBlobIn(rw.getObjectReader(), c, true);
+        if (TreeLayout.MARKER_ID.equals(file)) {
+          return new Tip(c, tree.rootsIn(rw.getObjectReader(), c.getTree(), sourceAt(c)).contentId(), true, other);
+        }
+        return new Tip(c, file, false, other);
       }
     });
   }
 
-  /** The state file's blob in a commit, or null if absent. Not a regular file: damage. */
+  /**
+   * The version's identity in a commit, or null if absent: the state file's blob, or in the tree
+   * layout the content id. Damage (not a regular file, a tree layout without its metadata) throws.
+   */
   ObjectId blobIn(ObjectReader reader, RevCommit c, boolean atTip) throws IOException {
+    ObjectId file = fileBlobIn(reader, c, atTip);
+    return TreeLayout.MARKER_ID.equals(file) ? tree.rootsIn(reader, c.getTree(), sourceAt(c)).contentId() : file;
+  }
+
+  /**
+   * The version in a commit, whose identity {@link #blobIn} gave: the state file decoded, or the
+   * tree layout's files.
+   */
+  Snapshot decode(ObjectReader reader, RevCommit c, ObjectId blob, String source, String hint) throws IOException {
+    if (TreeLayout.MARKER_ID.equals(fileBlobIn(reader, c, false))) {
+      return tree.decode(reader, tree.rootsIn(reader, c.getTree(), source), source, hint);
+    }
+    return StateCodec.decode(read(reader, blob), source, hint);
+  }
+
+  /** The state file's blob in a commit, or null if absent. Not a regular file: damage. */
+  ObjectId fileBlobIn(ObjectReader reader, RevCommit c, boolean atTip) throws IOException {
     try (TreeWalk tw = TreeWalk.forPath(reader, path, c.getTree())) {
       if (tw == null) {
         return null;
@@ -188,7 +217,7 @@ final class BranchFile {
       s = c.snapshot();
     } else {
       try (ObjectReader reader = repo.newObjectReader()) {
-        s = external.decodeTip(reader, tip.commit(), read(reader, tip.blob()));
+        s = external.decodeTip(reader, tip.commit(), tip.blob());
       }
       cached = new Cached(tip.blob(), s);
     }
@@ -203,11 +232,15 @@ final class BranchFile {
     cached = new Cached(blob, snapshot);
   }
 
-  /** The commits that changed the state file, newest first ({@code git log -- PATH}). */
+  /**
+   * The commits that changed the state file or, in the tree layout, its {@code metadata.json}
+   * (which every version changes), newest first ({@code git log -- PATH METADATA}).
+   */
   RevWalk fileHistory(RevCommit start) throws IOException {
     RevWalk rw = new RevWalk(repo);
     try {
-      rw.setTreeFilter(AndTreeFilter.create(PathFilterGroup.createFromStrings(path), TreeFilter.ANY_DIFF));
+      rw.setTreeFilter(AndTreeFilter.create(PathFilterGroup.createFromStrings(path, tree.dir + TreeLayout.METADATA),
+          TreeFilter.ANY_DIFF));
       rw.markStart(rw.parseCommit(start));
       return rw;
     } catch (IOException | RuntimeException e) {

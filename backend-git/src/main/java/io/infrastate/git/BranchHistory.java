@@ -4,7 +4,6 @@ import io.infrastate.model.CorruptStateException;
 import io.infrastate.model.Snapshot;
 import io.infrastate.model.StateException;
 import io.infrastate.model.VersionInfo;
-import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.StoredState;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -86,7 +85,7 @@ final class BranchHistory {
         }
         Snapshot s;
         try {
-          s = StateCodec.decode(file.read(reader, blob), file.sourceAt(c),
+          s = file.decode(reader, c, blob, file.sourceAt(c),
               "earlier versions are in `git log -- " + file.path + "`");
         } catch (CorruptStateException e) {
           if (recorded.isPresent()) {
@@ -113,7 +112,7 @@ final class BranchHistory {
       return recorded;
     }
     try {
-      Snapshot s = StateCodec.decode(file.read(reader, blob), file.sourceAt(c), "");
+      Snapshot s = file.decode(reader, c, blob, file.sourceAt(c), "");
       return OptionalLong.of(file.external.asVersion(reader, c, s).metadata().serial());
     } catch (StateException e) {
       return OptionalLong.empty();

@@ -4,7 +4,6 @@ import io.infrastate.model.CorruptStateException;
 import io.infrastate.model.Metadata;
 import io.infrastate.model.Snapshot;
 import io.infrastate.model.StateException;
-import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.VersionToken;
 import java.io.IOException;
 import java.util.Map;
@@ -64,7 +63,7 @@ final class ExternalCommits {
         try {
           ObjectId blob = file.blobOrNull(reader, p);
           if (blob != null) {
-            previous = asVersion(reader, p, StateCodec.decode(file.read(reader, blob), file.sourceAt(p), ""));
+            previous = asVersion(reader, p, file.decode(reader, p, blob, file.sourceAt(p), ""));
             break;
           }
         } catch (StateException e) {
@@ -87,10 +86,10 @@ final class ExternalCommits {
   }
 
   /** Decodes the file at the tip; on damage, the message names the culprit commit and the last good one. */
-  Snapshot decodeTip(ObjectReader reader, RevCommit commit, byte[] content) throws IOException {
+  Snapshot decodeTip(ObjectReader reader, RevCommit commit, ObjectId blob) throws IOException {
     String source = file.sourceAt(commit);
     try {
-      return StateCodec.decode(content, source, "");
+      return file.decode(reader, commit, blob, source, "");
     } catch (CorruptStateException e) {
       String hint;
       try {
@@ -98,7 +97,7 @@ final class ExternalCommits {
       } catch (IOException | RuntimeException x) {
         hint = "earlier versions are in `git log -- " + file.path + "`";
       }
-      StateCodec.decode(content, source, hint);
+      file.decode(reader, commit, blob, source, hint);
       throw e;
     }
   }
@@ -121,7 +120,7 @@ final class ExternalCommits {
           continue;
         }
         try {
-          Snapshot good = StateCodec.decode(file.read(reader, blob), file.sourceAt(c), "");
+          Snapshot good = file.decode(reader, c, blob, file.sourceAt(c), "");
           String bad = CommitFormat.abbrev(culprit);
           return "commit " + bad + " by " + CommitFormat.operator(culprit.getAuthorIdent()) + " (\""
               + culprit.getShortMessage() + "\") made this change; the last good version is serial "

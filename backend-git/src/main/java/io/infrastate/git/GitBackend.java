@@ -177,9 +177,9 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
   private final BranchWriteLock writeLock;
   private volatile boolean closed;
 
-  private GitBackend(RefStore store, String branch, String path) {
+  private GitBackend(RefStore store, String branch, String path, GitLayout layout) {
     this.store = store;
-    this.file = new BranchFile(store, branch, path);
+    this.file = new BranchFile(store, branch, path, layout);
     this.lostPush = new LostPush(file);
     this.commits = new BranchCommit(file, lostPush);
     this.versions = new BranchHistory(file);
@@ -236,6 +236,54 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
    */
   public String path() {
     return file.path;
+  }
+
+  /**
+   * The layout this backend writes a new state in ({@link Builder#layout}). An existing state is
+   * read in either layout and written in the one it has; {@link #migrate} changes it.
+   *
+   * @return the configured layout
+   */
+  public GitLayout layout() {
+    return file.layout;
+  }
+
+  /**
+   * Converts the state on the branch to another layout in one commit: the version stays the same
+   * (same serial, same entries; migrating back gives a byte-identical {@code state.json}), only how
+   * it is stored changes. Takes the branch's write lock in local mode, as a save does.
+   *
+   * <pre>{@code
+   * try (GitBackend git = GitBackend.builder().repository(repo).build()) {
+   *   git.migrate(GitLayout.TREE, "alice");
+   * }
+   * }</pre>
+   *
+   * @param target the layout to convert to
+   * @param operator who converts it, recorded as the commit's author
+   * @return true if a commit was made, false if the state already was in that layout
+   * @throws BackendException if there is no state on the branch, if the state is encrypted and the
+   *     target is {@link GitLayout#TREE}, or if the repository or remote cannot be written
+   * @throws io.infrastate.model.ConflictException if the branch moved meanwhile (nothing was
+   *     written; run it again)
+   * @throws CorruptStateException if the state at the tip is damaged
+   */
+  public boolean migrate(GitLayout target, String operator) {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(operator, "operator");
+    if (writeLock == null) {
+      return locked("migrate the state in", () -> commits.migrate(target, operator));
+    }
+    BranchWriteLock.Held held = lockBranch();
+    try {
+      return locked("migrate the state in", () -> commits.migrate(target, operator));
+    } finally {
+      try {
+        held.close();
+      } catch (IOException e) {
+        LOG.warn("Could not release the write lock {} of {} cleanly: {}", writeLock.file(), location(), e.toString());
+      }
+    }
   }
 
   // ---------------------------------------------------------------- reads
@@ -507,8 +555,25 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
     private final StoreSettings store = new StoreSettings();
     private String branch;
     private String path;
+    private GitLayout layout;
 
     private Builder() {}
+
+    /**
+     * The layout a new state is written in; default {@link GitLayout#SINGLE_FILE}. An existing
+     * state keeps its layout; {@link GitBackend#migrate} converts it.
+     *
+     * @param layout the layout
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder layout(GitLayout layout) {
+      if (this.layout != null) {
+        throw new IllegalStateException("layout was already set to " + this.layout);
+      }
+      this.layout = Objects.requireNonNull(layout, "layout");
+      return this;
+    }
 
     /**
      * Uses a repository on this machine directly (local mode): its {@code .git} directory, a bare
@@ -664,7 +729,7 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
       BranchFile.checkBranch(b);
       BranchFile.checkPath(p);
       RefStore opened = RefStore.open(store, b, "the state at branch " + b + ", file " + p);
-      GitBackend backend = new GitBackend(opened, b, p);
+      GitBackend backend = new GitBackend(opened, b, p, layout == null ? GitLayout.SINGLE_FILE : layout);
       if (opened.isRemote() && opened.remote.localPath() != null) {
         try {
           WorkTrees.remoteCheckedOut(backend.file).ifPresent(wt -> LOG.warn(

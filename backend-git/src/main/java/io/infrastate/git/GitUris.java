@@ -23,7 +23,7 @@ import org.eclipse.jgit.transport.URIish;
  */
 final class GitUris {
   static final Set<String> SCHEMES = Set.of("git+file", "git+ssh", "git+https", "git+http");
-  private static final Set<String> PARAMS = Set.of("clone", "create", "timeout", "fsync");
+  private static final Set<String> PARAMS = Set.of("clone", "create", "timeout", "fsync", "layout");
   private static final String GRAMMAR =
       "expected git+file:///path/repo.git[?clone=DIR]#BRANCH:PATH, git+ssh://[user@]host[:port]/path/repo.git#BRANCH:PATH"
           + " or git+https://host/path/repo.git#BRANCH:PATH";
@@ -33,7 +33,7 @@ final class GitUris {
   /** What a state URI says: where the repository is, the branch and path, and the options. */
   record Parsed(
       URI uri, String branch, String path, Path repository, String remote, Path cloneDir, Boolean create,
-      Duration timeout, Boolean fsync) {
+      Duration timeout, Boolean fsync, GitLayout layout) {
 
     /** A backend builder with these settings. */
     GitBackend.Builder backend() {
@@ -53,6 +53,9 @@ final class GitUris {
         }
         if (fsync != null) {
           b.fsync(fsync);
+        }
+        if (layout != null) {
+          b.layout(layout);
         }
       } catch (IllegalArgumentException e) {
         throw bad(BackendRegistry.redact(uri), e.getMessage());
@@ -86,7 +89,7 @@ final class GitUris {
 
     /** The same settings on another branch. */
     Parsed onBranch(String other) {
-      return new Parsed(uri, other, path, repository, remote, cloneDir, create, timeout, fsync);
+      return new Parsed(uri, other, path, repository, remote, cloneDir, create, timeout, fsync, layout);
     }
   }
 
@@ -175,7 +178,15 @@ final class GitUris {
       }
     }
     Boolean fsync = query.containsKey("fsync") ? bool(query.get("fsync"), "fsync", shown) : null;
-    Parsed parsed = new Parsed(uri, branch, path, repository, remote, clone, create, timeout, fsync);
+    GitLayout layout = null;
+    if (query.containsKey("layout")) {
+      try {
+        layout = GitLayout.named(query.get("layout"));
+      } catch (IllegalArgumentException e) {
+        throw bad(shown, e.getMessage());
+      }
+    }
+    Parsed parsed = new Parsed(uri, branch, path, repository, remote, clone, create, timeout, fsync, layout);
     parsed.backend();
     return parsed;
   }

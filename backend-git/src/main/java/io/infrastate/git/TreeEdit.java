@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.eclipse.jgit.lib.AnyObjectId;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
@@ -15,7 +18,8 @@ import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 import org.eclipse.jgit.util.Paths;
 
 /**
- * Writes a new tree that equals a base tree except for one file. Only the trees along the path are
+ * Writes a new tree that equals a base tree except for one file ({@link #put}) or a set of paths
+ * ({@link #apply}). Only the trees along the path are
  * read and rewritten (depth times entries per level), so the cost does not grow with the size of
  * the repository, and every other entry is kept bit for bit.
  *
@@ -86,6 +90,97 @@ final class TreeEdit {
     }
     TreeFormatter fmt = new TreeFormatter();
     for (Entry e : entries) {
+      fmt.append(e.name(), FileMode.fromBits(e.mode()), e.id());
+    }
+    return ins.insert(fmt);
+  }
+
+  /**
+   * Returns the id of a tree equal to {@code base} (or empty when null) with every path of {@code
+   * edits} set: to a regular file with that blob, or removed where the blob is null (a directory
+   * too, with all it holds). Directories left empty are removed. Only the trees along the edited
+   * paths are read and rewritten.
+   */
+  static ObjectId apply(ObjectReader reader, ObjectInserter ins, AnyObjectId base, Map<String, ObjectId> edits)
+      throws IOException, PathConflictException {
+    ObjectId tree = apply(reader, ins, base, edits, "");
+    return tree != null ? tree : ins.insert(new TreeFormatter());
+  }
+
+  private static ObjectId apply(
+      ObjectReader reader, ObjectInserter ins, AnyObjectId tree, Map<String, ObjectId> edits, String prefix)
+      throws IOException, PathConflictException {
+    List<Entry> entries = tree == null ? new ArrayList<>() : read(reader, tree);
+    Map<String, Integer> at = new HashMap<>();
+    for (int i = 0; i < entries.size(); i++) {
+      at.put(new String(entries.get(i).name(), StandardCharsets.UTF_8), i);
+    }
+    Map<String, ObjectId> leaves = new TreeMap<>();
+    Map<String, Map<String, ObjectId>> dirs = new TreeMap<>();
+    for (Map.Entry<String, ObjectId> e : edits.entrySet()) {
+      String path = e.getKey();
+      int slash = path.indexOf('/');
+      if (slash < 0) {
+        leaves.put(path, e.getValue());
+      } else {
+        dirs.computeIfAbsent(path.substring(0, slash), k -> new HashMap<>()).put(path.substring(slash + 1), e.getValue());
+      }
+    }
+    Entry[] slots = entries.toArray(new Entry[0]);
+    List<Entry> added = new ArrayList<>();
+    for (Map.Entry<String, ObjectId> e : leaves.entrySet()) {
+      Integer i = at.get(e.getKey());
+      if (e.getValue() == null) {
+        if (i != null) {
+          slots[i] = null;
+        }
+        continue;
+      }
+      if (i != null && FileMode.TREE.equals(slots[i].mode())) {
+        throw new PathConflictException("'" + prefix + e.getKey() + "' is a directory, not a file");
+      }
+      Entry file = new Entry(e.getKey().getBytes(StandardCharsets.UTF_8), FileMode.REGULAR_FILE.getBits(), e.getValue());
+      if (i != null) {
+        slots[i] = file;
+      } else {
+        added.add(file);
+      }
+    }
+    for (Map.Entry<String, Map<String, ObjectId>> e : dirs.entrySet()) {
+      if (leaves.containsKey(e.getKey())) {
+        continue;
+      }
+      Integer i = at.get(e.getKey());
+      ObjectId sub = null;
+      if (i != null) {
+        if (!FileMode.TREE.equals(slots[i].mode())) {
+          throw new PathConflictException("'" + prefix + e.getKey() + "' is a file, not a directory");
+        }
+        sub = slots[i].id();
+      }
+      ObjectId edited = apply(reader, ins, sub, e.getValue(), prefix + e.getKey() + "/");
+      Entry dir = edited == null ? null : new Entry(e.getKey().getBytes(StandardCharsets.UTF_8), FileMode.TREE.getBits(), edited);
+      if (i != null) {
+        slots[i] = dir;
+      } else if (dir != null) {
+        added.add(dir);
+      }
+    }
+    List<Entry> out = new ArrayList<>(slots.length + added.size());
+    for (Entry e : slots) {
+      if (e != null) {
+        out.add(e);
+      }
+    }
+    if (!added.isEmpty()) {
+      out.addAll(added);
+      out.sort(TreeEdit::compare);
+    }
+    if (out.isEmpty()) {
+      return null;
+    }
+    TreeFormatter fmt = new TreeFormatter(out.size() * 60);
+    for (Entry e : out) {
       fmt.append(e.name(), FileMode.fromBits(e.mode()), e.id());
     }
     return ins.insert(fmt);
