@@ -286,6 +286,11 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
     }
   }
 
+  /** How many entry files of the tree layout this backend decoded so far; for tests. */
+  long entriesDecoded() {
+    return file.tree.entriesDecoded;
+  }
+
   // ---------------------------------------------------------------- reads
 
   /**

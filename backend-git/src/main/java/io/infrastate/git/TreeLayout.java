@@ -92,6 +92,8 @@ final class TreeLayout {
   /** The marker's path, the configured path. */
   final String markerPath;
   private Loaded loaded;
+  /** How many entry files this layout decoded so far (what the reuse of unchanged entries saves). */
+  long entriesDecoded;
 
   /** The three parts of a version in a commit; null where absent. */
   record Roots(ObjectId metadata, ObjectId hosts, ObjectId resources) {
@@ -246,6 +248,7 @@ final class TreeLayout {
         String path = fanPath + "/" + f.getKey();
         String where = source + ", file " + path;
         Map<String, V> one = decoder.decode(readBlob(reader, f.getValue(), source, path), where);
+        entriesDecoded++;
         if (one.size() != 1) {
           throw damage(source, path + " holds " + one.size() + " entries; an entry file holds exactly one");
         }
