@@ -37,7 +37,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "state",
     description = "Inspect and change the whole state: list, show, rm, mv, pull, push, history, rollback, diff,"
-        + " accept-external, settings, encrypt, decrypt, rekey, rotate-data-key.",
+        + " accept-external, settings, encrypt, decrypt, rekey, rotate-data-key, migrate.",
     subcommands = {
       StateCommand.ListVerb.class,
       StateCommand.Show.class,
@@ -54,6 +54,7 @@ import picocli.CommandLine.Parameters;
       EncryptionCommand.Decrypt.class,
       EncryptionCommand.Rekey.class,
       EncryptionCommand.RotateDataKey.class,
+      MigrateCommand.class,
     })
 final class StateCommand {
   private StateCommand() {}
