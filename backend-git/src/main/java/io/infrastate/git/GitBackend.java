@@ -76,6 +76,14 @@ import org.slf4j.LoggerFactory;
  * <p>A branch that does not exist yet is created by the first write, as an orphan branch that holds
  * only the state file.
  *
+ * <h2>Layouts</h2>
+ *
+ * By default the state is one file in the Go-FTL2 format ({@link GitLayout#SINGLE_FILE}). With
+ * {@link Builder#layout}{@code (GitLayout.TREE)} or {@code ?layout=tree}, a new state is written as
+ * one file per entry ({@link GitLayout#TREE}), and a write changes only the files of the entries it
+ * changed. Either layout is read; a state keeps its layout until {@link #migrate} converts it in
+ * one commit. The tree layout refuses to write an encrypted state.
+ *
  * <h2>URIs</h2>
  *
  * {@link io.infrastate.State#open(String)} opens this backend through {@link GitBackendProvider}:

@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param serial the state's serial
  * @param lineage the state's lineage, empty if it has none (a file written by Go-FTL2)
  * @param commitId the commit id (40 hexadecimal digits)
- * @param blobId the state file's blob id (40 hexadecimal digits)
+ * @param blobId the state file's blob id (40 hexadecimal digits); in the tree layout, the id of the
+ *     tree of its {@code metadata.json}, {@code hosts} and {@code resources} (computed, not stored)
  */
 public record GitVersion(long serial, String lineage, String commitId, String blobId)
     implements VersionToken {

@@ -17,6 +17,7 @@
  *               | "create=" ( "true" | "false" )         ; file without clone: init a bare repository if missing
  *               | "timeout=" seconds                     ; network timeout for fetch and push (default 30)
  *               | "fsync=" ( "true" | "false" )          ; fsync objects and refs (default true)
+ *               | "layout=" ( "single" | "tree" )        ; layout of a new state (default single; docs/git.md)
  * branch        = a Git branch name                      ; default "main"
  * path          = the state file inside the repository   ; default "state.json", "/"-separated, relative
  * </pre>
