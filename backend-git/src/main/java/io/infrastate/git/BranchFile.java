@@ -203,9 +203,12 @@ final class BranchFile {
     cached = new Cached(blob, snapshot);
   }
 
-  /** The commits that changed the state file, newest first ({@code git log -- PATH}). */
+  /**
+   * The commits that changed the state file, newest first ({@code git log -- PATH}); in clone mode
+   * the walk fetches older history when it reaches the shallow clone's boundary ({@link ShallowWalk}).
+   */
   RevWalk fileHistory(RevCommit start) throws IOException {
-    RevWalk rw = new RevWalk(repo);
+    RevWalk rw = store.isRemote() ? new ShallowWalk(store, branchRef, trackingRef, context()) : new RevWalk(repo);
     try {
       rw.setTreeFilter(AndTreeFilter.create(PathFilterGroup.createFromStrings(path), TreeFilter.ANY_DIFF));
       rw.markStart(rw.parseCommit(start));
