@@ -49,6 +49,11 @@ final class ShallowWalk extends RevWalk {
    * deepening that did not move the boundary (the remote's tip moved far ahead meanwhile) is
    * followed by one for all history; if even that leaves the commit a boundary, the remote itself
    * has nothing older (it is shallow), and the walk takes the commit for the root it is there.
+   *
+   * WALKS THAT NEED NO DEEPENING. LostPush.reaches walks from the remote's new tip looking for a
+   * commit this clone just built on its own fetched tip: that commit and every commit between it
+   * and the new tip are in the clone (fetched without a depth), and the boundary is older than it,
+   * so a plain walk finds it or rightly does not. The write lease gate reads one lease commit.
    */
   private static final Logger LOG = LoggerFactory.getLogger(ShallowWalk.class);
 

@@ -72,6 +72,14 @@ class GitShallowCloneTest {
     assertThat(Cli.git(dir, "log", "--format=%s", "refs/remotes/origin/main").lines())
         .containsExactly("Add host new", "Add host h" + VERSIONS);
     Cli.git(dir, "fsck", "--no-dangling");
+    // JGit's gc (the clone's automatic maintenance) keeps the shallow clone whole and readable
+    try (org.eclipse.jgit.api.Git git = org.eclipse.jgit.api.Git.open(dir.toFile())) {
+      git.gc().call();
+    }
+    Cli.git(dir, "fsck", "--no-dangling");
+    try (GitBackend b = clone(remote, dir); State s = State.load(b, BOT)) {
+      assertThat(s.history(3)).extracting(VersionInfo::serial).containsExactly(VERSIONS + 1L, (long) VERSIONS, VERSIONS - 1L);
+    }
     Cli.git(remote, "fsck", "--strict", "--no-dangling");
   }
 
