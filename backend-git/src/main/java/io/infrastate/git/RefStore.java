@@ -437,11 +437,15 @@ final class RefStore implements AutoCloseable {
 
   // ---------------------------------------------------------------- writing
 
-  /** An inserter whose loose objects are fsynced when durability is on. */
+  /**
+   * An inserter whose loose objects are fsynced when durability is on, deflated at {@link
+   * Repositories#LOOSE_COMPRESSION} unless the repository chose a level.
+   */
   ObjectInserter newInserter() {
     if (fsync) {
       Repositories.fsyncWrites(repo);
     }
+    Repositories.compressLooseObjectsFast(repo);
     return repo.newObjectInserter();
   }
 
