@@ -234,10 +234,11 @@ final class BranchFile {
 
   /**
    * The commits that changed the state file or, in the tree layout, its {@code metadata.json}
-   * (which every version changes), newest first ({@code git log -- PATH METADATA}).
+   * (which every version changes), newest first ({@code git log -- PATH METADATA}); in clone mode
+   * the walk fetches older history when it reaches the shallow clone's boundary ({@link ShallowWalk}).
    */
   RevWalk fileHistory(RevCommit start) throws IOException {
-    RevWalk rw = new RevWalk(repo);
+    RevWalk rw = store.isRemote() ? new ShallowWalk(store, branchRef, trackingRef, context()) : new RevWalk(repo);
     try {
       rw.setTreeFilter(AndTreeFilter.create(PathFilterGroup.createFromStrings(path, tree.dir + TreeLayout.METADATA),
           TreeFilter.ANY_DIFF));

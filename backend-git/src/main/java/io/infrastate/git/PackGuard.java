@@ -7,6 +7,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,13 +43,24 @@ final class PackGuard {
    * is counted); a gc takes it exclusively with tryLock and is skipped, not waited for, when it is
    * busy. A file system without locks (some network file systems) leaves only the in-JVM guard,
    * which is logged once.
+   *
+   * ONE FETCH AT A TIME. A clone is shallow (RefStore), and JGit rewrites its "shallow" file at the
+   * end of a fetch from the set it read at the start, under a lock file that a concurrent writer
+   * fails on rather than waits for. Two fetches at once could so lose each other's boundary
+   * commits: a commit whose parents are missing but which the file no longer lists breaks every
+   * walk through it. So fetches into one directory take turns: in this JVM a ReentrantLock, across
+   * processes an exclusive lock on "infrastate-fetch.lock" (waited for: a fetch ends within the
+   * transport's timeout). A gc never waits for it, so the order of the two locks cannot deadlock.
    */
 
   private static final Logger LOG = LoggerFactory.getLogger(PackGuard.class);
   private static final ConcurrentHashMap<Path, PackGuard> GUARDS = new ConcurrentHashMap<>();
   static final String LOCK_FILE = "infrastate-gc.lock";
+  static final String FETCH_LOCK_FILE = "infrastate-fetch.lock";
 
   private final Path lockFile;
+  private final Path fetchLockFile;
+  private final ReentrantLock fetchLock = new ReentrantLock();
   private final ReentrantReadWriteLock jvm = new ReentrantReadWriteLock();
   private final Object sharedMutex = new Object();
   private int fetchers;
@@ -57,6 +69,7 @@ final class PackGuard {
 
   private PackGuard(Path gitDir) {
     this.lockFile = gitDir.resolve(LOCK_FILE);
+    this.fetchLockFile = gitDir.resolve(FETCH_LOCK_FILE);
   }
 
   /** The guard of a repository's directory, one per directory in this JVM. */
@@ -79,6 +92,32 @@ final class PackGuard {
       }
     } finally {
       jvm.readLock().unlock();
+    }
+  }
+
+  /**
+   * A fetch that may rewrite the clone's {@code shallow} file, one at a time in this directory
+   * across the threads of this JVM and across processes. Called inside {@link #using}.
+   */
+  <T> T fetching(IoSupplier<T> fetch) throws IOException {
+    fetchLock.lock();
+    FileChannel ch = null;
+    try {
+      if (fetchLock.getHoldCount() == 1) {
+        try {
+          ch = FileChannel.open(fetchLockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+              StandardOpenOption.WRITE);
+          ch.lock(); // held until the channel closes
+        } catch (IOException | OverlappingFileLockException e) {
+          unsupported(e);
+          close(ch);
+          ch = null;
+        }
+      }
+      return fetch.get();
+    } finally {
+      close(ch);
+      fetchLock.unlock();
     }
   }
 

@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.file.Path;
+import java.util.List;
 import org.eclipse.jgit.errors.NoRemoteRepositoryException;
 import org.eclipse.jgit.errors.NotSupportedException;
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.BasePackFetchConnection;
 import org.eclipse.jgit.transport.FetchConnection;
 import org.eclipse.jgit.transport.BasePackPushConnection;
 import org.eclipse.jgit.transport.PackTransport;
@@ -16,14 +18,19 @@ import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.transport.RemoteConfig;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.UploadPack;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transport to a remote that is a path on this machine (or a shared disk): fetches as JGit's
- * own local transport does, and pushes through JGit's in-process {@code receive-pack} with two
- * settings of the remote's configuration overridden in memory (never saved to its config file).
- * A receive-pack program set with {@link Transport#setOptionReceivePack} runs as JGit runs it.
+ * The transport to a remote that is a path on this machine (or a shared disk): fetches through
+ * JGit's in-process {@code upload-pack} speaking protocol version 2 (JGit's own local transport
+ * speaks version 0, whose fetch client cannot deepen a shallow clone that has 64 commits or more:
+ * it reads the answer to its first "have" lines where the server sent the shallow boundary), and
+ * pushes through JGit's in-process {@code receive-pack} with two settings of the remote's
+ * configuration overridden in memory (never saved to its config file). An upload-pack or
+ * receive-pack program set with {@link Transport#setOptionUploadPack} or {@link
+ * Transport#setOptionReceivePack} runs as JGit runs it.
  */
 final class PathRemoteTransport extends Transport implements PackTransport {
   private static final Logger LOG = LoggerFactory.getLogger(PathRemoteTransport.class);
@@ -62,9 +69,82 @@ final class PathRemoteTransport extends Transport implements PackTransport {
 
   @Override
   public FetchConnection openFetch() throws NotSupportedException, TransportException {
-    local.setTimeout(getTimeout());
-    local.setOptionUploadPack(getOptionUploadPack());
-    return local.openFetch();
+    String uploadPack = getOptionUploadPack();
+    if (!RemoteConfig.DEFAULT_UPLOAD_PACK.equals(uploadPack) && !"git upload-pack".equals(uploadPack)) {
+      local.setTimeout(getTimeout());
+      local.setOptionUploadPack(uploadPack);
+      if (getDepth() != null) {
+        local.setDepth(getDepth());
+      }
+      return local.openFetch();
+    }
+    Repository remote;
+    try {
+      remote = Repositories.open(remoteDir);
+    } catch (IOException e) {
+      throw new NoRemoteRepositoryException(getURI(), "cannot open the repository: " + e.getMessage());
+    }
+    return new InProcessFetch(this, remote);
+  }
+
+  /**
+   * A fetch served by an {@link UploadPack} on a thread of this JVM, connected by pipes, speaking
+   * protocol version 2; the remote repository is closed when the upload-pack ends.
+   */
+  private static final class InProcessFetch extends BasePackFetchConnection {
+    private Thread worker;
+
+    InProcessFetch(PathRemoteTransport transport, Repository remote) throws TransportException {
+      super(transport);
+      PipedInputStream toClient;
+      PipedOutputStream serverOut;
+      PipedInputStream toServer;
+      PipedOutputStream clientOut;
+      try {
+        toClient = new PipedInputStream();
+        serverOut = new PipedOutputStream(toClient);
+        toServer = new PipedInputStream();
+        clientOut = new PipedOutputStream(toServer);
+      } catch (IOException e) {
+        remote.close();
+        throw new TransportException(transport.getURI(), "cannot connect to the in-process upload-pack", e);
+      }
+      UploadPack up = new UploadPack(remote);
+      up.setTimeout(transport.getTimeout());
+      up.setExtraParameters(List.of("version=2"));
+      worker = new Thread(() -> {
+        try {
+          up.upload(toServer, serverOut, null);
+        } catch (IOException e) {
+          // The client reads the broken pipe and reports the fetch as failed.
+          LOG.debug("In-process upload-pack from {} failed: {}", remote.getDirectory(), e.toString());
+        } finally {
+          closeQuietly(toServer);
+          closeQuietly(serverOut);
+          remote.close();
+        }
+      }, "infrastate-upload-pack");
+      worker.setDaemon(true);
+      worker.start();
+      init(toClient, clientOut);
+      if (!readAdvertisedRefs()) {
+        lsRefs(List.of()); // version 2: the refs are asked for (false: advertised at once, version 0)
+      }
+    }
+
+    @Override
+    public void close() {
+      super.close();
+      Thread w = worker;
+      worker = null;
+      if (w != null) {
+        try {
+          w.join();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
   }
 
   @Override
@@ -146,12 +226,13 @@ final class PathRemoteTransport extends Transport implements PackTransport {
       }
     }
 
-    private static void closeQuietly(java.io.Closeable c) {
-      try {
-        c.close();
-      } catch (IOException e) {
-        // already broken: nothing more to release
-      }
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      // already broken: nothing more to release
     }
   }
 

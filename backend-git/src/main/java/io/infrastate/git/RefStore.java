@@ -270,12 +270,17 @@ final class RefStore implements AutoCloseable {
     }
   }
 
-  /** {@link #read} in clone mode; {@code refetch} fetches even what the clone says it has. */
+  /**
+   * {@link #read} in clone mode; {@code refetch} fetches even what the clone says it has. The first
+   * fetch of a branch into the clone (no tracking ref yet) fetches only its tip commit (depth 1);
+   * later ones fetch what is new since the tracking ref, without a depth.
+   */
   private <T> T readRemote(
       String ref, String sideRef, boolean download, boolean refetch, String trackingRef, String context, PairUse<T> use)
       throws IOException {
     boolean[] fetched = {false};
-    try (Transport tn = openTransport();
+    boolean first = download && trackingRef != null && repo.exactRef(trackingRef) == null;
+    try (Transport tn = openTransport(first ? 1 : 0);
         FetchConnection fc = tn.openFetch()) {
       Ref r = fc.getRef(ref);
       Ref side = sideRef == null ? null : fc.getRef(sideRef);
@@ -294,40 +299,91 @@ final class RefStore implements AutoCloseable {
         }
         if (!want.isEmpty()) {
           fetched[0] = true;
-          fc.fetch(NullProgressMonitor.INSTANCE, want, Set.of());
+          fetch(fc, want);
           if (trackingRef != null && want.contains(r)) {
             track(trackingRef, id);
           }
         }
         return use.apply(id, sideId);
       });
-    } catch (NoRemoteRepositoryException e) {
-      throw new BackendException(
-          "No Git repository at " + remote.display() + " (for " + context + "): " + redact(e.getMessage())
-              + ". Nothing was read or written; check the URL, that the repository exists, and the"
-              + " credentials' access to it.",
-          null,
-          true);
     } catch (TransportException e) {
-      if (isAuthFailure(e)) {
-        throw new BackendException(
-            "The Git remote " + remote.display() + " refused access to " + context + ": " + redact(e.getMessage())
-                + ". Nothing was written and the local state is unchanged; check the credentials (user name,"
-                + " token or key) and their permissions on the repository.",
-            null,
-            false);
-      }
-      throw new BackendException(
-          "Could not reach the Git remote " + remote.display() + " to read " + context + ": "
-              + redact(e.getMessage()) + sshNote(remote.uri()) + ". Nothing was written and the local state is"
-              + " unchanged; check the network and retry.",
-          null,
-          true);
+      throw readFailure(context, e);
     } finally {
       if (fetched[0]) {
         maintain(); // outside the guard: a gc needs it free
       }
     }
+  }
+
+  /** Fetches objects into the clone, one fetch at a time per clone directory ({@link PackGuard#fetching}). */
+  private void fetch(FetchConnection fc, List<Ref> want) throws IOException {
+    packs.fetching(() -> {
+      fc.fetch(NullProgressMonitor.INSTANCE, want, Set.of());
+      return null;
+    });
+  }
+
+  /**
+   * Clone mode: fetches the history of {@code ref} down to {@code depth} commits from the remote's
+   * tip into the shallow clone ({@link ShallowWalk} decides when and how deep), and records the tip
+   * in {@code trackingRef}.
+   *
+   * @param depth commits counted from the remote's tip; {@link #FULL_DEPTH} for all of them
+   * @return whether the remote has the ref
+   */
+  boolean deepen(String ref, String trackingRef, int depth, String context) throws IOException {
+    LOG.debug("Fetching {} of {} to depth {} for {}", ref, remote.display(), depth, context);
+    try (Transport tn = openTransport(depth);
+        FetchConnection fc = tn.openFetch()) {
+      Ref r = fc.getRef(ref);
+      if (r == null || r.getObjectId() == null) {
+        return false;
+      }
+      packs.using(() -> {
+        fetch(fc, List.of(r));
+        track(trackingRef, r.getObjectId());
+        return null;
+      });
+      return true;
+    } catch (TransportException e) {
+      throw readFailure(context, e);
+    } finally {
+      maintain();
+    }
+  }
+
+  /** The depth that fetches all history: git's own "infinite" depth. */
+  static final int FULL_DEPTH = Integer.MAX_VALUE;
+
+  /** The commits of the clone whose parents were not fetched (its {@code shallow} file). */
+  Set<ObjectId> shallowCommits() throws IOException {
+    return repo.getObjectDatabase().getShallowCommits();
+  }
+
+  /** A failure to read from the remote, as the {@link BackendException} that says what to do. */
+  private BackendException readFailure(String context, TransportException e) {
+    if (e instanceof NoRemoteRepositoryException) {
+      return new BackendException(
+          "No Git repository at " + remote.display() + " (for " + context + "): " + redact(e.getMessage())
+              + ". Nothing was read or written; check the URL, that the repository exists, and the"
+              + " credentials' access to it.",
+          null,
+          true);
+    }
+    if (isAuthFailure(e)) {
+      return new BackendException(
+          "The Git remote " + remote.display() + " refused access to " + context + ": " + redact(e.getMessage())
+              + ". Nothing was written and the local state is unchanged; check the credentials (user name,"
+              + " token or key) and their permissions on the repository.",
+          null,
+          false);
+    }
+    return new BackendException(
+        "Could not reach the Git remote " + remote.display() + " to read " + context + ": "
+            + redact(e.getMessage()) + sshNote(remote.uri()) + ". Nothing was written and the local state is"
+            + " unchanged; check the network and retry.",
+        null,
+        true);
   }
 
   /**
@@ -381,11 +437,15 @@ final class RefStore implements AutoCloseable {
 
   // ---------------------------------------------------------------- writing
 
-  /** An inserter whose loose objects are fsynced when durability is on. */
+  /**
+   * An inserter whose loose objects are fsynced when durability is on, deflated at {@link
+   * Repositories#LOOSE_COMPRESSION} unless the repository chose a level.
+   */
   ObjectInserter newInserter() {
     if (fsync) {
       Repositories.fsyncWrites(repo);
     }
+    Repositories.compressLooseObjectsFast(repo);
     return repo.newObjectInserter();
   }
 
@@ -663,11 +723,22 @@ final class RefStore implements AutoCloseable {
   // ---------------------------------------------------------------- transport
 
   private Transport openTransport() throws IOException {
+    return openTransport(0);
+  }
+
+  /** A transport to the remote; {@code depth} > 0 makes its fetches shallow to that depth. */
+  private Transport openTransport(int depth) throws IOException {
     if (remote.localPath() != null && !Files.isDirectory(remote.localPath())) {
       throw new NoRemoteRepositoryException(remote.uri(), "the directory does not exist");
     }
     Transport tn;
     try {
+      // Protocol version 2 where the server has it: JGit's version 0 fetch client cannot deepen a
+      // shallow clone with 64 commits or more (it reads the answer to its first "have" lines where
+      // the server sent the shallow boundary). Set in memory only, never saved to the clone's config.
+      if (repo.getConfig().getInt("protocol", null, "version", 0) != 2) {
+        repo.getConfig().setInt("protocol", null, "version", 2);
+      }
       tn = Transport.open(repo, remote.uri());
       if (remote.localPath() != null) {
         tn = new PathRemoteTransport(repo, remote.uri(), tn, remote.localPath(), fsync);
@@ -679,6 +750,9 @@ final class RefStore implements AutoCloseable {
           false);
     }
     tn.setTimeout(remote.timeoutSeconds());
+    if (depth > 0) {
+      tn.setDepth(depth);
+    }
     if (remote.credentials() != null) {
       tn.setCredentialsProvider(remote.credentials());
     }

@@ -50,6 +50,25 @@ final class Repositories {
     }
   }
 
+  /** The zlib level of the loose objects that writes store, unless the repository sets one. */
+  static final int LOOSE_COMPRESSION = 3;
+
+  /**
+   * Makes JGit deflate the loose objects it writes into {@code repo} at {@link #LOOSE_COMPRESSION}
+   * instead of zlib's default (6), unless the repository's config sets {@code core.compression};
+   * packs (a gc's, a push's) keep their level ({@code pack.compression}, else the default). Set in
+   * memory only, never saved to the repository's config file: JGit has no per-inserter level.
+   */
+  static void compressLooseObjectsFast(Repository repo) {
+    StoredConfig cfg = repo.getConfig();
+    if (cfg.getString(ConfigConstants.CONFIG_CORE_SECTION, null, ConfigConstants.CONFIG_KEY_COMPRESSION) == null) {
+      int pack = cfg.getInt(ConfigConstants.CONFIG_PACK_SECTION, null, ConfigConstants.CONFIG_KEY_COMPRESSION,
+          java.util.zip.Deflater.DEFAULT_COMPRESSION);
+      cfg.setInt(ConfigConstants.CONFIG_PACK_SECTION, null, ConfigConstants.CONFIG_KEY_COMPRESSION, pack);
+      cfg.setInt(ConfigConstants.CONFIG_CORE_SECTION, null, ConfigConstants.CONFIG_KEY_COMPRESSION, LOOSE_COMPRESSION);
+    }
+  }
+
   /**
    * Creates a bare repository at {@code dir} atomically: it is initialised in a temporary sibling
    * directory and renamed into place, so that two processes creating it at once both end up with

@@ -20,13 +20,15 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
  * Benchmark harness, run by hand (not a test): what storing the state.json blob of a large state
- * costs in a repository at JGit's default compression and at level 1 (time to insert the loose
- * object, median of several, and its size on disk).
+ * costs in a repository at JGit's default compression and at other levels (time to insert the
+ * loose object, median of several, and its size on disk).
  *
  * <pre>
  * java -cp backend-git/target/test-classes:backend-git/target/classes:CLASSPATH \
- *     io.infrastate.git.GitCompressionCost HOSTS DIR
+ *     io.infrastate.git.GitCompressionCost HOSTS DIR [LEVEL,LEVEL...]
  * </pre>
+ *
+ * Levels default to {@code -1,1} ({@code -1}: JGit's default).
  */
 public final class GitCompressionCost {
   private static final int ROUNDS = 7;
@@ -36,7 +38,7 @@ public final class GitCompressionCost {
   /**
    * Runs the benchmark.
    *
-   * @param args number of hosts, work directory
+   * @param args number of hosts, work directory, optionally the levels to compare
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
@@ -52,7 +54,9 @@ public final class GitCompressionCost {
         Map.of());
     byte[] base = StateCodec.encode(s);
     System.out.printf(Locale.ROOT, "state.json: %d hosts, %d bytes%n", hosts, base.length);
-    for (int level : new int[] {-1, 1}) {
+    int[] levels = args.length > 2 ? Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray()
+        : new int[] {-1, 1};
+    for (int level : levels) {
       Path gitDir = Files.createTempDirectory(dir, "compression-" + level + "-");
       try (Repository repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setBare().build()) {
         repo.create(true);
