@@ -106,7 +106,7 @@ final class BranchCommit {
     }
     WorkTrees.checkNotCheckedOut(file);
     Snapshot next = request.snapshot();
-    byte[] content = file.form.seal(next, StoredForm.STATE, StateCodec.encode(next));
+    byte[] content = file.form.seal(next, StoredForm.STATE, StateCodec.encode(next, file.encodings));
     PersonIdent who = CommitFormat.ident(request.audit().operator(), next.metadata().updatedAt());
     // an encrypted version's commit message names no operation or reason: they may name hosts
     AuditEntry shown = file.form.seals(next) ? new AuditEntry(request.audit().operator(), "", "", request.audit().locks())

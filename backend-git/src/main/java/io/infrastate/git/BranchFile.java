@@ -2,6 +2,7 @@ package io.infrastate.git;
 
 import io.infrastate.model.CorruptStateException;
 import io.infrastate.model.Snapshot;
+import io.infrastate.codec.EntryEncodings;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.StoredForm;
@@ -65,6 +66,8 @@ final class BranchFile {
   final WriteLeaseGate leaseGate;
   /** The form of every blob of the state file ({@link StoredForm#PLAIN} unless a keyring set another). */
   volatile StoredForm form = StoredForm.PLAIN;
+  /** The entries of the last state encoded for a commit: the next one encodes only what changed. */
+  final EntryEncodings encodings = new EntryEncodings();
   private Cached cached;
 
   private record Cached(ObjectId blob, Snapshot snapshot) {}
