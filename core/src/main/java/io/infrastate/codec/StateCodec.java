@@ -122,7 +122,10 @@ public final class StateCodec {
    * @return the file content
    */
   public static byte[] encode(Snapshot snapshot, EntryEncodings reuse) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + snapshot.hosts().size() * 300 + snapshot.resources().size() * 400);
+    long estimate = 4096 + snapshot.hosts().size() * 300L + snapshot.resources().size() * 400L;
+    // the last document written through reuse is most often the size of this one
+    long size = reuse == null || reuse.lastLength() == 0 ? estimate : reuse.lastLength() + 4096;
+    ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(size, Integer.MAX_VALUE - 8));
     write(snapshot, out, reuse);
     return out.toByteArray();
   }
@@ -176,30 +179,36 @@ public final class StateCodec {
 
       g.writeName("hosts");
       g.writeStartObject();
+      if (pass != null) {
+        pass.hosts();
+      }
       for (Map.Entry<String, HostState> e : snapshot.hosts().entrySet()) {
         HostState h = e.getValue();
         g.writeName(e.getKey());
         if (pass == null) {
           writeHost(g, h);
-        } else if (!pass.copy(g, h)) {
+        } else if (!pass.copy(g, e.getKey(), h)) {
           pass.record(g);
           writeHost(g, h);
-          pass.recorded(g, h);
+          pass.recorded(g, e.getKey(), h);
         }
       }
       g.writeEndObject();
 
       g.writeName("resources");
       g.writeStartObject();
+      if (pass != null) {
+        pass.resources();
+      }
       for (Map.Entry<String, ResourceState> e : snapshot.resources().entrySet()) {
         ResourceState r = e.getValue();
         g.writeName(e.getKey());
         if (pass == null) {
           writeResource(g, r);
-        } else if (!pass.copy(g, r)) {
+        } else if (!pass.copy(g, e.getKey(), r)) {
           pass.record(g);
           writeResource(g, r);
-          pass.recorded(g, r);
+          pass.recorded(g, e.getKey(), r);
         }
       }
       g.writeEndObject();
