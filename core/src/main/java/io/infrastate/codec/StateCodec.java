@@ -6,7 +6,6 @@ import io.infrastate.model.Metadata;
 import io.infrastate.model.ResourceState;
 import io.infrastate.model.Snapshot;
 import io.infrastate.model.UnsupportedFormatVersionException;
-import io.infrastate.model.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -186,10 +185,10 @@ public final class StateCodec {
         HostState h = e.getValue();
         g.writeName(e.getKey());
         if (pass == null) {
-          writeHost(g, h);
+          StateEntries.writeHost(g, h);
         } else if (!pass.copy(g, e.getKey(), h)) {
           pass.record(g);
-          writeHost(g, h);
+          StateEntries.writeHost(g, h);
           pass.recorded(g, e.getKey(), h);
         }
       }
@@ -204,10 +203,10 @@ public final class StateCodec {
         ResourceState r = e.getValue();
         g.writeName(e.getKey());
         if (pass == null) {
-          writeResource(g, r);
+          StateEntries.writeResource(g, r);
         } else if (!pass.copy(g, e.getKey(), r)) {
           pass.record(g);
-          writeResource(g, r);
+          StateEntries.writeResource(g, r);
           pass.recorded(g, e.getKey(), r);
         }
       }
@@ -224,42 +223,6 @@ public final class StateCodec {
     } catch (IOException e) {
       throw new io.infrastate.model.BackendException("Could not write state.json: " + e.getMessage(), e, false);
     }
-  }
-
-  /** Writes a host's object, as Go's struct lays it out. */
-  private static void writeHost(JsonGenerator g, HostState h) {
-    g.writeStartObject();
-    g.writeStringProperty("name", h.name());
-    g.writeStringProperty("address", h.address());
-    g.writeNumberProperty("port", h.port());
-    g.writeStringProperty("user", h.user());
-    if (!h.vars().isEmpty()) {
-      g.writeName("vars");
-      Json.write(g, h.vars(), true);
-    }
-    if (!h.group().isEmpty()) {
-      g.writeStringProperty("group", h.group());
-    }
-    g.writeStringProperty("created_at", formatTime(h.createdAt()));
-    g.writeStringProperty("updated_at", formatTime(h.updatedAt()));
-    g.writeEndObject();
-  }
-
-  /** Writes a resource's object, as Go's struct lays it out. */
-  private static void writeResource(JsonGenerator g, ResourceState r) {
-    g.writeStartObject();
-    g.writeStringProperty("type", r.type());
-    g.writeStringProperty("id", r.id());
-    g.writeStringProperty("name", r.name());
-    g.writeName("data");
-    Json.write(g, r.data(), true);
-    if (!r.tags().isEmpty()) {
-      g.writeName("tags");
-      Json.write(g, r.tags(), true);
-    }
-    g.writeStringProperty("created_at", formatTime(r.createdAt()));
-    g.writeStringProperty("updated_at", formatTime(r.updatedAt()));
-    g.writeEndObject();
   }
 
   /**

@@ -83,6 +83,8 @@ final class StateDecoder {
   private final String source;
   private final String hint;
   private JsonParser parser;
+  /** Whether it reads one entry of another format: messages then name only the entry. */
+  private boolean embedded;
   /**
    * The path to the value being read: member names, and for array elements {@code null} here and
    * the index in {@link #indices}. The parser refuses deeper nesting than {@link StateCodec#MAX_DEPTH}.
@@ -109,6 +111,17 @@ final class StateDecoder {
     for (String field : FIELDS) {
       keys.share(field);
     }
+  }
+
+  /**
+   * A decoder reading from a parser someone else opened and closes, for one host or resource of
+   * another format ({@link StateEntries}).
+   */
+  static StateDecoder over(JsonParser parser, String source) {
+    StateDecoder d = new StateDecoder(source, "");
+    d.parser = parser;
+    d.embedded = true;
+    return d;
   }
 
   /**
@@ -213,11 +226,15 @@ final class StateDecoder {
   }
 
   CorruptStateException damage(String path, TokenStreamLocation loc, String what, Throwable cause) {
-    StringBuilder sb = new StringBuilder("State ").append(source).append(" is damaged at ").append(path);
+    StringBuilder sb = new StringBuilder(embedded ? "" : "State ").append(source).append(" is damaged at ").append(path);
     if (loc != null && loc.getLineNr() > 0) {
       sb.append(" (line ").append(loc.getLineNr()).append(", column ").append(loc.getColumnNr()).append(')');
     }
-    sb.append(": ").append(what).append(". It was not modified");
+    sb.append(": ").append(what);
+    if (embedded) {
+      return new CorruptStateException(source, path, sb.toString(), cause);
+    }
+    sb.append(". It was not modified");
     if (hint != null && !hint.isEmpty()) {
       sb.append("; ").append(hint);
     }
