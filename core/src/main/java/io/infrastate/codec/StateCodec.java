@@ -1,9 +1,7 @@
 package io.infrastate.codec;
 
 import io.infrastate.model.CorruptStateException;
-import io.infrastate.model.HostState;
 import io.infrastate.model.Metadata;
-import io.infrastate.model.ResourceState;
 import io.infrastate.model.Snapshot;
 import io.infrastate.model.UnsupportedFormatVersionException;
 import java.io.ByteArrayInputStream;
@@ -16,6 +14,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
@@ -181,17 +180,7 @@ public final class StateCodec {
       if (pass != null) {
         pass.hosts();
       }
-      for (Map.Entry<String, HostState> e : snapshot.hosts().entrySet()) {
-        HostState h = e.getValue();
-        g.writeName(e.getKey());
-        if (pass == null) {
-          StateEntries.writeHost(g, h);
-        } else if (!pass.copy(g, e.getKey(), h)) {
-          pass.record(g);
-          StateEntries.writeHost(g, h);
-          pass.recorded(g, e.getKey(), h);
-        }
-      }
+      writeEntries(g, pass, snapshot.hosts(), StateEntries::writeHost);
       g.writeEndObject();
 
       g.writeName("resources");
@@ -199,17 +188,7 @@ public final class StateCodec {
       if (pass != null) {
         pass.resources();
       }
-      for (Map.Entry<String, ResourceState> e : snapshot.resources().entrySet()) {
-        ResourceState r = e.getValue();
-        g.writeName(e.getKey());
-        if (pass == null) {
-          StateEntries.writeResource(g, r);
-        } else if (!pass.copy(g, e.getKey(), r)) {
-          pass.record(g);
-          StateEntries.writeResource(g, r);
-          pass.recorded(g, e.getKey(), r);
-        }
-      }
+      writeEntries(g, pass, snapshot.resources(), StateEntries::writeResource);
       g.writeEndObject();
       g.writeEndObject();
       g.writeRaw('\n');
@@ -222,6 +201,22 @@ public final class StateCodec {
       throw new io.infrastate.model.BackendException("Could not write state.json: " + e.getOriginalMessage(), e, false);
     } catch (IOException e) {
       throw new io.infrastate.model.BackendException("Could not write state.json: " + e.getMessage(), e, false);
+    }
+  }
+
+  /** Writes the members of an object of hosts or resources, copying through {@code pass} what it can. */
+  private static <T> void writeEntries(JsonGenerator g, EntryEncodings.Pass pass, Map<String, T> entries, BiConsumer<JsonGenerator, T> writer)
+      throws IOException {
+    for (Map.Entry<String, T> e : entries.entrySet()) {
+      T entry = e.getValue();
+      g.writeName(e.getKey());
+      if (pass == null) {
+        writer.accept(g, entry);
+      } else if (!pass.copy(g, e.getKey(), entry)) {
+        pass.record(g);
+        writer.accept(g, entry);
+        pass.recorded(g, e.getKey(), entry);
+      }
     }
   }
 

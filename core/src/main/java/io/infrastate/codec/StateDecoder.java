@@ -328,14 +328,14 @@ final class StateDecoder {
           seen = once(seen, 2);
           if (t != JsonToken.VALUE_NULL) {
             expect(t, JsonToken.START_OBJECT, "an object of hosts");
-            hosts = readHosts();
+            hosts = readEntities(true);
           }
           break;
         case "resources":
           seen = once(seen, 4);
           if (t != JsonToken.VALUE_NULL) {
             expect(t, JsonToken.START_OBJECT, "an object of resources");
-            resources = readResources();
+            resources = readEntities(false);
           }
           break;
         default:
@@ -460,18 +460,21 @@ final class StateDecoder {
     }
   }
 
-  PersistentMap<HostState> readHosts() {
-    PersistentMap.Builder<HostState> hosts = PersistentMap.builder();
+  /** Reads the object of hosts (true) or of resources (false) into a sorted map by key. */
+  <T> PersistentMap<T> readEntities(boolean hosts) {
+    PersistentMap.Builder<T> entities = PersistentMap.builder();
     while (next() == JsonToken.PROPERTY_NAME) {
       String key = parser.currentName(); // unique: not pooled
       push(key);
-      expect(next(), JsonToken.START_OBJECT, "a host object");
-      if (!hosts.add(key, readHost(key))) {
+      expect(next(), JsonToken.START_OBJECT, hosts ? "a host object" : "a resource object");
+      @SuppressWarnings("unchecked")
+      T entity = (T) (hosts ? readHost(key) : readResource());
+      if (!entities.add(key, entity)) {
         throw duplicateKey();
       }
       pop();
     }
-    return hosts.build();
+    return entities.build();
   }
 
   HostState readHost(String key) {
@@ -514,19 +517,6 @@ final class StateDecoder {
     return new HostState(name, address, port, user, vars, group, created, updated);
   }
 
-  PersistentMap<ResourceState> readResources() {
-    PersistentMap.Builder<ResourceState> resources = PersistentMap.builder();
-    while (next() == JsonToken.PROPERTY_NAME) {
-      String key = parser.currentName(); // unique: not pooled
-      push(key);
-      expect(next(), JsonToken.START_OBJECT, "a resource object");
-      if (!resources.add(key, readResource())) {
-        throw duplicateKey();
-      }
-      pop();
-    }
-    return resources.build();
-  }
 
   ResourceState readResource() {
     String type = null;
