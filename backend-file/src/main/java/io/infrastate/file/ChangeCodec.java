@@ -6,13 +6,13 @@ import io.infrastate.model.ResourceState;
 import io.infrastate.model.Snapshot;
 import io.infrastate.model.Violation;
 import io.infrastate.codec.StateCodec;
-import io.infrastate.model.Json;
+import io.infrastate.codec.StateEntries;
+import io.infrastate.model.CorruptStateException;
 import io.infrastate.internal.StructuralRules;
 import io.infrastate.spi.Change;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,9 +24,9 @@ import tools.jackson.core.JsonToken;
 
 /**
  * The changes inside a journal record ({@link JournalCodec} frames them): {@code put_host}, {@code
- * remove_host}, {@code put_resource}, {@code remove_resource} and {@code replace_all}, hosts and
- * resources in the field names of state.json, and the JSON values a record holds. Content that
- * does not parse, or breaks a structural rule, is reported as {@link Bad}.
+ * remove_host}, {@code put_resource}, {@code remove_resource} and {@code replace_all}, with hosts and
+ * resources as state.json holds them, written and read by the codec's {@link StateEntries}. Content
+ * that does not parse, or breaks a structural rule, is reported as {@link Bad}.
  *
  * <p>Stateless and thread-safe.
  */
@@ -38,7 +38,7 @@ final class ChangeCodec {
     if (c instanceof Change.PutHost p) {
       g.writeStringProperty("op", "put_host");
       g.writeName("host");
-      writeHost(g, p.host());
+      StateEntries.writeHost(g, p.host());
     } else if (c instanceof Change.RemoveHost r) {
       g.writeStringProperty("op", "remove_host");
       g.writeStringProperty("name", r.name());
@@ -46,14 +46,14 @@ final class ChangeCodec {
       g.writeStringProperty("op", "put_resource");
       g.writeStringProperty("key", p.key());
       g.writeName("resource");
-      writeResource(g, p.resource());
+      StateEntries.writeResource(g, p.resource());
     } else if (c instanceof Change.RemoveResource r) {
       g.writeStringProperty("op", "remove_resource");
       g.writeStringProperty("key", r.key());
     } else if (c instanceof Change.ReplaceAll r) {
       g.writeStringProperty("op", "replace_all");
-      writeAll(g, "hosts", r.content().hosts(), ChangeCodec::writeHost);
-      writeAll(g, "resources", r.content().resources(), ChangeCodec::writeResource);
+      writeAll(g, "hosts", r.content().hosts(), StateEntries::writeHost);
+      writeAll(g, "resources", r.content().resources(), StateEntries::writeResource);
     } else {
       throw new IllegalArgumentException("unknown change type " + c.getClass().getName());
     }
@@ -68,34 +68,6 @@ final class ChangeCodec {
       g.writeName(e.getKey());
       write.accept(g, e.getValue());
     }
-    g.writeEndObject();
-  }
-
-  private static void writeHost(JsonGenerator g, HostState h) {
-    g.writeStartObject();
-    g.writeStringProperty("name", h.name());
-    g.writeStringProperty("address", h.address());
-    g.writeNumberProperty("port", h.port());
-    g.writeStringProperty("user", h.user());
-    g.writeName("vars");
-    Json.write(g, h.vars(), false);
-    g.writeStringProperty("group", h.group());
-    g.writeStringProperty("created_at", StateCodec.formatTime(h.createdAt()));
-    g.writeStringProperty("updated_at", StateCodec.formatTime(h.updatedAt()));
-    g.writeEndObject();
-  }
-
-  private static void writeResource(JsonGenerator g, ResourceState r) {
-    g.writeStartObject();
-    g.writeStringProperty("type", r.type());
-    g.writeStringProperty("id", r.id());
-    g.writeStringProperty("name", r.name());
-    g.writeName("data");
-    Json.write(g, r.data(), false);
-    g.writeName("tags");
-    Json.write(g, r.tags(), false);
-    g.writeStringProperty("created_at", StateCodec.formatTime(r.createdAt()));
-    g.writeStringProperty("updated_at", StateCodec.formatTime(r.updatedAt()));
     g.writeEndObject();
   }
 
@@ -200,108 +172,21 @@ final class ChangeCodec {
     return value;
   }
 
+  /** Reads a host through the codec's reader; damage is reported as {@link Bad}. */
   private static HostState readHost(JsonParser p) {
-    String name = null;
-    String address = "";
-    int port = 0;
-    String user = "";
-    Map<String, Object> vars = Map.of();
-    String group = "";
-    Instant created = null;
-    Instant updated = null;
-    String field;
-    while ((field = p.nextName()) != null) {
-      JsonToken t = p.nextToken();
-      switch (field) {
-        case "name": name = readString(p, t); break;
-        case "address": address = readString(p, t); break;
-        case "port":
-          long v = readLong(p, t);
-          if (v < 0 || v > 65535) {
-            throw new Bad("port " + v + " is outside 0..65535");
-          }
-          port = (int) v;
-          break;
-        case "user": user = readString(p, t); break;
-        case "vars": vars = readObject(p, t); break;
-        case "group": group = readString(p, t); break;
-        case "created_at": created = readTime(p, t); break;
-        case "updated_at": updated = readTime(p, t); break;
-        default: throw new Bad("unknown host field '" + field + "'");
-      }
+    try {
+      return StateEntries.readHost(p, "the host");
+    } catch (CorruptStateException e) {
+      throw new Bad(e.getMessage());
     }
-    return new HostState(require(name, "a host without name"), address, port, user, vars, group, created, updated);
   }
 
+  /** Reads a resource through the codec's reader; damage is reported as {@link Bad}. */
   private static ResourceState readResource(JsonParser p) {
-    String type = null;
-    String id = null;
-    String name = "";
-    Map<String, Object> data = Map.of();
-    Map<String, String> tags = Map.of();
-    Instant created = null;
-    Instant updated = null;
-    String field;
-    while ((field = p.nextName()) != null) {
-      JsonToken t = p.nextToken();
-      switch (field) {
-        case "type": type = readString(p, t); break;
-        case "id": id = readString(p, t); break;
-        case "name": name = readString(p, t); break;
-        case "data": data = readObject(p, t); break;
-        case "tags":
-          expect(t, JsonToken.START_OBJECT, "an object of tags");
-          LinkedHashMap<String, String> m = new LinkedHashMap<>();
-          String k;
-          while ((k = p.nextName()) != null) {
-            m.put(k, readString(p, p.nextToken()));
-          }
-          tags = m;
-          break;
-        case "created_at": created = readTime(p, t); break;
-        case "updated_at": updated = readTime(p, t); break;
-        default: throw new Bad("unknown resource field '" + field + "'");
-      }
-    }
-    return new ResourceState(require(type, "a resource without type"), require(id, "a resource without id"), name, data, tags, created, updated);
-  }
-
-  private static Map<String, Object> readObject(JsonParser p, JsonToken t) {
-    expect(t, JsonToken.START_OBJECT, "an object");
-    LinkedHashMap<String, Object> map = new LinkedHashMap<>();
-    String k;
-    while ((k = p.nextName()) != null) {
-      map.put(k, readValue(p, p.nextToken()));
-    }
-    return Json.adoptObject(map);
-  }
-
-  private static Object readValue(JsonParser p, JsonToken t) {
-    if (t == null) {
-      throw new Bad("truncated value");
-    }
-    switch (t) {
-      case VALUE_STRING: return p.getString();
-      case VALUE_TRUE: return Boolean.TRUE;
-      case VALUE_FALSE: return Boolean.FALSE;
-      case VALUE_NULL: return null;
-      case VALUE_NUMBER_INT:
-        switch (p.getNumberType()) {
-          case INT: return p.getIntValue();
-          case LONG: return p.getLongValue();
-          default: return p.getBigIntegerValue();
-        }
-      case VALUE_NUMBER_FLOAT: return p.getDoubleValue();
-      case START_OBJECT: return readObject(p, t);
-      case START_ARRAY:
-        ArrayList<Object> list = new ArrayList<>();
-        JsonToken e;
-        while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
-          list.add(readValue(p, e));
-        }
-        return Json.adoptList(list);
-      default:
-        throw new Bad("unexpected " + t);
+    try {
+      return StateEntries.readResource(p, "the resource");
+    } catch (CorruptStateException e) {
+      throw new Bad(e.getMessage());
     }
   }
 

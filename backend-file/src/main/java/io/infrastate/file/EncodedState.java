@@ -1,6 +1,7 @@
 package io.infrastate.file;
 
 import io.infrastate.model.Snapshot;
+import io.infrastate.codec.EntryEncodings;
 import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.StoredForm;
 import java.io.IOException;
@@ -50,8 +51,21 @@ final class EncodedState extends OutputStream {
    * @return its encoding
    */
   static EncodedState of(Snapshot snapshot, StoredForm form) {
+    return of(snapshot, form, null);
+  }
+
+  /**
+   * Encodes a snapshot as {@link #of(Snapshot, StoredForm)} does, copying the encodings of the
+   * entries that {@code reuse} holds from the last write through it.
+   *
+   * @param snapshot the snapshot
+   * @param form the stored form
+   * @param reuse the last write's encodings, or null
+   * @return its encoding
+   */
+  static EncodedState of(Snapshot snapshot, StoredForm form, EntryEncodings reuse) {
     EncodedState e = new EncodedState();
-    StateCodec.write(snapshot, e);
+    StateCodec.write(snapshot, e, reuse);
     if (!form.seals(snapshot)) {
       return e;
     }

@@ -1,5 +1,6 @@
 package io.infrastate.file;
 
+import io.infrastate.codec.EntryEncodings;
 import io.infrastate.model.AuditEntry;
 import io.infrastate.model.Snapshot;
 import io.infrastate.spi.SaveRequest;
@@ -72,6 +73,8 @@ final class WholeFileWrite {
   private final WholeFileStore store;
   private final StateParts parts;
   private volatile boolean cleanedTemps;
+  /** The entries of the last state encoded for a save: the next save encodes only what changed. */
+  private final EntryEncodings encodings = new EntryEncodings();
 
   WholeFileWrite(WholeFileStore store) {
     this.store = store;
@@ -85,7 +88,7 @@ final class WholeFileWrite {
    */
   SaveResult save(SaveRequest request, AuditEntry accepted) {
     Snapshot next = request.snapshot();
-    EncodedState bytes = EncodedState.of(next, parts.form);
+    EncodedState bytes = EncodedState.of(next, parts.form, encodings);
     StateFiles.checkWriteSize(parts.file, bytes.size(), parts.maxSize);
     try {
       parts.prepareWrite();

@@ -128,7 +128,7 @@ final class BranchCommit {
             : file.tree.writeChanges(ins, file.storedAt(tip).snapshot(), next, request.changes());
         tree = TreeEdit.apply(reader, ins, base, edits);
       } else {
-        byte[] content = file.form.seal(next, StoredForm.STATE, StateCodec.encode(next));
+        byte[] content = file.form.seal(next, StoredForm.STATE, StateCodec.encode(next, file.encodings));
         blob = ins.insert(Constants.OBJ_BLOB, content);
         tree = TreeEdit.put(reader, ins, base, file.segments, blob);
       }

@@ -3,6 +3,7 @@ package io.infrastate.git;
 import io.infrastate.model.CorruptStateException;
 import io.infrastate.model.Snapshot;
 import io.infrastate.codec.StateCodec;
+import io.infrastate.codec.EntryEncodings;
 import io.infrastate.lock.LockInfo;
 import io.infrastate.spi.StoredState;
 import io.infrastate.spi.StoredForm;
@@ -70,6 +71,8 @@ final class BranchFile {
   final GitLayout layout;
   /** The tree layout beside {@link #path}, read whenever a commit has its marker there. */
   final TreeLayout tree;
+  /** The entries of the last state encoded for a commit: the next one encodes only what changed. */
+  final EntryEncodings encodings = new EntryEncodings();
   private Cached cached;
 
   private record Cached(ObjectId blob, Snapshot snapshot) {}

@@ -1,14 +1,12 @@
 package io.infrastate.codec;
 
 import io.infrastate.model.CorruptStateException;
-import io.infrastate.model.HostState;
 import io.infrastate.model.Metadata;
-import io.infrastate.model.ResourceState;
 import io.infrastate.model.Snapshot;
 import io.infrastate.model.UnsupportedFormatVersionException;
-import io.infrastate.model.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Instant;
@@ -16,11 +14,15 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.PrettyPrinter;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.DefaultIndenter;
+import tools.jackson.core.util.DefaultPrettyPrinter;
+import tools.jackson.core.util.Separators;
 
 /**
  * Reads and writes {@code state.json}: exactly the Go-FTL2 format, plus {@code serial}, {@code
@@ -71,11 +73,22 @@ public final class StateCodec {
   private static final class Writing {
     static final JsonFactory FACTORY = JsonFactory.builder().build();
 
+    /**
+     * Go's {@code json.MarshalIndent(v, "", "  ")}: {@code "key": value}, no space before a comma,
+     * {@code {}} and {@code []} when empty, two spaces per level and a bare line feed everywhere.
+     */
     static final ObjectWriteContext GO_STYLE =
         new ObjectWriteContext.Base() {
+          private final Separators separators =
+              Separators.createDefaultInstance()
+                  .withObjectNameValueSpacing(Separators.Spacing.AFTER)
+                  .withObjectEmptySeparator("")
+                  .withArrayEmptySeparator("");
+          private final DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
+
           @Override
           public PrettyPrinter getPrettyPrinter() {
-            return new GoPrettyPrinter();
+            return new DefaultPrettyPrinter(separators).withObjectIndenter(indenter).withArrayIndenter(indenter);
           }
 
           @Override
@@ -94,8 +107,24 @@ public final class StateCodec {
    * @return the file content
    */
   public static byte[] encode(Snapshot snapshot) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(4096 + snapshot.hosts().size() * 300 + snapshot.resources().size() * 400);
-    write(snapshot, out);
+    return encode(snapshot, null);
+  }
+
+  /**
+   * Serializes a snapshot to state.json bytes (UTF-8), copying the encodings of the hosts and
+   * resources that {@code reuse} holds from the last write through it, and leaving it holding this
+   * snapshot's. The bytes are the same as {@link #encode(Snapshot)}'s.
+   *
+   * @param snapshot the snapshot
+   * @param reuse the encodings of the last write, or null to encode every entry
+   * @return the file content
+   */
+  public static byte[] encode(Snapshot snapshot, EntryEncodings reuse) {
+    long estimate = 4096 + snapshot.hosts().size() * 300L + snapshot.resources().size() * 400L;
+    // the last document written through reuse is most often the size of this one
+    long size = reuse == null || reuse.lastLength() == 0 ? estimate : reuse.lastLength() + 4096;
+    ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(size, Integer.MAX_VALUE - 8));
+    write(snapshot, out, reuse);
     return out.toByteArray();
   }
 
@@ -107,17 +136,31 @@ public final class StateCodec {
    * @throws io.infrastate.model.BackendException if the stream fails
    */
   public static void write(Snapshot snapshot, OutputStream out) {
-    try (JsonGenerator g = Writing.FACTORY.createGenerator(Writing.GO_STYLE, out)) {
-      // one buffer for every timestamp of the document: no String per timestamp (four per host
-      // and resource pair, most of what an encode allocates besides its output)
-      char[] time = new char[TIME_CHARS];
+    write(snapshot, out, null);
+  }
+
+  /**
+   * Serializes a snapshot to a stream (UTF-8) as {@link #write(Snapshot, OutputStream)} does,
+   * copying the encodings of the hosts and resources that {@code reuse} holds from the last write
+   * through it (entries are compared by identity: an unchanged entry is the same object in both
+   * versions), and leaving it holding this snapshot's once the write completes. The bytes are the
+   * same as without it.
+   *
+   * @param snapshot the snapshot
+   * @param out the destination
+   * @param reuse the encodings of the last write, or null to encode every entry
+   * @throws io.infrastate.model.BackendException if the stream fails
+   */
+  public static void write(Snapshot snapshot, OutputStream out, EntryEncodings reuse) {
+    EntryEncodings.Pass pass = reuse == null ? null : reuse.start(out, snapshot.hosts().size() + snapshot.resources().size());
+    try (JsonGenerator g = Writing.FACTORY.createGenerator(Writing.GO_STYLE, pass == null ? out : pass)) {
       g.writeStartObject();
       Metadata m = snapshot.metadata();
       g.writeName("metadata");
       g.writeStartObject();
       g.writeStringProperty("version", m.version());
-      writeTime(g, "created_at", m.createdAt(), time);
-      writeTime(g, "updated_at", m.updatedAt(), time);
+      g.writeStringProperty("created_at", formatTime(m.createdAt()));
+      g.writeStringProperty("updated_at", formatTime(m.updatedAt()));
       g.writeNumberProperty("serial", m.serial());
       if (m.hasLineage()) {
         g.writeStringProperty("lineage", m.lineage());
@@ -134,138 +177,58 @@ public final class StateCodec {
 
       g.writeName("hosts");
       g.writeStartObject();
-      for (Map.Entry<String, HostState> e : snapshot.hosts().entrySet()) {
-        HostState h = e.getValue();
-        g.writeName(e.getKey());
-        g.writeStartObject();
-        g.writeStringProperty("name", h.name());
-        g.writeStringProperty("address", h.address());
-        g.writeNumberProperty("port", h.port());
-        g.writeStringProperty("user", h.user());
-        if (!h.vars().isEmpty()) {
-          g.writeName("vars");
-          Json.write(g, h.vars(), true);
-        }
-        if (!h.group().isEmpty()) {
-          g.writeStringProperty("group", h.group());
-        }
-        writeTime(g, "created_at", h.createdAt(), time);
-        writeTime(g, "updated_at", h.updatedAt(), time);
-        g.writeEndObject();
+      if (pass != null) {
+        pass.hosts();
       }
+      writeEntries(g, pass, snapshot.hosts(), StateEntries::writeHost);
       g.writeEndObject();
 
       g.writeName("resources");
       g.writeStartObject();
-      for (Map.Entry<String, ResourceState> e : snapshot.resources().entrySet()) {
-        ResourceState r = e.getValue();
-        g.writeName(e.getKey());
-        g.writeStartObject();
-        g.writeStringProperty("type", r.type());
-        g.writeStringProperty("id", r.id());
-        g.writeStringProperty("name", r.name());
-        g.writeName("data");
-        Json.write(g, r.data(), true);
-        if (!r.tags().isEmpty()) {
-          g.writeName("tags");
-          Json.write(g, r.tags(), true);
-        }
-        writeTime(g, "created_at", r.createdAt(), time);
-        writeTime(g, "updated_at", r.updatedAt(), time);
-        g.writeEndObject();
+      if (pass != null) {
+        pass.resources();
       }
+      writeEntries(g, pass, snapshot.resources(), StateEntries::writeResource);
       g.writeEndObject();
       g.writeEndObject();
       g.writeRaw('\n');
       g.flush();
+      if (pass != null) {
+        out.flush();
+        pass.publish();
+      }
     } catch (JacksonException e) {
       throw new io.infrastate.model.BackendException("Could not write state.json: " + e.getOriginalMessage(), e, false);
+    } catch (IOException e) {
+      throw new io.infrastate.model.BackendException("Could not write state.json: " + e.getMessage(), e, false);
+    }
+  }
+
+  /** Writes the members of an object of hosts or resources, copying through {@code pass} what it can. */
+  private static <T> void writeEntries(JsonGenerator g, EntryEncodings.Pass pass, Map<String, T> entries, BiConsumer<JsonGenerator, T> writer)
+      throws IOException {
+    for (Map.Entry<String, T> e : entries.entrySet()) {
+      T entry = e.getValue();
+      g.writeName(e.getKey());
+      if (pass == null) {
+        writer.accept(g, entry);
+      } else if (!pass.copy(g, e.getKey(), entry)) {
+        pass.record(g);
+        writer.accept(g, entry);
+        pass.recorded(g, e.getKey(), entry);
+      }
     }
   }
 
   /**
-   * Formats a timestamp in UTC as RFC 3339, exactly as {@link DateTimeFormatter#ISO_INSTANT} does:
-   * seconds always, fractional seconds only when non-zero, in groups of three digits.
+   * Formats a timestamp in UTC as RFC 3339 with {@link DateTimeFormatter#ISO_INSTANT}: seconds
+   * always, fractional seconds only when non-zero, in groups of three digits.
    *
    * @param t the instant
    * @return the text
    */
   public static String formatTime(Instant t) {
-    char[] c = new char[TIME_CHARS];
-    return new String(c, 0, formatTime(t, c));
-  }
-
-  /** Writes {@code name} and the timestamp as {@link #formatTime(Instant)} formats it, through {@code buffer}. */
-  private static void writeTime(JsonGenerator g, String name, Instant t, char[] buffer) {
-    g.writeName(name);
-    g.writeString(buffer, 0, formatTime(t, buffer));
-  }
-
-  /** The longest timestamp {@link DateTimeFormatter#ISO_INSTANT} writes: {@link Instant#MAX}'s 37 characters. */
-  private static final int TIME_CHARS = 37;
-
-  /**
-   * Formats {@code t} into {@code c} as {@link #formatTime(Instant)} does and returns its length:
-   * by hand in years 1970-9999, through java.time's formatter outside them.
-   */
-  private static int formatTime(Instant t, char[] c) {
-    long seconds = t.getEpochSecond();
-    if (seconds < 0 || seconds >= MAX_FAST_SECONDS) {
-      String text = DateTimeFormatter.ISO_INSTANT.format(t);
-      text.getChars(0, text.length(), c, 0);
-      return text.length();
-    }
-    // java.time's formatter costs more than the rest of an entity; this is the same layout by hand
-    long days = seconds / 86_400;
-    int secs = (int) (seconds % 86_400);
-    // civil date from days since 1970-01-01 (H. Hinnant's algorithm)
-    long z = days + 719_468;
-    long era = z / 146_097;
-    int doe = (int) (z - era * 146_097);
-    int yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int mp = (5 * doy + 2) / 153;
-    int day = doy - (153 * mp + 2) / 5 + 1;
-    int month = mp < 10 ? mp + 3 : mp - 9;
-    int year = (int) (yoe + era * 400) + (month <= 2 ? 1 : 0);
-    int nano = t.getNano();
-    put(c, 0, year, 4);
-    c[4] = '-';
-    put(c, 5, month, 2);
-    c[7] = '-';
-    put(c, 8, day, 2);
-    c[10] = 'T';
-    put(c, 11, secs / 3600, 2);
-    c[13] = ':';
-    put(c, 14, secs / 60 % 60, 2);
-    c[16] = ':';
-    put(c, 17, secs % 60, 2);
-    int n = 19;
-    if (nano != 0) {
-      c[n++] = '.';
-      if (nano % 1_000_000 == 0) {
-        put(c, n, nano / 1_000_000, 3);
-        n += 3;
-      } else if (nano % 1000 == 0) {
-        put(c, n, nano / 1000, 6);
-        n += 6;
-      } else {
-        put(c, n, nano, 9);
-        n += 9;
-      }
-    }
-    c[n++] = 'Z';
-    return n;
-  }
-
-  /** The first second of year 10000: later instants take java.time's formatter. */
-  private static final long MAX_FAST_SECONDS = 253_402_300_800L;
-
-  private static void put(char[] c, int at, int value, int width) {
-    for (int i = at + width - 1; i >= at; i--) {
-      c[i] = (char) ('0' + value % 10);
-      value /= 10;
-    }
+    return DateTimeFormatter.ISO_INSTANT.format(t);
   }
 
   /**
@@ -380,87 +343,5 @@ public final class StateCodec {
       throw new IllegalArgumentException("maxLength must not be negative: " + maxLength);
     }
     return StateDecoder.decode(in, source, recoveryHint, maxLength);
-  }
-
-  /** Go's {@code json.MarshalIndent(v, "", "  ")} layout. */
-  private static final class GoPrettyPrinter implements PrettyPrinter {
-    /** A newline and the indent of the deepest level a decoded document can have. */
-    private static final char[] INDENT = ("\n" + "  ".repeat(MAX_DEPTH)).toCharArray();
-
-    private int depth;
-
-    private void newline(JsonGenerator g) {
-      int n = 1 + 2 * depth;
-      if (n <= INDENT.length) {
-        g.writeRaw(INDENT, 0, n);
-        return;
-      }
-      g.writeRaw('\n');
-      for (int i = 0; i < depth; i++) {
-        g.writeRaw("  ");
-      }
-    }
-
-    @Override
-    public void writeRootValueSeparator(JsonGenerator g) {
-      g.writeRaw('\n');
-    }
-
-    @Override
-    public void writeStartObject(JsonGenerator g) {
-      g.writeRaw('{');
-      depth++;
-    }
-
-    @Override
-    public void beforeObjectEntries(JsonGenerator g) {
-      newline(g);
-    }
-
-    @Override
-    public void writeObjectNameValueSeparator(JsonGenerator g) {
-      g.writeRaw(": ");
-    }
-
-    @Override
-    public void writeObjectEntrySeparator(JsonGenerator g) {
-      g.writeRaw(',');
-      newline(g);
-    }
-
-    @Override
-    public void writeEndObject(JsonGenerator g, int entries) {
-      depth--;
-      if (entries > 0) {
-        newline(g);
-      }
-      g.writeRaw('}');
-    }
-
-    @Override
-    public void writeStartArray(JsonGenerator g) {
-      g.writeRaw('[');
-      depth++;
-    }
-
-    @Override
-    public void beforeArrayValues(JsonGenerator g) {
-      newline(g);
-    }
-
-    @Override
-    public void writeArrayValueSeparator(JsonGenerator g) {
-      g.writeRaw(',');
-      newline(g);
-    }
-
-    @Override
-    public void writeEndArray(JsonGenerator g, int values) {
-      depth--;
-      if (values > 0) {
-        newline(g);
-      }
-      g.writeRaw(']');
-    }
   }
 }

@@ -83,6 +83,8 @@ final class StateDecoder {
   private final String source;
   private final String hint;
   private JsonParser parser;
+  /** Whether it reads one entry of another format: messages then name only the entry. */
+  private boolean embedded;
   /**
    * The path to the value being read: member names, and for array elements {@code null} here and
    * the index in {@link #indices}. The parser refuses deeper nesting than {@link StateCodec#MAX_DEPTH}.
@@ -109,6 +111,17 @@ final class StateDecoder {
     for (String field : FIELDS) {
       keys.share(field);
     }
+  }
+
+  /**
+   * A decoder reading from a parser someone else opened and closes, for one host or resource of
+   * another format ({@link StateEntries}).
+   */
+  static StateDecoder over(JsonParser parser, String source) {
+    StateDecoder d = new StateDecoder(source, "");
+    d.parser = parser;
+    d.embedded = true;
+    return d;
   }
 
   /**
@@ -213,11 +226,15 @@ final class StateDecoder {
   }
 
   CorruptStateException damage(String path, TokenStreamLocation loc, String what, Throwable cause) {
-    StringBuilder sb = new StringBuilder("State ").append(source).append(" is damaged at ").append(path);
+    StringBuilder sb = new StringBuilder(embedded ? "" : "State ").append(source).append(" is damaged at ").append(path);
     if (loc != null && loc.getLineNr() > 0) {
       sb.append(" (line ").append(loc.getLineNr()).append(", column ").append(loc.getColumnNr()).append(')');
     }
-    sb.append(": ").append(what).append(". It was not modified");
+    sb.append(": ").append(what);
+    if (embedded) {
+      return new CorruptStateException(source, path, sb.toString(), cause);
+    }
+    sb.append(". It was not modified");
     if (hint != null && !hint.isEmpty()) {
       sb.append("; ").append(hint);
     }
@@ -311,14 +328,14 @@ final class StateDecoder {
           seen = once(seen, 2);
           if (t != JsonToken.VALUE_NULL) {
             expect(t, JsonToken.START_OBJECT, "an object of hosts");
-            hosts = readHosts();
+            hosts = readEntities(true);
           }
           break;
         case "resources":
           seen = once(seen, 4);
           if (t != JsonToken.VALUE_NULL) {
             expect(t, JsonToken.START_OBJECT, "an object of resources");
-            resources = readResources();
+            resources = readEntities(false);
           }
           break;
         default:
@@ -443,18 +460,21 @@ final class StateDecoder {
     }
   }
 
-  PersistentMap<HostState> readHosts() {
-    PersistentMap.Builder<HostState> hosts = PersistentMap.builder();
+  /** Reads the object of hosts (true) or of resources (false) into a sorted map by key. */
+  <T> PersistentMap<T> readEntities(boolean hosts) {
+    PersistentMap.Builder<T> entities = PersistentMap.builder();
     while (next() == JsonToken.PROPERTY_NAME) {
       String key = parser.currentName(); // unique: not pooled
       push(key);
-      expect(next(), JsonToken.START_OBJECT, "a host object");
-      if (!hosts.add(key, readHost(key))) {
+      expect(next(), JsonToken.START_OBJECT, hosts ? "a host object" : "a resource object");
+      @SuppressWarnings("unchecked")
+      T entity = (T) (hosts ? readHost(key) : readResource());
+      if (!entities.add(key, entity)) {
         throw duplicateKey();
       }
       pop();
     }
-    return hosts.build();
+    return entities.build();
   }
 
   HostState readHost(String key) {
@@ -497,19 +517,6 @@ final class StateDecoder {
     return new HostState(name, address, port, user, vars, group, created, updated);
   }
 
-  PersistentMap<ResourceState> readResources() {
-    PersistentMap.Builder<ResourceState> resources = PersistentMap.builder();
-    while (next() == JsonToken.PROPERTY_NAME) {
-      String key = parser.currentName(); // unique: not pooled
-      push(key);
-      expect(next(), JsonToken.START_OBJECT, "a resource object");
-      if (!resources.add(key, readResource())) {
-        throw duplicateKey();
-      }
-      pop();
-    }
-    return resources.build();
-  }
 
   ResourceState readResource() {
     String type = null;
