@@ -44,6 +44,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * backends that store only changes store it too), and forwards one save. A failure before the
  * forward (no key, a value that does not authenticate) writes nothing. A state whose writes carry
  * no secret and that has no key record passes through unchanged: no cost without secrets.
+ * The sealed version shares everything else with the handle's version (hosts, resources and the
+ * type index are updated entry by entry), so a write costs what its changes cost, not the state's
+ * size: a journal write stays O(change) with secrets and whole-state encryption.
  *
  * <h2>A READ</h2>
  *
@@ -360,35 +363,60 @@ final class SealingBackend implements InvocationHandler {
     return result;
   }
 
+  /**
+   * {@code snap} with the secrets of the touched entries (or of all, for a whole replacement) sealed
+   * and the key record in place. Without {@code all}, the cost is that of the touched entries: the
+   * maps and the type index are updated entry by entry, sharing the rest with {@code snap}.
+   */
   private static Snapshot seal(Snapshot snap, Set<String> touched, boolean all, Keys k) {
     Sealer sealer = k.sealer();
-    PersistentMap<HostState> hosts = PersistentMap.copyOf(snap.hosts());
-    PersistentMap<ResourceState> resources = PersistentMap.copyOf(snap.resources());
     if (all) {
+      PersistentMap<HostState> hosts = snap.hostMap();
+      PersistentMap<ResourceState> resources = snap.resourceMap();
       for (HostState h : snap.hosts().values()) {
         hosts = hosts.plus(h.name(), sealer.seal(h));
       }
       for (Map.Entry<String, ResourceState> e : snap.resources().entrySet()) {
         resources = resources.plus(e.getKey(), sealer.seal(e.getKey(), e.getValue()));
       }
-    } else {
-      for (String key : touched) {
-        String name = key.substring(2);
-        if (key.startsWith("h:")) {
-          HostState h = snap.hosts().get(name);
-          if (h != null) {
-            hosts = hosts.plus(name, sealer.seal(h));
-          }
-        } else {
-          ResourceState r = snap.resources().get(name);
-          if (r != null && !name.equals(KeyRecord.RESOURCE_KEY)) {
-            resources = resources.plus(name, sealer.seal(name, r));
-          }
+      return Snapshot.of(snap.metadata(), hosts, resources.plus(KeyRecord.RESOURCE_KEY, k.resource()));
+    }
+    PersistentMap<HostState> hosts = snap.hostMap();
+    PersistentMap<ResourceState> resources = snap.resourceMap();
+    PersistentMap<PersistentMap<ResourceState>> byType = snap.typeIndex();
+    for (String key : touched) {
+      String name = key.substring(2);
+      if (key.startsWith("h:")) {
+        HostState h = snap.hosts().get(name);
+        HostState sealed = h == null ? null : sealer.seal(h);
+        if (sealed != h) {
+          hosts = hosts.plus(name, sealed);
+        }
+      } else {
+        ResourceState r = snap.resources().get(name);
+        ResourceState sealed = r == null || name.equals(KeyRecord.RESOURCE_KEY) ? r : sealer.seal(name, r);
+        if (sealed != r) {
+          resources = resources.plus(name, sealed);
+          byType = withResource(byType, name, sealed);
         }
       }
     }
-    resources = resources.plus(KeyRecord.RESOURCE_KEY, k.resource());
-    return Snapshot.of(snap.metadata(), hosts, resources);
+    if (resources.get(KeyRecord.RESOURCE_KEY) != k.resource()) {
+      ResourceState before = resources.get(KeyRecord.RESOURCE_KEY);
+      if (before != null && !before.type().equals(k.resource().type())) {
+        return Snapshot.of(snap.metadata(), hosts, resources.plus(KeyRecord.RESOURCE_KEY, k.resource()));
+      }
+      resources = resources.plus(KeyRecord.RESOURCE_KEY, k.resource());
+      byType = withResource(byType, KeyRecord.RESOURCE_KEY, k.resource());
+    }
+    return snap.derive(snap.metadata(), hosts, resources, byType);
+  }
+
+  /** The type index with one resource put in place of the one of the same type and key. */
+  private static PersistentMap<PersistentMap<ResourceState>> withResource(
+      PersistentMap<PersistentMap<ResourceState>> byType, String key, ResourceState r) {
+    PersistentMap<ResourceState> ofType = byType.get(r.type());
+    return byType.plus(r.type(), (ofType == null ? PersistentMap.<ResourceState>empty() : ofType).plus(key, r));
   }
 
   private static boolean holdsSecret(Snapshot snap, Set<String> touched, boolean all) {
