@@ -261,6 +261,33 @@ final class JournalCodec {
     return scan;
   }
 
+  /**
+   * The payload of the last record in {@code data} (a whole journal) that is sealed ({@link
+   * StoredForm#isSealed}), as stored, without opening it; null if none. Reads frames from the start
+   * while their checksums hold.
+   */
+  static byte[] lastSealedPayload(byte[] data) {
+    byte[] last = null;
+    int p = 0;
+    while (data.length - p >= FRAME_HEADER) {
+      ByteBuffer buf = ByteBuffer.wrap(data, p, FRAME_HEADER);
+      int len = buf.getInt();
+      int lenCrc = buf.getInt();
+      int payloadCrc = buf.getInt();
+      int start = p + FRAME_HEADER;
+      if (crc(data, p, 4) != lenCrc || len <= 0 || len > MAX_PAYLOAD || len > data.length - start
+          || crc(data, start, len) != payloadCrc) {
+        break;
+      }
+      if (p > 0 && len >= StoredForm.MAGIC.length()
+          && StoredForm.isSealed(java.util.Arrays.copyOfRange(data, start, start + StoredForm.MAGIC.length()))) {
+        last = java.util.Arrays.copyOfRange(data, start, start + len);
+      }
+      p = start + len;
+    }
+    return last;
+  }
+
   /** Whether the bytes from {@code from} on are all zeros (what follows the last record). */
   static boolean zerosFrom(byte[] data, int from) {
     for (int i = from; i < data.length; i++) {

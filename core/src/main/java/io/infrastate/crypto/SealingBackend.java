@@ -158,7 +158,8 @@ final class SealingBackend implements InvocationHandler {
     if ((name.equals("load") && n == 0) || (name.equals("loadIfChanged") && n == 1) || (name.equals("at") && n == 1)) {
       @SuppressWarnings("unchecked")
       Optional<StoredState> loaded = (Optional<StoredState>) result;
-      return loaded.map(this::opened);
+      boolean current = !name.equals("at");
+      return loaded.map(st -> opened(st, current));
     }
     return result;
   }
@@ -172,19 +173,24 @@ final class SealingBackend implements InvocationHandler {
    */
   private void prime() {
     try {
-      inner.load().ifPresent(this::opened);
+      inner.load().ifPresent(st -> opened(st, true));
     } catch (RuntimeException e) {
       // the call that follows reads what it needs and reports its own error
     }
   }
 
-  private StoredState opened(StoredState stored) {
+  /**
+   * A stored version as the handle sees it. For the current version ({@code current}), the keys
+   * held must open its key record itself: data keys known from an earlier record (whose wraps a
+   * rekey has since dropped) open earlier versions only.
+   */
+  private StoredState opened(StoredState stored, boolean current) {
     Snapshot s = stored.snapshot();
     ResourceState record = s.resources().get(KeyRecord.RESOURCE_KEY);
     if (record == null) {
       return stored;
     }
-    Keys k = keysFor(s.metadata().lineage(), record);
+    Keys k = keysFor(s.metadata().lineage(), record, current);
     Sealer sealer = k.sealer();
     PersistentMap<HostState> hosts = PersistentMap.copyOf(s.hosts());
     for (HostState h : s.hosts().values()) {
@@ -202,7 +208,7 @@ final class SealingBackend implements InvocationHandler {
   }
 
   /** The keys for a stored record: the cached ones if the record is the same, else unwrapped now. */
-  private Keys keysFor(String lineage, ResourceState record) {
+  private Keys keysFor(String lineage, ResourceState record, boolean current) {
     Keys k = keys;
     if (k != null && k.lineage().equals(lineage) && k.resource().data().equals(record.data())) {
       if (!k.stored()) {
@@ -212,9 +218,10 @@ final class SealingBackend implements InvocationHandler {
     }
     KeyRecord parsed = KeyRecord.parse(record, inner.location());
     Map<String, byte[]> dataKeys = envelope.cached(lineage, parsed);
-    if (dataKeys == null) {
+    if (dataKeys == null || (current && !envelope.opensRecord(lineage, parsed))) {
       dataKeys = parsed.unwrap(lineage, sources, inner.location());
       envelope.remember(lineage, dataKeys);
+      envelope.opens(lineage, parsed);
     }
     k = new Keys(lineage, record, new Sealer(lineage, parsed.current, dataKeys, inner.location()), true);
     keys = k;
@@ -358,7 +365,7 @@ final class SealingBackend implements InvocationHandler {
 
   private SaveResult conflictOpened(SaveResult result) {
     if (result instanceof SaveResult.Conflict c && c.current().isPresent()) {
-      return new SaveResult.Conflict(Optional.of(opened(c.current().get())));
+      return new SaveResult.Conflict(Optional.of(opened(c.current().get(), true)));
     }
     return result;
   }
