@@ -4,6 +4,7 @@ import io.infrastate.model.AuditEntry;
 import io.infrastate.model.SecretKeyException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.HistoryRewritingBackend;
+import io.infrastate.spi.StoredFormBackend;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -56,10 +57,19 @@ public final class StateEncryption {
    * @param backend a backend from {@link Keyring#protect}
    * @return the serial of the new version
    * @throws IllegalArgumentException if the backend was not opened through a keyring
+   * @throws EncryptionUnsupportedException if the backend does not store versions through a {@link
+   *     io.infrastate.spi.StoredForm} (PostgreSQL); nothing is written then
    * @throws SecretKeyException if the keyring does not open the state's key record
    * @throws io.infrastate.model.StateException on storage failure
    */
   public static long encrypt(Backend backend) {
+    Backend inner = SealingBackend.of(backend).inner();
+    if (!(inner instanceof StoredFormBackend)) {
+      throw new EncryptionUnsupportedException("The backend " + inner.location() + " cannot store the state encrypted:"
+          + " it does not pass its stored versions through a stored form, so they would stay in clear. Nothing was"
+          + " written. Mark the values that must stay secret (--secret-var, --secret-data, Secret values), which it"
+          + " stores sealed, or keep the state on the file, Git or S3 backend.");
+    }
     return SealingBackend.of(backend).changeRecord((l, r, k) -> Map.entry(r.withEncryptState(true), k),
         audit("state encrypt", "store the state encrypted"));
   }
@@ -74,6 +84,8 @@ public final class StateEncryption {
    * @throws IllegalArgumentException if the backend was not opened through a keyring
    * @throws ImmutableHistoryException with {@link History#REWRITE}, if the backend's history cannot
    *     be rewritten (nothing is written then)
+   * @throws EncryptionUnsupportedException if the backend does not store versions through a {@link
+   *     io.infrastate.spi.StoredForm} (PostgreSQL); nothing is written then
    * @throws SecretKeyException if the keyring does not open the state's key record
    * @throws io.infrastate.model.StateException on storage failure
    */
