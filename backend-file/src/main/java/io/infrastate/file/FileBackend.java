@@ -10,6 +10,7 @@ import io.infrastate.codec.StateCodec;
 import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.ExternalEditBackend;
 import io.infrastate.spi.HistoryBackend;
+import io.infrastate.spi.HistoryRewritingBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredForm;
@@ -80,7 +81,8 @@ import java.util.Optional;
  * <p>Instances are thread-safe; several {@code State} handles, threads and processes may share one
  * state. Close the backend when done: it waits for a running compaction and releases the sidecar.
  */
-public final class FileBackend implements HistoryBackend, ExclusiveWrites, ExternalEditBackend, StoredFormBackend {
+public final class FileBackend implements HistoryBackend, ExclusiveWrites, ExternalEditBackend, StoredFormBackend,
+    HistoryRewritingBackend {
   /*
    * Design notes: the parts, and how they stay correct under concurrency and crashes.
    *
@@ -311,6 +313,20 @@ public final class FileBackend implements HistoryBackend, ExclusiveWrites, Exter
     if (store instanceof JournalStore) {
       store.compact();
     }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Rewrites state.json's backup and every file of its history directory (see {@code
+   * HistoryRewrite}); state.json and, in journal mode, the live journal are compacted first, so
+   * that they hold the current form.
+   */
+  @Override
+  public int rewriteHistory() {
+    store.checkOpen();
+    settle();
+    return HistoryRewrite.run(store);
   }
 
   /**

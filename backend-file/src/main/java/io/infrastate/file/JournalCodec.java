@@ -261,6 +261,69 @@ final class JournalCodec {
     return scan;
   }
 
+  /**
+   * The payload of the last record in {@code data} (a whole journal) that is sealed ({@link
+   * StoredForm#isSealed}), as stored, without opening it; null if none. Reads frames from the start
+   * while their checksums hold.
+   */
+  static byte[] lastSealedPayload(byte[] data) {
+    byte[] last = null;
+    int p = 0;
+    while (data.length - p >= FRAME_HEADER) {
+      ByteBuffer buf = ByteBuffer.wrap(data, p, FRAME_HEADER);
+      int len = buf.getInt();
+      int lenCrc = buf.getInt();
+      int payloadCrc = buf.getInt();
+      int start = p + FRAME_HEADER;
+      if (crc(data, p, 4) != lenCrc || len <= 0 || len > MAX_PAYLOAD || len > data.length - start
+          || crc(data, start, len) != payloadCrc) {
+        break;
+      }
+      if (p > 0 && len >= StoredForm.MAGIC.length()
+          && StoredForm.isSealed(java.util.Arrays.copyOfRange(data, start, start + StoredForm.MAGIC.length()))) {
+        last = java.util.Arrays.copyOfRange(data, start, start + len);
+      }
+      p = start + len;
+    }
+    return last;
+  }
+
+  /**
+   * The journal {@code data} with each record passed through {@code restore}, which gets the record's
+   * payload as stored and its version's metadata (opened through {@code form} to read it) and
+   * returns the payload to store; the header frame is kept as it is, and what follows the last
+   * valid frame (a torn tail, the zeros kept ahead) is dropped. Returns {@code data} itself when no
+   * payload changed.
+   *
+   * @throws Bad if a record does not parse
+   */
+  static byte[] restore(byte[] data, StoredForm form, java.util.function.BiFunction<byte[], Metadata, byte[]> restore) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(data.length);
+    boolean changed = false;
+    int p = 0;
+    while (data.length - p >= FRAME_HEADER) {
+      ByteBuffer buf = ByteBuffer.wrap(data, p, FRAME_HEADER);
+      int len = buf.getInt();
+      int lenCrc = buf.getInt();
+      int payloadCrc = buf.getInt();
+      int start = p + FRAME_HEADER;
+      if (crc(data, p, 4) != lenCrc || len <= 0 || len > MAX_PAYLOAD || len > data.length - start
+          || crc(data, start, len) != payloadCrc) {
+        break;
+      }
+      byte[] payload = java.util.Arrays.copyOfRange(data, start, start + len);
+      if (p == 0) {
+        out.writeBytes(java.util.Arrays.copyOfRange(data, p, start + len));
+      } else {
+        byte[] next = restore.apply(payload, parseEntry(payload, 0, len, start + len, true, form).metadata());
+        changed |= next != payload;
+        out.writeBytes(next == payload ? java.util.Arrays.copyOfRange(data, p, start + len) : frame(next));
+      }
+      p = start + len;
+    }
+    return changed || p < data.length ? out.toByteArray() : data;
+  }
+
   /** Whether the bytes from {@code from} on are all zeros (what follows the last record). */
   static boolean zerosFrom(byte[] data, int from) {
     for (int i = from; i < data.length; i++) {

@@ -2,7 +2,9 @@ package io.infrastate.file;
 
 import io.infrastate.model.CorruptStateException;
 import io.infrastate.model.Metadata;
+import io.infrastate.model.SecretKeyException;
 import io.infrastate.model.Snapshot;
+import io.infrastate.spi.StoredForm;
 import io.infrastate.spi.StoredState;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,6 +55,16 @@ import java.util.Objects;
  * a load allows); a latest version older than that (the journal deleted, truncated or replaced by
  * an older copy) is loss, and so is a missing journal whose link in the history holds later
  * versions.
+ *
+ * <h2>Key changes</h2>
+ *
+ * An encrypted state.json carries the wraps of its data keys under the keys that opened the state
+ * when it was written. A key change ({@code rekey}) is a journal record whose header carries the
+ * new wraps; the compaction that follows rewrites state.json with them. A crash in between leaves
+ * state.json wrapped for the old keys only: when state.json does not open with the keys held, the
+ * journal's newest sealed record is opened first (its header unwraps with the new keys and makes
+ * the data keys known), then state.json again. The handle above checks that the keys held open the
+ * newest key record, so the old keys do not open the state in that window either.
  *
  * <h2>External edits</h2>
  *
@@ -215,8 +227,19 @@ final class JournalReader {
     Snapshot snapshot;
     byte[] jbytes = null;
     try {
-      snapshot = parts.decode(parts.file, parts::recoveryHint);
-      if (j1 != null) {
+      try {
+        snapshot = parts.decode(parts.file, parts::recoveryHint);
+      } catch (SecretKeyException e) {
+        if (j1 == null) {
+          throw e;
+        }
+        jbytes = StateFiles.read(parts.journal, parts.maxSize);
+        if (!newerKeys(jbytes)) {
+          throw e;
+        }
+        snapshot = parts.decode(parts.file, parts::recoveryHint);
+      }
+      if (j1 != null && jbytes == null) {
         jbytes = StateFiles.read(parts.journal, parts.maxSize);
       }
     } catch (NoSuchFileException e) {
@@ -311,6 +334,23 @@ final class JournalReader {
     JournalVersion token = new JournalVersion(m.serial(), m.lineage(), s1, j1, end);
     return new Known(new StoredState(latest, token), b, live.size(), last, jbytes.length, upTo < last ? end : scan.dirtyEnd, false)
         .withTail(jbytes, 0, null);
+  }
+
+  /**
+   * Opens the journal's newest sealed record on its own, so that the form learns the data keys its
+   * header wraps; whether it opened. See "Key changes" above.
+   */
+  private boolean newerKeys(byte[] journal) {
+    byte[] record = JournalCodec.lastSealedPayload(journal);
+    if (record == null) {
+      return false;
+    }
+    try {
+      parts.form.open(record, StoredForm.RECORD, "the newest record of " + parts.journal);
+      return true;
+    } catch (SecretKeyException e) {
+      return false;
+    }
   }
 
   /**

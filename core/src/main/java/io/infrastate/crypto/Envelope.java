@@ -46,7 +46,10 @@ import tools.jackson.core.json.JsonFactory;
  *
  * Data keys, once unwrapped, are kept by lineage and id, so that a record re-wrapped under a new
  * key ({@code rekey}) opens every earlier version, whose own header still holds the old wraps, as
- * soon as the newest version has been read. Thread-safe: the cache is a concurrent map.
+ * soon as the newest version has been read. Knowing a data key is not the same as holding a key
+ * that opens the state: the records the sources did open are noted apart ({@link #opensRecord}), so
+ * that a handle can refuse the current version whose record has dropped its keys. Thread-safe: the
+ * caches are concurrent.
  */
 final class Envelope implements StoredForm {
   private static final byte[] MAGIC_BYTES = MAGIC.getBytes(StandardCharsets.US_ASCII);
@@ -56,6 +59,8 @@ final class Envelope implements StoredForm {
   private final List<KeySource> sources;
   private final String location;
   private final Map<String, byte[]> dataKeys = new ConcurrentHashMap<>();
+  /** The key records (lineage and wraps) that the sources were seen to open. */
+  private final java.util.Set<List<Object>> opening = ConcurrentHashMap.newKeySet();
 
   Envelope(List<KeySource> sources, String location) {
     this.sources = sources;
@@ -71,6 +76,16 @@ final class Envelope implements StoredForm {
   /** Adds unwrapped data keys of a lineage to the cache. */
   void remember(String lineage, Map<String, byte[]> keys) {
     keys.forEach((kid, key) -> dataKeys.put(lineage + "/" + kid, key));
+  }
+
+  /** Notes that the sources open a key record (its data keys were unwrapped with them). */
+  void opens(String lineage, KeyRecord record) {
+    opening.add(List.of(lineage, record.dataKeys));
+  }
+
+  /** Whether the sources were seen to open a key record, not merely to know its data keys. */
+  boolean opensRecord(String lineage, KeyRecord record) {
+    return opening.contains(List.of(lineage, record.dataKeys));
   }
 
   /** The cached data keys of a lineage for every id of a record, or null if one is missing. */
@@ -279,6 +294,7 @@ final class Envelope implements StoredForm {
       return key;
     }
     remember(lineage, record.unwrap(lineage, sources, location));
+    opens(lineage, record);
     key = dataKeys.get(lineage + "/" + kid);
     if (key == null) {
       throw tampered(location, "its key record does not hold the data key " + kid);

@@ -44,6 +44,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * backends that store only changes store it too), and forwards one save. A failure before the
  * forward (no key, a value that does not authenticate) writes nothing. A state whose writes carry
  * no secret and that has no key record passes through unchanged: no cost without secrets.
+ * The sealed version shares everything else with the handle's version (hosts, resources and the
+ * type index are updated entry by entry), so a write costs what its changes cost, not the state's
+ * size: a journal write stays O(change) with secrets and whole-state encryption.
  *
  * <h2>A READ</h2>
  *
@@ -155,7 +158,8 @@ final class SealingBackend implements InvocationHandler {
     if ((name.equals("load") && n == 0) || (name.equals("loadIfChanged") && n == 1) || (name.equals("at") && n == 1)) {
       @SuppressWarnings("unchecked")
       Optional<StoredState> loaded = (Optional<StoredState>) result;
-      return loaded.map(this::opened);
+      boolean current = !name.equals("at");
+      return loaded.map(st -> opened(st, current));
     }
     return result;
   }
@@ -169,19 +173,24 @@ final class SealingBackend implements InvocationHandler {
    */
   private void prime() {
     try {
-      inner.load().ifPresent(this::opened);
+      inner.load().ifPresent(st -> opened(st, true));
     } catch (RuntimeException e) {
       // the call that follows reads what it needs and reports its own error
     }
   }
 
-  private StoredState opened(StoredState stored) {
+  /**
+   * A stored version as the handle sees it. For the current version ({@code current}), the keys
+   * held must open its key record itself: data keys known from an earlier record (whose wraps a
+   * rekey has since dropped) open earlier versions only.
+   */
+  private StoredState opened(StoredState stored, boolean current) {
     Snapshot s = stored.snapshot();
     ResourceState record = s.resources().get(KeyRecord.RESOURCE_KEY);
     if (record == null) {
       return stored;
     }
-    Keys k = keysFor(s.metadata().lineage(), record);
+    Keys k = keysFor(s.metadata().lineage(), record, current);
     Sealer sealer = k.sealer();
     PersistentMap<HostState> hosts = PersistentMap.copyOf(s.hosts());
     for (HostState h : s.hosts().values()) {
@@ -199,7 +208,7 @@ final class SealingBackend implements InvocationHandler {
   }
 
   /** The keys for a stored record: the cached ones if the record is the same, else unwrapped now. */
-  private Keys keysFor(String lineage, ResourceState record) {
+  private Keys keysFor(String lineage, ResourceState record, boolean current) {
     Keys k = keys;
     if (k != null && k.lineage().equals(lineage) && k.resource().data().equals(record.data())) {
       if (!k.stored()) {
@@ -209,9 +218,10 @@ final class SealingBackend implements InvocationHandler {
     }
     KeyRecord parsed = KeyRecord.parse(record, inner.location());
     Map<String, byte[]> dataKeys = envelope.cached(lineage, parsed);
-    if (dataKeys == null) {
+    if (dataKeys == null || (current && !envelope.opensRecord(lineage, parsed))) {
       dataKeys = parsed.unwrap(lineage, sources, inner.location());
       envelope.remember(lineage, dataKeys);
+      envelope.opens(lineage, parsed);
     }
     k = new Keys(lineage, record, new Sealer(lineage, parsed.current, dataKeys, inner.location()), true);
     keys = k;
@@ -355,40 +365,65 @@ final class SealingBackend implements InvocationHandler {
 
   private SaveResult conflictOpened(SaveResult result) {
     if (result instanceof SaveResult.Conflict c && c.current().isPresent()) {
-      return new SaveResult.Conflict(Optional.of(opened(c.current().get())));
+      return new SaveResult.Conflict(Optional.of(opened(c.current().get(), true)));
     }
     return result;
   }
 
+  /**
+   * {@code snap} with the secrets of the touched entries (or of all, for a whole replacement) sealed
+   * and the key record in place. Without {@code all}, the cost is that of the touched entries: the
+   * maps and the type index are updated entry by entry, sharing the rest with {@code snap}.
+   */
   private static Snapshot seal(Snapshot snap, Set<String> touched, boolean all, Keys k) {
     Sealer sealer = k.sealer();
-    PersistentMap<HostState> hosts = PersistentMap.copyOf(snap.hosts());
-    PersistentMap<ResourceState> resources = PersistentMap.copyOf(snap.resources());
     if (all) {
+      PersistentMap<HostState> hosts = snap.hostMap();
+      PersistentMap<ResourceState> resources = snap.resourceMap();
       for (HostState h : snap.hosts().values()) {
         hosts = hosts.plus(h.name(), sealer.seal(h));
       }
       for (Map.Entry<String, ResourceState> e : snap.resources().entrySet()) {
         resources = resources.plus(e.getKey(), sealer.seal(e.getKey(), e.getValue()));
       }
-    } else {
-      for (String key : touched) {
-        String name = key.substring(2);
-        if (key.startsWith("h:")) {
-          HostState h = snap.hosts().get(name);
-          if (h != null) {
-            hosts = hosts.plus(name, sealer.seal(h));
-          }
-        } else {
-          ResourceState r = snap.resources().get(name);
-          if (r != null && !name.equals(KeyRecord.RESOURCE_KEY)) {
-            resources = resources.plus(name, sealer.seal(name, r));
-          }
+      return Snapshot.of(snap.metadata(), hosts, resources.plus(KeyRecord.RESOURCE_KEY, k.resource()));
+    }
+    PersistentMap<HostState> hosts = snap.hostMap();
+    PersistentMap<ResourceState> resources = snap.resourceMap();
+    PersistentMap<PersistentMap<ResourceState>> byType = snap.typeIndex();
+    for (String key : touched) {
+      String name = key.substring(2);
+      if (key.startsWith("h:")) {
+        HostState h = snap.hosts().get(name);
+        HostState sealed = h == null ? null : sealer.seal(h);
+        if (sealed != h) {
+          hosts = hosts.plus(name, sealed);
+        }
+      } else {
+        ResourceState r = snap.resources().get(name);
+        ResourceState sealed = r == null || name.equals(KeyRecord.RESOURCE_KEY) ? r : sealer.seal(name, r);
+        if (sealed != r) {
+          resources = resources.plus(name, sealed);
+          byType = withResource(byType, name, sealed);
         }
       }
     }
-    resources = resources.plus(KeyRecord.RESOURCE_KEY, k.resource());
-    return Snapshot.of(snap.metadata(), hosts, resources);
+    if (resources.get(KeyRecord.RESOURCE_KEY) != k.resource()) {
+      ResourceState before = resources.get(KeyRecord.RESOURCE_KEY);
+      if (before != null && !before.type().equals(k.resource().type())) {
+        return Snapshot.of(snap.metadata(), hosts, resources.plus(KeyRecord.RESOURCE_KEY, k.resource()));
+      }
+      resources = resources.plus(KeyRecord.RESOURCE_KEY, k.resource());
+      byType = withResource(byType, KeyRecord.RESOURCE_KEY, k.resource());
+    }
+    return snap.derive(snap.metadata(), hosts, resources, byType);
+  }
+
+  /** The type index with one resource put in place of the one of the same type and key. */
+  private static PersistentMap<PersistentMap<ResourceState>> withResource(
+      PersistentMap<PersistentMap<ResourceState>> byType, String key, ResourceState r) {
+    PersistentMap<ResourceState> ofType = byType.get(r.type());
+    return byType.plus(r.type(), (ofType == null ? PersistentMap.<ResourceState>empty() : ofType).plus(key, r));
   }
 
   private static boolean holdsSecret(Snapshot snap, Set<String> touched, boolean all) {

@@ -3,6 +3,8 @@ package io.infrastate.crypto;
 import io.infrastate.model.AuditEntry;
 import io.infrastate.model.SecretKeyException;
 import io.infrastate.spi.Backend;
+import io.infrastate.spi.HistoryRewritingBackend;
+import io.infrastate.spi.StoredFormBackend;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -36,18 +38,101 @@ import java.util.Objects;
 public final class StateEncryption {
   private StateEncryption() {}
 
+  /** What {@link #encrypt(Backend, History)} and {@link #decrypt(Backend, History)} do with earlier versions. */
+  public enum History {
+    /** Earlier versions keep the form they were written in. */
+    KEEP,
+    /**
+     * The backend's own earlier versions (the file backend's backup, history, audit entries and
+     * journal records) are re-stored in the new form, each file replaced atomically and durably
+     * under the state's write lock; backends whose history is immutable (Git, S3) refuse with
+     * {@link ImmutableHistoryException} before anything is written.
+     */
+    REWRITE
+  }
+
   /**
    * Stores every later version of the state encrypted (AES-256-GCM under the state's data key).
    *
    * @param backend a backend from {@link Keyring#protect}
    * @return the serial of the new version
    * @throws IllegalArgumentException if the backend was not opened through a keyring
+   * @throws EncryptionUnsupportedException if the backend does not store versions through a {@link
+   *     io.infrastate.spi.StoredForm} (PostgreSQL); nothing is written then
    * @throws SecretKeyException if the keyring does not open the state's key record
    * @throws io.infrastate.model.StateException on storage failure
    */
   public static long encrypt(Backend backend) {
+    Backend inner = SealingBackend.of(backend).inner();
+    if (!(inner instanceof StoredFormBackend)) {
+      throw new EncryptionUnsupportedException("The backend " + inner.location() + " cannot store the state encrypted:"
+          + " it does not pass its stored versions through a stored form, so they would stay in clear. Nothing was"
+          + " written. Mark the values that must stay secret (--secret-var, --secret-data, Secret values), which it"
+          + " stores sealed, or keep the state on the file, Git or S3 backend.");
+    }
     return SealingBackend.of(backend).changeRecord((l, r, k) -> Map.entry(r.withEncryptState(true), k),
         audit("state encrypt", "store the state encrypted"));
+  }
+
+  /**
+   * Stores every later version of the state encrypted and, with {@link History#REWRITE}, the
+   * backend's own earlier versions too.
+   *
+   * @param backend a backend from {@link Keyring#protect}
+   * @param history whether to rewrite earlier versions
+   * @return the serial of the new version
+   * @throws IllegalArgumentException if the backend was not opened through a keyring
+   * @throws ImmutableHistoryException with {@link History#REWRITE}, if the backend's history cannot
+   *     be rewritten (nothing is written then)
+   * @throws EncryptionUnsupportedException if the backend does not store versions through a {@link
+   *     io.infrastate.spi.StoredForm} (PostgreSQL); nothing is written then
+   * @throws SecretKeyException if the keyring does not open the state's key record
+   * @throws io.infrastate.model.StateException on storage failure
+   */
+  public static long encrypt(Backend backend, History history) {
+    HistoryRewritingBackend rewriting = rewriting(backend, history, "encrypt");
+    long serial = encrypt(backend);
+    if (rewriting != null) {
+      rewriting.rewriteHistory();
+    }
+    return serial;
+  }
+
+  /**
+   * Stores every later version of the state in clear again and, with {@link History#REWRITE}, the
+   * backend's own earlier versions too (secret values stay sealed).
+   *
+   * @param backend a backend from {@link Keyring#protect}
+   * @param history whether to rewrite earlier versions
+   * @return the serial of the new version
+   * @throws IllegalArgumentException if the backend was not opened through a keyring
+   * @throws ImmutableHistoryException with {@link History#REWRITE}, if the backend's history cannot
+   *     be rewritten (nothing is written then)
+   * @throws SecretKeyException if the keyring does not open the state's key record
+   * @throws io.infrastate.model.StateException on storage failure
+   */
+  public static long decrypt(Backend backend, History history) {
+    HistoryRewritingBackend rewriting = rewriting(backend, history, "decrypt");
+    long serial = decrypt(backend);
+    if (rewriting != null) {
+      rewriting.rewriteHistory();
+    }
+    return serial;
+  }
+
+  /** The backend that rewrites its history, null for {@link History#KEEP}; refuses one that cannot. */
+  private static HistoryRewritingBackend rewriting(Backend backend, History history, String verb) {
+    Backend inner = SealingBackend.of(backend).inner();
+    if (Objects.requireNonNull(history, "history") == History.KEEP) {
+      return null;
+    }
+    if (inner instanceof HistoryRewritingBackend r) {
+      return r;
+    }
+    throw new ImmutableHistoryException("The history of " + inner.location() + " cannot be rewritten: its earlier"
+        + " versions (Git commits, S3 log records) are immutable, and keep the form they were written in. Nothing"
+        + " was written. Run state " + verb + " without --rewrite-history, and replace the repository or bucket"
+        + " (a fresh one seeded with the current version) if its earlier versions must go.");
   }
 
   /**

@@ -57,6 +57,41 @@ class SecretValuesTest {
   }
 
   @Test
+  void theVersionHandedToStorageIndexesItsSealedResourcesByType() throws Exception {
+    InMemoryBackend store = InMemoryBackend.create();
+    List<Snapshot> handed = new java.util.ArrayList<>();
+    Backend recording = new Backend() {
+      @Override
+      public String location() {
+        return store.location();
+      }
+
+      @Override
+      public java.util.Optional<io.infrastate.spi.StoredState> load() {
+        return store.load();
+      }
+
+      @Override
+      public io.infrastate.spi.SaveResult save(io.infrastate.spi.SaveRequest request) {
+        handed.add(request.snapshot());
+        return store.save(request);
+      }
+    };
+    Keyring keys = Keyring.of(keyFile("k"));
+    try (State state = State.load(keys.protect(recording))) {
+      state.addResource("db:main", ResourceState.builder("db", "main").data("plan", "small").build());
+      state.addResource("db:main", ResourceState.builder("db", "main").secretData("password", MARKER).build());
+      state.addResource("queue:q1", ResourceState.builder("queue", "q1").secretData("token", MARKER).build());
+    }
+    Snapshot last = handed.get(handed.size() - 1);
+    assertThat(last.getResourcesByType("db")).containsExactly(last.resources().get("db:main"));
+    assertThat(last.getResourcesByType("queue")).containsExactly(last.resources().get("queue:q1"));
+    assertThat(last.getResourcesByType(KeyRecord.TYPE)).containsExactly(last.resources().get(KeyRecord.RESOURCE_KEY));
+    assertThat(last.resourcesByType()).isEqualTo(Snapshot.of(last.metadata(), last.hosts(), last.resources()).resourcesByType());
+    assertThat(last.resources().get("queue:q1").secretData("token").orElseThrow().isSealed()).isTrue();
+  }
+
+  @Test
   void withoutTheKeySecretsStaySealedAndRoundTripThroughOtherWrites() throws Exception {
     InMemoryBackend store = InMemoryBackend.create();
     Keyring keys = Keyring.of(keyFile("k"));

@@ -94,6 +94,28 @@ class EncryptionCliTest {
   }
 
   @Test
+  void rewriteHistoryOnTheCommandLine() throws Exception {
+    Path state = tmp.resolve("state.json");
+    Map<String, String> env = env("INFRASTATE_PASSPHRASE", "pass");
+    assertThat(run(env, "--state", state.toString(), "host", "add", "web1", "--address", "10.0.0.77").code()).isZero();
+    assertThat(run(env, "--state", state.toString(), "host", "add", "web2", "--address", "10.0.0.78").code()).isZero();
+    Run enc = run(env, "--state", state.toString(), "state", "encrypt", "--rewrite-history");
+    assertThat(enc.code()).as(enc.err()).isZero();
+    assertThat(enc.out()).contains("and so are the earlier versions");
+    for (Map.Entry<String, byte[]> f : SecretsAtRestTest.files(tmp).entrySet()) {
+      assertThat(new String(f.getValue(), StandardCharsets.ISO_8859_1)).as(f.getKey()).doesNotContain("10.0.0.77");
+    }
+
+    Path remote = tmp.resolve("remote.git");
+    SecretsAtRestTest.exec(tmp, "init", "-q", "--bare", "-b", "main", remote.toString());
+    String git = "git+file://" + remote + "?clone=" + tmp.resolve("clone") + "#main:state.json";
+    assertThat(run(env, "--state", git, "host", "add", "web1", "--address", "10.0.0.1").code()).isZero();
+    Run refused = run(env, "--state", git, "state", "encrypt", "--rewrite-history");
+    assertThat(refused.code()).isEqualTo(InfrastateCli.ERROR);
+    assertThat(refused.err()).contains("immutable").contains("without --rewrite-history").doesNotContain("\tat ");
+  }
+
+  @Test
   void theUriNamesTheKeyProviderNeverTheKey() throws Exception {
     Path dir = tmp;
     String uri = dir.resolve("state.json").toUri() + "?key=passphrase";

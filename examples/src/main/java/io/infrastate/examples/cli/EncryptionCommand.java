@@ -64,20 +64,29 @@ final class EncryptionCommand {
         + " and S3 log records written before are not rewritten.",
   })
   static final class Encrypt extends Keyed {
+    @Option(names = "--rewrite-history", description = "Also re-store the file backend's own earlier versions (backup,"
+        + " history, audit entries, journal records) encrypted, each file replaced atomically. Git and S3 refuse:"
+        + " their history is immutable.")
+    boolean rewriteHistory;
+
     Encrypt(Root root) {
       super(root);
     }
 
     @Override
     long run(Backend backend) {
-      return StateEncryption.encrypt(backend);
+      return StateEncryption.encrypt(backend, rewriteHistory ? StateEncryption.History.REWRITE : StateEncryption.History.KEEP);
     }
 
     @Override
     String message(long serial) {
+      if (rewriteHistory) {
+        return "encrypted: version " + serial + " and every later one are stored encrypted, and so are the earlier"
+            + " versions this backend keeps (backup, history, journal records).";
+      }
       return "encrypted: version " + serial + " and every later one are stored encrypted. Earlier versions keep their"
           + " plain form (backup, history, Git commits, S3 log records written before); drop or rewrite that history"
-          + " if it holds secrets.";
+          + " if it holds secrets (--rewrite-history, for the file backend).";
     }
   }
 
@@ -86,19 +95,28 @@ final class EncryptionCommand {
         + " earlier versions stay encrypted.",
   })
   static final class Decrypt extends Keyed {
+    @Option(names = "--rewrite-history", description = "Also re-store the file backend's own earlier versions (backup,"
+        + " history, audit entries, journal records) in clear, each file replaced atomically. Git and S3 refuse:"
+        + " their history is immutable.")
+    boolean rewriteHistory;
+
     Decrypt(Root root) {
       super(root);
     }
 
     @Override
     long run(Backend backend) {
-      return StateEncryption.decrypt(backend);
+      return StateEncryption.decrypt(backend, rewriteHistory ? StateEncryption.History.REWRITE : StateEncryption.History.KEEP);
     }
 
     @Override
     String message(long serial) {
+      if (rewriteHistory) {
+        return "decrypted: version " + serial + " and every later one are stored in clear, and so are the earlier"
+            + " versions this backend keeps (backup, history, journal records).";
+      }
       return "decrypted: version " + serial + " and every later one are stored in clear. Earlier versions stay"
-          + " encrypted and need the key to read.";
+          + " encrypted and need the key to read (--rewrite-history stores them in clear, for the file backend).";
     }
   }
 
