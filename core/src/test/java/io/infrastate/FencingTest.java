@@ -6,46 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockRequest;
+import io.infrastate.lock.TestClock;
 import io.infrastate.memory.InMemoryBackend;
 import io.infrastate.memory.InMemoryLockProvider;
 import io.infrastate.model.AuditEntry;
 import io.infrastate.model.HostState;
 import io.infrastate.model.LockLostException;
 import io.infrastate.model.Snapshot;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Writes made under a lock record its fencing token, and a lost lock cannot write. */
 class FencingTest {
-  /** A clock the test moves: leases end without sleeping. */
-  static final class TestClock extends Clock {
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-28T10:30:00Z"));
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    void advance(Duration d) {
-      now.updateAndGet(t -> t.plus(d));
-    }
-  }
-
   final TestClock clock = new TestClock();
   final InMemoryBackend backend = InMemoryBackend.create();
   final InMemoryLockProvider alices = InMemoryLockProvider.create(LockOptions.builder().clock(clock).operator("alice").build());

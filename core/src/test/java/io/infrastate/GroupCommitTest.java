@@ -15,9 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -78,27 +75,17 @@ class GroupCommitTest {
   void writersWaitingBehindAWriteShareTheNextOne() throws Exception {
     GatesBackend backend = new GatesBackend(1);
     State state = State.load(backend);
-    ExecutorService pool = Executors.newFixedThreadPool(9);
-    try {
-      Future<?> first = pool.submit(() -> state.addHost(HostState.builder("first").build()));
-      backend.awaitEntered(1);
-      List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-      List<Runnable> writes = new ArrayList<>();
-      for (int i = 0; i < 8; i++) {
-        String name = "h" + i;
-        writes.add(() -> state.addHost(HostState.builder(name).build(), AuditEntry.of("add " + name).withOperator("t" + name)));
-      }
-      List<Thread> waiting = start(writes, failures);
-      awaitParked(waiting);
-      backend.open.get(1).countDown();
-      first.get(1, TimeUnit.MINUTES);
-      for (Thread t : waiting) {
-        t.join(TimeUnit.MINUTES.toMillis(1));
-      }
-      assertThat(failures).isEmpty();
-    } finally {
-      pool.shutdownNow();
+    Thread first = startHeld(state, backend, "first", 1);
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Runnable> writes = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      String name = "h" + i;
+      writes.add(() -> state.addHost(HostState.builder(name).build(), AuditEntry.of("add " + name).withOperator("t" + name)));
     }
+    List<Thread> waiting = start(writes, failures);
+    awaitParked(waiting);
+    releaseAndJoin(backend, 1, first, waiting);
+    assertThat(failures).isEmpty();
     assertThat(state.allHosts()).hasSize(9);
     // 9 writes, but the eight that waited were committed together: 2 durable saves
     assertThat(backend.saves.get()).isEqualTo(2);
@@ -113,34 +100,24 @@ class GroupCommitTest {
   void aFailingRequestInAGroupFailsAloneAndIsUndone() throws Exception {
     GatesBackend backend = new GatesBackend(1);
     State state = State.load(backend);
-    ExecutorService pool = Executors.newFixedThreadPool(4);
-    try {
-      Future<?> first = pool.submit(() -> state.addHost(HostState.builder("first").build()));
-      backend.awaitEntered(1);
-      List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
-      List<Runnable> writes = List.of(
-          () -> state.addHost(HostState.builder("good1").build()),
-          () -> state.update(tx -> {
-            tx.addHost(HostState.builder("half-done").build());
-            throw new IllegalStateException("caller bug");
-          }),
-          () -> state.addHost(new HostState("bad-port", "", 70000, "", null, "", null, null)),
-          () -> state.addHost(HostState.builder("good2").build()));
-      List<Thread> threads = start(writes, errors);
-      awaitParked(threads);
-      backend.open.get(1).countDown();
-      first.get(1, TimeUnit.MINUTES);
-      for (Thread t : threads) {
-        t.join(TimeUnit.MINUTES.toMillis(1));
-      }
-      assertThat(errors).hasSize(2);
-      assertThat(errors).anySatisfy(e -> assertThat(e).isInstanceOf(IllegalStateException.class).hasMessage("caller bug"));
-      assertThat(errors).anySatisfy(e -> assertThat(e).isInstanceOf(InvalidStateException.class).hasMessageContaining("outside 0..65535"));
-      // the valid ones were committed together in one version after the held one
-      assertThat(backend.saves.get()).isLessThanOrEqualTo(3);
-    } finally {
-      pool.shutdownNow();
-    }
+    Thread first = startHeld(state, backend, "first", 1);
+    List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Runnable> writes = List.of(
+        () -> state.addHost(HostState.builder("good1").build()),
+        () -> state.update(tx -> {
+          tx.addHost(HostState.builder("half-done").build());
+          throw new IllegalStateException("caller bug");
+        }),
+        () -> state.addHost(new HostState("bad-port", "", 70000, "", null, "", null, null)),
+        () -> state.addHost(HostState.builder("good2").build()));
+    List<Thread> threads = start(writes, errors);
+    awaitParked(threads);
+    releaseAndJoin(backend, 1, first, threads);
+    assertThat(errors).hasSize(2);
+    assertThat(errors).anySatisfy(e -> assertThat(e).isInstanceOf(IllegalStateException.class).hasMessage("caller bug"));
+    assertThat(errors).anySatisfy(e -> assertThat(e).isInstanceOf(InvalidStateException.class).hasMessageContaining("outside 0..65535"));
+    // the valid ones were committed together in one version after the held one
+    assertThat(backend.saves.get()).isLessThanOrEqualTo(3);
     assertThat(state.allHosts()).extracting(HostState::name).containsExactlyInAnyOrder("first", "good1", "good2");
     assertThat(State.load(backend.delegate).allHosts()).extracting(HostState::name).containsExactlyInAnyOrder("first", "good1", "good2");
   }
@@ -213,9 +190,7 @@ class GroupCommitTest {
     awaitParked(queued); // parked again: an interrupt neither ends the wait nor fails the write
     assertThat(queued.get(0).isAlive()).isTrue();
     assertThat(state.hasHost("queued")).isFalse();
-    backend.open.get(1).countDown();
-    queued.get(0).join(TimeUnit.MINUTES.toMillis(1));
-    first.join(TimeUnit.MINUTES.toMillis(1));
+    releaseAndJoin(backend, 1, first, queued);
     assertThat(failures).isEmpty();
     assertThat(interruptedAfter).isTrue();
     assertThat(State.load(backend.delegate).hasHost("queued")).isTrue();
@@ -268,6 +243,15 @@ class GroupCommitTest {
     t.start();
     backend.awaitEntered(save);
     return t;
+  }
+
+  /** Lets held save {@code save} finish, then waits for its writer and for {@code others}. */
+  private static void releaseAndJoin(GatesBackend backend, int save, Thread first, List<Thread> others) throws InterruptedException {
+    backend.open.get(save).countDown();
+    first.join(TimeUnit.MINUTES.toMillis(1));
+    for (Thread t : others) {
+      t.join(TimeUnit.MINUTES.toMillis(1));
+    }
   }
 
   /** Starts a thread adding host {@code prefix + i} for each i below {@code count}. */

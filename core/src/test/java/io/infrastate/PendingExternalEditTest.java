@@ -15,7 +15,6 @@ import io.infrastate.model.VersionInfo;
 import io.infrastate.spi.ExternalEditBackend;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
-import io.infrastate.spi.StoredState;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -27,21 +26,10 @@ import org.junit.jupiter.api.Test;
 class PendingExternalEditTest {
 
   /** The in-memory backend with an external edit (or damage) injected, as a real backend reports it. */
-  static final class Edited implements ExternalEditBackend {
-    final InMemoryBackend storage = InMemoryBackend.create();
+  static final class Edited extends OverInMemoryBackend implements ExternalEditBackend {
     volatile ExternalEdit edit;
     volatile RuntimeException damage;
     volatile int saves;
-
-    @Override
-    public String location() {
-      return storage.location();
-    }
-
-    @Override
-    public Optional<StoredState> load() {
-      return storage.load();
-    }
 
     @Override
     public SaveResult save(SaveRequest request) {

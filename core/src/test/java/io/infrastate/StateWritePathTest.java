@@ -14,11 +14,9 @@ import io.infrastate.model.HostState;
 import io.infrastate.model.LineageMismatchException;
 import io.infrastate.model.ResourceState;
 import io.infrastate.model.Snapshot;
-import io.infrastate.spi.Backend;
 import io.infrastate.spi.ExclusiveWrites;
 import io.infrastate.spi.SaveRequest;
 import io.infrastate.spi.SaveResult;
-import io.infrastate.spi.StoredState;
 import io.infrastate.spi.VersionToken;
 import io.infrastate.spi.WriteLeases;
 import java.util.ArrayList;
@@ -51,23 +49,12 @@ class StateWritePathTest {
    * before each of the next {@code conflicts} saves, so that those saves conflict; and an optional
    * failure injected into the next save.
    */
-  static class Intruded implements Backend {
-    final InMemoryBackend storage = InMemoryBackend.create();
+  static class Intruded extends OverInMemoryBackend {
     final State intruder = State.load(storage);
     final AtomicInteger conflicts = new AtomicInteger();
     final AtomicInteger saves = new AtomicInteger();
     final AtomicInteger intrusions = new AtomicInteger();
     volatile RuntimeException failNextSave;
-
-    @Override
-    public String location() {
-      return storage.location();
-    }
-
-    @Override
-    public Optional<StoredState> load() {
-      return storage.load();
-    }
 
     @Override
     public SaveResult save(SaveRequest request) {

@@ -296,13 +296,7 @@ final class ExternalEdits {
 
   /** The audit entry of an external version. */
   AuditEntry audit(Found f, AuditEntry accepted) {
-    String reason = describe(f).description();
-    if (accepted != null) {
-      String by = accepted.operator().isEmpty() ? "" : " by " + accepted.operator();
-      String why = accepted.reason().isEmpty() ? "" : " (" + accepted.reason() + ")";
-      reason = "accepted" + by + why + ": " + reason;
-    }
-    return new AuditEntry(ExternalEdit.OPERATOR, ExternalEdit.OPERATION, reason);
+    return describe(f).audit(accepted);
   }
 
   /** Whether two tokens are the same external content, or neither is external. */

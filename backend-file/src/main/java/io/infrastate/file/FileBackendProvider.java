@@ -4,9 +4,12 @@ import io.infrastate.model.ExternalEditPolicy;
 import io.infrastate.model.UnknownBackendException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendProvider;
+import io.infrastate.spi.BackendRegistry;
 import io.infrastate.spi.StateHome;
+import io.infrastate.spi.UriParameters;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -65,48 +68,45 @@ public final class FileBackendProvider implements BackendProvider {
     boolean create = false;
     Long maxStateSize = null;
     ExternalEditPolicy external = ExternalEditPolicy.RECORD;
-    String query = uri.getQuery();
-    if (query != null) {
-      for (String part : query.split("&")) {
-        String[] kv = part.split("=", 2);
-        String value = kv.length == 2 ? kv[1] : "";
-        if (kv[0].equals("history")) {
-          try {
-            history = Integer.parseInt(value);
-          } catch (NumberFormatException e) {
-            throw badHistory(uri, value);
-          }
-        } else if (kv[0].equals("journal")) {
-          if (!value.equals("true") && !value.equals("false")) {
-            throw new UnknownBackendException("File URI '" + uri + "': journal must be true or false, got '" + value + "'");
-          }
-          journal = value.equals("true");
-        } else if (kv[0].equals("create")) {
-          if (!value.equals("true") && !value.equals("false")) {
-            throw new UnknownBackendException("File URI '" + uri + "': create must be true or false, got '" + value + "'");
-          }
-          create = value.equals("true");
-        } else if (kv[0].equals("maxStateSize")) {
-          try {
-            maxStateSize = Long.parseLong(value);
-          } catch (NumberFormatException e) {
-            maxStateSize = -1L;
-          }
-          if (maxStateSize < 1 || maxStateSize > StateFiles.LARGEST_MAX_SIZE) {
-            throw new UnknownBackendException("File URI '" + uri + "': maxStateSize must be a number of bytes 1.."
-                + StateFiles.LARGEST_MAX_SIZE + ", got '" + value + "'");
-          }
-        } else if (kv[0].equals("external")) {
-          try {
-            external = ExternalEditPolicy.parse(value);
-          } catch (IllegalArgumentException e) {
-            throw new UnknownBackendException("File URI '" + uri + "': " + e.getMessage());
-          }
-        } else {
-          throw new UnknownBackendException("File URI '" + uri + "': unknown parameter '" + kv[0]
-              + "'; the parameters are history=N, journal=true|false, create=true|false, maxStateSize=BYTES"
-              + " and external=record|refuse");
+    for (Map.Entry<String, String> p : UriParameters.parse(uri.getRawQuery(), BackendRegistry.redact(uri)).entrySet()) {
+      String name = p.getKey();
+      String value = p.getValue();
+      if (name.equals("history")) {
+        try {
+          history = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+          throw badHistory(uri, value);
         }
+      } else if (name.equals("journal")) {
+        if (!value.equals("true") && !value.equals("false")) {
+          throw new UnknownBackendException("File URI '" + uri + "': journal must be true or false, got '" + value + "'");
+        }
+        journal = value.equals("true");
+      } else if (name.equals("create")) {
+        if (!value.equals("true") && !value.equals("false")) {
+          throw new UnknownBackendException("File URI '" + uri + "': create must be true or false, got '" + value + "'");
+        }
+        create = value.equals("true");
+      } else if (name.equals("maxStateSize")) {
+        try {
+          maxStateSize = Long.parseLong(value);
+        } catch (NumberFormatException e) {
+          maxStateSize = -1L;
+        }
+        if (maxStateSize < 1 || maxStateSize > StateFiles.LARGEST_MAX_SIZE) {
+          throw new UnknownBackendException("File URI '" + uri + "': maxStateSize must be a number of bytes 1.."
+              + StateFiles.LARGEST_MAX_SIZE + ", got '" + value + "'");
+        }
+      } else if (name.equals("external")) {
+        try {
+          external = ExternalEditPolicy.parse(value);
+        } catch (IllegalArgumentException e) {
+          throw new UnknownBackendException("File URI '" + uri + "': " + e.getMessage());
+        }
+      } else {
+        throw new UnknownBackendException("File URI '" + uri + "': unknown parameter '" + name
+            + "'; the parameters are history=N, journal=true|false, create=true|false, maxStateSize=BYTES"
+            + " and external=record|refuse");
       }
     }
     FileBackend.Builder b = FileBackend.builder(path).journal(journal).createDirectories(create).externalEdits(external);

@@ -222,78 +222,84 @@ public final class FileLockProvider extends AbstractLockProvider {
   @Override
   protected boolean createLock(String name, LockInfo info) {
     Path file = lockFile(name);
-    try {
-      return guarded(name, () -> {
-        if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+    return changed(name, "create lock file " + file, () -> {
+      if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+        return false;
+      }
+      removeTemps(name);
+      byte[] bytes = LockInfoCodec.encode(info);
+      Path tmp = writeTemp(name, bytes);
+      try {
+        Files.createLink(file, tmp);
+      } catch (FileAlreadyExistsException e) {
+        return false;
+      } catch (UnsupportedOperationException | FileSystemException e) {
+        if (e instanceof FileSystemException fse && !linkUnsupported(fse)) {
+          throw fse;
+        }
+        if (!DurableFiles.writeNew(file, bytes)) {
           return false;
         }
-        removeTemps(name);
-        byte[] bytes = LockInfoCodec.encode(info);
-        Path tmp = writeTemp(name, bytes);
-        try {
-          Files.createLink(file, tmp);
-        } catch (FileAlreadyExistsException e) {
-          return false;
-        } catch (UnsupportedOperationException | FileSystemException e) {
-          if (e instanceof FileSystemException fse && !linkUnsupported(fse)) {
-            throw fse;
-          }
-          if (!DurableFiles.writeNew(file, bytes)) {
-            return false;
-          }
-        } finally {
-          Files.deleteIfExists(tmp);
-        }
-        DurableFiles.fsyncDirectory(dir);
-        return true;
-      });
-    } catch (IOException e) {
-      throw io("create lock file " + file, e);
-    }
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+      return true;
+    });
   }
 
   @Override
   protected boolean replaceLock(String name, LockRecord expected, LockInfo next) {
     Path file = lockFile(name);
-    try {
-      return guarded(name, () -> {
-        Optional<LockInfo> current = read(file);
-        if (current.isEmpty() || !current.get().equals(expected.info())) {
-          return false;
-        }
-        removeTemps(name);
-        Path tmp = writeTemp(name, LockInfoCodec.encode(next));
-        try {
-          Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-          Files.deleteIfExists(tmp);
-        }
-        DurableFiles.fsyncDirectory(dir);
-        return true;
-      });
-    } catch (IOException e) {
-      throw io("replace lock file " + file, e);
-    }
+    return changed(name, "replace lock file " + file, () -> {
+      if (!holds(file, expected)) {
+        return false;
+      }
+      removeTemps(name);
+      Path tmp = writeTemp(name, LockInfoCodec.encode(next));
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+      return true;
+    });
   }
 
   @Override
   protected boolean deleteLock(String name, LockRecord expected) {
     Path file = lockFile(name);
+    return changed(name, "delete lock file " + file, () -> {
+      if (!holds(file, expected)) {
+        return false;
+      }
+      Files.delete(file);
+      return true;
+    });
+  }
+
+  /**
+   * Runs a change of lock {@code name} under its guard ({@link #guarded}); when it changed the
+   * directory ({@code change} returned true), fsyncs the directory before returning.
+   */
+  private boolean changed(String name, String what, GuardedIo<Boolean> change) {
     try {
       return guarded(name, () -> {
-        Optional<LockInfo> current = read(file);
-        if (current.isEmpty() || !current.get().equals(expected.info())) {
+        if (!change.run()) {
           return false;
         }
-        Files.delete(file);
         DurableFiles.fsyncDirectory(dir);
         return true;
       });
     } catch (IOException e) {
-      throw io("delete lock file " + file, e);
+      throw io(what, e);
     }
+  }
+
+  /** Whether the lock file still holds the lock {@code expected} read. Under the lock's guard. */
+  private boolean holds(Path file, LockRecord expected) throws IOException {
+    return read(file).filter(expected.info()::equals).isPresent();
   }
 
   // ---------------------------------------------------------------- files

@@ -290,7 +290,15 @@ final class JournalReader {
     }
     long last = expect - 1;
     // only for the latest version: a read of an earlier one (upTo) passes no mark to date the edit
-    ExternalEdits.Found edit = upTo == Long.MAX_VALUE ? store.external.detect(snapshot, s1, base, mark, h::lineage) : null;
+    ExternalEdits.Found edit;
+    try {
+      edit = upTo == Long.MAX_VALUE ? store.external.detect(snapshot, s1, base, mark, h::lineage) : null;
+    } catch (NoSuchFileException e) {
+      if (locked) {
+        throw e;
+      }
+      return null; // state.json was replaced (a compaction) while it was hashed: read again
+    }
     if (edit != null) {
       if (!locked && !stable(s1, key)) {
         return null; // replaced while it was hashed (a compaction): read again

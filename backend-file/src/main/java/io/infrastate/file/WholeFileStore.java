@@ -81,14 +81,15 @@ final class WholeFileStore extends Store {
       return Optional.empty();
     }
     Snapshot s;
+    ExternalEdits.Found edit;
     try {
       s = parts.decode(parts.file, parts::recoveryHint);
+      edit = external.detect(s, s1, before.base(), mark, () -> null);
     } catch (NoSuchFileException e) {
-      return null;
+      return null; // a writer replaced the state file while it was read or hashed: read again
     }
     // Before the second stamp: a writer renames the state file before it links the history, so a
     // newer version seen in the history while the file stayed the same is a real one.
-    ExternalEdits.Found edit = external.detect(s, s1, before.base(), mark, () -> null);
     Runnable older = edit != null ? () -> {} : olderThan(s, mark);
     FileStamp s2 = FileStamp.of(parts.file);
     long gen2 = sidecar.generation();

@@ -18,15 +18,11 @@ import io.infrastate.spi.VersionToken;
 import io.infrastate.spi.WriteHistory;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
-import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.transport.CredentialsProvider;
-import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -564,8 +560,7 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
    * clone of a remote ({@link #remote(String)} with {@link #cloneDirectory(Path)}). Each setting may
    * be set once. Not thread-safe.
    */
-  public static final class Builder {
-    private final StoreSettings store = new StoreSettings();
+  public static final class Builder extends GitStoreBuilder<Builder> {
     private String branch;
     private String path;
     private GitLayout layout;
@@ -588,43 +583,8 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
       return this;
     }
 
-    /**
-     * Uses a repository on this machine directly (local mode): its {@code .git} directory, a bare
-     * repository, or a work tree containing {@code .git}.
-     *
-     * @param repository the repository path
-     * @return this builder
-     * @throws IllegalStateException if a repository or remote was already set
-     */
-    public Builder repository(Path repository) {
-      store.repository(repository);
-      return this;
-    }
-
-    /**
-     * Uses a clone of a remote (clone mode): a path, {@code file://}, {@code ssh://}, {@code
-     * user@host:path} or {@code https://} URL, as {@code git clone} accepts. A password or token in
-     * the URL is used as credentials and never written to disk or into messages.
-     *
-     * @param url the remote's URL
-     * @return this builder
-     * @throws IllegalStateException if a repository or remote was already set
-     */
-    public Builder remote(String url) {
-      store.remote(url);
-      return this;
-    }
-
-    /**
-     * Where clone mode keeps its bare clone; created if missing. Several backends and processes
-     * may share one directory for the same remote (and a {@link GitLockProvider} too).
-     *
-     * @param directory the clone directory
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder cloneDirectory(Path directory) {
-      store.cloneDirectory(directory);
+    @Override
+    Builder self() {
       return this;
     }
 
@@ -655,74 +615,6 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
         throw new IllegalStateException("path was already set to " + this.path);
       }
       this.path = Objects.requireNonNull(path, "path");
-      return this;
-    }
-
-    /**
-     * Credentials for the remote (JGit's standard mechanism), such as a {@link
-     * UsernamePasswordCredentialsProvider} with a token. Default: credentials in the URL, else
-     * {@link CredentialsProvider#getDefault()}.
-     *
-     * @param credentials the provider
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder credentials(CredentialsProvider credentials) {
-      store.credentials(credentials);
-      return this;
-    }
-
-    /**
-     * A callback that configures every JGit {@link org.eclipse.jgit.transport.Transport} before
-     * use: an SSH session factory, HTTP settings, or the {@code receive-pack} program. Called after
-     * the credentials and timeout are set.
-     *
-     * @param callback the callback
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder transportConfig(TransportConfigCallback callback) {
-      store.transportConfig(callback);
-      return this;
-    }
-
-    /**
-     * The network timeout for fetch and push; default 30 seconds.
-     *
-     * @param timeout at least one second
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder timeout(Duration timeout) {
-      store.timeout(timeout);
-      return this;
-    }
-
-    /**
-     * Whether objects and refs are fsynced before a write returns; default {@code true}, so that a
-     * {@link SaveResult.Saved} survives a power loss. {@code false} trades that for speed, as the
-     * {@code git} CLI does by default for loose objects and refs.
-     *
-     * @param fsync whether to fsync
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder fsync(boolean fsync) {
-      store.fsync(fsync);
-      return this;
-    }
-
-    /**
-     * Local mode: create a bare repository at {@link #repository(Path)} if nothing is there (its
-     * HEAD pointing at the state's branch); default {@code false}, so that a typo does not start a
-     * new state somewhere else.
-     *
-     * @param create whether to create a missing repository
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder createRepository(boolean create) {
-      store.createRepository(create);
       return this;
     }
 

@@ -13,13 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.errors.IncorrectObjectTypeException;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
@@ -31,7 +29,6 @@ import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.TreeFormatter;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.treewalk.TreeWalk;
 
 /**
@@ -398,112 +395,20 @@ public final class GitLockProvider extends AbstractLockProvider {
    * of a remote ({@link #remote(String)} with {@link #cloneDirectory(Path)}), as for {@link
    * GitBackend.Builder}. Each setting may be set once. Not thread-safe.
    */
-  public static final class Builder {
-    private final StoreSettings store = new StoreSettings();
+  public static final class Builder extends GitStoreBuilder<Builder> {
     private LockOptions options;
     private String prefix = REF_PREFIX;
 
     private Builder() {}
 
+    @Override
+    Builder self() {
+      return this;
+    }
+
     /** Keeps the lock refs under another namespace (a workspace's), ending with '/'. */
     Builder refPrefix(String refPrefix) {
       this.prefix = Objects.requireNonNull(refPrefix, "refPrefix");
-      return this;
-    }
-
-    /**
-     * Keeps the locks in a repository on this machine.
-     *
-     * @param repository a bare repository, a {@code .git} directory, or a work tree
-     * @return this builder
-     * @throws IllegalStateException if a repository or remote was already set
-     */
-    public Builder repository(Path repository) {
-      store.repository(repository);
-      return this;
-    }
-
-    /**
-     * Keeps the locks in a remote, through a clone.
-     *
-     * @param url a path, {@code ssh://}, {@code user@host:path} or {@code https://} URL
-     * @return this builder
-     * @throws IllegalStateException if a repository or remote was already set
-     */
-    public Builder remote(String url) {
-      store.remote(url);
-      return this;
-    }
-
-    /**
-     * Where the clone lives (clone mode); may be the same directory a {@link GitBackend} uses.
-     *
-     * @param directory the clone directory
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder cloneDirectory(Path directory) {
-      store.cloneDirectory(directory);
-      return this;
-    }
-
-    /**
-     * Credentials for the remote; see {@link GitBackend.Builder#credentials}.
-     *
-     * @param credentials the provider
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder credentials(CredentialsProvider credentials) {
-      store.credentials(credentials);
-      return this;
-    }
-
-    /**
-     * Configures every JGit transport; see {@link GitBackend.Builder#transportConfig}.
-     *
-     * @param callback the callback
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder transportConfig(TransportConfigCallback callback) {
-      store.transportConfig(callback);
-      return this;
-    }
-
-    /**
-     * The network timeout; default 30 seconds.
-     *
-     * @param timeout at least one second
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder timeout(Duration timeout) {
-      store.timeout(timeout);
-      return this;
-    }
-
-    /**
-     * Whether lock objects and refs are fsynced; default {@code true}.
-     *
-     * @param fsync whether to fsync
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder fsync(boolean fsync) {
-      store.fsync(fsync);
-      return this;
-    }
-
-    /**
-     * Local mode: create a bare repository if none is there; default {@code false}.
-     *
-     * @param create whether to create a missing repository
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder createRepository(boolean create) {
-      store.createRepository(create);
       return this;
     }
 

@@ -2,16 +2,15 @@ package io.infrastate.git;
 
 import io.infrastate.model.UnknownBackendException;
 import io.infrastate.spi.BackendRegistry;
+import io.infrastate.spi.UriParameters;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -37,23 +36,9 @@ final class GitUris {
 
     /** A backend builder with these settings. */
     GitBackend.Builder backend() {
-      GitBackend.Builder b = GitBackend.builder();
+      GitBackend.Builder b = store(GitBackend.builder());
       try {
         b.branch(branch).path(path);
-        if (repository != null) {
-          b.repository(repository);
-          if (create != null) {
-            b.createRepository(create);
-          }
-        } else {
-          b.remote(remote).cloneDirectory(cloneDir);
-        }
-        if (timeout != null) {
-          b.timeout(timeout);
-        }
-        if (fsync != null) {
-          b.fsync(fsync);
-        }
         if (layout != null) {
           b.layout(layout);
         }
@@ -65,7 +50,11 @@ final class GitUris {
 
     /** A lock provider builder for the same repository (or clone) with these settings. */
     GitLockProvider.Builder locks() {
-      GitLockProvider.Builder b = GitLockProvider.builder();
+      return store(GitLockProvider.builder());
+    }
+
+    /** Sets where the repository is and how to reach it, the settings every Git builder shares. */
+    private <B extends GitStoreBuilder<B>> B store(B b) {
       try {
         if (repository != null) {
           b.repository(repository);
@@ -220,25 +209,13 @@ final class GitUris {
   }
 
   private static Map<String, String> query(String raw, String shown) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (raw == null || raw.isEmpty()) {
-      return out;
-    }
-    for (String pair : raw.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
+    Map<String, String> out = UriParameters.parse(raw, shown);
+    for (Map.Entry<String, String> e : out.entrySet()) {
+      if (!PARAMS.contains(e.getKey())) {
+        throw bad(shown, "unknown parameter '" + e.getKey() + "'; known: " + PARAMS);
       }
-      int eq = pair.indexOf('=');
-      String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      if (!PARAMS.contains(key)) {
-        throw bad(shown, "unknown parameter '" + key + "'; known: " + PARAMS);
-      }
-      if (out.put(key, value) != null) {
-        throw bad(shown, "parameter '" + key + "' is given twice");
-      }
-      if (value.isEmpty()) {
-        throw bad(shown, "parameter '" + key + "' has no value");
+      if (e.getValue().isEmpty()) {
+        throw bad(shown, "parameter '" + e.getKey() + "' has no value");
       }
     }
     return out;

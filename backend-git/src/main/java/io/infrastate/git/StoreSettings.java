@@ -6,8 +6,9 @@ import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.transport.CredentialsProvider;
 
 /**
- * Where a repository is and how to reach it: the settings {@link GitBackend.Builder} and {@link
- * GitLockProvider.Builder} share. Each may be set once. Not thread-safe.
+ * Where a repository is and how to reach it: the settings behind {@link GitStoreBuilder}, which
+ * {@link GitBackend.Builder} and {@link GitLockProvider.Builder} extend. Each may be set once. Not
+ * thread-safe.
  */
 final class StoreSettings {
   java.nio.file.Path repository;

@@ -4,12 +4,12 @@ import io.infrastate.model.UnknownBackendException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendProvider;
 import io.infrastate.spi.BackendRegistry;
+import io.infrastate.spi.UriParameters;
 import io.infrastate.spi.StateHome;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -144,7 +144,7 @@ public final class PostgresBackendProvider implements BackendProvider {
           + " postgresql://HOST[:PORT]/DATABASE?schema=SCHEMA&state=NAME");
     }
     b.database(database);
-    for (Map.Entry<String, String> p : query(u.getRawQuery(), shown).entrySet()) {
+    for (Map.Entry<String, String> p : UriParameters.parse(u.getRawQuery(), shown).entrySet()) {
       String value = p.getValue();
       try {
         switch (p.getKey()) {
@@ -185,27 +185,6 @@ public final class PostgresBackendProvider implements BackendProvider {
       b.password(password.toCharArray());
     }
     return b;
-  }
-
-  private static Map<String, String> query(String raw, String shown) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (raw == null || raw.isEmpty()) {
-      return out;
-    }
-    for (String pair : raw.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      if (eq <= 0) {
-        throw new UnknownBackendException("State URI " + shown + " has a malformed parameter; use NAME=VALUE");
-      }
-      String name = decode(pair.substring(0, eq));
-      if (out.put(name, decode(pair.substring(eq + 1))) != null) {
-        throw new UnknownBackendException("State URI " + shown + " gives parameter '" + name + "' twice");
-      }
-    }
-    return out;
   }
 
   private static String decode(String s) {

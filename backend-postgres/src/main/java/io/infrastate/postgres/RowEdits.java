@@ -132,12 +132,6 @@ final class RowEdits {
 
   /** The audit entry the edit is recorded with. */
   AuditEntry audit(Found f, AuditEntry accepted) {
-    String reason = describe(f).description();
-    if (accepted != null) {
-      String by = accepted.operator().isEmpty() ? "" : " by " + accepted.operator();
-      String why = accepted.reason().isEmpty() ? "" : " (" + accepted.reason() + ")";
-      reason = "accepted" + by + why + ": " + reason;
-    }
-    return new AuditEntry(ExternalEdit.OPERATOR, ExternalEdit.OPERATION, reason);
+    return describe(f).audit(accepted);
   }
 }

@@ -4,18 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.model.ResourceState;
 import io.infrastate.State;
+import io.infrastate.testkit.Commits;
 import io.infrastate.testkit.JvmProcess;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PostgresConcurrencyTest {
   static final int PROCESSES = 8;
   static final int UPDATES = 50;
-  private static final Pattern COMMITTED = Pattern.compile("^COMMITTED (\\d+) (\\S+)$", Pattern.MULTILINE);
 
   static PostgresServer server;
 
@@ -45,8 +42,7 @@ class PostgresConcurrencyTest {
       seed.addResource("counter:c", ResourceState.builder("counter", "c").data("value", 0).build());
     }
     List<JvmProcess> children = new ArrayList<>();
-    Map<Long, String> committedBy = new HashMap<>();
-    List<String> duplicates = new ArrayList<>();
+    Commits commits = new Commits();
     try {
       for (int p = 0; p < PROCESSES; p++) {
         children.add(JvmProcess.start(PostgresWriterMain.class, tmp.resolve("child-" + p + ".log"), uri, "p" + p,
@@ -54,30 +50,21 @@ class PostgresConcurrencyTest {
       }
       for (JvmProcess child : children) {
         assertThat(child.await(5, TimeUnit.MINUTES)).as(child.output()).isZero();
-        Matcher m = COMMITTED.matcher(child.output());
-        int n = 0;
-        while (m.find()) {
-          n++;
-          String prev = committedBy.put(Long.parseLong(m.group(1)), m.group(2));
-          if (prev != null) {
-            duplicates.add(m.group(1) + ": " + prev + " and " + m.group(2));
-          }
-        }
-        assertThat(n).as(child.output()).isEqualTo(UPDATES);
+        assertThat(commits.addOutput(child.output())).as(child.output()).isEqualTo(UPDATES);
       }
     } finally {
       children.forEach(JvmProcess::close);
     }
     int total = PROCESSES * UPDATES;
-    assertThat(duplicates).as("serials reported as committed by two writers").isEmpty();
-    assertThat(committedBy).hasSize(total);
+    assertThat(commits.duplicates()).as("serials reported as committed by two writers").isEmpty();
+    assertThat(commits.bySerial()).hasSize(total);
     try (State check = State.open(uri)) {
       assertThat(check.metadata().serial()).isEqualTo(total + 1L);
       assertThat(check.getResource("counter:c").orElseThrow().data().get("value")).isEqualTo(total);
       assertThat(check.getResourcesByType("update")).hasSize(total);
       assertThat(check.getResourcesByType("update").stream().map(r -> r.data().get("seen")).distinct().count())
           .as("each update saw a distinct counter value").isEqualTo(total);
-      for (Map.Entry<Long, String> e : committedBy.entrySet()) {
+      for (Map.Entry<Long, String> e : commits.bySerial().entrySet()) {
         assertThat(check.getResource("update:" + e.getValue())).as("update reported at serial " + e.getKey()).isPresent();
       }
     }

@@ -11,6 +11,7 @@ import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockRequest;
 import io.infrastate.postgres.PostgresException.Problem;
 import io.infrastate.spi.BackendRegistry;
+import io.infrastate.testkit.Commits;
 import io.infrastate.testkit.JvmProcess;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -28,8 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +40,6 @@ import org.postgresql.ds.PGSimpleDataSource;
  * schema, serializable isolation. Each is a real condition of a real server.
  */
 class PostgresFailureTest {
-  private static final Pattern COMMITTED = Pattern.compile("^COMMITTED (\\d+) (\\S+)$", Pattern.MULTILINE);
 
   static PostgresServer server;
 
@@ -94,10 +92,7 @@ class PostgresFailureTest {
         Thread.sleep(20);
       }
       victim.kill();
-      Matcher m = COMMITTED.matcher(victim.output());
-      while (m.find()) {
-        reported.add(m.group(2));
-      }
+      reported.addAll(Commits.updates(victim.output()));
       assertThat(survivor.await(5, TimeUnit.MINUTES)).as(survivor.output()).isZero();
       assertThat(count(survivor.output())).isEqualTo(150);
     }
@@ -114,12 +109,7 @@ class PostgresFailureTest {
   }
 
   private static int count(String output) {
-    Matcher m = COMMITTED.matcher(output);
-    int n = 0;
-    while (m.find()) {
-      n++;
-    }
-    return n;
+    return Commits.updates(output).size();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.infrastate.postgres;
 
+import io.infrastate.testkit.Commits;
 import io.infrastate.model.ResourceState;
 import io.infrastate.model.Snapshot;
 import io.infrastate.State;
@@ -18,7 +19,7 @@ public final class PostgresWriterMain {
     try (State state = State.open(args[0])) {
       for (int i = 0; i < count; i++) {
         Snapshot s = increment(state, writer, i);
-        System.out.println("COMMITTED " + s.metadata().serial() + " " + writer + "-" + i);
+        System.out.println(Commits.line(s.metadata().serial(), writer + "-" + i));
       }
     }
     System.out.println("DONE " + writer);

@@ -207,13 +207,7 @@ final class CopyEdits {
   }
 
   AuditEntry audit(Found f, Snapshot replaced, AuditEntry accepted) {
-    String reason = describe(f, replaced).description();
-    if (accepted != null) {
-      String by = accepted.operator().isEmpty() ? "" : " by " + accepted.operator();
-      String why = accepted.reason().isEmpty() ? "" : " (" + accepted.reason() + ")";
-      reason = "accepted" + by + why + ": " + reason;
-    }
-    return new AuditEntry(ExternalEdit.OPERATOR, ExternalEdit.OPERATION, reason);
+    return describe(f, replaced).audit(accepted);
   }
 
   /** After the upload was recorded: the copy of the recorded version replaces it, unless it changed again. */

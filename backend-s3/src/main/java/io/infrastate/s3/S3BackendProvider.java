@@ -4,11 +4,9 @@ import io.infrastate.model.UnknownBackendException;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendProvider;
 import io.infrastate.spi.BackendRegistry;
+import io.infrastate.spi.UriParameters;
 import io.infrastate.spi.StateHome;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -192,25 +190,13 @@ public final class S3BackendProvider implements BackendProvider {
   }
 
   static Map<String, String> query(String raw, String shown) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (raw == null || raw.isEmpty()) {
-      return out;
-    }
-    for (String pair : raw.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-      if (out.containsKey(name)) {
-        throw new UnknownBackendException("Parameter '" + name + "' appears twice in " + shown);
-      }
+    Map<String, String> out = UriParameters.parse(raw, shown);
+    for (String name : out.keySet()) {
       if (!PARAMS.contains(name.toLowerCase(Locale.ROOT))) {
         throw new UnknownBackendException("Unknown parameter '" + name + "' in " + shown + "; known: " + PARAMS);
       }
-      out.put(name, value);
     }
     return out;
   }
+
 }

@@ -5,10 +5,8 @@ import io.infrastate.testkit.BackendContract;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -30,32 +28,17 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 class S3BackendContractTest extends BackendContract<S3BackendContractTest.Storage> {
   record Storage(String bucket, String key) {}
 
-  static S3TestServer server;
-  static S3Client client;
-  static String bucket;
+  @RegisterExtension static final S3Bucket s3 = new S3Bucket();
   final java.util.List<S3Backend> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = S3TestServer.start();
-    client = server.client();
-    bucket = server.newBucket();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    client.close();
-    server.close();
-  }
 
   @Override
   protected Storage newStorage() {
-    return new Storage(bucket, "contract/" + UUID.randomUUID() + "/state.json");
+    return new Storage(s3.bucket(), "contract/" + UUID.randomUUID() + "/state.json");
   }
 
   @Override
   protected Backend openBackend(Storage storage) {
-    S3Backend b = S3Backend.builder().client(client).bucket(storage.bucket()).key(storage.key()).build();
+    S3Backend b = S3Backend.builder().client(s3.client()).bucket(storage.bucket()).key(storage.key()).build();
     opened.add(b);
     return b;
   }
@@ -64,15 +47,15 @@ class S3BackendContractTest extends BackendContract<S3BackendContractTest.Storag
   protected void writeRaw(Storage storage, byte[] content) {
     flushDerived(); // what is written by hand comes after the derived objects of earlier writes
     String logPrefix = storage.key() + ".infrastate/log/";
-    List<S3Object> log = client.listObjectsV2(ListObjectsV2Request.builder().bucket(storage.bucket()).prefix(logPrefix).build()).contents();
+    List<S3Object> log = s3.client().listObjectsV2(ListObjectsV2Request.builder().bucket(storage.bucket()).prefix(logPrefix).build()).contents();
     if (!log.isEmpty()) {
       String last = log.get(log.size() - 1).key();
       long head = Long.parseLong(last.substring(logPrefix.length(), logPrefix.length() + 20));
       String next = logPrefix + String.format("%020d", head + 1) + ".json";
-      client.putObject(PutObjectRequest.builder().bucket(storage.bucket()).key(next).ifNoneMatch("*").build(),
+      s3.client().putObject(PutObjectRequest.builder().bucket(storage.bucket()).key(next).ifNoneMatch("*").build(),
           RequestBody.fromBytes(content));
     }
-    client.putObject(PutObjectRequest.builder().bucket(storage.bucket()).key(storage.key()).build(), RequestBody.fromBytes(content));
+    s3.client().putObject(PutObjectRequest.builder().bucket(storage.bucket()).key(storage.key()).build(), RequestBody.fromBytes(content));
   }
 
   /** Waits for the readable copies and checkpoints the opened backends write in the background. */
@@ -91,7 +74,7 @@ class S3BackendContractTest extends BackendContract<S3BackendContractTest.Storag
   protected Optional<byte[]> readRaw(Storage storage) {
     flushDerived();
     try {
-      return Optional.of(client.getObjectAsBytes(GetObjectRequest.builder().bucket(storage.bucket()).key(storage.key()).build()).asByteArray());
+      return Optional.of(s3.client().getObjectAsBytes(GetObjectRequest.builder().bucket(storage.bucket()).key(storage.key()).build()).asByteArray());
     } catch (NoSuchKeyException e) {
       return Optional.empty();
     }

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -42,27 +43,20 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** The S3 backend's own behaviour against a real S3-compatible server: layout, requests, history. */
 class S3BackendTest {
-  static S3TestServer server;
-  static S3Client raw;
+  @RegisterExtension static final S3Bucket s3 = new S3Bucket();
   static CountingInterceptor counter = new CountingInterceptor();
   static S3Client counted;
-  static String bucket;
 
   String key;
 
   @BeforeAll
-  static void start() throws Exception {
-    server = S3TestServer.start();
-    raw = server.client();
-    counted = server.client(counter);
-    bucket = server.newBucket();
+  static void countingClient() {
+    counted = s3.server().client(counter);
   }
 
   @AfterAll
-  static void stop() throws Exception {
-    raw.close();
+  static void closeCountingClient() {
     counted.close();
-    server.close();
   }
 
   @BeforeEach
@@ -76,7 +70,7 @@ class S3BackendTest {
   }
 
   S3Backend backend(UnaryOperator<S3Backend.Builder> config) {
-    return config.apply(S3Backend.builder().client(counted).bucket(bucket).key(key)).build();
+    return config.apply(S3Backend.builder().client(counted).bucket(s3.bucket()).key(key)).build();
   }
 
   static StateOptions options() {
@@ -90,12 +84,12 @@ class S3BackendTest {
 
   List<String> keys(String sub) {
     String prefix = key + ".infrastate/" + sub + "/";
-    return raw.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).build()).contents().stream()
+    return s3.client().listObjectsV2(ListObjectsV2Request.builder().bucket(s3.bucket()).prefix(prefix).build()).contents().stream()
         .map(S3Object::key).map(k -> k.substring(prefix.length())).toList();
   }
 
   ResponseBytes<GetObjectResponse> get(String objectKey) {
-    return raw.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(objectKey).build());
+    return s3.client().getObjectAsBytes(GetObjectRequest.builder().bucket(s3.bucket()).key(objectKey).build());
   }
 
   String logKey(long serial) {
@@ -208,8 +202,8 @@ class S3BackendTest {
     CountDownLatch held = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     software.amazon.awssdk.core.interceptor.ExecutionInterceptor holdFirstCopy = holdCopyPuts(held, release, true);
-    try (S3Client client = server.client(holdFirstCopy)) {
-      try (S3Backend b = S3Backend.builder().client(client).bucket(bucket).key(key).checkpointInterval(2).build();
+    try (S3Client client = s3.server().client(holdFirstCopy)) {
+      try (S3Backend b = S3Backend.builder().client(client).bucket(s3.bucket()).key(key).checkpointInterval(2).build();
           State state = State.load(b, options())) {
         try {
           state.addHost(host("h1")); // serial 1: committed; the PUT of its copy is held in the background
@@ -218,7 +212,7 @@ class S3BackendTest {
           state.addHost(host("h3"));
           assertThat(keys("log")).hasSize(3);
           assertThat(keys("checkpoints")).isEmpty(); // checkpoint 2 waits behind the held copy
-          assertThat(raw.listObjectsV2(r -> r.bucket(bucket).prefix(key)).contents())
+          assertThat(s3.client().listObjectsV2(r -> r.bucket(s3.bucket()).prefix(key)).contents())
               .extracting(S3Object::key).doesNotContain(key);
         } finally {
           release.countDown();
@@ -235,9 +229,9 @@ class S3BackendTest {
     CountDownLatch held = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     software.amazon.awssdk.core.interceptor.ExecutionInterceptor holdCopies = holdCopyPuts(held, release, false);
-    try (S3Client client = server.client(holdCopies)) {
+    try (S3Client client = s3.server().client(holdCopies)) {
       try {
-        try (S3Backend b = S3Backend.builder().client(client).bucket(bucket).key(key)
+        try (S3Backend b = S3Backend.builder().client(client).bucket(s3.bucket()).key(key)
                 .closeTimeout(Duration.ofMillis(200)).build();
             State state = State.load(b, options())) {
           state.addHost(host("h1"));
@@ -304,7 +298,7 @@ class S3BackendTest {
 
   @Test
   void loadIfChangedIsOneListAndRecordsAreFetchedOnce() throws Exception {
-    try (S3Backend writer = S3Backend.builder().client(raw).bucket(bucket).key(key).build();
+    try (S3Backend writer = S3Backend.builder().client(s3.client()).bucket(s3.bucket()).key(key).build();
         State a = State.load(writer, options());
         S3Backend reader = backend()) {
       a.addHost(host("web01"));
@@ -360,7 +354,7 @@ class S3BackendTest {
       state.addHost(host("web01"));
       Snapshot byTool = Snapshot.of(state.metadata().withSerial(2, Instant.parse("2026-01-02T00:00:00Z")),
           Map.of("db01", host("db01")), Map.of());
-      raw.putObject(PutObjectRequest.builder().bucket(bucket).key(logKey(2)).ifNoneMatch("*").build(),
+      s3.client().putObject(PutObjectRequest.builder().bucket(s3.bucket()).key(logKey(2)).ifNoneMatch("*").build(),
           RequestBody.fromBytes(StateCodec.encode(byTool)));
       assertThat(state.refresh().allHosts()).extracting(HostState::name).containsExactly("db01");
       state.addHost(host("web09"));
@@ -423,7 +417,7 @@ class S3BackendTest {
         new Metadata(Metadata.FORMAT_VERSION, 5, UUID.randomUUID().toString(), Instant.parse("2025-01-01T00:00:00Z"),
             Instant.parse("2025-02-01T00:00:00Z")),
         Map.of("old01", host("old01")), Map.of());
-    raw.putObject(PutObjectRequest.builder().bucket(bucket).key(key).build(), RequestBody.fromBytes(StateCodec.encode(fromFileBackend)));
+    s3.client().putObject(PutObjectRequest.builder().bucket(s3.bucket()).key(key).build(), RequestBody.fromBytes(StateCodec.encode(fromFileBackend)));
     try (S3Backend b = backend(); State state = State.load(b, options())) {
       assertThat(state.metadata().serial()).isEqualTo(5);
       state.addHost(host("new01"));
@@ -465,13 +459,13 @@ class S3BackendTest {
 
   @Test
   void stateOpenFindsTheBackendByUriAndTheDefaultCredentialChain() throws Exception {
-    String uri = "s3://" + bucket + "/" + key + "?endpoint=" + server.endpoint() + "&region=us-east-1&pathStyle=true"
+    String uri = "s3://" + s3.bucket() + "/" + key + "?endpoint=" + s3.server().endpoint() + "&region=us-east-1&pathStyle=true"
         + "&checkpointInterval=2";
     System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
     System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
     try {
       try (State s = State.open(uri, options())) {
-        assertThat(s.location()).isEqualTo("s3://" + bucket + "/" + key);
+        assertThat(s.location()).isEqualTo("s3://" + s3.bucket() + "/" + key);
         s.addHost(host("web01"));
         s.addHost(host("web02"));
       }

@@ -7,12 +7,11 @@ import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.StateOptions;
 import io.infrastate.testkit.ChildWriters;
+import io.infrastate.testkit.Commits;
 import io.infrastate.testkit.JvmProcess;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -20,8 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -38,7 +35,6 @@ class S3ConcurrencyTest {
   static final int THREADS = 8;
   static final int PROCESSES = 3;
   static final int UPDATES = 50;
-  private static final Pattern COMMITTED = Pattern.compile("^COMMITTED (\\d+) (\\S+)$", Pattern.MULTILINE);
 
   /** One update: the writer's own resource plus the shared counter, in one transaction. */
   static Snapshot increment(State state, String writer, int i) {
@@ -71,8 +67,7 @@ class S3ConcurrencyTest {
       String uri = "s3://" + bucket + "/" + key + "?endpoint=" + server.endpoint() + "&region=" + S3TestServer.REGION
           + "&pathStyle=true";
       List<JvmProcess> children = new ArrayList<>();
-      Map<Long, String> committedBy = new HashMap<>();
-      List<String> duplicates = new ArrayList<>();
+      Commits commits = new Commits();
       ExecutorService pool = Executors.newFixedThreadPool(THREADS);
       try {
         for (int p = 0; p < PROCESSES; p++) {
@@ -99,24 +94,12 @@ class S3ConcurrencyTest {
         go.countDown();
         for (int t = 0; t < THREADS; t++) {
           for (long s : threads.get(t).get(5, TimeUnit.MINUTES)) {
-            String prev = committedBy.put(s, "t" + t);
-            if (prev != null) {
-              duplicates.add(s + ": " + prev + " and t" + t);
-            }
+            commits.add(s, "t" + t);
           }
         }
         for (JvmProcess child : children) {
           assertThat(child.await(5, TimeUnit.MINUTES)).as(child.output()).isZero();
-          Matcher m = COMMITTED.matcher(child.output());
-          int n = 0;
-          while (m.find()) {
-            n++;
-            String prev = committedBy.put(Long.parseLong(m.group(1)), m.group(2));
-            if (prev != null) {
-              duplicates.add(m.group(1) + ": " + prev + " and " + m.group(2));
-            }
-          }
-          assertThat(n).as(child.output()).isEqualTo(UPDATES);
+          assertThat(commits.addOutput(child.output())).as(child.output()).isEqualTo(UPDATES);
         }
       } finally {
         pool.shutdownNow();
@@ -124,10 +107,10 @@ class S3ConcurrencyTest {
       }
 
       int total = (THREADS + PROCESSES) * UPDATES;
-      assertThat(duplicates).as("serials reported as committed by two writers").isEmpty();
-      assertThat(committedBy).hasSize(total);
-      assertThat(new TreeSet<>(committedBy.keySet())).first().isEqualTo(2L);
-      assertThat(new TreeSet<>(committedBy.keySet())).last().isEqualTo((long) total + 1);
+      assertThat(commits.duplicates()).as("serials reported as committed by two writers").isEmpty();
+      assertThat(commits.bySerial()).hasSize(total);
+      assertThat(new TreeSet<>(commits.bySerial().keySet())).first().isEqualTo(2L);
+      assertThat(new TreeSet<>(commits.bySerial().keySet())).last().isEqualTo((long) total + 1);
 
       String prefix = key + ".infrastate/log/";
       List<Long> log = new ArrayList<>();
@@ -185,15 +168,11 @@ class S3ConcurrencyTest {
           + "&pathStyle=true";
       ChildWriters run = ChildWriters.run(S3WriterMain.class, tmp, processes, busyCpu,
           p -> new String[] {uri, "p" + p, String.valueOf(updates)});
-      Map<Long, String> committedBy = new HashMap<>();
-      for (String out : run.outputs()) {
-        Matcher m = COMMITTED.matcher(out);
-        while (m.find()) {
-          assertThat(committedBy.put(Long.parseLong(m.group(1)), m.group(2))).as("serial " + m.group(1)).isNull();
-        }
-      }
+      Commits commits = new Commits();
+      run.outputs().forEach(commits::addOutput);
+      assertThat(commits.duplicates()).as("serials reported as committed by two writers").isEmpty();
       int total = processes * updates;
-      assertThat(committedBy).hasSize(total);
+      assertThat(commits.bySerial()).hasSize(total);
       System.out.println("S3, " + processes + " processes x " + updates + (busyCpu ? " beside a busy CPU" : "")
           + ": the most attempts one update took: " + run.maxAttempts());
       try (S3Backend b = S3Backend.builder().client(client).bucket(bucket).key(key).build(); State check = State.load(b)) {

@@ -17,12 +17,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -34,23 +32,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * server.
  */
 class S3ExternalEditTest {
-  static S3TestServer server;
-  static S3Client raw;
-  static String bucket;
+  @RegisterExtension static final S3Bucket s3 = new S3Bucket();
   String key;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = S3TestServer.start();
-    raw = server.client();
-    bucket = server.newBucket();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    raw.close();
-    server.close();
-  }
 
   @BeforeEach
   void freshKey() {
@@ -58,7 +41,7 @@ class S3ExternalEditTest {
   }
 
   S3Backend backend(UnaryOperator<S3Backend.Builder> config) {
-    return config.apply(S3Backend.builder().client(raw).bucket(bucket).key(key)).build();
+    return config.apply(S3Backend.builder().client(s3.client()).bucket(s3.bucket()).key(key)).build();
   }
 
   static StateOptions options() {
@@ -76,15 +59,15 @@ class S3ExternalEditTest {
       s.addHost(host("web02"));
       b.flushDerived();
     }
-    String copy = raw.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build()).asUtf8String();
+    String copy = s3.client().getObjectAsBytes(GetObjectRequest.builder().bucket(s3.bucket()).key(key).build()).asUtf8String();
     assertThat(copy).contains("\"serial\": 2");
     String edited = copy.replace("\"address\": \"10.0.0.1\",\n      \"created_at\"", "\"address\": \"10.0.0.1\",\n      \"created_at\"")
         .replaceFirst("\"address\": \"10.0.0.1\"", "\"address\": \"10.9.9.9\"");
-    raw.putObject(PutObjectRequest.builder().bucket(bucket).key(key).build(), RequestBody.fromString(edited, StandardCharsets.UTF_8));
+    s3.client().putObject(PutObjectRequest.builder().bucket(s3.bucket()).key(key).build(), RequestBody.fromString(edited, StandardCharsets.UTF_8));
   }
 
   private int logRecords() {
-    return raw.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(key + ".infrastate/log/").build()).contents().size();
+    return s3.client().listObjectsV2(ListObjectsV2Request.builder().bucket(s3.bucket()).prefix(key + ".infrastate/log/").build()).contents().size();
   }
 
   @Test
@@ -95,7 +78,7 @@ class S3ExternalEditTest {
       assertThat(edit.replacedSerial()).isEqualTo(2);
       assertThat(edit.description()).contains("~ host web01: address");
       b.flushDerived(); // the load's copy check has seen the upload: it is kept, not replaced
-      assertThat(StateCodec.decode(raw.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build()).asByteArray(),
+      assertThat(StateCodec.decode(s3.client().getObjectAsBytes(GetObjectRequest.builder().bucket(s3.bucket()).key(key).build()).asByteArray(),
           key, "").getHost("web01").orElseThrow().address()).isEqualTo("10.9.9.9");
 
       s.addHost(host("web03"));
@@ -111,7 +94,7 @@ class S3ExternalEditTest {
       b.flushDerived();
       assertThat(b.externalEdit()).isEmpty();
     }
-    assertThat(raw.getObject(GetObjectRequest.builder().bucket(bucket).key(key).build()).response().metadata())
+    assertThat(s3.client().getObject(GetObjectRequest.builder().bucket(s3.bucket()).key(key).build()).response().metadata())
         .containsEntry("infrastate-serial", "4");
   }
 
@@ -121,12 +104,12 @@ class S3ExternalEditTest {
       s.addHost(host("web01"));
       s.addHost(host("web02"));
       b.flushDerived();
-      String copy = raw.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build()).asUtf8String();
-      raw.putObject(PutObjectRequest.builder().bucket(bucket).key(key).build(),
+      String copy = s3.client().getObjectAsBytes(GetObjectRequest.builder().bucket(s3.bucket()).key(key).build()).asUtf8String();
+      s3.client().putObject(PutObjectRequest.builder().bucket(s3.bucket()).key(key).build(),
           RequestBody.fromString(copy.replaceFirst("\"user\": \"deploy\"", "\"user\": \"ops\""), StandardCharsets.UTF_8));
       s.addHost(host("web03")); // committed on version 2: this write has not seen the upload yet
       b.flushDerived(); // its copy is not written over the upload
-      assertThat(raw.getObject(GetObjectRequest.builder().bucket(bucket).key(key).build()).response().metadata())
+      assertThat(s3.client().getObject(GetObjectRequest.builder().bucket(s3.bucket()).key(key).build()).response().metadata())
           .doesNotContainKey("infrastate-serial");
       assertThat(b.externalEdit().orElseThrow().description()).contains("~ host web01: user").contains("- host web03");
       s.addHost(host("web04")); // records the upload first

@@ -4,28 +4,11 @@ import io.infrastate.lock.LockOptions;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.testkit.LockProviderContract;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import software.amazon.awssdk.services.s3.S3Client;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The lock provider contract against a real S3-compatible server. */
 class S3LockProviderContractTest extends LockProviderContract<String> {
-  static S3TestServer server;
-  static S3Client client;
-  static String bucket;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = S3TestServer.start();
-    client = server.client();
-    bucket = server.newBucket();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    client.close();
-    server.close();
-  }
+  @RegisterExtension static final S3Bucket s3 = new S3Bucket();
 
   @Override
   protected String newStorage() {
@@ -34,6 +17,6 @@ class S3LockProviderContractTest extends LockProviderContract<String> {
 
   @Override
   protected LockProvider openProvider(String prefix, LockOptions options) {
-    return S3LockProvider.create(client, bucket, prefix, options);
+    return S3LockProvider.create(s3.client(), s3.bucket(), prefix, options);
   }
 }

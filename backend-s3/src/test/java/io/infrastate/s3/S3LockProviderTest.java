@@ -17,31 +17,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /** What the S3 lock provider adds to the contract: races for a stale lock, damaged lock objects. */
 class S3LockProviderTest {
-  static S3TestServer server;
-  static S3Client client;
-  static String bucket;
-
-  @BeforeAll
-  static void start() throws Exception {
-    server = S3TestServer.start();
-    client = server.client();
-    bucket = server.newBucket();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    client.close();
-    server.close();
-  }
+  @RegisterExtension static final S3Bucket s3 = new S3Bucket();
 
   @Test
   void contendersForAStaleLockNeverBothWin() throws Exception {
@@ -50,7 +33,7 @@ class S3LockProviderTest {
     int contenders = 8;
     List<S3LockProvider> providers = new ArrayList<>();
     for (int i = 0; i < contenders; i++) {
-      providers.add(S3LockProvider.create(client, bucket, prefix,
+      providers.add(S3LockProvider.create(s3.client(), s3.bucket(), prefix,
           LockOptions.builder().clock(clock).operator("c" + i + "@test").build()));
     }
     ExecutorService pool = Executors.newFixedThreadPool(contenders);
@@ -84,13 +67,13 @@ class S3LockProviderTest {
   @Test
   void aDamagedLockObjectIsReportedNotOverwritten() throws Exception {
     String prefix = "damaged-" + UUID.randomUUID() + "/";
-    client.putObject(PutObjectRequest.builder().bucket(bucket).key(prefix + "deploy.lock").build(),
+    s3.client().putObject(PutObjectRequest.builder().bucket(s3.bucket()).key(prefix + "deploy.lock").build(),
         RequestBody.fromString("{\"id\": 42"));
-    try (S3LockProvider p = S3LockProvider.create(client, bucket, prefix, LockOptions.defaults())) {
+    try (S3LockProvider p = S3LockProvider.create(s3.client(), s3.bucket(), prefix, LockOptions.defaults())) {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.tryAcquire("deploy", LockRequest.builder().build()))
           .isInstanceOf(CorruptStateException.class)
-          .hasMessageContaining("s3://" + bucket + "/" + prefix + "deploy.lock");
-      assertThat(p.location()).isEqualTo("s3://" + bucket + "/" + prefix);
+          .hasMessageContaining("s3://" + s3.bucket() + "/" + prefix + "deploy.lock");
+      assertThat(p.location()).isEqualTo("s3://" + s3.bucket() + "/" + prefix);
     }
   }
 }

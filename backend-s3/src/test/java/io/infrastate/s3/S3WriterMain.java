@@ -1,5 +1,6 @@
 package io.infrastate.s3;
 
+import io.infrastate.testkit.Commits;
 import io.infrastate.model.ResourceState;
 import io.infrastate.model.Snapshot;
 import io.infrastate.State;
@@ -26,7 +27,7 @@ public final class S3WriterMain {
         int[] runs = {0};
         Snapshot s = S3ConcurrencyTest.increment(state, writer, i, runs);
         maxRuns = Math.max(maxRuns, runs[0]);
-        System.out.println("COMMITTED " + s.metadata().serial() + " " + writer + "-" + i);
+        System.out.println(Commits.line(s.metadata().serial(), writer + "-" + i));
       }
       // how often one write was applied at most: its attempts
       System.out.println("attempts " + maxRuns);

@@ -159,6 +159,25 @@ public final class ExternalEdit {
     return sb.toString();
   }
 
+  /**
+   * The audit entry this edit is recorded with as a version of its own: operator {@value
+   * #OPERATOR}, operation {@value #OPERATION}, and the {@link #description()} as its reason,
+   * preceded by who accepted the edit and why when a person did.
+   *
+   * @param accepted the entry of the person who accepted the edit (its operator and reason are
+   *     used); null when the edit is recorded without being accepted
+   * @return the audit entry
+   */
+  public AuditEntry audit(AuditEntry accepted) {
+    String reason = description();
+    if (accepted != null) {
+      String by = accepted.operator().isEmpty() ? "" : " by " + accepted.operator();
+      String why = accepted.reason().isEmpty() ? "" : " (" + accepted.reason() + ")";
+      reason = "accepted" + by + why + ": " + reason;
+    }
+    return new AuditEntry(OPERATOR, OPERATION, reason);
+  }
+
   /** The {@link #description()}: no values, as a value may be a secret. */
   @Override
   public String toString() {

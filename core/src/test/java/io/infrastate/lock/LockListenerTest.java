@@ -8,42 +8,14 @@ import io.infrastate.memory.InMemoryBackend;
 import io.infrastate.memory.InMemoryLockProvider;
 import io.infrastate.model.HostState;
 import io.infrastate.model.VersionInfo;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Takeovers and force-unlocks reach the state's history; a failing listener breaks nothing. */
 class LockListenerTest {
-  /** A clock the test moves. */
-  static final class TestClock extends Clock {
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-28T10:30:00Z"));
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    void advance(Duration d) {
-      now.updateAndGet(t -> t.plus(d));
-    }
-  }
-
   final TestClock clock = new TestClock();
 
   LockOptions as(String operator, LockListener listener) {
