@@ -124,6 +124,9 @@ final class BranchCommit {
         ObjectReader reader = ins.newReader()) {
       ObjectId base = tip.commit() == null ? null : tip.commit().getTree();
       if (asTree) {
+        if (tip.blob() == null && tip.commit() != null) {
+          refuseOccupied(reader, tip.commit());
+        }
         edits = tip.blob() == null ? file.tree.writeAll(ins, next)
             : file.tree.writeChanges(ins, file.storedAt(tip).snapshot(), next, request.changes());
         tree = TreeEdit.apply(reader, ins, base, edits);
@@ -196,6 +199,19 @@ final class BranchCommit {
         false);
   }
 
+  /** A new tree layout must not write into files that are not its own. */
+  private void refuseOccupied(ObjectReader reader, org.eclipse.jgit.revwalk.RevCommit at) throws IOException {
+    String taken = file.tree.occupied(reader, at.getTree());
+    if (taken != null) {
+      throw new BackendException(
+          "Cannot write the tree layout of " + file.location + ": " + taken + " already exists in commit "
+              + CommitFormat.abbrev(at) + " and is not this state's. Nothing was written; put the state in a"
+              + " directory of its own (a path such as state/state.json), or move " + taken + " away in a commit.",
+          null,
+          false);
+    }
+  }
+
   /** The tree layout stores entries in plain text: an encrypted state stays in the single file. */
   private void refuseSealed(Snapshot s) {
     if (file.form.seals(s)) {
@@ -238,6 +254,7 @@ final class BranchCommit {
         ObjectReader reader = ins.newReader()) {
       Map<String, ObjectId> edits;
       if (target == GitLayout.TREE) {
+        refuseOccupied(reader, tip.commit());
         edits = file.tree.writeAll(ins, s);
       } else {
         edits = file.tree.removeAll();

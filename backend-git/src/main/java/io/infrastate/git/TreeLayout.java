@@ -179,6 +179,22 @@ final class TreeLayout {
     return new Roots(meta, hosts, resources);
   }
 
+  /**
+   * The first of {@code metadata.json}, {@code hosts} and {@code resources} that a root tree already
+   * has in this layout's directory, or null: a new state in the tree layout must not take over
+   * files that are not its own (an Ansible {@code hosts} directory).
+   */
+  String occupied(ObjectReader reader, AnyObjectId rootTree) throws IOException {
+    for (String name : List.of(METADATA, HOSTS, RESOURCES)) {
+      try (TreeWalk tw = TreeWalk.forPath(reader, dir + name, rootTree)) {
+        if (tw != null) {
+          return dir + name;
+        }
+      }
+    }
+    return null;
+  }
+
   private void requireMode(int mode, int type, String path, String what, String source) {
     if ((mode & FileMode.TYPE_MASK) != type) {
       throw damage(source, path + " is not " + what);

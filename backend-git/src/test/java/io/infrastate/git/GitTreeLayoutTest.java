@@ -296,6 +296,26 @@ class GitTreeLayoutTest {
   }
 
   @Test
+  void aTreeLayoutNeverTakesOverFilesThatAreNotItsOwn() throws Exception {
+    Path repo = Cli.bare(tmp, "infra.git");
+    String ansible = Cli.commitFile(repo, "main", "hosts", "[web]\nweb01\n".getBytes(StandardCharsets.UTF_8), "Add an inventory");
+    try (GitBackend b = tree(repo); State s = State.load(b)) {
+      assertThatThrownBy(() -> s.addHost(host("web01", "10.0.0.1"))).isInstanceOf(BackendException.class)
+          .hasMessageContaining("hosts already exists").hasMessageContaining("directory of its own");
+    }
+    try (GitBackend b = GitBackend.builder().repository(repo).build(); State s = State.load(b)) {
+      s.addHost(host("web01", "10.0.0.1"));
+      String single = Cli.tip(repo, "main");
+      assertThatThrownBy(() -> b.migrate(GitLayout.TREE, "ops")).isInstanceOf(BackendException.class)
+          .hasMessageContaining("hosts already exists");
+      assertThat(Cli.tip(repo, "main")).isEqualTo(single);
+    }
+    assertThat(Cli.git(repo, "show", "main:hosts")).isEqualTo("[web]\nweb01\n");
+    assertThat(Cli.git(repo, "rev-list", "--count", "main").strip()).isEqualTo("2");
+    assertThat(ansible).isNotEmpty();
+  }
+
+  @Test
   void anEncryptedStateIsRefusedInTheTreeLayout() throws Exception {
     Path repo = Cli.bare(tmp, "infra.git");
     try (GitBackend b = tree(repo)) {

@@ -26,4 +26,15 @@ class GitTreeLockProviderContractTest extends LockProviderContract<Path> {
     URI uri = URI.create("git+file://" + remote + "?layout=tree&clone=" + clone + "#main:state.json");
     return GitUris.read(uri, tmp).locks().options(options).build();
   }
+
+  /** As many contending threads as the clone-mode lock contract runs (every acquisition is a push). */
+  @Override
+  protected int contentionThreads() {
+    return 4;
+  }
+
+  @Override
+  protected int contentionRounds() {
+    return 10;
+  }
 }
