@@ -200,10 +200,35 @@ public final class InfrastateCli {
     cmd.setOut(out);
     cmd.setErr(err);
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
-    cmd.setParameterExceptionHandler((e, args) -> usageError(e, args, root));
-    cmd.setExecutionExceptionHandler((e, c, parsed) -> failure(e, c, parsed.originalArgs().toArray(String[]::new), root));
+    Handler handler = new Handler(root);
+    cmd.setParameterExceptionHandler(handler);
+    cmd.setExecutionExceptionHandler(handler);
     ShortHelp.apply(cmd);
     return cmd;
+  }
+
+  /**
+   * Maps picocli's parse errors and the commands' failures to one line and an exit code. A class,
+   * not two lambdas: a lambda for one of picocli's (Java 5) interfaces keeps that interface and the
+   * classes implementing it out of the class-data-sharing archive.
+   */
+  private static final class Handler
+      implements CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {
+    private final Root root;
+
+    Handler(Root root) {
+      this.root = root;
+    }
+
+    @Override
+    public int handleParseException(CommandLine.ParameterException e, String[] args) {
+      return usageError(e, args, root);
+    }
+
+    @Override
+    public int handleExecutionException(Exception e, CommandLine c, CommandLine.ParseResult parsed) {
+      return failure(e, c, parsed.originalArgs().toArray(String[]::new), root);
+    }
   }
 
   private static int usageError(CommandLine.ParameterException e, String[] args, Root root) {
