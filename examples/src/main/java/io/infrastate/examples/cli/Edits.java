@@ -87,16 +87,11 @@ final class Edits {
    */
   static void written(Verb verb, String kind, String name, long serial, String done, Boolean created,
       Map<String, Object> entry) {
-    if (verb.json()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("serial", serial);
-      if (created != null) {
-        m.put("created", created);
-      }
-      m.put(kind, entry);
-      verb.out().println(Output.json(m));
+    String line = done + " " + kind + " " + name + " (serial " + serial + ")";
+    if (created == null) {
+      verb.print(line, "serial", serial, kind, entry);
     } else {
-      verb.out().println(done + " " + kind + " " + name + " (serial " + serial + ")");
+      verb.print(line, "serial", serial, "created", created, kind, entry);
     }
   }
 
@@ -130,10 +125,7 @@ final class Edits {
       }
     });
     if (verb.json()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("removed", unique);
-      m.put("serial", after.metadata().serial());
-      verb.out().println(Output.json(m));
+      verb.out().println(Output.json(Output.object("removed", unique, "serial", after.metadata().serial())));
     } else {
       unique.forEach(n -> verb.out().println("removed " + kind + " " + n));
       verb.out().println("serial " + after.metadata().serial());
