@@ -66,6 +66,21 @@ public final class Processes {
   }
 
   /**
+   * Whether a program is on the {@code PATH}, for tests that skip with a message without it.
+   *
+   * @param program a program name, such as {@code jq}
+   * @return true if an executable of that name is in a directory of the {@code PATH}
+   */
+  public static boolean onPath(String program) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * The {@code java} of the running JVM.
    *
    * @return its path

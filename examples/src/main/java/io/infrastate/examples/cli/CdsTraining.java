@@ -13,9 +13,10 @@ import java.util.stream.Stream;
 
 /**
  * The training run of the CLI's class-data-sharing archive: the build runs it once under {@code
- * java -XX:ArchiveClassesAtExit=infrastate.jsa} so that the archive holds the classes the common
- * verbs load (reads, writes, JSON, errors, locks, inventory), and the launcher starts the CLI with
- * that archive. It works on a fresh state in a scratch directory, needs no network and prints
+ * java -XX:DumpLoadedClassList=infrastate.classlist} and archives the classes listed with {@code
+ * java -Xshare:dump}, so that the archive holds the classes the common verbs load (reads, writes,
+ * JSON, errors, locks, inventory, the whole command tree of {@code --help}), and the launcher starts
+ * the CLI with that archive. It works on a fresh state in a scratch directory, needs no network and prints
  * nothing. Not part of the CLI's interface.
  */
 public final class CdsTraining {
@@ -50,7 +51,10 @@ public final class CdsTraining {
         List.of("lock", "status", "deploy"),
         List.of("host", "rm", "nope"),
         List.of("--json", "host", "add", "x", "--var", "bad"),
-        List.of("host", "--help"));
+        List.of("host", "--help"),
+        List.of("workspace", "list"),
+        List.of("version"),
+        List.of("--help"));
     for (List<String> run : runs) {
       String[] argv = Stream.concat(Stream.of("--state", state), run.stream()).toArray(String[]::new);
       InfrastateCli.execute(argv, sink, sink, Map.of());

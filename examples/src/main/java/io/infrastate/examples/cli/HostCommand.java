@@ -3,9 +3,8 @@ package io.infrastate.examples.cli;
 import io.infrastate.model.HostState;
 import io.infrastate.model.Snapshot;
 import io.infrastate.State;
+import io.infrastate.Transaction;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,18 +69,10 @@ final class HostCommand {
       HostState stored = root.update(state, root.audit(""),
           tx -> tx.addHost(host.withGroup(GroupNames.apply(group, GroupNames.policy(tx::getResource)))))
           .getHost(name).orElseThrow();
-      long serial = state.metadata().serial();
-      if (json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("serial", serial);
-        m.put("host", Output.host(stored, root.showSecrets()));
-        out().println(Output.json(m));
-      } else {
-        out().println((existed ? "replaced" : "added") + " host " + name + " (serial " + serial + ")");
-        if (existed) {
-          err().println("infrastate: note: 'host add' replaced every field of " + name + "; 'host set " + name
-              + " --var K=V' changes only the fields given");
-        }
+      Edits.written(this, "host", name, state.metadata().serial(), existed ? "replaced" : "added", null,
+          Output.host(stored, root.showSecrets()));
+      if (existed) {
+        Edits.noteReplaced(this, "host", name, "--var");
       }
       noteTransformed(this, group, stored.group());
       return InfrastateCli.OK;
@@ -132,12 +123,7 @@ final class HostCommand {
     int run(State state) {
       Map<String, Object> typed = Inputs.typed(vars, "--var");
       Map<String, String> secrets = Inputs.strings(secretVars, "--secret-var");
-      List<String> unset = unsetVars == null ? List.of() : unsetVars;
-      for (String k : unset) {
-        if (typed.containsKey(k) || secrets.containsKey(k)) {
-          throw CliException.usage("--unset-var " + k + " and a value for " + k + " are both given; give one");
-        }
-      }
+      List<String> unset = Edits.unset(unsetVars, "--unset-var", k -> "a value for " + k, typed, secrets);
       boolean[] existed = new boolean[1];
       String[] g = new String[1];
       Snapshot after = root.update(state, root.audit(""), tx -> {
@@ -145,17 +131,10 @@ final class HostCommand {
         Optional<HostState> old = tx.getHost(name);
         existed[0] = old.isPresent();
         if (old.isEmpty() && !create) {
-          throw CliException.error("No host '" + name + "' in " + state.location() + "; nothing was written. Use"
-              + " 'host set " + name + " --create …' to add it, or see 'infrastate host list'");
+          throw Edits.missing("host", name, state);
         }
         HostState base = old.orElseGet(() -> HostState.builder(name).build());
-        Map<String, Object> merged = new LinkedHashMap<>(base.vars());
-        for (String k : unset) {
-          if (merged.remove(k) == null && !base.vars().containsKey(k)) {
-            throw CliException.error("Host " + name + " has no variable '" + k + "' to unset; nothing was written");
-          }
-        }
-        merged.putAll(typed);
+        Map<String, Object> merged = Edits.patch(base.vars(), unset, typed, "Host " + name + " has no variable");
         HostState.Builder b = HostState.builder(name)
             .address(address != null ? address : base.address())
             .port(port != null ? port : base.port())
@@ -170,16 +149,8 @@ final class HostCommand {
         tx.addHost(b.build());
       });
       HostState stored = after.getHost(name).orElseThrow();
-      long serial = after.metadata().serial();
-      if (json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("serial", serial);
-        m.put("created", !existed[0]);
-        m.put("host", Output.host(stored, root.showSecrets()));
-        out().println(Output.json(m));
-      } else {
-        out().println((existed[0] ? "updated" : "added") + " host " + name + " (serial " + serial + ")");
-      }
+      Edits.written(this, "host", name, after.metadata().serial(), existed[0] ? "updated" : "added", !existed[0],
+          Output.host(stored, root.showSecrets()));
       noteTransformed(this, group, stored.group());
       return InfrastateCli.OK;
     }
@@ -204,24 +175,7 @@ final class HostCommand {
 
     @Override
     int run(State state) {
-      Snapshot after = root.update(state, root.audit(""), tx -> {
-        for (String n : new LinkedHashSet<>(names)) {
-          if (!tx.removeHost(n)) {
-            throw CliException.error(
-                "No host '" + n + "' in " + state.location() + "; nothing was removed. See 'infrastate host list'");
-          }
-        }
-      });
-      if (json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("removed", new ArrayList<>(new LinkedHashSet<>(names)));
-        m.put("serial", after.metadata().serial());
-        out().println(Output.json(m));
-      } else {
-        new LinkedHashSet<>(names).forEach(n -> out().println("removed host " + n));
-        out().println("serial " + after.metadata().serial());
-      }
-      return InfrastateCli.OK;
+      return Edits.remove(this, state, names, "host", Transaction::removeHost);
     }
   }
 

@@ -10,7 +10,6 @@ import io.infrastate.model.UnsupportedFormatVersionException;
 import io.infrastate.lock.LockHeldException;
 import io.infrastate.lock.LockTimeoutException;
 import java.io.PrintWriter;
-import java.lang.reflect.Constructor;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
@@ -166,7 +165,8 @@ public final class InfrastateCli {
    */
   public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
     Objects.requireNonNull(args, "args");
-    CommandLine cmd = commandLine(out, err, env);
+    Root root = new Root(env);
+    CommandLine cmd = configure(CommandTree.forArgs(root, args), root, out, err);
     int code;
     try {
       code = cmd.execute(args);
@@ -192,14 +192,43 @@ public final class InfrastateCli {
    */
   public static CommandLine commandLine(PrintWriter out, PrintWriter err, Map<String, String> env) {
     Root root = new Root(env);
-    CommandLine cmd = new CommandLine(root, new Factory(root));
+    return configure(CommandTree.whole(root), root, out, err);
+  }
+
+  /** Sets the writers, the error handlers and the short help on a tree whose root is {@code root}. */
+  private static CommandLine configure(CommandLine cmd, Root root, PrintWriter out, PrintWriter err) {
     cmd.setOut(out);
     cmd.setErr(err);
     cmd.setCaseInsensitiveEnumValuesAllowed(true);
-    cmd.setParameterExceptionHandler((e, args) -> usageError(e, args, root));
-    cmd.setExecutionExceptionHandler((e, c, parsed) -> failure(e, c, parsed.originalArgs().toArray(String[]::new), root));
+    Handler handler = new Handler(root);
+    cmd.setParameterExceptionHandler(handler);
+    cmd.setExecutionExceptionHandler(handler);
     ShortHelp.apply(cmd);
     return cmd;
+  }
+
+  /**
+   * Maps picocli's parse errors and the commands' failures to one line and an exit code. A class,
+   * not two lambdas: a lambda for one of picocli's (Java 5) interfaces keeps that interface and the
+   * classes implementing it out of the class-data-sharing archive.
+   */
+  private static final class Handler
+      implements CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {
+    private final Root root;
+
+    Handler(Root root) {
+      this.root = root;
+    }
+
+    @Override
+    public int handleParseException(CommandLine.ParameterException e, String[] args) {
+      return usageError(e, args, root);
+    }
+
+    @Override
+    public int handleExecutionException(Exception e, CommandLine c, CommandLine.ParseResult parsed) {
+      return failure(e, c, parsed.originalArgs().toArray(String[]::new), root);
+    }
   }
 
   private static int usageError(CommandLine.ParameterException e, String[] args, Root root) {
@@ -312,25 +341,5 @@ public final class InfrastateCli {
       return "(no message)";
     }
     return message.strip().replaceAll("\\s*\\R\\s*", "; ");
-  }
-
-  /** Creates command objects, handing each one the root so it can reach the global options. */
-  private static final class Factory implements CommandLine.IFactory {
-    private final Root root;
-
-    Factory(Root root) {
-      this.root = root;
-    }
-
-    @Override
-    public <K> K create(Class<K> cls) throws Exception {
-      Constructor<K> withRoot;
-      try {
-        withRoot = cls.getDeclaredConstructor(Root.class);
-      } catch (NoSuchMethodException e) {
-        return CommandLine.defaultFactory().create(cls);
-      }
-      return withRoot.newInstance(root);
-    }
   }
 }

@@ -7,8 +7,6 @@ import io.infrastate.lock.LockRequest;
 import io.infrastate.lock.LockTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -111,14 +109,7 @@ final class LockCommand {
           throw CliException.error("Lock '" + name + "' changed while releasing it; see 'infrastate lock status " + name + "'");
         }
       }
-      if (json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("released", name);
-        m.put("id", id);
-        out().println(Output.json(m));
-      } else {
-        out().println("released lock " + name);
-      }
+      print("released lock " + name, "released", name, "id", id);
       return InfrastateCli.OK;
     }
   }
@@ -139,17 +130,8 @@ final class LockCommand {
         held = locks.inspect(name);
       }
       String status = held.isEmpty() ? "free" : held.get().isExpired(Instant.now()) ? "stale" : "held";
-      if (json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", name);
-        m.put("status", status);
-        m.put("lock", held.map(Output::lock).orElse(null));
-        out().println(Output.json(m));
-      } else if (held.isEmpty()) {
-        out().println(name + ": free");
-      } else {
-        out().println(name + ": " + status + " by " + held.get().describe());
-      }
+      print(held.isEmpty() ? name + ": free" : name + ": " + status + " by " + held.get().describe(),
+          "name", name, "status", status, "lock", held.map(Output::lock).orElse(null));
       return InfrastateCli.OK;
     }
   }
@@ -175,11 +157,7 @@ final class LockCommand {
       if (json()) {
         java.util.List<Object> list = new java.util.ArrayList<>();
         for (LockInfo l : held) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("name", l.name());
-          m.put("status", l.isExpired(now) ? "stale" : "held");
-          m.put("lock", Output.lock(l));
-          list.add(m);
+          list.add(Output.object("name", l.name(), "status", l.isExpired(now) ? "stale" : "held", "lock", Output.lock(l)));
         }
         out().println(Output.json(list));
         return InfrastateCli.OK;
@@ -222,14 +200,7 @@ final class LockCommand {
               + "; nothing was removed");
         }
       }
-      if (json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("force_unlocked", name);
-        m.put("id", id);
-        out().println(Output.json(m));
-      } else {
-        out().println("force-unlocked lock " + name + " (" + id + ")");
-      }
+      print("force-unlocked lock " + name + " (" + id + ")", "force_unlocked", name, "id", id);
       return InfrastateCli.OK;
     }
   }

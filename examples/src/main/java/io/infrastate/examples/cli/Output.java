@@ -30,6 +30,20 @@ final class Output {
     return Json.pretty(value);
   }
 
+  /**
+   * A JSON object of name-value pairs, in the order given.
+   *
+   * @param pairs a name, its value, the next name, its value…
+   * @return the object, for {@link #json}
+   */
+  static Map<String, Object> object(Object... pairs) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      m.put((String) pairs[i], pairs[i + 1]);
+    }
+    return m;
+  }
+
   /** Compact JSON, for values inside table cells. */
   static String compact(Object value) {
     return Json.compact(value);

@@ -3,9 +3,9 @@ package io.infrastate.examples.cli;
 import io.infrastate.model.ResourceState;
 import io.infrastate.model.Snapshot;
 import io.infrastate.State;
+import io.infrastate.Transaction;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,18 +76,10 @@ final class ResourceCommand {
       ResourceState r = builder.build();
       boolean existed = state.hasResource(key);
       ResourceState stored = root.update(state, root.audit(""), tx -> tx.addResource(key, r)).getResource(key).orElseThrow();
-      long serial = state.metadata().serial();
-      if (json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("serial", serial);
-        m.put("resource", Output.resource(key, stored, root.showSecrets()));
-        out().println(Output.json(m));
-      } else {
-        out().println((existed ? "replaced" : "added") + " resource " + key + " (serial " + serial + ")");
-        if (existed) {
-          err().println("infrastate: note: 'resource add' replaced every field of " + key + "; 'resource set " + key
-              + " --data K=V' changes only the fields given");
-        }
+      Edits.written(this, "resource", key, state.metadata().serial(), existed ? "replaced" : "added", null,
+          Output.resource(key, stored, root.showSecrets()));
+      if (existed) {
+        Edits.noteReplaced(this, "resource", key, "--data");
       }
       return InfrastateCli.OK;
     }
@@ -137,59 +129,27 @@ final class ResourceCommand {
       Map<String, Object> typed = Inputs.typed(data, "--data");
       Map<String, String> secrets = Inputs.strings(secretData, "--secret-data");
       Map<String, String> tagValues = Inputs.strings(tags, "--tag");
-      List<String> unsetD = unsetData == null ? List.of() : unsetData;
-      List<String> unsetT = unsetTags == null ? List.of() : unsetTags;
-      for (String k : unsetD) {
-        if (typed.containsKey(k) || secrets.containsKey(k)) {
-          throw CliException.usage("--unset-data " + k + " and a value for " + k + " are both given; give one");
-        }
-      }
-      for (String k : unsetT) {
-        if (tagValues.containsKey(k)) {
-          throw CliException.usage("--unset-tag " + k + " and --tag " + k + "=… are both given; give one");
-        }
-      }
+      List<String> unsetD = Edits.unset(unsetData, "--unset-data", k -> "a value for " + k, typed, secrets);
+      List<String> unsetT = Edits.unset(unsetTags, "--unset-tag", k -> "--tag " + k + "=…", tagValues);
       boolean[] existed = new boolean[1];
       Snapshot after = root.update(state, root.audit(""), tx -> {
         Optional<ResourceState> old = tx.getResource(key);
         existed[0] = old.isPresent();
         if (old.isEmpty() && !create) {
-          throw CliException.error("No resource '" + key + "' in " + state.location() + "; nothing was written. Use"
-              + " 'resource set " + key + " --create …' to add it, or see 'infrastate resource list'");
+          throw Edits.missing("resource", key, state);
         }
         ResourceState base = old.orElseGet(() -> fresh(key));
-        Map<String, Object> d = new LinkedHashMap<>(base.data());
-        for (String k : unsetD) {
-          if (!d.containsKey(k)) {
-            throw CliException.error("Resource " + key + " has no data field '" + k + "' to unset; nothing was written");
-          }
-          d.remove(k);
-        }
-        d.putAll(typed);
+        Map<String, Object> d = Edits.patch(base.data(), unsetD, typed, "Resource " + key + " has no data field");
         secrets.keySet().forEach(d::remove);
-        Map<String, String> t = new LinkedHashMap<>(base.tags());
-        for (String k : unsetT) {
-          if (t.remove(k) == null) {
-            throw CliException.error("Resource " + key + " has no tag '" + k + "' to unset; nothing was written");
-          }
-        }
-        t.putAll(tagValues);
+        Map<String, String> t = Edits.patch(base.tags(), unsetT, tagValues, "Resource " + key + " has no tag");
         ResourceState.Builder b = ResourceState.builder(base.type(), base.id())
             .name(name != null ? name : base.name()).data(d).tags(t);
         secrets.forEach(b::secretData);
         tx.addResource(key, b.build());
       });
       ResourceState stored = after.getResource(key).orElseThrow();
-      long serial = after.metadata().serial();
-      if (json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("serial", serial);
-        m.put("created", !existed[0]);
-        m.put("resource", Output.resource(key, stored, root.showSecrets()));
-        out().println(Output.json(m));
-      } else {
-        out().println((existed[0] ? "updated" : "added") + " resource " + key + " (serial " + serial + ")");
-      }
+      Edits.written(this, "resource", key, after.metadata().serial(), existed[0] ? "updated" : "added", !existed[0],
+          Output.resource(key, stored, root.showSecrets()));
       return InfrastateCli.OK;
     }
 
@@ -214,24 +174,7 @@ final class ResourceCommand {
 
     @Override
     int run(State state) {
-      Snapshot after = root.update(state, root.audit(""), tx -> {
-        for (String k : new LinkedHashSet<>(keys)) {
-          if (!tx.removeResource(k)) {
-            throw CliException.error(
-                "No resource '" + k + "' in " + state.location() + "; nothing was removed. See 'infrastate resource list'");
-          }
-        }
-      });
-      if (json()) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("removed", new ArrayList<>(new LinkedHashSet<>(keys)));
-        m.put("serial", after.metadata().serial());
-        out().println(Output.json(m));
-      } else {
-        new LinkedHashSet<>(keys).forEach(k -> out().println("removed resource " + k));
-        out().println("serial " + after.metadata().serial());
-      }
-      return InfrastateCli.OK;
+      return Edits.remove(this, state, keys, "resource", Transaction::removeResource);
     }
   }
 

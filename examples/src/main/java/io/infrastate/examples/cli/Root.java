@@ -56,19 +56,6 @@ import picocli.CommandLine.Spec;
       "Records what infrastructure automation created (hosts, resources) in a state that is safe to"
           + " share between processes and machines: a file, a Git repository or an S3 bucket.",
     },
-    subcommands = {
-      StateCommand.class,
-      WorkspaceCommand.class,
-      HostCommand.class,
-      ResourceCommand.class,
-      LockCommand.class,
-      LockCommand.ForceUnlock.class,
-      InventoryCommand.class,
-      Root.VersionCommand.class,
-      CompletionCommand.class,
-      InstallLauncher.class,
-      CommandLine.HelpCommand.class,
-    },
     footerHeading = "%n",
     footer = {
       "The state is --state URI or $INFRASTATE_STATE: a path (state.json) or a URI such as"
@@ -90,6 +77,24 @@ import picocli.CommandLine.Spec;
           + " (nothing was written)",
     })
 final class Root implements Callable<Integer> {
+  /**
+   * The top-level commands, in the order the usage help lists them. Registered by {@link
+   * CommandTree} rather than through the annotation's {@code subcommands}, so that a command line
+   * naming one of them builds only that one.
+   */
+  static final List<Class<?>> COMMANDS = List.of(
+      StateCommand.class,
+      WorkspaceCommand.class,
+      HostCommand.class,
+      ResourceCommand.class,
+      LockCommand.class,
+      LockCommand.ForceUnlock.class,
+      InventoryCommand.class,
+      Root.VersionCommand.class,
+      CompletionCommand.class,
+      InstallLauncher.class,
+      CommandLine.HelpCommand.class);
+
   /** The environment variable naming the workspace when {@code --workspace} is not given. */
   static final String WORKSPACE_ENV = "INFRASTATE_WORKSPACE";
 

@@ -28,24 +28,39 @@ final class ShortHelp {
     usage.footerHeading("");
     usage.exitCodeList(java.util.Map.of());
     usage.exitCodeListHeading("");
-    cmd.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST, ShortHelp::ownOptions);
-    cmd.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER, help ->
-        String.format("%nGlobal options (--state, --json, --lock, --operator, …), exit codes and state URIs:"
-            + "%n'infrastate --help'.%n"));
+    cmd.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST, new OwnOptions());
+    cmd.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER, new Footer());
     for (CommandLine sub : cmd.getSubcommands().values()) {
       shorten(sub);
     }
   }
 
+  /*
+   * The renderers are classes, not lambdas: a lambda for picocli's (Java 5) IHelpSectionRenderer
+   * keeps that interface, and picocli's own renderers with it, out of the class-data-sharing archive.
+   */
+
   /** The options the verb declares itself, and its help option. */
-  private static String ownOptions(Help help) {
-    Help.Layout layout = help.createDefaultLayout();
-    for (OptionSpec o : help.commandSpec().options()) {
-      if (!o.inherited() && !o.hidden()) {
-        layout.addOption(o, help.parameterLabelRenderer());
+  private static final class OwnOptions implements CommandLine.IHelpSectionRenderer {
+    @Override
+    public String render(Help help) {
+      Help.Layout layout = help.createDefaultLayout();
+      for (OptionSpec o : help.commandSpec().options()) {
+        if (!o.inherited() && !o.hidden()) {
+          layout.addOption(o, help.parameterLabelRenderer());
+        }
       }
+      return layout.toString();
     }
-    return layout.toString();
+  }
+
+  /** One line pointing to the root's help instead of its footer. */
+  private static final class Footer implements CommandLine.IHelpSectionRenderer {
+    @Override
+    public String render(Help help) {
+      return String.format("%nGlobal options (--state, --json, --lock, --operator, …), exit codes and state URIs:"
+          + "%n'infrastate --help'.%n");
+    }
   }
 
   /**

@@ -31,6 +31,14 @@ abstract class Verb implements Callable<Integer> {
     return root.json;
   }
 
+  /**
+   * Prints the result of a verb: {@code line}, or with {@code --json} the object of {@code pairs}
+   * ({@link Output#object}).
+   */
+  void print(String line, Object... pairs) {
+    out().println(json() ? Output.json(Output.object(pairs)) : line);
+  }
+
   /** A verb that works on the state: opens it, runs, closes it. */
   abstract static class OnState extends Verb {
     OnState(Root root) {

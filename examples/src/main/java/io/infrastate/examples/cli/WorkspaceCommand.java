@@ -3,9 +3,7 @@ package io.infrastate.examples.cli;
 import io.infrastate.model.AuditEntry;
 import io.infrastate.StateOptions;
 import io.infrastate.StateStore;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -51,10 +49,7 @@ final class WorkspaceCommand {
         List<String> names = selected.home().workspaces();
         String current = selected.store().workspace();
         if (json()) {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("selected", current);
-          m.put("workspaces", names);
-          out().println(Output.json(m));
+          out().println(Output.json(Output.object("selected", current, "workspaces", names)));
         } else {
           for (String n : names) {
             out().println((n.equals(current) ? "* " : "  ") + n);
@@ -81,7 +76,7 @@ final class WorkspaceCommand {
     public Integer call() {
       try (Root.Selected selected = root.select()) {
         StateStore created = selected.home().createWorkspace(name, audit(root));
-        print(this, created, "created workspace " + name + " at " + created.location());
+        printWorkspace(this, created, "created workspace " + name + " at " + created.location());
         return InfrastateCli.OK;
       }
     }
@@ -107,15 +102,7 @@ final class WorkspaceCommand {
         StateStore target = selected.home().workspace(name);
         String location = target.location();
         selected.home().deleteWorkspace(name, force, audit(root));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("workspace", name);
-        m.put("location", location);
-        m.put("deleted", true);
-        if (json()) {
-          out().println(Output.json(m));
-        } else {
-          out().println("deleted workspace " + name + " at " + location);
-        }
+        print("deleted workspace " + name + " at " + location, "workspace", name, "location", location, "deleted", true);
         return InfrastateCli.OK;
       }
     }
@@ -131,24 +118,16 @@ final class WorkspaceCommand {
     public Integer call() {
       try (Root.Selected selected = root.select()) {
         StateStore store = selected.store();
-        if (json()) {
-          print(this, store, "");
-        } else {
-          out().println(store.workspace());
-        }
+        printWorkspace(this, store, store.workspace());
         return InfrastateCli.OK;
       }
     }
   }
 
   /** Prints a workspace as JSON, or the text. */
-  private static void print(Verb verb, StateStore store, String text) {
+  private static void printWorkspace(Verb verb, StateStore store, String text) {
     if (verb.json()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("workspace", store.workspace());
-      m.put("location", store.location());
-      m.put("exists", store.exists());
-      verb.out().println(Output.json(m));
+      verb.print(text, "workspace", store.workspace(), "location", store.location(), "exists", store.exists());
     } else {
       verb.out().println(text);
     }

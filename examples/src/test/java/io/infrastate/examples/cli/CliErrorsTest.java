@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.examples.cli.CliRunner.Result;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,16 +19,11 @@ import picocli.CommandLine;
  * Bad input: a one-line error on stderr that says what to do, a documented exit code, and the state
  * byte-for-byte untouched. And {@code --help} on every command.
  */
-class CliErrorsTest {
-  @TempDir Path tmp;
-  Path file;
-  CliRunner cli;
+class CliErrorsTest extends CliFileTest {
   byte[] before;
 
   @BeforeEach
   void setUp() throws Exception {
-    file = tmp.resolve("state.json");
-    cli = new CliRunner(file);
     assertThat(cli.run("host", "add", "web01", "--address", "10.0.0.5").code()).isZero();
     before = Files.readAllBytes(file);
   }

@@ -21,34 +21,25 @@ class CliExternalEditTest {
   @TempDir Path tmp;
 
   private Path seeded() throws Exception {
-    assumeTrue(jqInstalled(), "jq is not installed (apt-get install jq; .ci/run installs it): not tested here");
+    assumeTrue(Processes.onPath("jq"), "jq is not installed (apt-get install jq; .ci/run installs it): not tested here");
     Path file = tmp.resolve("state.json");
     CliRunner cli = new CliRunner(file);
-    CliStateTest.ok(cli.run("--operator", "alice@ops", "host", "add", "web01", "--address", "10.0.0.1"));
-    CliStateTest.ok(cli.run("--operator", "alice@ops", "host", "add", "web02", "--address", "10.0.0.2"));
+    CliFileTest.ok(cli.run("--operator", "alice@ops", "host", "add", "web01", "--address", "10.0.0.1"));
+    CliFileTest.ok(cli.run("--operator", "alice@ops", "host", "add", "web02", "--address", "10.0.0.2"));
     Processes.Result jq = Processes.run(tmp, Map.of(),
         List.of("sh", "-c", "jq '.hosts[\"web01\"].address = \"10.9.9.9\"' state.json > tmp && mv tmp state.json"));
     assertThat(jq.code()).as(jq.toString()).isZero();
     return file;
   }
 
-  private static boolean jqInstalled() {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "jq"))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   @Test
   void byDefaultAJqEditIsItsOwnVersionInTheHistory() throws Exception {
     Path file = seeded();
     CliRunner cli = new CliRunner(file);
-    CliStateTest.ok(cli.run("--operator", "bob@ops", "host", "add", "web03", "--address", "10.0.0.3"));
-    Result history = CliStateTest.ok(cli.run("--json", "state", "history"));
+    CliFileTest.ok(cli.run("--operator", "bob@ops", "host", "add", "web03", "--address", "10.0.0.3"));
+    Result history = CliFileTest.ok(cli.run("--json", "state", "history"));
     assertThat(history.json().findValuesAsString("operator")).containsExactly("bob@ops", "external", "alice@ops", "alice@ops");
-    Result diff = CliStateTest.ok(cli.run("state", "diff", "2", "3"));
+    Result diff = CliFileTest.ok(cli.run("state", "diff", "2", "3"));
     assertThat(diff.out()).contains("web01").doesNotContain("web03");
   }
 
@@ -63,18 +54,18 @@ class CliExternalEditTest {
     assertThat(refused.err().strip().lines()).hasSize(1);
     assertThat(Files.readAllBytes(file)).isEqualTo(edited);
 
-    Result dry = CliStateTest.ok(CliRunner.raw(Map.of(), "--state", uri, "state", "accept-external", "--dry-run"));
+    Result dry = CliFileTest.ok(CliRunner.raw(Map.of(), "--state", uri, "state", "accept-external", "--dry-run"));
     assertThat(dry.out()).contains("after version 2");
     assertThat(Files.readAllBytes(file)).isEqualTo(edited);
 
-    Result accepted = CliStateTest.ok(CliRunner.raw(Map.of(), "--state", uri, "--operator", "alice@ops", "--reason", "reviewed",
+    Result accepted = CliFileTest.ok(CliRunner.raw(Map.of(), "--state", uri, "--operator", "alice@ops", "--reason", "reviewed",
         "state", "accept-external"));
     assertThat(accepted.out()).contains("as version 3").contains("accepted by alice@ops (reviewed)");
-    Result again = CliStateTest.ok(CliRunner.raw(Map.of(), "--state", uri, "--json", "state", "accept-external"));
+    Result again = CliFileTest.ok(CliRunner.raw(Map.of(), "--state", uri, "--json", "state", "accept-external"));
     assertThat(again.json().get("external_edit").asBoolean()).isFalse();
 
-    CliStateTest.ok(CliRunner.raw(Map.of(), "--state", uri, "host", "add", "web03", "--address", "10.0.0.3"));
-    Result history = CliStateTest.ok(CliRunner.raw(Map.of(), "--state", uri, "--json", "state", "history"));
+    CliFileTest.ok(CliRunner.raw(Map.of(), "--state", uri, "host", "add", "web03", "--address", "10.0.0.3"));
+    Result history = CliFileTest.ok(CliRunner.raw(Map.of(), "--state", uri, "--json", "state", "history"));
     assertThat(history.json().findValuesAsString("operator")).element(1).isEqualTo("external");
   }
 }

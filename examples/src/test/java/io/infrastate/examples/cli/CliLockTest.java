@@ -16,21 +16,15 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The lock verbs against the file lock provider in {@code <state>.locks/}. */
-class CliLockTest {
-  @TempDir Path tmp;
-  Path file;
+class CliLockTest extends CliFileTest {
   Path lockDir;
-  CliRunner cli;
 
   @BeforeEach
   void setUp() {
-    file = tmp.resolve("state.json");
     lockDir = tmp.resolve("state.json.locks");
-    cli = new CliRunner(file);
   }
 
   @Test

@@ -1,6 +1,5 @@
 package io.infrastate.examples.cli;
 
-import static io.infrastate.examples.cli.CliStateTest.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.model.HostState;
@@ -8,25 +7,12 @@ import io.infrastate.model.ResourceState;
 import io.infrastate.State;
 import io.infrastate.examples.cli.CliRunner.Result;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** {@code host set}, {@code resource set} and the state's group-name policy, in-process, on a real file. */
-class CliPatchTest {
-  @TempDir Path tmp;
-  Path file;
-  CliRunner cli;
-
-  @BeforeEach
-  void setUp() {
-    file = tmp.resolve("state.json");
-    cli = new CliRunner(file);
-  }
-
+class CliPatchTest extends CliFileTest {
   @Test
   void hostSetChangesOnlyTheFieldsGivenInOneWrite() {
     ok(cli.run("host", "add", "web11", "--address", "1.1.1.1", "--port", "22", "--user", "deploy", "--group", "web",

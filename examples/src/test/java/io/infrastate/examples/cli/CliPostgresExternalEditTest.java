@@ -19,29 +19,29 @@ class CliPostgresExternalEditTest {
     PostgresServer server = PostgresServer.get();
     String schema = PostgresServer.freshSchema();
     String uri = server.uri(schema, "prod") + "&external=refuse";
-    CliPostgresTest.ok(CliPostgresTest.cli(uri, "--operator", "alice@ops", "host", "add", "web01", "--address", "10.0.0.1"));
-    CliPostgresTest.ok(CliPostgresTest.cli(uri, "--operator", "alice@ops", "host", "add", "web02", "--address", "10.0.0.2"));
+    CliRunner.ok0(CliRunner.at(uri, "--operator", "alice@ops", "host", "add", "web01", "--address", "10.0.0.1"));
+    CliRunner.ok0(CliRunner.at(uri, "--operator", "alice@ops", "host", "add", "web02", "--address", "10.0.0.2"));
     try (Connection c = server.connect(); Statement st = c.createStatement()) {
       st.execute("UPDATE " + schema + ".states SET serial = 1 WHERE state = 'prod'"); // a rollback by hand
     }
 
-    Result refused = CliPostgresTest.cli(uri, "host", "add", "web03", "--address", "10.0.0.3");
+    Result refused = CliRunner.at(uri, "host", "add", "web03", "--address", "10.0.0.3");
     assertThat(refused.code()).as(refused.toString()).isEqualTo(InfrastateCli.CONFLICT);
     assertThat(refused.err()).contains("- host web02").contains("accept-external").doesNotContain("\tat ");
     assertThat(refused.err().strip().lines()).hasSize(1);
 
-    Result dry = CliPostgresTest.ok(CliPostgresTest.cli(uri, "state", "accept-external", "--dry-run"));
+    Result dry = CliRunner.ok0(CliRunner.at(uri, "state", "accept-external", "--dry-run"));
     assertThat(dry.out()).contains("after version 2").contains("head row");
-    Result accepted = CliPostgresTest.ok(CliPostgresTest.cli(uri, "--operator", "bob@ops", "--reason", "reviewed",
+    Result accepted = CliRunner.ok0(CliRunner.at(uri, "--operator", "bob@ops", "--reason", "reviewed",
         "state", "accept-external"));
     assertThat(accepted.out()).contains("as version 3").contains("accepted by bob@ops (reviewed)");
-    Result again = CliPostgresTest.ok(CliPostgresTest.cli(uri, "--json", "state", "accept-external"));
+    Result again = CliRunner.ok0(CliRunner.at(uri, "--json", "state", "accept-external"));
     assertThat(again.json().get("external_edit").asBoolean()).isFalse();
 
-    CliPostgresTest.ok(CliPostgresTest.cli(uri, "host", "add", "web03", "--address", "10.0.0.3"));
-    Result history = CliPostgresTest.ok(CliPostgresTest.cli(uri, "--json", "state", "history"));
+    CliRunner.ok0(CliRunner.at(uri, "host", "add", "web03", "--address", "10.0.0.3"));
+    Result history = CliRunner.ok0(CliRunner.at(uri, "--json", "state", "history"));
     assertThat(history.json().findValuesAsString("operator")).element(1).isEqualTo("external");
-    Result diff = CliPostgresTest.ok(CliPostgresTest.cli(uri, "state", "diff", "2", "3"));
+    Result diff = CliRunner.ok0(CliRunner.at(uri, "state", "diff", "2", "3"));
     assertThat(diff.out()).contains("web02").doesNotContain("web03");
   }
 }

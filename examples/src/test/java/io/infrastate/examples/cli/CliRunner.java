@@ -1,5 +1,7 @@
 package io.infrastate.examples.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -33,9 +35,20 @@ final class CliRunner {
 
   /** Runs with {@code --state} set to this runner's state. */
   Result run(String... args) {
-    List<String> all = new ArrayList<>(List.of("--state", state.toString()));
+    return at(state.toString(), args);
+  }
+
+  /** Runs with {@code --state STATE} and the given arguments, in an empty environment. */
+  static Result at(String state, String... args) {
+    List<String> all = new ArrayList<>(List.of("--state", state));
     all.addAll(List.of(args));
     return raw(Map.of(), all.toArray(String[]::new));
+  }
+
+  /** Asserts that a command succeeded (stderr may hold notes) and returns its result. */
+  static Result ok0(Result r) {
+    assertThat(r.code()).as(r.toString()).isZero();
+    return r;
   }
 
   /** Runs exactly the given arguments with the given environment. */

@@ -11,9 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -21,17 +19,7 @@ import tools.jackson.databind.JsonNode;
  * inventory} refusing a state that does not exist, and {@code version}. Exit codes are checked on
  * real CLI processes, as a shell sees them.
  */
-class CliScriptingTest {
-  @TempDir Path tmp;
-  Path file;
-  CliRunner cli;
-
-  @BeforeEach
-  void setUp() {
-    file = tmp.resolve("state.json");
-    cli = new CliRunner(file);
-  }
-
+class CliScriptingTest extends CliFileTest {
   /** Runs the CLI in its own JVM, as a shell script would. */
   Processes.Result process(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Processes.java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",

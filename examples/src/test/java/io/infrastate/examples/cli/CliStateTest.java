@@ -1,5 +1,6 @@
 package io.infrastate.examples.cli;
 
+import static io.infrastate.examples.cli.CliRunner.ok0;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.model.AuditEntry;
@@ -17,28 +18,11 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The host, resource and state verbs, in-process, against a real state file. */
-class CliStateTest {
-  @TempDir Path tmp;
-  Path file;
-  CliRunner cli;
-
-  @BeforeEach
-  void setUp() {
-    file = tmp.resolve("state.json");
-    cli = new CliRunner(file);
-  }
-
-  static Result ok(Result r) {
-    assertThat(r.code()).as(r.toString()).isZero();
-    assertThat(r.err()).as(r.toString()).isEmpty();
-    return r;
-  }
+class CliStateTest extends CliFileTest {
 
   void seed() {
     ok(cli.run("host", "add", "web01", "--address", "10.0.0.5", "--port", "22", "--user", "deploy",
@@ -302,10 +286,6 @@ class CliStateTest {
     assertThat(file).doesNotExist();
   }
 
-  static Result ok0(Result r) {
-    assertThat(r.code()).as(r.toString()).isZero();
-    return r;
-  }
 
   /**
    * Sixteen {@code host add} processes at once on one state file, as an Ansible play with many

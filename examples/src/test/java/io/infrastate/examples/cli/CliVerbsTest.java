@@ -1,6 +1,5 @@
 package io.infrastate.examples.cli;
 
-import static io.infrastate.examples.cli.CliStateTest.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.model.HostState;
@@ -9,26 +8,14 @@ import io.infrastate.examples.cli.CliRunner.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The verbs users look for: state list filters, --dry-run, --serial, lock list, inventory import,
  * completion, short help and "did you mean", in-process on a real state file.
  */
-class CliVerbsTest {
-  @TempDir Path tmp;
-  Path file;
-  CliRunner cli;
-
-  @BeforeEach
-  void setUp() {
-    file = tmp.resolve("state.json");
-    cli = new CliRunner(file);
-  }
-
+class CliVerbsTest extends CliFileTest {
   void seed() {
     ok(cli.run("host", "add", "web01", "--group", "web"));
     ok(cli.run("host", "add", "web02", "--group", "web"));

@@ -1,6 +1,6 @@
 package io.infrastate.examples.cli;
 
-import static io.infrastate.examples.cli.CliBackendsTest.ok;
+import static io.infrastate.examples.cli.CliRunner.ok0;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.examples.Processes;
@@ -39,42 +39,42 @@ class CliWorkspaceTest {
 
   @Test
   void theVerbsListCreateShowAndDeleteWithJson() {
-    ok(cli("workspace", "new", "staging"));
-    ok(cli("workspace", "new", "prod-eu"));
-    JsonNode list = ok(cli("--json", "--workspace", "staging", "workspace", "list")).json();
+    ok0(cli("workspace", "new", "staging"));
+    ok0(cli("workspace", "new", "prod-eu"));
+    JsonNode list = ok0(cli("--json", "--workspace", "staging", "workspace", "list")).json();
     assertThat(list.get("selected").asString()).isEqualTo("staging");
     assertThat(list.get("workspaces").toString()).isEqualTo("[\"default\",\"prod-eu\",\"staging\"]");
-    assertThat(ok(cli("workspace", "list")).out()).isEqualTo("* default\n  prod-eu\n  staging\n");
-    JsonNode show = ok(cli("--json", "--workspace", "prod-eu", "workspace", "show")).json();
+    assertThat(ok0(cli("workspace", "list")).out()).isEqualTo("* default\n  prod-eu\n  staging\n");
+    JsonNode show = ok0(cli("--json", "--workspace", "prod-eu", "workspace", "show")).json();
     assertThat(show.get("workspace").asString()).isEqualTo("prod-eu");
     assertThat(show.get("exists").asBoolean()).isTrue();
     assertThat(show.get("location").asString()).isEqualTo(tmp.resolve("state.json.d/prod-eu/state.json").toString());
-    assertThat(ok(cli("workspace", "show")).out()).isEqualTo("default\n");
-    assertThat(ok(cli("workspace", "delete", "prod-eu")).out()).startsWith("deleted workspace prod-eu at ");
-    assertThat(ok(cli("workspace", "list")).out()).isEqualTo("* default\n  staging\n");
+    assertThat(ok0(cli("workspace", "show")).out()).isEqualTo("default\n");
+    assertThat(ok0(cli("workspace", "delete", "prod-eu")).out()).startsWith("deleted workspace prod-eu at ");
+    assertThat(ok0(cli("workspace", "list")).out()).isEqualTo("* default\n  staging\n");
   }
 
   @Test
   void theEnvironmentSelectsTheWorkspaceAndTheOptionWins() {
-    ok(cli("workspace", "new", "staging"));
+    ok0(cli("workspace", "new", "staging"));
     Map<String, String> env = Map.of(Root.WORKSPACE_ENV, "staging");
-    ok(cli(env, "host", "add", "web01", "--address", "10.0.2.11"));
-    ok(cli(env, "--workspace", "default", "host", "add", "db01", "--address", "10.0.1.9"));
-    assertThat(ok(cli(env, "--json", "host", "list")).out()).contains("web01").doesNotContain("db01");
-    assertThat(ok(cli("--json", "host", "list")).out()).contains("db01").doesNotContain("web01");
-    assertThat(ok(cli(env, "--json", "state", "list")).out()).contains("web01");
-    assertThat(ok(cli(env, "inventory", "--list")).out()).contains("10.0.2.11").doesNotContain("10.0.1.9");
+    ok0(cli(env, "host", "add", "web01", "--address", "10.0.2.11"));
+    ok0(cli(env, "--workspace", "default", "host", "add", "db01", "--address", "10.0.1.9"));
+    assertThat(ok0(cli(env, "--json", "host", "list")).out()).contains("web01").doesNotContain("db01");
+    assertThat(ok0(cli("--json", "host", "list")).out()).contains("db01").doesNotContain("web01");
+    assertThat(ok0(cli(env, "--json", "state", "list")).out()).contains("web01");
+    assertThat(ok0(cli(env, "inventory", "--list")).out()).contains("10.0.2.11").doesNotContain("10.0.1.9");
   }
 
   @Test
   void locksOfAWorkspaceAreItsOwnAndFenceItsWrites() {
-    ok(cli("workspace", "new", "staging"));
-    String id = ok(cli("--workspace", "staging", "lock", "acquire", "deploy")).out().strip();
-    ok(cli("lock", "acquire", "deploy"));
+    ok0(cli("workspace", "new", "staging"));
+    String id = ok0(cli("--workspace", "staging", "lock", "acquire", "deploy")).out().strip();
+    ok0(cli("lock", "acquire", "deploy"));
     oneLineError(cli("--workspace", "staging", "lock", "acquire", "deploy"), InfrastateCli.LOCK_HELD);
-    ok(cli("--workspace", "staging", "--lock", "deploy=" + id, "host", "add", "web01"));
-    assertThat(ok(cli("--workspace", "staging", "lock", "status", "deploy")).out()).contains(id);
-    ok(cli("--workspace", "staging", "lock", "release", "deploy", "--id", id));
+    ok0(cli("--workspace", "staging", "--lock", "deploy=" + id, "host", "add", "web01"));
+    assertThat(ok0(cli("--workspace", "staging", "lock", "status", "deploy")).out()).contains(id);
+    ok0(cli("--workspace", "staging", "lock", "release", "deploy", "--id", id));
   }
 
   @Test
@@ -85,9 +85,9 @@ class CliWorkspaceTest {
     oneLineError(cli("workspace", "delete", "nope"), InfrastateCli.ERROR);
     oneLineError(cli("--workspace", "nope", "host", "add", "web01"), InfrastateCli.ERROR);
     oneLineError(cli("--workspace", "nope", "lock", "acquire", "deploy"), InfrastateCli.ERROR);
-    ok(cli("workspace", "new", "staging"));
+    ok0(cli("workspace", "new", "staging"));
     oneLineError(cli("workspace", "new", "staging"), InfrastateCli.ERROR);
-    ok(cli("--workspace", "staging", "host", "add", "web01"));
+    ok0(cli("--workspace", "staging", "host", "add", "web01"));
     Result refused = cli("workspace", "delete", "staging");
     oneLineError(refused, InfrastateCli.ERROR);
     assertThat(refused.err()).contains("1 host(s)").contains("force");
@@ -98,10 +98,10 @@ class CliWorkspaceTest {
 
   @Test
   void aDeletionIsRecordedInTheDefaultWorkspacesHistory() {
-    ok(cli("workspace", "new", "staging"));
-    ok(cli("--workspace", "staging", "host", "add", "web01"));
-    ok(cli("--operator", "alice@ops", "--reason", "staging retired", "workspace", "delete", "staging", "--force"));
-    JsonNode history = ok(cli("--json", "state", "history")).json();
+    ok0(cli("workspace", "new", "staging"));
+    ok0(cli("--workspace", "staging", "host", "add", "web01"));
+    ok0(cli("--operator", "alice@ops", "--reason", "staging retired", "workspace", "delete", "staging", "--force"));
+    JsonNode history = ok0(cli("--json", "state", "history")).json();
     JsonNode latest = history.isArray() ? history.get(0) : history.get("versions").get(0);
     assertThat(latest.toString()).contains("delete workspace staging (serial 2,").contains("alice@ops")
         .contains("staging retired");
@@ -112,37 +112,22 @@ class CliWorkspaceTest {
     Path repo = tmp.resolve("infra.git");
     Processes.run(tmp, Map.of(), List.of("git", "init", "-q", "--bare", "-b", "main", repo.toString()));
     String git = "git+file://" + repo + "#main:state.json";
-    ok(CliBackendsTest.cli(git, "workspace", "new", "staging"));
-    ok(CliBackendsTest.cli(git, "--workspace", "staging", "host", "add", "web01"));
-    ok(CliBackendsTest.cli(git, "--workspace", "staging", "lock", "acquire", "deploy"));
-    ok(CliBackendsTest.cli(git, "lock", "acquire", "deploy"));
-    assertThat(ok(CliBackendsTest.cli(git, "workspace", "list")).out()).isEqualTo("* default\n  staging\n");
+    ok0(CliRunner.at(git, "workspace", "new", "staging"));
+    ok0(CliRunner.at(git, "--workspace", "staging", "host", "add", "web01"));
+    ok0(CliRunner.at(git, "--workspace", "staging", "lock", "acquire", "deploy"));
+    ok0(CliRunner.at(git, "lock", "acquire", "deploy"));
+    assertThat(ok0(CliRunner.at(git, "workspace", "list")).out()).isEqualTo("* default\n  staging\n");
 
-    String oldKey = System.getProperty("aws.accessKeyId");
-    String oldSecret = System.getProperty("aws.secretAccessKey");
-    try (S3TestServer server = S3TestServer.start()) {
-      System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
-      System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
+    try (S3TestServer server = S3TestServer.start(); S3Credentials credentials = S3Credentials.set()) {
       String s3 = "s3://" + server.newBucket() + "/envs/state.json?endpoint=" + server.endpoint()
           + "&region=us-east-1&pathStyle=true";
-      ok(CliBackendsTest.cli(s3, "workspace", "new", "staging"));
-      ok(CliBackendsTest.cli(s3, "--workspace", "staging", "lock", "acquire", "deploy"));
-      ok(CliBackendsTest.cli(s3, "lock", "acquire", "deploy"));
-      ok(CliBackendsTest.cli(s3, "--workspace", "staging", "host", "add", "web01"));
-      assertThat(ok(CliBackendsTest.cli(s3, "workspace", "list")).out()).isEqualTo("* default\n  staging\n");
-      ok(CliBackendsTest.cli(s3, "workspace", "delete", "staging", "--force"));
-      assertThat(ok(CliBackendsTest.cli(s3, "workspace", "list")).out()).isEqualTo("* default\n");
-    } finally {
-      restore("aws.accessKeyId", oldKey);
-      restore("aws.secretAccessKey", oldSecret);
-    }
-  }
-
-  private static void restore(String key, String value) {
-    if (value == null) {
-      System.clearProperty(key);
-    } else {
-      System.setProperty(key, value);
+      ok0(CliRunner.at(s3, "workspace", "new", "staging"));
+      ok0(CliRunner.at(s3, "--workspace", "staging", "lock", "acquire", "deploy"));
+      ok0(CliRunner.at(s3, "lock", "acquire", "deploy"));
+      ok0(CliRunner.at(s3, "--workspace", "staging", "host", "add", "web01"));
+      assertThat(ok0(CliRunner.at(s3, "workspace", "list")).out()).isEqualTo("* default\n  staging\n");
+      ok0(CliRunner.at(s3, "workspace", "delete", "staging", "--force"));
+      assertThat(ok0(CliRunner.at(s3, "workspace", "list")).out()).isEqualTo("* default\n");
     }
   }
 }

@@ -204,8 +204,8 @@ class FencingAcrossProcessesTest {
   @ValueSource(strings = {"file", "journal", "git", "s3"})
   void aHolderWhoseLeaseEndedAndWasTakenOverCannotWriteThroughTheCli(String backend) throws Exception {
     Setup s = setup(backend);
-    CliBackendsTest.ok(CliBackendsTest.cli(s.first(), "host", "add", "c1"));
-    Result acquired = CliBackendsTest.cli(s.first(), "--json", "lock", "acquire", "gate", "--lease", "1s");
+    CliRunner.ok0(CliRunner.at(s.first(), "host", "add", "c1"));
+    Result acquired = CliRunner.at(s.first(), "--json", "lock", "acquire", "gate", "--lease", "1s");
     assertThat(acquired.code()).as(acquired.toString()).isZero();
     String id = acquired.json().get("id").asString();
     long token = acquired.json().get("token").asLong();
@@ -213,17 +213,17 @@ class FencingAcrossProcessesTest {
     long takenToken = takeOverInAnotherProcess(s, "gate", "c2");
     assertThat(takenToken).isEqualTo(token + 1);
 
-    Result refused = CliBackendsTest.cli(s.first(), "--lock", "gate=" + id, "host", "add", "c3");
+    Result refused = CliRunner.at(s.first(), "--lock", "gate=" + id, "host", "add", "c3");
     assertThat(refused.code()).as(refused.toString()).isEqualTo(InfrastateCli.LOCK_HELD);
     assertThat(refused.err().lines().toList()).hasSize(1);
     assertThat(refused.err()).startsWith("infrastate: ").contains("gate", id, "nothing was written").doesNotContain("Exception");
     assertThat(refused.out()).isEmpty();
 
-    Result list = CliBackendsTest.ok(CliBackendsTest.cli(s.first(), "--json", "host", "list"));
+    Result list = CliRunner.ok0(CliRunner.at(s.first(), "--json", "host", "list"));
     List<String> names = new ArrayList<>();
     list.json().forEach(h -> names.add(h.get("name").asString()));
     assertThat(names).containsExactlyInAnyOrder("c1", "c2");
-    String history = CliBackendsTest.ok(CliBackendsTest.cli(s.first(), "state", "history")).out();
+    String history = CliRunner.ok0(CliRunner.at(s.first(), "state", "history")).out();
     assertThat(history).contains("add host c2 [under lock gate (token " + takenToken + ")]").doesNotContain("add host c3");
   }
 

@@ -21,9 +21,8 @@ class ReadmeCliTourIT {
 
   @Test
   void theCliTourPrintsWhatTheReadmeShows() throws Exception {
-    String page = Files.readString(Processes.REPO.resolve("docs/cli.md"));
-    String commands = block(page, "<!-- cli-tour:start -->", "<!-- cli-tour:end -->");
-    String expected = block(page, "<!-- cli-tour-output:start -->", "<!-- cli-tour-output:end -->");
+    String commands = pageBlock("cli-tour");
+    String expected = pageBlock("cli-tour-output");
     String script = "set -e\n" + commands.replace("./infrastate", Processes.REPO.resolve("infrastate").toString());
     Result r = Processes.run(tmp, Map.of(), List.of("sh", "-c", script));
     assertThat(r.code()).as(r.toString()).isZero();
@@ -46,35 +45,35 @@ class ReadmeCliTourIT {
   /** The scripting commands, run after the tour on its state, print exactly what the page shows. */
   @Test
   void theScriptingCommandsPrintWhatThePageShows() throws Exception {
-    String page = Files.readString(Processes.REPO.resolve("docs/cli.md"));
-    String tour = block(page, "<!-- cli-tour:start -->", "<!-- cli-tour:end -->");
-    String commands = block(page, "<!-- cli-scripting:start -->", "<!-- cli-scripting:end -->");
-    String expected = block(page, "<!-- cli-scripting-output:start -->", "<!-- cli-scripting-output:end -->");
-    String launcher = Processes.REPO.resolve("infrastate").toString();
-    String script = "set -e\n" + tour.replace("./infrastate", launcher) + "echo '--- scripting'\n"
-        + commands.replace("./infrastate", launcher);
-    Result r = Processes.run(tmp, Map.of(), List.of("sh", "-c", script));
-    assertThat(r.code()).as(r.toString()).isZero();
-    String out = r.out().substring(r.out().indexOf("--- scripting\n") + "--- scripting\n".length());
-    assertThat(out).as(r.toString()).isEqualTo(expected);
+    assertThat(afterTour("scripting")).isEqualTo(pageBlock("cli-scripting-output"));
     assertThat(tmp.resolve("nowhere.json")).doesNotExist();
   }
 
   /** The patch, filter, dry-run and import commands, run after the tour, print exactly what the page shows. */
   @Test
   void theVerbCommandsPrintWhatThePageShows() throws Exception {
-    String page = Files.readString(Processes.REPO.resolve("docs/cli.md"));
-    String tour = block(page, "<!-- cli-tour:start -->", "<!-- cli-tour:end -->");
-    String commands = block(page, "<!-- cli-verbs:start -->", "<!-- cli-verbs:end -->");
-    String expected = block(page, "<!-- cli-verbs-output:start -->", "<!-- cli-verbs-output:end -->");
+    assertThat(afterTour("verbs").lines().map(String::stripTrailing).toList())
+        .isEqualTo(pageBlock("cli-verbs-output").lines().map(String::stripTrailing).toList());
+  }
+
+  /**
+   * Runs the page's tour and then its block {@code cli-NAME} through the launcher in one shell that
+   * stops at the first failure, and returns what the block printed.
+   */
+  private String afterTour(String name) throws Exception {
     String launcher = Processes.REPO.resolve("infrastate").toString();
-    String script = "set -e\n" + tour.replace("./infrastate", launcher) + "echo '--- verbs'\n"
-        + commands.replace("./infrastate", launcher);
+    String script = "set -e\n" + pageBlock("cli-tour").replace("./infrastate", launcher) + "echo '--- " + name + "'\n"
+        + pageBlock("cli-" + name).replace("./infrastate", launcher);
     Result r = Processes.run(tmp, Map.of(), List.of("sh", "-c", script));
     assertThat(r.code()).as(r.toString()).isZero();
-    String out = r.out().substring(r.out().indexOf("--- verbs\n") + "--- verbs\n".length());
-    assertThat(out.lines().map(String::stripTrailing).toList()).as(r.toString())
-        .isEqualTo(expected.lines().map(String::stripTrailing).toList());
+    String marker = "--- " + name + "\n";
+    return r.out().substring(r.out().indexOf(marker) + marker.length());
+  }
+
+  /** The block of docs/cli.md between {@code <!-- NAME:start -->} and {@code <!-- NAME:end -->}. */
+  private static String pageBlock(String name) throws java.io.IOException {
+    String page = Files.readString(Processes.REPO.resolve("docs/cli.md"));
+    return block(page, "<!-- " + name + ":start -->", "<!-- " + name + ":end -->");
   }
 
   private static String block(String text, String start, String end) {
