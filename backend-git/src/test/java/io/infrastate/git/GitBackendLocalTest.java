@@ -120,27 +120,15 @@ class GitBackendLocalTest {
     try (GitBackend b = local(repo); State s = State.load(b)) {
       s.save(AuditEntry.of("create counter state"));
     }
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      List<Future<?>> done = new ArrayList<>();
-      for (int t = 0; t < threads; t++) {
-        String name = "t" + t;
-        done.add(pool.submit(() -> {
-          StateOptions o = StateOptions.builder().operator(name + "@test").build();
-          try (GitBackend b = local(repo); State s = State.load(b, o)) {
-            for (int i = 0; i < each; i++) {
-              CounterWriter.increment(s, name);
-            }
-          }
-          return null;
-        }));
+    inParallel(threads, t -> {
+      String name = "t" + t;
+      StateOptions o = StateOptions.builder().operator(name + "@test").build();
+      try (GitBackend b = local(repo); State s = State.load(b, o)) {
+        for (int i = 0; i < each; i++) {
+          CounterWriter.increment(s, name);
+        }
       }
-      for (Future<?> f : done) {
-        f.get();
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    });
     try (GitBackend b = local(repo)) {
       Snapshot end = b.load().orElseThrow().snapshot();
       assertThat(CounterWriter.value(end, "total")).isEqualTo(threads * each);
@@ -160,26 +148,13 @@ class GitBackendLocalTest {
       try (State s = State.load(b)) {
         s.save();
       }
-      ExecutorService pool = Executors.newFixedThreadPool(3);
-      try {
-        List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < 3; t++) {
-          String name = "h" + t;
-          done.add(pool.submit(() -> {
-            try (State s = State.load(b)) {
-              for (int i = 0; i < 10; i++) {
-                CounterWriter.increment(s, name);
-              }
-            }
-            return null;
-          }));
+      inParallel(3, t -> {
+        try (State s = State.load(b)) {
+          for (int i = 0; i < 10; i++) {
+            CounterWriter.increment(s, "h" + t);
+          }
         }
-        for (Future<?> f : done) {
-          f.get();
-        }
-      } finally {
-        pool.shutdownNow();
-      }
+      });
       assertThat(CounterWriter.value(b.load().orElseThrow().snapshot(), "total")).isEqualTo(30);
     }
   }
@@ -394,6 +369,32 @@ class GitBackendLocalTest {
     @Override
     public void close() {
       delegate.close();
+    }
+  }
+
+  /** A task of {@link #inParallel}, given its index. */
+  @FunctionalInterface
+  private interface Task {
+    void run(int index) throws Exception;
+  }
+
+  /** Runs {@code task} with indexes 0..threads-1 on as many threads at once; rethrows the first failure. */
+  private static void inParallel(int threads, Task task) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int index = t;
+        done.add(pool.submit(() -> {
+          task.run(index);
+          return null;
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 }

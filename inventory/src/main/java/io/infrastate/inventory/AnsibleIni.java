@@ -5,7 +5,6 @@ import io.infrastate.inventory.internal.HostPatterns;
 import io.infrastate.inventory.internal.PyLiteral;
 import io.infrastate.inventory.internal.Shlex;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -362,19 +361,7 @@ public final class AnsibleIni {
         vars.put(t.substring(0, eq), literal(t.substring(eq + 1)));
       }
       for (String name : exp.hostnames()) {
-        call(
-            () -> {
-              Host existing = inv.host(name).orElse(null);
-              LinkedHashMap<String, Object> merged = new LinkedHashMap<>();
-              BigInteger port = exp.port();
-              if (existing != null) {
-                merged.putAll(existing.hostVars());
-              } else if (port != null && port.signum() != 0) {
-                merged.put(Host.ANSIBLE_PORT, port);
-              }
-              merged.putAll(vars);
-              inv.putHost(group, Host.of(name, merged));
-            });
+        call(() -> inv.mergeHost(group, name, exp.port(), vars));
       }
     }
 

@@ -369,15 +369,7 @@ public final class AnsibleYaml {
     private void addHostVars(
         String group, String name, BigInteger port, Map<String, Object> vars, Node where) {
       try {
-        Host existing = inv.host(name).orElse(null);
-        LinkedHashMap<String, Object> merged = new LinkedHashMap<>();
-        if (existing != null) {
-          merged.putAll(existing.hostVars());
-        } else if (port != null && port.signum() != 0) {
-          merged.put(Host.ANSIBLE_PORT, port);
-        }
-        merged.putAll(vars);
-        inv.putHost(group, Host.of(name, merged));
+        inv.mergeHost(group, name, port, vars);
       } catch (IllegalArgumentException e) {
         throw Inventory.located(e, source, line(where));
       }

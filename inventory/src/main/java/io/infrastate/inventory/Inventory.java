@@ -5,6 +5,7 @@ import io.infrastate.model.InventoryTarget;
 import io.infrastate.model.Snapshot;
 import io.infrastate.State;
 import io.infrastate.model.Json;
+import java.math.BigInteger;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -238,6 +239,25 @@ public final class Inventory implements InventoryTarget {
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  /**
+   * What an Ansible host line or entry does: puts the host into a group with {@code vars} over the
+   * variables it already has; a host not seen before also gets {@code port} (from a {@code
+   * host:port} pattern, if any and not 0) as {@value Host#ANSIBLE_PORT}.
+   *
+   * @throws IllegalArgumentException if a name or variable is refused
+   */
+  void mergeHost(String group, String name, BigInteger port, Map<String, Object> vars) {
+    Host existing = host(name).orElse(null);
+    LinkedHashMap<String, Object> merged = new LinkedHashMap<>();
+    if (existing != null) {
+      merged.putAll(existing.hostVars());
+    } else if (port != null && port.signum() != 0) {
+      merged.put(Host.ANSIBLE_PORT, port);
+    }
+    merged.putAll(vars);
+    putHost(group, Host.of(name, merged));
   }
 
   /**
