@@ -2,6 +2,7 @@ package io.infrastate.codec;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.ref.SoftReference;
 import java.util.Arrays;
 import tools.jackson.core.JsonGenerator;
 
@@ -27,7 +28,8 @@ import tools.jackson.core.JsonGenerator;
  * Memory. A Pass builds the next generation (the entries of the snapshot it writes) and publishes
  * it only when the write completes; the previous generation is then garbage. The held bytes are
  * about the size of the last document written, the held entries are those of the last snapshot
- * written.
+ * written. The generation is held through a soft reference: when memory runs short the collector
+ * drops it rather than fail, and the next write encodes every entry.
  *
  * Concurrency. A generation is published through a volatile field and never modified after it.
  * Writes running at the same time each read the last published generation and publish their own;
@@ -44,11 +46,15 @@ import tools.jackson.core.JsonGenerator;
  * without it.
  *
  * <p>It holds the last written snapshot's entries and their encoded bytes (about the size of that
- * document), no more. Instances are thread-safe: writes may share one and run at the same time.
+ * document), no more, and softly: the collector may drop them when memory runs short, and the next
+ * write then encodes every entry. Instances are thread-safe: writes may share one and run at the
+ * same time.
  */
 public final class EntryEncodings {
-  /** The entries of the last completed write. */
-  private volatile Generation last = new Generation(0);
+  private static final Generation NONE = new Generation(0);
+
+  /** The entries of the last completed write, held softly. */
+  private volatile SoftReference<Generation> last = new SoftReference<>(NONE);
 
   /** An empty set: the first write through it encodes every entry. */
   public EntryEncodings() {}
@@ -59,22 +65,28 @@ public final class EntryEncodings {
    * @return the number of hosts and resources held
    */
   public int size() {
-    return last.size;
+    return last().size;
+  }
+
+  /** The last generation, or none if the collector dropped it. */
+  private Generation last() {
+    Generation g = last.get();
+    return g == null ? NONE : g;
   }
 
   /** How many entries the last write through this copied rather than encoded. */
   int lastCopied() {
-    return last.copied;
+    return last().copied;
   }
 
   /** The length of the last document written through this, in bytes; 0 before the first. */
   long lastLength() {
-    return last.length;
+    return last().length;
   }
 
   /** Starts a write to {@code out} of a state with {@code entries} hosts and resources. */
   Pass start(OutputStream out, int entries) {
-    return new Pass(this, out, last, entries);
+    return new Pass(this, out, last(), entries);
   }
 
   /** One write's entries, in the order written, with each one's value as encoded. */
@@ -183,7 +195,7 @@ public final class EntryEncodings {
     /** The write completed: its entries become those the next write may copy. */
     void publish() {
       next.length = written;
-      owner.last = next;
+      owner.last = new SoftReference<>(next);
     }
 
     @Override
