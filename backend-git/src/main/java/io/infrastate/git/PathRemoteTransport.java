@@ -1,6 +1,8 @@
 package io.infrastate.git;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.file.Path;
@@ -92,41 +94,15 @@ final class PathRemoteTransport extends Transport implements PackTransport {
    * protocol version 2; the remote repository is closed when the upload-pack ends.
    */
   private static final class InProcessFetch extends BasePackFetchConnection {
-    private Thread worker;
+    private final ServerThread server;
 
     InProcessFetch(PathRemoteTransport transport, Repository remote) throws TransportException {
       super(transport);
-      PipedInputStream toClient;
-      PipedOutputStream serverOut;
-      PipedInputStream toServer;
-      PipedOutputStream clientOut;
-      try {
-        toClient = new PipedInputStream();
-        serverOut = new PipedOutputStream(toClient);
-        toServer = new PipedInputStream();
-        clientOut = new PipedOutputStream(toServer);
-      } catch (IOException e) {
-        remote.close();
-        throw new TransportException(transport.getURI(), "cannot connect to the in-process upload-pack", e);
-      }
       UploadPack up = new UploadPack(remote);
       up.setTimeout(transport.getTimeout());
       up.setExtraParameters(List.of("version=2"));
-      worker = new Thread(() -> {
-        try {
-          up.upload(toServer, serverOut, null);
-        } catch (IOException e) {
-          // The client reads the broken pipe and reports the fetch as failed.
-          LOG.debug("In-process upload-pack from {} failed: {}", remote.getDirectory(), e.toString());
-        } finally {
-          closeQuietly(toServer);
-          closeQuietly(serverOut);
-          remote.close();
-        }
-      }, "infrastate-upload-pack");
-      worker.setDaemon(true);
-      worker.start();
-      init(toClient, clientOut);
+      server = new ServerThread(transport, remote, "upload-pack", (in, out) -> up.upload(in, out, null));
+      init(server.toClient, server.clientOut);
       if (!readAdvertisedRefs()) {
         lsRefs(List.of()); // version 2: the refs are asked for (false: advertised at once, version 0)
       }
@@ -135,15 +111,7 @@ final class PathRemoteTransport extends Transport implements PackTransport {
     @Override
     public void close() {
       super.close();
-      Thread w = worker;
-      worker = null;
-      if (w != null) {
-        try {
-          w.join();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+      server.join();
     }
   }
 
@@ -175,46 +143,68 @@ final class PathRemoteTransport extends Transport implements PackTransport {
    * remote repository is closed when the receive-pack ends.
    */
   private static final class InProcessPush extends BasePackPushConnection {
-    private Thread worker;
+    private final ServerThread server;
 
     InProcessPush(PathRemoteTransport transport, Repository remote) throws TransportException {
       super(transport);
-      PipedInputStream toClient;
-      PipedOutputStream serverOut;
-      PipedInputStream toServer;
-      PipedOutputStream clientOut;
-      try {
-        toClient = new PipedInputStream();
-        serverOut = new PipedOutputStream(toClient);
-        toServer = new PipedInputStream();
-        clientOut = new PipedOutputStream(toServer);
-      } catch (IOException e) {
-        remote.close();
-        throw new TransportException(transport.getURI(), "cannot connect to the in-process receive-pack", e);
-      }
       ReceivePack rp = new ReceivePack(remote);
       rp.setTimeout(transport.getTimeout());
-      worker = new Thread(() -> {
-        try {
-          rp.receive(toServer, serverOut, null);
-        } catch (IOException e) {
-          // The client reads the broken pipe and reports the push as failed.
-          LOG.debug("In-process receive-pack into {} failed: {}", remote.getDirectory(), e.toString());
-        } finally {
-          closeQuietly(toServer);
-          closeQuietly(serverOut);
-          remote.close();
-        }
-      }, "infrastate-receive-pack");
-      worker.setDaemon(true);
-      worker.start();
-      init(toClient, clientOut);
+      server = new ServerThread(transport, remote, "receive-pack", (in, out) -> rp.receive(in, out, null));
+      init(server.toClient, server.clientOut);
       readAdvertisedRefs();
     }
 
     @Override
     public void close() {
       super.close();
+      server.join();
+    }
+  }
+
+  /** The server side of an in-process connection: reads the client's requests, writes its answers. */
+  private interface ServerSide {
+    void serve(InputStream fromClient, OutputStream toClient) throws IOException;
+  }
+
+  /**
+   * Two pipes between a connection and its server, and the daemon thread that serves them; the
+   * remote repository is closed when the server ends. A server that fails leaves a broken pipe,
+   * which the client reads and reports as a failed fetch or push.
+   */
+  private static final class ServerThread {
+    final PipedInputStream toClient = new PipedInputStream();
+    final PipedOutputStream clientOut;
+    private Thread worker;
+
+    ServerThread(PathRemoteTransport transport, Repository remote, String name, ServerSide side)
+        throws TransportException {
+      PipedOutputStream serverOut;
+      PipedInputStream toServer;
+      try {
+        serverOut = new PipedOutputStream(toClient);
+        toServer = new PipedInputStream();
+        clientOut = new PipedOutputStream(toServer);
+      } catch (IOException e) {
+        remote.close();
+        throw new TransportException(transport.getURI(), "cannot connect to the in-process " + name, e);
+      }
+      worker = new Thread(() -> {
+        try {
+          side.serve(toServer, serverOut);
+        } catch (IOException e) {
+          LOG.debug("In-process {} for {} failed: {}", name, remote.getDirectory(), e.toString());
+        } finally {
+          closeQuietly(toServer);
+          closeQuietly(serverOut);
+          remote.close();
+        }
+      }, "infrastate-" + name);
+      worker.setDaemon(true);
+      worker.start();
+    }
+
+    /** Waits for the server to end (the connection has closed its side). */
+    void join() {
       Thread w = worker;
       worker = null;
       if (w != null) {
@@ -225,7 +215,6 @@ final class PathRemoteTransport extends Transport implements PackTransport {
         }
       }
     }
-
   }
 
   private static void closeQuietly(java.io.Closeable c) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.State;
 import io.infrastate.model.HostState;
+import io.infrastate.testkit.DocBlocks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,28 +16,11 @@ class GitTreeLayoutDocTest {
 
   @TempDir Path tmp;
 
-  private static String block(String text, String name) {
-    String start = "<!-- " + name + ":start -->";
-    String body = text.substring(text.indexOf(start) + start.length(), text.indexOf("<!-- " + name + ":end -->"));
-    return body.substring(body.indexOf('\n', body.indexOf("```")) + 1, body.lastIndexOf("```"));
-  }
-
-  private static String normalize(String code) {
-    StringBuilder sb = new StringBuilder();
-    for (String line : code.strip().split("\n")) {
-      sb.append(line.strip()).append('\n');
-    }
-    return sb.toString();
-  }
-
   @Test
   void theJavaExampleIsThisTestsCodeAndRuns() throws Exception {
-    String doc = block(Files.readString(DOC), "tree-java");
-    String source = Files.readString(Path.of("src/test/java/io/infrastate/git/GitTreeLayoutDocTest.java"));
-    String startMark = "// example" + ":start";
-    String endMark = "// example" + ":end";
-    String mine = source.substring(source.indexOf(startMark) + startMark.length(), source.indexOf(endMark));
-    assertThat(normalize(mine)).isEqualTo(normalize(doc));
+    String doc = DocBlocks.code(Files.readString(DOC), "tree-java");
+    String mine = DocBlocks.example(Path.of("src/test/java/io/infrastate/git/GitTreeLayoutDocTest.java"));
+    assertThat(DocBlocks.normalize(mine)).isEqualTo(DocBlocks.normalize(doc));
 
     Path repo = Cli.bare(tmp, "infra.git");
     // example:start

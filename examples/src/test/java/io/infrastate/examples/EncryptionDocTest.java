@@ -12,6 +12,7 @@ import io.infrastate.examples.cli.InfrastateCli;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendRegistry;
 import io.infrastate.spi.StoredForm;
+import io.infrastate.testkit.DocBlocks;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -70,13 +71,13 @@ class EncryptionDocTest {
     Path state = tmp.resolve("state.json");
     Map<String, String> env = new HashMap<>();
     String text = Files.readString(DOC);
-    assertThat(runBlock(SecretsDocTest.block(text, "encryption-setup"), state, env)).isEqualTo(1);
+    assertThat(runBlock(DocBlocks.code(text, "encryption-setup"), state, env)).isEqualTo(1);
     run(env, List.of("--state", state.toString(), "host", "add", "db1", "--address", "10.0.0.99"));
     assertThat(Files.readAllBytes(state)).startsWith(MAGIC);
     assertThat(Files.readString(state, StandardCharsets.ISO_8859_1)).doesNotContain("10.0.0.99");
 
     Map<String, String> before = new HashMap<>(env);
-    assertThat(runBlock(SecretsDocTest.block(text, "encryption-rekey"), state, env)).isEqualTo(2);
+    assertThat(runBlock(DocBlocks.code(text, "encryption-rekey"), state, env)).isEqualTo(2);
     assertThat(env.get("INFRASTATE_PASSPHRASE")).isNotEqualTo(before.get("INFRASTATE_PASSPHRASE"));
     assertThat(run(env, List.of("--state", state.toString(), "host", "list"))).contains("db1");
     StringWriter err = new StringWriter();
@@ -87,12 +88,9 @@ class EncryptionDocTest {
 
   @Test
   void theJavaExampleIsThisTestsCode() throws Exception {
-    String doc = SecretsDocTest.block(Files.readString(DOC), "encryption-java").strip();
-    String source = Files.readString(Path.of("src/test/java/io/infrastate/examples/EncryptionDocTest.java"));
-    String startMark = "// example" + ":start";
-    String endMark = "// example" + ":end";
-    String mine = source.substring(source.indexOf(startMark) + startMark.length(), source.indexOf(endMark));
-    assertThat(normalize(mine)).isEqualTo(normalize(doc));
+    String doc = DocBlocks.code(Files.readString(DOC), "encryption-java").strip();
+    String mine = DocBlocks.example(Path.of("src/test/java/io/infrastate/examples/EncryptionDocTest.java"));
+    assertThat(DocBlocks.normalize(mine)).isEqualTo(DocBlocks.normalize(doc));
 
     Path dir = tmp;
     byte[] k = new byte[32];
@@ -114,14 +112,5 @@ class EncryptionDocTest {
     try (State state = State.open(dir.resolve("state.json").toString(), withNew)) {
       assertThat(state.getHost("db1").orElseThrow().address()).isEqualTo("10.0.0.9");
     }
-  }
-
-  /** The code without indentation. */
-  private static String normalize(String code) {
-    StringBuilder sb = new StringBuilder();
-    for (String line : code.strip().split("\n")) {
-      sb.append(line.strip()).append('\n');
-    }
-    return sb.toString();
   }
 }

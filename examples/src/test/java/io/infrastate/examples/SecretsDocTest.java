@@ -9,6 +9,7 @@ import io.infrastate.crypto.Keyring;
 import io.infrastate.examples.cli.InfrastateCli;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.BackendRegistry;
+import io.infrastate.testkit.DocBlocks;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -26,14 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 class SecretsDocTest {
   private static final Path DOC = Processes.REPO.resolve("docs/secrets.md");
 
-  @TempDir Path tmp;
+  /** The line the test adds to the example to check it. */
+  private static final String TEST_ONLY = "revealed = password";
 
-  /** The body of a doc block marked with {@code <!-- NAME:start -->} and {@code <!-- NAME:end -->}. */
-  static String block(String text, String name) {
-    String start = "<!-- " + name + ":start -->";
-    String body = text.substring(text.indexOf(start) + start.length(), text.indexOf("<!-- " + name + ":end -->"));
-    return body.substring(body.indexOf('\n', body.indexOf("```")) + 1, body.lastIndexOf("```"));
-  }
+  @TempDir Path tmp;
 
   /** Splits a shell line into words: white space separates, single quotes group, # starts a comment. */
   static List<String> words(String line) {
@@ -81,7 +78,7 @@ class SecretsDocTest {
     Path state = tmp.resolve("state.json");
     Map<String, String> env = new HashMap<>();
     int commands = 0;
-    for (String line : block(Files.readString(DOC), "secrets-setup").strip().split("\n")) {
+    for (String line : DocBlocks.code(Files.readString(DOC), "secrets-setup").strip().split("\n")) {
       List<String> w = words(line);
       if (w.get(0).equals("export")) {
         String[] kv = w.get(1).split("=", 2);
@@ -104,12 +101,9 @@ class SecretsDocTest {
 
   @Test
   void theJavaExampleIsThisTestsCode() throws Exception {
-    String doc = block(Files.readString(DOC), "secrets-java").strip();
-    String source = Files.readString(Path.of("src/test/java/io/infrastate/examples/SecretsDocTest.java"));
-    String startMark = "// example" + ":start";
-    String endMark = "// example" + ":end";
-    String mine = source.substring(source.indexOf(startMark) + startMark.length(), source.indexOf(endMark));
-    assertThat(normalize(mine)).isEqualTo(normalize(doc.substring(doc.indexOf('\n') + 1)));
+    String doc = DocBlocks.code(Files.readString(DOC), "secrets-java").strip();
+    String mine = DocBlocks.example(Path.of("src/test/java/io/infrastate/examples/SecretsDocTest.java"));
+    assertThat(DocBlocks.normalize(mine, TEST_ONLY)).isEqualTo(DocBlocks.normalize(doc.substring(doc.indexOf('\n') + 1), TEST_ONLY));
 
     Path dir = tmp;
     byte[] k = new byte[32];
@@ -127,16 +121,5 @@ class SecretsDocTest {
     // example:end
     assertThat(revealed).isEqualTo("s3cr3t");
     assertThat(Files.readString(dir.resolve("state.json"))).doesNotContain("s3cr3t");
-  }
-
-  /** The code without the line the test adds and without indentation. */
-  private static String normalize(String code) {
-    StringBuilder sb = new StringBuilder();
-    for (String line : code.strip().split("\n")) {
-      if (!line.contains("revealed = password")) {
-        sb.append(line.strip()).append('\n');
-      }
-    }
-    return sb.toString();
   }
 }

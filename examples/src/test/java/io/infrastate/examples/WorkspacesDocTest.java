@@ -11,6 +11,7 @@ import io.infrastate.model.VersionInfo;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.lock.LockRequest;
+import io.infrastate.testkit.DocBlocks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,31 +27,11 @@ class WorkspacesDocTest {
 
   @TempDir Path tmp;
 
-  private static String block(String text, String name) {
-    String start = "<!-- " + name + ":start -->";
-    String body = text.substring(text.indexOf(start) + start.length(), text.indexOf("<!-- " + name + ":end -->"));
-    return body.substring(body.indexOf('\n', body.indexOf("```")) + 1, body.lastIndexOf("```"));
-  }
-
-  /** The code without the lines only the test has, without indentation. */
-  private static String normalize(String code) {
-    StringBuilder sb = new StringBuilder();
-    for (String line : code.strip().split("\n")) {
-      if (!line.contains(TEST_ONLY)) {
-        sb.append(line.strip()).append('\n');
-      }
-    }
-    return sb.toString();
-  }
-
   @Test
   void theJavaExampleIsThisTestsCodeAndRuns() throws Exception {
-    String doc = block(Files.readString(DOC), "workspaces-java");
-    String source = Files.readString(Path.of("src/test/java/io/infrastate/examples/WorkspacesDocTest.java"));
-    String startMark = "// example" + ":start";
-    String endMark = "// example" + ":end";
-    String mine = source.substring(source.indexOf(startMark) + startMark.length(), source.indexOf(endMark));
-    assertThat(normalize(mine)).isEqualTo(normalize(doc));
+    String doc = DocBlocks.code(Files.readString(DOC), "workspaces-java");
+    String mine = DocBlocks.example(Path.of("src/test/java/io/infrastate/examples/WorkspacesDocTest.java"));
+    assertThat(DocBlocks.normalize(mine, TEST_ONLY)).isEqualTo(DocBlocks.normalize(doc, TEST_ONLY));
 
     String uri = tmp.resolve("state.json").toString();
     List<String> listed = new ArrayList<>();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.examples.Processes;
 import io.infrastate.examples.cli.CliRunner.Result;
+import io.infrastate.testkit.DocBlocks;
 import io.infrastate.testkit.JvmProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -90,8 +91,7 @@ class CliTreeLayoutTest {
   @Test
   void theDocsCommandLinesRun() throws Exception {
     String text = Files.readString(Processes.REPO.resolve("docs/git.md"));
-    String start = "<!-- tree-cli:start -->";
-    String block = text.substring(text.indexOf(start) + start.length(), text.indexOf("<!-- tree-cli:end -->"));
+    String block = DocBlocks.marked(text, "tree-cli");
     Path remote = tmp.resolve("infra.git");
     git(tmp, "init", "-q", "--bare", "-b", "main", remote.toString());
     List<String> outputs = new ArrayList<>();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.examples.Processes;
 import io.infrastate.examples.Processes.Result;
+import io.infrastate.testkit.DocBlocks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -73,18 +74,6 @@ class ReadmeCliTourIT {
   /** The block of docs/cli.md between {@code <!-- NAME:start -->} and {@code <!-- NAME:end -->}. */
   private static String pageBlock(String name) throws java.io.IOException {
     String page = Files.readString(Processes.REPO.resolve("docs/cli.md"));
-    return block(page, "<!-- " + name + ":start -->", "<!-- " + name + ":end -->");
-  }
-
-  private static String block(String text, String start, String end) {
-    int a = text.indexOf(start);
-    int b = text.indexOf(end);
-    assertThat(a).as("docs/cli.md marker " + start).isNotNegative();
-    assertThat(b).isGreaterThan(a);
-    String inner = text.substring(a + start.length(), b);
-    int open = inner.indexOf("```");
-    int nl = inner.indexOf('\n', open);
-    int close = inner.lastIndexOf("```");
-    return inner.substring(nl + 1, close);
+    return DocBlocks.code(page, name);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.examples.Processes;
 import io.infrastate.examples.Processes.Result;
+import io.infrastate.testkit.DocBlocks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,8 +19,8 @@ class WorkspacesDocIT {
   @Test
   void theWorkspaceCommandsPrintWhatThePageShows() throws Exception {
     String page = Files.readString(Processes.REPO.resolve("docs/workspaces.md"));
-    String commands = block(page, "cli-workspaces");
-    String expected = block(page, "cli-workspaces-output");
+    String commands = DocBlocks.code(page, "cli-workspaces");
+    String expected = DocBlocks.code(page, "cli-workspaces-output");
     String script = "set -e\n" + commands.replace("./infrastate", Processes.REPO.resolve("infrastate").toString());
     Result r = Processes.run(tmp, Map.of(), List.of("sh", "-c", script));
     assertThat(r.code()).as(r.toString()).isZero();
@@ -28,14 +29,5 @@ class WorkspacesDocIT {
         .as(r.toString()).isEqualTo(expected.lines().map(String::stripTrailing).toList());
     assertThat(tmp.resolve("state.json.d/staging")).doesNotExist();
     assertThat(tmp.resolve("state.json.d/qa")).as("selecting a missing workspace creates nothing").doesNotExist();
-  }
-
-  private static String block(String text, String name) {
-    String start = "<!-- " + name + ":start -->";
-    int a = text.indexOf(start);
-    int b = text.indexOf("<!-- " + name + ":end -->");
-    assertThat(a).as("docs/workspaces.md marker " + start).isNotNegative();
-    String inner = text.substring(a + start.length(), b);
-    return inner.substring(inner.indexOf('\n', inner.indexOf("```")) + 1, inner.lastIndexOf("```"));
   }
 }
