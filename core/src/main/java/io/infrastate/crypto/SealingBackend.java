@@ -192,19 +192,24 @@ final class SealingBackend implements InvocationHandler {
     }
     Keys k = keysFor(s.metadata().lineage(), record, current);
     Sealer sealer = k.sealer();
-    PersistentMap<HostState> hosts = PersistentMap.copyOf(s.hosts());
+    // entry by entry, sharing the rest with the stored version (as seal does): no copy of the
+    // maps or the type index, so opening costs the scan and the entries that hold secrets
+    PersistentMap<HostState> hosts = s.hostMap();
     for (HostState h : s.hosts().values()) {
       if (Sealer.holdsSecret(h.vars())) {
         hosts = hosts.plus(h.name(), sealer.open(h));
       }
     }
-    PersistentMap<ResourceState> resources = PersistentMap.copyOf(s.resources()).minus(KeyRecord.RESOURCE_KEY);
+    PersistentMap<ResourceState> resources = s.resourceMap().minus(KeyRecord.RESOURCE_KEY);
+    PersistentMap<PersistentMap<ResourceState>> byType = withoutResource(s.typeIndex(), KeyRecord.RESOURCE_KEY, record);
     for (Map.Entry<String, ResourceState> e : s.resources().entrySet()) {
       if (!e.getKey().equals(KeyRecord.RESOURCE_KEY) && Sealer.holdsSecret(e.getValue().data())) {
-        resources = resources.plus(e.getKey(), sealer.open(e.getKey(), e.getValue()));
+        ResourceState opened = sealer.open(e.getKey(), e.getValue());
+        resources = resources.plus(e.getKey(), opened);
+        byType = withResource(byType, e.getKey(), opened);
       }
     }
-    return new StoredState(Snapshot.of(s.metadata(), hosts, resources), stored.token());
+    return new StoredState(s.derive(s.metadata(), hosts, resources, byType), stored.token());
   }
 
   /** The keys for a stored record: the cached ones if the record is the same, else unwrapped now. */
@@ -424,6 +429,17 @@ final class SealingBackend implements InvocationHandler {
       PersistentMap<PersistentMap<ResourceState>> byType, String key, ResourceState r) {
     PersistentMap<ResourceState> ofType = byType.get(r.type());
     return byType.plus(r.type(), (ofType == null ? PersistentMap.<ResourceState>empty() : ofType).plus(key, r));
+  }
+
+  /** The type index without one resource, and without its type once no resource has it. */
+  private static PersistentMap<PersistentMap<ResourceState>> withoutResource(
+      PersistentMap<PersistentMap<ResourceState>> byType, String key, ResourceState r) {
+    PersistentMap<ResourceState> ofType = byType.get(r.type());
+    if (ofType == null) {
+      return byType;
+    }
+    PersistentMap<ResourceState> rest = ofType.minus(key);
+    return rest.isEmpty() ? byType.minus(r.type()) : byType.plus(r.type(), rest);
   }
 
   private static boolean holdsSecret(Snapshot snap, Set<String> touched, boolean all) {

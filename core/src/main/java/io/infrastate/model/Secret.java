@@ -97,9 +97,19 @@ public final class Secret {
       return true;
     }
     if (value instanceof java.util.Map<?, ?> m) {
-      return m.values().stream().anyMatch(Secret::isIn);
+      return anyIn(m.values());
     }
-    return value instanceof java.util.List<?> l && l.stream().anyMatch(Secret::isIn);
+    return value instanceof java.util.List<?> l && anyIn(l);
+  }
+
+  // a loop, not a stream: a load of an encrypted state asks this of every value
+  private static boolean anyIn(java.util.Collection<?> values) {
+    for (Object v : values) {
+      if (isIn(v)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
