@@ -261,6 +261,18 @@ final class JournalCodec {
     return scan;
   }
 
+  /** The payload length of the frame at {@code p} if its header and payload checksums hold, else -1. */
+  private static int wholeFrame(byte[] data, int p) {
+    ByteBuffer buf = ByteBuffer.wrap(data, p, FRAME_HEADER);
+    int len = buf.getInt();
+    int lenCrc = buf.getInt();
+    int payloadCrc = buf.getInt();
+    int start = p + FRAME_HEADER;
+    boolean whole = crc(data, p, 4) == lenCrc && len > 0 && len <= MAX_PAYLOAD && len <= data.length - start
+        && crc(data, start, len) == payloadCrc;
+    return whole ? len : -1;
+  }
+
   /**
    * The payload of the last record in {@code data} (a whole journal) that is sealed ({@link
    * StoredForm#isSealed}), as stored, without opening it; null if none. Reads frames from the start
@@ -270,15 +282,11 @@ final class JournalCodec {
     byte[] last = null;
     int p = 0;
     while (data.length - p >= FRAME_HEADER) {
-      ByteBuffer buf = ByteBuffer.wrap(data, p, FRAME_HEADER);
-      int len = buf.getInt();
-      int lenCrc = buf.getInt();
-      int payloadCrc = buf.getInt();
-      int start = p + FRAME_HEADER;
-      if (crc(data, p, 4) != lenCrc || len <= 0 || len > MAX_PAYLOAD || len > data.length - start
-          || crc(data, start, len) != payloadCrc) {
+      int len = wholeFrame(data, p);
+      if (len < 0) {
         break;
       }
+      int start = p + FRAME_HEADER;
       if (p > 0 && len >= StoredForm.MAGIC.length()
           && StoredForm.isSealed(java.util.Arrays.copyOfRange(data, start, start + StoredForm.MAGIC.length()))) {
         last = java.util.Arrays.copyOfRange(data, start, start + len);
@@ -302,15 +310,11 @@ final class JournalCodec {
     boolean changed = false;
     int p = 0;
     while (data.length - p >= FRAME_HEADER) {
-      ByteBuffer buf = ByteBuffer.wrap(data, p, FRAME_HEADER);
-      int len = buf.getInt();
-      int lenCrc = buf.getInt();
-      int payloadCrc = buf.getInt();
-      int start = p + FRAME_HEADER;
-      if (crc(data, p, 4) != lenCrc || len <= 0 || len > MAX_PAYLOAD || len > data.length - start
-          || crc(data, start, len) != payloadCrc) {
+      int len = wholeFrame(data, p);
+      if (len < 0) {
         break;
       }
+      int start = p + FRAME_HEADER;
       byte[] payload = java.util.Arrays.copyOfRange(data, start, start + len);
       if (p == 0) {
         out.writeBytes(java.util.Arrays.copyOfRange(data, p, start + len));

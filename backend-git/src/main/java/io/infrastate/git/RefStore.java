@@ -38,7 +38,6 @@ import org.eclipse.jgit.storage.pack.PackConfig;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.FetchConnection;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
-import org.eclipse.jgit.transport.SshSessionFactory;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
@@ -143,7 +142,7 @@ final class RefStore implements AutoCloseable {
     }
     CredentialsProvider creds = s.credentials;
     List<String> secrets = new ArrayList<>();
-    boolean ssh = isSsh(uri);
+    boolean ssh = RemoteFailures.isSsh(uri);
     if (uri.getPass() != null) {
       secrets.add(uri.getPass());
       if (creds == null) {
@@ -307,7 +306,7 @@ final class RefStore implements AutoCloseable {
         return use.apply(id, sideId);
       });
     } catch (TransportException e) {
-      throw readFailure(context, e);
+      throw RemoteFailures.readFailure(this, context, e);
     } finally {
       if (fetched[0]) {
         maintain(); // outside the guard: a gc needs it free
@@ -346,7 +345,7 @@ final class RefStore implements AutoCloseable {
       });
       return true;
     } catch (TransportException e) {
-      throw readFailure(context, e);
+      throw RemoteFailures.readFailure(this, context, e);
     } finally {
       maintain();
     }
@@ -358,32 +357,6 @@ final class RefStore implements AutoCloseable {
   /** The commits of the clone whose parents were not fetched (its {@code shallow} file). */
   Set<ObjectId> shallowCommits() throws IOException {
     return repo.getObjectDatabase().getShallowCommits();
-  }
-
-  /** A failure to read from the remote, as the {@link BackendException} that says what to do. */
-  private BackendException readFailure(String context, TransportException e) {
-    if (e instanceof NoRemoteRepositoryException) {
-      return new BackendException(
-          "No Git repository at " + remote.display() + " (for " + context + "): " + redact(e.getMessage())
-              + ". Nothing was read or written; check the URL, that the repository exists, and the"
-              + " credentials' access to it.",
-          null,
-          true);
-    }
-    if (isAuthFailure(e)) {
-      return new BackendException(
-          "The Git remote " + remote.display() + " refused access to " + context + ": " + redact(e.getMessage())
-              + ". Nothing was written and the local state is unchanged; check the credentials (user name,"
-              + " token or key) and their permissions on the repository.",
-          null,
-          false);
-    }
-    return new BackendException(
-        "Could not reach the Git remote " + remote.display() + " to read " + context + ": "
-            + redact(e.getMessage()) + sshNote(remote.uri()) + ". Nothing was written and the local state is"
-            + " unchanged; check the network and retry.",
-        null,
-        true);
   }
 
   /**
@@ -655,7 +628,7 @@ final class RefStore implements AutoCloseable {
     } catch (TransportException e) {
       throw new PushOutcomeUnknown(redact(e.getMessage()),
           "Could not push " + context + " to " + remote.display() + ": " + redact(e.getMessage())
-              + sshNote(remote.uri()) + ". The remote may or may not have received it; nothing changed in memory and the next"
+              + RemoteFailures.sshNote(remote.uri()) + ". The remote may or may not have received it; nothing changed in memory and the next"
               + " compare-and-swap finds out. Check the network and retry.");
     }
     switch (update.getStatus()) {
@@ -676,7 +649,7 @@ final class RefStore implements AutoCloseable {
         // ...: is at X but expected Y"), or it refuses this push for good (a hook, a protected
         // branch). Only the first is a conflict. A lock message is a race even when the ref reads
         // unmoved afterwards (the other writer's update may have failed, or been undone, since).
-        if (isLockContention(update.getMessage())) {
+        if (RemoteFailures.isLockContention(update.getMessage())) {
           return false;
         }
         ObjectId now = read(ref, false, null, context, id -> id);
@@ -745,7 +718,7 @@ final class RefStore implements AutoCloseable {
       }
     } catch (NotSupportedException e) {
       throw new BackendException(
-          "Cannot open the Git remote " + remote.display() + ": " + redact(e.getMessage()) + missingSshHint(remote.uri()),
+          "Cannot open the Git remote " + remote.display() + ": " + redact(e.getMessage()) + RemoteFailures.missingSshHint(remote.uri()),
           null,
           false);
     }
@@ -760,51 +733,6 @@ final class RefStore implements AutoCloseable {
       remote.configure().configure(tn);
     }
     return tn;
-  }
-
-  /** Without an SSH library JGit runs the system {@code ssh} command: say so, since it matters. */
-  private static String sshNote(URIish uri) {
-    if (isSsh(uri) && SshSessionFactory.getInstance() == null) {
-      return " (JGit ran the system `ssh` command, as no SSH library is on the class path; its errors,"
-          + " keys and ~/.ssh/config apply. Add org.eclipse.jgit:org.eclipse.jgit.ssh.apache to use JGit's own"
-          + " SSH client)";
-    }
-    return "";
-  }
-
-  private static String missingSshHint(URIish uri) {
-    if (isSsh(uri) && SshSessionFactory.getInstance() == null) {
-      return ". SSH needs JGit's SSH support on the class path: add org.eclipse.jgit:org.eclipse.jgit.ssh.apache"
-          + " (same version as org.eclipse.jgit), or install a SshSessionFactory with transportConfig(...).";
-    }
-    return ".";
-  }
-
-  private static boolean isSsh(URIish uri) {
-    String s = uri.getScheme();
-    return s == null ? uri.getHost() != null : s.toLowerCase(Locale.ROOT).contains("ssh");
-  }
-
-  /**
-   * Whether a receive-pack rejection reports a concurrent update of the ref: JGit answers "failed
-   * to lock", or "lock error: …" when it could not even create the ref's {@code .lock} file (its
-   * directory was removed by a concurrent deletion of the last ref in it); git answers "failed to
-   * lock", "cannot lock ref '…': is at … but expected …" or "failed to update ref". In every case
-   * nothing was written.
-   */
-  static boolean isLockContention(String message) {
-    if (message == null) {
-      return false;
-    }
-    String m = message.toLowerCase(Locale.ROOT);
-    return m.contains("failed to lock") || m.contains("cannot lock") || m.contains("unable to lock")
-        || m.contains("lock error") || m.contains("failed to update ref") || m.contains("but expected");
-  }
-
-  private static boolean isAuthFailure(TransportException e) {
-    String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-    return m.contains("not authorized") || m.contains("authentication") || m.contains("auth fail")
-        || m.contains("permission denied") || m.contains(" 401") || m.contains(" 403");
   }
 
   /** Removes the remote's user name and password from a message, should JGit have included them. */

@@ -227,12 +227,12 @@ class GitLockProviderTest {
 
   @Test
   void receivePackAnswersThatMeanARaceAreTellFromRefusals() {
-    assertThat(RefStore.isLockContention("failed to lock")).isTrue();
-    assertThat(RefStore.isLockContention("lock error: /srv/infra.git/refs/infrastate/locks/deploy.lock")).isTrue();
-    assertThat(RefStore.isLockContention("cannot lock ref 'refs/infrastate/locks/deploy': is at 1a2b but expected 3c4d")).isTrue();
-    assertThat(RefStore.isLockContention("failed to update ref")).isTrue();
-    assertThat(RefStore.isLockContention("pre-receive hook declined")).isFalse();
-    assertThat(RefStore.isLockContention("protected branch hook declined")).isFalse();
-    assertThat(RefStore.isLockContention(null)).isFalse();
+    assertThat(RemoteFailures.isLockContention("failed to lock")).isTrue();
+    assertThat(RemoteFailures.isLockContention("lock error: /srv/infra.git/refs/infrastate/locks/deploy.lock")).isTrue();
+    assertThat(RemoteFailures.isLockContention("cannot lock ref 'refs/infrastate/locks/deploy': is at 1a2b but expected 3c4d")).isTrue();
+    assertThat(RemoteFailures.isLockContention("failed to update ref")).isTrue();
+    assertThat(RemoteFailures.isLockContention("pre-receive hook declined")).isFalse();
+    assertThat(RemoteFailures.isLockContention("protected branch hook declined")).isFalse();
+    assertThat(RemoteFailures.isLockContention(null)).isFalse();
   }
 }
