@@ -459,11 +459,8 @@ class S3BackendTest {
 
   @Test
   void stateOpenFindsTheBackendByUriAndTheDefaultCredentialChain() throws Exception {
-    String uri = "s3://" + s3.bucket() + "/" + key + "?endpoint=" + s3.server().endpoint() + "&region=us-east-1&pathStyle=true"
-        + "&checkpointInterval=2";
-    System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
-    System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
-    try {
+    String uri = s3.server().stateUri(s3.bucket(), key) + "&checkpointInterval=2";
+    try (S3Credentials credentials = S3Credentials.set()) {
       try (State s = State.open(uri, options())) {
         assertThat(s.location()).isEqualTo("s3://" + s3.bucket() + "/" + key);
         s.addHost(host("web01"));
@@ -473,9 +470,6 @@ class S3BackendTest {
         assertThat(s.allHosts()).extracting(HostState::name).containsExactly("web01", "web02");
       }
       assertThat(keys("checkpoints")).containsExactly("00000000000000000002.json");
-    } finally {
-      System.clearProperty("aws.accessKeyId");
-      System.clearProperty("aws.secretAccessKey");
     }
   }
 

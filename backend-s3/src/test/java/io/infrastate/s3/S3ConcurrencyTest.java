@@ -64,8 +64,7 @@ class S3ConcurrencyTest {
         seed.addResource("counter:c", ResourceState.builder("counter", "c").data("value", 0).build());
       }
 
-      String uri = "s3://" + bucket + "/" + key + "?endpoint=" + server.endpoint() + "&region=" + S3TestServer.REGION
-          + "&pathStyle=true";
+      String uri = server.stateUri(bucket, key);
       List<JvmProcess> children = new ArrayList<>();
       Commits commits = new Commits();
       ExecutorService pool = Executors.newFixedThreadPool(THREADS);
@@ -164,8 +163,7 @@ class S3ConcurrencyTest {
       try (S3Backend b = S3Backend.builder().client(client).bucket(bucket).key(key).build(); State seed = State.load(b)) {
         seed.addResource("counter:c", ResourceState.builder("counter", "c").data("value", 0).build());
       }
-      String uri = "s3://" + bucket + "/" + key + "?endpoint=" + server.endpoint() + "&region=" + S3TestServer.REGION
-          + "&pathStyle=true";
+      String uri = server.stateUri(bucket, key);
       ChildWriters run = ChildWriters.run(S3WriterMain.class, tmp, processes, busyCpu,
           p -> new String[] {uri, "p" + p, String.valueOf(updates)});
       Commits commits = new Commits();

@@ -1,7 +1,9 @@
 package io.infrastate.s3;
 
 import java.net.URI;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
@@ -14,6 +16,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * A real S3-compatible server (S3Proxy, in-memory blob store) on 127.0.0.1, for tests. It can be
@@ -125,6 +128,35 @@ public final class S3TestServer implements AutoCloseable {
   }
 
   /**
+   * The state URI of an object on this server, as a user would write it (path style, the test
+   * region); the credentials come from the SDK's default chain (see {@link S3Credentials}).
+   *
+   * @param bucket the bucket
+   * @param key the state object's key, such as {@code envs/prod/state.json}
+   * @return {@code s3://BUCKET/KEY?endpoint=…&region=…&pathStyle=true}
+   */
+  public String stateUri(String bucket, String key) {
+    return "s3://" + bucket + "/" + key + "?endpoint=" + endpoint() + "&region=" + REGION + "&pathStyle=true";
+  }
+
+  /**
+   * Every object of a bucket with its bytes, by key: what a test searches for bytes that must
+   * not be stored.
+   *
+   * @param bucket the bucket
+   * @return the objects in key order
+   */
+  public Map<String, byte[]> objects(String bucket) {
+    Map<String, byte[]> out = new TreeMap<>();
+    try (S3Client c = client()) {
+      for (S3Object o : c.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
+        out.put(o.key(), c.getObjectAsBytes(b -> b.bucket(bucket).key(o.key())).asByteArray());
+      }
+    }
+    return out;
+  }
+
+  /**
    * A path-style client with the server's credentials.
    *
    * @param interceptors added to the client, to observe or alter its requests
@@ -169,7 +201,7 @@ public final class S3TestServer implements AutoCloseable {
 
   /**
    * Serves until standard input closes, for a benchmark in another process: prints the state URI
-   * prefix to use ({@code s3://BUCKET/bench?endpoint=…&pathStyle=true&region=…}); the client takes
+   * prefix to use ({@link #stateUri} of {@code bench} in a new bucket); the client takes
    * the credentials {@link #ACCESS_KEY} and {@link #SECRET_KEY} from {@code AWS_ACCESS_KEY_ID} and
    * {@code AWS_SECRET_ACCESS_KEY}.
    *
@@ -178,8 +210,7 @@ public final class S3TestServer implements AutoCloseable {
    */
   public static void main(String[] args) throws Exception {
     try (S3TestServer server = start()) {
-      System.out.println("s3://" + server.newBucket() + "/bench?endpoint=" + server.endpoint() + "&pathStyle=true&region="
-          + REGION);
+      System.out.println(server.stateUri(server.newBucket(), "bench"));
       System.out.flush();
       while (System.in.read() >= 0) {
         // serve until stdin closes

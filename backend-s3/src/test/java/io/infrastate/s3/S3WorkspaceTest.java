@@ -18,27 +18,25 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /** Workspaces of an S3 state (key prefixes), against the in-process S3 server. */
 class S3WorkspaceTest extends WorkspaceContract {
   static S3TestServer server;
+  static S3Credentials credentials;
   String bucket;
 
   @BeforeAll
   static void start() throws Exception {
     server = S3TestServer.start();
-    System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
-    System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
+    credentials = S3Credentials.set();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    System.clearProperty("aws.accessKeyId");
-    System.clearProperty("aws.secretAccessKey");
+    credentials.close();
     server.close();
   }
 
   @Override
   protected String newHome() {
     bucket = server.newBucket();
-    return "s3://" + bucket + "/envs/prod/state.json?endpoint=" + server.endpoint() + "&region="
-        + S3TestServer.REGION + "&pathStyle=true";
+    return server.stateUri(bucket, "envs/prod/state.json");
   }
 
   private List<String> keys(String prefix) {

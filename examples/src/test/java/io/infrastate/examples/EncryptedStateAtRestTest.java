@@ -6,7 +6,6 @@ import static io.infrastate.examples.SecretsAtRestTest.exec;
 import static io.infrastate.examples.SecretsAtRestTest.files;
 import static io.infrastate.examples.SecretsAtRestTest.indexOf;
 import static io.infrastate.examples.SecretsAtRestTest.objects;
-import static io.infrastate.examples.SecretsAtRestTest.restore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,12 +39,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import io.infrastate.s3.S3Credentials;
 import io.infrastate.s3.S3TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Whole-state encryption at rest: after {@link StateEncryption#encrypt} and writes with a marker
@@ -202,23 +201,13 @@ class EncryptedStateAtRestTest {
 
   @Test
   void s3BackendOnS3Proxy() throws Exception {
-    String oldKey = System.getProperty("aws.accessKeyId");
-    String oldSecret = System.getProperty("aws.secretAccessKey");
-    try (S3TestServer server = S3TestServer.start()) {
+    try (S3TestServer server = S3TestServer.start(); S3Credentials credentials = S3Credentials.set()) {
       String bucket = server.newBucket();
       try (S3Client c = server.client()) {
-        System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
-        String uri = "s3://" + bucket + "/envs/prod/state.json?endpoint=" + server.endpoint()
-            + "&region=" + S3TestServer.REGION + "&pathStyle=true";
-        prove(uri, new Storage() {
+        prove(server.stateUri(bucket, "envs/prod/state.json"), new Storage() {
           @Override
           public Map<String, byte[]> dump() {
-            Map<String, byte[]> out = new TreeMap<>();
-            for (S3Object o : c.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
-              out.put(o.key(), c.getObjectAsBytes(b -> b.bucket(bucket).key(o.key())).asByteArray());
-            }
-            return out;
+            return server.objects(bucket);
           }
 
           @Override
@@ -238,9 +227,6 @@ class EncryptedStateAtRestTest {
           }
         });
       }
-    } finally {
-      restore("aws.accessKeyId", oldKey);
-      restore("aws.secretAccessKey", oldSecret);
     }
   }
 

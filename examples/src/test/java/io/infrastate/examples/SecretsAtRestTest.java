@@ -29,12 +29,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import io.infrastate.s3.S3Credentials;
 import io.infrastate.s3.S3TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Secret values at rest on every backend: after writes with a marker secret, no byte sequence of
@@ -292,23 +292,13 @@ class SecretsAtRestTest {
 
   @Test
   void s3BackendOnS3Proxy() throws Exception {
-    String oldKey = System.getProperty("aws.accessKeyId");
-    String oldSecret = System.getProperty("aws.secretAccessKey");
-    try (S3TestServer server = S3TestServer.start()) {
+    try (S3TestServer server = S3TestServer.start(); S3Credentials credentials = S3Credentials.set()) {
       String bucket = server.newBucket();
       try (S3Client c = server.client()) {
-        System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
-        String uri = "s3://" + bucket + "/envs/prod/state.json?endpoint=" + server.endpoint()
-            + "&region=" + S3TestServer.REGION + "&pathStyle=true";
-        prove(uri, new Storage() {
+        prove(server.stateUri(bucket, "envs/prod/state.json"), new Storage() {
           @Override
           public Map<String, byte[]> dump() {
-            Map<String, byte[]> out = new TreeMap<>();
-            for (S3Object o : c.listObjectsV2Paginator(b -> b.bucket(bucket)).contents()) {
-              out.put(o.key(), c.getObjectAsBytes(b -> b.bucket(bucket).key(o.key())).asByteArray());
-            }
-            return out;
+            return server.objects(bucket);
           }
 
           @Override
@@ -323,17 +313,6 @@ class SecretsAtRestTest {
           }
         });
       }
-    } finally {
-      restore("aws.accessKeyId", oldKey);
-      restore("aws.secretAccessKey", oldSecret);
-    }
-  }
-
-  static void restore(String key, String value) {
-    if (value == null) {
-      System.clearProperty(key);
-    } else {
-      System.setProperty(key, value);
     }
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.examples.Processes;
 import io.infrastate.examples.cli.CliRunner.Result;
+import io.infrastate.s3.S3Credentials;
 import io.infrastate.s3.S3TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,7 +77,7 @@ class CliBackendsTest {
   void s3StateAndItsLocksWorkThroughAUri() throws Exception {
     try (S3TestServer server = S3TestServer.start(); S3Credentials credentials = S3Credentials.set()) {
       String bucket = server.newBucket();
-      String state = "s3://" + bucket + "/envs/prod/state.json?endpoint=" + server.endpoint() + "&region=us-east-1&pathStyle=true";
+      String state = server.stateUri(bucket, "envs/prod/state.json");
 
       ok0(at(state, "host", "add", "web01", "--address", "10.0.0.5", "--group", "web"));
       ok0(at(state, "host", "add", "web02", "--address", "10.0.0.6", "--group", "web"));

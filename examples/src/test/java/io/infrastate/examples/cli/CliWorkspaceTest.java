@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.infrastate.examples.Processes;
 import io.infrastate.examples.cli.CliRunner.Result;
+import io.infrastate.s3.S3Credentials;
 import io.infrastate.s3.S3TestServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,8 +120,7 @@ class CliWorkspaceTest {
     assertThat(ok0(CliRunner.at(git, "workspace", "list")).out()).isEqualTo("* default\n  staging\n");
 
     try (S3TestServer server = S3TestServer.start(); S3Credentials credentials = S3Credentials.set()) {
-      String s3 = "s3://" + server.newBucket() + "/envs/state.json?endpoint=" + server.endpoint()
-          + "&region=us-east-1&pathStyle=true";
+      String s3 = server.stateUri(server.newBucket(), "envs/state.json");
       ok0(CliRunner.at(s3, "workspace", "new", "staging"));
       ok0(CliRunner.at(s3, "--workspace", "staging", "lock", "acquire", "deploy"));
       ok0(CliRunner.at(s3, "lock", "acquire", "deploy"));

@@ -12,6 +12,7 @@ import io.infrastate.examples.cli.CliRunner.Result;
 import io.infrastate.lock.Lock;
 import io.infrastate.lock.LockProvider;
 import io.infrastate.lock.LockRequest;
+import io.infrastate.s3.S3Credentials;
 import io.infrastate.s3.S3TestServer;
 import io.infrastate.testkit.JvmProcess;
 import java.io.PrintWriter;
@@ -42,14 +43,14 @@ class FencingAcrossProcessesTest {
   @TempDir Path tmp;
 
   private S3TestServer server;
-  private String oldKey;
-  private String oldSecret;
+  private S3Credentials credentials;
 
   @AfterEach
   void stopServer() throws Exception {
+    if (credentials != null) {
+      credentials.close();
+    }
     if (server != null) {
-      restore("aws.accessKeyId", oldKey);
-      restore("aws.secretAccessKey", oldSecret);
       server.close();
     }
   }
@@ -115,13 +116,10 @@ class FencingAcrossProcessesTest {
         return new Setup(base + tmp.resolve("clone-first") + path, base + tmp.resolve("clone-second") + path, List.of());
       }
       case "s3" -> {
+        credentials = S3Credentials.set();
         server = S3TestServer.start();
         String bucket = server.newBucket();
-        oldKey = System.getProperty("aws.accessKeyId");
-        oldSecret = System.getProperty("aws.secretAccessKey");
-        System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
-        System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
-        String uri = "s3://" + bucket + "/prod/state.json?endpoint=" + server.endpoint() + "&region=us-east-1&pathStyle=true";
+        String uri = server.stateUri(bucket, "prod/state.json");
         return new Setup(uri, uri, List.of(S3TestServer.ACCESS_KEY, S3TestServer.SECRET_KEY));
       }
       default -> throw new IllegalArgumentException(backend);
@@ -227,11 +225,4 @@ class FencingAcrossProcessesTest {
     assertThat(history).contains("add host c2 [under lock gate (token " + takenToken + ")]").doesNotContain("add host c3");
   }
 
-  private static void restore(String key, String value) {
-    if (value == null) {
-      System.clearProperty(key);
-    } else {
-      System.setProperty(key, value);
-    }
-  }
 }

@@ -1,13 +1,11 @@
-package io.infrastate.examples.cli;
-
-import io.infrastate.s3.S3TestServer;
+package io.infrastate.s3;
 
 /**
  * The S3 test server's credentials as the AWS SDK's system properties ({@code aws.accessKeyId},
- * {@code aws.secretAccessKey}) while open: the CLI takes credentials from the SDK's default chain,
- * never from the URI. Closing restores what was there before.
+ * {@code aws.secretAccessKey}) while open, for code that takes credentials from the SDK's default
+ * chain (a state URI, the CLI), never from the URI. Closing restores what was there before.
  */
-final class S3Credentials implements AutoCloseable {
+public final class S3Credentials implements AutoCloseable {
   private static final String KEY = "aws.accessKeyId";
   private static final String SECRET = "aws.secretAccessKey";
 
@@ -19,11 +17,16 @@ final class S3Credentials implements AutoCloseable {
     System.setProperty(SECRET, S3TestServer.SECRET_KEY);
   }
 
-  /** Sets the test server's credentials until {@link #close}. */
-  static S3Credentials set() {
+  /**
+   * Sets the test server's credentials until {@link #close}.
+   *
+   * @return the handle that restores the earlier properties
+   */
+  public static S3Credentials set() {
     return new S3Credentials();
   }
 
+  /** Restores the properties as they were before {@link #set}. */
   @Override
   public void close() {
     restore(KEY, oldKey);
