@@ -78,7 +78,8 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * copy while the state is at most {@link Builder#readableCopyMaxBytes(long)}, and a checkpoint
  * (with the copy) once the log since the newest checkpoint is long enough ({@link
  * Builder#checkpointBytes(long)}: a quarter of the state by default). So no write pays for the
- * whole state, and the checkpoints' cost follows the bytes of log written. {@link #loadIfChanged}
+ * whole state, and the checkpoints' cost follows the bytes of log written; a checkpoint encodes
+ * only the hosts and resources changed since the one before, and copies the rest. {@link #loadIfChanged}
  * is one LIST. A cold {@link #load()} is two LISTs and GETs of one checkpoint plus the records after
  * it (decoded objects are cached by key with Caffeine, since they never change), plus one HEAD of
  * the copy in the background.
@@ -121,7 +122,7 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
    * and pruning, off the caller's path, on a DerivedWriter) with CheckpointTally (when a checkpoint
    * is due), CopyEdits (uploads at the readable copy's key), S3Store (the requests, and the probe
    * for servers that ignore If-None-Match), LogLayout (keys and listings) and StoredForms (the
-   * bytes of every stored object, in one place).
+   * bytes of every stored object, in one place; a whole state's in an ObjectBody).
    *
    * THE INVARIANT. Version N exists exactly when the object log/N exists, and only a create-only
    * PUT makes it, so at most one version N ever exists whatever the number of writers. Everything
