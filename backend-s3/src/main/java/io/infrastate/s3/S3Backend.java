@@ -33,6 +33,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
@@ -480,7 +481,8 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
     /**
      * An endpoint for an S3-compatible server, such as {@code http://127.0.0.1:9000} (MinIO).
      * With an endpoint, request checksums are sent only when an operation requires them, for
-     * servers that do not support the SDK's newer default checksums.
+     * servers that do not support the SDK's newer default checksums, and a signed payload (plain
+     * HTTP) is signed as a whole rather than in aws-chunked encoding.
      *
      * @param endpoint the endpoint URI
      * @return this builder
@@ -694,6 +696,10 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
         b.endpointOverride(endpoint);
         b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
         b.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        // Over plain HTTP the SDK signs the payload. One signature over the whole body reads the
+        // body twice from memory; the default (aws-chunked, a signature per 128 KiB) copies every
+        // chunk of a checkpoint into a new array.
+        b.serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build());
       }
       if (pathStyle) {
         b.forcePathStyle(true);
