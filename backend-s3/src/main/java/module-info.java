@@ -11,6 +11,7 @@ module io.infrastate.s3 {
   requires transitive software.amazon.awssdk.auth;
   requires software.amazon.awssdk.awscore;
   requires software.amazon.awssdk.core;
+  requires software.amazon.awssdk.http;
   requires software.amazon.awssdk.regions;
   requires tools.jackson.core;
   requires com.github.benmanes.caffeine;

@@ -166,7 +166,7 @@ final class Committer {
       LOG.warn("{} holds a state of another lineage ({}), written by another tool; it is not this state and is"
           + " replaced by its readable copy. To make a file the state, use State.replace.", layout.location(),
           found.get().file().metadata().lineage());
-      copyEdits.recorded(found.get(), forms.copy(replaced, derived.stateJson(replaced)), DerivedObjects.copyMetadata(replaced));
+      recordedCopy(found.get(), replaced);
       return Optional.empty();
     }
     if (accepted == null && copyEdits.policy() == ExternalEditPolicy.REFUSE) {
@@ -176,10 +176,20 @@ final class Committer {
     SaveResult r = save(new SaveRequest(expected, content, List.of(), copyEdits.audit(found.get(), replaced, accepted)),
         true);
     if (r instanceof SaveResult.Saved saved) {
-      copyEdits.recorded(found.get(), forms.copy(content, derived.stateJson(content)), DerivedObjects.copyMetadata(content));
+      recordedCopy(found.get(), content);
       return Optional.of(accepted != null ? r : new SaveResult.Conflict(Optional.of(new StoredState(content, saved.token()))));
     }
     return Optional.of(r);
+  }
+
+  /** Writes the readable copy of {@code version} over a recorded (or foreign) upload; see {@link CopyEdits#recorded}. */
+  private void recordedCopy(CopyEdits.Found found, Snapshot version) {
+    ObjectBody bytes = derived.stateJson(version);
+    try {
+      copyEdits.recorded(found, forms.copy(version, bytes), DerivedObjects.copyMetadata(version));
+    } finally {
+      bytes.release();
+    }
   }
 
   /**

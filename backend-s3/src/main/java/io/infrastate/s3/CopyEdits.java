@@ -88,7 +88,7 @@ final class CopyEdits {
    * Writes a readable copy without overwriting an upload: with If-Match on the copy last written or
    * seen. Returns false (and keeps the upload as pending) if the key holds an upload.
    */
-  boolean writeCopy(byte[] bytes, Map<String, String> metadata) {
+  boolean writeCopy(ObjectBody bytes, Map<String, String> metadata) {
     String etag = lastEtag;
     if (etag == null) {
       // First copy of this backend: create it if there is none (one request), else look at it.
@@ -211,7 +211,7 @@ final class CopyEdits {
   }
 
   /** After the upload was recorded: the copy of the recorded version replaces it, unless it changed again. */
-  void recorded(Found f, byte[] bytes, Map<String, String> metadata) {
+  void recorded(Found f, ObjectBody bytes, Map<String, String> metadata) {
     pending.set(null); // a newer upload is noticed again by the next copy write
     Optional<String> written = store.putIfMatch(key, bytes, metadata, f.etag());
     written.ifPresent(etag -> lastEtag = etag);

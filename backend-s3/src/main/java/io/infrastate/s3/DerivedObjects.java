@@ -39,6 +39,12 @@ final class DerivedObjects {
    * was written by another tool: it is never overwritten (copies are written with If-Match on the
    * copy this backend last wrote or saw; CopyEdits).
    *
+   * COST. A job encodes its version's state.json once, when first needed, for both the checkpoint
+   * and the copy (Encoding), through StoredForms: entries unchanged since the previous encoding are
+   * copied from it, into pooled chunks sent as they are and given back when the job ends
+   * (ObjectBody). So a checkpoint after k changes encodes k entries, and allocates nothing in
+   * proportion to the state that young collections would have to copy while the caller writes.
+   *
    * PRUNING (optional, off by default: history is never rewritten unless asked). With
    * retainCheckpoints(R), after creating a checkpoint the writer deletes checkpoints older than the
    * R newest and log records older than the oldest kept checkpoint. A loader that listed an older
@@ -122,9 +128,14 @@ final class DerivedObjects {
       public void run() {
         Snapshot s = version.get();
         String k = layout.checkpointKey(serial);
-        if (store.putIfMatch(k, forms.checkpoint(s, stateJson(s)), Map.of(), etag).isPresent()) {
-          LOG.info("Replaced the damaged checkpoint {} of {} by its version rebuilt from the log", serial,
-              layout.location());
+        ObjectBody bytes = stateJson(s);
+        try {
+          if (store.putIfMatch(k, forms.checkpoint(s, bytes), Map.of(), etag).isPresent()) {
+            LOG.info("Replaced the damaged checkpoint {} of {} by its version rebuilt from the log", serial,
+                layout.location());
+          }
+        } finally {
+          bytes.release();
         }
       }
     });
@@ -140,10 +151,13 @@ final class DerivedObjects {
     writer.close(bound);
   }
 
-  /** The state.json encoding of a version; records its size. */
-  byte[] stateJson(Snapshot s) {
-    byte[] bytes = forms.stateJson(s);
-    tally.stateBytes(bytes.length);
+  /**
+   * The state.json encoding of a version; records its size. The caller {@linkplain
+   * ObjectBody#release() releases} it once its objects are written.
+   */
+  ObjectBody stateJson(Snapshot s) {
+    ObjectBody bytes = forms.stateJson(s);
+    tally.stateBytes(bytes.size());
     return bytes;
   }
 
@@ -177,14 +191,44 @@ final class DerivedObjects {
   }
 
   private void write(Derive d) {
+    Encoding e = new Encoding(d.snapshot);
+    try {
+      write(d, e);
+    } finally {
+      e.release();
+    }
+  }
+
+  /** The state.json encoding of one version, made when first needed and shared by its objects. */
+  private final class Encoding {
+    private final Snapshot snapshot;
+    private ObjectBody bytes;
+
+    Encoding(Snapshot snapshot) {
+      this.snapshot = snapshot;
+    }
+
+    ObjectBody get() {
+      if (bytes == null) {
+        bytes = stateJson(snapshot);
+      }
+      return bytes;
+    }
+
+    void release() {
+      if (bytes != null) {
+        bytes.release();
+      }
+    }
+  }
+
+  private void write(Derive d, Encoding encoding) {
     Snapshot s = d.snapshot;
     long serial = s.metadata().serial();
-    byte[] bytes = null;
     boolean checkpointed = false;
     if (d.checkpoint && serial > 0) {
       try {
-        bytes = stateJson(s);
-        if (store.putIfAbsent(layout.checkpointKey(serial), forms.checkpoint(s, bytes), Map.of()).isPresent()) {
+        if (store.putIfAbsent(layout.checkpointKey(serial), forms.checkpoint(s, encoding.get()), Map.of()).isPresent()) {
           LOG.debug("Wrote checkpoint {} of {}", serial, layout.location());
         }
         checkpointed = true;
@@ -198,14 +242,14 @@ final class DerivedObjects {
     }
     try {
       if (d.verifyCopy) {
-        repairCopy(s, bytes, checkpointed);
+        repairCopy(s, encoding, checkpointed);
         return;
       }
-      if (tally.stateBytes() < 0 && bytes == null) {
-        bytes = stateJson(s);
+      if (tally.stateBytes() < 0) {
+        encoding.get(); // the size decides whether the copy follows every write
       }
       if (checkpointed || isSmall()) {
-        writeCopy(s, bytes);
+        writeCopy(s, encoding);
       }
     } catch (BackendException e) {
       LOG.warn("Version {} of {} is committed, but its readable copy could not be written: {}. The next"
@@ -217,8 +261,7 @@ final class DerivedObjects {
    * After a load: rewrites a readable copy that is behind the loaded version (small states) or
    * behind the newest checkpoint (large states; {@code checkpointed}: the loaded version has one).
    */
-  private void repairCopy(Snapshot s, byte[] encoded, boolean checkpointed) {
-    byte[] bytes = encoded;
+  private void repairCopy(Snapshot s, Encoding encoding, boolean checkpointed) {
     long head = s.metadata().serial();
     Optional<S3Store.Head> copy = store.head(layout.key());
     String tagged = copy.map(h -> h.metadata().get(S3Backend.COPY_SERIAL)).orElse(null);
@@ -238,24 +281,24 @@ final class DerivedObjects {
       if (copy.isPresent() && copy.get().size() >= 0) {
         tally.stateBytes(copy.get().size()); // the size of a recent version: good enough to decide
       } else {
-        bytes = stateJson(s);
+        encoding.get();
       }
     }
     long target = isSmall() || checkpointed ? head : layout.newestCheckpointAtOrBefore(head);
     if (copySerial < target) {
-      writeCopy(s, bytes);
+      writeCopy(s, encoding);
       LOG.info("Rewrote the readable copy {} from serial {} to {}", layout.location(), copySerial, head);
     }
   }
 
   /** Writes the readable copy unless this backend already wrote a newer one of the same lineage. */
-  private void writeCopy(Snapshot s, byte[] encoded) {
+  private void writeCopy(Snapshot s, Encoding encoding) {
     VersionKey v = VersionKey.of(s);
     VersionKey last = lastCopy;
     if (last != null && last.lineage().equals(v.lineage()) && last.serial() > v.serial()) {
       return;
     }
-    if (copyEdits.writeCopy(forms.copy(s, encoded != null ? encoded : stateJson(s)), copyMetadata(s))) {
+    if (copyEdits.writeCopy(forms.copy(s, encoding.get()), copyMetadata(s))) {
       lastCopy = v;
     }
   }

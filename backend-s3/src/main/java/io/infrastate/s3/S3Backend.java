@@ -33,6 +33,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
@@ -78,7 +79,8 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
  * copy while the state is at most {@link Builder#readableCopyMaxBytes(long)}, and a checkpoint
  * (with the copy) once the log since the newest checkpoint is long enough ({@link
  * Builder#checkpointBytes(long)}: a quarter of the state by default). So no write pays for the
- * whole state, and the checkpoints' cost follows the bytes of log written. {@link #loadIfChanged}
+ * whole state, and the checkpoints' cost follows the bytes of log written; a checkpoint encodes
+ * only the hosts and resources changed since the one before, and copies the rest. {@link #loadIfChanged}
  * is one LIST. A cold {@link #load()} is two LISTs and GETs of one checkpoint plus the records after
  * it (decoded objects are cached by key with Caffeine, since they never change), plus one HEAD of
  * the copy in the background.
@@ -121,7 +123,7 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
    * and pruning, off the caller's path, on a DerivedWriter) with CheckpointTally (when a checkpoint
    * is due), CopyEdits (uploads at the readable copy's key), S3Store (the requests, and the probe
    * for servers that ignore If-None-Match), LogLayout (keys and listings) and StoredForms (the
-   * bytes of every stored object, in one place).
+   * bytes of every stored object, in one place; a whole state's in an ObjectBody).
    *
    * THE INVARIANT. Version N exists exactly when the object log/N exists, and only a create-only
    * PUT makes it, so at most one version N ever exists whatever the number of writers. Everything
@@ -479,7 +481,8 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
     /**
      * An endpoint for an S3-compatible server, such as {@code http://127.0.0.1:9000} (MinIO).
      * With an endpoint, request checksums are sent only when an operation requires them, for
-     * servers that do not support the SDK's newer default checksums.
+     * servers that do not support the SDK's newer default checksums, and a signed payload (plain
+     * HTTP) is signed as a whole rather than in aws-chunked encoding.
      *
      * @param endpoint the endpoint URI
      * @return this builder
@@ -693,6 +696,10 @@ public final class S3Backend implements ExternalEditBackend, HistoryBackend, Wri
         b.endpointOverride(endpoint);
         b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
         b.responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        // Over plain HTTP the SDK signs the payload. One signature over the whole body reads the
+        // body twice from memory; the default (aws-chunked, a signature per 128 KiB) copies every
+        // chunk of a checkpoint into a new array.
+        b.serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build());
       }
       if (pathStyle) {
         b.forcePathStyle(true);

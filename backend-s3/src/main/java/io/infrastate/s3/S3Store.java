@@ -8,7 +8,6 @@ import java.util.Optional;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -126,6 +125,16 @@ final class S3Store {
    * @return the new ETag, or empty if an object already exists
    */
   Optional<String> putIfAbsent(String key, byte[] content, Map<String, String> metadata) {
+    return putIfAbsent(key, ObjectBody.of(content), metadata);
+  }
+
+  /**
+   * Creates an object only if none exists under its key ({@code If-None-Match: *}), sending its
+   * content from the chunks it is held in.
+   *
+   * @return the new ETag, or empty if an object already exists
+   */
+  Optional<String> putIfAbsent(String key, ObjectBody content, Map<String, String> metadata) {
     requireConditionalWrites();
     return putConditional(key, content, metadata, "*", null);
   }
@@ -160,7 +169,7 @@ final class S3Store {
     byte[] body = "{\"probe\": \"If-None-Match\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     put(key, body, Map.of()); // if this fails, nothing was created
     try {
-      boolean accepted = putConditional(key, body, Map.of(), "*", null).isPresent();
+      boolean accepted = putConditional(key, ObjectBody.of(body), Map.of(), "*", null).isPresent();
       if (accepted) {
         LOG.error("The S3 server {} accepted a create-only PUT of the existing object {}: it ignores"
             + " If-None-Match, so infrastate will not write to it", server(), uri(key));
@@ -188,11 +197,21 @@ final class S3Store {
    * @return the new ETag, or empty if the object changed or vanished
    */
   Optional<String> putIfMatch(String key, byte[] content, Map<String, String> metadata, String etag) {
+    return putIfMatch(key, ObjectBody.of(content), metadata, etag);
+  }
+
+  /**
+   * Replaces an object only if it still has the given ETag ({@code If-Match}), sending its content
+   * from the chunks it is held in.
+   *
+   * @return the new ETag, or empty if the object changed or vanished
+   */
+  Optional<String> putIfMatch(String key, ObjectBody content, Map<String, String> metadata, String etag) {
     return putConditional(key, content, metadata, null, etag);
   }
 
   private Optional<String> putConditional(
-      String key, byte[] content, Map<String, String> metadata, String ifNoneMatch, String ifMatch) {
+      String key, ObjectBody content, Map<String, String> metadata, String ifNoneMatch, String ifMatch) {
     PutObjectRequest.Builder b = putRequest(key, metadata);
     if (ifNoneMatch != null) {
       b.ifNoneMatch(ifNoneMatch);
@@ -201,7 +220,7 @@ final class S3Store {
       b.ifMatch(ifMatch);
     }
     try {
-      return Optional.of(client.putObject(b.build(), RequestBody.fromBytes(content)).eTag());
+      return Optional.of(client.putObject(b.build(), content.requestBody()).eTag());
     } catch (S3Exception e) {
       if (isConditionFailure(e) || (ifMatch != null && e.statusCode() == 404)) {
         return Optional.empty();
@@ -214,8 +233,13 @@ final class S3Store {
 
   /** Writes an object unconditionally; returns its ETag. */
   String put(String key, byte[] content, Map<String, String> metadata) {
+    return put(key, ObjectBody.of(content), metadata);
+  }
+
+  /** Writes an object unconditionally, sending its content from the chunks it is held in; returns its ETag. */
+  String put(String key, ObjectBody content, Map<String, String> metadata) {
     try {
-      return client.putObject(putRequest(key, metadata).build(), RequestBody.fromBytes(content)).eTag();
+      return client.putObject(putRequest(key, metadata).build(), content.requestBody()).eTag();
     } catch (SdkException e) {
       throw fail("PUT", key, e);
     }

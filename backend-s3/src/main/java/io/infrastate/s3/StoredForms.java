@@ -1,5 +1,6 @@
 package io.infrastate.s3;
 
+import io.infrastate.codec.EntryEncodings;
 import io.infrastate.model.CorruptStateException;
 import io.infrastate.model.Snapshot;
 import io.infrastate.codec.StateCodec;
@@ -13,7 +14,10 @@ import io.infrastate.spi.StoredForm;
  * place to go.
  *
  * <p>Checkpoints and the readable copy are both made from one state.json encoding of a version
- * ({@link #stateJson}), which a checkpoint job encodes once for both.
+ * ({@link #stateJson}), which a checkpoint job encodes once for both. Encodings go through one
+ * {@link EntryEncodings}: an encoding copies the bytes of the hosts and resources that did not
+ * change since the last one (versions share their unchanged entries), so that a checkpoint after
+ * k changes encodes k entries and copies the rest, with the same bytes as a fresh encoding.
  *
  * <p>Whole-state encryption: each object of a version whose key record asks for it is sealed on its
  * own by the {@link StoredForm} a keyring set ({@link S3Backend#storedForm}), a log record as a
@@ -24,6 +28,12 @@ import io.infrastate.spi.StoredForm;
 final class StoredForms {
   /** The form of every object of the state ({@link StoredForm#PLAIN} unless a keyring set another). */
   volatile StoredForm form = StoredForm.PLAIN;
+
+  /** The entries of the last state.json encoded, for the next encoding to copy. */
+  private final EntryEncodings encodings = new EntryEncodings();
+
+  /** The chunks state.json encodings are written into, given back when their PUTs are done. */
+  private final ObjectBody.Pool chunks = new ObjectBody.Pool();
 
   /** The log record of a save; see {@link LogRecord#forSave}. Sealed on its own when the version is. */
   LogRecord.Encoded record(SaveRequest request, String commit, boolean forceFull) {
@@ -41,15 +51,17 @@ final class StoredForms {
     return LogRecord.decode(form.open(content, StoredForm.RECORD, source), source, hint);
   }
 
-  /** The state.json encoding of a version, from which {@link #checkpoint} and {@link #copy} are made. */
-  byte[] stateJson(Snapshot s) {
-    return StateCodec.encode(s);
+  /**
+   * The state.json encoding of a version, from which {@link #checkpoint} and {@link #copy} are
+   * made; the caller {@linkplain ObjectBody#release() releases} it once they are written.
+   */
+  ObjectBody stateJson(Snapshot s) {
+    return ObjectBody.stateJson(s, encodings, chunks);
   }
 
   /** What a checkpoint object holds, given its version and the version's state.json encoding. */
-  byte[] checkpoint(Snapshot s, byte[] stateJson) {
-    StoredForm f = form;
-    return f.seals(s) ? f.seal(s, StoredForm.STATE, stateJson) : stateJson;
+  ObjectBody checkpoint(Snapshot s, ObjectBody stateJson) {
+    return whole(s, stateJson);
   }
 
   /**
@@ -71,9 +83,14 @@ final class StoredForms {
   }
 
   /** What the readable copy holds, given its version and the version's state.json encoding. */
-  byte[] copy(Snapshot s, byte[] stateJson) {
+  ObjectBody copy(Snapshot s, ObjectBody stateJson) {
+    return whole(s, stateJson);
+  }
+
+  /** A whole state as stored: its state.json, sealed when the version is. */
+  private ObjectBody whole(Snapshot s, ObjectBody stateJson) {
     StoredForm f = form;
-    return f.seals(s) ? f.seal(s, StoredForm.STATE, stateJson) : stateJson;
+    return f.seals(s) ? ObjectBody.of(f.seal(s, StoredForm.STATE, stateJson.toByteArray())) : stateJson;
   }
 
   /**
