@@ -108,13 +108,12 @@ final class LooseBlobInserter extends ObjectInserter.Filter {
     if (type != Constants.OBJ_BLOB || len < PARALLEL_FROM) {
       return delegate.insert(type, data, off, len);
     }
+    return insertLarge(data, off, len);
+  }
+
+  private ObjectId insertLarge(byte[] data, int off, int len) throws IOException {
     byte[] header = (Constants.TYPE_BLOB + " " + len + "\0").getBytes(StandardCharsets.US_ASCII);
-    Future<ObjectId> hashed = HASHING.submit(() -> {
-      SHA1 md = SHA1.newInstance();
-      md.update(header);
-      md.update(data, off, len);
-      return md.toObjectId();
-    });
+    Future<ObjectId> hashed = HASHING.submit(() -> detectingSha1(header, data, off, len));
     Path dir = objects.getDirectory().toPath();
     Path tmp = Files.createTempFile(dir, "tmp_obj_", null);
     boolean published = false;
@@ -132,6 +131,14 @@ final class LooseBlobInserter extends ObjectInserter.Filter {
       }
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /** The id JGit would compute: {@link SHA1#newInstance()}, with collision detection unless configured off. */
+  static ObjectId detectingSha1(byte[] header, byte[] data, int off, int len) {
+    SHA1 md = SHA1.newInstance();
+    md.update(header);
+    md.update(data, off, len);
+    return md.toObjectId();
   }
 
   private void write(Path tmp, byte[] header, byte[] data, int off, int len) throws IOException {
