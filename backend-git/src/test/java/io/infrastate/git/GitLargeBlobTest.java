@@ -149,6 +149,7 @@ class GitLargeBlobTest {
       try (ObjectInserter ins = LooseBlobInserter.of(r)) {
         first = ins.insert(Constants.OBJ_BLOB, data);
         assertThat(ins.insert(Constants.OBJ_BLOB, data)).isEqualTo(first);
+        assertThat(LooseBlobInserter.insertEncodedState(ins, data)).isEqualTo(first);
       }
       assertThat(first.name()).isEqualTo(hashObject(repo, data));
       Path loose = loose(repo, first.name());
@@ -172,12 +173,13 @@ class GitLargeBlobTest {
     try (Repository r = Repositories.open(repo); ObjectInserter ins = LooseBlobInserter.of(r)) {
       ObjectId id = ins.insert(Constants.OBJ_BLOB, small);
       assertThat(id.name()).isEqualTo(hashObject(repo, small));
+      assertThat(LooseBlobInserter.insertEncodedState(ins, small)).isEqualTo(id);
     }
     Cli.git(repo, "fsck", "--strict");
   }
 
   @Test
-  void blobsAreHashedWithCollisionDetection() {
+  void blobsFromElsewhereAreHashedWithCollisionDetection() {
     byte[] prefix = Arrays.copyOf(SHATTERED, 192);
     byte[] rest = Arrays.copyOfRange(SHATTERED, 192, SHATTERED.length);
     assertThatThrownBy(() -> LooseBlobInserter.detectingSha1(prefix, rest, 0, rest.length))
