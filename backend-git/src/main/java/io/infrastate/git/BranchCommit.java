@@ -132,7 +132,7 @@ final class BranchCommit {
         tree = TreeEdit.apply(reader, ins, base, edits);
       } else {
         byte[] content = file.form.seal(next, StoredForm.STATE, StateCodec.encode(next, file.encodings));
-        blob = ins.insert(Constants.OBJ_BLOB, content);
+        blob = LooseBlobInserter.insertEncodedState(ins, content);
         tree = TreeEdit.put(reader, ins, base, file.segments, blob);
       }
       commit = insertCommit(ins, tree, tip, who, message);

@@ -412,14 +412,15 @@ final class RefStore implements AutoCloseable {
 
   /**
    * An inserter whose loose objects are fsynced when durability is on, deflated at {@link
-   * Repositories#LOOSE_COMPRESSION} unless the repository chose a level.
+   * Repositories#LOOSE_COMPRESSION} unless the repository chose a level; a large blob is hashed
+   * while it is deflated ({@link LooseBlobInserter}).
    */
   ObjectInserter newInserter() {
     if (fsync) {
       Repositories.fsyncWrites(repo);
     }
     Repositories.compressLooseObjectsFast(repo);
-    return repo.newObjectInserter();
+    return LooseBlobInserter.of(repo);
   }
 
   /**
