@@ -204,7 +204,9 @@ final class ObjectBatch extends ObjectInserter {
           continue;
         }
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "tmp_obj_", null);
+        // java.io's temporary file keeps the umask's permissions, as JGit's and git's objects do (a
+        // shared repository's other users read them); Files.createTempFile would make it owner-only
+        Path tmp = java.io.File.createTempFile("tmp_obj_", null, dir.toFile()).toPath();
         temps.add(tmp);
         targets.add(target);
         FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
@@ -241,7 +243,11 @@ final class ObjectBatch extends ObjectInserter {
         }
       }
       for (Path tmp : temps) {
-        Files.deleteIfExists(tmp);
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException e) {
+          // already failing: a temporary file left behind is deleted by git gc
+        }
       }
     }
   }

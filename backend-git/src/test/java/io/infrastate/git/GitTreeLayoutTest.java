@@ -45,6 +45,11 @@ class GitTreeLayoutTest {
     return "hosts/" + EntryNames.path(name);
   }
 
+  private static Path looseObject(Path repo, String id) {
+    String hex = id.strip();
+    return repo.resolve("objects").resolve(hex.substring(0, 2)).resolve(hex.substring(2));
+  }
+
   private static List<String> lines(String out) {
     return out.isBlank() ? List.of() : List.of(out.strip().split("\n"));
   }
@@ -68,6 +73,14 @@ class GitTreeLayoutTest {
           .containsExactlyInAnyOrder(hostFile("web01"), "metadata.json");
       assertThat(Cli.git(repo, "show", "--stat", "--format=", c4)).contains("2 files changed");
       Cli.git(repo, "fsck", "--strict", "--no-dangling");
+      // the objects were written as a batch: each renamed into place, no temporary file left, and
+      // with the permissions git gives its own objects (a shared repository's users read them)
+      try (java.util.stream.Stream<Path> files = Files.walk(repo.resolve("objects"))) {
+        assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("tmp_obj_"));
+      }
+      Path other = Files.writeString(tmp.resolve("other.txt"), "written by git\n");
+      assertThat(Files.getPosixFilePermissions(looseObject(repo, Cli.git(repo, "rev-parse", "main:" + hostFile("web01")))))
+          .isEqualTo(Files.getPosixFilePermissions(looseObject(repo, Cli.git(repo, "hash-object", "-w", other.toString()))));
 
       String entry = Cli.git(repo, "show", "main:" + hostFile("web01"));
       String single = new String(StateCodec.encode(s.snapshot()), StandardCharsets.UTF_8);
