@@ -120,7 +120,9 @@ final class BranchCommit {
     ObjectId commit;
     ObjectId tree;
     Map<String, ObjectId> edits = null;
-    try (ObjectInserter ins = file.store.newInserter();
+    ObjectBatch batch = null;
+    // the tree layout writes its few objects as one batch, forced to disk together (ObjectBatch)
+    try (ObjectInserter ins = asTree ? (batch = file.store.newBatch(file.recent)) : file.store.newInserter();
         ObjectReader reader = ins.newReader()) {
       ObjectId base = tip.commit() == null ? null : tip.commit().getTree();
       if (asTree) {
@@ -147,8 +149,9 @@ final class BranchCommit {
     ObjectId old = tip.commit() == null ? null : tip.commit().getId();
     String reflog = "infrastate: " + CommitFormat.subject(message);
     boolean published;
-    try {
-      published = file.store.compareAndSet(file.branchRef, old, commit, who, reflog, file.trackingRef, file.context());
+    try (ObjectReader objects = batch != null ? batch.newReader() : null) {
+      published = file.store.compareAndSet(file.branchRef, old, commit, who, reflog, file.trackingRef, file.context(),
+          objects);
     } catch (RefStore.PushOutcomeUnknown e) {
       published = lostPush.resolve(old, commit, who, reflog, next.metadata().serial(), request.writeId(), e);
     }
@@ -166,7 +169,8 @@ final class BranchCommit {
     }
     file.remember(blob, next);
     if (asTree) {
-      try (ObjectReader reader = file.repo.newObjectReader()) {
+      batch.remember();
+      try (ObjectReader reader = file.recent.reader(file.repo)) {
         file.tree.remember(reader, tip.blob(), tree, next, edits, tip.blob() == null);
       } finally {
         file.tree.clearPending();
@@ -250,7 +254,7 @@ final class BranchCommit {
     AuditEntry audit = new AuditEntry(operator, "migrate to the " + target.uriName() + " layout", "");
     String message = CommitFormat.message(audit, s.metadata().serial(), writeId);
     ObjectId commit;
-    try (ObjectInserter ins = file.store.newInserter();
+    try (ObjectInserter ins = file.store.newBatch(file.recent);
         ObjectReader reader = ins.newReader()) {
       Map<String, ObjectId> edits;
       if (target == GitLayout.TREE) {

@@ -24,9 +24,6 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
-import org.eclipse.jgit.treewalk.filter.AndTreeFilter;
-import org.eclipse.jgit.treewalk.filter.PathFilterGroup;
-import org.eclipse.jgit.treewalk.filter.TreeFilter;
 
 /**
  * The state file on its branch, behind {@link GitBackend}: where it is (repository, branch, path),
@@ -73,6 +70,10 @@ final class BranchFile {
   final TreeLayout tree;
   /** The entries of the last state encoded for a commit: the next one encodes only what changed. */
   final EntryEncodings encodings = new EntryEncodings();
+  /** The trees and commit of this backend's last write, which the next one reads from memory. */
+  final ObjectBatch.Recent recent = new ObjectBatch.Recent();
+  /** Which commits of the history made a version. */
+  private final VersionCommits versions;
   private Cached cached;
 
   private record Cached(ObjectId blob, Snapshot snapshot) {}
@@ -97,6 +98,7 @@ final class BranchFile {
     this.segments = List.of(path.split("/"));
     this.location = store.location(branch + ":" + path);
     this.external = new ExternalCommits(this);
+    this.versions = new VersionCommits(this);
     this.leaseGate = store.isRemote() ? new WriteLeaseGate() : null;
   }
 
@@ -146,7 +148,8 @@ final class BranchFile {
       if (id == null) {
         return new Tip(null, null, false, other);
       }
-      try (RevWalk rw = new RevWalk(repo)) {
+      try (ObjectReader reader = recent.reader(repo);
+          RevWalk rw = new RevWalk(reader)) {
         RevCommit c = rw.parseCommit(id);
         ObjectId file = fileBlobIn(rw.getObjectReader(), c, true);
         if (TreeLayout.MARKER_ID.equals(file)) {
@@ -236,15 +239,15 @@ final class BranchFile {
   }
 
   /**
-   * The commits that changed the state file or, in the tree layout, its {@code metadata.json}
-   * (which every version changes), newest first ({@code git log -- PATH METADATA}); in clone mode
-   * the walk fetches older history when it reaches the shallow clone's boundary ({@link ShallowWalk}).
+   * The commits that made a version: that changed the state file or, in the tree layout, any of its
+   * files, newest first ({@link VersionCommits}); in clone mode the walk fetches older history when
+   * it reaches the shallow clone's boundary ({@link ShallowWalk}).
    */
   RevWalk fileHistory(RevCommit start) throws IOException {
     RevWalk rw = store.isRemote() ? new ShallowWalk(store, branchRef, trackingRef, context()) : new RevWalk(repo);
     try {
-      rw.setTreeFilter(AndTreeFilter.create(PathFilterGroup.createFromStrings(path, tree.dir + TreeLayout.METADATA),
-          TreeFilter.ANY_DIFF));
+      rw.setTreeFilter(versions.paths(path));
+      rw.setRevFilter(versions);
       rw.markStart(rw.parseCommit(start));
       return rw;
     } catch (IOException | RuntimeException e) {

@@ -466,7 +466,8 @@ public final class GitBackend implements HistoryBackend, ExclusiveWrites, WriteL
   /**
    * {@inheritDoc}
    *
-   * <p>The commits of the branch that changed the state file, newest first, as {@code git log --
+   * <p>The commits of the branch that changed the state file (in the tree layout, any of its
+   * files: a person's commit that edited only entry files too), newest first, as {@code git log --
    * PATH} lists them. Serial, operation and reason come from the commit's trailers; for a commit
    * without them (made with the {@code git} CLI), the serial is read from the file, or is the
    * previous version's + 1 where the file kept that serial or has none (see {@code

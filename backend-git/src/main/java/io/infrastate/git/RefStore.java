@@ -27,13 +27,17 @@ import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.internal.storage.file.GC;
 import org.eclipse.jgit.lib.ConfigConstants;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.CoreConfig;
 import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.pack.PackConfig;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.FetchConnection;
@@ -424,6 +428,15 @@ final class RefStore implements AutoCloseable {
   }
 
   /**
+   * An inserter that writes the objects of one commit together, forced to disk at once when
+   * durability is on ({@link ObjectBatch}), and reads them, and those of {@code recent}, from memory.
+   */
+  ObjectBatch newBatch(ObjectBatch.Recent recent) {
+    Repositories.compressLooseObjectsFast(repo);
+    return new ObjectBatch(repo, fsync, recent);
+  }
+
+  /**
    * Moves a ref from {@code expectedOld} to {@code newId}, atomically, only if it still holds
    * {@code expectedOld}. Null {@code expectedOld}: create only if absent. Null {@code newId}:
    * delete. Updates must be fast-forwards (never forced).
@@ -436,8 +449,18 @@ final class RefStore implements AutoCloseable {
   boolean compareAndSet(
       String ref, ObjectId expectedOld, ObjectId newId, PersonIdent who, String reflog, String trackingRef, String context)
       throws IOException {
+    return compareAndSet(ref, expectedOld, newId, who, reflog, trackingRef, context, null);
+  }
+
+  /**
+   * {@link #compareAndSet(String, ObjectId, ObjectId, PersonIdent, String, String, String)}, where
+   * a local update reads the old and new commits (to check that it is a fast-forward) through
+   * {@code objects}, or the repository's own reader when null.
+   */
+  boolean compareAndSet(String ref, ObjectId expectedOld, ObjectId newId, PersonIdent who, String reflog,
+      String trackingRef, String context, ObjectReader objects) throws IOException {
     boolean moved = remote == null
-        ? updateLocal(ref, expectedOld, newId, who, reflog, context)
+        ? updateLocal(ref, expectedOld, newId, who, reflog, context, objects)
         : push(ref, expectedOld, newId, trackingRef, context);
     maintain();
     return moved;
@@ -515,15 +538,20 @@ final class RefStore implements AutoCloseable {
    * instead of being reported as a conflict, so that a busy lock ref cannot starve its holder's
    * release.
    */
-  private boolean updateLocal(String ref, ObjectId expectedOld, ObjectId newId, PersonIdent who, String reflog, String context)
-      throws IOException {
+  private boolean updateLocal(String ref, ObjectId expectedOld, ObjectId newId, PersonIdent who, String reflog, String context,
+      ObjectReader objects) throws IOException {
+    boolean logged = keepsReflog(ref);
     for (int attempt = 1; ; attempt++) {
       RefUpdate ru = repo.updateRef(ref);
       ru.setExpectedOldObjectId(expectedOld == null ? ObjectId.zeroId() : expectedOld);
       if (who != null) {
         ru.setRefLogIdent(who);
       }
-      ru.setRefLogMessage(reflog, false);
+      if (logged) {
+        ru.setRefLogMessage(reflog, false);
+      } else {
+        ru.disableRefLog();
+      }
       RefUpdate.Result result;
       try {
         if (newId == null) {
@@ -531,7 +559,13 @@ final class RefStore implements AutoCloseable {
           result = ru.delete();
         } else {
           ru.setNewObjectId(newId);
-          result = ru.update();
+          if (objects == null) {
+            result = ru.update();
+          } else {
+            try (RevWalk rw = new RevWalk(objects)) {
+              result = ru.update(rw);
+            }
+          }
         }
       } catch (IOException e) {
         // JGit removes a ref's directory when its last ref is deleted; a concurrent creation in
@@ -573,6 +607,22 @@ final class RefStore implements AutoCloseable {
   }
 
   private static final int LOCK_CONTENTION_RETRIES = 200;
+
+  /**
+   * Whether JGit would write a reflog entry for an update of {@code ref}: false only in a bare
+   * repository whose {@code core.logAllRefUpdates} is unset or false and that has no reflog for the
+   * ref (as git, which logs there only when asked or when the log exists). An update then skips
+   * the entry, which JGit would otherwise encode and drop.
+   */
+  private boolean keepsReflog(String ref) {
+    if (!repo.isBare()) {
+      return true;
+    }
+    CoreConfig.LogRefUpdates all = repo.getConfig().getEnum(ConfigConstants.CONFIG_CORE_SECTION, null,
+        ConfigConstants.CONFIG_KEY_LOGALLREFUPDATES, CoreConfig.LogRefUpdates.FALSE);
+    return all != CoreConfig.LogRefUpdates.FALSE
+        || Files.exists(repo.getDirectory().toPath().resolve(Constants.LOGS).resolve(ref));
+  }
 
   private boolean unmoved(String ref, ObjectId expectedOld) throws IOException {
     Ref now = repo.exactRef(ref);

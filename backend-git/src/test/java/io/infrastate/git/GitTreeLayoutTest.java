@@ -45,6 +45,11 @@ class GitTreeLayoutTest {
     return "hosts/" + EntryNames.path(name);
   }
 
+  private static Path looseObject(Path repo, String id) {
+    String hex = id.strip();
+    return repo.resolve("objects").resolve(hex.substring(0, 2)).resolve(hex.substring(2));
+  }
+
   private static List<String> lines(String out) {
     return out.isBlank() ? List.of() : List.of(out.strip().split("\n"));
   }
@@ -68,6 +73,14 @@ class GitTreeLayoutTest {
           .containsExactlyInAnyOrder(hostFile("web01"), "metadata.json");
       assertThat(Cli.git(repo, "show", "--stat", "--format=", c4)).contains("2 files changed");
       Cli.git(repo, "fsck", "--strict", "--no-dangling");
+      // the objects were written as a batch: each renamed into place, no temporary file left, and
+      // with the permissions git gives its own objects (a shared repository's users read them)
+      try (java.util.stream.Stream<Path> files = Files.walk(repo.resolve("objects"))) {
+        assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("tmp_obj_"));
+      }
+      Path other = Files.writeString(tmp.resolve("other.txt"), "written by git\n");
+      assertThat(Files.getPosixFilePermissions(looseObject(repo, Cli.git(repo, "rev-parse", "main:" + hostFile("web01")))))
+          .isEqualTo(Files.getPosixFilePermissions(looseObject(repo, Cli.git(repo, "hash-object", "-w", other.toString()))));
 
       String entry = Cli.git(repo, "show", "main:" + hostFile("web01"));
       String single = new String(StateCodec.encode(s.snapshot()), StandardCharsets.UTF_8);
@@ -227,7 +240,6 @@ class GitTreeLayoutTest {
       Path person = Cli.personClone(repo, tmp.resolve("person"));
       Path file = person.resolve(hostFile("web01"));
       Files.writeString(file, Files.readString(file).replace("10.0.0.1", "10.0.0.5"));
-      Files.writeString(person.resolve("metadata.json"), Files.readString(person.resolve("metadata.json")));
       Cli.git(person, "commit", "-q", "-am", "Move web01 by hand");
       Cli.git(person, "push", "-q", "origin", "main");
 
@@ -236,8 +248,69 @@ class GitTreeLayoutTest {
       assertThat(seen.metadata().serial()).isEqualTo(4);
       s.addHost(host("web03", "10.0.0.3"));
       assertThat(s.metadata().serial()).isEqualTo(5);
-      assertThat(s.history()).extracting(VersionInfo::serial).containsExactly(5L, 3L, 2L, 1L);
+      assertThat(s.history()).extracting(VersionInfo::serial).containsExactly(5L, 4L, 3L, 2L, 1L);
       assertThat(s.at(2).orElseThrow().hosts()).containsOnlyKeys("web01", "web02");
+    }
+  }
+
+  @Test
+  void aPersonsCommitsThatEditOnlyEntryFilesAreVersionsOfTheirOwn() throws Exception {
+    Path repo = Cli.bare(tmp, "infra.git");
+    try (GitBackend b = tree(repo); State s = State.load(b, as("bot"))) {
+      s.addHost(host("web01", "10.0.0.1"));
+      s.addResource("dns:web", ResourceState.builder("dns", "web").data("ip", "10.0.0.1").build());
+      assertThat(s.metadata().serial()).isEqualTo(2);
+
+      // two commits made with git, each to one entry file only: metadata.json is left alone
+      Path person = Cli.personClone(repo, tmp.resolve("person"));
+      Path web01 = person.resolve(hostFile("web01"));
+      Files.writeString(web01, Files.readString(web01).replace("10.0.0.1", "10.0.0.7"));
+      Cli.git(person, "commit", "-q", "-am", "Move web01 by hand");
+      Path dns = person.resolve("resources/" + EntryNames.path("dns:web"));
+      Files.writeString(dns, Files.readString(dns).replace("10.0.0.1", "10.0.0.7"));
+      Cli.git(person, "commit", "-q", "-am", "Point dns:web at the new address");
+      Cli.git(person, "push", "-q", "origin", "main");
+      assertThat(lines(Cli.git(repo, "log", "--format=%s", "-2", "--", "metadata.json"))).doesNotContain(
+          "Move web01 by hand", "Point dns:web at the new address");
+
+      // the refresh sees the edits as a version of their own, numbered after the one before them
+      Snapshot seen = s.refresh();
+      assertThat(seen.getHost("web01").orElseThrow().address()).isEqualTo("10.0.0.7");
+      assertThat(seen.metadata().serial()).isEqualTo(4);
+      List<VersionInfo> history = s.history();
+      assertThat(history).extracting(VersionInfo::serial).containsExactly(4L, 3L, 2L, 1L);
+      assertThat(history).extracting(VersionInfo::operation).startsWith("Point dns:web at the new address",
+          "Move web01 by hand");
+      Snapshot three = s.at(3).orElseThrow();
+      assertThat(three.getHost("web01").orElseThrow().address()).isEqualTo("10.0.0.7");
+      assertThat(three.getResource("dns:web").orElseThrow().data()).containsEntry("ip", "10.0.0.1");
+      assertThat(s.at(4).orElseThrow().getResource("dns:web").orElseThrow().data()).containsEntry("ip", "10.0.0.7");
+
+      s.addHost(host("web02", "10.0.0.2"));
+      assertThat(s.metadata().serial()).isEqualTo(5);
+      assertThat(s.history()).extracting(VersionInfo::serial).containsExactly(5L, 4L, 3L, 2L, 1L);
+    }
+    try (GitBackend b = tree(repo)) {
+      assertThat(b.load().orElseThrow().snapshot().metadata().serial()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void commitsToAHostsDirectoryBesideASingleFileAreNotVersions() throws Exception {
+    Path repo = Cli.bare(tmp, "infra.git");
+    try (GitBackend b = GitBackend.builder().repository(repo).build(); State s = State.load(b, as("bot"))) {
+      s.addHost(host("web01", "10.0.0.1"));
+      // an Ansible inventory beside the single file, in a hosts/ directory and a metadata.json
+      Path person = Cli.personClone(repo, tmp.resolve("person"));
+      Files.createDirectories(person.resolve("hosts"));
+      Files.writeString(person.resolve("hosts/inventory.ini"), "[web]\nweb01\n");
+      Files.writeString(person.resolve("metadata.json"), "{}\n");
+      Cli.git(person, "add", "-A");
+      Cli.git(person, "commit", "-q", "-m", "Add the inventory");
+      Cli.git(person, "push", "-q", "origin", "main");
+      s.addHost(host("web02", "10.0.0.2"));
+      assertThat(s.history()).extracting(VersionInfo::serial).containsExactly(2L, 1L);
+      assertThat(s.history()).extracting(VersionInfo::operation).doesNotContain("Add the inventory");
     }
   }
 
