@@ -5,27 +5,18 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.lib.ConfigConstants;
 import org.eclipse.jgit.lib.Constants;
-import org.eclipse.jgit.lib.CoreConfig;
 import org.eclipse.jgit.lib.ObjectDatabase;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
@@ -40,13 +31,9 @@ import org.eclipse.jgit.util.sha1.SHA1;
  *
  * <h2>The object it writes</h2>
  *
- * The same file JGit's inserter writes, which the {@code git} CLI reads: the zlib stream of {@code
- * "blob <length>\0"} and the bytes, at {@code core.compression} (the level {@link
- * Repositories#compressLooseObjectsFast} chose), in a temporary file {@code objects/tmp_obj_*} that
- * is renamed to {@code objects/xx/yyyy…} once its id is known. A crash leaves at most the temporary
- * file, which no reader looks at and {@code git gc} deletes once it is two weeks old, as it does
- * git's own. An object the repository already has (loose or packed) is not written again: the
- * temporary file is deleted and the existing object kept.
+ * The same file JGit's inserter writes, which the {@code git} CLI reads, published as {@link
+ * LooseObjects} says once its id is known. An object the repository already has (loose or packed)
+ * is not written again: the temporary file is deleted and the existing object kept.
  *
  * <h2>Integrity</h2>
  *
@@ -65,7 +52,7 @@ import org.eclipse.jgit.util.sha1.SHA1;
  *
  * With {@code core.fsyncObjectFiles} (set in memory when fsync is on, {@link
  * Repositories#fsyncWrites}) the temporary file is forced to disk before the rename that publishes
- * it, as JGit does; the object is then made read-only.
+ * it, as JGit does.
  *
  * <p>Not thread-safe, like any {@link ObjectInserter}; the hashing threads are shared, daemon
  * threads that end after a few idle seconds.
@@ -73,14 +60,6 @@ import org.eclipse.jgit.util.sha1.SHA1;
 final class LooseBlobInserter extends ObjectInserter.Filter {
   /** Blobs from this size on are hashed beside their deflation; smaller ones go to JGit. */
   static final int PARALLEL_FROM = 256 * 1024;
-
-  private static final AtomicInteger THREADS = new AtomicInteger();
-  private static final ExecutorService HASHING = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
-      new SynchronousQueue<>(), r -> {
-        Thread t = new Thread(r, "infrastate-git-hash-" + THREADS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
 
   private final ObjectInserter delegate;
   private final Repository repo;
@@ -131,17 +110,17 @@ final class LooseBlobInserter extends ObjectInserter.Filter {
   }
 
   private ObjectId insertLarge(byte[] data, int off, int len, boolean encodedHere) throws IOException {
-    byte[] header = (Constants.TYPE_BLOB + " " + len + "\0").getBytes(StandardCharsets.US_ASCII);
-    Future<ObjectId> hashed = HASHING.submit(() -> encodedHere ? plainSha1(header, data, off, len)
+    byte[] header = LooseObjects.header(Constants.OBJ_BLOB, len);
+    Future<ObjectId> hashed = LooseObjects.BACKGROUND.submit(() -> encodedHere ? plainSha1(header, data, off, len)
         : detectingSha1(header, data, off, len));
-    Path dir = objects.getDirectory().toPath();
-    Path tmp = Files.createTempFile(dir, "tmp_obj_", null);
+    Path tmp = LooseObjects.newTempFile(objects.getDirectory().toPath());
     boolean published = false;
     try {
       write(tmp, header, data, off, len);
       ObjectId id = await(hashed);
-      if (!objects.has(id)) {
-        publish(tmp, objects.fileFor(id).toPath());
+      Path dst = objects.fileFor(id).toPath();
+      if (!objects.has(id) && !Files.exists(dst)) {
+        LooseObjects.publish(tmp, dst);
       }
       published = true;
       return id;
@@ -171,7 +150,7 @@ final class LooseBlobInserter extends ObjectInserter.Filter {
   private void write(Path tmp, byte[] header, byte[] data, int off, int len) throws IOException {
     boolean fsync = repo.getConfig().getBoolean(ConfigConstants.CONFIG_CORE_SECTION, "fsyncObjectFiles", false);
     if (deflater == null) {
-      deflater = new Deflater(repo.getConfig().get(CoreConfig.KEY).getCompression());
+      deflater = new Deflater(LooseObjects.level(repo));
     } else {
       deflater.reset();
     }
@@ -185,21 +164,6 @@ final class LooseBlobInserter extends ObjectInserter.Filter {
         ch.force(true);
       }
     }
-  }
-
-  /** Renames the finished temporary file to the object's path, unless another writer put it there first. */
-  private static void publish(Path tmp, Path dst) throws IOException {
-    if (Files.exists(dst)) {
-      return;
-    }
-    try {
-      Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
-    } catch (NoSuchFileException e) {
-      // objects/xx/ is created with the first object that goes there
-      Files.createDirectories(dst.getParent());
-      Files.move(tmp, dst, StandardCopyOption.ATOMIC_MOVE);
-    }
-    dst.toFile().setReadOnly();
   }
 
   private static ObjectId await(Future<ObjectId> hashed) throws IOException {

@@ -6,28 +6,20 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 import org.eclipse.jgit.errors.IncorrectObjectTypeException;
 import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.lib.AnyObjectId;
-import org.eclipse.jgit.lib.ConfigConstants;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
@@ -43,21 +35,18 @@ import org.eclipse.jgit.transport.PackParser;
  *
  * <h2>The objects it writes</h2>
  *
- * The files JGit's inserter writes, which the {@code git} CLI reads: the zlib stream of {@code
- * "TYPE LENGTH\0"} and the bytes, at {@code core.compression} (the level {@link
- * Repositories#compressLooseObjectsFast} chose), first in a temporary file {@code tmp_obj_*} in the
- * object's directory {@code objects/xx/}, then renamed to {@code objects/xx/yyyy…} and made
- * read-only. A crash leaves at most temporary files, which no reader looks at and {@code git gc}
- * deletes once they are two weeks old, as it does git's own. An object already stored loose is not
- * written again; one stored only in a pack gets a loose copy, which is harmless and which {@code git
- * gc} drops. Ids are computed by JGit ({@link #idFor}, SHA-1 with collision detection).
+ * The files JGit's inserter writes, which the {@code git} CLI reads, each published as {@link
+ * LooseObjects} says, from a temporary file in the object's directory {@code objects/xx/}. An
+ * object already stored loose is not written again; one stored only in a pack gets a loose copy,
+ * which is harmless and which {@code git gc} drops. Ids are computed by JGit ({@link #idFor}, SHA-1
+ * with collision detection).
  *
  * <h2>Durability: one wait for all the objects</h2>
  *
  * With fsync on, every temporary file is forced to disk before any of them is renamed into place
  * (as JGit forces each before its rename), and {@link #flush} returns only then: the caller moves
  * the ref afterwards, so a ref never points at an object that a crash can lose. The forces run in
- * parallel, on shared daemon threads, so that the file system commits them together (a journaling
+ * parallel, on shared daemon threads ({@link LooseObjects#BACKGROUND}), so that the file system commits them together (a journaling
  * file system groups concurrent fsyncs into one commit); JGit's inserter forces each object in turn,
  * which costs one disk flush per object, about six per commit of the tree layout.
  *
@@ -73,14 +62,6 @@ import org.eclipse.jgit.transport.PackParser;
 final class ObjectBatch extends ObjectInserter {
   /** Objects kept in memory before they are written, at most; a whole state's first write flushes in parts. */
   static final int MAX_PENDING = 64;
-
-  private static final AtomicInteger THREADS = new AtomicInteger();
-  private static final ExecutorService SYNCING = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 5, TimeUnit.SECONDS,
-      new SynchronousQueue<>(), r -> {
-        Thread t = new Thread(r, "infrastate-git-fsync-" + THREADS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
 
   /** An object's type and bytes (without the header). */
   record Obj(int type, byte[] data) {}
@@ -131,8 +112,7 @@ final class ObjectBatch extends ObjectInserter {
     this.repo = repo;
     this.fsync = fsync;
     this.recent = recent;
-    this.level = repo.getConfig().getInt(ConfigConstants.CONFIG_CORE_SECTION, ConfigConstants.CONFIG_KEY_COMPRESSION,
-        Deflater.DEFAULT_COMPRESSION);
+    this.level = LooseObjects.level(repo);
   }
 
   @Override
@@ -190,8 +170,7 @@ final class ObjectBatch extends ObjectInserter {
     if (pending.isEmpty()) {
       return;
     }
-    Path objects = repo.getObjectDatabase() instanceof org.eclipse.jgit.internal.storage.file.ObjectDirectory od
-        ? od.getDirectory().toPath() : repo.getDirectory().toPath().resolve(Constants.OBJECTS);
+    Path objects = LooseObjects.directory(repo);
     List<Path> temps = new ArrayList<>();
     List<Path> targets = new ArrayList<>();
     List<FileChannel> open = new ArrayList<>();
@@ -204,9 +183,7 @@ final class ObjectBatch extends ObjectInserter {
           continue;
         }
         Files.createDirectories(dir);
-        // java.io's temporary file keeps the umask's permissions, as JGit's and git's objects do (a
-        // shared repository's other users read them); Files.createTempFile would make it owner-only
-        Path tmp = java.io.File.createTempFile("tmp_obj_", null, dir.toFile()).toPath();
+        Path tmp = LooseObjects.newTempFile(dir);
         temps.add(tmp);
         targets.add(target);
         FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
@@ -224,8 +201,7 @@ final class ObjectBatch extends ObjectInserter {
       }
       open.clear();
       for (int i = 0; i < temps.size(); i++) {
-        temps.get(i).toFile().setReadOnly();
-        Files.move(temps.get(i), targets.get(i), StandardCopyOption.ATOMIC_MOVE);
+        LooseObjects.publish(temps.get(i), targets.get(i));
       }
       temps.clear();
       for (Map.Entry<ObjectId, Obj> e : pending.entrySet()) {
@@ -256,10 +232,7 @@ final class ObjectBatch extends ObjectInserter {
     ByteArrayOutputStream out = new ByteArrayOutputStream(o.data().length / 2 + 64);
     Deflater d = new Deflater(level);
     try (DeflaterOutputStream z = new DeflaterOutputStream(out, d, 8192)) {
-      z.write(Constants.encodedTypeString(o.type()));
-      z.write(' ');
-      z.write(Long.toString(o.data().length).getBytes(StandardCharsets.US_ASCII));
-      z.write(0);
+      z.write(LooseObjects.header(o.type(), o.data().length));
       z.write(o.data());
     } finally {
       d.end();
@@ -272,7 +245,7 @@ final class ObjectBatch extends ObjectInserter {
     List<Future<?>> others = new ArrayList<>();
     for (int i = 1; i < channels.size(); i++) {
       FileChannel ch = channels.get(i);
-      others.add(SYNCING.submit(() -> {
+      others.add(LooseObjects.BACKGROUND.submit(() -> {
         ch.force(true);
         return null;
       }));

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,16 +15,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import org.eclipse.jgit.api.TransportConfigCallback;
-import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.errors.NoRemoteRepositoryException;
 import org.eclipse.jgit.errors.NotSupportedException;
 import org.eclipse.jgit.errors.TransportException;
-import org.eclipse.jgit.internal.storage.file.FileRepository;
-import org.eclipse.jgit.internal.storage.file.GC;
 import org.eclipse.jgit.lib.ConfigConstants;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.CoreConfig;
@@ -38,7 +33,6 @@ import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.storage.pack.PackConfig;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.FetchConnection;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
@@ -80,19 +74,12 @@ final class RefStore implements AutoCloseable {
   /** The location prefix for {@code git+…} locations. */
   private final String locationBase;
   private final boolean fsync;
-  private final java.util.concurrent.atomic.AtomicInteger sinceMaintenance = new java.util.concurrent.atomic.AtomicInteger();
 
   /** Keeps a gc of the clone apart from fetches into it and reads of what they brought; null in local mode. */
   private final PackGuard packs;
 
-  /** The gc this store started in the background (local mode, {@code gc.autoDetach}); guarded by this. */
-  private Thread backgroundGc;
-
-  /** Set by {@link #close()}; guarded by this. No background gc starts once it is set. */
-  private boolean closed;
-
-  /** How many writes and fetches between two checks whether the repository needs a gc. */
-  static final int MAINTENANCE_INTERVAL = 64;
+  /** Runs {@code gc --auto} every so many writes and fetches. */
+  private final AutoGc gc;
 
   private RefStore(Repository repo, Remote remote, String display, String locationBase, boolean fsync) {
     this.repo = repo;
@@ -101,6 +88,7 @@ final class RefStore implements AutoCloseable {
     this.locationBase = locationBase;
     this.fsync = fsync;
     this.packs = remote == null ? null : PackGuard.of(repo.getDirectory().toPath());
+    this.gc = new AutoGc(repo, packs);
   }
 
   /**
@@ -313,7 +301,7 @@ final class RefStore implements AutoCloseable {
       throw RemoteFailures.readFailure(this, context, e);
     } finally {
       if (fetched[0]) {
-        maintain(); // outside the guard: a gc needs it free
+        gc.afterOperation(); // outside the guard: a gc needs it free
       }
     }
   }
@@ -351,7 +339,7 @@ final class RefStore implements AutoCloseable {
     } catch (TransportException e) {
       throw RemoteFailures.readFailure(this, context, e);
     } finally {
-      maintain();
+      gc.afterOperation();
     }
   }
 
@@ -462,73 +450,8 @@ final class RefStore implements AutoCloseable {
     boolean moved = remote == null
         ? updateLocal(ref, expectedOld, newId, who, reflog, context, objects)
         : push(ref, expectedOld, newId, trackingRef, context);
-    maintain();
+    gc.afterOperation();
     return moved;
-  }
-
-  /**
-   * Every {@value #MAINTENANCE_INTERVAL} writes and fetches, lets JGit decide whether the
-   * repository needs a gc, as {@code git commit} runs {@code git gc --auto}: when loose objects
-   * exceed {@code gc.auto} (6700) or packs exceed {@code gc.autoPackLimit} (50). Local mode follows
-   * the repository's own settings ({@code gc.auto=0} turns it off; {@code gc.autoDetach}, true by
-   * default, runs it on a background thread of this store, one at a time, which {@link #close()}
-   * waits for); a clone runs it in the foreground. A gc never runs while a fetch into the same
-   * directory is under way ({@link PackGuard}). A failed gc is logged and never fails the write
-   * that triggered it.
-   */
-  private void maintain() {
-    if (sinceMaintenance.incrementAndGet() < MAINTENANCE_INTERVAL) {
-      return;
-    }
-    if (packs == null) {
-      // Local mode fetches nothing, and the repository is the user's: no guard file in it.
-      sinceMaintenance.set(0);
-      if (repo.getConfig().getBoolean(ConfigConstants.CONFIG_GC_SECTION, ConfigConstants.CONFIG_KEY_AUTODETACH, true)) {
-        startBackgroundGc();
-      } else {
-        autoGc();
-      }
-      return;
-    }
-    boolean ran = packs.tryExclusive(this::autoGc);
-    // Busy with a fetch, here or in another process: check again on the next operation.
-    sinceMaintenance.set(ran ? 0 : MAINTENANCE_INTERVAL - 1);
-  }
-
-  /**
-   * Runs {@code gc --auto} in the calling thread, as {@link Repository#autoGC} sets it up (JGit's
-   * {@code GC}, automatic, the repository's pack settings) but never detached: {@code autoGC}
-   * hands the gc to JGit's own executor when {@code gc.autoDetach} is set, where it outlives
-   * {@link #close()} and keeps writing ({@code gc.log.lock}, packs) into a repository its user
-   * believes released, and, in a clone, escapes the {@link PackGuard} section it was started in.
-   * ({@code GarbageCollectCommand} has no automatic mode.)
-   */
-  private void autoGc() {
-    try {
-      GC gc = new GC((FileRepository) repo);
-      gc.setPackConfig(new PackConfig(repo));
-      gc.setProgressMonitor(NullProgressMonitor.INSTANCE);
-      gc.setAuto(true);
-      gc.gc().get(); // not detached: already done
-    } catch (IOException | ParseException | GitAPIException | ExecutionException | InterruptedException
-        | RuntimeException e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      LOG.warn("Automatic gc of {} failed; writes go on, run `git gc` there when convenient: {}",
-          repo.getDirectory(), e.toString());
-    }
-  }
-
-  /** Starts a gc on a daemon thread unless one still runs or the store is closed. */
-  private synchronized void startBackgroundGc() {
-    if (closed || (backgroundGc != null && backgroundGc.isAlive())) {
-      return;
-    }
-    Thread t = new Thread(this::autoGc, "infrastate-git-gc " + repo.getDirectory().getName());
-    t.setDaemon(true);
-    backgroundGc = t;
-    t.start();
   }
 
   /**
@@ -819,24 +742,7 @@ final class RefStore implements AutoCloseable {
    */
   @Override
   public void close() {
-    Thread gc;
-    synchronized (this) {
-      closed = true;
-      gc = backgroundGc;
-    }
-    if (gc != null) {
-      boolean interrupted = false;
-      while (gc.isAlive()) {
-        try {
-          gc.join();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    gc.close();
     repo.close();
   }
 

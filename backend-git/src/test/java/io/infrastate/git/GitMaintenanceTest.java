@@ -43,7 +43,7 @@ class GitMaintenanceTest {
   @Test
   void aCloneThatFetchesOftenKeepsFewPacks() {
     Path remote = Cli.bare(tmp, "infra.git");
-    int writes = RefStore.MAINTENANCE_INTERVAL + 6;
+    int writes = AutoGc.MAINTENANCE_INTERVAL + 6;
     try (GitBackend writer = GitBackend.builder().repository(remote).fsync(false).build();
         State w = State.load(writer, StateOptions.builder().operator("w@local").build());
         GitBackend reader = GitBackend.builder().remote(remote.toString()).cloneDirectory(tmp.resolve("c")).build();
@@ -224,7 +224,7 @@ class GitMaintenanceTest {
   @Test
   void aBackgroundGcEndsBeforeCloseReturns() throws Exception {
     Path repo = gcReadyRepository("infra.git", true);
-    int writes = RefStore.MAINTENANCE_INTERVAL;
+    int writes = AutoGc.MAINTENANCE_INTERVAL;
     increment(repo, writes);
     assertThat(Thread.getAllStackTraces().keySet())
         .as("threads still running a gc after close")
@@ -241,7 +241,7 @@ class GitMaintenanceTest {
   @Test
   void aLocalRepositoryIsGarbageCollectedByItsOwnSettings() throws Exception {
     Path repo = gcReadyRepository("infra.git", false);
-    int writes = RefStore.MAINTENANCE_INTERVAL + 6;
+    int writes = AutoGc.MAINTENANCE_INTERVAL + 6;
     increment(repo, writes);
     Map<String, Long> objects = countObjects(repo);
     assertThat(objects.get("count")).as("loose objects: %s", objects).isLessThan(3L * writes / 2);
