@@ -73,13 +73,6 @@ final class StateDecoder {
                   .build())
           .build();
 
-  /**
-   * The format's field names, put in the pool of member names first, so that each name read is the
-   * constant its {@code switch} compares with.
-   */
-  private static final String[] FIELDS = {"metadata", "hosts", "resources", "version", "serial", "lineage", "created_at",
-      "updated_at", "name", "address", "port", "user", "vars", "group", "type", "id", "data", "tags"};
-
   private final String source;
   private final String hint;
   private JsonParser parser;
@@ -95,7 +88,7 @@ final class StateDecoder {
   /** Per path depth, the buffer of {@link #scratch(int)}. */
   private final Object[][] scratch = new Object[StateCodec.MAX_DEPTH + 1][];
   private final StringPool values = new StringPool();
-  /** Member names: the fields of each host and resource, and the keys of vars, data and tags. */
+  /** Member names: the keys of vars, data and tags. */
   private final StringPool keys = new StringPool();
   /**
    * The last timestamp read and its text (its length -1: none): an entity's two timestamps are
@@ -108,9 +101,6 @@ final class StateDecoder {
   private StateDecoder(String source, String hint) {
     this.source = source;
     this.hint = hint;
-    for (String field : FIELDS) {
-      keys.share(field);
-    }
   }
 
   /**
@@ -250,20 +240,21 @@ final class StateDecoder {
     return parser.nextToken();
   }
 
-  /** The next member name of the object being read, shared through the pool of names; null at its end. */
+  /**
+   * The next member name of the object being read, null at its end: the parser's own string, for a
+   * name that is only compared (a field of the format) or kept once (a lock name).
+   */
   String nextName() {
-    if (parser.nextToken() != JsonToken.PROPERTY_NAME) {
-      return null;
-    }
-    return name();
+    return parser.nextToken() != JsonToken.PROPERTY_NAME ? null : parser.currentName();
   }
 
   /**
-   * The member name just read, shared through the pool of names: the parser's own string (its
-   * table of names makes each name once per parse, but only while it holds few enough of them).
+   * The next member name of the object being read, null at its end, shared through the pool of
+   * names: for the keys of vars, data and tags, held by every host or resource. The parser's table
+   * of names makes each name once per parse, but only while it holds few enough of them.
    */
-  private String name() {
-    return keys.share(parser.currentName());
+  String nextKey() {
+    return parser.nextToken() != JsonToken.PROPERTY_NAME ? null : keys.share(parser.currentName());
   }
 
   void expect(JsonToken actual, JsonToken expected, String what) {
@@ -642,7 +633,7 @@ final class StateDecoder {
     int n = 0;
     java.util.HashSet<String> seen = null;
     String key;
-    while ((key = nextName()) != null) {
+    while ((key = nextKey()) != null) {
       push(key);
       if (n < 8) {
         for (int i = 0; i < 2 * n; i += 2) {
