@@ -12,8 +12,10 @@ import io.infrastate.model.Json;
 import io.infrastate.model.JsonPaths;
 import io.infrastate.model.PersistentMap;
 import io.infrastate.internal.StructuralRules;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -42,6 +44,14 @@ import tools.jackson.core.json.JsonFactory;
  * builder for hosts and resources, a scan of the few members before for vars, data and tags):
  * Jackson's strict detection would make a set of every object's names, of every key of the hosts
  * and resources too.
+ *
+ * Bytes in memory. A document given whole as bytes that are all ASCII (most state files: names,
+ * addresses, ids and times are) is parsed by Jackson's byte parser straight from them: ASCII reads
+ * the same in every encoding the reader accepts, so there is nothing for its strict decoding to
+ * refuse, and skipping it saves decoding and copying every character. A document that holds any
+ * other byte, or starts as UTF-16 or UTF-32 would, is read through the reader. So is any document
+ * the byte parser fails on, a second time, so that every failure is reported as the reader reports
+ * it (columns in characters, the same messages): damage costs a second parse, a good file one.
  *
  * Memory. The document is read from a stream in small buffers, so a load holds the decoded state
  * and never the file's bytes. Values that repeat in every host or resource (users, groups, types,
@@ -144,6 +154,47 @@ final class StateDecoder {
     } catch (IOException e) {
       throw d.unreadable(e);
     }
+  }
+
+  /**
+   * Decodes a document given whole: straight from the bytes if they are ASCII, else (and to report
+   * any failure) as {@link #decode(InputStream, String, String, long)} does.
+   *
+   * @see StateCodec#decode(byte[], String, String)
+   */
+  static Snapshot decode(byte[] content, String source, String hint) {
+    if (ascii(content)) {
+      StateDecoder d = new StateDecoder(source, hint);
+      try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), content)) {
+        d.parser = p;
+        return d.readDocument();
+      } catch (RuntimeException e) {
+        // read again through the reader below, which reports the failure as every reading does
+      }
+    }
+    return decode(new ByteArrayInputStream(content), source, hint, Long.MAX_VALUE);
+  }
+
+  /**
+   * Whether every byte is ASCII and the first two are not 0 (which would make it UTF-16 or UTF-32 to
+   * the reader): then the bytes are the document's characters one for one.
+   */
+  private static boolean ascii(byte[] content) {
+    int n = content.length;
+    if (n < 2 || content[0] == 0 || content[1] == 0) {
+      return false;
+    }
+    // eight bytes at a time: the sign bits of all of them
+    ByteBuffer words = ByteBuffer.wrap(content);
+    long any = 0;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+      any |= words.getLong(i);
+    }
+    for (; i < n; i++) {
+      any |= content[i];
+    }
+    return (any & 0x8080_8080_8080_8080L) == 0;
   }
 
   /** The reader refused the bytes: not in their encoding (at the parser's place), or too many. */
