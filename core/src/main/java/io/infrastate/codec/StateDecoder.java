@@ -16,6 +16,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -180,21 +184,23 @@ final class StateDecoder {
    * the reader): then the bytes are the document's characters one for one.
    */
   private static boolean ascii(byte[] content) {
-    int n = content.length;
-    if (n < 2 || content[0] == 0 || content[1] == 0) {
+    if (content.length < 2 || content[0] == 0 || content[1] == 0) {
       return false;
     }
-    // eight bytes at a time: the sign bits of all of them
-    ByteBuffer words = ByteBuffer.wrap(content);
-    long any = 0;
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-      any |= words.getLong(i);
+    // the JDK's ASCII decoder, which checks many bytes at once, into a small buffer used again
+    CharsetDecoder decoder = StandardCharsets.US_ASCII.newDecoder(); // reports a byte above 0x7F
+    ByteBuffer in = ByteBuffer.wrap(content);
+    CharBuffer out = CharBuffer.allocate(4096);
+    while (true) {
+      CoderResult result = decoder.decode(in, out, true);
+      if (result.isError()) {
+        return false;
+      }
+      if (result.isUnderflow()) {
+        return true;
+      }
+      out.clear();
     }
-    for (; i < n; i++) {
-      any |= content[i];
-    }
-    return (any & 0x8080_8080_8080_8080L) == 0;
   }
 
   /** The reader refused the bytes: not in their encoding (at the parser's place), or too many. */
