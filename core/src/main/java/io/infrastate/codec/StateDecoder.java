@@ -52,8 +52,11 @@ import tools.jackson.core.json.JsonFactory;
  * Bytes in memory. A document given whole as bytes that are all ASCII (most state files: names,
  * addresses, ids and times are) is parsed by Jackson's byte parser straight from them: ASCII reads
  * the same in every encoding the reader accepts, so there is nothing for its strict decoding to
- * refuse, and skipping it saves decoding and copying every character. A document that holds any
- * other byte, or starts as UTF-16 or UTF-32 would, is read through the reader. So is any document
+ * refuse, and skipping it saves decoding and copying every character. Only up to a size: the byte
+ * parser keeps its table of member names from one parse to the next only while it holds at most
+ * 6,000 names, and a larger document (a host or resource key is a name) builds the table anew on
+ * every parse, which allocates more than the reader saves. A document that holds any other byte,
+ * starts as UTF-16 or UTF-32 would, or is larger, is read through the reader. So is any document
  * the byte parser fails on, a second time, so that every failure is reported as the reader reports
  * it (columns in characters, the same messages): damage costs a second parse, a good file one.
  *
@@ -86,6 +89,12 @@ final class StateDecoder {
                   .maxNumberLength(StateCodec.MAX_NUMBER_LENGTH)
                   .build())
           .build();
+
+  /**
+   * The largest document parsed straight from its bytes: about 2,000 hosts and resources as Go and
+   * infrastate write them, well below the 6,000 names the byte parser's table keeps.
+   */
+  private static final int MAX_BYTE_PARSE = 1 << 20;
 
   private final String source;
   private final String hint;
@@ -161,13 +170,13 @@ final class StateDecoder {
   }
 
   /**
-   * Decodes a document given whole: straight from the bytes if they are ASCII, else (and to report
-   * any failure) as {@link #decode(InputStream, String, String, long)} does.
+   * Decodes a document given whole: straight from the bytes if they are ASCII and not too many, else
+   * (and to report any failure) as {@link #decode(InputStream, String, String, long)} does.
    *
    * @see StateCodec#decode(byte[], String, String)
    */
   static Snapshot decode(byte[] content, String source, String hint) {
-    if (ascii(content)) {
+    if (content.length <= MAX_BYTE_PARSE && ascii(content)) {
       StateDecoder d = new StateDecoder(source, hint);
       try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), content)) {
         d.parser = p;
