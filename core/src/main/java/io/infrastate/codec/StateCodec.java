@@ -4,7 +4,6 @@ import io.infrastate.model.CorruptStateException;
 import io.infrastate.model.Metadata;
 import io.infrastate.model.Snapshot;
 import io.infrastate.model.UnsupportedFormatVersionException;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -301,7 +300,7 @@ public final class StateCodec {
    * @throws UnsupportedFormatVersionException if its format version is newer than supported
    */
   public static Snapshot decode(byte[] content, String source, String recoveryHint) {
-    return decode(new ByteArrayInputStream(content), source, recoveryHint, Long.MAX_VALUE);
+    return StateDecoder.decode(content, source, recoveryHint);
   }
 
   /**

@@ -12,8 +12,14 @@ import io.infrastate.model.Json;
 import io.infrastate.model.JsonPaths;
 import io.infrastate.model.PersistentMap;
 import io.infrastate.internal.StructuralRules;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -42,6 +48,17 @@ import tools.jackson.core.json.JsonFactory;
  * builder for hosts and resources, a scan of the few members before for vars, data and tags):
  * Jackson's strict detection would make a set of every object's names, of every key of the hosts
  * and resources too.
+ *
+ * Bytes in memory. A document given whole as bytes that are all ASCII (most state files: names,
+ * addresses, ids and times are) is parsed by Jackson's byte parser straight from them: ASCII reads
+ * the same in every encoding the reader accepts, so there is nothing for its strict decoding to
+ * refuse, and skipping it saves decoding and copying every character. Only up to a size: the byte
+ * parser keeps its table of member names from one parse to the next only while it holds at most
+ * 6,000 names, and a larger document (a host or resource key is a name) builds the table anew on
+ * every parse, which allocates more than the reader saves. A document that holds any other byte,
+ * starts as UTF-16 or UTF-32 would, or is larger, is read through the reader. So is any document
+ * the byte parser fails on, a second time, so that every failure is reported as the reader reports
+ * it (columns in characters, the same messages): damage costs a second parse, a good file one.
  *
  * Memory. The document is read from a stream in small buffers, so a load holds the decoded state
  * and never the file's bytes. Values that repeat in every host or resource (users, groups, types,
@@ -74,11 +91,10 @@ final class StateDecoder {
           .build();
 
   /**
-   * The format's field names, put in the pool of member names first, so that each name read is the
-   * constant its {@code switch} compares with.
+   * The largest document parsed straight from its bytes: about 2,000 hosts and resources as Go and
+   * infrastate write them, well below the 6,000 names the byte parser's table keeps.
    */
-  private static final String[] FIELDS = {"metadata", "hosts", "resources", "version", "serial", "lineage", "created_at",
-      "updated_at", "name", "address", "port", "user", "vars", "group", "type", "id", "data", "tags"};
+  private static final int MAX_BYTE_PARSE = 1 << 20;
 
   private final String source;
   private final String hint;
@@ -95,7 +111,7 @@ final class StateDecoder {
   /** Per path depth, the buffer of {@link #scratch(int)}. */
   private final Object[][] scratch = new Object[StateCodec.MAX_DEPTH + 1][];
   private final StringPool values = new StringPool();
-  /** Member names: the fields of each host and resource, and the keys of vars, data and tags. */
+  /** Member names: the keys of vars, data and tags. */
   private final StringPool keys = new StringPool();
   /**
    * The last timestamp read and its text (its length -1: none): an entity's two timestamps are
@@ -108,9 +124,6 @@ final class StateDecoder {
   private StateDecoder(String source, String hint) {
     this.source = source;
     this.hint = hint;
-    for (String field : FIELDS) {
-      keys.share(field);
-    }
   }
 
   /**
@@ -153,6 +166,49 @@ final class StateDecoder {
       throw d.damage(d.pathAtError(), e instanceof StreamConstraintsException ? null : e.getLocation(), describe(e), e);
     } catch (IOException e) {
       throw d.unreadable(e);
+    }
+  }
+
+  /**
+   * Decodes a document given whole: straight from the bytes if they are ASCII and not too many, else
+   * (and to report any failure) as {@link #decode(InputStream, String, String, long)} does.
+   *
+   * @see StateCodec#decode(byte[], String, String)
+   */
+  static Snapshot decode(byte[] content, String source, String hint) {
+    if (content.length <= MAX_BYTE_PARSE && ascii(content)) {
+      StateDecoder d = new StateDecoder(source, hint);
+      try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), content)) {
+        d.parser = p;
+        return d.readDocument();
+      } catch (RuntimeException e) {
+        // read again through the reader below, which reports the failure as every reading does
+      }
+    }
+    return decode(new ByteArrayInputStream(content), source, hint, Long.MAX_VALUE);
+  }
+
+  /**
+   * Whether every byte is ASCII and the first two are not 0 (which would make it UTF-16 or UTF-32 to
+   * the reader): then the bytes are the document's characters one for one.
+   */
+  private static boolean ascii(byte[] content) {
+    if (content.length < 2 || content[0] == 0 || content[1] == 0) {
+      return false;
+    }
+    // the JDK's ASCII decoder, which checks many bytes at once, into a small buffer used again
+    CharsetDecoder decoder = StandardCharsets.US_ASCII.newDecoder(); // reports a byte above 0x7F
+    ByteBuffer in = ByteBuffer.wrap(content);
+    CharBuffer out = CharBuffer.allocate(4096);
+    while (true) {
+      CoderResult result = decoder.decode(in, out, true);
+      if (result.isError()) {
+        return false;
+      }
+      if (result.isUnderflow()) {
+        return true;
+      }
+      out.clear();
     }
   }
 
@@ -250,20 +306,21 @@ final class StateDecoder {
     return parser.nextToken();
   }
 
-  /** The next member name of the object being read, shared through the pool of names; null at its end. */
+  /**
+   * The next member name of the object being read, null at its end: the parser's own string, for a
+   * name that is only compared (a field of the format) or kept once (a lock name).
+   */
   String nextName() {
-    if (parser.nextToken() != JsonToken.PROPERTY_NAME) {
-      return null;
-    }
-    return name();
+    return parser.nextToken() != JsonToken.PROPERTY_NAME ? null : parser.currentName();
   }
 
   /**
-   * The member name just read, shared through the pool of names: the parser's own string (its
-   * table of names makes each name once per parse, but only while it holds few enough of them).
+   * The next member name of the object being read, null at its end, shared through the pool of
+   * names: for the keys of vars, data and tags, held by every host or resource. The parser's table
+   * of names makes each name once per parse, but only while it holds few enough of them.
    */
-  private String name() {
-    return keys.share(parser.currentName());
+  String nextKey() {
+    return parser.nextToken() != JsonToken.PROPERTY_NAME ? null : keys.share(parser.currentName());
   }
 
   void expect(JsonToken actual, JsonToken expected, String what) {
@@ -642,7 +699,7 @@ final class StateDecoder {
     int n = 0;
     java.util.HashSet<String> seen = null;
     String key;
-    while ((key = nextName()) != null) {
+    while ((key = nextKey()) != null) {
       push(key);
       if (n < 8) {
         for (int i = 0; i < 2 * n; i += 2) {

@@ -213,4 +213,27 @@ class StateDecodingTest {
         .isInstanceOf(CorruptStateException.class)
         .hasMessageContaining("number 1e400 is out of the range of a double");
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\",\n \"port\": \"x\"}}}",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"b\"}}}",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\", \"name\": \"a\"}}}",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"resources\": {\"t:1\": {\"type\": \"t\", \"id\": \"1\", \"color\": 1}}}",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\", \"vars\": {\"k\\ud800\": 1}}}}",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\", \"vars\": {\"v\": [1,\n 2,, 3]}}}}",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\", \"created_at\": \"yesterday\"}}}",
+      "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\\u0000\tb\"}}}",
+      "{\"metadata\": {\"version\": \"9.0\"}}", "{\"metadata\": {\"version\": \"1.0\"}} []", "{\"metadata\": {\"version\": \"1.0\", \"serial\": -1}}",
+      "[]", "{\"metadata\": {\"version\": \"1.0\"}, \"hosts\": {\"a\": {\"name\": \"a\"}", "{\"metadata\": {\"version\": tru}}"})
+  void asciiDocumentsGivenWholeFailAsStreamsDo(String text) {
+    // bytes that are all ASCII are parsed without the reader, but every failure is reported as the
+    // reader reports it: the same exception, message, path, line and column
+    byte[] doc = text.getBytes(StandardCharsets.US_ASCII);
+    Throwable whole = org.assertj.core.api.Assertions.catchThrowable(() -> StateCodec.decode(doc, "/srv/state.json", "a hint"));
+    Throwable streamed = org.assertj.core.api.Assertions.catchThrowable(
+        () -> StateCodec.decode(new ByteArrayInputStream(doc), "/srv/state.json", "a hint"));
+    assertThat(whole).isInstanceOf(io.infrastate.model.StateException.class);
+    assertThat(whole.getClass()).isEqualTo(streamed.getClass());
+    assertThat(whole.getMessage()).isEqualTo(streamed.getMessage()).contains("/srv/state.json");
+  }
 }
