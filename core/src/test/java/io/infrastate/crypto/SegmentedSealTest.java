@@ -36,7 +36,7 @@ class SegmentedSealTest {
   }
 
   @Test
-  void aFlippedByteInAnySegmentFailsToOpen() {
+  void aFlippedByteInAnySegmentFailsToOpenAndLeavesTheCipherUsable() {
     byte[] key = Crypto.random(Crypto.KEY_BYTES);
     byte[] plain = new byte[2 * Crypto.SEGMENT + 5000];
     byte[] sealed = Crypto.sealAfter(key, HEADER, plain);
@@ -45,6 +45,10 @@ class SegmentedSealTest {
       altered[at] ^= 1;
       assertThat(Crypto.openAfter(key, altered, HEADER.length)).as("byte %s flipped", at).isNull();
     }
+    // the thread's cipher, left by a failed check, opens and seals as before
+    assertThat(Crypto.openAfter(key, sealed, HEADER.length)).isEqualTo(plain);
+    byte[] value = Crypto.seal(key, "v".getBytes(StandardCharsets.UTF_8), HEADER);
+    assertThat(Crypto.open(key, value, HEADER)).isEqualTo("v".getBytes(StandardCharsets.UTF_8));
   }
 
   /** The same sealing with the nonce {@code sealed} holds, written with one cipher call per segment. */
