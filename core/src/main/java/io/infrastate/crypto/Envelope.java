@@ -256,6 +256,7 @@ final class Envelope implements StoredForm {
     String kid = null;
     String storedPart = null;
     Map<String, Object> keys = null;
+    boolean skipped = false;
     try (JsonParser p = JSON.createParser(ObjectReadContext.empty(), stored, MAGIC_BYTES.length, end - MAGIC_BYTES.length)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw tampered(location, "its header is not a JSON object");
@@ -267,7 +268,17 @@ final class Envelope implements StoredForm {
           case "lineage" -> lineage = t == JsonToken.VALUE_STRING ? p.getString() : null;
           case "part" -> storedPart = t == JsonToken.VALUE_STRING ? p.getString() : null;
           case "kid" -> kid = t == JsonToken.VALUE_STRING ? p.getString() : null;
-          case "keys" -> keys = read(p) instanceof Map<?, ?> m ? cast(m) : null;
+          case "keys" -> {
+            // the key record is built only when its data key is not known yet (seal writes the
+            // lineage and key id before it): every journal record carries one
+            skipped = lineage != null && kid != null && t == JsonToken.START_OBJECT && dataKeys.containsKey(lineage + "/" + kid);
+            if (skipped) {
+              p.skipChildren();
+              keys = Map.of();
+            } else {
+              keys = read(p) instanceof Map<?, ?> m ? cast(m) : null;
+            }
+          }
           default -> p.skipChildren();
         }
       }
@@ -281,6 +292,9 @@ final class Envelope implements StoredForm {
       throw tampered(location, "it holds a " + storedPart + " where a " + part + " belongs");
     }
     byte[] key = dataKeys.get(lineage + "/" + kid);
+    if (key == null && skipped) {
+      throw tampered(location, "its header names a second key id or lineage after its key record");
+    }
     if (key == null) {
       KeyRecord record = KeyRecord.parse(ResourceState.builder(KeyRecord.TYPE, KeyRecord.ID).data(keys).build(), location);
       key = keyOf(lineage, kid, record);

@@ -158,7 +158,7 @@ public final class Json {
       for (int i = 0; i < copy.length; i++) {
         copy[i] = freeze(copy[i], path + "[" + i + "]");
       }
-      return new FrozenList(copy);
+      return new FrozenList(copy, anyHoldsSecret(copy));
     }
     if (value instanceof Object[] array) {
       return freeze(java.util.Arrays.asList(array), path);
@@ -191,7 +191,7 @@ public final class Json {
     for (int i = 0; i < values.length; i++) {
       values[i] = sealedIfStored(values[i]);
     }
-    return values.length == 0 ? List.of() : new FrozenList(values);
+    return values.length == 0 ? List.of() : new FrozenList(values, anyHoldsSecret(values));
   }
 
   /**
@@ -227,17 +227,66 @@ public final class Json {
     for (int i = 2; i < size * 2 && sorted; i += 2) {
       sorted = ((String) kv[i - 2]).compareTo((String) kv[i]) < 0;
     }
+    boolean secrets = false;
     for (int i = 1; i < size * 2; i += 2) {
-      kv[i] = sealedIfStored(kv[i]);
+      Object v = kv[i];
+      if (v instanceof String s) {
+        if (Secret.isStoredForm(s)) {
+          kv[i] = Secret.fromStored(s);
+          secrets = true;
+        }
+      } else if (!secrets && v != null) {
+        secrets = holdsSecret(v);
+      }
     }
     if (size <= SMALL) {
-      return new SmallMap(kv.length == size * 2 ? kv : java.util.Arrays.copyOf(kv, size * 2), sorted);
+      return new SmallMap(kv.length == size * 2 ? kv : java.util.Arrays.copyOf(kv, size * 2), sorted, secrets);
     }
     LinkedHashMap<String, Object> m = new LinkedHashMap<>(size * 4 / 3 + 1);
     for (int i = 0; i < size * 2; i += 2) {
       m.put((String) kv[i], kv[i + 1]);
     }
-    return new FrozenMap(m, sorted);
+    return new FrozenMap(m, sorted, secrets);
+  }
+
+  /**
+   * Whether a value holds a {@link Secret} at any depth. A frozen container notes it once, when it
+   * is built from its (frozen) values, so asking costs nothing however large the value is: a load
+   * of a state with secrets asks this of every var and data value. Other containers are walked.
+   */
+  static boolean holdsSecret(Object value) {
+    if (value instanceof Secret) {
+      return true;
+    }
+    if (value instanceof Frozen f) {
+      return f.holdsSecret();
+    }
+    if (value instanceof FrozenList l) {
+      return l.secrets;
+    }
+    if (value instanceof Map<?, ?> m) {
+      for (Object v : m.values()) {
+        if (holdsSecret(v)) {
+          return true;
+        }
+      }
+    } else if (value instanceof List<?> l) {
+      for (Object v : l) {
+        if (holdsSecret(v)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean anyHoldsSecret(Object[] values) {
+    for (Object v : values) {
+      if (!(v instanceof String) && holdsSecret(v)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -324,6 +373,9 @@ public final class Json {
   /** A frozen container. */
   private interface Frozen {
     boolean sortedKeys();
+
+    /** Whether a {@link Secret} is among its values, at any depth. */
+    boolean holdsSecret();
   }
 
   private static Number normalize(Number n, String path) {
@@ -362,15 +414,22 @@ public final class Json {
   private static final class SmallMap extends AbstractMap<String, Object> implements Frozen {
     private final Object[] kv;
     private final boolean sorted;
+    private final boolean secrets;
 
-    SmallMap(Object[] kv, boolean sorted) {
+    SmallMap(Object[] kv, boolean sorted, boolean secrets) {
       this.kv = kv;
       this.sorted = sorted;
+      this.secrets = secrets;
     }
 
     @Override
     public boolean sortedKeys() {
       return sorted;
+    }
+
+    @Override
+    public boolean holdsSecret() {
+      return secrets;
     }
 
     private int indexOf(Object key) {
@@ -444,15 +503,22 @@ public final class Json {
   private static final class FrozenMap extends AbstractMap<String, Object> implements Frozen {
     private final Map<String, Object> delegate;
     private final boolean sorted;
+    private final boolean secrets;
 
-    FrozenMap(LinkedHashMap<String, Object> delegate, boolean sorted) {
+    FrozenMap(LinkedHashMap<String, Object> delegate, boolean sorted, boolean secrets) {
       this.delegate = delegate;
       this.sorted = sorted;
+      this.secrets = secrets;
     }
 
     @Override
     public boolean sortedKeys() {
       return sorted;
+    }
+
+    @Override
+    public boolean holdsSecret() {
+      return secrets;
     }
 
     @Override
@@ -484,9 +550,11 @@ public final class Json {
   /** An immutable list over an array of the exact size, known to hold only frozen values. */
   private static final class FrozenList extends AbstractList<Object> implements java.util.RandomAccess {
     private final Object[] values;
+    private final boolean secrets;
 
-    FrozenList(Object[] values) {
+    FrozenList(Object[] values, boolean secrets) {
       this.values = values;
+      this.secrets = secrets;
     }
 
     @Override

@@ -93,23 +93,7 @@ public final class Secret {
    * @return {@code true} if a {@link Secret} is found in it
    */
   public static boolean isIn(Object value) {
-    if (value instanceof Secret) {
-      return true;
-    }
-    if (value instanceof java.util.Map<?, ?> m) {
-      return anyIn(m.values());
-    }
-    return value instanceof java.util.List<?> l && anyIn(l);
-  }
-
-  // a loop, not a stream: a load of an encrypted state asks this of every value
-  private static boolean anyIn(java.util.Collection<?> values) {
-    for (Object v : values) {
-      if (isIn(v)) {
-        return true;
-      }
-    }
-    return false;
+    return Json.holdsSecret(value); // known at once for the frozen values the value types hold
   }
 
   /**
