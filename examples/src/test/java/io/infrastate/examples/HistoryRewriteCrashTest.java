@@ -15,11 +15,7 @@ import io.infrastate.model.VersionInfo;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.HistoryBackend;
 import io.infrastate.spi.HistoryRewritingBackend;
-import io.infrastate.spi.SaveRequest;
-import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredForm;
-import io.infrastate.spi.StoredState;
-import io.infrastate.spi.VersionToken;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +25,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -167,38 +162,12 @@ class HistoryRewriteCrashTest {
    * Forwards to a file backend, and passes the stored form it is given on with one change: while
    * the history is being rewritten, the seal after {@link #SEALED_BEFORE_HALT} halts the JVM.
    */
-  private static final class HaltsWhileRewriting implements HistoryRewritingBackend {
-    private final FileBackend inner;
+  private static final class HaltsWhileRewriting extends ForwardingFileBackend {
     private final AtomicBoolean rewriting = new AtomicBoolean();
     private final AtomicInteger sealed = new AtomicInteger();
 
     HaltsWhileRewriting(FileBackend inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public String location() {
-      return inner.location();
-    }
-
-    @Override
-    public Optional<StoredState> load() {
-      return inner.load();
-    }
-
-    @Override
-    public Optional<StoredState> loadIfChanged(VersionToken known) {
-      return inner.loadIfChanged(known);
-    }
-
-    @Override
-    public SaveResult save(SaveRequest request) {
-      return inner.save(request);
-    }
-
-    @Override
-    public void settle() {
-      inner.settle();
+      super(inner);
     }
 
     @Override
@@ -234,11 +203,6 @@ class HistoryRewriteCrashTest {
           return form.openStream(stored, part, location);
         }
       });
-    }
-
-    @Override
-    public void close() {
-      inner.close();
     }
   }
 }

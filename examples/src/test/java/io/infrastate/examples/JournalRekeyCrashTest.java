@@ -13,18 +13,12 @@ import io.infrastate.model.HostState;
 import io.infrastate.model.VersionInfo;
 import io.infrastate.spi.Backend;
 import io.infrastate.spi.HistoryBackend;
-import io.infrastate.spi.SaveRequest;
-import io.infrastate.spi.SaveResult;
 import io.infrastate.spi.StoredForm;
-import io.infrastate.spi.StoredFormBackend;
-import io.infrastate.spi.StoredState;
-import io.infrastate.spi.VersionToken;
 import io.infrastate.testkit.JvmProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,36 +103,9 @@ class JournalRekeyCrashTest {
   }
 
   /** Forwards to a file backend, and halts the JVM where the backend would settle. */
-  private static final class DiesOnSettle implements StoredFormBackend {
-    private final FileBackend inner;
-
+  private static final class DiesOnSettle extends ForwardingFileBackend {
     DiesOnSettle(FileBackend inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public String location() {
-      return inner.location();
-    }
-
-    @Override
-    public Optional<StoredState> load() {
-      return inner.load();
-    }
-
-    @Override
-    public Optional<StoredState> loadIfChanged(VersionToken known) {
-      return inner.loadIfChanged(known);
-    }
-
-    @Override
-    public SaveResult save(SaveRequest request) {
-      return inner.save(request);
-    }
-
-    @Override
-    public void storedForm(StoredForm form) {
-      inner.storedForm(form);
+      super(inner);
     }
 
     @Override
