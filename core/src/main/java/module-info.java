@@ -22,7 +22,7 @@ module io.infrastate.core {
   exports io.infrastate.lock;
   exports io.infrastate.memory;
   exports io.infrastate.spi;
-  exports io.infrastate.internal to io.infrastate.file, io.infrastate.inventory;
+  exports io.infrastate.internal to io.infrastate.file, io.infrastate.s3, io.infrastate.inventory;
 
   uses io.infrastate.spi.BackendProvider;
   uses io.infrastate.crypto.KeyProvider;

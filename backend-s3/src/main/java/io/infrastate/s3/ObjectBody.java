@@ -2,12 +2,12 @@ package io.infrastate.s3;
 
 import io.infrastate.codec.EntryEncodings;
 import io.infrastate.codec.StateCodec;
+import io.infrastate.internal.ChunkedBytes;
 import io.infrastate.model.Snapshot;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import software.amazon.awssdk.core.sync.RequestBody;
 
@@ -19,11 +19,10 @@ import software.amazon.awssdk.core.sync.RequestBody;
  * by doubling and copies it into an array of the exact size, and {@link RequestBody#fromBytes}
  * copies that once more: four or five copies of the state per object, each an array too large for
  * the collector's young generation, allocated by the background thread that writes checkpoints
- * while the caller's writes run. Here the encoding is written once into chunks of at most
- * {@value #CHUNK} bytes (below the size at which G1 treats an array as humongous, whatever its
- * region size), never grown nor copied, and each PUT reads them through a stream of its own
- * ({@link #requestBody()}), so the checkpoint and the readable copy of a version share one
- * encoding.
+ * while the caller's writes run. Here the encoding is written once into chunks ({@link
+ * ChunkedBytes}) of {@value #CHUNK} bytes, never grown nor copied, and each PUT reads them through
+ * a stream of its own ({@link #requestBody()}), so the checkpoint and the readable copy of a
+ * version share one encoding.
  *
  * <p>Why a pool. A checkpoint's chunks stay alive while its PUTs are sent, long enough for young
  * collections to copy them to the survivor and old spaces, in pauses that grow with the state and
@@ -36,8 +35,8 @@ import software.amazon.awssdk.core.sync.RequestBody;
  * {@link #release()} hands pooled chunks back: the body must not be used after it.
  */
 final class ObjectBody {
-  /** Bytes per chunk: under half of G1's smallest region (1 MB), the humongous threshold. */
-  static final int CHUNK = 128 * 1024;
+  /** Bytes per chunk ({@link ChunkedBytes#CHUNK}). */
+  static final int CHUNK = ChunkedBytes.CHUNK;
 
   private final List<byte[]> chunks;
   /** Bytes used in the last chunk (the others are full). */
@@ -66,14 +65,14 @@ final class ObjectBody {
    * @throws io.infrastate.model.BackendException if the state cannot be encoded
    */
   static ObjectBody stateJson(Snapshot s, EntryEncodings reuse, Pool pool) {
-    Chunks out = new Chunks(pool);
+    ChunkedBytes out = new ChunkedBytes(last -> pool.take());
     try {
       StateCodec.write(s, out, reuse);
     } catch (RuntimeException e) {
-      out.body().release();
+      pool.give(out.chunks());
       throw e;
     }
-    return out.body();
+    return new ObjectBody(List.copyOf(out.chunks()), out.lastUsed(), out.size(), pool);
   }
 
   /**
@@ -192,58 +191,6 @@ final class ObjectBody {
         }
         f.addLast(c);
       }
-    }
-  }
-
-  /** The stream an encoding is written to. Not thread-safe; one per encoding. */
-  private static final class Chunks extends OutputStream {
-    private final Pool pool;
-    private final List<byte[]> full = new ArrayList<>();
-    private byte[] current;
-    private int used;
-    private long size;
-
-    Chunks(Pool pool) {
-      this.pool = pool;
-      this.current = pool.take();
-    }
-
-    @Override
-    public void write(int b) {
-      if (used == current.length) {
-        next();
-      }
-      current[used++] = (byte) b;
-      size++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      java.util.Objects.checkFromIndexSize(off, len, b.length);
-      size += len;
-      while (len > 0) {
-        if (used == current.length) {
-          next();
-        }
-        int n = Math.min(len, current.length - used);
-        System.arraycopy(b, off, current, used, n);
-        used += n;
-        off += n;
-        len -= n;
-      }
-    }
-
-    private void next() {
-      full.add(current);
-      current = pool.take();
-      used = 0;
-    }
-
-    ObjectBody body() {
-      List<byte[]> all = new ArrayList<>(full.size() + 1);
-      all.addAll(full);
-      all.add(current);
-      return new ObjectBody(List.copyOf(all), used, size, pool);
     }
   }
 }
