@@ -53,12 +53,13 @@ final class WriteContention {
    * handle keeps it after a write that held it, for its next writes: up to TENURE_WRITES writes,
    * while the lease has at least half its time left, and for IDLE_ATTEMPTS attempts' time after
    * a write ends (a daemon timer releases it then, so that an idle handle does not hold others
-   * off; begin() claims it back first, atomically). A write under a kept lease needs no catch-up:
-   * writers that honour the lease (a Git remote's saves refuse to push while another writer's
-   * lease is live) did not write meanwhile, and anyone else's write is an ordinary conflict. At
-   * the end of its tenure the handle releases the lease and forgets the contention it met, so that
-   * it does not take the lease before its next writes' first attempts and the writers queued for
-   * it get it; it queues again only after a write conflicts twice.
+   * off; begin() claims it back first, atomically; close() waits for a release under way, so that
+   * nothing is written on the handle's behalf once it is closed). A write under a kept lease needs
+   * no catch-up: writers that honour the lease (a Git remote's saves refuse to push while another
+   * writer's lease is live) did not write meanwhile, and anyone else's write is an ordinary
+   * conflict. At the end of its tenure the handle releases the lease and forgets the contention it
+   * met, so that it does not take the lease before its next writes' first attempts and the writers
+   * queued for it get it; it queues again only after a write conflicts twice.
    *
    * RELEASE AND LOCK ORDER. The section and the lease are held by one Turn, under the handle's
    * write lock, and released when it closes, exceptions included; a nested Turn (a group split
@@ -122,6 +123,11 @@ final class WriteContention {
   private int leaseWrites;
   /** The lease between writes, until the idle timer or the next Turn takes it. */
   private final AtomicReference<Kept> kept = new AtomicReference<>();
+  /**
+   * Held by the idle timer while it releases a kept lease, and by {@link #close()}: once close
+   * returns, no release is still under way (it would write to the backend after its handle closed).
+   */
+  private final Object releasing = new Object();
   /** Whether the backend has no exclusive section, or offered none when asked (a remote). */
   private boolean noSection;
   /** Created on the first lease; closed with the handle. */
@@ -185,9 +191,11 @@ final class WriteContention {
    */
   public void close() {
     closed = true;
-    Kept k = kept.getAndSet(null);
-    if (k != null) {
-      release(k.lock()::close, "the write lease of");
+    synchronized (releasing) {
+      Kept k = kept.getAndSet(null);
+      if (k != null) {
+        release(k.lock()::close, "the write lease of");
+      }
     }
     LockProvider l = leases;
     if (l != null) {
@@ -202,8 +210,10 @@ final class WriteContention {
     long idle = Math.min(Math.max(IDLE_ATTEMPTS * attemptNanos, MIN_IDLE_NANOS), MAX_IDLE_NANOS);
     try {
       Releaser.TIMER.schedule(() -> {
-        if (kept.compareAndSet(k, null)) {
-          release(l::close, "the write lease of");
+        synchronized (releasing) {
+          if (kept.compareAndSet(k, null)) {
+            release(l::close, "the write lease of");
+          }
         }
       }, idle, TimeUnit.NANOSECONDS);
     } catch (RuntimeException e) {
