@@ -7,7 +7,6 @@ import io.infrastate.internal.ChunkedBytes;
 import io.infrastate.spi.StoredForm;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.util.List;
 
 /**
  * A snapshot encoded as state.json, held in chunks rather than in one array ({@link
@@ -74,10 +73,7 @@ final class EncodedState {
    * @param md the digest
    */
   void digest(java.security.MessageDigest md) {
-    List<byte[]> chunks = bytes.chunks();
-    for (int i = 0; i < chunks.size(); i++) {
-      md.update(chunks.get(i), 0, i == chunks.size() - 1 ? bytes.lastUsed() : chunks.get(i).length);
-    }
+    bytes.read((chunk, length) -> md.update(chunk, 0, length));
   }
 
   /**

@@ -118,9 +118,8 @@ final class LooseBlobInserter extends ObjectInserter.Filter {
     try {
       write(tmp, header, data, off, len);
       ObjectId id = await(hashed);
-      Path dst = objects.fileFor(id).toPath();
-      if (!objects.has(id) && !Files.exists(dst)) {
-        LooseObjects.publish(tmp, dst);
+      if (!objects.has(id)) { // loose or packed
+        LooseObjects.publish(tmp, objects.fileFor(id).toPath());
       }
       published = true;
       return id;

@@ -38,23 +38,23 @@ final class ObjectBody {
   /** Bytes per chunk ({@link ChunkedBytes#CHUNK}). */
   static final int CHUNK = ChunkedBytes.CHUNK;
 
+  private final ChunkedBytes bytes;
+  /** Its chunks, the last one used up to {@link #lastUsed} (the others are full). */
   private final List<byte[]> chunks;
-  /** Bytes used in the last chunk (the others are full). */
   private final int lastUsed;
-  private final long size;
   /** Where the chunks go back to; null if they are not pooled. */
   private Pool pool;
 
-  private ObjectBody(List<byte[]> chunks, int lastUsed, long size, Pool pool) {
-    this.chunks = chunks;
-    this.lastUsed = lastUsed;
-    this.size = size;
+  private ObjectBody(ChunkedBytes bytes, Pool pool) {
+    this.bytes = bytes;
+    this.chunks = List.copyOf(bytes.chunks());
+    this.lastUsed = bytes.lastUsed();
     this.pool = pool;
   }
 
   /** Content held in one array, which must not be modified afterwards (it is not copied). */
   static ObjectBody of(byte[] bytes) {
-    return new ObjectBody(List.of(bytes), bytes.length, bytes.length, null);
+    return new ObjectBody(ChunkedBytes.wrap(bytes), null);
   }
 
   /**
@@ -72,7 +72,7 @@ final class ObjectBody {
       pool.give(out.chunks());
       throw e;
     }
-    return new ObjectBody(List.copyOf(out.chunks()), out.lastUsed(), out.size(), pool);
+    return new ObjectBody(out, pool);
   }
 
   /**
@@ -89,22 +89,12 @@ final class ObjectBody {
 
   /** The number of bytes. */
   long size() {
-    return size;
+    return bytes.size();
   }
 
   /** The content in one new array, for a whole-state form (sealing) that needs it so. */
   byte[] toByteArray() {
-    if (chunks.size() == 1 && lastUsed == chunks.get(0).length) {
-      return chunks.get(0).clone();
-    }
-    byte[] all = new byte[Math.toIntExact(size)];
-    int at = 0;
-    for (int i = 0; i < chunks.size(); i++) {
-      int n = i == chunks.size() - 1 ? lastUsed : chunks.get(i).length;
-      System.arraycopy(chunks.get(i), 0, all, at, n);
-      at += n;
-    }
-    return all;
+    return bytes.toByteArray();
   }
 
   /**
@@ -113,10 +103,10 @@ final class ObjectBody {
    * through a stream of its own.
    */
   RequestBody requestBody() {
-    if (chunks.size() == 1 && lastUsed == chunks.get(0).length && size <= CHUNK) {
+    if (chunks.size() == 1 && lastUsed == chunks.get(0).length && bytes.size() <= CHUNK) {
       return RequestBody.fromBytes(chunks.get(0));
     }
-    return RequestBody.fromContentProvider(Reader::new, size, "application/json");
+    return RequestBody.fromContentProvider(Reader::new, bytes.size(), "application/json");
   }
 
   /** Reads the chunks in order. Not thread-safe; one per request. */

@@ -90,12 +90,7 @@ public final class StateEncryption {
    * @throws io.infrastate.model.StateException on storage failure
    */
   public static long encrypt(Backend backend, History history) {
-    HistoryRewritingBackend rewriting = rewriting(backend, history, "encrypt");
-    long serial = encrypt(backend);
-    if (rewriting != null) {
-      rewriting.rewriteHistory();
-    }
-    return serial;
+    return thenRewrite(backend, history, "encrypt", () -> encrypt(backend));
   }
 
   /**
@@ -112,8 +107,16 @@ public final class StateEncryption {
    * @throws io.infrastate.model.StateException on storage failure
    */
   public static long decrypt(Backend backend, History history) {
-    HistoryRewritingBackend rewriting = rewriting(backend, history, "decrypt");
-    long serial = decrypt(backend);
+    return thenRewrite(backend, history, "decrypt", () -> decrypt(backend));
+  }
+
+  /**
+   * Runs {@code change} and then, with {@link History#REWRITE}, rewrites the backend's earlier
+   * versions; a backend that cannot rewrite them is refused before {@code change} runs.
+   */
+  private static long thenRewrite(Backend backend, History history, String verb, java.util.function.LongSupplier change) {
+    HistoryRewritingBackend rewriting = rewriting(backend, history, verb);
+    long serial = change.getAsLong();
     if (rewriting != null) {
       rewriting.rewriteHistory();
     }

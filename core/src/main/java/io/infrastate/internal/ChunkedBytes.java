@@ -1,6 +1,5 @@
 package io.infrastate.internal;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,17 +27,21 @@ public final class ChunkedBytes extends OutputStream {
   /** Bytes of the first chunk of {@link #growing()}. */
   public static final int FIRST_CHUNK = 4096;
 
-  /** Reads one chunk: its bytes and how many of them are used. */
+  /**
+   * Reads one chunk: its bytes and how many of them are used.
+   *
+   * @param <E> what the reader may throw
+   */
   @FunctionalInterface
-  public interface ChunkReader {
+  public interface ChunkReader<E extends Exception> {
     /**
      * Reads a chunk.
      *
      * @param chunk the chunk (not to be changed)
      * @param length how many of its bytes, from the start, are content
-     * @throws IOException if the reader fails
+     * @throws E if the reader fails
      */
-    void read(byte[] chunk, int length) throws IOException;
+    void read(byte[] chunk, int length) throws E;
   }
 
   private final IntFunction<byte[]> nextChunk;
@@ -164,9 +167,10 @@ public final class ChunkedBytes extends OutputStream {
    * Reads the content chunk by chunk, in order.
    *
    * @param reader called with each chunk and its used length
-   * @throws IOException if the reader fails
+   * @param <E> what the reader may throw
+   * @throws E if the reader fails
    */
-  public void read(ChunkReader reader) throws IOException {
+  public <E extends Exception> void read(ChunkReader<E> reader) throws E {
     for (byte[] chunk : full) {
       reader.read(chunk, chunk.length);
     }
